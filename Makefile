@@ -1,0 +1,65 @@
+# djops: build, test and demo. Every target installs what it needs itself.
+SHELL := /bin/bash
+PY := /usr/bin/python3
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' src/djops/__init__.py)
+DEB := dist/djops_$(VERSION)_all.deb
+BUILD := build/djops-$(VERSION)
+VENV := .venv
+SRC_FILES := $(shell find src units packaging examples -type f -not -path '*/__pycache__/*') pyproject.toml README.md Makefile
+
+APT_BUILD := debhelper dh-python pybuild-plugin-pyproject python3-all python3-setuptools lintian
+APT_TEST := python3-systemd python3-watchdog python3-sdnotify python3-pytest python3-hypothesis \
+            python3-venv python3-pip systemd-container mmdebstrap sqlite3 curl
+APT_ALL := $(APT_BUILD) $(APT_TEST)
+
+.PHONY: all deps deb lint unit e2e lintian test demo demo-stop bench clean
+
+all: deb
+
+deps: .deps-stamp
+.deps-stamp: Makefile
+	@missing=$$(for p in $(APT_ALL); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	test -x $(VENV)/bin/ruff || { $(PY) -m venv --system-site-packages $(VENV) && $(VENV)/bin/pip install -q ruff; }
+	touch $@
+
+deb: $(DEB)
+$(DEB): $(SRC_FILES) | .deps-stamp
+	rm -rf build && mkdir -p $(BUILD) dist
+	cp -r src units examples pyproject.toml README.md $(BUILD)/
+	cp -r packaging/debian $(BUILD)/debian
+	printf 'djops (%s) unstable; urgency=medium\n\n  * Release %s; changes are in the git history.\n\n -- djops developers <djops@example.org>  %s\n' \
+	  "$(VERSION)" "$(VERSION)" "$$(date -R -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s))" > $(BUILD)/debian/changelog
+	cd $(BUILD) && env PATH=/usr/sbin:/usr/bin:/sbin:/bin dpkg-buildpackage -b -us -uc -rfakeroot >../dpkg-buildpackage.log 2>&1 || { tail -40 ../dpkg-buildpackage.log; exit 1; }
+	mv build/djops_$(VERSION)_all.deb $@
+	@echo "built $@"
+
+lint: .deps-stamp
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+unit: .deps-stamp
+	$(PY) -m pytest -q tests/unit
+
+lintian: $(DEB)
+	lintian --fail-on error --suppress-tags-from-file packaging/lintian-suppress $(DEB)
+
+e2e: $(DEB)
+	$(PY) -m pytest -q -x tests/e2e -p no:cacheprovider
+
+test: lint unit lintian e2e
+
+demo: $(DEB)
+	$(PY) tests/e2e/demo.py start
+
+demo-stop:
+	$(PY) tests/e2e/demo.py stop
+
+bench: .deps-stamp
+	$(PY) bench/clearsessions.py
+
+clean:
+	rm -rf build dist .deps-stamp

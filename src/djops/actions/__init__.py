@@ -1,0 +1,1 @@
+"""One module per action; each takes a Config and returns what to tell the user."""

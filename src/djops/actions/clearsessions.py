@@ -1,0 +1,57 @@
+"""`djops clearsessions P`: remove expired sessions (the cron job it replaces:
+`/etc/cron.daily/P-clearsessions`).
+
+Inside its unit (`--here`) it does the work and logs the event. Typed by root
+in a terminal, it starts the unit instead, so the run has the same user,
+sandbox, journal trail and failure mail as the scheduled one.
+"""
+
+import time
+
+from djops.actions import units
+from djops.adapters import dropins, journal, project_python, systemctl
+from djops.config import Config
+from djops.errors import OperationError
+
+
+def run_here(cfg: Config) -> str:
+    p = cfg.name
+    started = time.monotonic()
+    res = project_python.run(cfg, "clearsessions", "--batch-size", str(cfg.clearsessions.batch_size))
+    seconds = round(time.monotonic() - started, 3)
+    data = res.data
+    if data.get("interrupted"):
+        journal.emit(
+            "clearsessions.interrupted", p,
+            f"clearsessions of {p} interrupted after removing {data.get('rows', 0)} expired sessions",
+            ROWS=data.get("rows", 0), DURATION=seconds,
+        )
+        raise OperationError(f"clearsessions of {p} was interrupted")
+    if not res.ok:
+        reason = data.get("error", "unknown error")
+        journal.emit("clearsessions.failed", p, f"clearsessions of {p} failed: {reason}", REASON=reason)
+        raise OperationError(f"clearsessions of {p} failed: {reason}")
+    rows = data.get("rows")
+    if rows is None:  # cache, file or signed-cookie sessions: the engine cleans up itself
+        text = f"expired sessions of {p} cleared by {data.get('engine')} in {seconds:.2f}s"
+        journal.emit("clearsessions.done", p, text, ROWS=0, DURATION=seconds, ENGINE=data.get("engine"))
+    else:
+        text = f"removed {rows} expired sessions of {p} in {seconds:.2f}s ({data.get('batches')} batches)"
+        journal.emit("clearsessions.done", p, text, ROWS=rows, DURATION=seconds, ENGINE=data.get("engine"))
+    return text
+
+
+def run_via_unit(cfg: Config) -> str:
+    p = cfg.name
+    if dropins.write(p, units.dropins(cfg)):
+        systemctl.daemon_reload()
+    unit = f"djops-clearsessions@{p}.service"
+    since = int(time.time() * 1e6)
+    ok = systemctl.start(unit)
+    entry = journal.last_event(
+        p, ("clearsessions.done", "clearsessions.failed", "clearsessions.interrupted"), since
+    )
+    message = entry["MESSAGE"] if entry else f"{unit} finished"
+    if not ok:
+        raise OperationError(f"{message}\nSee: journalctl -u {unit} -n 30")
+    return message

@@ -1,0 +1,70 @@
+"""Write djops events to the journal with the contract's fields.
+
+Every line gets SYSLOG_IDENTIFIER=djops, DJOPS_PROJECT, DJOPS_EVENT, the
+event's MESSAGE_ID (explained by the catalog) and a PRIORITY.
+"""
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from djops.events import EVENTS
+
+Sender = Callable[..., Any]
+
+
+def _default_sender() -> Sender:
+    try:
+        from systemd import journal
+    except ImportError:  # pragma: no cover - python3-systemd is a Depends
+        return lambda message, **fields: print(message, file=sys.stderr)
+    return journal.send
+
+
+_sender: Sender | None = None
+
+
+def set_sender(sender: Sender | None) -> None:
+    """Tests swap the journal for a recorder."""
+    global _sender
+    _sender = sender
+
+
+def emit(event: str, project: str, message: str, priority: int | None = None, **extra: Any) -> None:
+    """Send one event; `extra` keys become DJOPS_<KEY> fields."""
+    ev = EVENTS[event]
+    fields = {
+        "MESSAGE_ID": ev.message_id,
+        "PRIORITY": str(ev.priority if priority is None else priority),
+        "SYSLOG_IDENTIFIER": "djops",
+        "DJOPS_PROJECT": project,
+        "DJOPS_EVENT": event,
+    }
+    for k, v in extra.items():
+        fields["DJOPS_" + k.upper()] = str(v)
+    global _sender
+    if _sender is None:
+        _sender = _default_sender()
+    _sender(message, **fields)
+
+
+def last_event(project: str, events: tuple[str, ...], since_usec: int = 0) -> dict[str, Any] | None:
+    """The newest of `events` for `project` logged at or after `since_usec`."""
+    from datetime import datetime, timezone
+
+    from systemd import journal
+
+    reader = journal.Reader()
+    try:
+        for ev in events:
+            reader.add_match(DJOPS_PROJECT=project, DJOPS_EVENT=ev)
+            reader.add_disjunction()
+        reader.seek_tail()
+        entry = reader.get_previous()
+        if not entry:
+            return None
+        since = datetime.fromtimestamp(since_usec / 1e6, timezone.utc)
+        stamp = entry.get("__REALTIME_TIMESTAMP")
+        return entry if stamp is None or stamp >= since else None
+    finally:
+        reader.close()

@@ -1,0 +1,105 @@
+"""The `djops` command: parse, load config, call one action, print its answer.
+
+Verbs map to functions in one table (VERBS). Expected failures are
+DjopsError and print as one line on stderr; `--debug` shows the traceback.
+"""
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from djops import __version__, config
+from djops.actions import clearsessions, enable
+from djops.errors import DjopsError
+
+EPILOG = """\
+examples:
+  djops enable shop            validate /etc/djops/shop.toml, start shop's timer
+  systemctl list-timers 'djops-*'
+  djops clearsessions shop     remove expired sessions of shop now
+  journalctl DJOPS_PROJECT=shop -p warning     shop's troubles
+  djops disable shop           stop and remove everything enable did
+
+Config: /etc/djops/P.toml (every key optional; see
+/usr/share/doc/djops/examples/P.toml). Exit status: 0 success, 1 an operation
+failed, 2 usage or config error. See djops(8)."""
+
+
+def _enable(args: argparse.Namespace) -> str:
+    return enable.enable(config.load(args.project))
+
+
+def _disable(args: argparse.Namespace) -> str:
+    return enable.disable(args.project)
+
+
+def _clearsessions(args: argparse.Namespace) -> str:
+    import os
+
+    cfg = config.load(args.project)
+    if args.here or os.geteuid() != 0:
+        return clearsessions.run_here(cfg)
+    return clearsessions.run_via_unit(cfg)
+
+
+# verb -> (function, help, description)
+VERBS: dict[str, tuple[Callable[[argparse.Namespace], str], str, str]] = {
+    "enable": (
+        _enable,
+        "validate P's config, write drop-ins, enable and start its units",
+        "Validate /etc/djops/P.toml, write the drop-ins the template units need "
+        "(/etc/systemd/system/djops-*@P.*.d/djops.conf) and enable and start "
+        "djops@P.target with the clearsessions timer. Safe to run again after "
+        "editing the config.",
+    ),
+    "disable": (
+        _disable,
+        "stop and disable P's units and remove their drop-ins",
+        "Undo `djops enable P` exactly: stop and disable P's djops units and "
+        "remove the drop-ins djops wrote. The config file is kept.",
+    ),
+    "clearsessions": (
+        _clearsessions,
+        "remove P's expired sessions now",
+        "Remove expired sessions of P in short batches (database engines) or "
+        "with the engine's clear_expired(). As root this starts "
+        "djops-clearsessions@P.service and waits for it, so the run is the same "
+        "as the timer's; as the project user it runs in place.",
+    ),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="djops",
+        description="Run a Debian-deployed Django project with systemd: clear "
+        "sessions on a timer, apply settings safely, watch health, mail failures.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    top.add_argument("--version", action="version", version=f"djops {__version__}")
+    top.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    sub = top.add_subparsers(dest="verb", metavar="VERB")
+    sub.required = True
+    for verb, (_, short, long) in VERBS.items():
+        p = sub.add_parser(verb, help=short, description=long)
+        p.add_argument("project", metavar="P", help="the project name (/etc/djops/P.toml)")
+        if verb == "clearsessions":
+            p.add_argument("--here", action="store_true", help=argparse.SUPPRESS)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        answer = VERBS[args.verb][0](args)
+    except DjopsError as e:
+        if args.debug:
+            raise
+        print(f"djops: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+    if answer:
+        print(answer)
+    return 0

@@ -1,0 +1,5 @@
+"""Per-project configuration: schema (data), checks, and the loader."""
+
+from djops.config.load import Config, check_name, config_path, load
+
+__all__ = ["Config", "check_name", "config_path", "load"]

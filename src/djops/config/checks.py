@@ -1,0 +1,155 @@
+"""Value checks for config keys: each turns a TOML value into a clean one or
+raises `Invalid`, whose text completes "expected ...".
+
+They are referenced from the schema (djops.config.schema) as data.
+"""
+
+import json
+import math
+import pwd
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+Check = Callable[[Any], Any]
+
+
+class Invalid(ValueError):
+    """The value does not fit; str() is what was expected."""
+
+
+def shown(value: Any) -> str:
+    """How a bad value is quoted back in an error line (TOML-ish, one line)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except ValueError:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Invalid("a string")
+    return value
+
+
+def nonempty_text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("a non-empty string")
+    return value
+
+
+def positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise Invalid("a positive whole number")
+    return value
+
+
+def positive_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Invalid("a positive number")
+    if not math.isfinite(value) or value <= 0:
+        raise Invalid("a positive number")
+    return float(value)
+
+
+def absolute_path(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("/") or "\0" in value:
+        raise Invalid("an absolute path")
+    return value
+
+
+def path_list(value: Any) -> list[str]:
+    if not isinstance(value, list) or not value:
+        raise Invalid("a non-empty list of absolute paths")
+    try:
+        return [absolute_path(v) for v in value]
+    except Invalid:
+        raise Invalid("a non-empty list of absolute paths") from None
+
+
+_ADDRESS = re.compile(r"^[^\s@<>,;\"]+(@[A-Za-z0-9.-]+)?$")
+
+
+def address_list(value: Any) -> list[str]:
+    if not isinstance(value, list) or not value or not all(
+        isinstance(v, str) and _ADDRESS.match(v) for v in value
+    ):
+        raise Invalid('a non-empty list of mail addresses, e.g. ["root"]')
+    return value
+
+
+_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def module_name(value: Any) -> str:
+    if not isinstance(value, str) or not _MODULE.match(value):
+        raise Invalid("a dotted Python module name")
+    return value
+
+
+_UNIT = re.compile(r"^[A-Za-z0-9:_.@\\-]+\.service$")
+
+
+def service_name(value: Any) -> str:
+    if not isinstance(value, str) or not _UNIT.match(value):
+        raise Invalid('a systemd service name such as "P.service"')
+    return value
+
+
+def one_of(*choices: str) -> Check:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise Invalid(" or ".join(f'"{c}"' for c in choices))
+        return value
+
+    return check
+
+
+def calendar(value: Any) -> str:
+    """An OnCalendar expression as systemd itself parses it."""
+    if not isinstance(value, str) or not value.strip() or "\n" in value:
+        raise Invalid("a systemd OnCalendar expression (see systemd.time(7))")
+    tool = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
+    try:
+        ok = subprocess.run(
+            [tool, "calendar", "--", value], capture_output=True, timeout=10
+        ).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        raise Invalid("a systemd OnCalendar expression; systemd-analyze could not be run") from None
+    if not ok:
+        raise Invalid("a systemd OnCalendar expression (see systemd.time(7))")
+    return value
+
+
+def existing_user(value: Any) -> str:
+    value = nonempty_text(value)
+    try:
+        pwd.getpwnam(value)
+    except KeyError:
+        raise Invalid("an existing user (create it with adduser, or set [project] user)") from None
+    return value
+
+
+def dir_with_manage_py(value: Any) -> str:
+    value = absolute_path(value)
+    if not (Path(value) / "manage.py").is_file():
+        raise Invalid("a directory containing manage.py")
+    return value
+
+
+def venv_dir(value: Any) -> str:
+    value = absolute_path(value)
+    if not (Path(value) / "bin" / "python").exists():
+        raise Invalid("a virtualenv directory with bin/python")
+    return value
+
+
+def existing_dir(value: Any) -> str:
+    value = absolute_path(value)
+    if not Path(value).is_dir():
+        raise Invalid("an existing directory")
+    return value

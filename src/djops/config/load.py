@@ -1,0 +1,126 @@
+"""Read /etc/djops/P.toml, apply defaults and checks, return a Config.
+
+Every problem becomes one ConfigError line naming the file and the key.
+"""
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from djops import paths
+from djops.config import checks
+from djops.config.schema import SECTIONS, Clearsessions, Health, Project, Watch
+from djops.errors import ConfigError
+
+# A Python identifier is both a Django project name and a systemd instance name.
+_PROJECT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    path: Path
+    project: Project
+    clearsessions: Clearsessions
+    watch: Watch
+    health: Health
+
+
+def config_path(name: str) -> Path:
+    return paths.config_dir() / f"{name}.toml"
+
+
+def check_name(name: str) -> str:
+    if not _PROJECT.match(name or ""):
+        raise ConfigError(
+            str(config_path(name if "/" not in name else "P")),
+            "project name",
+            "a Python identifier (letters, digits, underscore) that is also a "
+            "systemd instance name",
+            checks.shown(name),
+        )
+    return name
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as e:
+        raise ConfigError(str(path), "", "a readable file", e.strerror) from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "", "UTF-8 text") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(str(path), "", f"valid TOML ({e})") from None
+
+
+def _section(path: Path, name: str, data: Any, cls: type, project: str, live: bool) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), f"[{name}]", "a table", checks.shown(data))
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for k in data:
+        if k not in fields:
+            raise ConfigError(
+                str(path), f"[{name}] {k}", "one of the known keys: " + ", ".join(fields)
+            )
+    values = {}
+    for fname, f in fields.items():
+        given = fname in data
+        if given:
+            value = data[fname]
+        else:
+            default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+            value = _expand(default, project)
+        for check in (f.metadata["check"], f.metadata["live"] if live else None):
+            if check is None:
+                continue
+            try:
+                value = check(value)
+            except checks.Invalid as e:
+                suffix = "" if given else " (the default)"
+                raise ConfigError(
+                    str(path), f"[{name}] {fname}", f"{e}{suffix}", checks.shown(value)
+                ) from None
+        values[fname] = value
+    return cls(**values)
+
+
+def _expand(value: Any, project: str) -> Any:
+    if isinstance(value, str):
+        return value.replace("{project}", project)
+    if isinstance(value, list):
+        return [_expand(v, project) for v in value]
+    return value
+
+
+def load(name: str, live: bool = True) -> Config:
+    """Load and check the config of project `name`; a missing file means defaults."""
+    check_name(name)
+    path = config_path(name)
+    data = _read(path)
+    for section in data:
+        if section not in SECTIONS:
+            raise ConfigError(
+                str(path), f"[{section}]", "one of the sections: " + ", ".join(SECTIONS)
+            )
+    parts = {
+        s: _section(path, s, data.get(s, {}), cls, name, live) for s, cls in SECTIONS.items()
+    }
+    _cross_checks(path, parts["health"])
+    return Config(name=name, path=path, **parts)
+
+
+def _cross_checks(path: Path, health: Health) -> None:
+    if not health.warn_after <= health.alert_after <= health.restart_after:
+        raise ConfigError(
+            str(path),
+            "[health] warn_after, alert_after, restart_after",
+            "warn_after <= alert_after <= restart_after",
+            f"{health.warn_after}, {health.alert_after}, {health.restart_after}",
+        )

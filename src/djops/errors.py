@@ -1,0 +1,36 @@
+"""One error hierarchy: every expected failure prints as one line, no traceback.
+
+The CLI catches `DjopsError`, prints `djops: <message>` on stderr and exits
+with the error's `exit_code`. Anything else is a bug and keeps its traceback.
+"""
+
+
+class DjopsError(Exception):
+    """An expected failure the user can act on."""
+
+    exit_code = 1
+
+
+class UsageError(DjopsError):
+    """Bad command line: the user typed something djops cannot do."""
+
+    exit_code = 2
+
+
+class ConfigError(DjopsError):
+    """Bad configuration: names the file, the key and what was expected."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, key: str, expected: str, got: str | None = None):
+        self.path, self.key, self.expected, self.got = path, key, expected, got
+        text = f"{path}: {key}: expected {expected}" if key else f"{path}: expected {expected}"
+        if got is not None:
+            text += f", got {got}"
+        super().__init__(text)
+
+
+class OperationError(DjopsError):
+    """An operation ran and failed (a check, a reload, a clearsessions run)."""
+
+    exit_code = 1

@@ -1,0 +1,46 @@
+"""Dispatch an in-project command and report one JSON object on --result-fd.
+
+Exit 0: done; 1: failed (report has "error", already redacted); 3: interrupted.
+"""
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from . import clearsessions, redact
+
+COMMANDS = {"clearsessions": clearsessions}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="djops-inproject")
+    parser.add_argument("command", choices=sorted(COMMANDS))
+    parser.add_argument("--settings-dir", required=True)
+    parser.add_argument("--result-fd", type=int, default=1)
+    args, rest = parser.parse_known_args(argv)
+    redactor = redact.Redactor.from_settings_dir(args.settings_dir)
+    try:
+        import django
+
+        django.setup()
+        from django.conf import settings
+
+        redactor.add_settings(settings)
+        report, status = COMMANDS[args.command].run(rest)
+    except (Exception, SystemExit) as exc:  # everything is reported, redacted
+        report, status = {"error": redactor.describe(exc)}, 1
+    _report(args.result_fd, report)
+    return status
+
+
+def _report(fd: int, report: dict[str, Any]) -> None:
+    data = json.dumps(report).encode("utf-8")
+    if fd == 1:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data + b"\n")
+        sys.stdout.flush()
+        return
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)

@@ -1,0 +1,28 @@
+"""Where djops keeps things on disk; overridable so tests need no root."""
+
+import os
+from pathlib import Path
+
+
+def _env_path(name: str, default: str) -> Path:
+    return Path(os.environ.get(name, default))
+
+
+def config_dir() -> Path:
+    """Per-project TOML files (`/etc/djops/P.toml`)."""
+    return _env_path("DJOPS_CONFIG_DIR", "/etc/djops")
+
+
+def state_dir() -> Path:
+    """Outbox, migrated files and other state (`/var/lib/djops`)."""
+    return _env_path("DJOPS_STATE_DIR", "/var/lib/djops")
+
+
+def systemd_dir() -> Path:
+    """Where drop-ins for the template units are written."""
+    return _env_path("DJOPS_SYSTEMD_DIR", "/etc/systemd/system")
+
+
+def inproject_entry() -> Path:
+    """The script the project's venv python runs (see djops.inproject)."""
+    return Path(__file__).resolve().parent / "inproject" / "__main__.py"

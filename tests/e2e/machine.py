@@ -1,0 +1,172 @@
+"""Boot a real Debian with systemd in systemd-nspawn, for the end-to-end suite
+and `make demo`.
+
+Root filesystems are built once with mmdebstrap and cached as tarballs keyed
+on their recipe (suite, packages, wheels, this file); each boot unpacks a
+fresh copy. Containers get a private network: their loopback is their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CACHE = Path(os.environ.get("DJOPS_E2E_CACHE", "/var/cache/djops-e2e"))
+WORK = Path(os.environ.get("DJOPS_E2E_WORK", "/var/tmp/djops-e2e"))
+MIRROR = os.environ.get("DJOPS_E2E_MIRROR", "http://deb.debian.org/debian")
+
+SUITES = {"trixie": "3.13", "bookworm": "3.11"}  # suite -> its python3
+PACKAGES = [
+    "systemd", "systemd-sysv", "dbus", "python3", "python3-venv",
+    "python3-systemd", "python3-watchdog", "python3-sdnotify",
+    "dma", "python3-aiosmtpd", "sqlite3", "curl", "procps", "iproute2", "cron", "less",
+]
+WHEELS = ["django>=5.2,<5.3", "gunicorn"]
+INNER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def recipe_key(suite: str) -> str:
+    recipe = {"suite": suite, "packages": PACKAGES, "wheels": WHEELS, "mirror": MIRROR,
+              "builder": Path(__file__).read_text()}
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def log(msg: str) -> None:
+    print(f"[e2e] {msg}", file=sys.stderr, flush=True)
+
+
+def _wheels(suite: str) -> Path:
+    dest = CACHE / f"wheels-{suite}-{recipe_key(suite)}"
+    if not dest.exists():
+        tmp = dest.with_suffix(".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:",
+             "--python-version", SUITES[suite], "-d", str(tmp), *WHEELS], check=True)
+        tmp.rename(dest)
+    return dest
+
+
+def rootfs(suite: str) -> Path:
+    """The cached rootfs tarball for `suite`, built if its recipe changed."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tar = CACHE / f"{suite}-{recipe_key(suite)}.tar"
+    if tar.exists():
+        return tar
+    wheels = _wheels(suite)
+    log(f"building {suite} rootfs (cached as {tar.name})")
+    tmp = tar.with_suffix(".tmp.tar")
+    hooks = [
+        f'--customize-hook=mkdir -p "$1/opt/wheels" && cp {wheels}/*.whl "$1/opt/wheels/"',
+        '--customize-hook=chroot "$1" python3 -m venv /opt/demo/venv',
+        '--customize-hook=chroot "$1" /opt/demo/venv/bin/pip install -q --no-index '
+        "--find-links /opt/wheels django gunicorn",
+        # an empty machine-id makes systemd generate one at each boot
+        '--customize-hook=: > "$1/etc/machine-id"',
+    ]
+    subprocess.run(
+        ["mmdebstrap", "--quiet", "--variant=apt", "--include=" + ",".join(PACKAGES), *hooks,
+         suite, str(tmp), MIRROR], check=True)
+    tmp.rename(tar)
+    for old in CACHE.glob(f"{suite}-*.tar"):  # keep the cache from growing forever
+        if old != tar:
+            old.unlink()
+    return tar
+
+
+class Machine:
+    """One booted container; `sh()` runs a command inside it as root."""
+
+    def __init__(self, suite: str, name: str):
+        self.suite, self.name = suite, name
+        self.dir = WORK / name
+        self.root = self.dir / "root"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.pid = 0
+
+    def boot(self) -> Machine:
+        tar = rootfs(self.suite)
+        self.destroy()
+        self.root.mkdir(parents=True)
+        os.chmod(self.dir, 0o755)
+        os.chmod(self.root, 0o755)
+        subprocess.run(["tar", "-xf", str(tar), "-C", str(self.root)], check=True)
+        (self.root / "etc/hostname").write_text(f"{self.name}\n")
+        env = dict(os.environ, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY="1")
+        console = open(self.dir / "console.log", "wb")
+        self.proc = subprocess.Popen(
+            ["systemd-nspawn", "--quiet", "-b", "-D", str(self.root), "--register=no",
+             "--keep-unit", "--private-network", "-M", self.name],
+            env=env, stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while not self.pid:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} did not start; see {self.dir}/console.log")
+            kids = subprocess.run(["pgrep", "-P", str(self.proc.pid)],
+                                  capture_output=True, text=True).stdout.split()
+            self.pid = int(kids[0]) if kids else 0
+            time.sleep(0.2)
+        state = ""
+        while time.monotonic() < deadline:
+            r = self.sh("systemctl is-system-running --wait", check=False, timeout=60)
+            state = r.stdout.strip()
+            if state in ("running", "degraded"):
+                break
+            time.sleep(0.5)
+        if state not in ("running", "degraded"):
+            raise RuntimeError(f"{self.name} did not boot: {state!r}")
+        return self
+
+    def sh(self, cmd: str, check: bool = True, timeout: float = 300,
+           input: str | None = None, user: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run `cmd` with /bin/sh inside the container (as `user` via runuser)."""
+        inner = ["/bin/sh", "-c", cmd]
+        if user:
+            inner = ["runuser", "-u", user, "--", *inner]
+        argv = ["nsenter", "-t", str(self.pid), "-a", "env", "-i", f"PATH={INNER_PATH}",
+                "LANG=C.UTF-8", "HOME=/root", "TERM=dumb", "SYSTEMD_PAGER=", *inner]
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input)
+        if check and r.returncode != 0:
+            raise AssertionError(
+                f"in {self.name}: {cmd!r} exited {r.returncode}\n"
+                f"stdout: {r.stdout[-3000:]}\nstderr: {r.stderr[-3000:]}")
+        return r
+
+    def put(self, path: str, data: str | bytes, mode: int = 0o644) -> None:
+        """Write a file inside the container (its root is a host directory)."""
+        target = self.root / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data.encode() if isinstance(data, str) else data)
+        target.chmod(mode)
+
+    def copy_in(self, src: Path, dest: str) -> None:
+        target = self.root / dest.lstrip("/")
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(src, target)
+
+    def journal(self, *args: str) -> list[dict[str, str]]:
+        out = self.sh("journalctl --no-pager -o json " + " ".join(args), check=False).stdout
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+    def shutdown(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.sh("systemctl poweroff", check=False, timeout=30)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc, self.pid = None, 0
+
+    def destroy(self) -> None:
+        self.shutdown()
+        if self.dir.exists():
+            shutil.rmtree(self.dir)
