@@ -21,7 +21,8 @@ class Event:
 
 EVENTS: dict[str, Event] = {
     "clearsessions.done": Event(
-        "e919f661231e49d192efaa99e417550b", INFO,
+        "e919f661231e49d192efaa99e417550b",
+        INFO,
         "Expired Django sessions of @DJOPS_PROJECT@ cleared",
         "djops removed @DJOPS_ROWS@ expired sessions of project @DJOPS_PROJECT@ in\n"
         "@DJOPS_DURATION@ seconds, in batches of short transactions.\n\n"
@@ -29,7 +30,8 @@ EVENTS: dict[str, Event] = {
         "of /etc/djops/@DJOPS_PROJECT@.toml; see `systemctl list-timers 'djops-*'`.",
     ),
     "clearsessions.failed": Event(
-        "807fdf6bf061493fb38243789b0f50f9", ERR,
+        "807fdf6bf061493fb38243789b0f50f9",
+        ERR,
         "Clearing Django sessions of @DJOPS_PROJECT@ failed",
         "The scheduled removal of expired sessions failed: @DJOPS_REASON@\n\n"
         "Expired sessions stay in the database until the next successful run; no\n"
@@ -38,20 +40,23 @@ EVENTS: dict[str, Event] = {
         "fix the cause and run `djops clearsessions @DJOPS_PROJECT@` to retry.",
     ),
     "clearsessions.interrupted": Event(
-        "f10e02ced03c4dd6a164765b985ca0ae", WARNING,
+        "f10e02ced03c4dd6a164765b985ca0ae",
+        WARNING,
         "Clearing Django sessions of @DJOPS_PROJECT@ was interrupted",
         "The run was stopped (SIGTERM) after removing @DJOPS_ROWS@ expired sessions.\n"
         "Every finished batch is committed, the batch in flight is rolled back, and\n"
         "no lock is left behind. The next run continues where this one stopped.",
     ),
     "reload.applied": Event(
-        "a8561208e0c046438c3cc0eec0e8b798", NOTICE,
+        "a8561208e0c046438c3cc0eec0e8b798",
+        NOTICE,
         "New settings of @DJOPS_PROJECT@ applied",
         "The settings and code were compiled, validated as the project user, and\n"
         "@DJOPS_SERVICE@ was restarted (or reloaded) with them.",
     ),
     "reload.rejected": Event(
-        "e4a200af98d343ef914b20a76be2e72a", ERR,
+        "e4a200af98d343ef914b20a76be2e72a",
+        ERR,
         "New settings of @DJOPS_PROJECT@ rejected; the site keeps the old ones",
         "Validation failed, so @DJOPS_SERVICE@ was not touched and keeps serving the\n"
         "previous settings. Reason (settings values are never shown): @DJOPS_REASON@\n\n"
@@ -59,53 +64,62 @@ EVENTS: dict[str, Event] = {
         "`djops reload @DJOPS_PROJECT@` by hand.",
     ),
     "health.degraded": Event(
-        "c548cdf963a447678edacc897ea86162", WARNING,
+        "c548cdf963a447678edacc897ea86162",
+        WARNING,
         "Health check @DJOPS_CHECK@ of @DJOPS_PROJECT@ is failing",
         "The check has failed @DJOPS_FAILURES@ times in a row: @DJOPS_REASON@\n"
         "An alert mail follows if it keeps failing.",
     ),
     "health.alert": Event(
-        "3da5694fa0ae4a809b7495c20478a7ce", ERR,
+        "3da5694fa0ae4a809b7495c20478a7ce",
+        ERR,
         "Health check @DJOPS_CHECK@ of @DJOPS_PROJECT@ needs attention",
         "The check has failed @DJOPS_FAILURES@ times in a row: @DJOPS_REASON@\n"
         "An alert mail was sent. Look at `djops status @DJOPS_PROJECT@`.",
     ),
     "health.restarted": Event(
-        "6ea25820c89b46899fabb38a1d61ce97", CRIT,
+        "6ea25820c89b46899fabb38a1d61ce97",
+        CRIT,
         "djops restarted @DJOPS_SERVICE@ of @DJOPS_PROJECT@",
         "The site kept failing, so djops restarted its service once. It will not\n"
         "restart again until the site has been seen healthy.",
     ),
     "health.recovered": Event(
-        "1372eefd0d91497fb174f30c3a8c4af1", NOTICE,
+        "1372eefd0d91497fb174f30c3a8c4af1",
+        NOTICE,
         "Health check @DJOPS_CHECK@ of @DJOPS_PROJECT@ recovered",
         "The check passes again after @DJOPS_FAILURES@ failures. A recovery mail was sent.",
     ),
     "heartbeat.sent": Event(
-        "b1f7318c515e404b8ec8449d98a96c15", INFO,
+        "b1f7318c515e404b8ec8449d98a96c15",
+        INFO,
         "Heartbeat mail of @DJOPS_PROJECT@ sent",
         "The periodic report was handed to sendmail. If it stops arriving, mail or\n"
         "the server is broken.",
     ),
     "mail.failed": Event(
-        "0772d66443b64dd6b37d3819168cd6f8", CRIT,
+        "0772d66443b64dd6b37d3819168cd6f8",
+        CRIT,
         "djops could not hand a mail to sendmail",
         "The mail was kept in /var/lib/djops/outbox/ and will be retried: @DJOPS_REASON@\n"
         "Check that the [health] sendmail path exists and that the MTA works.",
     ),
     "unit.failed": Event(
-        "7346c87baf934aad9ff80e27ae811f83", ERR,
+        "7346c87baf934aad9ff80e27ae811f83",
+        ERR,
         "Unit @DJOPS_UNIT@ of @DJOPS_PROJECT@ failed",
         "A failure mail with its status and journal excerpt was sent. Inspect it with\n"
         "  systemctl status @DJOPS_UNIT@",
     ),
     "project.enabled": Event(
-        "ec1597220a70464b9c52279d7bf88fbb", NOTICE,
+        "ec1597220a70464b9c52279d7bf88fbb",
+        NOTICE,
         "djops enabled for @DJOPS_PROJECT@",
         "The drop-ins were written and the units of djops@@DJOPS_PROJECT@.target started.",
     ),
     "project.disabled": Event(
-        "6be389ad4a7c4967afe7d09a35ab1927", NOTICE,
+        "6be389ad4a7c4967afe7d09a35ab1927",
+        NOTICE,
         "djops disabled for @DJOPS_PROJECT@",
         "The units were stopped and disabled and their drop-ins removed.",
     ),

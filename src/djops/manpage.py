@@ -22,10 +22,15 @@ def render() -> str:
     top = parser()
     out = [
         f'.TH DJOPS 8 "" "djops {__version__}" "System Administration"',
-        ".SH NAME", "djops \\- operate a Debian\\-deployed Django project with systemd",
-        ".SH SYNOPSIS", ".B djops", "[\\fB\\-\\-debug\\fR] \\fIVERB\\fR \\fIP\\fR",
-        ".br", ".B djops \\-\\-version",
-        ".SH DESCRIPTION", esc(top.description or ""),
+        ".SH NAME",
+        "djops \\- operate a Debian\\-deployed Django project with systemd",
+        ".SH SYNOPSIS",
+        ".B djops",
+        "[\\fB\\-\\-debug\\fR] \\fIVERB\\fR \\fIP\\fR",
+        ".br",
+        ".B djops \\-\\-version",
+        ".SH DESCRIPTION",
+        esc(top.description or ""),
         ".SH COMMANDS",
     ]
     for verb, (_, _short, long) in VERBS.items():
@@ -33,7 +38,11 @@ def render() -> str:
     out += [".SH OPTIONS"]
     for action in top._actions:
         if action.option_strings and action.help and action.help != argparse.SUPPRESS:
-            out += [".TP", "\\fB" + esc(", ".join(action.option_strings)) + "\\fR", esc(action.help)]
+            out += [
+                ".TP",
+                "\\fB" + esc(", ".join(action.option_strings)) + "\\fR",
+                esc(action.help),
+            ]
     out += [
         ".SH CONFIGURATION",
         "Each project \\fIP\\fR may have \\fI/etc/djops/P.toml\\fR. Every key is optional; "
@@ -46,8 +55,11 @@ def render() -> str:
         out += [".TP", f"\\fB[{section}]\\fR", esc(keys)]
     out += [
         ".SH UNITS",
-        ".TP", "\\fBdjops@P.target\\fR", "All djops units of project P.",
-        ".TP", "\\fBdjops\\-clearsessions@P.timer\\fR, \\fB.service\\fR",
+        ".TP",
+        "\\fBdjops@P.target\\fR",
+        "All djops units of project P.",
+        ".TP",
+        "\\fBdjops\\-clearsessions@P.timer\\fR, \\fB.service\\fR",
         "Clear expired sessions as the project user on [clearsessions] schedule.",
         ".SH JOURNAL",
         "Every message carries SYSLOG_IDENTIFIER=djops, DJOPS_PROJECT=P, DJOPS_EVENT and a "
@@ -55,15 +67,27 @@ def render() -> str:
         "\\fBjournalctl DJOPS_PROJECT=P \\-p warning\\fR. Events:",
     ]
     for name, ev in EVENTS.items():
-        out += [".TP", f"\\fB{esc(name)}\\fR ({PRIORITY[ev.priority]})", esc(ev.subject.replace("@DJOPS_PROJECT@", "P").replace("@", ""))]
+        out += [
+            ".TP",
+            f"\\fB{esc(name)}\\fR ({PRIORITY[ev.priority]})",
+            esc(ev.subject.replace("@DJOPS_PROJECT@", "P").replace("@", "")),
+        ]
     out += [
-        ".SH EXIT STATUS", "0 success, 1 an operation or check failed, 2 usage or config error.",
+        ".SH EXIT STATUS",
+        "0 success, 1 an operation or check failed, 2 usage or config error.",
         ".SH FILES",
-        ".TP", "\\fI/etc/djops/P.toml\\fR", "per\\-project configuration",
-        ".TP", "\\fI/etc/systemd/system/djops\\-*@P.*.d/djops.conf\\fR",
+        ".TP",
+        "\\fI/etc/djops/P.toml\\fR",
+        "per\\-project configuration",
+        ".TP",
+        "\\fI/etc/systemd/system/djops\\-*@P.*.d/djops.conf\\fR",
         "drop\\-ins written by \\fBdjops enable\\fR and removed by \\fBdjops disable\\fR",
-        ".TP", "\\fI/var/lib/djops/\\fR", "state: mail outbox, migrated cron files",
-        ".TP", "\\fI/usr/share/doc/djops/examples/P.toml\\fR", "every key with its default",
+        ".TP",
+        "\\fI/var/lib/djops/\\fR",
+        "state: mail outbox, migrated cron files",
+        ".TP",
+        "\\fI/usr/share/doc/djops/examples/P.toml\\fR",
+        "every key with its default",
         ".SH SEE ALSO",
         "\\fBsystemctl\\fR(1), \\fBjournalctl\\fR(1), \\fBsystemd.timer\\fR(5), "
         "\\fBsystemd.time\\fR(7), \\fBdma\\fR(8)",

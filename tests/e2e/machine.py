@@ -24,17 +24,35 @@ MIRROR = os.environ.get("DJOPS_E2E_MIRROR", "http://deb.debian.org/debian")
 
 SUITES = {"trixie": "3.13", "bookworm": "3.11"}  # suite -> its python3
 PACKAGES = [
-    "systemd", "systemd-sysv", "dbus", "python3", "python3-venv",
-    "python3-systemd", "python3-watchdog", "python3-sdnotify",
-    "dma", "python3-aiosmtpd", "sqlite3", "curl", "procps", "iproute2", "cron", "less",
+    "systemd",
+    "systemd-sysv",
+    "dbus",
+    "python3",
+    "python3-venv",
+    "python3-systemd",
+    "python3-watchdog",
+    "python3-sdnotify",
+    "dma",
+    "python3-aiosmtpd",
+    "sqlite3",
+    "curl",
+    "procps",
+    "iproute2",
+    "cron",
+    "less",
 ]
 WHEELS = ["django>=5.2,<5.3", "gunicorn"]
 INNER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def recipe_key(suite: str) -> str:
-    recipe = {"suite": suite, "packages": PACKAGES, "wheels": WHEELS, "mirror": MIRROR,
-              "builder": Path(__file__).read_text()}
+    recipe = {
+        "suite": suite,
+        "packages": PACKAGES,
+        "wheels": WHEELS,
+        "mirror": MIRROR,
+        "builder": Path(__file__).read_text(),
+    }
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -48,8 +66,21 @@ def _wheels(suite: str) -> Path:
         tmp = dest.with_suffix(".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:",
-             "--python-version", SUITES[suite], "-d", str(tmp), *WHEELS], check=True)
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--only-binary=:all:",
+                "--python-version",
+                SUITES[suite],
+                "-d",
+                str(tmp),
+                *WHEELS,
+            ],
+            check=True,
+        )
         tmp.rename(dest)
     return dest
 
@@ -72,8 +103,18 @@ def rootfs(suite: str) -> Path:
         '--customize-hook=: > "$1/etc/machine-id"',
     ]
     subprocess.run(
-        ["mmdebstrap", "--quiet", "--variant=apt", "--include=" + ",".join(PACKAGES), *hooks,
-         suite, str(tmp), MIRROR], check=True)
+        [
+            "mmdebstrap",
+            "--quiet",
+            "--variant=apt",
+            "--include=" + ",".join(PACKAGES),
+            *hooks,
+            suite,
+            str(tmp),
+            MIRROR,
+        ],
+        check=True,
+    )
     tmp.rename(tar)
     for old in CACHE.glob(f"{suite}-*.tar"):  # keep the cache from growing forever
         if old != tar:
@@ -100,43 +141,98 @@ class Machine:
         subprocess.run(["tar", "-xf", str(tar), "-C", str(self.root)], check=True)
         (self.root / "etc/hostname").write_text(f"{self.name}\n")
         env = dict(os.environ, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY="1")
-        console = open(self.dir / "console.log", "wb")
+        console = open(self.dir / "console.log", "wb")  # noqa: SIM115 - nspawn owns it
         self.proc = subprocess.Popen(
-            ["systemd-nspawn", "--quiet", "-b", "-D", str(self.root), "--register=no",
-             "--keep-unit", "--private-network", "-M", self.name],
-            env=env, stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
+            [
+                "systemd-nspawn",
+                "--quiet",
+                "-b",
+                "-D",
+                str(self.root),
+                "--register=no",
+                "--keep-unit",
+                "--private-network",
+                "-M",
+                self.name,
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=console,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            self._wait_for_boot()
+        except BaseException:
+            self.destroy()
+            raise
+        return self
+
+    def _init_pid(self) -> int:
+        """The container's systemd, once nspawn has exec'd it in its namespaces."""
+        assert self.proc is not None
+        kids = subprocess.run(
+            ["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True
+        ).stdout.split()
+        for kid in kids:
+            try:
+                exe = os.readlink(f"/proc/{kid}/exe")
+                if exe.endswith("/systemd") and os.readlink(f"/proc/{kid}/ns/mnt") != os.readlink(
+                    "/proc/self/ns/mnt"
+                ):
+                    return int(kid)
+            except OSError:
+                continue
+        return 0
+
+    def _wait_for_boot(self) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + 90
         while not self.pid:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{self.name} did not start; see {self.dir}/console.log")
-            kids = subprocess.run(["pgrep", "-P", str(self.proc.pid)],
-                                  capture_output=True, text=True).stdout.split()
-            self.pid = int(kids[0]) if kids else 0
+            self.pid = self._init_pid()
             time.sleep(0.2)
         state = ""
         while time.monotonic() < deadline:
-            r = self.sh("systemctl is-system-running --wait", check=False, timeout=60)
+            r = self.sh("systemctl is-system-running --wait", check=False, timeout=90)
             state = r.stdout.strip()
             if state in ("running", "degraded"):
-                break
+                return
             time.sleep(0.5)
-        if state not in ("running", "degraded"):
-            raise RuntimeError(f"{self.name} did not boot: {state!r}")
-        return self
+        raise RuntimeError(f"{self.name} did not boot: {state!r}; see {self.dir}/console.log")
 
-    def sh(self, cmd: str, check: bool = True, timeout: float = 300,
-           input: str | None = None, user: str | None = None) -> subprocess.CompletedProcess[str]:
+    def sh(
+        self,
+        cmd: str,
+        check: bool = True,
+        timeout: float = 300,
+        input: str | None = None,
+        user: str | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         """Run `cmd` with /bin/sh inside the container (as `user` via runuser)."""
         inner = ["/bin/sh", "-c", cmd]
         if user:
             inner = ["runuser", "-u", user, "--", *inner]
-        argv = ["nsenter", "-t", str(self.pid), "-a", "env", "-i", f"PATH={INNER_PATH}",
-                "LANG=C.UTF-8", "HOME=/root", "TERM=dumb", "SYSTEMD_PAGER=", *inner]
+        argv = [
+            "nsenter",
+            "-t",
+            str(self.pid),
+            "-a",
+            "env",
+            "-i",
+            f"PATH={INNER_PATH}",
+            "LANG=C.UTF-8",
+            "HOME=/root",
+            "TERM=dumb",
+            "SYSTEMD_PAGER=",
+            *inner,
+        ]
         r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input)
         if check and r.returncode != 0:
             raise AssertionError(
                 f"in {self.name}: {cmd!r} exited {r.returncode}\n"
-                f"stdout: {r.stdout[-3000:]}\nstderr: {r.stderr[-3000:]}")
+                f"stdout: {r.stdout[-3000:]}\nstderr: {r.stderr[-3000:]}"
+            )
         return r
 
     def put(self, path: str, data: str | bytes, mode: int = 0o644) -> None:

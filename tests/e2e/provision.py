@@ -39,8 +39,9 @@ def setup_mail(m: Machine) -> None:
     m.sh("for i in $(seq 50); do ss -ltn | grep -q ':2525 ' && exit 0; sleep 0.1; done; exit 1")
 
 
-def deploy(m: Machine, project: str, user: str | None = None, port: int = 8000,
-           venv: str | None = None) -> None:
+def deploy(
+    m: Machine, project: str, user: str | None = None, port: int = 8000, venv: str | None = None
+) -> None:
     m.copy_in(REPO / "examples/demo", "/root/demo-src")
     args = [project, user or project, str(port)] + ([venv] if venv else [])
     m.sh("sh /root/demo-src/deploy.sh " + " ".join(args), timeout=300)

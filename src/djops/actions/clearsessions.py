@@ -17,27 +17,37 @@ from djops.errors import OperationError
 def run_here(cfg: Config) -> str:
     p = cfg.name
     started = time.monotonic()
-    res = project_python.run(cfg, "clearsessions", "--batch-size", str(cfg.clearsessions.batch_size))
+    res = project_python.run(
+        cfg, "clearsessions", "--batch-size", str(cfg.clearsessions.batch_size)
+    )
     seconds = round(time.monotonic() - started, 3)
     data = res.data
     if data.get("interrupted"):
         journal.emit(
-            "clearsessions.interrupted", p,
+            "clearsessions.interrupted",
+            p,
             f"clearsessions of {p} interrupted after removing {data.get('rows', 0)} expired sessions",
-            ROWS=data.get("rows", 0), DURATION=seconds,
+            ROWS=data.get("rows", 0),
+            DURATION=seconds,
         )
         raise OperationError(f"clearsessions of {p} was interrupted")
     if not res.ok:
         reason = data.get("error", "unknown error")
-        journal.emit("clearsessions.failed", p, f"clearsessions of {p} failed: {reason}", REASON=reason)
+        journal.emit(
+            "clearsessions.failed", p, f"clearsessions of {p} failed: {reason}", REASON=reason
+        )
         raise OperationError(f"clearsessions of {p} failed: {reason}")
     rows = data.get("rows")
     if rows is None:  # cache, file or signed-cookie sessions: the engine cleans up itself
         text = f"expired sessions of {p} cleared by {data.get('engine')} in {seconds:.2f}s"
-        journal.emit("clearsessions.done", p, text, ROWS=0, DURATION=seconds, ENGINE=data.get("engine"))
+        journal.emit(
+            "clearsessions.done", p, text, ROWS=0, DURATION=seconds, ENGINE=data.get("engine")
+        )
     else:
         text = f"removed {rows} expired sessions of {p} in {seconds:.2f}s ({data.get('batches')} batches)"
-        journal.emit("clearsessions.done", p, text, ROWS=rows, DURATION=seconds, ENGINE=data.get("engine"))
+        journal.emit(
+            "clearsessions.done", p, text, ROWS=rows, DURATION=seconds, ENGINE=data.get("engine")
+        )
     return text
 
 

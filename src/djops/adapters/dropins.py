@@ -5,6 +5,7 @@ Each drop-in is named `djops.conf` inside `<unit>.d/` and starts with a
 header saying who wrote it, so `djops disable` removes exactly these.
 """
 
+import contextlib
 from pathlib import Path
 
 from djops import paths
@@ -42,8 +43,6 @@ def remove(units: list[str]) -> bool:
         if target.exists():
             target.unlink()
             changed = True
-        try:
+        with contextlib.suppress(OSError):
             target.parent.rmdir()
-        except OSError:
-            pass
     return changed

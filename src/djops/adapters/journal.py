@@ -6,6 +6,7 @@ event's MESSAGE_ID (explained by the catalog) and a PRIORITY.
 
 import sys
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 from djops.events import EVENTS
@@ -50,7 +51,7 @@ def emit(event: str, project: str, message: str, priority: int | None = None, **
 
 def last_event(project: str, events: tuple[str, ...], since_usec: int = 0) -> dict[str, Any] | None:
     """The newest of `events` for `project` logged at or after `since_usec`."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from systemd import journal
 
@@ -63,7 +64,7 @@ def last_event(project: str, events: tuple[str, ...], since_usec: int = 0) -> di
         entry = reader.get_previous()
         if not entry:
             return None
-        since = datetime.fromtimestamp(since_usec / 1e6, timezone.utc)
+        since = datetime.fromtimestamp(since_usec / 1e6, UTC)
         stamp = entry.get("__REALTIME_TIMESTAMP")
         return entry if stamp is None or stamp >= since else None
     finally:

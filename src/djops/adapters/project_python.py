@@ -42,11 +42,20 @@ def run(cfg: Config, command: str, *args: str, timeout: float | None = None) -> 
     """Run `inproject <command> <args>` and return its exit status and report."""
     read_fd, write_fd = os.pipe()
     argv = [
-        f"{cfg.project.venv}/bin/python", str(paths.inproject_entry()),
-        command, "--settings-dir", cfg.project.settings_dir, "--result-fd", str(write_fd), *args,
+        f"{cfg.project.venv}/bin/python",
+        str(paths.inproject_entry()),
+        command,
+        "--settings-dir",
+        cfg.project.settings_dir,
+        "--result-fd",
+        str(write_fd),
+        *args,
     ]
     proc = subprocess.Popen(
-        argv, env=environment(cfg), cwd=cfg.project.code_dir, pass_fds=(write_fd,),
+        argv,
+        env=environment(cfg),
+        cwd=cfg.project.code_dir,
+        pass_fds=(write_fd,),
         stdin=subprocess.DEVNULL,
     )
     os.close(write_fd)

@@ -4,6 +4,7 @@ raises `Invalid`, whose text completes "expected ...".
 They are referenced from the schema (djops.config.schema) as data.
 """
 
+import functools
 import json
 import math
 import pwd
@@ -75,8 +76,10 @@ _ADDRESS = re.compile(r"^[^\s@<>,;\"]+(@[A-Za-z0-9.-]+)?$")
 
 
 def address_list(value: Any) -> list[str]:
-    if not isinstance(value, list) or not value or not all(
-        isinstance(v, str) and _ADDRESS.match(v) for v in value
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, str) and _ADDRESS.match(v) for v in value)
     ):
         raise Invalid('a non-empty list of mail addresses, e.g. ["root"]')
     return value
@@ -113,11 +116,19 @@ def calendar(value: Any) -> str:
     """An OnCalendar expression as systemd itself parses it."""
     if not isinstance(value, str) or not value.strip() or "\n" in value:
         raise Invalid("a systemd OnCalendar expression (see systemd.time(7))")
+    return _calendar(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _calendar(value: str) -> str:
     tool = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
     try:
-        ok = subprocess.run(
-            [tool, "calendar", "--", value], capture_output=True, timeout=10
-        ).returncode == 0
+        ok = (
+            subprocess.run(
+                [tool, "calendar", "--", value], capture_output=True, timeout=10
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.TimeoutExpired):
         raise Invalid("a systemd OnCalendar expression; systemd-analyze could not be run") from None
     if not ok:
@@ -130,7 +141,7 @@ def existing_user(value: Any) -> str:
     try:
         pwd.getpwnam(value)
     except KeyError:
-        raise Invalid("an existing user (create it with adduser, or set [project] user)") from None
+        raise Invalid("an existing user") from None
     return value
 
 

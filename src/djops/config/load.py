@@ -60,7 +60,8 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(str(path), "", f"valid TOML ({e})") from None
 
 
-def _section(path: Path, name: str, data: Any, cls: type, project: str, live: bool) -> Any:
+def _section(path: Path, name: str, data: Any, cls: type, project: str) -> dict[str, Any]:
+    """Type-check one section; returns {key: (value, given)} with defaults filled in."""
     if not isinstance(data, dict):
         raise ConfigError(str(path), f"[{name}]", "a table", checks.shown(data))
     fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -77,18 +78,16 @@ def _section(path: Path, name: str, data: Any, cls: type, project: str, live: bo
         else:
             default = f.default_factory() if f.default is dataclasses.MISSING else f.default
             value = _expand(default, project)
-        for check in (f.metadata["check"], f.metadata["live"] if live else None):
-            if check is None:
-                continue
-            try:
-                value = check(value)
-            except checks.Invalid as e:
-                suffix = "" if given else " (the default)"
-                raise ConfigError(
-                    str(path), f"[{name}] {fname}", f"{e}{suffix}", checks.shown(value)
-                ) from None
-        values[fname] = value
-    return cls(**values)
+        values[fname] = (_apply(path, name, fname, f.metadata["check"], value, given), given)
+    return values
+
+
+def _apply(path: Path, section: str, key: str, check: Any, value: Any, given: bool) -> Any:
+    try:
+        return check(value)
+    except checks.Invalid as e:
+        got = checks.shown(value) + ("" if given else " (the default)")
+        raise ConfigError(str(path), f"[{section}] {key}", str(e), got) from None
 
 
 def _expand(value: Any, project: str) -> Any:
@@ -109,9 +108,18 @@ def load(name: str, live: bool = True) -> Config:
             raise ConfigError(
                 str(path), f"[{section}]", "one of the sections: " + ", ".join(SECTIONS)
             )
-    parts = {
-        s: _section(path, s, data.get(s, {}), cls, name, live) for s, cls in SECTIONS.items()
-    }
+    # All type checks first, so a typo in the file is reported before
+    # anything about the live system (users, directories).
+    typed = {s: _section(path, s, data.get(s, {}), cls, name) for s, cls in SECTIONS.items()}
+    parts = {}
+    for s, cls in SECTIONS.items():
+        values = {}
+        for f in dataclasses.fields(cls):
+            value, given = typed[s][f.name]
+            if live and f.metadata["live"]:
+                value = _apply(path, s, f.name, f.metadata["live"], value, given)
+            values[f.name] = value
+        parts[s] = cls(**values)
     _cross_checks(path, parts["health"])
     return Config(name=name, path=path, **parts)
 

@@ -31,7 +31,7 @@ class Project:
 
 @dataclass(frozen=True)
 class Clearsessions:
-    schedule: str = key("daily", c.text, c.calendar)
+    schedule: str = key("daily", c.calendar)
     batch_size: int = key(10000, c.positive_int)
 
 
@@ -46,7 +46,7 @@ class Watch:
 class Health:
     interval_seconds: float = key(60.0, c.positive_number)
     url: str = key("", c.text)
-    heartbeat: str = key("daily", c.text, c.calendar)
+    heartbeat: str = key("daily", c.calendar)
     mail_to: list[str] = key(["root"], c.address_list)
     sendmail: str = key("/usr/sbin/sendmail", c.absolute_path)
     warn_after: int = key(1, c.positive_int)

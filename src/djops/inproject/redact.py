@@ -15,7 +15,7 @@ from typing import Any
 
 HIDDEN = re.compile(r"API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|CREDENTIAL|PRIVATE|DSN", re.I)
 _ASSIGN = re.compile(r"""^\s*([A-Za-z_][A-Za-z0-9_]*)\s*[:=]\s*(.+)$""")
-_DICT_ITEM = re.compile(r"""['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*:\s*(.+)$""")
+_DICT_ITEM = re.compile(r"""['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*:\s*([^,{}]+)""")
 _WORD = re.compile(r"""[^\s'"(),\[\]{}=:;#]{3,}""")
 MASK = "********"
 
@@ -70,12 +70,15 @@ def source_secrets(path: str) -> set[str]:
     found: set[str] = set()
     names: set[str] = set()
     for line in lines:
-        for pattern in (_ASSIGN, _DICT_ITEM):
-            m = pattern.search(line)
-            if m:
-                names.add(m.group(1))
-                if HIDDEN.search(m.group(1)):
-                    found |= set(_WORD.findall(m.group(2).split("#", 1)[0]))
+        line = line.split("#", 1)[0]
+        matches = list(_DICT_ITEM.finditer(line))
+        m = _ASSIGN.search(line)
+        if m:
+            matches.append(m)
+        for m in matches:
+            names.add(m.group(1))
+            if HIDDEN.search(m.group(1)):
+                found |= set(_WORD.findall(m.group(2)))
     # Setting names (SECRET_KEY in `os.environ["SECRET_KEY"]`) are not secrets,
     # and masking them would make messages useless.
     return found - names

@@ -1,0 +1,61 @@
+"""Small assertions over the machine's journal, units and SQLite database."""
+
+from __future__ import annotations
+
+import time
+
+from machine import Machine
+
+
+def events(m: Machine, project: str, event: str, since: str | None = None) -> list[dict]:
+    args = [f"DJOPS_PROJECT={project}", f"DJOPS_EVENT={event}"]
+    if since:
+        args.insert(0, f"--since=@{since}")
+    return m.journal(*args)
+
+
+def now(m: Machine) -> str:
+    """The machine's clock, for --since (epoch seconds)."""
+    return m.sh("date +%s.%N").stdout.strip()[:17]
+
+
+def wait_for(predicate, timeout: float = 30, interval: float = 0.3, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def sql(m: Machine, db: str, query: str, user: str) -> str:
+    return m.sh(f"sqlite3 -batch -cmd '.timeout 10000' {db} \"{query}\"", user=user).stdout.strip()
+
+
+def add_sessions(m: Machine, db: str, user: str, expired: int, live: int) -> None:
+    """Insert expired and live rows the way Django stores them."""
+    m.sh(
+        f"""sqlite3 -batch -cmd '.timeout 10000' {db} <<'EOF'
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < {expired})
+INSERT INTO django_session SELECT 'x' || hex(randomblob(16)), 'e30', datetime('now', '-1 day') FROM n WHERE {expired} > 0;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < {live})
+INSERT INTO django_session SELECT 'l' || hex(randomblob(16)), 'e30', datetime('now', '+14 days') FROM n WHERE {live} > 0;
+COMMIT;
+EOF""",
+        user=user,
+    )
+
+
+def counts(m: Machine, db: str, user: str) -> tuple[int, int]:
+    out = sql(
+        m,
+        db,
+        "SELECT sum(expire_date < datetime('now')), sum(expire_date >= datetime('now')) "
+        "FROM django_session",
+        user,
+    )
+    expired, live = (int(x or 0) for x in out.split("|"))
+    return expired, live

@@ -1,0 +1,39 @@
+"""The .deb: installs with apt, starts nothing, ships catalog, man page, units."""
+
+import re
+
+from djops_ids import ALL_MESSAGE_IDS
+
+
+def test_install_starts_nothing(machine):
+    assert machine.state["installed_units_before"].strip() == ""
+    units = machine.sh("systemctl list-units --all --no-legend 'djops*'").stdout
+    assert units.strip() == "", units
+    files = machine.sh("systemctl list-unit-files --no-legend 'djops*'").stdout
+    for name in ("djops-clearsessions@.service", "djops-clearsessions@.timer", "djops@.target"):
+        assert name in files
+    enabled = machine.sh("ls /etc/systemd/system/multi-user.target.wants/").stdout
+    assert "djops" not in enabled
+
+
+def test_cli_and_docs_installed(machine):
+    assert machine.sh("djops --version").stdout.startswith("djops ")
+    assert "clearsessions" in machine.sh("djops --help").stdout
+    machine.sh("test -f /usr/share/man/man8/djops.8.gz")
+    machine.sh("test -f /usr/share/doc/djops/examples/P.toml")
+    machine.sh("test -d /etc/djops && test -d /var/lib/djops")
+
+
+def test_catalog_explains_every_event(machine):
+    catalog = machine.sh("journalctl --list-catalog --no-pager").stdout
+    for mid in ALL_MESSAGE_IDS:
+        assert mid in catalog, f"{mid} missing from the installed journal catalog"
+
+
+def test_units_are_hardened(machine):
+    out = machine.sh(
+        "systemd-analyze security --no-pager djops-clearsessions@demo.service | grep -i 'overall exposure'"
+    ).stdout
+    # "→ Overall exposure level for ...: 1.2 OK"
+    score = float(re.search(r"exposure level for \S+: ([0-9.]+)", out).group(1))
+    assert score <= 2.5, out

@@ -1,0 +1,14 @@
+from djops.adapters import dropins
+
+
+def test_write_is_idempotent_and_remove_takes_only_ours(confdir, tmp_path):
+    units = {"djops-clearsessions@p.service": "[Service]\nUser=p\n"}
+    assert dropins.write("p", units) is True
+    assert dropins.write("p", units) is False
+    path = dropins.path_of("djops-clearsessions@p.service")
+    assert "User=p" in path.read_text() and "djops disable" in path.read_text()
+    mine = path.parent / "local.conf"
+    mine.write_text("[Service]\nNice=5\n")
+    assert dropins.remove(list(units)) is True
+    assert not path.exists() and mine.exists(), "a user's own drop-in is never removed"
+    assert dropins.remove(list(units)) is False

@@ -1,0 +1,196 @@
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from djops import config
+from djops.errors import ConfigError
+
+
+def test_defaults_follow_the_reference_layout(confdir):
+    cfg = config.load("shop", live=False)
+    assert cfg.project.user == "shop"
+    assert cfg.project.code_dir == "/opt/shop"
+    assert cfg.project.venv == "/opt/shop/venv"
+    assert cfg.project.settings_dir == "/etc/opt/shop"
+    assert cfg.project.service == "shop.service"
+    assert cfg.watch.paths == ["/etc/opt/shop"]
+    assert cfg.clearsessions.batch_size == 10000
+    assert cfg.health.mail_to == ["root"]
+
+
+def test_live_checks_pass_on_a_real_layout(project):
+    cfg = config.load(project)
+    assert cfg.project.code_dir.endswith("/opt/p")
+
+
+def _error(confdir, text: str, name: str = "x", live: bool = False) -> str:
+    (confdir / f"{name}.toml").write_text(text)
+    with pytest.raises(ConfigError) as e:
+        config.load(name, live=live)
+    assert e.value.exit_code == 2
+    return str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '[health]\ninterval_seconds = "abc"\n',
+            '[health] interval_seconds: expected a positive number, got "abc"',
+        ),
+        (
+            "[health]\ninterval_seconds = -1\n",
+            "[health] interval_seconds: expected a positive number, got -1",
+        ),
+        (
+            "[health]\nwarn_after = 0\n",
+            "[health] warn_after: expected a positive whole number, got 0",
+        ),
+        (
+            "[health]\nalert_after = true\n",
+            "[health] alert_after: expected a positive whole number, got true",
+        ),
+        (
+            "[clearsessions]\nbatch_size = 1.5\n",
+            "[clearsessions] batch_size: expected a positive whole number",
+        ),
+        (
+            '[watch]\nrestart = "bounce"\n',
+            '[watch] restart: expected "restart" or "reload", got "bounce"',
+        ),
+        (
+            '[watch]\npaths = "/etc/opt/x"\n',
+            "[watch] paths: expected a non-empty list of absolute paths",
+        ),
+        (
+            '[watch]\npaths = ["relative"]\n',
+            "[watch] paths: expected a non-empty list of absolute paths",
+        ),
+        ("[watch]\ndebounce = 2\n", "[watch] debounce: expected one of the known keys"),
+        ("[sessions]\n", "[sessions]: expected one of the sections: project, clearsessions"),
+        ("project = 3\n", "[project]: expected a table, got 3"),
+        (
+            '[project]\nsettings_module = "my-settings"\n',
+            "[project] settings_module: expected a dotted Python module name",
+        ),
+        ('[project]\nservice = "shop"\n', "[project] service: expected a systemd service name"),
+        (
+            '[health]\nmail_to = "root"\n',
+            "[health] mail_to: expected a non-empty list of mail addresses",
+        ),
+        (
+            "[health]\nwarn_after = 4\n",
+            "[health] warn_after, alert_after, restart_after: expected warn_after <= alert_after",
+        ),
+        ("[health\n", "expected valid TOML"),
+    ],
+)
+def test_bad_values_name_file_key_and_expectation(confdir, text, expected):
+    msg = _error(confdir, text)
+    assert msg.startswith(f"{confdir}/x.toml: ")
+    assert expected in msg
+    assert "\n" not in msg
+
+
+def test_not_utf8(confdir):
+    (confdir / "x.toml").write_bytes(b'[project]\nuser = "\xff"\n')
+    with pytest.raises(ConfigError, match="expected UTF-8 text"):
+        config.load("x", live=False)
+
+
+@pytest.mark.parametrize("schedule", ["daily", "*-*-* 03:30", "Mon..Fri 22:00", "hourly"])
+def test_oncalendar_accepted(confdir, schedule):
+    (confdir / "x.toml").write_text(f'[clearsessions]\nschedule = "{schedule}"\n')
+    assert config.load("x", live=False).clearsessions.schedule == schedule
+
+
+@pytest.mark.parametrize("schedule", ["every full moon", "25:00", ""])
+def test_oncalendar_rejected_by_systemd(confdir, schedule):
+    msg = _error(confdir, f'[health]\nheartbeat = "{schedule}"\n')
+    assert "[health] heartbeat: expected a systemd OnCalendar expression" in msg
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("user", "no-such-user-here", "expected an existing user"),
+        ("venv", "/nonexistent", "expected a virtualenv directory with bin/python"),
+        ("code_dir", "/tmp", "expected a directory containing manage.py"),
+        ("settings_dir", "/nonexistent", "expected an existing directory"),
+    ],
+)
+def test_live_checks(project, confdir, key, value, expected):
+    text = (confdir / "p.toml").read_text()
+    lines = [ln for ln in text.splitlines() if not ln.startswith(key + " ")]
+    (confdir / "p.toml").write_text("\n".join([*lines, f'{key} = "{value}"']) + "\n")
+    with pytest.raises(ConfigError, match=f"\\[project\\] {key}: {expected}"):
+        config.load("p")
+
+
+@pytest.mark.parametrize("name", ["my-app", "", "1abc", "a/b", "a.b", "x" * 65])
+def test_bad_project_names(confdir, name):
+    with pytest.raises(ConfigError, match="project name: expected a Python identifier"):
+        config.load(name, live=False)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.binary(max_size=300))
+def test_no_bytes_ever_produce_a_traceback(confdir, data):
+    (confdir / "x.toml").write_bytes(data)
+    try:
+        config.load("x", live=False)
+    except ConfigError as e:
+        assert "\n" not in str(e)
+
+
+toml_scalar = st.one_of(
+    st.integers(-5, 20000),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.text(max_size=12),
+    st.lists(st.text(max_size=6), max_size=3),
+)
+known = {
+    "project": ["user", "code_dir", "venv", "settings_dir", "settings_module", "service"],
+    "clearsessions": ["batch_size"],
+    "watch": ["paths", "debounce_seconds", "restart"],
+    "health": [
+        "interval_seconds",
+        "url",
+        "mail_to",
+        "sendmail",
+        "warn_after",
+        "alert_after",
+        "restart_after",
+    ],
+}
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.sampled_from(sorted(known)).flatmap(
+        lambda s: st.tuples(st.just(s), st.sampled_from(known[s] + ["bogus"]), toml_scalar)
+    )
+)
+def test_no_structured_value_produces_a_traceback(confdir, item):
+    import json
+
+    section, key, value = item
+    literal = (
+        json.dumps(value) if not isinstance(value, float) else repr(value).replace("nan", "nan")
+    )
+    if isinstance(value, bool):
+        literal = "true" if value else "false"
+    if isinstance(value, float) and value != value:
+        literal = "nan"
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        literal = "inf" if value > 0 else "-inf"
+    (confdir / "x.toml").write_text(f"[{section}]\n{key} = {literal}\n")
+    try:
+        config.load("x", live=False)
+    except ConfigError as e:
+        assert str(e).startswith(f"{confdir}/x.toml: ")

@@ -1,0 +1,114 @@
+"""The in-project worker against a real Django (the test venv's) and SQLite."""
+
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from djops import config
+from djops.adapters import project_python
+
+REPO = Path(__file__).resolve().parents[3]
+VENV = REPO / ".venv"
+
+SETTINGS = """
+SECRET_KEY = "unit-test-secret-value"
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.sessions"]
+DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": "{db}"}}}}
+USE_TZ = True
+SESSION_ENGINE = "{engine}"
+"""
+
+
+@pytest.fixture
+def django_project(tmp_path, confdir):
+    if not (VENV / "bin" / "python").exists():
+        pytest.fail("no .venv with Django: run `make deps`")
+    code, settings = tmp_path / "code", tmp_path / "settings"
+    code.mkdir()
+    settings.mkdir()
+    (code / "manage.py").write_text(
+        "import sys\nfrom django.core.management import execute_from_command_line\n"
+        "execute_from_command_line(sys.argv)\n"
+    )
+    db = tmp_path / "db.sqlite3"
+
+    def make(engine="django.contrib.sessions.backends.db", text=None):
+        (settings / "settings.py").write_text(text or SETTINGS.format(db=db, engine=engine))
+        (confdir / "t.toml").write_text(
+            f'[project]\nuser = "root"\ncode_dir = "{code}"\nvenv = "{VENV}"\n'
+            f'settings_dir = "{settings}"\n[clearsessions]\nbatch_size = 7\n'
+        )
+        cfg = config.load("t", live=False)
+        subprocess.run(
+            [f"{VENV}/bin/python", str(code / "manage.py"), "migrate", "-v0"],
+            env=project_python.environment(cfg),
+            check=True,
+            cwd=code,
+        ) if text is None else None
+        return cfg
+
+    make.db = db
+    return make
+
+
+def add(db: Path, expired: int, live: int) -> None:
+    with sqlite3.connect(db) as c:
+        for i in range(expired):
+            c.execute(
+                "INSERT INTO django_session VALUES (?, 'e30', datetime('now', '-1 hour'))",
+                (f"x{i}",),
+            )
+        for i in range(live):
+            c.execute(
+                "INSERT INTO django_session VALUES (?, 'e30', datetime('now', '+1 hour'))",
+                (f"l{i}",),
+            )
+
+
+def remaining(db: Path) -> int:
+    with sqlite3.connect(db) as c:
+        return c.execute("SELECT count(*) FROM django_session").fetchone()[0]
+
+
+def test_db_engine_deletes_expired_rows_in_batches(django_project):
+    cfg = django_project()
+    add(django_project.db, expired=50, live=4)
+    res = project_python.run(cfg, "clearsessions", "--batch-size", "7")
+    assert res.ok, res
+    assert res.data["rows"] == 50
+    assert res.data["batches"] == 8  # 7 full batches and one of 1
+    assert remaining(django_project.db) == 4
+
+
+def test_cached_db_engine_is_batched_too(django_project):
+    cfg = django_project("django.contrib.sessions.backends.cached_db")
+    add(django_project.db, expired=3, live=1)
+    res = project_python.run(cfg, "clearsessions", "--batch-size", "100")
+    assert res.data["rows"] == 3 and remaining(django_project.db) == 1
+
+
+def test_other_engines_use_their_own_clear_expired(django_project):
+    cfg = django_project("django.contrib.sessions.backends.signed_cookies")
+    res = project_python.run(cfg, "clearsessions")
+    assert res.ok and res.data["rows"] is None
+    assert res.data["engine"].endswith("signed_cookies")
+
+
+def test_broken_settings_report_without_the_secret(django_project):
+    cfg = django_project(text='SECRET_KEY = "s3cr3t-value-xyz\nDEBUG = False\n')
+    res = project_python.run(cfg, "clearsessions")
+    assert not res.ok and res.status == 1
+    assert "SyntaxError" in res.data["error"]
+    assert "s3cr3t" not in res.data["error"]
+
+
+def test_project_prints_do_not_break_the_report(django_project):
+    text = SETTINGS.format(db=django_project.db, engine="django.contrib.sessions.backends.db")
+    cfg = django_project(text=None)
+    (Path(cfg.project.settings_dir) / "settings.py").write_text(
+        "print('hello from settings')\n" + text
+    )
+    res = project_python.run(cfg, "clearsessions")
+    assert res.ok, res

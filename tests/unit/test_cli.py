@@ -1,0 +1,43 @@
+import pytest
+
+from djops import __version__, cli
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["--version"])
+    assert e.value.code == 0
+    assert capsys.readouterr().out.strip() == f"djops {__version__}"
+
+
+def test_help_lists_every_verb(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    for verb in cli.VERBS:
+        assert verb in out
+    assert "journalctl DJOPS_PROJECT=" in out
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["frobnicate", "x"])
+    assert e.value.code == 2
+
+
+def test_config_error_is_one_line_and_exit_2(confdir, capsys):
+    (confdir / "shop.toml").write_text('[health]\ninterval_seconds = "abc"\n')
+    assert cli.main(["enable", "shop"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"djops: {confdir}/shop.toml: [health] interval_seconds: expected a positive number, "
+        'got "abc"\n'
+    )
+
+
+def test_debug_shows_the_traceback(confdir):
+    from djops.errors import ConfigError
+
+    (confdir / "shop.toml").write_text("[nope]\n")
+    with pytest.raises(ConfigError):
+        cli.main(["--debug", "enable", "shop"])
