@@ -45,13 +45,25 @@ WHEELS = ["django>=5.2,<5.3", "gunicorn"]
 INNER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
+# mmdebstrap hooks run in the new root ($1); {wheels} is the host's wheel dir
+HOOKS = [
+    'mkdir -p "$1/opt/wheels" && cp {wheels}/*.whl "$1/opt/wheels/"',
+    'chroot "$1" python3 -m venv /opt/demo/venv',
+    'chroot "$1" /opt/demo/venv/bin/pip install -q --no-index --find-links /opt/wheels django gunicorn',
+    # an empty machine-id makes systemd generate one at each boot
+    ': > "$1/etc/machine-id"',
+]
+
+
 def recipe_key(suite: str) -> str:
+    """Everything the cached rootfs depends on, and nothing else."""
     recipe = {
         "suite": suite,
         "packages": PACKAGES,
         "wheels": WHEELS,
         "mirror": MIRROR,
-        "builder": Path(__file__).read_text(),
+        "hooks": HOOKS,
+        "python": SUITES[suite],
     }
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -94,14 +106,7 @@ def rootfs(suite: str) -> Path:
     wheels = _wheels(suite)
     log(f"building {suite} rootfs (cached as {tar.name})")
     tmp = tar.with_suffix(".tmp.tar")
-    hooks = [
-        f'--customize-hook=mkdir -p "$1/opt/wheels" && cp {wheels}/*.whl "$1/opt/wheels/"',
-        '--customize-hook=chroot "$1" python3 -m venv /opt/demo/venv',
-        '--customize-hook=chroot "$1" /opt/demo/venv/bin/pip install -q --no-index '
-        "--find-links /opt/wheels django gunicorn",
-        # an empty machine-id makes systemd generate one at each boot
-        '--customize-hook=: > "$1/etc/machine-id"',
-    ]
+    hooks = ["--customize-hook=" + h.replace("{wheels}", str(wheels)) for h in HOOKS]
     subprocess.run(
         [
             "mmdebstrap",
@@ -116,9 +121,9 @@ def rootfs(suite: str) -> Path:
         check=True,
     )
     tmp.rename(tar)
-    for old in CACHE.glob(f"{suite}-*.tar"):  # keep the cache from growing forever
-        if old != tar:
-            old.unlink()
+    for old in [*CACHE.glob(f"{suite}-*.tar"), *CACHE.glob(f"wheels-{suite}-*")]:
+        if old not in (tar, wheels):  # keep the cache from growing forever
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
     return tar
 
 
@@ -252,7 +257,31 @@ class Machine:
         out = self.sh("journalctl --no-pager -o json " + " ".join(args), check=False).stdout
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
+    @classmethod
+    def attach(cls, suite: str, name: str) -> Machine:
+        """A machine booted by another process (make demo), found by its name."""
+        m = cls(suite, name)
+        out = subprocess.run(
+            ["pgrep", "-f", f"systemd-nspawn .* -M {name}$"], capture_output=True, text=True
+        ).stdout.split()
+        if not out:
+            raise RuntimeError(f"{name} is not running")
+        m.nspawn_pid = int(out[0])
+        kids = subprocess.run(["pgrep", "-P", out[0]], capture_output=True, text=True).stdout
+        m.pid = int(kids.split()[0])
+        return m
+
+    nspawn_pid = 0
+
     def shutdown(self) -> None:
+        if self.nspawn_pid and not self.proc:
+            self.sh("systemctl poweroff", check=False, timeout=30)
+            for _ in range(150):
+                if not Path(f"/proc/{self.nspawn_pid}").exists():
+                    break
+                time.sleep(0.2)
+            else:
+                os.kill(self.nspawn_pid, 9)
         if self.proc and self.proc.poll() is None:
             self.sh("systemctl poweroff", check=False, timeout=30)
             try:

@@ -46,7 +46,10 @@ def emit(event: str, project: str, message: str, priority: int | None = None, **
     global _sender
     if _sender is None:
         _sender = _default_sender()
-    _sender(message, **fields)
+    try:
+        _sender(message, **fields)
+    except OSError:  # no journald (a chroot, a build host): keep the message
+        print(f"djops: {event}: {message}", file=sys.stderr)
 
 
 def last_event(project: str, events: tuple[str, ...], since_usec: int = 0) -> dict[str, Any] | None:

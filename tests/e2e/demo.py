@@ -1,0 +1,65 @@
+"""`make demo`: a throwaway Debian 13 with the demo Django site and djops.
+
+python3 tests/e2e/demo.py start | stop
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from helpers import add_sessions
+from machine import REPO, Machine
+from provision import deploy, install_deb, setup_mail
+
+NAME, SUITE = "djops-demo", "trixie"
+
+
+def show(m: Machine, cmd: str) -> None:
+    print(f"\n\033[1m# {cmd}\033[0m", flush=True)
+    r = m.sh(cmd, check=False)
+    print((r.stdout + r.stderr).rstrip(), flush=True)
+
+
+def start() -> None:
+    debs = sorted((REPO / "dist").glob("djops_*_all.deb"))
+    print(f"booting a fresh Debian 13 ({NAME}) ...", flush=True)
+    m = Machine(SUITE, NAME)
+    m.boot()
+    setup_mail(m)
+    print("deploying the demo Django project as the reference chapters do ...", flush=True)
+    deploy(m, "demo")
+    show(m, "curl -s http://127.0.0.1:8000/")
+    install_deb(m, debs[-1])
+    m.put("/etc/djops/demo.toml", '[clearsessions]\nschedule = "*-*-* 03:30"\n')
+    show(m, f"apt install ./{debs[-1].name}   # done; installing started nothing:")
+    show(m, "djops enable demo")
+    show(m, "systemctl status --no-pager 'djops-*'")
+    show(m, "systemctl list-timers --no-pager 'djops-*'")
+    add_sessions(m, "/var/opt/demo/demo.db", "demo", expired=5000, live=300)
+    print("\n(added 5000 expired and 300 live sessions to /var/opt/demo/demo.db)")
+    show(m, "djops clearsessions demo")
+    show(m, "sqlite3 /var/opt/demo/demo.db 'SELECT count(*) FROM django_session'")
+    show(m, "journalctl --no-pager DJOPS_PROJECT=demo")
+    show(m, "journalctl --no-pager -x -n 1 DJOPS_EVENT=clearsessions.done")
+    print(
+        f"\nThe demo machine keeps running.\n"
+        f"  a shell inside:  sudo nsenter -t {m.pid} -a /bin/bash -l\n"
+        f"  stop it:         make demo-stop\n"
+    )
+
+
+def stop() -> None:
+    try:
+        m = Machine.attach(SUITE, NAME)
+    except RuntimeError as e:
+        print(e)
+        m = Machine(SUITE, NAME)
+    m.destroy()
+    print(f"{NAME} stopped and removed")
+
+
+if __name__ == "__main__":
+    {"start": start, "stop": stop}[sys.argv[1] if len(sys.argv) > 1 else "start"]()
