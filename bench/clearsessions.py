@@ -72,19 +72,19 @@ def make_project(tmp: Path) -> tuple[Path, Path, dict[str, str]]:
     with sqlite3.connect(db) as c:
         c.execute(f"""WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < {EXPIRED})
             INSERT INTO django_session SELECT 'x' || i || hex(randomblob(8)), 'e30',
-            strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 day') FROM n""")
+            strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || i || ' seconds') FROM n""")
         c.execute(f"""WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < {LIVE})
             INSERT INTO django_session SELECT 'l' || i || hex(randomblob(8)), 'e30',
-            strftime('%Y-%m-%d %H:%M:%f', 'now', '+14 days') FROM n""")
+            strftime('%Y-%m-%d %H:%M:%f', 'now', '+' || (86400 + i) || ' seconds') FROM n""")
     return code, settings, db
 
 
-def measure(name: str, argv: list, env: dict[str, str], db: Path) -> dict:
+def measure(name: str, argv: list, env: dict[str, str], db: Path, cmd_env: dict) -> dict:
     writer = subprocess.Popen([VENV_PY, "-c", WRITER], env=env, stdout=subprocess.PIPE, text=True)
     assert writer.stdout.readline().strip() == "ready"
     time.sleep(0.5)
     started = time.monotonic()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, env=cmd_env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - started
     time.sleep(0.5)
@@ -122,6 +122,7 @@ def main() -> None:
                 "PYTHONPATH": f"{settings}:{code}",
                 "DJANGO_SETTINGS_MODULE": "settings",
             }
+            cmd_env = env
             if name == "django":
                 argv = [VENV_PY, code / "manage.py", "clearsessions"]
             else:
@@ -131,9 +132,9 @@ def main() -> None:
                     f'[project]\nuser = "{os.environ.get("USER", "root")}"\ncode_dir = "{code}"\n'
                     f'venv = "{REPO / ".venv"}"\nsettings_dir = "{settings}"\n'
                 )
-                env |= {"DJOPS_CONFIG_DIR": str(conf), "PYTHONPATH": str(REPO / "src")}
+                cmd_env = env | {"DJOPS_CONFIG_DIR": str(conf), "PYTHONPATH": str(REPO / "src")}
                 argv = ["/usr/bin/python3", "-m", "djops", "clearsessions", "--here", "bench"]
-            results.append(measure(name, argv, env, db))
+            results.append(measure(name, argv, env, db, cmd_env))
     finally:
         shutil.rmtree(tmp)
     report(results)

@@ -9,9 +9,14 @@ import os
 import sys
 from typing import Any
 
-from . import clearsessions, redact
+from . import clearsessions, compile, redact, validate
 
-COMMANDS = {"clearsessions": clearsessions}
+# command -> (module, whether Django is set up first)
+COMMANDS = {
+    "clearsessions": (clearsessions, True),
+    "compile": (compile, False),
+    "validate": (validate, True),
+}
 
 
 def main(argv: list[str]) -> int:
@@ -21,14 +26,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--result-fd", type=int, default=1)
     args, rest = parser.parse_known_args(argv)
     redactor = redact.Redactor.from_settings_dir(args.settings_dir)
+    module, needs_django = COMMANDS[args.command]
     try:
-        import django
+        if needs_django:
+            import django
 
-        django.setup()
-        from django.conf import settings
+            django.setup()
+            from django.conf import settings
 
-        redactor.add_settings(settings)
-        report, status = COMMANDS[args.command].run(rest)
+            redactor.add_settings(settings)
+        report, status = module.run(rest, redactor)
     except (Exception, SystemExit) as exc:  # everything is reported, redacted
         report, status = {"error": redactor.describe(exc)}, 1
     _report(args.result_fd, report)

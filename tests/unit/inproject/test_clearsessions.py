@@ -55,10 +55,10 @@ def django_project(tmp_path, confdir):
 
 def add(db: Path, expired: int, live: int) -> None:
     with sqlite3.connect(db) as c:
-        for i in range(expired):
+        for i in range(expired):  # distinct expiry dates, as real sessions have
             c.execute(
-                "INSERT INTO django_session VALUES (?, 'e30', datetime('now', '-1 hour'))",
-                (f"x{i}",),
+                "INSERT INTO django_session VALUES (?, 'e30', datetime('now', ?))",
+                (f"x{i}", f"-{i + 1} seconds"),
             )
         for i in range(live):
             c.execute(
