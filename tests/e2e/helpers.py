@@ -40,7 +40,7 @@ def add_sessions(m: Machine, db: str, user: str, expired: int, live: int) -> Non
         f"""sqlite3 -batch -cmd '.timeout 10000' {db} <<'EOF'
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < {expired})
-INSERT INTO django_session SELECT 'x' || hex(randomblob(16)), 'e30', datetime('now', '-1 day') FROM n WHERE {expired} > 0;
+INSERT INTO django_session SELECT 'x' || hex(randomblob(16)), 'e30', strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || (60 + i) || ' seconds') FROM n WHERE {expired} > 0;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < {live})
 INSERT INTO django_session SELECT 'l' || hex(randomblob(16)), 'e30', datetime('now', '+14 days') FROM n WHERE {live} > 0;
 COMMIT;
