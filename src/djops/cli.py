@@ -5,6 +5,7 @@ DjopsError and print as one line on stderr; `--debug` shows the traceback.
 """
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 
@@ -34,8 +35,6 @@ def _disable(args: argparse.Namespace) -> str:
 
 
 def _clearsessions(args: argparse.Namespace) -> str:
-    import os
-
     cfg = config.load(args.project)
     if args.here or os.geteuid() != 0:
         return clearsessions.run_here(cfg)

@@ -37,17 +37,12 @@ def run_here(cfg: Config) -> str:
             "clearsessions.failed", p, f"clearsessions of {p} failed: {reason}", REASON=reason
         )
         raise OperationError(f"clearsessions of {p} failed: {reason}")
-    rows = data.get("rows")
+    rows, engine = data.get("rows"), data.get("engine")
     if rows is None:  # cache, file or signed-cookie sessions: the engine cleans up itself
-        text = f"expired sessions of {p} cleared by {data.get('engine')} in {seconds:.2f}s"
-        journal.emit(
-            "clearsessions.done", p, text, ROWS=0, DURATION=seconds, ENGINE=data.get("engine")
-        )
+        text = f"expired sessions of {p} cleared by {engine} in {seconds:.2f}s"
     else:
         text = f"removed {rows} expired sessions of {p} in {seconds:.2f}s ({data.get('batches')} batches)"
-        journal.emit(
-            "clearsessions.done", p, text, ROWS=rows, DURATION=seconds, ENGINE=data.get("engine")
-        )
+    journal.emit("clearsessions.done", p, text, ROWS=rows or 0, DURATION=seconds, ENGINE=engine)
     return text
 
 
