@@ -10,7 +10,8 @@ import sys
 from collections.abc import Callable
 
 from djops import __version__, config
-from djops.actions import clearsessions, enable
+from djops.actions import clearsessions, enable, reload, watch
+from djops.adapters import journal
 from djops.errors import DjopsError
 
 EPILOG = """\
@@ -41,7 +42,18 @@ def _clearsessions(args: argparse.Namespace) -> str:
     return clearsessions.run_via_unit(cfg)
 
 
-# verb -> (function, help, description)
+def _reload(args: argparse.Namespace) -> str:
+    cfg = config.load(args.project)
+    if args.step:
+        return reload.run_step(cfg, args.step)
+    return reload.run_via_unit(cfg)
+
+
+def _watch(args: argparse.Namespace) -> str:
+    return watch.run(config.load(args.project))
+
+
+# verb -> (function, help, description); help None: run by units, not listed
 VERBS: dict[str, tuple[Callable[[argparse.Namespace], str], str, str]] = {
     "enable": (
         _enable,
@@ -65,6 +77,17 @@ VERBS: dict[str, tuple[Callable[[argparse.Namespace], str], str, str]] = {
         "djops-clearsessions@P.service and waits for it, so the run is the same "
         "as the timer's; as the project user it runs in place.",
     ),
+    "reload": (
+        _reload,
+        "compile, validate and apply P's settings (what restart-P did, safely)",
+        "Start djops-reload@P.service and wait for it: compile code and settings "
+        "with the venv's python as root, import the settings and run "
+        "`manage.py check` as the project user, and only then restart (or, with "
+        '[watch] restart = "reload", gracefully reload) P.service. If validation '
+        "fails, P.service is not touched and keeps serving the old settings. "
+        "The watcher does this by itself when a file under [watch] paths changes.",
+    ),
+    "watch": (_watch, None, "Run the settings watcher in the foreground (djops-watch@P.service)."),
 }
 
 
@@ -85,6 +108,10 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("project", metavar="P", help="the project name (/etc/djops/P.toml)")
         if verb == "clearsessions":
             p.add_argument("--here", action="store_true", help=argparse.SUPPRESS)
+        if verb == "reload":
+            p.add_argument("--step", choices=reload.STEPS, help=argparse.SUPPRESS)
+    # verbs the units run are not listed in --help
+    sub._choices_actions = [a for a in sub._choices_actions if VERBS[a.dest][1]]
     return top
 
 
@@ -95,10 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     except DjopsError as e:
         if args.debug:
             raise
-        print(f"djops: {e}", file=sys.stderr)
+        if not journal.already_logged(str(e), sys.stderr):
+            print(f"djops: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         return 130
-    if answer:
+    if answer and not journal.already_logged(answer):
         print(answer)
     return 0

@@ -63,6 +63,21 @@ EVENTS: dict[str, Event] = {
         "Fix the file; the watcher retries on the next save, or run\n"
         "`djops reload @DJOPS_PROJECT@` by hand.",
     ),
+    "reload.failed": Event(
+        "1063aaa32f054f52885d68a9fc3101e7",
+        ERR,
+        "@DJOPS_SERVICE@ of @DJOPS_PROJECT@ did not come back after applying settings",
+        "The new settings were valid, but restarting (or reloading) @DJOPS_SERVICE@\n"
+        "failed: @DJOPS_REASON@\n\n"
+        "Look at `journalctl -u @DJOPS_SERVICE@ -n 50` and `systemctl status @DJOPS_SERVICE@`.",
+    ),
+    "reload.requested": Event(
+        "2cd408dfedc449ceb5b5d00213cd6a45",
+        INFO,
+        "Settings of @DJOPS_PROJECT@ changed",
+        "djops-watch@@DJOPS_PROJECT@.service saw these files change: @DJOPS_CHANGED@\n"
+        "and started djops-reload@@DJOPS_PROJECT@.service to validate and apply them.",
+    ),
     "health.degraded": Event(
         "c548cdf963a447678edacc897ea86162",
         WARNING,

@@ -33,7 +33,9 @@ def render() -> str:
         esc(top.description or ""),
         ".SH COMMANDS",
     ]
-    for verb, (_, _short, long) in VERBS.items():
+    for verb, (_, short, long) in VERBS.items():
+        if short is None:  # run by units
+            continue
         out += [".TP", f"\\fBdjops {verb}\\fR \\fIP\\fR", esc(long)]
     out += [".SH OPTIONS"]
     for action in top._actions:

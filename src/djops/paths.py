@@ -26,3 +26,13 @@ def systemd_dir() -> Path:
 def inproject_entry() -> Path:
     """The script the project's venv python runs (see djops.inproject)."""
     return Path(__file__).resolve().parent / "inproject" / "__main__.py"
+
+
+def run_dir() -> Path:
+    """Runtime state of the units (RuntimeDirectory= lives here)."""
+    return _env_path("DJOPS_RUN_DIR", "/run")
+
+
+def watch_changed(project: str) -> Path:
+    """The files the watcher saw change, read by the reload unit's apply step."""
+    return run_dir() / f"djops-watch-{project}" / "changed.json"

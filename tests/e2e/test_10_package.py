@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from djops_ids import ALL_MESSAGE_IDS
 
 
@@ -10,7 +11,13 @@ def test_install_starts_nothing(machine):
     units = machine.sh("systemctl list-units --all --no-legend 'djops*'").stdout
     assert units.strip() == "", units
     files = machine.sh("systemctl list-unit-files --no-legend 'djops*'").stdout
-    for name in ("djops-clearsessions@.service", "djops-clearsessions@.timer", "djops@.target"):
+    for name in (
+        "djops-clearsessions@.service",
+        "djops-clearsessions@.timer",
+        "djops-reload@.service",
+        "djops-watch@.service",
+        "djops@.target",
+    ):
         assert name in files
     enabled = machine.sh("ls /etc/systemd/system/multi-user.target.wants/").stdout
     assert "djops" not in enabled
@@ -30,9 +37,13 @@ def test_catalog_explains_every_event(machine):
         assert mid in catalog, f"{mid} missing from the installed journal catalog"
 
 
-def test_units_are_hardened(machine):
+@pytest.mark.parametrize(
+    "unit",
+    ["djops-clearsessions@demo.service", "djops-reload@demo.service", "djops-watch@demo.service"],
+)
+def test_units_are_hardened(machine, unit):
     out = machine.sh(
-        "systemd-analyze security --no-pager djops-clearsessions@demo.service | grep -i 'overall exposure'"
+        f"systemd-analyze security --no-pager {unit} | grep -i 'overall exposure'"
     ).stdout
     # "→ Overall exposure level for ...: 1.2 OK"
     score = float(re.search(r"exposure level for \S+: ([0-9.]+)", out).group(1))

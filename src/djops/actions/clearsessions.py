@@ -9,7 +9,7 @@ sandbox, journal trail and failure mail as the scheduled one.
 import time
 
 from djops.actions import units
-from djops.adapters import dropins, journal, project_python, systemctl
+from djops.adapters import journal, project_python
 from djops.config import Config
 from djops.errors import OperationError
 
@@ -47,16 +47,8 @@ def run_here(cfg: Config) -> str:
 
 
 def run_via_unit(cfg: Config) -> str:
-    p = cfg.name
-    if dropins.write(p, units.dropins(cfg)):
-        systemctl.daemon_reload()
-    unit = f"djops-clearsessions@{p}.service"
-    since = int(time.time() * 1e6)
-    ok = systemctl.start(unit)
-    entry = journal.last_event(
-        p, ("clearsessions.done", "clearsessions.failed", "clearsessions.interrupted"), since
+    return units.run_oneshot(
+        cfg,
+        f"djops-clearsessions@{cfg.name}.service",
+        ("clearsessions.done", "clearsessions.failed", "clearsessions.interrupted"),
     )
-    message = entry["MESSAGE"] if entry else f"{unit} finished"
-    if not ok:
-        raise OperationError(f"{message}\nSee: journalctl -u {unit} -n 30")
-    return message

@@ -7,9 +7,8 @@ from djops.config import Config, check_name
 
 def enable(cfg: Config) -> str:
     p = cfg.name
-    if dropins.write(p, units.dropins(cfg)):
-        systemctl.daemon_reload()
-    systemctl.enable_now(units.target(p), *units.timers(p))
+    units.write_dropins(cfg)
+    systemctl.enable_now(units.target(p), *units.timers(p), *units.daemons(p))
     journal.emit("project.enabled", p, f"djops enabled for {p}")
     return (
         f"djops enabled for {p}: {', '.join(units.timers(p))} scheduled "

@@ -23,6 +23,7 @@ def _default_sender() -> Sender:
 
 
 _sender: Sender | None = None
+_last_message: str | None = None
 
 
 def set_sender(sender: Sender | None) -> None:
@@ -43,7 +44,8 @@ def emit(event: str, project: str, message: str, priority: int | None = None, **
     }
     for k, v in extra.items():
         fields["DJOPS_" + k.upper()] = str(v)
-    global _sender
+    global _sender, _last_message
+    _last_message = message
     if _sender is None:
         _sender = _default_sender()
     try:
@@ -72,3 +74,16 @@ def last_event(project: str, events: tuple[str, ...], since_usec: int = 0) -> di
         return entry if stamp is None or stamp >= since else None
     finally:
         reader.close()
+
+
+def already_logged(text: str, stream: Any = None) -> bool:
+    """True when `stream` (stdout) is the journal and `text` was just sent as
+    an event: a unit's output would otherwise log the same line twice."""
+    import os
+
+    journal_stream = os.environ.get("JOURNAL_STREAM", "")
+    try:
+        st = os.fstat((stream or sys.stdout).fileno())
+    except (OSError, ValueError):
+        return False
+    return journal_stream == f"{st.st_dev}:{st.st_ino}" and text == _last_message

@@ -23,7 +23,13 @@ def test_enable_writes_dropins_once_and_enables_target_and_timer(project, calls,
     cfg = config.load(project)
     enable.enable(cfg)
     assert ("daemon-reload",) in calls
-    assert ("enable", "--now", "djops@p.target", "djops-clearsessions@p.timer") in calls
+    assert (
+        "enable",
+        "--now",
+        "djops@p.target",
+        "djops-clearsessions@p.timer",
+        "djops-watch@p.service",
+    ) in calls
     calls.clear()
     enable.enable(cfg)
     assert ("daemon-reload",) not in calls, "nothing changed, so no reload"

@@ -1,56 +1,11 @@
 """The in-project worker against a real Django (the test venv's) and SQLite."""
 
 import sqlite3
-import subprocess
 from pathlib import Path
 
-import pytest
+from conftest import SETTINGS
 
-from djops import config
 from djops.adapters import project_python
-
-REPO = Path(__file__).resolve().parents[3]
-VENV = REPO / ".venv"
-
-SETTINGS = """
-SECRET_KEY = "unit-test-secret-value"
-INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.sessions"]
-DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": "{db}"}}}}
-USE_TZ = True
-SESSION_ENGINE = "{engine}"
-"""
-
-
-@pytest.fixture
-def django_project(tmp_path, confdir):
-    if not (VENV / "bin" / "python").exists():
-        pytest.fail("no .venv with Django: run `make deps`")
-    code, settings = tmp_path / "code", tmp_path / "settings"
-    code.mkdir()
-    settings.mkdir()
-    (code / "manage.py").write_text(
-        "import sys\nfrom django.core.management import execute_from_command_line\n"
-        "execute_from_command_line(sys.argv)\n"
-    )
-    db = tmp_path / "db.sqlite3"
-
-    def make(engine="django.contrib.sessions.backends.db", text=None):
-        (settings / "settings.py").write_text(text or SETTINGS.format(db=db, engine=engine))
-        (confdir / "t.toml").write_text(
-            f'[project]\nuser = "root"\ncode_dir = "{code}"\nvenv = "{VENV}"\n'
-            f'settings_dir = "{settings}"\n[clearsessions]\nbatch_size = 7\n'
-        )
-        cfg = config.load("t", live=False)
-        subprocess.run(
-            [f"{VENV}/bin/python", str(code / "manage.py"), "migrate", "-v0"],
-            env=project_python.environment(cfg),
-            check=True,
-            cwd=code,
-        ) if text is None else None
-        return cfg
-
-    make.db = db
-    return make
 
 
 def add(db: Path, expired: int, live: int) -> None:
