@@ -10,7 +10,16 @@ import sys
 from collections.abc import Callable
 
 from djops import __version__, config
-from djops.actions import clearsessions, enable, reload, watch
+from djops.actions import (
+    clearsessions,
+    enable,
+    failure,
+    health,
+    heartbeat,
+    mailqueue,
+    reload,
+    watch,
+)
 from djops.adapters import journal
 from djops.errors import DjopsError
 
@@ -53,6 +62,25 @@ def _watch(args: argparse.Namespace) -> str:
     return watch.run(config.load(args.project))
 
 
+def _heartbeat(args: argparse.Namespace) -> str:
+    cfg = config.load(args.project)
+    if args.here or os.geteuid() != 0:
+        return heartbeat.run_here(cfg)
+    return heartbeat.run_via_unit(cfg)
+
+
+def _health(args: argparse.Namespace) -> str:
+    return health.run(config.load(args.project))
+
+
+def _failure(args: argparse.Namespace) -> str:
+    return failure.run(args.project)
+
+
+def _flush_mail(args: argparse.Namespace) -> str:
+    return mailqueue.run()
+
+
 # verb -> (function, help, description); help None: run by units, not listed
 VERBS: dict[str, tuple[Callable[[argparse.Namespace], str], str, str]] = {
     "enable": (
@@ -87,8 +115,26 @@ VERBS: dict[str, tuple[Callable[[argparse.Namespace], str], str, str]] = {
         "fails, P.service is not touched and keeps serving the old settings. "
         "The watcher does this by itself when a file under [watch] paths changes.",
     ),
+    "heartbeat": (
+        _heartbeat,
+        "mail P's heartbeat report now",
+        "Mail the heartbeat report to [health] mail_to now: each health check's "
+        "state, the last clearsessions run, the last reload and its result, and "
+        "the mail outbox. djops-heartbeat@P.timer does this on the [health] "
+        "heartbeat schedule; when it stops arriving, mail or the server is broken.",
+    ),
     "watch": (_watch, None, "Run the settings watcher in the foreground (djops-watch@P.service)."),
+    "health": (_health, None, "Run the health daemon in the foreground (djops-health@P.service)."),
+    "failure": (_failure, None, "Mail the status and journal of a failed unit (djops-failure@)."),
+    "flush-mail": (_flush_mail, None, "Deliver the djops outbox, flush dma's queue."),
 }
+
+# what each verb takes after its name (default: the project P)
+ARGS: dict[str, list[tuple[str, dict]]] = {
+    "failure": [("project", {"metavar": "UNIT", "help": "the failed unit"})],
+    "flush-mail": [],
+}
+PROJECT = ("project", {"metavar": "P", "help": "the project name (/etc/djops/P.toml)"})
 
 
 def parser() -> argparse.ArgumentParser:
@@ -105,8 +151,9 @@ def parser() -> argparse.ArgumentParser:
     sub.required = True
     for verb, (_, short, long) in VERBS.items():
         p = sub.add_parser(verb, help=short, description=long)
-        p.add_argument("project", metavar="P", help="the project name (/etc/djops/P.toml)")
-        if verb == "clearsessions":
+        for name, spec in ARGS.get(verb, [PROJECT]):
+            p.add_argument(name, **spec)
+        if verb in ("clearsessions", "heartbeat"):
             p.add_argument("--here", action="store_true", help=argparse.SUPPRESS)
         if verb == "reload":
             p.add_argument("--step", choices=reload.STEPS, help=argparse.SUPPRESS)

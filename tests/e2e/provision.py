@@ -35,7 +35,9 @@ def setup_mail(m: Machine) -> None:
     text = aliases.read_text() if aliases.exists() else ""
     if "root:" not in text:
         m.put("/etc/aliases", text + "root: admin@example.org\n")
-    m.sh(f"mkdir -p {SINK_DIR} && systemctl daemon-reload && systemctl enable --now smtp-sink")
+    m.sh(
+        f"mkdir -p {SINK_DIR}/tmp {SINK_DIR}/new {SINK_DIR}/cur && systemctl daemon-reload && systemctl enable --now smtp-sink"
+    )
     m.sh("for i in $(seq 50); do ss -ltn | grep -q ':2525 ' && exit 0; sleep 0.1; done; exit 1")
 
 

@@ -16,6 +16,12 @@ def test_install_starts_nothing(machine):
         "djops-clearsessions@.timer",
         "djops-reload@.service",
         "djops-watch@.service",
+        "djops-health@.service",
+        "djops-heartbeat@.service",
+        "djops-heartbeat@.timer",
+        "djops-failure@.service",
+        "djops-mailqueue.service",
+        "djops-mailqueue.timer",
         "djops@.target",
     ):
         assert name in files
@@ -37,14 +43,24 @@ def test_catalog_explains_every_event(machine):
         assert mid in catalog, f"{mid} missing from the installed journal catalog"
 
 
-@pytest.mark.parametrize(
-    "unit",
-    ["djops-clearsessions@demo.service", "djops-reload@demo.service", "djops-watch@demo.service"],
-)
+# djops-mailqueue.service runs dma, which is setgid mail: it keeps root's
+# capabilities (NoNewPrivileges= would break dma), hence its own limit.
+HARDENED = {
+    "djops-clearsessions@demo.service": 2.5,
+    "djops-reload@demo.service": 2.5,
+    "djops-watch@demo.service": 2.5,
+    "djops-health@demo.service": 2.5,
+    "djops-heartbeat@demo.service": 2.5,
+    "djops-failure@demo.service.service": 2.5,
+    "djops-mailqueue.service": 4.5,
+}
+
+
+@pytest.mark.parametrize("unit", list(HARDENED))
 def test_units_are_hardened(machine, unit):
     out = machine.sh(
         f"systemd-analyze security --no-pager {unit} | grep -i 'overall exposure'"
     ).stdout
     # "→ Overall exposure level for ...: 1.2 OK"
     score = float(re.search(r"exposure level for \S+: ([0-9.]+)", out).group(1))
-    assert score <= 2.5, out
+    assert score <= HARDENED[unit], out

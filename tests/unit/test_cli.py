@@ -10,12 +10,13 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"djops {__version__}"
 
 
-def test_help_lists_every_verb(capsys):
+def test_help_lists_every_user_verb_and_hides_the_units_own(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     out = capsys.readouterr().out
-    for verb in cli.VERBS:
-        assert verb in out
+    assert "SUPPRESS" not in out
+    for verb, (_, short, _) in cli.VERBS.items():
+        assert (f"    {verb} " in out or f"    {verb}\n" in out) == (short is not None), verb
     assert "journalctl DJOPS_PROJECT=" in out
 
 

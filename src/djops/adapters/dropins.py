@@ -15,12 +15,15 @@ NAME = "djops.conf"
 
 
 def path_of(unit: str) -> Path:
-    return paths.systemd_dir() / f"{unit}.d" / NAME
+    """djops.conf in djops' own units; in another unit (P.service) a name
+    that says what djops added: djops-onfailure.conf."""
+    name = NAME if unit.startswith("djops") else "djops-onfailure.conf"
+    return paths.systemd_dir() / f"{unit}.d" / name
 
 
-def write(project: str, contents: dict[str, str]) -> bool:
-    """Write {unit: body}; return True if anything changed (daemon-reload needed)."""
-    changed = False
+def write(project: str, contents: dict[str, str]) -> list[str]:
+    """Write {unit: body}; return the units whose drop-in changed."""
+    changed: list[str] = []
     for unit, body in contents.items():
         target = path_of(unit)
         text = HEADER.format(p=project) + body
@@ -31,7 +34,7 @@ def write(project: str, contents: dict[str, str]) -> bool:
         tmp.write_text(text)
         tmp.chmod(0o644)
         tmp.replace(target)
-        changed = True
+        changed.append(unit)
     return changed
 
 

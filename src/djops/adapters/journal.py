@@ -87,3 +87,24 @@ def already_logged(text: str, stream: Any = None) -> bool:
     except (OSError, ValueError):
         return False
     return journal_stream == f"{st.st_dev}:{st.st_ino}" and text == _last_message
+
+
+def invocation_lines(invocation: str, limit: int) -> list[str]:
+    """The last `limit` lines of one run of a unit, as `journalctl` shows them."""
+    from systemd import journal
+
+    reader = journal.Reader()
+    try:
+        reader.add_match(_SYSTEMD_INVOCATION_ID=invocation)
+        reader.add_disjunction()
+        reader.add_match(INVOCATION_ID=invocation)  # systemd's own lines about the unit
+        reader.seek_tail()
+        lines: list[str] = []
+        while len(lines) < limit and (e := reader.get_previous()):
+            stamp = e["__REALTIME_TIMESTAMP"].astimezone().strftime("%b %d %H:%M:%S")
+            who = e.get("SYSLOG_IDENTIFIER", e.get("_COMM", "?"))
+            pid = e.get("_PID", e.get("SYSLOG_PID", ""))
+            lines.append(f"{stamp} {who}[{pid}]: {e.get('MESSAGE', '')}")
+        return lines[::-1]
+    finally:
+        reader.close()

@@ -42,3 +42,7 @@ def show(unit: str, *props: str) -> dict[str, str]:
 
 def is_enabled(unit: str) -> bool:
     return run("is-enabled", "--quiet", unit, check=False).returncode == 0
+
+
+def is_active(unit: str) -> bool:
+    return run("is-active", "--quiet", unit, check=False).returncode == 0

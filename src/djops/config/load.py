@@ -73,11 +73,7 @@ def _section(path: Path, name: str, data: Any, cls: type, project: str) -> dict[
     values = {}
     for fname, f in fields.items():
         given = fname in data
-        if given:
-            value = data[fname]
-        else:
-            default = f.default_factory() if f.default is dataclasses.MISSING else f.default
-            value = _expand(default, project)
+        value = data[fname] if given else _expand(_default(f), project)
         values[fname] = (_apply(path, name, fname, f.metadata["check"], value, given), given)
     return values
 
@@ -132,3 +128,16 @@ def _cross_checks(path: Path, health: Health) -> None:
             "warn_after <= alert_after <= restart_after",
             f"{health.warn_after}, {health.alert_after}, {health.restart_after}",
         )
+
+
+def defaults(name: str) -> Config:
+    """Every key at its default: for the failure mail when P.toml is broken."""
+    parts = {
+        s: cls(**{f.name: _expand(_default(f), name) for f in dataclasses.fields(cls)})
+        for s, cls in SECTIONS.items()
+    }
+    return Config(name=name, path=config_path(name), **parts)
+
+
+def _default(f: dataclasses.Field) -> Any:
+    return f.default_factory() if f.default is dataclasses.MISSING else f.default  # type: ignore[misc]

@@ -28,11 +28,20 @@ def test_enable_writes_dropins_once_and_enables_target_and_timer(project, calls,
         "--now",
         "djops@p.target",
         "djops-clearsessions@p.timer",
+        "djops-heartbeat@p.timer",
         "djops-watch@p.service",
+        "djops-health@p.service",
+        "djops-mailqueue.timer",
     ) in calls
+    assert "OnFailure=djops-failure@%n.service" in dropins.path_of("p.service").read_text()
     calls.clear()
     enable.enable(cfg)
     assert ("daemon-reload",) not in calls, "nothing changed, so no reload"
+    assert not any(c[0] == "try-restart" for c in calls)
+    cfg.path.write_text(cfg.path.read_text() + "[health]\ninterval_seconds = 5\n")
+    calls.clear()
+    enable.enable(config.load(project))
+    assert ("try-restart", "djops-watch@p.service", "djops-health@p.service") in calls
     text = dropins.path_of("djops-clearsessions@p.timer").read_text()
     assert "OnCalendar=\nOnCalendar=daily" in text
     assert sent[-1][1]["DJOPS_EVENT"] == "project.enabled"

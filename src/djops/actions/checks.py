@@ -1,0 +1,168 @@
+"""The health checks. Each returns (ok, one line) and bounds its own time.
+
+service: P.service active · http: GET url, fails on no answer, >= 500 or
+timeout · disk: free space where data, logs and cache live · mailqueue:
+nothing stuck in dma's spool or djops' outbox for over an hour ·
+clearsessions: a successful run within twice its schedule.
+"""
+
+import os
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from datetime import datetime
+from functools import lru_cache
+
+from djops.adapters import journal, outbox, systemctl
+from djops.config import Config
+
+Result = tuple[bool, str]
+TIMEOUT = 10.0
+MIN_FREE_FRACTION = 0.05
+DMA_SPOOL = "/var/spool/dma"
+STUCK_SECONDS = 3600
+
+
+def service(cfg: Config) -> Result:
+    s = systemctl.show(cfg.project.service, "ActiveState", "SubState")
+    state = f"{s.get('ActiveState', '?')} ({s.get('SubState', '?')})"
+    return s.get("ActiveState") == "active", f"{cfg.project.service} {state}"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # a redirect is an answer
+        return None
+
+
+def http(cfg: Config) -> Result:
+    url = cfg.health.url
+    opener = urllib.request.build_opener(_NoRedirect)
+    req = urllib.request.Request(url, headers={"User-Agent": "djops-health"})
+    try:
+        with opener.open(req, timeout=TIMEOUT) as resp:
+            code = resp.status
+    except urllib.error.HTTPError as e:
+        code = e.code
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        return False, f"GET {url}: {reason}"
+    return code < 500, f"GET {url}: HTTP {code}"
+
+
+def disk(cfg: Config) -> Result:
+    p = cfg.name
+    worst: tuple[float, str] | None = None
+    for d in (f"/var/opt/{p}", f"/var/log/{p}", f"/var/cache/{p}"):
+        if not os.path.isdir(d):
+            continue
+        u = shutil.disk_usage(d)
+        free = u.free / u.total if u.total else 1.0
+        if worst is None or free < worst[0]:
+            worst = (free, f"{d}: {u.free / 2**30:.1f} GiB free ({free:.0%})")
+    if worst is None:
+        return True, "no data, log or cache directory to check"
+    return worst[0] >= MIN_FREE_FRACTION, worst[1]
+
+
+def mailqueue(cfg: Config) -> Result:
+    now = time.time()
+    stuck = [
+        f for f in _files(DMA_SPOOL) if f.name.startswith("Q") and now - _mtime(f) > STUCK_SECONDS
+    ]
+    kept = [f for f in outbox.pending() if now - _mtime(f) > STUCK_SECONDS]
+    if stuck or kept:
+        return False, (
+            f"{len(stuck)} mails stuck in {DMA_SPOOL}, {len(kept)} in the djops outbox "
+            "for over an hour; see `journalctl -t dma`"
+        )
+    queued = sum(1 for f in _files(DMA_SPOOL) if f.name.startswith("Q"))
+    return True, f"{queued} queued, {len(outbox.pending())} in outbox"
+
+
+_cache: dict[str, tuple[float, Result]] = {}
+
+
+def clearsessions(cfg: Config) -> Result:
+    """Reads the journal, so at most every few minutes: the answer moves daily."""
+    period = _period(cfg.clearsessions.schedule)
+    cached = _cache.get(cfg.name)
+    if cached and time.monotonic() - cached[0] < min(300.0, period / 10):
+        return cached[1]
+    result = _clearsessions(cfg, period)
+    _cache[cfg.name] = (time.monotonic(), result)
+    return result
+
+
+def _clearsessions(cfg: Config, period: float) -> Result:
+    last = journal.last_event(cfg.name, ("clearsessions.done",))
+    if last:
+        age = time.time() - last["__REALTIME_TIMESTAMP"].timestamp()
+        return (
+            age <= 2 * period,
+            f"last run {age / 3600:.1f} h ago (schedule every {period / 3600:.1f} h)",
+        )
+    timer = f"djops-clearsessions@{cfg.name}.timer"
+    since = systemctl.show(timer, "ActiveEnterTimestampMonotonic").get(
+        "ActiveEnterTimestampMonotonic", "0"
+    )
+    up = time.monotonic() - int(since or 0) / 1e6 if since and since != "0" else 0
+    return up <= 2 * period, f"no successful run yet ({timer} active {up / 3600:.1f} h)"
+
+
+CHECKS: dict[str, tuple[Callable[[Config], Result], bool]] = {
+    # name -> (check, whether a restart of P.service can heal it)
+    "service": (service, True),
+    "http": (http, True),
+    "disk": (disk, False),
+    "mailqueue": (mailqueue, False),
+    "clearsessions": (clearsessions, False),
+}
+
+
+def enabled(cfg: Config) -> list[str]:
+    return [name for name in CHECKS if name != "http" or cfg.health.url]
+
+
+def run(name: str, cfg: Config) -> Result:
+    try:
+        return CHECKS[name][0](cfg)
+    except Exception as e:  # a broken check is a failing check, never a dead daemon
+        return False, f"check {name} could not run: {type(e).__name__}: {e}"
+
+
+@lru_cache(maxsize=16)
+def _period(schedule: str) -> float:
+    """Seconds between two elapses of an OnCalendar expression (a day if unknown)."""
+    try:
+        out = subprocess.run(
+            ["systemd-analyze", "calendar", "--iterations=2", schedule],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            env={"TZ": "UTC", "PATH": "/usr/bin:/bin"},
+        ).stdout
+        stamps = [
+            datetime.strptime(ln.split(":", 1)[1].strip(), "%a %Y-%m-%d %H:%M:%S %Z")
+            for ln in out.splitlines()
+            if ln.strip().startswith(("Next elapse:", "Iteration #2:", "Iter. #2:"))
+        ]
+        return max((stamps[1] - stamps[0]).total_seconds(), 60.0)
+    except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
+        return 86400.0
+
+
+def _files(d: str):
+    try:
+        return [e for e in os.scandir(d) if e.is_file()]
+    except OSError:
+        return []
+
+
+def _mtime(f) -> float:
+    try:
+        return f.stat().st_mtime
+    except OSError:
+        return time.time()

@@ -1,0 +1,50 @@
+"""`djops heartbeat P` and djops-heartbeat@P.timer: a short report mailed on
+the [health] heartbeat schedule. A dead man's switch: when it stops
+arriving, mail or the server is broken."""
+
+import time
+
+from djops.actions import checks, health, notices, units
+from djops.adapters import journal, outbox
+from djops.config import Config
+
+_WHEN = "%Y-%m-%d %H:%M"
+
+
+def report(cfg: Config) -> str:
+    p = cfg.name
+    state = health.read_state(p)
+    fresh = time.time() - state.get("updated", 0) < 2 * cfg.health.interval_seconds + 60
+    lines = [f"Heartbeat of {p} at {time.strftime(_WHEN)}.", "", "Health checks:"]
+    for name in checks.enabled(cfg):
+        r = state.get("checks", {}).get(name) if fresh else None
+        ok, detail = (r["ok"], r["detail"]) if r else checks.run(name, cfg)
+        lines.append(f"  {name:<14} {'ok' if ok else 'FAILING':<8} {detail}")
+    if not fresh:
+        lines.append(f"  (checked now: djops-health@{p}.service has no recent state)")
+    lines += ["", f"Last clearsessions: {_last(p, ('clearsessions.done', 'clearsessions.failed'))}"]
+    lines.append(
+        f"Last reload:        {_last(p, ('reload.applied', 'reload.rejected', 'reload.failed'))}"
+    )
+    lines.append(f"Mail outbox:        {len(outbox.pending())} waiting")
+    return "\n".join(lines) + "\n" + notices.footer(p)
+
+
+def _last(p: str, events: tuple[str, ...]) -> str:
+    e = journal.last_event(p, events)
+    if not e:
+        return "none in the journal"
+    when = e["__REALTIME_TIMESTAMP"].astimezone().strftime(_WHEN)
+    return f"{when} {e['DJOPS_EVENT'].split('.', 1)[1]}: {e['MESSAGE']}"
+
+
+def run_here(cfg: Config) -> str:
+    body = report(cfg)
+    notices.send(cfg, "heartbeat", "heartbeat", body)
+    text = f"heartbeat of {cfg.name} handed to the mail queue for {', '.join(cfg.health.mail_to)}"
+    journal.emit("heartbeat.sent", cfg.name, text, TO=", ".join(cfg.health.mail_to))
+    return text
+
+
+def run_via_unit(cfg: Config) -> str:
+    return units.run_oneshot(cfg, f"djops-heartbeat@{cfg.name}.service", ("heartbeat.sent",))

@@ -1,0 +1,72 @@
+"""The escalation ladder of one health check, counted in consecutive failures.
+
+warn_after: degraded (warning) · alert_after: alert (err) and an alert mail ·
+restart_after: one restart of P.service (crit), for checks that a restart can
+heal · beyond: alert at alert priority with a reminder mail, at most hourly ·
+recovery: recovered (notice) and a recovery mail if an alert went out.
+One restart per outage: the restart is re-armed only by a passing check.
+"""
+
+from dataclasses import dataclass
+
+from djops.events import ALERT, ERR
+
+REMIND_EVERY = 3600.0
+
+
+@dataclass(frozen=True)
+class Step:
+    event: str  # health.degraded | health.alert | health.restarted | health.recovered
+    priority: int | None = None  # None: the event's own
+    mail: str | None = None  # alert | reminder | recovery
+    restart: bool = False
+
+
+@dataclass
+class Ladder:
+    warn_after: int
+    alert_after: int
+    restart_after: int
+    can_restart: bool
+    failures: int = 0
+    restarted: bool = False
+    alerted: bool = False
+    last_reminder: float = 0.0
+
+    def observe(self, ok: bool, now: float) -> list[Step]:
+        if ok:
+            steps = []
+            if self.failures >= self.warn_after:
+                steps.append(Step("health.recovered", mail="recovery" if self.alerted else None))
+            self.failures, self.restarted, self.alerted = 0, False, False
+            return steps
+        self.failures += 1
+        f, steps = self.failures, []
+        if f == self.warn_after:
+            steps.append(Step("health.degraded"))
+        if f == self.alert_after:
+            steps.append(Step("health.alert", ERR, mail="alert"))
+            self.alerted, self.last_reminder = True, now
+        if self.can_restart and f == self.restart_after and not self.restarted:
+            steps.append(Step("health.restarted", restart=True))
+            self.restarted = True
+        beyond = max(self.alert_after, self.restart_after if self.can_restart else 0)
+        if (f > beyond and now - self.last_reminder >= REMIND_EVERY) or (
+            f == beyond + 1 and self.restarted
+        ):
+            steps.append(Step("health.alert", ALERT, mail="reminder"))
+            self.alerted, self.last_reminder = True, now
+        return steps
+
+    def to_dict(self) -> dict:
+        return {
+            "failures": self.failures,
+            "restarted": self.restarted,
+            "alerted": self.alerted,
+            "last_reminder": self.last_reminder,
+        }
+
+    def load(self, saved: dict) -> None:
+        for k in ("failures", "restarted", "alerted", "last_reminder"):
+            if k in saved:
+                setattr(self, k, saved[k])

@@ -1,0 +1,22 @@
+"""djops-mailqueue.service (every few minutes, and whenever djops queues a
+mail): hand the djops outbox to sendmail, then flush dma's own queue, the
+job Debian's dma leaves to cron (`dma -q`), which a server without cron
+never runs."""
+
+import os
+import subprocess
+
+from djops.adapters import mail, outbox
+
+DMA = "/usr/sbin/dma"
+
+
+def run() -> str:
+    mail.become_subreaper()
+    delivered, waiting = outbox.flush()
+    dma = ""
+    if os.access(DMA, os.X_OK):
+        subprocess.run([DMA, "-q"], capture_output=True, timeout=120)
+        dma = "; dma queue flushed"
+    mail.settle()
+    return f"djops outbox: {delivered} handed to sendmail, {waiting} waiting{dma}"

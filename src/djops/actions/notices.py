@@ -1,0 +1,42 @@
+"""The words of djops' mails and health lines, in one place."""
+
+import socket
+
+from djops.adapters import mail, outbox
+from djops.config import Config
+
+_VERB = {
+    "health.degraded": "is failing",
+    "health.alert": "needs attention",
+    "health.restarted": "made djops restart the service",
+    "health.recovered": "recovered",
+}
+
+_FOOTER = (
+    "\n--\nSent by djops on {host}. Read the whole story with\n"
+    "  journalctl DJOPS_PROJECT={p} -p warning\n  djops status {p}\n"
+)
+
+
+def health_line(event: str, p: str, check: str, detail: str, failures: int) -> str:
+    count = f" after {failures} failures" if event == "health.recovered" else f" ({failures}x)"
+    return f"{p}: check {check} {_VERB[event]}{count}: {detail}"
+
+
+def health_mail(cfg: Config, kind: str, check: str, line: str, status: str) -> None:
+    subject = {
+        "alert": f"ALERT {check} failing",
+        "reminder": f"STILL FAILING {check}",
+        "recovery": f"recovered {check}",
+    }[kind]
+    body = f"{line}\n\nAll checks now: {status}\n" + footer(cfg.name)
+    send(cfg, kind, subject, body)
+
+
+def footer(p: str) -> str:
+    return _FOOTER.format(host=socket.getfqdn(), p=p)
+
+
+def send(cfg: Config, kind: str, subject: str, body: str) -> None:
+    msg = mail.compose(cfg.name, kind, subject, body, cfg.health.mail_to)
+    outbox.send(cfg.name, msg, cfg.health.sendmail)

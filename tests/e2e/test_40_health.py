@@ -1,0 +1,171 @@
+"""Health, escalation, heartbeat and failure mail: real systemd, real dma,
+and the SMTP sink on the container's loopback standing in for the smarthost."""
+
+import time
+
+import pytest
+from helpers import events, now, wait_for
+from provision import mails
+
+DB = "/var/opt/demo/demo.db"
+CONFIG = """[health]
+interval_seconds = 1
+url = "http://127.0.0.1:8000/"
+warn_after = 1
+alert_after = 2
+restart_after = 3
+mail_to = ["root"]
+[clearsessions]
+schedule = "*-*-* 03:30"
+"""
+
+
+def subjects(m) -> list[str]:
+    return [str(x["Subject"]) for x in mails(m)]
+
+
+def wait_mail(m, text: str, timeout: float = 30, after: int = 0):
+    """Mails whose subject has `text`, among those after the first `after`."""
+    return wait_for(
+        lambda: [x for x in mails(m)[after:] if text in str(x["Subject"])],
+        timeout=timeout,
+        what=f"a mail with {text!r} at the sink",
+    )
+
+
+def queue_run(m) -> None:
+    """What djops-mailqueue.timer does every five minutes: a fresh run."""
+    wait_for(
+        lambda: (
+            m.sh("systemctl is-active djops-mailqueue.service", check=False).stdout.strip()
+            != "activating"
+        ),
+        what="the previous queue run to end",
+    )
+    m.sh("systemctl start djops-mailqueue.service")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def healthy(machine):
+    machine.put("/etc/djops/demo.toml", CONFIG)
+    machine.sh("djops enable demo")
+    wait_for(
+        lambda: "http ok" in machine.sh("systemctl show -P StatusText djops-health@demo").stdout,
+        what="the health daemon's first round",
+    )
+
+
+def test_health_status_line_shows_each_check(machine):
+    status = machine.sh("systemctl show -P StatusText djops-health@demo").stdout
+    for check in ("service", "http", "disk", "mailqueue", "clearsessions"):
+        assert f"{check} ok" in status, status
+
+
+def test_a_dead_site_escalates_heals_and_recovers_with_mail(machine):
+    since, before = now(machine), len(mails(machine))
+    # every gunicorn process at once; it has no Restart=, so it stays down
+    machine.sh("systemctl kill --signal=KILL demo.service")
+    restarted = wait_for(
+        lambda: events(machine, "demo", "health.restarted", since), timeout=30, what="restart"
+    )
+    assert restarted[0]["PRIORITY"] == "2"
+    # the queued restart runs once systemd has the old gunicorn stopped; a
+    # unit stuck in stop-sigterm can hold it until TimeoutStopSec (90 s)
+    wait_for(lambda: events(machine, "demo", "health.recovered", since), timeout=120)
+    assert machine.sh("systemctl is-active demo.service").stdout.strip() == "active"
+    ladder = [
+        (e["DJOPS_EVENT"], int(e["PRIORITY"]))
+        for e in machine.journal(f"--since=@{since}", "DJOPS_PROJECT=demo", "DJOPS_CHECK=service")
+    ]
+    assert ladder[:3] == [("health.degraded", 4), ("health.alert", 3), ("health.restarted", 2)]
+    assert ladder[3] == ("health.recovered", 5)
+    wait_mail(machine, "ALERT service failing", after=before)
+    wait_mail(machine, "recovered service", after=before)
+    [failed] = wait_mail(machine, ": demo.service failed", after=before)
+    body = failed.get_content()
+    assert "signal=KILL" in body and "Journal of the failed run" in body
+    [unit_failed] = events(machine, "demo", "unit.failed", since)
+    assert unit_failed["DJOPS_UNIT"] == "demo.service"
+
+
+def test_heartbeat_by_hand_is_delivered(machine):
+    since, before = now(machine), len(mails(machine))
+    out = machine.sh("djops heartbeat demo")
+    assert "heartbeat of demo" in out.stdout
+    [beat] = wait_mail(machine, ": heartbeat", after=before)
+    assert beat["Auto-Submitted"] == "auto-generated"
+    text = beat.get_content()
+    assert "Health checks:" in text and "clearsessions" in text and "Last reload:" in text
+    assert events(machine, "demo", "heartbeat.sent", since)
+
+
+def test_mail_waits_in_dmas_queue_while_the_smarthost_is_down(machine):
+    machine.sh("systemctl stop smtp-sink")
+    before = len(mails(machine))
+    machine.sh("djops heartbeat demo")
+    wait_for(
+        lambda: machine.sh("ls /var/spool/dma | grep -c ^Q", check=False).stdout.strip() != "0",
+        what="the mail in dma's queue",
+    )
+    machine.sh("systemctl start smtp-sink")
+    machine.sh("for i in $(seq 50); do ss -ltn | grep -q ':2525 ' && exit 0; sleep 0.1; done")
+    queue_run(machine)
+    wait_for(lambda: len(mails(machine)) > before, what="delivery after the sink returned")
+    assert "djops-mailqueue.timer" in machine.sh("systemctl list-timers --no-legend").stdout
+
+
+def test_without_sendmail_mail_is_kept_logged_crit_and_delivered_later(machine):
+    since = now(machine)
+    before = len(mails(machine))
+    machine.sh("mv /usr/sbin/sendmail /usr/sbin/sendmail.away")
+    try:
+        machine.sh("djops heartbeat demo")
+        [failed] = wait_for(lambda: events(machine, "demo", "mail.failed", since))
+        assert failed["PRIORITY"] == "2"
+        assert "not found" in failed["DJOPS_REASON"]
+        assert machine.sh("ls /var/lib/djops/outbox/ | grep -c json").stdout.strip() == "1"
+    finally:
+        machine.sh("mv /usr/sbin/sendmail.away /usr/sbin/sendmail")
+    time.sleep(31)  # the first retry is due after 30 s
+    queue_run(machine)
+    wait_for(lambda: len(mails(machine)) > before, what="the kept mail")
+    assert machine.sh("ls /var/lib/djops/outbox/ | grep -c json", check=False).stdout.strip() == "0"
+    assert sum(": heartbeat" in s for s in subjects(machine)[before:]) == 1, "sent exactly once"
+
+
+def test_a_failed_clearsessions_run_mails_its_journal_excerpt(machine):
+    since, before = now(machine), len(mails(machine))
+    machine.sh(f"chmod 000 {DB}")
+    try:
+        machine.sh("djops clearsessions demo", check=False)
+    finally:
+        machine.sh(f"chmod 640 {DB}")
+    [mail] = wait_mail(machine, ": djops-clearsessions@demo.service failed", after=before)
+    body = mail.get_content()
+    assert "clearsessions of demo failed" in body
+    assert events(machine, "demo", "unit.failed", since)
+
+
+def test_a_hung_health_daemon_is_restarted_by_the_watchdog(machine):
+    pid = machine.sh("systemctl show -P MainPID djops-health@demo").stdout.strip()
+    machine.sh(f"kill -STOP {pid}")
+    wait_for(
+        lambda: (
+            machine.sh("systemctl show -P MainPID djops-health@demo").stdout.strip()
+            not in ("0", pid)
+        ),
+        timeout=60,
+        what="the watchdog to replace the stopped health daemon",
+    )
+    assert "Watchdog timeout" in machine.sh("journalctl -u djops-health@demo --no-pager").stdout
+
+
+def test_no_mail_and_no_journal_line_carries_a_secret(machine):
+    settings = machine.sh("cat /etc/opt/demo/settings.py").stdout
+    secret_key = settings.split("SECRET_KEY = ")[1].split("\n")[0].strip("\"'")
+    assert len(secret_key) > 20
+    everything = machine.sh("journalctl -o json --no-pager").stdout
+    everything += "".join(m.as_string() for m in mails(machine))
+    for secret in (secret_key, "hunter2"):
+        assert secret not in everything
+    assert mails(machine), "the earlier tests of this file sent mail to search"

@@ -1,0 +1,69 @@
+import email
+import email.policy
+import json
+import os
+
+import pytest
+
+from djops.adapters import mail, outbox
+
+
+def test_headers_from_outside_cannot_inject_headers():
+    msg = mail.compose(
+        "p", "failure", "x.service failed\r\nBcc: victim@example.com", "body ü", ["root"]
+    )
+    raw = msg.as_bytes()
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Bcc"] is None
+    assert parsed["Subject"].startswith("[djops] p@")
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    assert parsed["Message-Id"] and parsed["Date"]
+    assert parsed.get_content().strip() == "body ü"
+
+
+@pytest.fixture
+def box(tmp_path, monkeypatch, sent):
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(outbox, "kick", outbox.flush)  # no systemd here
+    return tmp_path
+
+
+def fake_sendmail(path, exit_code=0):
+    path.write_text(f"#!/bin/sh\ncat >> {path}.got\nexit {exit_code}\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_delivered_mail_leaves_the_outbox(box):
+    sm = fake_sendmail(box / "sendmail")
+    outbox.send("p", mail.compose("p", "heartbeat", "hi", "text", ["root"]), sm)
+    assert outbox.pending() == []
+    assert "Subject: [djops] p@" in (box / "sendmail.got").read_text()
+
+
+@pytest.mark.parametrize("kind", ["missing", "failing"])
+def test_undeliverable_mail_is_kept_logged_crit_and_retried_later(box, sent, kind):
+    sm = str(box / "nope") if kind == "missing" else fake_sendmail(box / "sendmail", 75)
+    outbox.send("p", mail.compose("p", "alert", "down", "text", ["root"]), sm)
+    [kept] = outbox.pending()
+    entry = json.loads(kept.read_text())
+    assert entry["attempts"] == 1 and entry["next_try"] > 0
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    (failed,) = [f for _, f in sent if f["DJOPS_EVENT"] == "mail.failed"]
+    assert failed["PRIORITY"] == "2" and failed["DJOPS_PROJECT"] == "p"
+    assert outbox.flush() == (0, 1), "not due yet: backoff"
+    entry["next_try"] = 0
+    entry["sendmail"] = fake_sendmail(box / "good")
+    kept.write_text(json.dumps(entry))
+    assert outbox.flush() == (1, 0)
+    assert outbox.flush() == (0, 0), "never sent twice"
+    assert (box / "good.got").read_text().count("Subject:") == 1
+
+
+def test_a_hanging_sendmail_times_out(box, monkeypatch):
+    hang = box / "hang"
+    hang.write_text("#!/bin/sh\nsleep 30\n")
+    hang.chmod(0o755)
+    with pytest.raises(mail.SendError, match="did not finish"):
+        mail.sendmail(str(hang), b"x", timeout=0.5)
+    assert os.path.exists(hang)
