@@ -11,17 +11,20 @@ from collections.abc import Callable
 
 from djops import __version__, config
 from djops.actions import (
+    check,
     clearsessions,
     enable,
     failure,
     health,
     heartbeat,
     mailqueue,
+    migrate,
     reload,
+    status,
     watch,
 )
 from djops.adapters import journal
-from djops.errors import DjopsError
+from djops.errors import DjopsError, ReportFailed
 
 EPILOG = """\
 examples:
@@ -58,6 +61,21 @@ def _reload(args: argparse.Namespace) -> str:
     return reload.run_via_unit(cfg)
 
 
+def _status(args: argparse.Namespace) -> str:
+    if args.project is None:
+        return status.overview()
+    return status.project(config.load(args.project, live=False))
+
+
+def _check(args: argparse.Namespace) -> str:
+    cfg = config.load(args.project)
+    return check.render(cfg, check.run(cfg), args.json)
+
+
+def _migrate_cron(args: argparse.Namespace) -> str:
+    return migrate.run(config.load(args.project), args.apply)
+
+
 def _watch(args: argparse.Namespace) -> str:
     return watch.run(config.load(args.project))
 
@@ -87,9 +105,11 @@ VERBS: dict[str, tuple[Callable[[argparse.Namespace], str], str, str]] = {
         _enable,
         "validate P's config, write drop-ins, enable and start its units",
         "Validate /etc/djops/P.toml, write the drop-ins the template units need "
-        "(/etc/systemd/system/djops-*@P.*.d/djops.conf) and enable and start "
-        "djops@P.target with the clearsessions timer. Safe to run again after "
-        "editing the config.",
+        "(/etc/systemd/system/djops-*@P.*.d/djops.conf, and P.service.d/"
+        "djops-onfailure.conf for failure mail), then enable and start "
+        "djops@P.target: the clearsessions and heartbeat timers, the settings "
+        "watcher and the health service, and the mail queue timer. Safe to run "
+        "again after editing the config: running daemons restart with it.",
     ),
     "disable": (
         _disable,
@@ -123,6 +143,32 @@ VERBS: dict[str, tuple[Callable[[argparse.Namespace], str], str, str]] = {
         "the mail outbox. djops-heartbeat@P.timer does this on the [health] "
         "heartbeat schedule; when it stops arriving, mail or the server is broken.",
     ),
+    "status": (
+        _status,
+        "one screen per project: timer, watcher, health, mail, last 24 h of trouble",
+        "Without P: a line per enabled project. With P: the clearsessions timer's "
+        "next and last run, the watcher and the last reload's result, each health "
+        "check, the last heartbeat, the mail outbox, and the project's journal "
+        "entries of priority warning or worse from the last 24 hours.",
+    ),
+    "check": (
+        _check,
+        "the deployment checklist of P: ok / warn / fail, each with what to do",
+        "Run the reference chapters' checklist: `manage.py check --deploy` and the "
+        "settings (read by the project's python as the project user), the settings "
+        "files and their bytecode, mail (sendmail, /etc/mailname, /etc/aliases, dma), "
+        "and djops' own units. Never prints a settings value. Exit 1 if any item fails.",
+    ),
+    "migrate-cron": (
+        _migrate_cron,
+        "replace P's cron job and restart script with djops",
+        "Find /etc/cron.daily/P-clearsessions, /usr/local/sbin/restart-P and crontab "
+        "lines calling clearsessions or restart-P, and show what replaces each. With "
+        "--apply: enable djops for P, move the old files to "
+        "/var/lib/djops/migrated/<timestamp>/ (with a note on restoring each), "
+        "comment out the crontab lines, and leave a restart-P that runs `djops reload "
+        "P`. Without --apply nothing changes; running it again changes nothing.",
+    ),
     "watch": (_watch, None, "Run the settings watcher in the foreground (djops-watch@P.service)."),
     "health": (_health, None, "Run the health daemon in the foreground (djops-health@P.service)."),
     "failure": (_failure, None, "Mail the status and journal of a failed unit (djops-failure@)."),
@@ -130,11 +176,17 @@ VERBS: dict[str, tuple[Callable[[argparse.Namespace], str], str, str]] = {
 }
 
 # what each verb takes after its name (default: the project P)
+PROJECT = ("project", {"metavar": "P", "help": "the project name (/etc/djops/P.toml)"})
 ARGS: dict[str, list[tuple[str, dict]]] = {
+    "status": [("project", {**PROJECT[1], "nargs": "?"})],
+    "check": [PROJECT, ("--json", {"action": "store_true", "help": "machine-readable items"})],
+    "migrate-cron": [
+        PROJECT,
+        ("--apply", {"action": "store_true", "help": "do it (default: only show the plan)"}),
+    ],
     "failure": [("project", {"metavar": "UNIT", "help": "the failed unit"})],
     "flush-mail": [],
 }
-PROJECT = ("project", {"metavar": "P", "help": "the project name (/etc/djops/P.toml)"})
 
 
 def parser() -> argparse.ArgumentParser:
@@ -169,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     except DjopsError as e:
         if args.debug:
             raise
+        if isinstance(e, ReportFailed):
+            print(e.report)
         if not journal.already_logged(str(e), sys.stderr):
             print(f"djops: {e}", file=sys.stderr)
         return e.exit_code

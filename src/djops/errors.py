@@ -34,3 +34,12 @@ class OperationError(DjopsError):
     """An operation ran and failed (a check, a reload, a clearsessions run)."""
 
     exit_code = 1
+
+
+class ReportFailed(OperationError):
+    """A report (djops check) that found failures: the report goes to stdout,
+    the one-line summary to stderr, and the exit code is 1."""
+
+    def __init__(self, report: str, summary: str):
+        self.report = report
+        super().__init__(summary)

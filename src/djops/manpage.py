@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from djops import __version__
-from djops.cli import VERBS, parser
+from djops.cli import ARGS, PROJECT, VERBS, parser
 from djops.config.schema import SECTIONS
 from djops.events import EVENTS
 
@@ -16,6 +16,50 @@ PRIORITY = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug
 
 def esc(text: str) -> str:
     return text.replace("\\", "\\e").replace("-", "\\-").replace("\n.", "\n\\&.")
+
+
+UNITS = [
+    (
+        "djops-clearsessions@P.timer, .service",
+        "Clear expired sessions as the project user on [clearsessions] schedule.",
+    ),
+    (
+        "djops-watch@P.service",
+        "Watch [watch] paths; after a change, start djops-reload@P.service. STATUS= shows the "
+        "last reload.",
+    ),
+    (
+        "djops-reload@P.service",
+        "Compile (root), validate (project user), then restart or reload P.service; a rejected "
+        "change leaves P.service untouched and fails the unit.",
+    ),
+    (
+        "djops-health@P.service",
+        "Checks every [health] interval_seconds; escalation: degraded, alert mail, one restart, "
+        "hourly reminders, recovery mail.",
+    ),
+    ("djops-heartbeat@P.timer, .service", "The heartbeat mail on [health] heartbeat."),
+    (
+        "djops-failure@UNIT.service",
+        "OnFailure= handler of every djops unit and of P.service: mails status and journal.",
+    ),
+    (
+        "djops-mailqueue.timer, .service",
+        "Every five minutes: retry /var/lib/djops/outbox and flush dma's queue (dma -q).",
+    ),
+]
+
+
+def synopsis(verb: str) -> str:
+    parts = []
+    for name, spec in ARGS.get(verb, [PROJECT]):
+        word = (
+            f"\\fB{esc(name)}\\fR"
+            if name.startswith("-")
+            else f"\\fI{spec.get('metavar', name)}\\fR"
+        )
+        parts.append(f"[{word}]" if name.startswith("-") or spec.get("nargs") == "?" else word)
+    return " ".join(parts)
 
 
 def render() -> str:
@@ -36,7 +80,7 @@ def render() -> str:
     for verb, (_, short, long) in VERBS.items():
         if short is None:  # run by units
             continue
-        out += [".TP", f"\\fBdjops {verb}\\fR \\fIP\\fR", esc(long)]
+        out += [".TP", f"\\fBdjops {esc(verb)}\\fR {synopsis(verb)}", esc(long)]
     out += [".SH OPTIONS"]
     for action in top._actions:
         if action.option_strings and action.help and action.help != argparse.SUPPRESS:
@@ -60,9 +104,10 @@ def render() -> str:
         ".TP",
         "\\fBdjops@P.target\\fR",
         "All djops units of project P.",
-        ".TP",
-        "\\fBdjops\\-clearsessions@P.timer\\fR, \\fB.service\\fR",
-        "Clear expired sessions as the project user on [clearsessions] schedule.",
+    ]
+    for unit, what in UNITS:
+        out += [".TP", f"\\fB{esc(unit)}\\fR", esc(what)]
+    out += [
         ".SH JOURNAL",
         "Every message carries SYSLOG_IDENTIFIER=djops, DJOPS_PROJECT=P, DJOPS_EVENT and a "
         "MESSAGE_ID explained by \\fBjournalctl \\-x\\fR. A project's troubles: "

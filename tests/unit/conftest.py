@@ -92,4 +92,5 @@ def django_project(tmp_path, confdir):
 
     make.db = db
     make.settings = settings
+    make.code = code
     return make

@@ -10,6 +10,8 @@ from djops.errors import ConfigError
 def enable(cfg: Config) -> str:
     p = cfg.name
     running = [u for u in units.daemons(p) if systemctl.is_active(u)]
+    # an admin's explicit enable also lifts a start limit hit by earlier crashes
+    systemctl.run("reset-failed", *units.daemons(p), check=False)
     changed = units.write_dropins(cfg)
     systemctl.enable_now(units.target(p), *units.timers(p), *units.daemons(p), units.MAILQUEUE)
     restart = [u for u in running if u in changed]

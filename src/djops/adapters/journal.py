@@ -108,3 +108,19 @@ def invocation_lines(invocation: str, limit: int) -> list[str]:
         return lines[::-1]
     finally:
         reader.close()
+
+
+def recent(project: str, max_priority: int, seconds: float) -> list[dict[str, Any]]:
+    """The project's entries at `max_priority` or worse of the last `seconds`."""
+    import time
+
+    from systemd import journal
+
+    reader = journal.Reader()
+    try:
+        reader.add_match(DJOPS_PROJECT=project)
+        reader.log_level(max_priority)
+        reader.seek_realtime(time.time() - seconds)
+        return list(reader)
+    finally:
+        reader.close()

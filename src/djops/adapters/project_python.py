@@ -7,6 +7,7 @@ JSON object on a private pipe (stdout stays free for the project's prints).
 
 import json
 import os
+import pwd
 import signal
 import subprocess
 from dataclasses import dataclass
@@ -38,8 +39,14 @@ def environment(cfg: Config) -> dict[str, str]:
     }
 
 
-def run(cfg: Config, command: str, *args: str, timeout: float | None = None) -> Result:
-    """Run `inproject <command> <args>` and return its exit status and report."""
+def run(
+    cfg: Config, command: str, *args: str, timeout: float | None = None, as_user: bool = False
+) -> Result:
+    """Run `inproject <command> <args>` and return its exit status and report.
+
+    `as_user`: when root, run as the project user (its groups too), so what is
+    readable, writable and importable is what gunicorn sees.
+    """
     read_fd, write_fd = os.pipe()
     argv = [
         f"{cfg.project.venv}/bin/python",
@@ -57,6 +64,7 @@ def run(cfg: Config, command: str, *args: str, timeout: float | None = None) -> 
         cwd=cfg.project.code_dir,
         pass_fds=(write_fd,),
         stdin=subprocess.DEVNULL,
+        **(_identity(cfg.project.user) if as_user and os.geteuid() == 0 else {}),
     )
     os.close(write_fd)
     # systemd stops a unit by signalling the whole cgroup; the worker finishes
@@ -75,3 +83,9 @@ def run(cfg: Config, command: str, *args: str, timeout: float | None = None) -> 
     if status != 0 and not data.get("error"):
         data["error"] = f"the project's python exited with status {status} without a report"
     return Result(status, data)
+
+
+def _identity(user: str) -> dict[str, Any]:
+    pw = pwd.getpwnam(user)
+    groups = [g for g in os.getgrouplist(user, pw.pw_gid) if g != pw.pw_gid]
+    return {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": groups}

@@ -9,12 +9,13 @@ import os
 import sys
 from typing import Any
 
-from . import clearsessions, compile, redact, validate
+from . import clearsessions, compile, facts, redact, validate
 
 # command -> (module, whether Django is set up first)
 COMMANDS = {
     "clearsessions": (clearsessions, True),
     "compile": (compile, False),
+    "facts": (facts, True),
     "validate": (validate, True),
 }
 

@@ -1,0 +1,93 @@
+"""Checklist items only the server can see: settings files and their
+bytecode, djops' units, and leftovers of the cron-and-script way."""
+
+import grp
+import importlib.util
+import os
+import pwd
+import stat
+
+from djops.actions import check, legacy, units
+from djops.adapters import systemctl
+from djops.config import Config
+from djops.inproject import compile as compiler
+from djops.inproject.redact import source_secrets
+
+
+def items(cfg: Config) -> list["check.Item"]:
+    return _files(cfg) + _units(cfg)
+
+
+def _files(cfg: Config) -> list["check.Item"]:
+    out = []
+    user = cfg.project.user
+    try:
+        group = grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name
+    except KeyError:
+        group = user
+    for root, dirs, files in os.walk(cfg.project.settings_dir):
+        dirs[:] = [d for d in dirs if d != "__pycache__" and not d.startswith(".")]
+        for name in sorted(f for f in files if f.endswith(".py")):
+            path = os.path.join(root, name)
+            st = os.stat(path)
+            owner = f"{_name(pwd.getpwuid, st.st_uid)}:{_name(grp.getgrgid, st.st_gid)}"
+            if source_secrets(path):
+                good = not st.st_mode & stat.S_IROTH and owner == f"root:{group}"
+                out.append(
+                    check.Item(
+                        "files",
+                        check.OK if good else check.FAIL,
+                        f"{path} holds secrets and is {oct(st.st_mode & 0o777)[2:]} {owner}"
+                        + ("" if good else f": chown root:{group} {path}; chmod 0640 {path}"),
+                    )
+                )
+            pyc = importlib.util.cache_from_source(path)
+            if not compiler._fresh(path, pyc):
+                out.append(
+                    check.Item(
+                        "files",
+                        check.WARN,
+                        f"{pyc} is missing or stale: run `djops reload {cfg.name}`",
+                    )
+                )
+            elif os.stat(pyc).st_mode & ~st.st_mode & 0o777:
+                out.append(
+                    check.Item(
+                        "files",
+                        check.FAIL,
+                        f"{pyc} is more readable than {path}: run `djops reload {cfg.name}`",
+                    )
+                )
+    return out
+
+
+def _units(cfg: Config) -> list["check.Item"]:
+    p = cfg.name
+    out = []
+    for unit in (f"djops-clearsessions@{p}.timer", *units.daemons(p), units.MAILQUEUE):
+        s = systemctl.show(unit, "UnitFileState", "ActiveState", "SubState")
+        good = s.get("ActiveState") == "active"
+        out.append(
+            check.Item(
+                "djops",
+                check.OK if good else check.FAIL,
+                f"{unit} is {s.get('ActiveState')} ({s.get('SubState')})"
+                + ("" if good else f": run `djops enable {p}`"),
+            )
+        )
+    for found in legacy.find(p):
+        out.append(
+            check.Item(
+                "djops",
+                check.WARN,
+                f"the old way is still active: {found.where}: run `djops migrate-cron {p}`",
+            )
+        )
+    return out
+
+
+def _name(lookup, ident: int) -> str:
+    try:
+        return lookup(ident)[0]
+    except KeyError:
+        return str(ident)

@@ -1,0 +1,67 @@
+"""The old way of the reference chapters, wherever it still lives: the
+cron.daily script, the restart script, and crontab lines that call either."""
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+SHIM_MARK = "# djops: migrate-cron shim"
+
+
+@dataclass(frozen=True)
+class Found:
+    where: str  # file, or file:line for a crontab line
+    path: Path
+    kind: str  # "file" (moved away) or "line" (commented out)
+    replacement: str
+
+
+def roots() -> dict[str, Path]:
+    r = Path(os.environ.get("DJOPS_ROOT", "/"))  # tests use a temp tree
+    return {
+        "cron_daily": r / "etc/cron.daily",
+        "sbin": r / "usr/local/sbin",
+        "crontab": r / "etc/crontab",
+        "cron_d": r / "etc/cron.d",
+        "spool": r / "var/spool/cron/crontabs",
+    }
+
+
+def find(p: str) -> list[Found]:
+    r = roots()
+    found = []
+    daily = r["cron_daily"] / f"{p}-clearsessions"
+    if daily.exists():
+        found.append(Found(str(daily), daily, "file", f"djops-clearsessions@{p}.timer"))
+    restart = r["sbin"] / f"restart-{p}"
+    if restart.exists() and SHIM_MARK not in _text(restart):
+        found.append(
+            Found(str(restart), restart, "file", f"djops-reload@{p}.service (`djops reload {p}`)")
+        )
+    calls = re.compile(rf"(restart-{re.escape(p)}\b|clearsessions)")
+    tabs = [r["crontab"], *sorted(_files(r["cron_d"])), *sorted(_files(r["spool"]))]
+    for tab in tabs:
+        for n, line in enumerate(_text(tab).splitlines(), 1):
+            if line.lstrip().startswith("#") or not calls.search(line):
+                continue
+            if "clearsessions" in line and f"/{p}" not in line and f"{p}-" not in line:
+                continue  # another project's job
+            what = (
+                "djops-clearsessions@{p}.timer"
+                if "clearsessions" in line
+                else f"djops-reload@{p}.service"
+            )
+            found.append(Found(f"{tab}:{n}", tab, "line", what.format(p=p)))
+    return found
+
+
+def _files(d: Path) -> list[Path]:
+    return [f for f in d.iterdir() if f.is_file()] if d.is_dir() else []
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
