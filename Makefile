@@ -12,7 +12,7 @@ APT_TEST := python3-systemd python3-watchdog python3-sdnotify python3-pytest pyt
             python3-venv python3-pip systemd-container mmdebstrap sqlite3 curl
 APT_ALL := $(APT_BUILD) $(APT_TEST)
 
-.PHONY: all deps deb lint unit e2e lintian test demo demo-stop bench clean
+.PHONY: all deps deb lint unit e2e lintian test demo demo-stop bench bench-daemons clean
 
 all: deb
 
@@ -59,7 +59,11 @@ demo-stop:
 	$(PY) tests/e2e/demo.py stop
 
 bench: .deps-stamp
-	$(PY) bench/clearsessions.py
+	cd bench && $(PY) clearsessions.py
+
+# boots containers (like the e2e suite): about 15 minutes
+bench-daemons: $(DEB)
+	cd bench && $(PY) reload.py && $(PY) health.py
 
 clean:
 	rm -rf build dist .deps-stamp

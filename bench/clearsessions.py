@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results import write_section
+
 REPO = Path(__file__).resolve().parents[1]
 VENV_PY = REPO / ".venv" / "bin" / "python"
 EXPIRED = int(os.environ.get("BENCH_EXPIRED", 1_000_000))
@@ -163,15 +165,6 @@ def report(results: list[dict]) -> None:
     text = "\n".join(lines)
     print(text)
     write_section("clearsessions", text)
-
-
-def write_section(name: str, body: str) -> None:
-    """Replace one `## name` section of bench/RESULTS.md, keeping the others."""
-    path = REPO / "bench" / "RESULTS.md"
-    old = path.read_text() if path.exists() else "# djops benchmark results\n"
-    head, sep, rest = old.partition(f"\n## {name}\n")
-    tail = rest[rest.find("\n## ") :] if sep and "\n## " in rest else ""
-    path.write_text(f"{head.rstrip()}\n\n## {name}\n\n{body}\n{tail}")
 
 
 if __name__ == "__main__":

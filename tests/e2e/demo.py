@@ -33,20 +33,49 @@ def start() -> None:
     deploy(m, "demo")
     show(m, "curl -s http://127.0.0.1:8000/")
     install_deb(m, debs[-1])
-    m.put("/etc/djops/demo.toml", '[clearsessions]\nschedule = "*-*-* 03:30"\n')
+    m.put(
+        "/etc/djops/demo.toml",
+        '[clearsessions]\nschedule = "*-*-* 03:30"\n[watch]\ndebounce_seconds = 1.0\n'
+        '[health]\nurl = "http://127.0.0.1:8000/"\n',
+    )
     show(m, f"apt install ./{debs[-1].name}   # done; installing started nothing:")
+    show(m, "cat /etc/djops/demo.toml")
     show(m, "djops enable demo")
-    show(m, "systemctl status --no-pager 'djops-*'")
+    show(m, "systemctl status --no-pager --lines=0 'djops-*'")
     show(m, "systemctl list-timers --no-pager 'djops-*'")
+
     add_sessions(m, "/var/opt/demo/demo.db", "demo", expired=5000, live=300)
     print("\n(added 5000 expired and 300 live sessions to /var/opt/demo/demo.db)")
     show(m, "djops clearsessions demo")
-    show(m, "sqlite3 /var/opt/demo/demo.db 'SELECT count(*) FROM django_session'")
-    show(m, "journalctl --no-pager DJOPS_PROJECT=demo")
-    show(m, "journalctl --no-pager -x -n 1 DJOPS_EVENT=clearsessions.done")
+
+    print("\n\033[1m== a settings change that breaks the site is rejected ==\033[0m")
+    show(m, 'printf "EMAIL_HOST_PASSWORD = \'hunter2\\n" >> /etc/opt/demo/settings.py; sleep 6')
+    show(m, "journalctl --no-pager -n 3 DJOPS_PROJECT=demo DJOPS_EVENT=reload.rejected")
+    show(m, "curl -s http://127.0.0.1:8000/   # still serving the old settings")
+    print("\n\033[1m== the fix is validated and applied ==\033[0m")
+    show(
+        m,
+        "sed -i -e '$d' -e 's/^DEMO_MARKER = .*/DEMO_MARKER = \"edited\"/' "
+        "/etc/opt/demo/settings.py; sleep 6",
+    )
+    show(m, "curl -s http://127.0.0.1:8000/")
+    show(m, "systemctl status --no-pager --lines=0 djops-watch@demo | grep Status")
+
+    print("\n\033[1m== mail: a heartbeat through dma to the smarthost ==\033[0m")
+    show(m, "djops heartbeat demo; sleep 2")
+    show(
+        m,
+        'python3 -c "import email,email.policy,glob,os; '
+        "f=max(glob.glob('/var/mail/sink/new/*'),key=os.path.getmtime); "
+        "m=email.message_from_bytes(open(f,'rb').read(),policy=email.policy.default); "
+        "print('Subject:',m['Subject']); print(); print(m.get_content())\"",
+    )
+    show(m, "djops check demo")
+    show(m, "djops status demo")
     print(
         f"\nThe demo machine keeps running.\n"
         f"  a shell inside:  sudo nsenter -t {m.pid} -a /bin/bash -l\n"
+        f"  try:             djops status demo; journalctl DJOPS_PROJECT=demo -p warning\n"
         f"  stop it:         make demo-stop\n"
     )
 

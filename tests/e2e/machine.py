@@ -8,6 +8,7 @@ fresh copy. Containers get a private network: their loopback is their own.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -127,6 +128,49 @@ def rootfs(suite: str) -> Path:
     return tar
 
 
+def _cgroup(name: str) -> Path | None:
+    """This machine's own cgroup (v2) under ours.
+
+    With --keep-unit and --register=no, nspawn leaves the container in the
+    caller's cgroup, and the container's systemd takes that cgroup as its
+    root. Two machines booted from one shell would then share one tree: both
+    systemds would manage the same system.slice/demo.service, see each
+    other's processes in it, and kill them. Each machine gets its own.
+    """
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        if line.startswith("0::"):
+            ours = line[3:].lstrip("/")
+            break
+    else:
+        return None
+    for base in (Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup")):
+        if (base / "cgroup.procs").exists() and (base / "cgroup.controllers").exists():
+            return base / ours / f"djops-e2e-{name}"
+    return None
+
+
+def own_cgroup(name: str):
+    """A preexec_fn that moves nspawn into this machine's own cgroup."""
+    d = _cgroup(name)
+    if d is None:
+        return None
+    d.mkdir(exist_ok=True)
+    procs = d / "cgroup.procs"
+    return lambda: procs.write_text("0")
+
+
+def remove_cgroup(name: str) -> None:
+    d = _cgroup(name)
+    if d is None or not d.exists():
+        return
+    for sub in sorted(d.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if sub.is_dir():
+            with contextlib.suppress(OSError):
+                sub.rmdir()
+    with contextlib.suppress(OSError):
+        d.rmdir()
+
+
 class Machine:
     """One booted container; `sh()` runs a command inside it as root."""
 
@@ -147,6 +191,7 @@ class Machine:
         (self.root / "etc/hostname").write_text(f"{self.name}\n")
         env = dict(os.environ, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY="1")
         console = open(self.dir / "console.log", "wb")  # noqa: SIM115 - nspawn owns it
+        enter = own_cgroup(self.name)
         self.proc = subprocess.Popen(
             [
                 "systemd-nspawn",
@@ -164,6 +209,7 @@ class Machine:
             stdin=subprocess.DEVNULL,
             stdout=console,
             stderr=subprocess.STDOUT,
+            preexec_fn=enter,
         )
         try:
             self._wait_for_boot()
@@ -295,3 +341,4 @@ class Machine:
         self.shutdown()
         if self.dir.exists():
             shutil.rmtree(self.dir)
+        remove_cgroup(self.name)

@@ -89,7 +89,8 @@ def settings_items(cfg: Config, facts: dict) -> list[Item]:
     )
     for m in facts["deploy_check"]:
         level = FAIL if m["level"] in ("ERROR", "CRITICAL") else WARN
-        items.append(Item("check --deploy", level, f"{m['id']}: {m['msg'].splitlines()[0]}"))
+        first = m["msg"].splitlines()[0].split(". ")[0].rstrip(".")  # the gist; see Django's docs
+        items.append(Item("check --deploy", level, f"{m['id']}: {first}"))
     return items
 
 

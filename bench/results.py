@@ -1,0 +1,13 @@
+"""bench/RESULTS.md: each benchmark owns one `## name` section."""
+
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def write_section(name: str, body: str) -> None:
+    """Replace one `## name` section of bench/RESULTS.md, keeping the others."""
+    old = RESULTS.read_text() if RESULTS.exists() else "# djops benchmark results\n"
+    head, sep, rest = old.partition(f"\n## {name}\n")
+    tail = rest[rest.find("\n## ") :] if sep and "\n## " in rest else ""
+    RESULTS.write_text(f"{head.rstrip()}\n\n## {name}\n\n{body}\n{tail}")
