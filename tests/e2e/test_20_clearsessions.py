@@ -167,5 +167,13 @@ def test_disable_undoes_enable_and_is_idempotent(machine):
     )
     listing = machine.sh("find /etc/systemd/system -path '*djops*' -name '*shop*'").stdout.split()
     assert listing == [], listing
+    machine.sh("test ! -e /etc/systemd/system/shop.service.d/djops-onfailure.conf")
+    for unit in (
+        "djops-watch@shop.service",
+        "djops-health@shop.service",
+        "djops-heartbeat@shop.timer",
+    ):
+        state = machine.sh(f"systemctl is-active {unit}", check=False).stdout.strip()
+        assert state != "active", unit
     assert machine.sh("systemctl is-active shop.service").stdout.strip() == "active"
     machine.sh("test -f /etc/djops/shop.toml")  # the user's config is kept

@@ -59,9 +59,10 @@ def delete_in_batches(model: Any, batch_size: int) -> tuple[int, int]:
 
     Each batch is a range on the expire_date index (up to the batch_size-th
     oldest row), the same access path as Django's one big DELETE, so the
-    whole run costs little more than Django's while the write lock is held
-    only for one batch at a time. Between batches we pause for a fraction of
-    the batch's own duration, so writers waiting on the lock get in.
+    whole run costs little more than Django's. Batches run back to back for
+    WORK_BUDGET seconds, then the lock is left free for PAUSE seconds, long
+    enough for any writer waiting in SQLite's busy handler to get in. A batch
+    that alone takes longer than the budget (slow disk) is made smaller.
     """
     from django.db import router
     from django.utils import timezone
@@ -71,18 +72,19 @@ def delete_in_batches(model: Any, batch_size: int) -> tuple[int, int]:
     rows = model.objects.using(db)
     expired = rows.filter(expire_date__lt=now)
     total = batches = 0
+    size, worked = batch_size, 0.0
     while not _stop:
         started = time.monotonic()
         # Find the batch's edge in autocommit, then delete in one statement,
         # which is its own transaction. A read and a delete inside one deferred
         # transaction would have to upgrade a read lock to a write lock, which
         # SQLite refuses outright ("database is locked") when a writer waits.
-        # The batch_size-th oldest expiry date, read straight off the
-        # expire_date index (no sort); rows sharing that date go in this batch.
+        # The size-th oldest expiry date, read straight off the expire_date
+        # index (no sort); rows sharing that date go in this batch.
         edge = next(
             iter(
                 expired.order_by("expire_date").values_list("expire_date", flat=True)[
-                    batch_size - 1 : batch_size
+                    size - 1 : size
                 ]
             ),
             None,
@@ -95,10 +97,20 @@ def delete_in_batches(model: Any, batch_size: int) -> tuple[int, int]:
         batches += 1
         if edge is None or not n:
             break
-        time.sleep(max(0.005, (time.monotonic() - started) * PAUSE_RATIO))
+        took = time.monotonic() - started
+        if took > WORK_BUDGET and size > MIN_BATCH:
+            size = max(MIN_BATCH, int(size * WORK_BUDGET / took))
+        worked += took
+        if worked >= WORK_BUDGET:
+            time.sleep(PAUSE)
+            worked = 0.0
     return total, batches
 
 
-# Pause after each batch, relative to its duration: the share of time writers
-# get the lock (0.25: the run takes ~1.25x its uncontended time).
-PAUSE_RATIO = 0.25
+# A writer waiting for the lock retries on SQLite's busy-handler schedule
+# (after 1, 2, 5, 10, 15, 20, 25, 25, 25 ms, then 50 and 100 ms). Pausing
+# 26 ms after at most 100 ms of deleting puts one of its retries inside the
+# pause, so no writer waits much longer than WORK_BUDGET + PAUSE.
+WORK_BUDGET = 0.100
+PAUSE = 0.026
+MIN_BATCH = 100
