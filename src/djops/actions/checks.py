@@ -8,13 +8,13 @@ clearsessions: a successful run within twice its schedule.
 
 import os
 import shutil
+import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from djops.adapters import journal, outbox, systemctl
 from djops.config import Config
@@ -32,24 +32,47 @@ def service(cfg: Config) -> Result:
     return s.get("ActiveState") == "active", f"{cfg.project.service} {state}"
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # a redirect is an answer
-        return None
-
-
 def http(cfg: Config) -> Result:
     url = cfg.health.url
-    opener = urllib.request.build_opener(_NoRedirect)
-    req = urllib.request.Request(url, headers={"User-Agent": "djops-health"})
     try:
-        with opener.open(req, timeout=TIMEOUT) as resp:
-            code = resp.status
-    except urllib.error.HTTPError as e:
-        code = e.code
-    except (urllib.error.URLError, OSError) as e:
-        reason = getattr(e, "reason", e)
-        return False, f"GET {url}: {reason}"
+        code = _status_of(url)
+    except (OSError, ValueError) as e:
+        return False, f"GET {url}: {getattr(e, 'reason', None) or e}"
     return code < 500, f"GET {url}: HTTP {code}"
+
+
+def _status_of(url: str) -> int:
+    """The status of GET url, redirects not followed (a redirect is an answer).
+
+    Plain http (the usual local probe) is spoken over a socket: importing
+    urllib and ssl would cost the long-running daemon 10 MB for nothing.
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        import urllib.error
+        import urllib.request
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        try:
+            with urllib.request.build_opener(NoRedirect).open(url, timeout=TIMEOUT) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+    host, port = parts.hostname or "localhost", parts.port or 80
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    with socket.create_connection((host, port), timeout=TIMEOUT) as conn:
+        conn.settimeout(TIMEOUT)
+        conn.sendall(
+            f"GET {path} HTTP/1.0\r\nHost: {parts.netloc}\r\n"
+            "User-Agent: djops-health\r\nConnection: close\r\n\r\n".encode("latin-1")
+        )
+        head = conn.recv(64).split(b"\r\n", 1)[0].split()
+    if len(head) < 2 or not head[0].startswith(b"HTTP/") or not head[1].isdigit():
+        raise ValueError(f"not an HTTP answer: {b' '.join(head)[:40]!r}")
+    return int(head[1])
 
 
 def disk(cfg: Config) -> Result:

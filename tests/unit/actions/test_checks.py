@@ -1,0 +1,58 @@
+"""The http check against a real local server (no mocks of the network)."""
+
+import http.server
+import socket
+import threading
+
+import pytest
+
+from djops import config
+from djops.actions import checks
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        code = {"/down": 503, "/moved": 301, "/host": 400}.get(self.path, 200)
+        self.send_response(code)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def site():
+    srv = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+
+def cfg_with(project, confdir, url):
+    path = confdir / f"{project}.toml"
+    base = path.read_text().split("[health]")[0]
+    path.write_text(base + f'[health]\nurl = "{url}"\n')
+    return config.load(project)
+
+
+@pytest.mark.parametrize(
+    "path, ok", [("/", True), ("/moved", True), ("/host", True), ("/down", False)]
+)
+def test_http_fails_only_on_5xx(project, confdir, site, path, ok):
+    result = checks.http(cfg_with(project, confdir, site + path))
+    assert result[0] is ok, result
+
+
+def test_http_fails_on_no_answer_and_on_a_timeout(project, confdir, monkeypatch):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ok, detail = checks.http(cfg_with(project, confdir, f"http://127.0.0.1:{port}/"))
+    assert not ok and "refused" in detail
+    monkeypatch.setattr(checks, "TIMEOUT", 0.3)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+        ok, detail = checks.run("http", cfg_with(project, confdir, url))
+    assert not ok and "timed out" in detail
