@@ -42,13 +42,19 @@ def _disable(args: argparse.Namespace) -> str:
     return enable.disable(args.project)
 
 
+def _here_or_unit(action, args: argparse.Namespace) -> str:
+    """In its unit (--here) or as the project user: do it. Root at a terminal:
+    start the unit, so the run has its user, sandbox and journal trail."""
+    cfg = config.load(args.project)
+    if args.here or os.geteuid() != 0:
+        return action.run_here(cfg)
+    return action.run_via_unit(cfg)
+
+
 def _clearsessions(args: argparse.Namespace) -> str:
     from djops.actions import clearsessions
 
-    cfg = config.load(args.project)
-    if args.here or os.geteuid() != 0:
-        return clearsessions.run_here(cfg)
-    return clearsessions.run_via_unit(cfg)
+    return _here_or_unit(clearsessions, args)
 
 
 def _reload(args: argparse.Namespace) -> str:
@@ -88,10 +94,7 @@ def _watch(args: argparse.Namespace) -> str:
 def _heartbeat(args: argparse.Namespace) -> str:
     from djops.actions import heartbeat
 
-    cfg = config.load(args.project)
-    if args.here or os.geteuid() != 0:
-        return heartbeat.run_here(cfg)
-    return heartbeat.run_via_unit(cfg)
+    return _here_or_unit(heartbeat, args)
 
 
 def _health(args: argparse.Namespace) -> str:

@@ -6,21 +6,15 @@ ever printed.
 """
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 from djops.actions import checklist_mail, checklist_server
+from djops.actions.checklist import FAIL, OK, WARN, Item, item
 from djops.adapters import project_python
 from djops.config import Config
 from djops.errors import ReportFailed
 
-OK, WARN, FAIL = "ok", "warn", "fail"
-
-
-@dataclass(frozen=True)
-class Item:
-    section: str
-    level: str
-    text: str
+__all__ = ["FAIL", "OK", "WARN", "Item", "render", "run", "settings_items"]
 
 
 def settings_items(cfg: Config, facts: dict) -> list[Item]:
@@ -28,7 +22,7 @@ def settings_items(cfg: Config, facts: dict) -> list[Item]:
     items: list[Item] = []
 
     def add(ok: bool, good: str, bad: str, level: str = FAIL) -> None:
-        items.append(Item("settings", OK if ok else level, good if ok else bad))
+        items.append(item("settings", ok, good, bad, level))
 
     add(not facts["debug"], "DEBUG is off", f"DEBUG is on: set DEBUG = False in {s}")
     add(

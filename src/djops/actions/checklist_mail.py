@@ -6,18 +6,19 @@ import os
 import stat
 from pathlib import Path
 
-from djops.actions import check, checks
+from djops.actions import checks
+from djops.actions.checklist import FAIL, Item, item
 from djops.config import Config
 
 MAILNAME, ALIASES = Path("/etc/mailname"), Path("/etc/aliases")
 DMA_CONF, DMA_AUTH = Path("/etc/dma/dma.conf"), Path("/etc/dma/auth.conf")
 
 
-def items(cfg: Config, recipient_domains: list[str]) -> list["check.Item"]:
-    out: list[check.Item] = []
+def items(cfg: Config, recipient_domains: list[str]) -> list[Item]:
+    out: list[Item] = []
 
-    def add(ok: bool, good: str, bad: str, level: str = check.FAIL) -> None:
-        out.append(check.Item("mail", check.OK if ok else level, good if ok else bad))
+    def add(ok: bool, good: str, bad: str, level: str = FAIL) -> None:
+        out.append(item("mail", ok, good, bad, level))
 
     sm = cfg.health.sendmail
     add(os.access(sm, os.X_OK), f"{sm} exists", f"{sm} is missing: apt install dma")

@@ -7,18 +7,19 @@ import os
 import pwd
 import stat
 
-from djops.actions import check, legacy, units
+from djops.actions import legacy, units
+from djops.actions.checklist import FAIL, WARN, Item, item
 from djops.adapters import systemctl
 from djops.config import Config
 from djops.inproject import compile as compiler
 from djops.inproject.redact import source_secrets
 
 
-def items(cfg: Config) -> list["check.Item"]:
+def items(cfg: Config) -> list[Item]:
     return _files(cfg) + _units(cfg)
 
 
-def _files(cfg: Config) -> list["check.Item"]:
+def _files(cfg: Config) -> list[Item]:
     out = []
     user = cfg.project.user
     try:
@@ -33,53 +34,43 @@ def _files(cfg: Config) -> list["check.Item"]:
             owner = f"{_name(pwd.getpwuid, st.st_uid)}:{_name(grp.getgrgid, st.st_gid)}"
             if source_secrets(path):
                 good = not st.st_mode & stat.S_IROTH and owner == f"root:{group}"
-                out.append(
-                    check.Item(
-                        "files",
-                        check.OK if good else check.FAIL,
-                        f"{path} holds secrets and is {oct(st.st_mode & 0o777)[2:]} {owner}"
-                        + ("" if good else f": chown root:{group} {path}; chmod 0640 {path}"),
-                    )
-                )
+                now = f"{path} holds secrets and is {oct(st.st_mode & 0o777)[2:]} {owner}"
+                fix = f"{now}: chown root:{group} {path}; chmod 0640 {path}"
+                out.append(item("files", good, now, fix))
             pyc = importlib.util.cache_from_source(path)
             if not compiler._fresh(path, pyc):
                 out.append(
-                    check.Item(
+                    Item(
                         "files",
-                        check.WARN,
+                        WARN,
                         f"{pyc} is missing or stale: run `djops reload {cfg.name}`",
                     )
                 )
             elif os.stat(pyc).st_mode & ~st.st_mode & 0o777:
                 out.append(
-                    check.Item(
+                    Item(
                         "files",
-                        check.FAIL,
+                        FAIL,
                         f"{pyc} is more readable than {path}: run `djops reload {cfg.name}`",
                     )
                 )
     return out
 
 
-def _units(cfg: Config) -> list["check.Item"]:
+def _units(cfg: Config) -> list[Item]:
     p = cfg.name
     out = []
     for unit in (f"djops-clearsessions@{p}.timer", *units.daemons(p), units.MAILQUEUE):
         s = systemctl.show(unit, "UnitFileState", "ActiveState", "SubState")
-        good = s.get("ActiveState") == "active"
+        now = f"{unit} is {s.get('ActiveState')} ({s.get('SubState')})"
         out.append(
-            check.Item(
-                "djops",
-                check.OK if good else check.FAIL,
-                f"{unit} is {s.get('ActiveState')} ({s.get('SubState')})"
-                + ("" if good else f": run `djops enable {p}`"),
-            )
+            item("djops", s.get("ActiveState") == "active", now, f"{now}: run `djops enable {p}`")
         )
     for found in legacy.find(p):
         out.append(
-            check.Item(
+            Item(
                 "djops",
-                check.WARN,
+                WARN,
                 f"the old way is still active: {found.where}: run `djops migrate-cron {p}`",
             )
         )
