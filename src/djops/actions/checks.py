@@ -105,34 +105,35 @@ def mailqueue(cfg: Config) -> Result:
     return True, f"{queued} queued, {len(outbox.pending())} in outbox"
 
 
-_cache: dict[str, tuple[float, Result]] = {}
+# project -> (the service's last exit stamp, the last clearsessions.done time)
+_last_done: dict[str, tuple[str, float | None]] = {}
 
 
 def clearsessions(cfg: Config) -> Result:
-    """Reads the journal, so at most every few minutes: the answer moves daily."""
+    """The journal is read only when the clearsessions service ran again since;
+    between runs only the age moves."""
     period = _period(cfg.clearsessions.schedule)
-    cached = _cache.get(cfg.name)
-    if cached and time.monotonic() - cached[0] < min(300.0, period / 10):
-        return cached[1]
-    result = _clearsessions(cfg, period)
-    _cache[cfg.name] = (time.monotonic(), result)
-    return result
-
-
-def _clearsessions(cfg: Config, period: float) -> Result:
-    last = journal.last_event(cfg.name, ("clearsessions.done",))
-    if last:
-        age = time.time() - last["__REALTIME_TIMESTAMP"].timestamp()
-        return (
-            age <= 2 * period,
-            f"last run {age / 3600:.1f} h ago (schedule every {period / 3600:.1f} h)",
-        )
-    timer = f"djops-clearsessions@{cfg.name}.timer"
-    since = systemctl.show(timer, "ActiveEnterTimestampMonotonic").get(
+    unit = f"djops-clearsessions@{cfg.name}"
+    ran = systemctl.show(f"{unit}.service", "ExecMainExitTimestampMonotonic").get(
+        "ExecMainExitTimestampMonotonic", ""
+    )
+    cached = _last_done.get(cfg.name)
+    if cached is None or cached[0] != ran:
+        last = journal.last_event(cfg.name, ("clearsessions.done",))
+        done = last["__REALTIME_TIMESTAMP"].timestamp() if last else None
+        _last_done[cfg.name] = cached = (ran, done)
+    every = f"schedule every {period / 3600:.1f} h"
+    if cached[1] is not None:
+        age = time.time() - cached[1]
+        return age <= 2 * period, f"last run {age / 3600:.1f} h ago ({every})"
+    since = systemctl.show(f"{unit}.timer", "ActiveEnterTimestampMonotonic").get(
         "ActiveEnterTimestampMonotonic", "0"
     )
-    up = time.monotonic() - int(since or 0) / 1e6 if since and since != "0" else 0
-    return up <= 2 * period, f"no successful run yet ({timer} active {up / 3600:.1f} h)"
+    up = time.monotonic() - int(since) / 1e6 if since.isdigit() and since != "0" else 0
+    return (
+        up <= 2 * period,
+        f"no successful run yet ({unit}.timer active {up / 3600:.1f} h; {every})",
+    )
 
 
 CHECKS: dict[str, tuple[Callable[[Config], Result], bool]] = {
