@@ -37,6 +37,8 @@ def disable(name: str) -> str:
     except ConfigError:  # undo what enable did even if P.toml broke since
         service = config.defaults(p).project.service
     systemctl.disable_now(*units.timers(p), *units.services(p), units.target(p))
+    # nothing of P's stays listed by `systemctl --failed`
+    systemctl.run("reset-failed", *units.services(p), check=False)
     if dropins.remove(units.all_dropin_units(p, service)):
         systemctl.daemon_reload()
     if not units.enabled_projects():  # the last one: the mail queue timer goes too
