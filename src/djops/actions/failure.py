@@ -5,7 +5,7 @@ job's output, with every settings value redacted."""
 import re
 import subprocess
 
-from djops import config
+from djops import config, paths
 from djops.actions import notices
 from djops.adapters import journal
 from djops.config import Config
@@ -20,7 +20,7 @@ def project_of(unit: str) -> str:
     """djops-X@P.service -> P; P's gunicorn unit -> the project whose service it is."""
     if m := _DJOPS_UNIT.match(unit):
         return m["p"]
-    for path in sorted(config.config_path("x").parent.glob("*.toml")):
+    for path in sorted(paths.config_dir().glob("*.toml")):
         try:
             if config.load(path.stem, live=False).project.service == unit:
                 return path.stem
