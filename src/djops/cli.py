@@ -19,15 +19,19 @@ from djops.errors import DjopsError, ReportFailed
 
 EPILOG = """\
 examples:
-  djops enable shop            validate /etc/djops/shop.toml, start shop's timer
-  systemctl list-timers 'djops-*'
+  djops enable shop            validate /etc/djops/shop.toml, start shop's units
+  systemctl status 'djops-*@shop.*'
+  djops status shop            timer, watcher, health, mail, the day's trouble
+  djops check shop             the deployment checklist, each item with what to do
+  djops reload shop            compile, validate, then restart (what restart-shop did)
   djops clearsessions shop     remove expired sessions of shop now
+  djops migrate-cron shop      show how the old cron job and restart script are replaced
   journalctl DJOPS_PROJECT=shop -p warning     shop's troubles
   djops disable shop           stop and remove everything enable did
 
 Config: /etc/djops/P.toml (every key optional; see
 /usr/share/doc/djops/examples/P.toml). Exit status: 0 success, 1 an operation
-failed, 2 usage or config error. See djops(8)."""
+or check failed, 2 usage or config error. See djops(8)."""
 
 
 def _enable(args: argparse.Namespace) -> str:
