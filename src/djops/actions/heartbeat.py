@@ -4,11 +4,12 @@ arriving, mail or the server is broken."""
 
 import time
 
-from djops.actions import checks, health, notices, units
+from djops.actions import checks, health, notices, reload, units
 from djops.adapters import journal, outbox
 from djops.config import Config
 
 _WHEN = "%Y-%m-%d %H:%M"
+CLEARSESSIONS = ("clearsessions.done", "clearsessions.failed")
 
 
 def report(cfg: Config) -> str:
@@ -22,20 +23,10 @@ def report(cfg: Config) -> str:
         lines.append(f"  {name:<14} {'ok' if ok else 'FAILING':<8} {detail}")
     if not fresh:
         lines.append(f"  (checked now: djops-health@{p}.service has no recent state)")
-    lines += ["", f"Last clearsessions: {_last(p, ('clearsessions.done', 'clearsessions.failed'))}"]
-    lines.append(
-        f"Last reload:        {_last(p, ('reload.applied', 'reload.rejected', 'reload.failed'))}"
-    )
+    lines += ["", f"Last clearsessions: {notices.last_event(p, CLEARSESSIONS)}"]
+    lines.append(f"Last reload:        {notices.last_event(p, reload.EVENTS)}")
     lines.append(f"Mail outbox:        {len(outbox.pending())} waiting")
     return "\n".join(lines) + "\n" + notices.footer(p)
-
-
-def _last(p: str, events: tuple[str, ...]) -> str:
-    e = journal.last_event(p, events)
-    if not e:
-        return "none in the journal"
-    when = e["__REALTIME_TIMESTAMP"].astimezone().strftime(_WHEN)
-    return f"{when} {e['DJOPS_EVENT'].split('.', 1)[1]}: {e['MESSAGE']}"
 
 
 def run_here(cfg: Config) -> str:

@@ -2,7 +2,7 @@
 
 import socket
 
-from djops.adapters import mail, outbox
+from djops.adapters import journal, mail, outbox
 from djops.config import Config
 
 _VERB = {
@@ -40,3 +40,13 @@ def footer(p: str) -> str:
 def send(cfg: Config, kind: str, subject: str, body: str) -> None:
     msg = mail.compose(cfg.name, kind, subject, body, cfg.health.mail_to)
     outbox.send(cfg.name, msg, cfg.health.sendmail)
+
+
+def last_event(p: str, events: tuple[str, ...]) -> str:
+    """`2026-11-22 04:36 done: <message>` of the newest of `events`, for the
+    heartbeat and `djops status`."""
+    e = journal.last_event(p, events)
+    if not e:
+        return "never (nothing in the journal)"
+    when = e["__REALTIME_TIMESTAMP"].astimezone().strftime("%Y-%m-%d %H:%M")
+    return f"{when} {e['DJOPS_EVENT'].split('.', 1)[1]}: {e.get('MESSAGE', '')}"

@@ -5,7 +5,7 @@ and the last 24 hours of trouble from the journal."""
 import time
 from datetime import datetime
 
-from djops.actions import health, units
+from djops.actions import health, heartbeat, notices, reload, units
 from djops.adapters import journal, outbox, systemctl
 from djops.config import Config
 from djops.events import WARNING
@@ -42,9 +42,9 @@ def project(cfg: Config) -> str:
     lines = [
         f"{p}: djops@{p}.target {target.get('ActiveState')} ({target.get('UnitFileState')})",
         f"  clearsessions  next {timer.get('NextElapseUSecRealtime') or '-'}; "
-        f"last {_last(p, ('clearsessions.done', 'clearsessions.failed'))}",
+        f"last {notices.last_event(p, heartbeat.CLEARSESSIONS)}",
         f"  watcher        {watch.get('ActiveState')}: {watch.get('StatusText') or '-'}",
-        f"  last reload    {_last(p, ('reload.applied', 'reload.rejected', 'reload.failed'))}",
+        f"  last reload    {notices.last_event(p, reload.EVENTS)}",
         "  health         "
         + (_age(state.get("updated")) if state else "no state yet (djops-health not running?)"),
     ]
@@ -52,7 +52,7 @@ def project(cfg: Config) -> str:
         word = "ok" if r["ok"] else f"FAILING x{r['ladder']['failures']}"
         lines.append(f"    {name:<14} {word:<12} {r['detail']}")
     lines += [
-        f"  heartbeat      last {_last(p, ('heartbeat.sent',))}; next "
+        f"  heartbeat      last {notices.last_event(p, ('heartbeat.sent',))}; next "
         f"{beat.get('NextElapseUSecRealtime') or '-'}",
         f"  mail outbox    {len(outbox.pending())} waiting",
     ]
@@ -69,14 +69,6 @@ def project(cfg: Config) -> str:
     if trouble:
         lines.append(f"  all of them: journalctl DJOPS_PROJECT={p} -p warning --since -24h")
     return "\n".join(lines)
-
-
-def _last(p: str, events: tuple[str, ...]) -> str:
-    e = journal.last_event(p, events)
-    if not e:
-        return "never (nothing in the journal)"
-    when = e["__REALTIME_TIMESTAMP"].astimezone().strftime("%Y-%m-%d %H:%M")
-    return f"{when} {e['DJOPS_EVENT'].split('.', 1)[1]}: {e.get('MESSAGE', '')}"
 
 
 def _age(stamp: float | None) -> str:
