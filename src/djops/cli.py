@@ -16,6 +16,7 @@ from djops import __version__, config
 from djops.actions import reload
 from djops.adapters import journal
 from djops.errors import DjopsError, ReportFailed
+from djops.text import printable
 
 EPILOG = """\
 examples:
@@ -242,12 +243,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         if isinstance(e, ReportFailed):
-            print(e.report)
+            print(printable(e.report))
         if not journal.already_logged(str(e), sys.stderr):
-            print(f"djops: {e}", file=sys.stderr)
+            print(f"djops: {printable(e)}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         return 130
     if answer and not journal.already_logged(answer):
-        print(answer)
+        print(printable(answer))
     return 0

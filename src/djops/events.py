@@ -71,6 +71,18 @@ EVENTS: dict[str, Event] = {
         "failed: @DJOPS_REASON@\n\n"
         "Look at `journalctl -u @DJOPS_SERVICE@ -n 50` and `systemctl status @DJOPS_SERVICE@`.",
     ),
+    "reload.not_compiled": Event(
+        "514c054e8b2a46b2bfe29a1bed1db879",
+        WARNING,
+        "Code or settings of @DJOPS_PROJECT@ not compiled as root: not root's alone",
+        "djops compiles bytecode as root only where nobody but root can write: the\n"
+        "interpreter, the directories compiled and every directory above them. These\n"
+        "were skipped: @DJOPS_REASON@\n\n"
+        "The reload goes on: the settings are validated and applied as usual, and\n"
+        "gunicorn compiles what it can itself. To have djops compile them, make them\n"
+        "root's (each part of the message says which chown or chmod), or accept the\n"
+        "warning. `djops check @DJOPS_PROJECT@` lists the same.",
+    ),
     "reload.requested": Event(
         "2cd408dfedc449ceb5b5d00213cd6a45",
         INFO,

@@ -34,5 +34,18 @@ def run_dir() -> Path:
 
 
 def watch_changed(project: str) -> Path:
-    """The files the watcher saw change, read by the reload unit's apply step."""
+    """The files the watcher saw change, read by the reload unit's apply step
+    (the watcher's RuntimeDirectory=, root's alone)."""
     return run_dir() / f"djops-watch-{project}" / "changed.json"
+
+
+def private_run_dir() -> Path:
+    """Root's own runtime directory (0700, made by tmpfiles.d at boot and
+    install): state handed between the root steps of a unit, which the
+    project user's step in between cannot touch."""
+    return run_dir() / "djops"
+
+
+def reload_compiled(project: str) -> Path:
+    """The files the reload unit's compile step compiled, for its apply step."""
+    return private_run_dir() / f"reload-{project}.json"

@@ -14,6 +14,8 @@ from djops.adapters import project_python
 from djops.config import Config
 from djops.errors import ReportFailed
 
+FACTS_TIMEOUT = 120.0
+
 __all__ = ["FAIL", "OK", "WARN", "Item", "render", "run", "settings_items"]
 
 
@@ -89,7 +91,7 @@ def settings_items(cfg: Config, facts: dict) -> list[Item]:
 
 
 def run(cfg: Config) -> list[Item]:
-    res = project_python.run(cfg, "facts", cfg.project.code_dir, as_user=True)
+    res = project_python.run(cfg, "facts", cfg.project.code_dir, timeout=FACTS_TIMEOUT)
     if res.ok:
         items = settings_items(cfg, res.data)
     else:

@@ -8,15 +8,33 @@ import pwd
 import stat
 
 from djops.actions import legacy, units
-from djops.actions.checklist import FAIL, WARN, Item, item
-from djops.adapters import systemctl
+from djops.actions.checklist import FAIL, OK, WARN, Item, item
+from djops.adapters import project_python, safefs, systemctl
 from djops.config import Config
 from djops.inproject import compile as compiler
 from djops.inproject.redact import source_secrets
 
 
 def items(cfg: Config) -> list[Item]:
-    return _files(cfg) + _units(cfg)
+    return _root_compiles(cfg) + _files(cfg) + _units(cfg)
+
+
+def _root_compiles(cfg: Config) -> list[Item]:
+    """Root compiles bytecode only with an interpreter and in trees nobody
+    else can change; say what to chown where that is not so."""
+    p = cfg.project
+    try:
+        interpreter = project_python.root_interpreter(cfg)
+    except safefs.Unsafe as e:
+        return [Item("files", WARN, f"root will not compile with {p.venv}/bin/python: {e}")]
+    out = [Item("files", OK, f"root compiles with {interpreter}, which only root can change")]
+    for d in dict.fromkeys((p.code_dir, p.settings_dir)):
+        try:
+            safefs.check_root_only(d)
+            out.append(Item("files", OK, f"{d} is root's alone: djops compiles its bytecode"))
+        except safefs.Unsafe as e:
+            out.append(Item("files", WARN, f"djops will not compile {d} as root: {e}"))
+    return out
 
 
 def _files(cfg: Config) -> list[Item]:
@@ -38,7 +56,7 @@ def _files(cfg: Config) -> list[Item]:
                 fix = f"{now}: chown root:{group} {path}; chmod 0640 {path}"
                 out.append(item("files", good, now, fix))
             pyc = importlib.util.cache_from_source(path)
-            if not compiler._fresh(path, pyc):
+            if not compiler.is_fresh(path, pyc):
                 out.append(
                     Item(
                         "files",

@@ -3,13 +3,12 @@ status and the journal lines of its failed run, as cron mailed a failed
 job's output, with every settings value redacted."""
 
 import re
-import subprocess
 
 from djops import config, paths
 from djops.actions import notices
-from djops.adapters import journal
+from djops.adapters import journal, systemctl
 from djops.config import Config
-from djops.errors import ConfigError
+from djops.errors import ConfigError, OperationError
 from djops.inproject.redact import Redactor
 
 _DJOPS_UNIT = re.compile(r"^djops-[a-z]+@(?P<p>[A-Za-z0-9_]+)\.(service|timer)$")
@@ -33,14 +32,13 @@ def run(unit: str) -> str:
     p = project_of(unit)
     cfg = _config(p)
     redactor = Redactor.from_settings_dir(cfg.project.settings_dir)
-    status = subprocess.run(
-        ["systemctl", "status", "--no-pager", "--full", "--lines=0", unit],
-        capture_output=True,
-        text=True,
-    ).stdout
-    invocation = subprocess.run(
-        ["systemctl", "show", "-P", "InvocationID", unit], capture_output=True, text=True
-    ).stdout.strip()
+    try:
+        status = systemctl.run(
+            "status", "--no-pager", "--full", "--lines=0", unit, check=False, timeout=30
+        ).stdout
+    except OperationError as e:
+        status = f"(no status: {e})"
+    invocation = systemctl.show(unit, "InvocationID").get("InvocationID", "")
     lines = journal.invocation_lines(invocation, LINES) if invocation else []
     body = (
         f"{unit} failed on this server.\n\n{status.rstrip()}\n\n"

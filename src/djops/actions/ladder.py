@@ -42,6 +42,9 @@ class Ladder:
             return steps
         self.failures += 1
         f, steps = self.failures, []
+        # wall-clock time, so it survives restarts; a clock set back must not
+        # hold the next reminder until it catches up
+        self.last_reminder = min(self.last_reminder, now)
         if f == self.warn_after:
             steps.append(Step("health.degraded"))
         if f == self.alert_after:

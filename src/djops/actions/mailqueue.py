@@ -16,8 +16,11 @@ def run() -> str:
     delivered, waiting = outbox.flush()
     dma = ""
     if os.access(DMA, os.X_OK):
-        subprocess.run([DMA, "-q"], capture_output=True, timeout=120)
-        dma = "; dma queue flushed"
+        try:
+            subprocess.run([DMA, "-q"], capture_output=True, timeout=120)
+            dma = "; dma queue flushed"
+        except (OSError, subprocess.TimeoutExpired):
+            dma = "; dma -q did not finish within 120s (its queue keeps the mail)"
     mail.settle()
     # a mail queued while this run was busy asked for a run that systemd
     # merged into this one: take it now rather than at the next tick

@@ -4,6 +4,7 @@ import socket
 
 from djops.adapters import journal, mail, outbox
 from djops.config import Config
+from djops.text import printable
 
 _VERB = {
     "health.degraded": "is failing",
@@ -38,7 +39,9 @@ def footer(p: str) -> str:
 
 
 def send(cfg: Config, kind: str, subject: str, body: str) -> None:
-    msg = mail.compose(cfg.name, kind, subject, body, cfg.health.mail_to)
+    """Queue a mail; unit output and journal text in `body` may carry escape
+    sequences meant for a terminal: they arrive as visible `\\xNN`."""
+    msg = mail.compose(cfg.name, kind, subject, printable(body), cfg.health.mail_to)
     outbox.send(cfg.name, msg, cfg.health.sendmail)
 
 

@@ -2,25 +2,28 @@
 replaces the reference's `/usr/local/sbin/restart-P`.
 
 The unit runs the steps the way postgresql-common's units do: the privileged
-step with `ExecStartPre=+` (compile as root, who owns __pycache__ under
-/etc/opt/P and /opt/P), the work as the project user (validate), and the
-privileged apply with `ExecStartPost=+` (restart P.service). systemd runs the
-apply step only if validation succeeded: a broken settings file never
-reaches gunicorn.
+step as root (`ExecStartPre=!`: compile, as root who owns __pycache__ under
+/etc/opt/P and /opt/P, but inside the unit's sandbox, with the system
+interpreter isolated from the project, and only where nobody but root can
+write), the work as the project user (validate), and the privileged apply
+with `ExecStartPost=+` (restart P.service). systemd runs the apply step only
+if validation succeeded: a broken settings file never reaches gunicorn.
+What the compile step hands to the apply step lives in root's own runtime
+directory, never in one the project user's step can write.
 """
 
 import contextlib
-import json
 import os
-from pathlib import Path
 
 from djops import paths
 from djops.actions import service, units
-from djops.adapters import journal, project_python
+from djops.adapters import journal, project_python, safefs
 from djops.config import Config
 from djops.errors import OperationError
 
 EVENTS = ("reload.applied", "reload.rejected", "reload.failed")
+COMPILE_TIMEOUT = 240.0
+VALIDATE_TIMEOUT = 240.0
 STEPS = ("compile", "validate", "apply")
 
 
@@ -37,18 +40,44 @@ def run_via_unit(cfg: Config) -> str:
 
 
 def compile_step(cfg: Config) -> str:
+    """Compile what only root can write; skip (and warn about) the rest."""
     p = cfg.project
-    dirs = list(dict.fromkeys(d for d in (p.code_dir, p.settings_dir) if os.path.isdir(d)))
-    res = project_python.run(cfg, "compile", "--exclude", p.venv, *dirs)
-    if not res.ok:
-        reject(cfg, res.data.get("error", "compiling failed"))
-    changed = res.data.get("changed", [])
-    _remember(changed)
+    skipped: list[str] = []
+    dirs: list[str] = []
+    try:
+        interpreter = project_python.root_interpreter(cfg)
+    except safefs.Unsafe as e:
+        interpreter = ""
+        skipped.append(f"the venv's interpreter: {e}")
+    for d in dict.fromkeys((p.code_dir, p.settings_dir)):
+        if not interpreter or not os.path.isdir(d):
+            continue
+        try:
+            safefs.check_root_only(d)
+            dirs.append(d)
+        except safefs.Unsafe as e:
+            skipped.append(str(e))
+    changed: list[str] = []
+    if dirs:
+        res = project_python.compile_as_root(cfg, interpreter, dirs, COMPILE_TIMEOUT)
+        if not res.ok:
+            reject(cfg, res.data.get("error", "compiling failed"))
+        changed = list(res.data.get("changed", []))
+        skipped += res.data.get("skipped", [])
+    if skipped:
+        reason = "; ".join(skipped[:5]) + (f"; and {len(skipped) - 5} more" if skipped[5:] else "")
+        journal.emit(
+            "reload.not_compiled",
+            cfg.name,
+            f"not compiled as root for {cfg.name}: {reason}",
+            REASON=reason,
+        )
+    _remember(cfg.name, changed)
     return f"compiled {len(changed)} changed files of {cfg.name}"
 
 
 def validate_step(cfg: Config) -> str:
-    res = project_python.run(cfg, "validate")
+    res = project_python.run(cfg, "validate", timeout=VALIDATE_TIMEOUT)
     if not res.ok:
         reject(cfg, res.data.get("error", "validation failed"))
     return f"settings of {cfg.name} imported and `manage.py check` passed"
@@ -64,6 +93,8 @@ def apply_step(cfg: Config) -> str:
         )
         raise
     changed = _recall(cfg.name)
+    with contextlib.suppress(OSError):
+        paths.reload_compiled(cfg.name).unlink()
     shown = ", ".join(changed) if changed else "no source file changed since the last compile"
     text = f"new settings of {cfg.name} applied: {svc} {mode}ed (MainPID {pid}); {shown}"
     journal.emit(
@@ -84,21 +115,18 @@ def reject(cfg: Config, reason: str) -> None:
     raise OperationError(f"new settings of {cfg.name} rejected, {svc} left untouched: {reason}")
 
 
-def _changed_file() -> Path | None:
-    """Shared between the steps of one run (RuntimeDirectory= of the unit)."""
-    d = os.environ.get("RUNTIME_DIRECTORY")
-    return Path(d) / "changed.json" if d else None
-
-
-def _remember(changed: list[str]) -> None:
-    if f := _changed_file():
-        f.write_text(json.dumps(changed))
+def _remember(project: str, changed: list[str]) -> None:
+    """Best effort: the list only makes the applied message more precise."""
+    with contextlib.suppress(OSError):
+        safefs.write_json(paths.reload_compiled(project), changed)
 
 
 def _recall(project: str) -> list[str]:
-    """Files compiled by this run plus files the watcher saw change."""
+    """Files compiled by this run plus files the watcher saw change; both
+    notes are root's, read without following links and bounded in size."""
     found: list[str] = []
-    for f in (_changed_file(), paths.watch_changed(project)):
+    for f in (paths.reload_compiled(project), paths.watch_changed(project)):
         with contextlib.suppress(OSError, ValueError):
-            found += json.loads(f.read_text()) if f else []
+            data = safefs.read_json(f)
+            found += [str(x) for x in data] if isinstance(data, list) else []
     return sorted(set(found))

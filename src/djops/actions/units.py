@@ -53,7 +53,11 @@ def dropins_for(cfg: Config) -> dict[str, str]:
         f"djops-clearsessions@{p}.timer": (
             f"[Timer]\nOnCalendar=\nOnCalendar={cfg.clearsessions.schedule}\n"
         ),
-        f"djops-reload@{p}.service": f"[Service]\nUser={user}\n",
+        # the compile step writes __pycache__ in these (root's) trees only
+        f"djops-reload@{p}.service": (
+            f"[Service]\nUser={user}\nReadWritePaths=-{cfg.project.code_dir} "
+            f"-{cfg.project.settings_dir}\n"
+        ),
         f"djops-heartbeat@{p}.timer": f"[Timer]\nOnCalendar=\nOnCalendar={cfg.health.heartbeat}\n",
         # cron mailed a failed job's output; djops mails a failed gunicorn's
         cfg.project.service: "[Unit]\nOnFailure=djops-failure@%n.service\n",

@@ -7,7 +7,7 @@ exactly one more reload afterwards. The reload runs as its own unit, with
 its own user and sandbox; this daemon only watches and asks systemd.
 """
 
-import json
+import contextlib
 import os
 import queue
 import threading
@@ -16,9 +16,11 @@ from collections.abc import Callable
 
 from djops import paths
 from djops.actions import reload, snapshot
-from djops.adapters import fswatch, journal, notify, systemctl
+from djops.adapters import fswatch, journal, notify, safefs, systemctl
 from djops.config import Config
 from djops.errors import OperationError
+
+RELOAD_TIMEOUT = 360.0  # the reload unit's TimeoutStartSec= (5 min), and then some
 
 
 class Watcher:
@@ -78,7 +80,7 @@ def run(cfg: Config) -> str:
     missing = [r for r in roots if not os.path.isdir(r)]
     if missing:
         raise OperationError(
-            f"[watch] paths: {', '.join(missing)} is not a directory; fix /etc/djops/{p}.toml"
+            f"[watch] paths: {', '.join(missing)} is not a directory; fix {cfg.path}"
         )
     watcher = Watcher(roots, cfg.watch.debounce_seconds, lambda changed: _request(p, changed))
     observer = fswatch.start(roots, watcher.saw)
@@ -105,9 +107,10 @@ def _request(p: str, changed: list[str]) -> str:
     )
     note = paths.watch_changed(p)
     if note.parent.is_dir():
-        note.write_text(json.dumps(changed))
+        with contextlib.suppress(OSError):
+            safefs.write_json(note, changed)
     since = int(time.time() * 1e6)
-    ok = systemctl.start(f"djops-reload@{p}.service")
+    ok = systemctl.start(f"djops-reload@{p}.service", timeout=RELOAD_TIMEOUT)
     note.unlink(missing_ok=True)
     entry = journal.last_event(p, reload.EVENTS, since)
     if entry:

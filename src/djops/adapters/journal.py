@@ -1,16 +1,24 @@
-"""Write djops events to the journal with the contract's fields.
+"""Write djops events to the journal with the contract's fields, and read
+back only the ones djops wrote.
 
 Every line gets SYSLOG_IDENTIFIER=djops, DJOPS_PROJECT, DJOPS_EVENT, the
-event's MESSAGE_ID (explained by the catalog) and a PRIORITY.
+event's MESSAGE_ID (explained by the catalog) and a PRIORITY. Any local user
+can log such fields too, so a reader trusts an entry only by the fields
+journald itself adds: logged by root (`_UID=0`) or from one of the project's
+own djops units (`_SYSTEMD_UNIT=`, which a process cannot choose). Messages
+read back have their control characters escaped.
 """
 
+import re
 import sys
 from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
 from djops.events import EVENTS
+from djops.text import printable
 
+SCAN_LIMIT = 2000  # entries looked at for one answer; a flood cannot stall a reader
 Sender = Callable[..., Any]
 
 
@@ -61,19 +69,43 @@ def last_event(project: str, events: tuple[str, ...], since_usec: int = 0) -> di
     from systemd import journal
 
     reader = journal.Reader()
+    since = datetime.fromtimestamp(since_usec / 1e6, UTC)
     try:
         for ev in events:
             reader.add_match(DJOPS_PROJECT=project, DJOPS_EVENT=ev)
             reader.add_disjunction()
         reader.seek_tail()
-        entry = reader.get_previous()
-        if not entry:
-            return None
-        since = datetime.fromtimestamp(since_usec / 1e6, UTC)
-        stamp = entry.get("__REALTIME_TIMESTAMP")
-        return entry if stamp is None or stamp >= since else None
+        for _ in range(SCAN_LIMIT):
+            entry = reader.get_previous()
+            if not entry:
+                return None
+            stamp = entry.get("__REALTIME_TIMESTAMP")
+            if stamp is not None and stamp < since:
+                return None
+            if trusted(entry, project):
+                return clean(entry)
+        return None
     finally:
         reader.close()
+
+
+def _own_unit(project: str) -> re.Pattern[str]:
+    return re.compile(rf"djops-[a-z]+@{re.escape(project)}(:[A-Za-z0-9_-]+)?\.service")
+
+
+def trusted(entry: dict[str, Any], project: str) -> bool:
+    """Logged by root, or by one of the project's own djops units."""
+    if str(entry.get("_UID", "")) == "0":
+        return True
+    return bool(_own_unit(project).fullmatch(str(entry.get("_SYSTEMD_UNIT", ""))))
+
+
+def clean(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with MESSAGE as printable text (it reaches terminals and mail)."""
+    message = entry.get("MESSAGE", "")
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    return {**entry, "MESSAGE": printable(message, newlines=False)}
 
 
 def already_logged(text: str, stream: Any = None) -> bool:
@@ -100,11 +132,17 @@ def invocation_lines(invocation: str, limit: int) -> list[str]:
         reader.add_match(INVOCATION_ID=invocation)  # systemd's own lines about the unit
         reader.seek_tail()
         lines: list[str] = []
-        while len(lines) < limit and (e := reader.get_previous()):
+        for _ in range(SCAN_LIMIT):
+            if len(lines) >= limit or not (e := reader.get_previous()):
+                break
+            # INVOCATION_ID is a field anyone can log; systemd's own lines are PID 1's
+            if e.get("_SYSTEMD_INVOCATION_ID") != invocation and str(e.get("_PID")) != "1":
+                continue
+            e = clean(e)
             stamp = e["__REALTIME_TIMESTAMP"].astimezone().strftime("%b %d %H:%M:%S")
-            who = e.get("SYSLOG_IDENTIFIER", e.get("_COMM", "?"))
-            pid = e.get("_PID", e.get("SYSLOG_PID", ""))
-            lines.append(f"{stamp} {who}[{pid}]: {e.get('MESSAGE', '')}")
+            who = printable(e.get("SYSLOG_IDENTIFIER", e.get("_COMM", "?")), newlines=False)
+            pid = printable(e.get("_PID", e.get("SYSLOG_PID", "")), newlines=False)
+            lines.append(f"{stamp} {who}[{pid}]: {e['MESSAGE']}")
         return lines[::-1]
     finally:
         reader.close()
@@ -121,6 +159,12 @@ def recent(project: str, max_priority: int, seconds: float) -> list[dict[str, An
         reader.add_match(DJOPS_PROJECT=project)
         reader.log_level(max_priority)
         reader.seek_realtime(time.time() - seconds)
-        return list(reader)
+        out = []
+        for entry in reader:
+            if trusted(entry, project):
+                out.append(clean(entry))
+            if len(out) >= SCAN_LIMIT:
+                break
+        return out
     finally:
         reader.close()

@@ -10,18 +10,14 @@ import ctypes
 import email.policy
 import email.utils
 import os
-import re
 import socket
 import subprocess
 import time
 from email.message import EmailMessage
 
+from djops.text import one_line
+
 TIMEOUT = 30.0
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-
-
-def one_line(value: str, limit: int = 200) -> str:
-    return _CONTROL.sub(" ", value).strip()[:limit]
 
 
 def hostname() -> str:

@@ -9,7 +9,6 @@ the other units (NoNewPrivileges=) rightly forbid.
 
 import contextlib
 import fcntl
-import json
 import os
 import subprocess
 import time
@@ -19,9 +18,10 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from djops import paths
-from djops.adapters import journal, mail
+from djops.adapters import journal, mail, safefs
 
 FIRST_RETRY, LAST_RETRY = 30.0, 3600.0
+MAX_ENTRY = 32 << 20
 
 
 def directory() -> Path:
@@ -67,11 +67,10 @@ def flush() -> tuple[int, int]:
     delivered = waiting = 0
     with _locked():
         for path in sorted(directory().glob("*.json")):
-            try:
-                entry = json.loads(path.read_text())
-            except (OSError, ValueError):
+            entry = _load(path)
+            if entry is None:
                 continue
-            if entry["next_try"] > time.time():
+            if not _due(entry, time.time()):
                 waiting += 1
             elif _try(path, entry):
                 delivered += 1
@@ -88,11 +87,51 @@ def due() -> bool:
     """Whether some kept message waits for no backoff (it is new)."""
     for path in pending():
         try:
-            if json.loads(path.read_text())["attempts"] == 0:
+            if safefs.read_json(path)["attempts"] == 0:
                 return True
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, TypeError):
             continue
     return False
+
+
+def _due(entry: dict, now: float) -> bool:
+    """Its retry time has come, or lies further ahead than any backoff: the
+    clock went back, and the mail must not wait for the clock to catch up."""
+    next_try = float(entry["next_try"])
+    return next_try <= now or next_try > now + LAST_RETRY
+
+
+_FIELDS = {"project": str, "sendmail": str, "subject": str, "message": str}
+
+
+def _load(path: Path) -> dict | None:
+    """An outbox entry, or None after moving an unreadable one aside (logged)."""
+    try:
+        entry = safefs.read_json(path, limit=MAX_ENTRY)
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), t) for k, t in _FIELDS.items()
+        ):
+            raise ValueError("not an outbox entry")
+        entry["attempts"] = int(entry.get("attempts", 0))
+        entry["next_try"] = float(entry.get("next_try", 0.0))
+        return entry
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError) as e:
+        _set_aside(path, e)
+        return None
+
+
+def _set_aside(path: Path, why: Exception) -> None:
+    bad = directory() / "unreadable"
+    try:
+        bad.mkdir(mode=0o700, exist_ok=True)
+        dest = bad / path.name
+        os.replace(path, dest)
+    except OSError:
+        return
+    reason = f"unreadable outbox entry moved to {dest}: {type(why).__name__}"
+    journal.emit("mail.failed", "unknown", reason, REASON=reason, OUTBOX=str(dest))
 
 
 def _try(path: Path, entry: dict) -> bool:
@@ -118,11 +157,8 @@ def _try(path: Path, entry: dict) -> bool:
 
 
 def _write(path: Path, entry: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(entry, f)
-    tmp.replace(path)
+    """fsynced: a crash leaves the whole entry or none, never an empty file."""
+    safefs.write_json(path, entry)
 
 
 @contextlib.contextmanager

@@ -31,15 +31,18 @@ def shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise Invalid("a string")
+    if not isinstance(value, str) or _CONTROL.search(value):
+        raise Invalid("a string without control characters")
     return value
 
 
 def nonempty_text(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise Invalid("a non-empty string")
+    if not isinstance(value, str) or not value.strip() or _CONTROL.search(value):
+        raise Invalid("a non-empty string without control characters")
     return value
 
 
@@ -58,8 +61,36 @@ def positive_number(value: Any) -> float:
 
 
 def absolute_path(value: Any) -> str:
-    if not isinstance(value, str) or not value.startswith("/") or "\0" in value:
+    if not isinstance(value, str) or not value.startswith("/") or _CONTROL.search(value):
         raise Invalid("an absolute path")
+    return value
+
+
+_UNIT_PATH = re.compile(r"/[A-Za-z0-9._+/-]*")
+
+
+def unit_path(value: Any) -> str:
+    """A path that goes into a unit file as it is: no spaces, quotes or `%`."""
+    if not isinstance(value, str) or not _UNIT_PATH.fullmatch(value):
+        raise Invalid("an absolute path of letters, digits and . _ + - /")
+    return value
+
+
+def http_url(value: Any) -> str:
+    """Empty (off) or an http(s) URL with a host."""
+    from urllib.parse import urlsplit
+
+    value = text(value)
+    if value == "":
+        return value
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        ok = False
+    if not ok:
+        raise Invalid('"" or an http:// or https:// URL, e.g. "http://127.0.0.1:8000/"')
     return value
 
 
@@ -72,33 +103,33 @@ def path_list(value: Any) -> list[str]:
         raise Invalid("a non-empty list of absolute paths") from None
 
 
-_ADDRESS = re.compile(r"^[^\s@<>,;\"]+(@[A-Za-z0-9.-]+)?$")
+_ADDRESS = re.compile(r"[^\s@<>,;\"\x00-\x1f\x7f-\x9f]+(@[A-Za-z0-9.-]+)?")
 
 
 def address_list(value: Any) -> list[str]:
     if (
         not isinstance(value, list)
         or not value
-        or not all(isinstance(v, str) and _ADDRESS.match(v) for v in value)
+        or not all(isinstance(v, str) and _ADDRESS.fullmatch(v) for v in value)
     ):
         raise Invalid('a non-empty list of mail addresses, e.g. ["root"]')
     return value
 
 
-_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 def module_name(value: Any) -> str:
-    if not isinstance(value, str) or not _MODULE.match(value):
+    if not isinstance(value, str) or not _MODULE.fullmatch(value):
         raise Invalid("a dotted Python module name")
     return value
 
 
-_UNIT = re.compile(r"^[A-Za-z0-9:_.@\\-]+\.service$")
+_UNIT = re.compile(r"[A-Za-z0-9:_.@\\-]+\.service")
 
 
 def service_name(value: Any) -> str:
-    if not isinstance(value, str) or not _UNIT.match(value):
+    if not isinstance(value, str) or not _UNIT.fullmatch(value):
         raise Invalid('a systemd service name such as "P.service"')
     return value
 
@@ -114,7 +145,7 @@ def one_of(*choices: str) -> Check:
 
 def calendar(value: Any) -> str:
     """An OnCalendar expression as systemd itself parses it."""
-    if not isinstance(value, str) or not value.strip() or "\n" in value:
+    if not isinstance(value, str) or not value.strip() or _CONTROL.search(value):
         raise Invalid("a systemd OnCalendar expression (see systemd.time(7))")
     return _calendar(value)
 
@@ -140,7 +171,7 @@ def existing_user(value: Any) -> str:
     value = nonempty_text(value)
     try:
         pwd.getpwnam(value)
-    except KeyError:
+    except (KeyError, ValueError):
         raise Invalid("an existing user") from None
     return value
 

@@ -16,7 +16,7 @@ from djops.config.schema import SECTIONS, Clearsessions, Health, Project, Watch
 from djops.errors import ConfigError
 
 # A Python identifier is both a Django project name and a systemd instance name.
-_PROJECT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_PROJECT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def config_path(name: str) -> Path:
 
 
 def check_name(name: str) -> str:
-    if not _PROJECT.match(name or ""):
+    if not _PROJECT.fullmatch(name or ""):
         raise ConfigError(
             str(config_path(name if "/" not in name else "P")),
             "project name",

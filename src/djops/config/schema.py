@@ -22,9 +22,9 @@ def key(default: Any, check: c.Check, live: c.Check | None = None) -> Any:
 @dataclass(frozen=True)
 class Project:
     user: str = key("{project}", c.nonempty_text, c.existing_user)
-    code_dir: str = key("/opt/{project}", c.absolute_path, c.dir_with_manage_py)
-    venv: str = key("/opt/{project}/venv", c.absolute_path, c.venv_dir)
-    settings_dir: str = key("/etc/opt/{project}", c.absolute_path, c.existing_dir)
+    code_dir: str = key("/opt/{project}", c.unit_path, c.dir_with_manage_py)
+    venv: str = key("/opt/{project}/venv", c.unit_path, c.venv_dir)
+    settings_dir: str = key("/etc/opt/{project}", c.unit_path, c.existing_dir)
     settings_module: str = key("settings", c.module_name)
     service: str = key("{project}.service", c.service_name)
 
@@ -45,7 +45,7 @@ class Watch:
 @dataclass(frozen=True)
 class Health:
     interval_seconds: float = key(60.0, c.positive_number)
-    url: str = key("", c.text)
+    url: str = key("", c.http_url)
     heartbeat: str = key("daily", c.calendar)
     mail_to: list[str] = key(["root"], c.address_list)
     sendmail: str = key("/usr/sbin/sendmail", c.absolute_path)

@@ -1,19 +1,29 @@
 """Compile code and settings like the reference's restart script, but safely.
 
-Root runs this with the project's venv python (its bytecode tag is the one
-gunicorn loads). Each .pyc gets its source's group and no more permission
-than its source, and each __pycache__ no more than its parent directory, so a
-0640 root:P settings file never yields a world-readable compiled copy.
-Syntax errors are reported through the redactor: no source line is shown.
+Root runs this with the system interpreter behind the venv's python (its
+bytecode tag is the one gunicorn loads), isolated from the project (-I -S).
+It walks with directory file descriptors and never follows a symlink to a
+directory: it compiles only in directories nobody but root can write, and
+writes each .pyc through a new temp file renamed into place, so nothing the
+project user planted (a `__pycache__` symlink, a .pyc symlink, a swapped
+directory) is ever written through. Each .pyc gets its source's owner,
+group and no more permission than its source; each __pycache__ its
+parent's. Syntax errors are reported through the redactor: no source line.
 """
 
 import argparse
+import contextlib
 import importlib.util
+import marshal
 import os
-import py_compile
+import stat
 from typing import Any
 
 from . import redact
+
+MAX_SOURCE = 16 << 20
+CACHE = "__pycache__"
+_NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def run(argv: list[str], redactor: redact.Redactor) -> tuple[dict[str, Any], int]:
@@ -21,62 +31,142 @@ def run(argv: list[str], redactor: redact.Redactor) -> tuple[dict[str, Any], int
     parser.add_argument("--exclude", action="append", default=[])
     parser.add_argument("dirs", nargs="+")
     args = parser.parse_args(argv)
-    excluded = [os.path.abspath(e) for e in args.exclude]
+    excluded = {os.path.abspath(e) for e in args.exclude}
     changed: list[str] = []
+    skipped: list[str] = []
     for top in args.dirs:
-        for src in _sources(top, excluded):
-            pyc = importlib.util.cache_from_source(src)
-            if _fresh(src, pyc):
+        for dirpath, dirnames, filenames, dirfd in os.fwalk(top, follow_symlinks=False):
+            if not trusted(os.fstat(dirfd)):
+                skipped.append(f"{dirpath}: writable by others than root")
+                dirnames[:] = []
+                continue
+            dirnames[:] = sorted(
+                d
+                for d in dirnames
+                if d != CACHE and not d.startswith(".") and os.path.join(dirpath, d) not in excluded
+            )
+            sources = sorted(f for f in filenames if f.endswith(".py") and not f.startswith("."))
+            if not sources:
                 continue
             try:
-                py_compile.compile(src, cfile=pyc, doraise=True)
-            except py_compile.PyCompileError as e:
-                cause = e.exc_value if isinstance(e.exc_value, BaseException) else e
-                return {"error": redactor.describe(cause), "changed": changed}, 1
-            _match_permissions(src, pyc)
-            changed.append(src)
-    return {"changed": changed}, 0
+                error = _compile_dir(dirfd, dirpath, sources, changed, skipped)
+            except SyntaxError as e:
+                return {"error": redactor.describe(e), "changed": changed, "skipped": skipped}, 1
+            if error:
+                skipped.append(error)
+    return {"changed": changed, "skipped": skipped}, 0
 
 
-def _sources(top: str, excluded: list[str]):
-    for root, dirs, files in os.walk(top):
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if d != "__pycache__"
-            and not d.startswith(".")
-            and os.path.abspath(os.path.join(root, d)) not in excluded
-        )
-        for name in sorted(files):
-            if name.endswith(".py") and not name.startswith("."):
-                yield os.path.join(root, name)
-
-
-def _fresh(src: str, pyc: str) -> bool:
-    try:
-        with open(pyc, "rb") as f:
-            header = f.read(16)
-        st = os.stat(src)
-    except OSError:
+def trusted(st: os.stat_result) -> bool:
+    """A directory only root can write (group root may)."""
+    if st.st_uid != 0 or st.st_mode & stat.S_IWOTH:
         return False
-    flags = int.from_bytes(header[4:8], "little")
-    mtime = int.from_bytes(header[8:12], "little")
-    size = int.from_bytes(header[12:16], "little")
-    magic_ok = header[:4] == importlib.util.MAGIC_NUMBER
+    return not (st.st_mode & stat.S_IWGRP and st.st_gid != 0)
+
+
+def _compile_dir(
+    dirfd: int, dirpath: str, sources: list[str], changed: list[str], skipped: list[str]
+) -> str:
+    """Compile `sources` of one directory; an error text if its cache is unsafe."""
+    try:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(CACHE, 0o700, dir_fd=dirfd)
+        cachefd = os.open(CACHE, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, dir_fd=dirfd)
+    except OSError as e:
+        return f"{dirpath}/{CACHE}: {e.strerror} (a symlink?); not written"
+    try:
+        if not trusted(os.fstat(cachefd)):
+            return f"{dirpath}/{CACHE}: writable by others than root; not written"
+        parent = os.fstat(dirfd)
+        os.fchmod(cachefd, stat.S_IMODE(parent.st_mode) & ~0o022)
+        if os.geteuid() == 0:
+            os.fchown(cachefd, parent.st_uid, parent.st_gid)
+        for name in sources:
+            path = os.path.join(dirpath, name)
+            done = _compile_one(dirfd, cachefd, path, name)
+            if done is True:
+                changed.append(path)
+            elif done:
+                skipped.append(done)
+    finally:
+        os.close(cachefd)
+    return ""
+
+
+def _compile_one(dirfd: int, cachefd: int, path: str, name: str) -> bool | str:
+    """True if compiled, False if already fresh, or why it was skipped."""
+    try:  # a symlinked source in a root-only directory is root's own choice
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dirfd)
+    except OSError as e:
+        return f"{path}: {e.strerror}"
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_SOURCE:
+            return f"{path}: not a regular file of reasonable size"
+        pyc = os.path.basename(importlib.util.cache_from_source(path))
+        if _header_matches(_read_header(cachefd, pyc), st):
+            return False
+        source = f.read(MAX_SOURCE + 1)
+    try:
+        code = compile(source, path, "exec", dont_inherit=True)
+    except ValueError as e:  # null bytes
+        raise SyntaxError(str(e), (path, 0, 0, "")) from None
+    data = _header(st) + marshal.dumps(code)
+    try:
+        _write(cachefd, pyc, data, st)
+    except OSError as e:
+        return f"{path}: {e.strerror}; not compiled"
+    return True
+
+
+def _header(st: os.stat_result) -> bytes:
     return (
-        magic_ok
-        and flags == 0
-        and mtime == int(st.st_mtime) & 0xFFFFFFFF
-        and size == st.st_size & 0xFFFFFFFF
+        importlib.util.MAGIC_NUMBER
+        + (0).to_bytes(4, "little")
+        + (int(st.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
+        + (st.st_size & 0xFFFFFFFF).to_bytes(4, "little")
     )
 
 
-def _match_permissions(src: str, pyc: str) -> None:
-    st = os.stat(src)
-    cache_dir = os.path.dirname(pyc)
-    parent = os.stat(os.path.dirname(cache_dir))
-    if os.geteuid() == 0:
-        os.chown(cache_dir, parent.st_uid, parent.st_gid)
-        os.chown(pyc, st.st_uid, st.st_gid)
-    os.chmod(cache_dir, parent.st_mode & 0o7777)
-    os.chmod(pyc, st.st_mode & 0o666)
+def _header_matches(header: bytes, st: os.stat_result) -> bool:
+    return len(header) == 16 and header == _header(st)
+
+
+def _read_header(cachefd: int, pyc: str) -> bytes:
+    try:
+        fd = os.open(pyc, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW, dir_fd=cachefd)
+    except OSError:
+        return b""
+    with os.fdopen(fd, "rb") as f:
+        return f.read(16) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+
+
+def _write(cachefd: int, pyc: str, data: bytes, src: os.stat_result) -> None:
+    tmp = f".{pyc}.{os.getpid()}.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp, dir_fd=cachefd)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+    fd = os.open(tmp, flags, 0o600, dir_fd=cachefd)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fchmod(fd, stat.S_IMODE(src.st_mode) & 0o666)  # before the owner changes
+            if os.geteuid() == 0:
+                os.fchown(fd, src.st_uid, src.st_gid)
+        os.replace(tmp, pyc, src_dir_fd=cachefd, dst_dir_fd=cachefd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=cachefd)
+        raise
+
+
+def is_fresh(src: str, pyc: str) -> bool:
+    """Whether `pyc` matches `src` as the import system checks it (for `djops check`)."""
+    try:
+        st = os.stat(src)
+        fd = os.open(pyc, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as f:
+        return stat.S_ISREG(os.fstat(fd).st_mode) and _header_matches(f.read(16), st)

@@ -56,3 +56,31 @@ def test_http_fails_on_no_answer_and_on_a_timeout(project, confdir, monkeypatch)
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
         ok, detail = checks.run("http", cfg_with(project, confdir, url))
     assert not ok and "timed out" in detail
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    seen: list[dict] = []
+
+    def do_GET(self):
+        Recorder.seen.append(dict(self.headers))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_credentials_in_the_url_become_basic_auth_and_are_never_shown(project, confdir):
+    srv = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    port = srv.server_address[1]
+    try:
+        cfg = cfg_with(project, confdir, f"http://probe:s3cr%40t@127.0.0.1:{port}/?token=abc")
+        ok, detail = checks.http(cfg)
+    finally:
+        srv.shutdown()
+    assert ok and detail == f"GET http://127.0.0.1:{port}/?...: HTTP 200"
+    [headers] = Recorder.seen
+    assert headers["Host"] == f"127.0.0.1:{port}"
+    assert headers["Authorization"] == "Basic cHJvYmU6czNjckB0"  # probe:s3cr@t
+    assert "s3cr" not in detail and "token" not in detail

@@ -49,3 +49,13 @@ def test_state_survives_a_daemon_restart():
     again = Ladder(1, 3, 5, can_restart=True)
     again.load(lad.to_dict())
     assert not any(s.restart for s in again.observe(False, 1000))
+
+
+def test_a_clock_set_back_does_not_hold_the_next_reminder():
+    lad = Ladder(1, 3, 5, can_restart=False)
+    year = 365 * 86400.0
+    for i in range(4):
+        lad.observe(False, year + i)
+    # the clock goes back a year; the reminder comes an hour later, not a year
+    steps = [s for t in range(0, 3700, 60) for s in lad.observe(False, float(t))]
+    assert [s.mail for s in steps if s.mail] == ["reminder"]

@@ -67,3 +67,29 @@ def test_a_hanging_sendmail_times_out(box, monkeypatch):
     with pytest.raises(mail.SendError, match="did not finish"):
         mail.sendmail(str(hang), b"x", timeout=0.5)
     assert os.path.exists(hang)
+
+
+def test_unreadable_entries_are_moved_aside_and_logged(box, sent):
+    d = outbox.directory()
+    d.mkdir(parents=True)
+    (d / "empty.json").write_bytes(b"")
+    (d / "garbage.json").write_bytes(b"\x00\xffnot json")
+    (d / "wrong.json").write_text('{"project": 1}')
+    assert outbox.flush() == (0, 0)
+    assert sorted(p.name for p in (d / "unreadable").iterdir()) == [
+        "empty.json",
+        "garbage.json",
+        "wrong.json",
+    ]
+    assert outbox.pending() == []
+    failed = [f for _, f in sent if f["DJOPS_EVENT"] == "mail.failed"]
+    assert len(failed) == 3 and all(f["PRIORITY"] == "2" for f in failed)
+
+
+def test_a_clock_set_back_does_not_hold_mail_until_it_catches_up():
+    import time
+
+    now = time.time()
+    assert outbox._due({"next_try": now - 1}, now)
+    assert not outbox._due({"next_try": now + 60}, now)
+    assert outbox._due({"next_try": now + 365 * 86400}, now), "a year ahead: the clock went back"

@@ -1,8 +1,11 @@
+import dataclasses
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from djops import config
+from djops.config import schema
 from djops.errors import ConfigError
 
 
@@ -152,20 +155,13 @@ toml_scalar = st.one_of(
     st.text(max_size=12),
     st.lists(st.text(max_size=6), max_size=3),
 )
-known = {
-    "project": ["user", "code_dir", "venv", "settings_dir", "settings_module", "service"],
-    "clearsessions": ["batch_size"],
-    "watch": ["paths", "debounce_seconds", "restart"],
-    "health": [
-        "interval_seconds",
-        "url",
-        "mail_to",
-        "sendmail",
-        "warn_after",
-        "alert_after",
-        "restart_after",
-    ],
-}
+# every key of every section, from the schema itself
+known = {name: [f.name for f in dataclasses.fields(cls)] for name, cls in schema.SECTIONS.items()}
+# values that are almost right: a valid one with a newline, a NUL or an escape
+near_miss = st.sampled_from(
+    ["demo.service", "daily", "root", "/opt/p", "settings", "http://127.0.0.1/"]
+).flatmap(lambda v: st.sampled_from([v + "\n", v + "\x00", "\x00" + v, v + "\x1b[2J"]))
+toml_scalar = st.one_of(toml_scalar, near_miss, st.lists(near_miss, min_size=1, max_size=2))
 
 
 @settings(
@@ -190,7 +186,31 @@ def test_no_structured_value_produces_a_traceback(confdir, item):
     if isinstance(value, float) and value in (float("inf"), float("-inf")):
         literal = "inf" if value > 0 else "-inf"
     (confdir / "x.toml").write_text(f"[{section}]\n{key} = {literal}\n")
-    try:
+    for live in (False, True):
+        try:
+            config.load("x", live=live)
+        except ConfigError as e:
+            assert str(e).startswith(f"{confdir}/x.toml: ") and "\n" not in str(e)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'service = "demo.service\\n"',
+        'user = "root\\u0000"',
+        'settings_module = "settings\\n"',
+        'code_dir = "/opt/my app"',
+    ],
+)
+def test_trailing_newlines_nul_and_unit_breaking_paths_are_refused(confdir, line):
+    (confdir / "x.toml").write_text(f"[project]\n{line}\n")
+    with pytest.raises(ConfigError, match=r"x.toml: \[project\] "):
         config.load("x", live=False)
-    except ConfigError as e:
-        assert str(e).startswith(f"{confdir}/x.toml: ")
+
+
+@pytest.mark.parametrize("key", ["schedule", "heartbeat"])
+def test_nul_in_a_schedule_is_a_config_error(confdir, key):
+    section = "clearsessions" if key == "schedule" else "health"
+    (confdir / "x.toml").write_text(f'[{section}]\n{key} = "daily\\u0000"\n')
+    with pytest.raises(ConfigError, match="expected a systemd OnCalendar expression"):
+        config.load("x", live=False)

@@ -1,0 +1,110 @@
+"""File access for code that runs as root next to files others can write.
+
+Root never follows a symlink the project user could have planted, never
+blocks on a FIFO or reads /dev/zero, and trusts a path only when nobody but
+root can change it or any directory above it.
+"""
+
+import contextlib
+import json
+import os
+import pwd
+import stat
+from pathlib import Path
+from typing import Any
+
+MAX_STATE_BYTES = 1 << 20  # state files are small; anything bigger is garbage
+
+
+class Unsafe(Exception):
+    """A path is not what root may trust; str() says which and what to do."""
+
+
+def owner_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def root_only_stat(st: os.stat_result) -> bool:
+    """Owned by root and writable by nobody else (group root may write)."""
+    if st.st_uid != 0 or st.st_mode & stat.S_IWOTH:
+        return False
+    return not (st.st_mode & stat.S_IWGRP and st.st_gid != 0)
+
+
+def check_root_only(path: str) -> None:
+    """Raise Unsafe unless `path` and every directory above it are root's alone.
+
+    A root-owned sticky directory above (/tmp) counts as safe: nobody else can
+    rename or remove the root-owned entry below it."""
+    real = os.path.realpath(path)
+    parts = Path(real).parts
+    for i in range(len(parts), 0, -1):
+        here = os.path.join(*parts[:i])
+        try:
+            st = os.lstat(here)
+        except OSError as e:
+            raise Unsafe(f"{here}: {e.strerror}") from None
+        sticky_above = i < len(parts) and st.st_uid == 0 and st.st_mode & stat.S_ISVTX
+        if not root_only_stat(st) and not sticky_above:
+            who = owner_name(st.st_uid) if st.st_uid else "its group or others"
+            raise Unsafe(
+                f"{here} is writable by {who} (owner {owner_name(st.st_uid)}, mode "
+                f"{stat.S_IMODE(st.st_mode):04o}): chown root:root {here}; chmod go-w {here}"
+            )
+
+
+def read_bytes(path: Path | str, limit: int = MAX_STATE_BYTES, follow: bool = False) -> bytes:
+    """A regular file's bytes, at most `limit`; symlinks refused unless `follow`.
+
+    Raises OSError (ELOOP for a symlink, EINVAL for anything not a regular
+    file or too big) so callers treat it like a missing or broken file.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            raise OSError(22, "not a regular file of reasonable size", str(path))
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read(limit + 1)[:limit]
+    finally:
+        os.close(fd)
+
+
+def read_json(path: Path | str, limit: int = MAX_STATE_BYTES) -> Any:
+    """Parsed JSON of a state file; OSError or ValueError when it is not one."""
+    return json.loads(read_bytes(path, limit).decode("utf-8"))
+
+
+def write_atomic(path: Path | str, data: bytes, mode: int = 0o600) -> None:
+    """Write to a new temp file beside `path` (never an existing one, never
+    through a symlink), fsync, rename over `path`, fsync the directory: a
+    crash leaves the old file or the new one, never an empty one."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):
+        dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+def write_json(path: Path | str, value: Any, mode: int = 0o600) -> None:
+    write_atomic(path, json.dumps(value).encode("utf-8"), mode)

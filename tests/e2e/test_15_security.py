@@ -1,0 +1,160 @@
+"""Root never runs, follows or trusts what the project user can write.
+
+A second project, `owned`, is deployed the way many sites are and the
+reference is not: its user owns the code directory and the venv. That user
+plants a sitecustomize.py, a .pth and a __pycache__
+symlink; djops reloads and checks the project, and nothing runs or changes
+as root. Each planted file also proves it works, by running as the project
+user where the project's python legitimately runs.
+"""
+
+import secrets
+
+import pytest
+from helpers import events, now, wait_for
+from provision import deploy, mails
+
+P = "owned"
+DATA = f"/var/opt/{P}"
+VICTIM = "/srv/victim"
+# django.core.management.utils.get_random_secret_key()'s alphabet
+KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)"
+PAYLOAD = "import os; open(f'{data}/{what}-as-{{os.geteuid()}}', 'a').close()\n"
+
+
+def ran(m, what: str) -> list[str]:
+    out = m.sh(f"ls {DATA} | grep '^{what}-as-' || true").stdout.split()
+    return sorted(out)
+
+
+def victim_state(m) -> str:
+    return m.sh(f"stat -c '%U:%G %a' {VICTIM}; ls -A {VICTIM}").stdout
+
+
+@pytest.fixture(scope="module")
+def owned(machine):
+    m = machine
+    deploy(m, P, port=8001)
+    uid = m.sh(f"id -u {P}").stdout.strip()
+    pyver = m.sh(f"/opt/{P}/venv/bin/python -c 'import sys; print(sys.version_info[1])'")
+    site = f"/opt/{P}/venv/lib/python3.{pyver.stdout.strip()}/site-packages"
+    m.sh(f"mkdir -p {VICTIM} && echo keep > {VICTIM}/keep && chmod 755 {VICTIM}")
+    m.sh(f"chown -R {P}:{P} /opt/{P}")  # the project user owns code and venv
+    plant = {
+        f"/opt/{P}/sitecustomize.py": PAYLOAD.format(data=DATA, what="sitecustomize"),
+        f"{site}/zz_djops_test.pth": PAYLOAD.format(data=DATA, what="pth"),
+    }
+    for path, text in plant.items():
+        m.put(path, text)
+        m.sh(f"chown {P}:{P} {path}")
+    m.sh(
+        f"rm -rf /opt/{P}/demo/__pycache__ && runuser -u {P} -- ln -s {VICTIM} /opt/{P}/demo/__pycache__"
+    )
+    m.put(
+        f"/etc/djops/{P}.toml",
+        '[watch]\ndebounce_seconds = 1.0\n[clearsessions]\nschedule = "*-*-* 04:00"\n',
+    )
+    m.sh(f"djops enable {P}")
+    yield {"uid": uid, "before": victim_state(m)}
+    m.sh(f"djops disable {P}; systemctl stop {P}.service; systemctl reset-failed", check=False)
+
+
+def test_reload_runs_no_project_code_as_root_and_follows_no_planted_link(machine, owned):
+    m = machine
+    m.sh(f"rm -f {DATA}/*-as-*")
+    since = now(m)
+    out = m.sh(f"djops reload {P}")
+    assert "applied" in out.stdout, out.stdout + out.stderr
+    # the planted code is live: it runs as the project user (the control) ...
+    assert ran(m, "sitecustomize") == [f"sitecustomize-as-{owned['uid']}"]
+    assert ran(m, "pth") == [f"pth-as-{owned['uid']}"]
+    # ... and never as root
+    assert "sitecustomize-as-0" not in ran(m, "sitecustomize")
+    assert "pth-as-0" not in ran(m, "pth")
+    assert victim_state(m) == owned["before"], "the __pycache__ symlink was followed"
+    assert m.sh(f"readlink /opt/{P}/demo/__pycache__").stdout.strip() == VICTIM
+    [warning] = events(m, P, "reload.not_compiled", since)
+    assert warning["PRIORITY"] == "4"
+    assert f"/opt/{P} is writable by {P}" in warning["MESSAGE"]
+    assert f"chown root:root /opt/{P}" in warning["MESSAGE"]
+
+
+def test_check_says_what_to_chown(machine, owned):
+    out = machine.sh(f"djops check {P}", check=False).stdout
+    assert f"djops will not compile /opt/{P} as root: /opt/{P} is writable by {P}" in out
+    assert f"/etc/opt/{P} is root's alone" in out
+
+
+def test_a_root_owned_tree_is_compiled_again_once_it_is_root_s(machine, owned):
+    m = machine
+    m.sh(f"rm -f /opt/{P}/demo/__pycache__ && chown -R root:root /opt/{P}")
+    since = now(m)
+    m.sh(f"djops reload {P}")
+    assert events(m, P, "reload.not_compiled", since) == []
+    assert m.sh(f"stat -c %U /opt/{P}/demo/__pycache__").stdout.strip() == "root"
+    assert "sitecustomize-as-0" not in ran(m, "sitecustomize"), "isolated even when trusted"
+    assert victim_state(m) == owned["before"]
+
+
+def test_a_generated_secret_key_never_reaches_the_failure_mail(machine, owned):
+    """gunicorn's traceback quotes the key (Django's alphabet: # ( = and all);
+    the failure mail quotes gunicorn's journal; the key must not be in it."""
+    m = machine
+    key = "django-insecure-" + "".join(secrets.choice(KEY_CHARS) for _ in range(42)) + "#(=+)"
+    settings = m.sh(f"cat /etc/opt/{P}/settings.py").stdout
+    m.put(
+        f"/etc/systemd/system/{P}.service.d/stderr.conf",
+        f"[Service]\nExecStart=\nExecStart=/opt/{P}/venv/bin/gunicorn --workers=1 "
+        f"--bind=127.0.0.1:8001 --error-logfile=- demo.wsgi:application\n",
+    )
+    m.sh(f"systemctl stop djops-watch@{P} && systemctl daemon-reload")
+    broken = (
+        settings.replace("SECRET_KEY = ", "OLD_KEY = ")
+        + f"SECRET_KEY = '{key}'\nX = int(SECRET_KEY)\n"
+    )
+    m.put(f"/etc/opt/{P}/settings.py", broken, mode=0o640)
+    m.sh(f"chown root:{P} /etc/opt/{P}/settings.py")
+    since = now(m)
+    m.sh(f"systemctl restart {P}.service", check=False)
+    wait_for(lambda: events(m, P, "unit.failed", since), timeout=60, what="the failure handler")
+    [mail] = wait_for(
+        lambda: [x for x in mails(m) if f"{P}.service failed" in str(x["Subject"])],
+        timeout=60,
+        what="the failure mail",
+    )
+    body = mail.get_content()
+    assert "invalid literal for int()" in body, "the control: the traceback is quoted"
+    assert key not in body and key[16:40] not in body
+    m.put(f"/etc/opt/{P}/settings.py", settings, mode=0o640)
+    m.sh(f"rm /etc/systemd/system/{P}.service.d/stderr.conf && systemctl daemon-reload")
+    m.sh(f"chown root:{P} /etc/opt/{P}/settings.py && systemctl restart {P}.service")
+
+
+def test_forged_journal_entries_are_ignored_and_escapes_never_reach_the_terminal(machine):
+    m = machine
+    forge = (
+        "from systemd import journal; journal.send('forged \\x1b]0;pwned\\x07 done', "
+        "DJOPS_PROJECT='demo', DJOPS_EVENT='{ev}', PRIORITY='{prio}', SYSLOG_IDENTIFIER='djops')"
+    )
+    for ev, prio in (("clearsessions.done", "6"), ("health.alert", "1"), ("reload.applied", "5")):
+        m.sh(f'python3 -c "{forge.format(ev=ev, prio=prio)}"', user="nobody")
+    wait_for(lambda: events(m, "demo", "health.alert"), what="the forged entry in the journal")
+    out = m.sh("djops status demo").stdout
+    assert "forged" not in out and "\x1b" not in out and "pwned" not in out
+
+
+def test_local_mailboxes_receive_djops_mail(machine):
+    """dma's local delivery helper runs inside the mail queue's sandbox."""
+    m = machine
+    m.sh("rm -f /var/mail/demo")
+    m.put(
+        "/etc/djops/demo.toml",
+        '[health]\nmail_to = ["demo"]\n[clearsessions]\nschedule = "*-*-* 03:30"\n',
+    )
+    m.sh("djops heartbeat demo")
+    wait_for(
+        lambda: "heartbeat" in m.sh("cat /var/mail/demo 2>/dev/null || true").stdout,
+        timeout=30,
+        what="the heartbeat in /var/mail/demo",
+    )
+    m.sh("rm /etc/djops/demo.toml")
