@@ -150,7 +150,8 @@ VERBS: dict[str, tuple[Callable[[argparse.Namespace], str], str, str]] = {
         _reload,
         "compile, validate and apply P's settings (what restart-P did, safely)",
         "Start djops-reload@P.service and wait for it: compile code and settings "
-        "with the venv's python as root, import the settings and run "
+        "as root (with the interpreter behind the venv's python, isolated from the "
+        "project, and only where nobody but root can write), import the settings and run "
         "`manage.py check` as the project user, and only then restart (or, with "
         '[watch] restart = "reload", gracefully reload) P.service. If validation '
         "fails, P.service is not touched and keeps serving the old settings. "

@@ -120,6 +120,15 @@ def render() -> str:
             esc(ev.subject.replace("@DJOPS_PROJECT@", "P").replace("@", "")),
         ]
     out += [
+        ".SH SECURITY",
+        "Root never runs the project's python with the project's paths: the compile step of "
+        "djops\\-reload@P runs the interpreter behind the venv's python isolated (\\-I \\-S), "
+        "inside the unit's sandbox, and only if nobody but root can change it; it compiles "
+        "only trees nobody but root can write and never writes through a symlink. Everything "
+        "else that runs project code (validation, clearsessions, djops check) runs as the "
+        "project user, in a session of its own. Journal entries are believed only when root "
+        "or the project's own djops units wrote them; control characters in what djops "
+        "prints or mails are escaped; settings values are masked.",
         ".SH EXIT STATUS",
         "0 success, 1 an operation or check failed, 2 usage or config error.",
         ".SH FILES",
@@ -132,6 +141,9 @@ def render() -> str:
         ".TP",
         "\\fI/var/lib/djops/\\fR",
         "state: mail outbox, migrated cron files",
+        ".TP",
+        "\\fI/run/djops/\\fR",
+        "root's runtime notes between the steps of a unit (0700)",
         ".TP",
         "\\fI/usr/share/doc/djops/examples/P.toml\\fR",
         "every key with its default",

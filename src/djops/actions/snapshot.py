@@ -8,6 +8,7 @@ stat changed, so a rescan of an unchanged tree costs one stat per file.
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 
 # editor temp and swap files, vim's write probe, bytecode
@@ -63,14 +64,32 @@ def take(roots: list[str], previous: Snapshot | None = None) -> Snapshot:
     return snap
 
 
+MAX_HASHED = 64 << 20  # bigger files are compared by their stat alone
+
+
 def _entry(path: str, old: Entry | None) -> Entry | None:
+    """Regular files only: a symlink to /dev/zero or a FIFO in a watched
+    directory must not hang the watcher (it runs as root)."""
     try:
         st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return None
         key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         if old and old.stat_key == key:
             return old
-        with open(path, "rb") as f:
-            digest = hashlib.file_digest(f, "sha256").hexdigest()
+        if st.st_size > MAX_HASHED:
+            return Entry(
+                key,
+                f"size:{st.st_size}:{st.st_mtime_ns}",
+                st.st_mode & 0o7777,
+                st.st_uid,
+                st.st_gid,
+            )
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since the stat
+                return None
+            digest = hashlib.sha256(f.read(MAX_HASHED)).hexdigest()
     except OSError:  # vanished or unreadable mid-walk: the next event rescans
         return None
     return Entry(key, digest, st.st_mode & 0o7777, st.st_uid, st.st_gid)

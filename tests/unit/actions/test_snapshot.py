@@ -53,3 +53,11 @@ def test_rename_over_delete_recreate_and_ignored_files(tmp_path):
         str(tmp_path / "a.py"),
         str(tmp_path / "b.py"),
     ]
+
+
+def test_fifos_and_links_to_devices_never_hang_the_watcher(tmp_path):
+    os.mkfifo(tmp_path / "fifo.py")
+    (tmp_path / "zero.py").symlink_to("/dev/zero")
+    (tmp_path / "settings.py").write_text("X = 1\n")
+    snap = snapshot.take([str(tmp_path)])
+    assert sorted(os.path.basename(p) for p in snap) == ["settings.py"]
