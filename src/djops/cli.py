@@ -10,12 +10,12 @@ import sys
 from collections.abc import Callable
 
 from djops import __version__, config
+from djops.errors import DjopsError, ReportFailed
 
 # Actions are imported by the verb that needs them: every unit start runs
 # this CLI, and importing all of them would cost each start ~0.1 s.
-from djops.actions import reload
-from djops.adapters import journal
-from djops.errors import DjopsError, ReportFailed
+from djops.reload import steps
+from djops.systemd import journal
 from djops.text import printable
 
 EPILOG = """\
@@ -36,13 +36,13 @@ or check failed, 2 usage or config error. See djops(8)."""
 
 
 def _enable(args: argparse.Namespace) -> str:
-    from djops.actions import enable
+    from djops.project import enable
 
     return enable.enable(config.load(args.project))
 
 
 def _disable(args: argparse.Namespace) -> str:
-    from djops.actions import enable
+    from djops.project import enable
 
     return enable.disable(args.project)
 
@@ -57,7 +57,7 @@ def _here_or_unit(action, args: argparse.Namespace) -> str:
 
 
 def _clearsessions(args: argparse.Namespace) -> str:
-    from djops.actions import clearsessions
+    from djops.jobs import clearsessions
 
     return _here_or_unit(clearsessions, args)
 
@@ -65,12 +65,12 @@ def _clearsessions(args: argparse.Namespace) -> str:
 def _reload(args: argparse.Namespace) -> str:
     cfg = config.load(args.project)
     if args.step:
-        return reload.run_step(cfg, args.step)
-    return reload.run_via_unit(cfg)
+        return steps.run_step(cfg, args.step)
+    return steps.run_via_unit(cfg)
 
 
 def _status(args: argparse.Namespace) -> str:
-    from djops.actions import status
+    from djops.project import status
 
     if args.project is None:
         return status.overview()
@@ -78,46 +78,46 @@ def _status(args: argparse.Namespace) -> str:
 
 
 def _check(args: argparse.Namespace) -> str:
-    from djops.actions import check
+    from djops.checklist import report
 
     cfg = config.load(args.project)
-    return check.render(cfg, check.run(cfg), args.json)
+    return report.render(cfg, report.run(cfg), args.json)
 
 
 def _migrate_cron(args: argparse.Namespace) -> str:
-    from djops.actions import migrate
+    from djops.project import migrate
 
     return migrate.run(config.load(args.project), args.apply)
 
 
 def _watch(args: argparse.Namespace) -> str:
-    from djops.actions import watch
+    from djops.reload import watch
 
     return watch.run(config.load(args.project))
 
 
 def _heartbeat(args: argparse.Namespace) -> str:
-    from djops.actions import heartbeat
+    from djops.health import heartbeat
 
     return _here_or_unit(heartbeat, args)
 
 
 def _health(args: argparse.Namespace) -> str:
-    from djops.actions import health
+    from djops.health import daemon
 
-    return health.run(config.load(args.project))
+    return daemon.run(config.load(args.project))
 
 
 def _failure(args: argparse.Namespace) -> str:
-    from djops.actions import failure
+    from djops.mail import failure
 
     return failure.run(args.project)
 
 
 def _flush_mail(args: argparse.Namespace) -> str:
-    from djops.actions import mailqueue
+    from djops.mail import queue
 
-    return mailqueue.run()
+    return queue.run()
 
 
 # verb -> (function, help, description); help None: run by units, not listed
@@ -230,7 +230,7 @@ def parser() -> argparse.ArgumentParser:
         if verb in ("clearsessions", "heartbeat"):
             p.add_argument("--here", action="store_true", help=argparse.SUPPRESS)
         if verb == "reload":
-            p.add_argument("--step", choices=reload.STEPS, help=argparse.SUPPRESS)
+            p.add_argument("--step", choices=steps.STEPS, help=argparse.SUPPRESS)
     # verbs the units run are not listed in --help
     sub._choices_actions = [a for a in sub._choices_actions if VERBS[a.dest][1]]
     return top

@@ -1,7 +1,7 @@
 """Every journal event djops emits, kept as data.
 
 The table is the single source for the journal adapter (MESSAGE_ID, default
-priority) and for the catalog (`djops.catalog`, rendered by djops.catalog),
+priority) and for the catalog (`djops.catalog`, rendered by djops.generate.catalog),
 so `journalctl -x` explains every line djops writes.
 """
 

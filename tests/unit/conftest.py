@@ -11,7 +11,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "src"))
 
 from djops import config  # noqa: E402
-from djops.adapters import journal, project_python  # noqa: E402
+from djops.adapters import project_python  # noqa: E402
+from djops.systemd import journal  # noqa: E402
 
 VENV = REPO / ".venv"
 

@@ -1,6 +1,6 @@
-from djops.adapters import journal
-from djops.catalog import render
 from djops.events import EVENTS
+from djops.generate.catalog import render
+from djops.systemd import journal
 
 CONTRACT_EVENTS = {
     "clearsessions.done",

@@ -1,1 +1,2 @@
-"""Thin adapters to the outside: the journal, systemctl, the project's python."""
+"""Thin adapters to the outside that are not systemd: the project's python,
+file access that is safe for root, inotify."""

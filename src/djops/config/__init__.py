@@ -1,4 +1,4 @@
-"""Per-project configuration: schema (data), checks, and the loader."""
+"""Per-project configuration: schema (data), value checks, and the loader."""
 
 from djops.config.load import Config, check_name, config_path, defaults, load
 

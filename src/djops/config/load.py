@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from djops import paths
-from djops.config import checks
+from djops.config import values
 from djops.config.schema import SECTIONS, Clearsessions, Health, Project, Watch
 from djops.errors import ConfigError
 
@@ -40,7 +40,7 @@ def check_name(name: str) -> str:
             "project name",
             "a Python identifier (letters, digits, underscore) that is also a "
             "systemd instance name",
-            checks.shown(name),
+            values.shown(name),
         )
     return name
 
@@ -63,26 +63,26 @@ def _read(path: Path) -> dict[str, Any]:
 def _section(path: Path, name: str, data: Any, cls: type, project: str) -> dict[str, Any]:
     """Type-check one section; returns {key: (value, given)} with defaults filled in."""
     if not isinstance(data, dict):
-        raise ConfigError(str(path), f"[{name}]", "a table", checks.shown(data))
+        raise ConfigError(str(path), f"[{name}]", "a table", values.shown(data))
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for k in data:
         if k not in fields:
             raise ConfigError(
                 str(path), f"[{name}] {k}", "one of the known keys: " + ", ".join(fields)
             )
-    values = {}
+    checked = {}
     for fname, f in fields.items():
         given = fname in data
         value = data[fname] if given else _expand(_default(f), project)
-        values[fname] = (_apply(path, name, fname, f.metadata["check"], value, given), given)
-    return values
+        checked[fname] = (_apply(path, name, fname, f.metadata["check"], value, given), given)
+    return checked
 
 
 def _apply(path: Path, section: str, key: str, check: Any, value: Any, given: bool) -> Any:
     try:
         return check(value)
-    except checks.Invalid as e:
-        got = checks.shown(value) + ("" if given else " (the default)")
+    except values.Invalid as e:
+        got = values.shown(value) + ("" if given else " (the default)")
         raise ConfigError(str(path), f"[{section}] {key}", str(e), got) from None
 
 
@@ -109,13 +109,13 @@ def load(name: str, live: bool = True) -> Config:
     typed = {s: _section(path, s, data.get(s, {}), cls, name) for s, cls in SECTIONS.items()}
     parts = {}
     for s, cls in SECTIONS.items():
-        values = {}
+        fields = {}
         for f in dataclasses.fields(cls):
             value, given = typed[s][f.name]
             if live and f.metadata["live"]:
                 value = _apply(path, s, f.name, f.metadata["live"], value, given)
-            values[f.name] = value
-        parts[s] = cls(**values)
+            fields[f.name] = value
+        parts[s] = cls(**fields)
     _cross_checks(path, parts["health"])
     return Config(name=name, path=path, **parts)
 

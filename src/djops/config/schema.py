@@ -8,7 +8,7 @@ users, files), which `djops disable` and unit tests can skip.
 from dataclasses import dataclass, field
 from typing import Any
 
-from djops.config import checks as c
+from djops.config import values as c
 
 
 def key(default: Any, check: c.Check, live: c.Check | None = None) -> Any:

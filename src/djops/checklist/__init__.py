@@ -1,0 +1,1 @@
+"""`djops check P`: the deployment checklist, its items and the report."""

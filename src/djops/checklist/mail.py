@@ -1,0 +1,94 @@
+"""Checklist items about mail, the reference's dma setup: sendmail exists,
+/etc/mailname differs from the recipients' domain, root is aliased, dma's
+port and TLS agree, auth.conf is private, and the queue moves."""
+
+import os
+import stat
+from pathlib import Path
+
+from djops.checklist.item import FAIL, Item, item
+from djops.config import Config
+from djops.health import probes
+
+MAILNAME, ALIASES = Path("/etc/mailname"), Path("/etc/aliases")
+DMA_CONF, DMA_AUTH = Path("/etc/dma/dma.conf"), Path("/etc/dma/auth.conf")
+
+
+def items(cfg: Config, recipient_domains: list[str]) -> list[Item]:
+    out: list[Item] = []
+
+    def add(ok: bool, good: str, bad: str, level: str = FAIL) -> None:
+        out.append(item("mail", ok, good, bad, level))
+
+    sm = cfg.health.sendmail
+    add(os.access(sm, os.X_OK), f"{sm} exists", f"{sm} is missing: apt install dma")
+    mailname = _read(MAILNAME).strip()
+    addresses = [*cfg.health.mail_to, *_root_targets()]
+    domains = {a.rsplit("@", 1)[1].lower() for a in addresses if "@" in a}
+    domains |= {d.lower() for d in recipient_domains}
+    add(
+        bool(mailname),
+        "/etc/mailname is set",
+        "/etc/mailname is empty: put the server's name in it",
+    )
+    if mailname:
+        add(
+            mailname.lower() not in domains,
+            "/etc/mailname differs from the recipients' domain",
+            f"/etc/mailname is a recipients' domain: dma delivers such mail locally and it "
+            f"vanishes; use the server's own name (e.g. server.{mailname})",
+        )
+    add(
+        bool(_root_targets()),
+        "root is aliased in /etc/aliases",
+        "root has no alias in /etc/aliases: add `root: you@example.com`",
+    )
+    if DMA_CONF.exists():
+        conf = _dma_conf()
+        port, starttls = conf.get("PORT", "25"), "STARTTLS" in conf
+        secure = "SECURETRANSFER" in conf
+        consistent = (
+            (port == "587" and starttls and secure)
+            or (port == "465" and secure and not starttls)
+            or (port not in ("587", "465") and not secure)
+        )
+        add(
+            consistent,
+            f"dma: PORT {port} agrees with its TLS settings",
+            f"dma: PORT {port} with{'' if starttls else 'out'} STARTTLS: use 587 with "
+            "SECURETRANSFER and STARTTLS, or 465 with SECURETRANSFER and no STARTTLS",
+        )
+    if DMA_AUTH.exists():
+        mode = DMA_AUTH.stat().st_mode
+        add(
+            not mode & stat.S_IROTH,
+            "/etc/dma/auth.conf is not world-readable",
+            "/etc/dma/auth.conf is world-readable: chmod 0640 /etc/dma/auth.conf",
+        )
+    ok, detail = probes.mailqueue(cfg)
+    add(ok, f"mail queue: {detail}", f"mail queue: {detail}")
+    return out
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def _root_targets() -> list[str]:
+    for line in _read(ALIASES).splitlines():
+        name, _, targets = line.partition(":")
+        if name.strip() == "root" and not line.lstrip().startswith("#"):
+            return [t.strip() for t in targets.split(",") if t.strip()]
+    return []
+
+
+def _dma_conf() -> dict[str, str]:
+    conf = {}
+    for line in _read(DMA_CONF).splitlines():
+        parts = line.split(None, 1)
+        if parts and not parts[0].startswith("#"):
+            conf[parts[0]] = parts[1].strip() if len(parts) > 1 else ""
+    return conf

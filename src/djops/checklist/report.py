@@ -1,0 +1,118 @@
+"""`djops check P`: the reference chapters' deployment checklist, as items
+that say ok, warn or fail, and for each what to do. Settings are read by the
+project's own python as the project user (djops.inproject.facts); what only
+the server can see (files, mail, units) is read here. No settings value is
+ever printed.
+"""
+
+import json
+from dataclasses import asdict
+
+from djops.adapters import project_python
+from djops.checklist import mail, server
+from djops.checklist.item import FAIL, OK, WARN, Item, item
+from djops.config import Config
+from djops.errors import ReportFailed
+
+FACTS_TIMEOUT = 120.0
+
+__all__ = ["FAIL", "OK", "WARN", "Item", "render", "run", "settings_items"]
+
+
+def settings_items(cfg: Config, facts: dict) -> list[Item]:
+    s = cfg.project.settings_dir
+    items: list[Item] = []
+
+    def add(ok: bool, good: str, bad: str, level: str = FAIL) -> None:
+        items.append(item("settings", ok, good, bad, level))
+
+    add(not facts["debug"], "DEBUG is off", f"DEBUG is on: set DEBUG = False in {s}")
+    add(
+        facts["allowed_hosts"] > 0,
+        "ALLOWED_HOSTS is set",
+        "ALLOWED_HOSTS is empty: list the site's host names",
+    )
+    key = facts["secret_key"]
+    add(
+        key["length"] >= 50 and key["distinct"] >= 5,
+        "SECRET_KEY is long and random",
+        "SECRET_KEY is short or repetitive: generate one with "
+        "django.utils.crypto.get_random_string(50)",
+    )
+    add(
+        not key["in_code"],
+        "SECRET_KEY is not in the code directory",
+        f"SECRET_KEY also appears in {cfg.project.code_dir}/{key['in_code']} (source control): "
+        f"keep it only in {s} and make a new one",
+    )
+    add(facts["admins"] > 0, "ADMINS is set", "ADMINS is empty: nobody gets error mails", WARN)
+    add(facts["managers"] > 0, "MANAGERS is set", "MANAGERS is empty: set MANAGERS = ADMINS", WARN)
+    for name in ("SERVER_EMAIL", "DEFAULT_FROM_EMAIL"):
+        local = facts[
+            "server_email_localhost" if name == "SERVER_EMAIL" else "default_from_localhost"
+        ]
+        add(
+            not local,
+            f"{name} is not at localhost",
+            f"{name} is at localhost: use an address of your domain",
+        )
+    for b in facts["mail_backends"]:
+        add(
+            b["sendmail"] and not b["console"],
+            f"{b['name']} delivers through sendmail (dma)",
+            f"{b['name']} does not deliver through sendmail: dma listens on no port, "
+            "use a sendmail backend",
+            WARN,
+        )
+    for h in facts["log_dirs"]:
+        add(
+            h["exists"] and h["writable"],
+            f"LOGGING handler {h['handler']!r}: {h['dir']} writable by {cfg.project.user}",
+            f"LOGGING handler {h['handler']!r}: {h['dir']} missing or not writable by "
+            f"{cfg.project.user}: mkdir it and chown {cfg.project.user}",
+        )
+    for c in facts["cache_dirs"]:
+        add(
+            c["exists"] and c["owned"],
+            f"CACHES {c['alias']!r}: {c['dir']} owned by {cfg.project.user}",
+            f"CACHES {c['alias']!r}: {c['dir']} missing or not owned by {cfg.project.user}: "
+            f"mkdir -p it; chown {cfg.project.user} it",
+        )
+    add(
+        facts["static_root"],
+        "STATIC_ROOT is set",
+        "STATIC_ROOT is not set: collectstatic has nowhere to go",
+    )
+    for m in facts["deploy_check"]:
+        level = FAIL if m["level"] in ("ERROR", "CRITICAL") else WARN
+        first = m["msg"].splitlines()[0].split(". ")[0].rstrip(".")  # the gist; see Django's docs
+        items.append(Item("check --deploy", level, f"{m['id']}: {first}"))
+    return items
+
+
+def run(cfg: Config) -> list[Item]:
+    res = project_python.run(cfg, "facts", cfg.project.code_dir, timeout=FACTS_TIMEOUT)
+    if res.ok:
+        items = settings_items(cfg, res.data)
+    else:
+        items = [Item("settings", FAIL, f"the settings do not load: {res.data.get('error')}")]
+    domains = res.data.get("recipient_domains", [])
+    return items + server.items(cfg) + mail.items(cfg, domains)
+
+
+def render(cfg: Config, items: list[Item], as_json: bool) -> str:
+    """The answer; raises OperationError (exit 1) when any item failed."""
+    failed = sum(i.level == FAIL for i in items)
+    if as_json:
+        text = json.dumps({"project": cfg.name, "items": [asdict(i) for i in items]}, indent=2)
+    else:
+        mark = {OK: "  ok ", WARN: " WARN", FAIL: " FAIL"}
+        lines = [f"{mark[i.level]}  {i.section:<14} {i.text}" for i in items]
+        warned = sum(i.level == WARN for i in items)
+        lines.append(
+            f"\n{cfg.name}: {failed} failed, {warned} warnings, {len(items) - failed - warned} ok"
+        )
+        text = "\n".join(lines)
+    if failed:
+        raise ReportFailed(text, f"{failed} checklist items of {cfg.name} failed")
+    return text

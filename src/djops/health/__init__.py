@@ -1,0 +1,1 @@
+"""The health service: probes, the escalation ladder, its state, the heartbeat."""

@@ -1,0 +1,108 @@
+"""djops-health@P.service: run the checks every interval_seconds, climb each
+check's escalation ladder, heal what a restart can heal, and keep the state
+that `djops heartbeat` and `djops status` report.
+"""
+
+import json
+import time
+from pathlib import Path
+
+from djops import paths
+from djops.config import Config
+from djops.health import ladder, probes
+from djops.mail import notices
+from djops.systemd import journal, notify, systemctl
+
+
+def state_file(p: str) -> Path:
+    return paths.state_dir() / f"health-{p}.json"
+
+
+def read_state(p: str) -> dict:
+    try:
+        return json.loads(state_file(p).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+class Health:
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        h = cfg.health
+        saved = read_state(cfg.name).get("checks", {})
+        self.ladders: dict[str, ladder.Ladder] = {}
+        self.results: dict[str, dict] = {}
+        for name in probes.enabled(cfg):
+            lad = ladder.Ladder(
+                h.warn_after, h.alert_after, h.restart_after, probes.CHECKS[name][1]
+            )
+            lad.load(saved.get(name, {}).get("ladder", {}))
+            self.ladders[name] = lad
+
+    def round(self) -> None:
+        now = time.time()
+        for name, lad in self.ladders.items():
+            ok, detail = probes.run(name, self.cfg)
+            self.results[name] = {"ok": ok, "detail": detail, "at": now, "ladder": lad.to_dict()}
+            before = lad.failures
+            for step in lad.observe(ok, now):
+                self._act(name, step, detail, lad.failures or before)
+            self.results[name]["ladder"] = lad.to_dict()
+        self._save(now)
+
+    def _act(self, name: str, step: ladder.Step, detail: str, failures: int) -> None:
+        p, svc = self.cfg.name, self.cfg.project.service
+        if step.restart:
+            # queued, not awaited: a unit slow to stop must not stall the loop
+            # (and the watchdog); the next rounds show whether it helped
+            proc = systemctl.run("restart", "--no-block", svc, check=False)
+            detail += f"; restart of {svc} " + (
+                "queued" if proc.returncode == 0 else f"failed: {proc.stderr.strip()}"
+            )
+        text = notices.health_line(step.event, p, name, detail, failures)
+        journal.emit(
+            step.event,
+            p,
+            text,
+            step.priority,
+            CHECK=name,
+            REASON=detail,
+            FAILURES=failures,
+            SERVICE=svc,
+        )
+        if step.mail:
+            notices.health_mail(self.cfg, step.mail, name, text, self.status())
+
+    def status(self) -> str:
+        parts = []
+        for name in self.ladders:
+            r = self.results.get(name)
+            if r is None:
+                parts.append(f"{name} ?")
+            elif r["ok"]:
+                parts.append(f"{name} ok")
+            else:
+                parts.append(f"{name} FAILING x{r['ladder']['failures']}")
+        return ", ".join(parts)
+
+    def _save(self, now: float) -> None:
+        f = state_file(self.cfg.name)
+        tmp = f.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"updated": now, "checks": self.results}))
+        tmp.replace(f)
+
+
+def run(cfg: Config) -> str:
+    health = Health(cfg)
+    n = notify.Notifier()
+    health.round()
+    n.ready(health.status())
+    beat = notify.watchdog_interval()
+    next_round = time.monotonic() + cfg.health.interval_seconds
+    while True:
+        time.sleep(max(0.0, min(beat, next_round - time.monotonic())))
+        n.alive()
+        if time.monotonic() >= next_round:
+            health.round()
+            n.status(health.status())
+            next_round = time.monotonic() + cfg.health.interval_seconds

@@ -1,0 +1,43 @@
+"""`djops heartbeat P` and djops-heartbeat@P.timer: a short report mailed on
+the [health] heartbeat schedule. A dead man's switch: when it stops
+arriving, mail or the server is broken."""
+
+import time
+
+from djops.config import Config
+from djops.health import daemon, probes
+from djops.mail import notices, outbox
+from djops.reload import steps
+from djops.systemd import journal, units
+
+_WHEN = "%Y-%m-%d %H:%M"
+CLEARSESSIONS = ("clearsessions.done", "clearsessions.failed")
+
+
+def report(cfg: Config) -> str:
+    p = cfg.name
+    state = daemon.read_state(p)
+    fresh = time.time() - state.get("updated", 0) < 2 * cfg.health.interval_seconds + 60
+    lines = [f"Heartbeat of {p} at {time.strftime(_WHEN)}.", "", "Health checks:"]
+    for name in probes.enabled(cfg):
+        r = state.get("checks", {}).get(name) if fresh else None
+        ok, detail = (r["ok"], r["detail"]) if r else probes.run(name, cfg)
+        lines.append(f"  {name:<14} {'ok' if ok else 'FAILING':<8} {detail}")
+    if not fresh:
+        lines.append(f"  (checked now: djops-health@{p}.service has no recent state)")
+    lines += ["", f"Last clearsessions: {notices.last_event(p, CLEARSESSIONS)}"]
+    lines.append(f"Last reload:        {notices.last_event(p, steps.EVENTS)}")
+    lines.append(f"Mail outbox:        {len(outbox.pending())} waiting")
+    return "\n".join(lines) + "\n" + notices.footer(p)
+
+
+def run_here(cfg: Config) -> str:
+    body = report(cfg)
+    notices.send(cfg, "heartbeat", "heartbeat", body)
+    text = f"heartbeat of {cfg.name} handed to the mail queue for {', '.join(cfg.health.mail_to)}"
+    journal.emit("heartbeat.sent", cfg.name, text, TO=", ".join(cfg.health.mail_to))
+    return text
+
+
+def run_via_unit(cfg: Config) -> str:
+    return units.run_oneshot(cfg, f"djops-heartbeat@{cfg.name}.service", ("heartbeat.sent",))

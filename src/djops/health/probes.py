@@ -1,0 +1,221 @@
+"""The health checks. Each returns (ok, one line) and bounds its own time.
+
+service: P.service active · http: GET url, fails on no answer, >= 500 or
+timeout · disk: free space where data, logs and cache live · mailqueue:
+nothing stuck in dma's spool or djops' outbox for over an hour ·
+clearsessions: a successful run within twice its schedule.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from djops.config import Config
+from djops.mail import outbox
+from djops.systemd import journal, systemctl
+
+Result = tuple[bool, str]
+TIMEOUT = 10.0
+MIN_FREE_FRACTION = 0.05
+DMA_SPOOL = "/var/spool/dma"
+STUCK_SECONDS = 3600
+
+
+def service(cfg: Config) -> Result:
+    s = systemctl.show(cfg.project.service, "ActiveState", "SubState")
+    state = f"{s.get('ActiveState', '?')} ({s.get('SubState', '?')})"
+    return s.get("ActiveState") == "active", f"{cfg.project.service} {state}"
+
+
+def http(cfg: Config) -> Result:
+    url = cfg.health.url
+    shown = shown_url(url)
+    try:
+        code = _status_of(url)
+    except (OSError, ValueError) as e:
+        return False, f"GET {shown}: {getattr(e, 'reason', None) or e}"
+    return code < 500, f"GET {shown}: HTTP {code}"
+
+
+def shown_url(url: str) -> str:
+    """The URL as logged and mailed: no user:password@, no query string."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path or '/'}" + ("?..." if parts.query else "")
+
+
+def _auth_header(parts) -> str:
+    """user:password@ in the URL becomes Basic auth, never part of Host:."""
+    if parts.username is None:
+        return ""
+    from base64 import b64encode
+    from urllib.parse import unquote
+
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return "Basic " + b64encode(pair.encode("utf-8")).decode("ascii")
+
+
+def _status_of(url: str) -> int:
+    """The status of GET url, redirects not followed (a redirect is an answer).
+
+    Plain http (the usual local probe) is spoken over a socket: importing
+    urllib and ssl would cost the long-running daemon 10 MB for nothing.
+    """
+    parts = urlsplit(url)
+    host, port = parts.hostname or "localhost", parts.port
+    host_header = (f"[{host}]" if ":" in host else host) + (f":{port}" if port else "")
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    auth = _auth_header(parts)
+    if parts.scheme != "http":
+        import urllib.error
+        import urllib.request
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        clean = f"{parts.scheme}://{host_header}{path}"
+        request = urllib.request.Request(clean, headers={"Authorization": auth} if auth else {})
+        try:
+            with urllib.request.build_opener(NoRedirect).open(request, timeout=TIMEOUT) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+    with socket.create_connection((host, port or 80), timeout=TIMEOUT) as conn:
+        conn.settimeout(TIMEOUT)
+        request = (
+            f"GET {path} HTTP/1.0\r\nHost: {host_header}\r\n"
+            + (f"Authorization: {auth}\r\n" if auth else "")
+            + "User-Agent: djops-health\r\nConnection: close\r\n\r\n"
+        )
+        conn.sendall(request.encode("latin-1", "replace"))
+        head = conn.recv(64).split(b"\r\n", 1)[0].split()
+    if len(head) < 2 or not head[0].startswith(b"HTTP/") or not head[1].isdigit():
+        raise ValueError(f"not an HTTP answer: {b' '.join(head)[:40]!r}")
+    return int(head[1])
+
+
+def disk(cfg: Config) -> Result:
+    p = cfg.name
+    worst: tuple[float, str] | None = None
+    for d in (f"/var/opt/{p}", f"/var/log/{p}", f"/var/cache/{p}"):
+        if not os.path.isdir(d):
+            continue
+        u = shutil.disk_usage(d)
+        free = u.free / u.total if u.total else 1.0
+        if worst is None or free < worst[0]:
+            worst = (free, f"{d}: {u.free / 2**30:.1f} GiB free ({free:.0%})")
+    if worst is None:
+        return True, "no data, log or cache directory to check"
+    return worst[0] >= MIN_FREE_FRACTION, worst[1]
+
+
+def mailqueue(cfg: Config) -> Result:
+    now = time.time()
+    stuck = [
+        f for f in _files(DMA_SPOOL) if f.name.startswith("Q") and now - _mtime(f) > STUCK_SECONDS
+    ]
+    kept = [f for f in outbox.pending() if now - _mtime(f) > STUCK_SECONDS]
+    if stuck or kept:
+        return False, (
+            f"{len(stuck)} mails stuck in {DMA_SPOOL}, {len(kept)} in the djops outbox "
+            "for over an hour; see `journalctl -t dma`"
+        )
+    queued = sum(1 for f in _files(DMA_SPOOL) if f.name.startswith("Q"))
+    return True, f"{queued} queued, {len(outbox.pending())} in outbox"
+
+
+# project -> (the service's last exit stamp, the last clearsessions.done time)
+_last_done: dict[str, tuple[str, float | None]] = {}
+
+
+def clearsessions(cfg: Config) -> Result:
+    """The journal is read only when the clearsessions service ran again since;
+    between runs only the age moves."""
+    period = _period(cfg.clearsessions.schedule)
+    unit = f"djops-clearsessions@{cfg.name}"
+    ran = systemctl.show(f"{unit}.service", "ExecMainExitTimestampMonotonic").get(
+        "ExecMainExitTimestampMonotonic", ""
+    )
+    cached = _last_done.get(cfg.name)
+    if cached is None or cached[0] != ran:
+        last = journal.last_event(cfg.name, ("clearsessions.done",))
+        done = last["__REALTIME_TIMESTAMP"].timestamp() if last else None
+        _last_done[cfg.name] = cached = (ran, done)
+    every = f"schedule every {period / 3600:.1f} h"
+    if cached[1] is not None:
+        age = time.time() - cached[1]
+        return age <= 2 * period, f"last run {age / 3600:.1f} h ago ({every})"
+    since = systemctl.show(f"{unit}.timer", "ActiveEnterTimestampMonotonic").get(
+        "ActiveEnterTimestampMonotonic", "0"
+    )
+    up = time.monotonic() - int(since) / 1e6 if since.isdigit() and since != "0" else 0
+    return (
+        up <= 2 * period,
+        f"no successful run yet ({unit}.timer active {up / 3600:.1f} h; {every})",
+    )
+
+
+CHECKS: dict[str, tuple[Callable[[Config], Result], bool]] = {
+    # name -> (check, whether a restart of P.service can heal it)
+    "service": (service, True),
+    "http": (http, True),
+    "disk": (disk, False),
+    "mailqueue": (mailqueue, False),
+    "clearsessions": (clearsessions, False),
+}
+
+
+def enabled(cfg: Config) -> list[str]:
+    return [name for name in CHECKS if name != "http" or cfg.health.url]
+
+
+def run(name: str, cfg: Config) -> Result:
+    try:
+        return CHECKS[name][0](cfg)
+    except Exception as e:  # a broken check is a failing check, never a dead daemon
+        return False, f"check {name} could not run: {type(e).__name__}: {e}"
+
+
+@lru_cache(maxsize=16)
+def _period(schedule: str) -> float:
+    """Seconds between two elapses of an OnCalendar expression (a day if unknown)."""
+    try:
+        out = subprocess.run(
+            ["systemd-analyze", "calendar", "--iterations=2", schedule],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            env={"TZ": "UTC", "PATH": "/usr/bin:/bin"},
+        ).stdout
+        stamps = [
+            datetime.strptime(ln.split(":", 1)[1].strip(), "%a %Y-%m-%d %H:%M:%S %Z")
+            for ln in out.splitlines()
+            if ln.strip().startswith(("Next elapse:", "Iteration #2:", "Iter. #2:"))
+        ]
+        return max((stamps[1] - stamps[0]).total_seconds(), 60.0)
+    except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
+        return 86400.0
+
+
+def _files(d: str):
+    try:
+        return [e for e in os.scandir(d) if e.is_file()]
+    except OSError:
+        return []
+
+
+def _mtime(f) -> float:
+    try:
+        return f.stat().st_mtime
+    except OSError:
+        return time.time()

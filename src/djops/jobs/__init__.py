@@ -1,0 +1,1 @@
+"""Scheduled work run as the project user: clearsessions (the generic jobs next)."""

@@ -1,0 +1,54 @@
+"""`djops clearsessions P`: remove expired sessions (the cron job it replaces:
+`/etc/cron.daily/P-clearsessions`).
+
+Inside its unit (`--here`) it does the work and logs the event. Typed by root
+in a terminal, it starts the unit instead, so the run has the same user,
+sandbox, journal trail and failure mail as the scheduled one.
+"""
+
+import time
+
+from djops.adapters import project_python
+from djops.config import Config
+from djops.errors import OperationError
+from djops.systemd import journal, units
+
+
+def run_here(cfg: Config) -> str:
+    p = cfg.name
+    started = time.monotonic()
+    res = project_python.run(
+        cfg, "clearsessions", "--batch-size", str(cfg.clearsessions.batch_size)
+    )
+    seconds = round(time.monotonic() - started, 3)
+    data = res.data
+    if data.get("interrupted"):
+        journal.emit(
+            "clearsessions.interrupted",
+            p,
+            f"clearsessions of {p} interrupted after removing {data.get('rows', 0)} expired sessions",
+            ROWS=data.get("rows", 0),
+            DURATION=seconds,
+        )
+        raise OperationError(f"clearsessions of {p} was interrupted")
+    if not res.ok:
+        reason = data.get("error", "unknown error")
+        journal.emit(
+            "clearsessions.failed", p, f"clearsessions of {p} failed: {reason}", REASON=reason
+        )
+        raise OperationError(f"clearsessions of {p} failed: {reason}")
+    rows, engine = data.get("rows"), data.get("engine")
+    if rows is None:  # cache, file or signed-cookie sessions: the engine cleans up itself
+        text = f"expired sessions of {p} cleared by {engine} in {seconds:.2f}s"
+    else:
+        text = f"removed {rows} expired sessions of {p} in {seconds:.2f}s ({data.get('batches')} batches)"
+    journal.emit("clearsessions.done", p, text, ROWS=rows or 0, DURATION=seconds, ENGINE=engine)
+    return text
+
+
+def run_via_unit(cfg: Config) -> str:
+    return units.run_oneshot(
+        cfg,
+        f"djops-clearsessions@{cfg.name}.service",
+        ("clearsessions.done", "clearsessions.failed", "clearsessions.interrupted"),
+    )

@@ -1,0 +1,59 @@
+"""djops-failure@UNIT.service, the OnFailure= handler: mail the failed unit's
+status and the journal lines of its failed run, as cron mailed a failed
+job's output, with every settings value redacted."""
+
+import re
+
+from djops import config, paths
+from djops.config import Config
+from djops.errors import ConfigError, OperationError
+from djops.inproject.redact import Redactor
+from djops.mail import notices
+from djops.systemd import journal, systemctl
+
+_DJOPS_UNIT = re.compile(r"^djops-[a-z]+@(?P<p>[A-Za-z0-9_]+)\.(service|timer)$")
+LINES = 60
+
+
+def project_of(unit: str) -> str:
+    """djops-X@P.service -> P; P's gunicorn unit -> the project whose service it is."""
+    if m := _DJOPS_UNIT.match(unit):
+        return m["p"]
+    for path in sorted(paths.config_dir().glob("*.toml")):
+        try:
+            if config.load(path.stem, live=False).project.service == unit:
+                return path.stem
+        except ConfigError:
+            continue
+    return unit.rsplit(".", 1)[0].replace("@", "_") or "unknown"
+
+
+def run(unit: str) -> str:
+    p = project_of(unit)
+    cfg = _config(p)
+    redactor = Redactor.from_settings_dir(cfg.project.settings_dir)
+    try:
+        status = systemctl.run(
+            "status", "--no-pager", "--full", "--lines=0", unit, check=False, timeout=30
+        ).stdout
+    except OperationError as e:
+        status = f"(no status: {e})"
+    invocation = systemctl.show(unit, "InvocationID").get("InvocationID", "")
+    lines = journal.invocation_lines(invocation, LINES) if invocation else []
+    body = (
+        f"{unit} failed on this server.\n\n{status.rstrip()}\n\n"
+        f"Journal of the failed run (invocation {invocation or 'unknown'}, last {LINES} lines):\n"
+        + ("\n".join(lines) or "(no lines)")
+        + f"\n\nSee it all with: journalctl -u {unit} -n 100\n"
+    )
+    notices.send(cfg, "failure", f"{unit} failed", redactor.redact(body) + notices.footer(p))
+    text = f"{unit} failed; status and journal mailed to {', '.join(cfg.health.mail_to)}"
+    journal.emit("unit.failed", p, text, UNIT=unit, INVOCATION=invocation)
+    return text
+
+
+def _config(p: str) -> Config:
+    try:
+        return config.load(p, live=False)
+    except ConfigError:  # a broken config must not silence the failure mail
+        return config.defaults(p)

@@ -1,0 +1,1 @@
+"""One project's djops as a whole: enable and disable, status, migrate-cron."""

@@ -1,0 +1,46 @@
+"""`djops enable P` / `djops disable P`: idempotent, and each undoes the other."""
+
+from djops import config
+from djops.config import Config, check_name
+from djops.errors import ConfigError
+from djops.systemd import dropins, journal, systemctl, units
+
+
+def enable(cfg: Config) -> str:
+    p = cfg.name
+    running = [u for u in units.daemons(p) if systemctl.is_active(u)]
+    # an admin's explicit enable also lifts a start limit hit by earlier crashes
+    systemctl.run("reset-failed", *units.daemons(p), check=False)
+    changed = units.write_dropins(cfg)
+    systemctl.enable_now(units.target(p), *units.timers(p), *units.daemons(p), units.MAILQUEUE)
+    restart = [u for u in running if u in changed]
+    if restart:  # running daemons read the old config
+        systemctl.run("try-restart", *restart)
+    journal.emit("project.enabled", p, f"djops enabled for {p}")
+    return (
+        f"djops enabled for {p}:\n"
+        f"  sessions cleared on {cfg.clearsessions.schedule!r}, heartbeat mailed on "
+        f"{cfg.health.heartbeat!r} to {', '.join(cfg.health.mail_to)}\n"
+        f"  {', '.join(cfg.watch.paths)} watched; changes validated, then "
+        f"{cfg.project.service} {cfg.watch.restart}ed\n"
+        f"  health checked every {cfg.health.interval_seconds:g}s; failures of "
+        f"{cfg.project.service} and djops units are mailed\n"
+        f"See: systemctl status 'djops-*@{p}.*'   journalctl DJOPS_PROJECT={p}   djops status {p}"
+    )
+
+
+def disable(name: str) -> str:
+    p = check_name(name)
+    try:
+        service = config.load(p, live=False).project.service
+    except ConfigError:  # undo what enable did even if P.toml broke since
+        service = config.defaults(p).project.service
+    systemctl.disable_now(*units.timers(p), *units.services(p), units.target(p))
+    # nothing of P's stays listed by `systemctl --failed`
+    systemctl.run("reset-failed", *units.services(p), check=False)
+    if dropins.remove(units.all_dropin_units(p, service)):
+        systemctl.daemon_reload()
+    if not units.enabled_projects():  # the last one: the mail queue timer goes too
+        systemctl.disable_now(units.MAILQUEUE)
+    journal.emit("project.disabled", p, f"djops disabled for {p}")
+    return f"djops disabled for {p}: its units are stopped and disabled, drop-ins removed."

@@ -1,0 +1,92 @@
+"""`djops migrate-cron P [--apply]`: replace the old way with djops.
+
+Without --apply it only shows what it would do. With --apply it enables djops
+for P, moves the old files to /var/lib/djops/migrated/<timestamp>/ (each
+restorable, with a note of where it came from), comments out crontab lines
+(the original file is kept there too), and leaves a restart-P that runs
+`djops reload P`, so habits keep working. Running it again changes nothing.
+"""
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+from djops import paths
+from djops.config import Config
+from djops.project import enable, legacy
+
+SHIM = """#!/bin/sh
+{mark}
+# The old restart script of {p} lives in {dest}.
+# djops compiles, validates as {user} and only then restarts {service}.
+exec /usr/bin/djops reload {p} "$@"
+"""
+
+
+def run(cfg: Config, apply: bool) -> str:
+    p = cfg.name
+    found = legacy.find(p)
+    if not found:
+        tail = enable.enable(cfg) if apply else f"run `djops enable {p}` if you have not"
+        return f"nothing of the old way left for {p}.\n{tail}"
+    plan = [f"  {f.where}  ->  {f.replacement}" for f in found]
+    if not apply:
+        return "\n".join(
+            [
+                f"the old way for {p}, and what replaces it:",
+                *plan,
+                "",
+                f"nothing was changed; `djops migrate-cron {p} --apply` does it",
+            ]
+        )
+    enabled = enable.enable(cfg)  # validates everything before anything moves
+    dest = paths.state_dir() / "migrated" / time.strftime("%Y%m%dT%H%M%S")
+    notes = []
+    for f in found:
+        keep = dest / str(f.path).lstrip("/")
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        if f.kind == "file":
+            shutil.move(f.path, keep)
+            notes.append(f"{f.path}: moved here; restore: mv {keep} {f.path}")
+        else:
+            if not keep.exists():
+                shutil.copy2(f.path, keep)
+            _comment_out(f.path, int(f.where.rsplit(":", 1)[1]), dest)
+            notes.append(
+                f"{f.where}: commented out; original: {keep}; restore: cp -p {keep} {f.path}"
+            )
+    shim = legacy.roots()["sbin"] / f"restart-{p}"
+    if any(f.path == shim for f in found):
+        _write_shim(shim, cfg, dest)
+        notes.append(f"{shim}: now runs `djops reload {p}`")
+    (dest / "MIGRATED.txt").write_text(
+        f"djops migrate-cron {p}, {time.strftime('%Y-%m-%d %H:%M:%S')}\n" + "\n".join(notes) + "\n"
+    )
+    return "\n".join([f"migrated {p} to djops; old files kept in {dest}:", *plan, "", enabled])
+
+
+def _comment_out(path: Path, lineno: int, dest: Path) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    lines[lineno - 1] = f"# djops migrate-cron (see {dest}): {lines[lineno - 1]}"
+    st = path.stat()
+    tmp = path.with_name(f".{path.name}.djops")
+    tmp.write_text("".join(lines))
+    os.chmod(tmp, st.st_mode & 0o7777)
+    if os.geteuid() == 0:
+        os.chown(tmp, st.st_uid, st.st_gid)
+    tmp.replace(path)
+    os.utime(path.parent)  # cron rereads a spool directory whose mtime changed
+
+
+def _write_shim(shim: Path, cfg: Config, dest: Path) -> None:
+    shim.write_text(
+        SHIM.format(
+            mark=legacy.SHIM_MARK,
+            p=cfg.name,
+            dest=dest,
+            user=cfg.project.user,
+            service=cfg.project.service,
+        )
+    )
+    shim.chmod(0o755)

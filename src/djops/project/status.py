@@ -1,0 +1,80 @@
+"""`djops status [P]`: what an admin wants at 8 a.m., one screen per project
+(or a line per enabled project): timer, watcher, health, heartbeat, mail,
+and the last 24 hours of trouble from the journal."""
+
+import time
+from datetime import datetime
+
+from djops.config import Config
+from djops.events import WARNING
+from djops.health import daemon, heartbeat
+from djops.mail import notices, outbox
+from djops.reload import steps
+from djops.systemd import journal, systemctl, units
+
+_PRIO = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]
+
+
+def one_line(p: str) -> str:
+    watch = systemctl.show(f"djops-watch@{p}.service", "ActiveState", "StatusText")
+    hl = systemctl.show(f"djops-health@{p}.service", "ActiveState", "StatusText")
+    problems = len(journal.recent(p, WARNING, 86400))
+    return (
+        f"{p:<16} watch {watch.get('ActiveState')}, health {hl.get('ActiveState')}: "
+        f"{hl.get('StatusText') or '-'}; {problems} problems in 24 h"
+    )
+
+
+def overview() -> str:
+    projects = units.enabled_projects()
+    if not projects:
+        return "no project is enabled; `djops enable P` starts one"
+    return "\n".join(one_line(p) for p in projects)
+
+
+def project(cfg: Config) -> str:
+    p = cfg.name
+    target = systemctl.show(units.target(p), "ActiveState", "UnitFileState")
+    timer = systemctl.show(
+        f"djops-clearsessions@{p}.timer", "NextElapseUSecRealtime", "LastTriggerUSec"
+    )
+    beat = systemctl.show(f"djops-heartbeat@{p}.timer", "NextElapseUSecRealtime")
+    watch = systemctl.show(f"djops-watch@{p}.service", "ActiveState", "StatusText")
+    state = daemon.read_state(p)
+    lines = [
+        f"{p}: djops@{p}.target {target.get('ActiveState')} ({target.get('UnitFileState')})",
+        f"  clearsessions  next {timer.get('NextElapseUSecRealtime') or '-'}; "
+        f"last {notices.last_event(p, heartbeat.CLEARSESSIONS)}",
+        f"  watcher        {watch.get('ActiveState')}: {watch.get('StatusText') or '-'}",
+        f"  last reload    {notices.last_event(p, steps.EVENTS)}",
+        "  health         "
+        + (_age(state.get("updated")) if state else "no state yet (djops-health not running?)"),
+    ]
+    for name, r in state.get("checks", {}).items():
+        word = "ok" if r["ok"] else f"FAILING x{r['ladder']['failures']}"
+        lines.append(f"    {name:<14} {word:<12} {r['detail']}")
+    lines += [
+        f"  heartbeat      last {notices.last_event(p, ('heartbeat.sent',))}; next "
+        f"{beat.get('NextElapseUSecRealtime') or '-'}",
+        f"  mail outbox    {len(outbox.pending())} waiting",
+    ]
+    trouble = journal.recent(p, WARNING, 86400)
+    lines.append(f"  problems (24 h, warning or worse): {len(trouble) or 'none'}")
+    latest: dict[str, tuple[int, dict]] = {}  # event -> (count, newest entry)
+    for e in trouble:
+        ev = str(e.get("DJOPS_EVENT") or e.get("SYSLOG_IDENTIFIER") or "?")
+        latest[ev] = (latest.get(ev, (0, e))[0] + 1, e)
+    for ev, (count, e) in sorted(latest.items(), key=lambda kv: kv[1][1]["__REALTIME_TIMESTAMP"]):
+        when = e["__REALTIME_TIMESTAMP"].astimezone().strftime("%H:%M:%S")
+        prio = _PRIO[int(e.get("PRIORITY", 6))]
+        lines.append(f"    {count:>3}x {ev:<22} last {when} {prio:<7} {e.get('MESSAGE', '')}")
+    if trouble:
+        lines.append(f"  all of them: journalctl DJOPS_PROJECT={p} -p warning --since -24h")
+    return "\n".join(lines)
+
+
+def _age(stamp: float | None) -> str:
+    if not stamp:
+        return "-"
+    ago = time.time() - stamp
+    return f"checked {ago:.0f}s ago ({datetime.fromtimestamp(stamp):%H:%M:%S})"

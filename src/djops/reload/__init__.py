@@ -1,0 +1,1 @@
+"""Settings changes: the watcher, what it compares, and the validated reload."""

@@ -1,0 +1,132 @@
+"""`djops reload P` and the three steps of djops-reload@P.service, which
+replaces the reference's `/usr/local/sbin/restart-P`.
+
+The unit runs the steps the way postgresql-common's units do: the privileged
+step as root (`ExecStartPre=!`: compile, as root who owns __pycache__ under
+/etc/opt/P and /opt/P, but inside the unit's sandbox, with the system
+interpreter isolated from the project, and only where nobody but root can
+write), the work as the project user (validate), and the privileged apply
+with `ExecStartPost=+` (restart P.service). systemd runs the apply step only
+if validation succeeded: a broken settings file never reaches gunicorn.
+What the compile step hands to the apply step lives in root's own runtime
+directory, never in one the project user's step can write.
+"""
+
+import contextlib
+import os
+
+from djops import paths
+from djops.adapters import project_python, safefs
+from djops.config import Config
+from djops.errors import OperationError
+from djops.systemd import journal, service, units
+
+EVENTS = ("reload.applied", "reload.rejected", "reload.failed")
+COMPILE_TIMEOUT = 240.0
+VALIDATE_TIMEOUT = 240.0
+STEPS = ("compile", "validate", "apply")
+
+
+def run_step(cfg: Config, step: str) -> str:
+    return {"compile": compile_step, "validate": validate_step, "apply": apply_step}[step](cfg)
+
+
+def run_via_unit(cfg: Config) -> str:
+    if os.geteuid() != 0:
+        raise OperationError(
+            f"djops reload {cfg.name} restarts {cfg.project.service}: run it as root"
+        )
+    return units.run_oneshot(cfg, f"djops-reload@{cfg.name}.service", EVENTS)
+
+
+def compile_step(cfg: Config) -> str:
+    """Compile what only root can write; skip (and warn about) the rest."""
+    p = cfg.project
+    skipped: list[str] = []
+    dirs: list[str] = []
+    try:
+        interpreter = project_python.root_interpreter(cfg)
+    except safefs.Unsafe as e:
+        interpreter = ""
+        skipped.append(f"the venv's interpreter: {e}")
+    for d in dict.fromkeys((p.code_dir, p.settings_dir)):
+        if not interpreter or not os.path.isdir(d):
+            continue
+        try:
+            safefs.check_root_only(d)
+            dirs.append(d)
+        except safefs.Unsafe as e:
+            skipped.append(str(e))
+    changed: list[str] = []
+    if dirs:
+        res = project_python.compile_as_root(cfg, interpreter, dirs, COMPILE_TIMEOUT)
+        if not res.ok:
+            reject(cfg, res.data.get("error", "compiling failed"))
+        changed = list(res.data.get("changed", []))
+        skipped += res.data.get("skipped", [])
+    if skipped:
+        reason = "; ".join(skipped[:5]) + (f"; and {len(skipped) - 5} more" if skipped[5:] else "")
+        journal.emit(
+            "reload.not_compiled",
+            cfg.name,
+            f"not compiled as root for {cfg.name}: {reason}",
+            REASON=reason,
+        )
+    _remember(cfg.name, changed)
+    return f"compiled {len(changed)} changed files of {cfg.name}"
+
+
+def validate_step(cfg: Config) -> str:
+    res = project_python.run(cfg, "validate", timeout=VALIDATE_TIMEOUT)
+    if not res.ok:
+        reject(cfg, res.data.get("error", "validation failed"))
+    return f"settings of {cfg.name} imported and `manage.py check` passed"
+
+
+def apply_step(cfg: Config) -> str:
+    svc, mode = cfg.project.service, cfg.watch.restart
+    try:
+        pid = service.apply(svc, mode)
+    except OperationError as e:
+        journal.emit(
+            "reload.failed", cfg.name, f"{svc} {mode} failed: {e}", REASON=str(e), SERVICE=svc
+        )
+        raise
+    changed = _recall(cfg.name)
+    with contextlib.suppress(OSError):
+        paths.reload_compiled(cfg.name).unlink()
+    shown = ", ".join(changed) if changed else "no source file changed since the last compile"
+    text = f"new settings of {cfg.name} applied: {svc} {mode}ed (MainPID {pid}); {shown}"
+    journal.emit(
+        "reload.applied", cfg.name, text, SERVICE=svc, MODE=mode, CHANGED=shown, MAINPID=pid
+    )
+    return text
+
+
+def reject(cfg: Config, reason: str) -> None:
+    svc = cfg.project.service
+    journal.emit(
+        "reload.rejected",
+        cfg.name,
+        f"new settings of {cfg.name} rejected, {svc} left untouched: {reason}",
+        REASON=reason,
+        SERVICE=svc,
+    )
+    raise OperationError(f"new settings of {cfg.name} rejected, {svc} left untouched: {reason}")
+
+
+def _remember(project: str, changed: list[str]) -> None:
+    """Best effort: the list only makes the applied message more precise."""
+    with contextlib.suppress(OSError):
+        safefs.write_json(paths.reload_compiled(project), changed)
+
+
+def _recall(project: str) -> list[str]:
+    """Files compiled by this run plus files the watcher saw change; both
+    notes are root's, read without following links and bounded in size."""
+    found: list[str] = []
+    for f in (paths.reload_compiled(project), paths.watch_changed(project)):
+        with contextlib.suppress(OSError, ValueError):
+            data = safefs.read_json(f)
+            found += [str(x) for x in data] if isinstance(data, list) else []
+    return sorted(set(found))

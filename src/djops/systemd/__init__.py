@@ -1,0 +1,3 @@
+"""The one layer that talks to systemd: unit names and drop-ins, systemctl,
+the journal, sd_notify and the daemon loop, calendar expressions, the
+project's gunicorn unit."""

@@ -1,0 +1,95 @@
+import email
+import email.policy
+import json
+import os
+
+import pytest
+
+from djops.mail import message, outbox
+
+
+def test_headers_from_outside_cannot_inject_headers():
+    msg = message.compose(
+        "p", "failure", "x.service failed\r\nBcc: victim@example.com", "body ü", ["root"]
+    )
+    raw = msg.as_bytes()
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Bcc"] is None
+    assert parsed["Subject"].startswith("[djops] p@")
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    assert parsed["Message-Id"] and parsed["Date"]
+    assert parsed.get_content().strip() == "body ü"
+
+
+@pytest.fixture
+def box(tmp_path, monkeypatch, sent):
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(outbox, "kick", outbox.flush)  # no systemd here
+    return tmp_path
+
+
+def fake_sendmail(path, exit_code=0):
+    path.write_text(f"#!/bin/sh\ncat >> {path}.got\nexit {exit_code}\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_delivered_mail_leaves_the_outbox(box):
+    sm = fake_sendmail(box / "sendmail")
+    outbox.send("p", message.compose("p", "heartbeat", "hi", "text", ["root"]), sm)
+    assert outbox.pending() == []
+    assert "Subject: [djops] p@" in (box / "sendmail.got").read_text()
+
+
+@pytest.mark.parametrize("kind", ["missing", "failing"])
+def test_undeliverable_mail_is_kept_logged_crit_and_retried_later(box, sent, kind):
+    sm = str(box / "nope") if kind == "missing" else fake_sendmail(box / "sendmail", 75)
+    outbox.send("p", message.compose("p", "alert", "down", "text", ["root"]), sm)
+    [kept] = outbox.pending()
+    entry = json.loads(kept.read_text())
+    assert entry["attempts"] == 1 and entry["next_try"] > 0
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    (failed,) = [f for _, f in sent if f["DJOPS_EVENT"] == "mail.failed"]
+    assert failed["PRIORITY"] == "2" and failed["DJOPS_PROJECT"] == "p"
+    assert outbox.flush() == (0, 1), "not due yet: backoff"
+    entry["next_try"] = 0
+    entry["sendmail"] = fake_sendmail(box / "good")
+    kept.write_text(json.dumps(entry))
+    assert outbox.flush() == (1, 0)
+    assert outbox.flush() == (0, 0), "never sent twice"
+    assert (box / "good.got").read_text().count("Subject:") == 1
+
+
+def test_a_hanging_sendmail_times_out(box, monkeypatch):
+    hang = box / "hang"
+    hang.write_text("#!/bin/sh\nsleep 30\n")
+    hang.chmod(0o755)
+    with pytest.raises(message.SendError, match="did not finish"):
+        message.sendmail(str(hang), b"x", timeout=0.5)
+    assert os.path.exists(hang)
+
+
+def test_unreadable_entries_are_moved_aside_and_logged(box, sent):
+    d = outbox.directory()
+    d.mkdir(parents=True)
+    (d / "empty.json").write_bytes(b"")
+    (d / "garbage.json").write_bytes(b"\x00\xffnot json")
+    (d / "wrong.json").write_text('{"project": 1}')
+    assert outbox.flush() == (0, 0)
+    assert sorted(p.name for p in (d / "unreadable").iterdir()) == [
+        "empty.json",
+        "garbage.json",
+        "wrong.json",
+    ]
+    assert outbox.pending() == []
+    failed = [f for _, f in sent if f["DJOPS_EVENT"] == "mail.failed"]
+    assert len(failed) == 3 and all(f["PRIORITY"] == "2" for f in failed)
+
+
+def test_a_clock_set_back_does_not_hold_mail_until_it_catches_up():
+    import time
+
+    now = time.time()
+    assert outbox._due({"next_try": now - 1}, now)
+    assert not outbox._due({"next_try": now + 60}, now)
+    assert outbox._due({"next_try": now + 365 * 86400}, now), "a year ahead: the clock went back"

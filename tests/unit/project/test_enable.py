@@ -1,0 +1,56 @@
+import subprocess
+
+import pytest
+
+from djops import config
+from djops.project import enable
+from djops.systemd import dropins, systemctl
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    seen: list[tuple[str, ...]] = []
+
+    def fake(*args, check=True):
+        seen.append(args)
+        return subprocess.CompletedProcess(["systemctl", *args], 0, "", "")
+
+    monkeypatch.setattr(systemctl, "run", fake)
+    return seen
+
+
+def test_enable_writes_dropins_once_and_enables_target_and_timer(project, calls, sent):
+    cfg = config.load(project)
+    enable.enable(cfg)
+    assert ("daemon-reload",) in calls
+    assert (
+        "enable",
+        "--now",
+        "djops@p.target",
+        "djops-clearsessions@p.timer",
+        "djops-heartbeat@p.timer",
+        "djops-watch@p.service",
+        "djops-health@p.service",
+        "djops-mailqueue.timer",
+    ) in calls
+    assert "OnFailure=djops-failure@%n.service" in dropins.path_of("p.service").read_text()
+    calls.clear()
+    enable.enable(cfg)
+    assert ("daemon-reload",) not in calls, "nothing changed, so no reload"
+    assert not any(c[0] == "try-restart" for c in calls)
+    cfg.path.write_text(cfg.path.read_text() + "[health]\ninterval_seconds = 5\n")
+    calls.clear()
+    enable.enable(config.load(project))
+    assert ("try-restart", "djops-watch@p.service", "djops-health@p.service") in calls
+    text = dropins.path_of("djops-clearsessions@p.timer").read_text()
+    assert "OnCalendar=\nOnCalendar=daily" in text
+    assert sent[-1][1]["DJOPS_EVENT"] == "project.enabled"
+
+
+def test_disable_undoes_enable(project, calls, sent):
+    enable.enable(config.load(project))
+    enable.disable(project)
+    assert not dropins.path_of("djops-clearsessions@p.service").exists()
+    assert any(c[:2] == ("disable", "--now") for c in calls)
+    enable.disable(project)  # idempotent
+    assert sent[-1][1]["DJOPS_EVENT"] == "project.disabled"

@@ -1,0 +1,97 @@
+"""The steps of djops-reload@P.service against a real Django (the test venv's)."""
+
+import subprocess
+
+import pytest
+from conftest import SETTINGS
+
+from djops.errors import OperationError
+from djops.reload import steps
+from djops.systemd import service, systemctl
+
+SECRET = "hunter2-planted"
+
+
+def rejected(sent) -> dict:
+    (fields,) = [f for _, f in sent if f["DJOPS_EVENT"] == "reload.rejected"]
+    return fields
+
+
+@pytest.mark.parametrize(
+    "extra, reason",
+    [
+        (f"EMAIL_HOST_PASSWORD = '{SECRET}\n", "SyntaxError"),
+        (f"EMAIL_HOST_PASSWORD = '{SECRET}'\nimport no_such_module_x\n", "ModuleNotFoundError"),
+        (f"EMAIL_HOST_PASSWORD = '{SECRET}'\nCACHES = {{}}\n", "caches.E001"),
+        (f"EMAIL_HOST_PASSWORD = '{SECRET}'\nX = int(EMAIL_HOST_PASSWORD)\n", "ValueError"),
+    ],
+)
+def test_bad_settings_are_rejected_with_a_reason_but_never_the_secret(
+    django_project, sent, capsys, extra, reason
+):
+    cfg = django_project()
+    good = SETTINGS.format(db=django_project.db, engine="django.contrib.sessions.backends.db")
+    (django_project.settings / "settings.py").write_text(good + extra)
+    with pytest.raises(OperationError) as err:
+        steps.compile_step(cfg)
+        steps.validate_step(cfg)
+    fields = rejected(sent)
+    assert fields["PRIORITY"] == "3"
+    assert reason in fields["DJOPS_REASON"]
+    out = capsys.readouterr()
+    for text in (str(err.value), repr(sent), out.out, out.err):
+        assert SECRET not in text
+
+
+def test_good_settings_compile_and_validate(django_project, sent):
+    cfg = django_project()
+    assert "compiled" in steps.compile_step(cfg)
+    assert "check` passed" in steps.validate_step(cfg)
+    assert not [f for _, f in sent if f["DJOPS_EVENT"] == "reload.rejected"]
+
+
+@pytest.fixture
+def units(monkeypatch):
+    """A fake systemctl: {unit: properties}; records the commands."""
+    state: dict[str, dict[str, str]] = {}
+    calls: list[tuple[str, ...]] = []
+
+    def run(*args, check=True):
+        calls.append(args)
+        if args[0] == "show":
+            props = [a.split("=", 1)[1] for a in args[2:]]
+            known = state.get(args[1], {"LoadState": "not-found"})
+            out = "".join(f"{p}={known.get(p, '')}\n" for p in props)
+            return subprocess.CompletedProcess(args, 0, out, "")
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(systemctl, "run", run)
+    monkeypatch.setattr(service, "SETTLE_SECONDS", 0)
+    return state, calls
+
+
+def test_reload_mode_without_execreload_says_what_to_do(units):
+    state, calls = units
+    state["p.service"] = {"LoadState": "loaded", "ExecReload": "", "ActiveState": "active"}
+    with pytest.raises(OperationError, match="no ExecReload="):
+        service.apply("p.service", "reload")
+    assert ("reload", "p.service") not in calls
+
+
+def test_restart_waits_for_active_and_returns_the_new_pid(units):
+    state, calls = units
+    state["p.service"] = {"LoadState": "loaded", "ActiveState": "active", "MainPID": "42"}
+    assert service.apply("p.service", "restart") == 42
+    assert ("restart", "p.service") in calls
+
+
+def test_a_service_that_dies_after_restart_is_an_error(units):
+    state, _ = units
+    state["p.service"] = {"LoadState": "loaded", "ActiveState": "failed", "MainPID": "0"}
+    with pytest.raises(OperationError, match="is failed"):
+        service.apply("p.service", "restart")
+
+
+def test_unknown_service_is_named(units):
+    with pytest.raises(OperationError, match="does not exist"):
+        service.apply("nope.service", "restart")
