@@ -9,6 +9,12 @@ from dataclasses import dataclass
 
 # syslog priorities (journalctl -p)
 EMERG, ALERT, CRIT, ERR, WARNING, NOTICE, INFO, DEBUG = range(8)
+PRIORITY_NAMES = ("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug")
+
+# the events that end one run of a unit, for "the last run" of each kind
+CLEARSESSIONS_RESULT = ("clearsessions.done", "clearsessions.failed", "clearsessions.interrupted")
+RELOAD_RESULT = ("reload.applied", "reload.rejected", "reload.failed")
+HEARTBEAT_RESULT = ("heartbeat.sent",)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,15 @@ def systemd_dir() -> Path:
     return _env_path("DJOPS_SYSTEMD_DIR", "/etc/systemd/system")
 
 
+def project_data_dirs(project: str) -> list[str]:
+    """Where a project of the reference layout keeps data, logs and cache."""
+    return [f"/var/opt/{project}", f"/var/log/{project}", f"/var/cache/{project}"]
+
+
+def dma_spool() -> str:
+    return "/var/spool/dma"
+
+
 def inproject_entry() -> Path:
     """The script the project's venv python runs (see djops.inproject)."""
     return Path(__file__).resolve().parent / "inproject" / "__main__.py"

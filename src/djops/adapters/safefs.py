@@ -79,7 +79,9 @@ def read_json(path: Path | str, limit: int = MAX_STATE_BYTES) -> Any:
     return json.loads(read_bytes(path, limit).decode("utf-8"))
 
 
-def write_atomic(path: Path | str, data: bytes, mode: int = 0o600) -> None:
+def write_atomic(
+    path: Path | str, data: bytes, mode: int = 0o600, owner: tuple[int, int] | None = None
+) -> None:
     """Write to a new temp file beside `path` (never an existing one, never
     through a symlink), fsync, rename over `path`, fsync the directory: a
     crash leaves the old file or the new one, never an empty one."""
@@ -92,6 +94,9 @@ def write_atomic(path: Path | str, data: bytes, mode: int = 0o600) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
+            os.fchmod(fd, mode)  # the umask must not narrow it
+            if owner is not None:
+                os.fchown(fd, *owner)
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:

@@ -79,7 +79,7 @@ def _files(cfg: Config) -> list[Item]:
 def _units(cfg: Config) -> list[Item]:
     p = cfg.name
     out = []
-    for unit in (f"djops-clearsessions@{p}.timer", *units.daemons(p), units.MAILQUEUE):
+    for unit in (units.timer(units.CLEARSESSIONS, p), *units.daemons(p), units.MAILQUEUE):
         s = systemctl.show(unit, "UnitFileState", "ActiveState", "SubState")
         now = f"{unit} is {s.get('ActiveState')} ({s.get('SubState')})"
         out.append(

@@ -4,16 +4,15 @@ raises `Invalid`, whose text completes "expected ...".
 They are referenced from the schema (djops.config.schema) as data.
 """
 
-import functools
 import json
 import math
 import pwd
 import re
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from djops import oncalendar
 
 Check = Callable[[Any], Any]
 
@@ -147,20 +146,9 @@ def calendar(value: Any) -> str:
     """An OnCalendar expression as systemd itself parses it."""
     if not isinstance(value, str) or not value.strip() or _CONTROL.search(value):
         raise Invalid("a systemd OnCalendar expression (see systemd.time(7))")
-    return _calendar(value)
-
-
-@functools.lru_cache(maxsize=64)
-def _calendar(value: str) -> str:
-    tool = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
     try:
-        ok = (
-            subprocess.run(
-                [tool, "calendar", "--", value], capture_output=True, timeout=10
-            ).returncode
-            == 0
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        ok = oncalendar.valid(value)
+    except oncalendar.Unavailable:
         raise Invalid("a systemd OnCalendar expression; systemd-analyze could not be run") from None
     if not ok:
         raise Invalid("a systemd OnCalendar expression (see systemd.time(7))")

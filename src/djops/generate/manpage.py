@@ -9,9 +9,7 @@ import sys
 from djops import __version__
 from djops.cli import ARGS, PROJECT, VERBS, parser
 from djops.config.schema import SECTIONS
-from djops.events import EVENTS
-
-PRIORITY = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]
+from djops.events import EVENTS, PRIORITY_NAMES
 
 
 def esc(text: str) -> str:
@@ -116,7 +114,7 @@ def render() -> str:
     for name, ev in EVENTS.items():
         out += [
             ".TP",
-            f"\\fB{esc(name)}\\fR ({PRIORITY[ev.priority]})",
+            f"\\fB{esc(name)}\\fR ({PRIORITY_NAMES[ev.priority]})",
             esc(ev.subject.replace("@DJOPS_PROJECT@", "P").replace("@", "")),
         ]
     out += [

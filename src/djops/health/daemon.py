@@ -3,33 +3,20 @@ check's escalation ladder, heal what a restart can heal, and keep the state
 that `djops heartbeat` and `djops status` report.
 """
 
-import json
 import time
-from pathlib import Path
 
-from djops import paths
 from djops.config import Config
-from djops.health import ladder, probes
+from djops.health import ladder, probes, state
 from djops.mail import notices
-from djops.systemd import journal, notify, systemctl
-
-
-def state_file(p: str) -> Path:
-    return paths.state_dir() / f"health-{p}.json"
-
-
-def read_state(p: str) -> dict:
-    try:
-        return json.loads(state_file(p).read_text())
-    except (OSError, ValueError):
-        return {}
+from djops.systemd import journal, systemctl
+from djops.systemd.daemon import ServiceDaemon
 
 
 class Health:
     def __init__(self, cfg: Config):
         self.cfg = cfg
         h = cfg.health
-        saved = read_state(cfg.name).get("checks", {})
+        saved = state.read(cfg.name).get("checks", {})
         self.ladders: dict[str, ladder.Ladder] = {}
         self.results: dict[str, dict] = {}
         for name in probes.enabled(cfg):
@@ -86,23 +73,30 @@ class Health:
         return ", ".join(parts)
 
     def _save(self, now: float) -> None:
-        f = state_file(self.cfg.name)
-        tmp = f.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"updated": now, "checks": self.results}))
-        tmp.replace(f)
+        state.save(self.cfg.name, {"updated": now, "checks": self.results})
+
+
+class HealthDaemon(ServiceDaemon):
+    """A round every interval_seconds; the watchdog hears from it in between."""
+
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.health, self.interval = Health(cfg), cfg.health.interval_seconds
+        self.next_round = 0.0
+
+    def first(self) -> None:
+        self.health.round()
+        self.next_round = time.monotonic() + self.interval
+
+    def step(self, budget: float) -> None:
+        self.wait(min(budget, self.next_round - time.monotonic()))
+        if not self.stopping and time.monotonic() >= self.next_round:
+            self.health.round()
+            self.next_round = time.monotonic() + self.interval
+
+    def status(self) -> str:
+        return self.health.status()
 
 
 def run(cfg: Config) -> str:
-    health = Health(cfg)
-    n = notify.Notifier()
-    health.round()
-    n.ready(health.status())
-    beat = notify.watchdog_interval()
-    next_round = time.monotonic() + cfg.health.interval_seconds
-    while True:
-        time.sleep(max(0.0, min(beat, next_round - time.monotonic())))
-        n.alive()
-        if time.monotonic() >= next_round:
-            health.round()
-            n.status(health.status())
-            next_round = time.monotonic() + cfg.health.interval_seconds
+    return HealthDaemon(cfg).run()

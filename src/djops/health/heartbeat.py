@@ -5,18 +5,18 @@ arriving, mail or the server is broken."""
 import time
 
 from djops.config import Config
-from djops.health import daemon, probes
+from djops.events import CLEARSESSIONS_RESULT, HEARTBEAT_RESULT, RELOAD_RESULT
+from djops.health import probes
+from djops.health import state as health_state
 from djops.mail import notices, outbox
-from djops.reload import steps
-from djops.systemd import journal, units
+from djops.systemd import journal, oneshot, units
 
 _WHEN = "%Y-%m-%d %H:%M"
-CLEARSESSIONS = ("clearsessions.done", "clearsessions.failed")
 
 
 def report(cfg: Config) -> str:
     p = cfg.name
-    state = daemon.read_state(p)
+    state = health_state.read(p)
     fresh = time.time() - state.get("updated", 0) < 2 * cfg.health.interval_seconds + 60
     lines = [f"Heartbeat of {p} at {time.strftime(_WHEN)}.", "", "Health checks:"]
     for name in probes.enabled(cfg):
@@ -25,8 +25,8 @@ def report(cfg: Config) -> str:
         lines.append(f"  {name:<14} {'ok' if ok else 'FAILING':<8} {detail}")
     if not fresh:
         lines.append(f"  (checked now: djops-health@{p}.service has no recent state)")
-    lines += ["", f"Last clearsessions: {notices.last_event(p, CLEARSESSIONS)}"]
-    lines.append(f"Last reload:        {notices.last_event(p, steps.EVENTS)}")
+    lines += ["", f"Last clearsessions: {notices.last_event(p, CLEARSESSIONS_RESULT)}"]
+    lines.append(f"Last reload:        {notices.last_event(p, RELOAD_RESULT)}")
     lines.append(f"Mail outbox:        {len(outbox.pending())} waiting")
     return "\n".join(lines) + "\n" + notices.footer(p)
 
@@ -40,4 +40,4 @@ def run_here(cfg: Config) -> str:
 
 
 def run_via_unit(cfg: Config) -> str:
-    return units.run_oneshot(cfg, f"djops-heartbeat@{cfg.name}.service", ("heartbeat.sent",))
+    return oneshot.run(cfg, units.service(units.HEARTBEAT, cfg.name), HEARTBEAT_RESULT)

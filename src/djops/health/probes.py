@@ -9,22 +9,18 @@ clearsessions: a successful run within twice its schedule.
 import os
 import shutil
 import socket
-import subprocess
 import time
 from collections.abc import Callable
-from datetime import datetime
-from functools import lru_cache
 from urllib.parse import urlsplit
 
+from djops import oncalendar, paths
 from djops.config import Config
-from djops.mail import outbox
-from djops.systemd import journal, systemctl
+from djops.mail import queue
+from djops.systemd import journal, systemctl, units
 
 Result = tuple[bool, str]
 TIMEOUT = 10.0
 MIN_FREE_FRACTION = 0.05
-DMA_SPOOL = "/var/spool/dma"
-STUCK_SECONDS = 3600
 
 
 def service(cfg: Config) -> Result:
@@ -107,7 +103,7 @@ def _status_of(url: str) -> int:
 def disk(cfg: Config) -> Result:
     p = cfg.name
     worst: tuple[float, str] | None = None
-    for d in (f"/var/opt/{p}", f"/var/log/{p}", f"/var/cache/{p}"):
+    for d in paths.project_data_dirs(p):
         if not os.path.isdir(d):
             continue
         u = shutil.disk_usage(d)
@@ -120,18 +116,7 @@ def disk(cfg: Config) -> Result:
 
 
 def mailqueue(cfg: Config) -> Result:
-    now = time.time()
-    stuck = [
-        f for f in _files(DMA_SPOOL) if f.name.startswith("Q") and now - _mtime(f) > STUCK_SECONDS
-    ]
-    kept = [f for f in outbox.pending() if now - _mtime(f) > STUCK_SECONDS]
-    if stuck or kept:
-        return False, (
-            f"{len(stuck)} mails stuck in {DMA_SPOOL}, {len(kept)} in the djops outbox "
-            "for over an hour; see `journalctl -t dma`"
-        )
-    queued = sum(1 for f in _files(DMA_SPOOL) if f.name.startswith("Q"))
-    return True, f"{queued} queued, {len(outbox.pending())} in outbox"
+    return queue.health()
 
 
 # project -> (the service's last exit stamp, the last clearsessions.done time)
@@ -141,9 +126,12 @@ _last_done: dict[str, tuple[str, float | None]] = {}
 def clearsessions(cfg: Config) -> Result:
     """The journal is read only when the clearsessions service ran again since;
     between runs only the age moves."""
-    period = _period(cfg.clearsessions.schedule)
-    unit = f"djops-clearsessions@{cfg.name}"
-    ran = systemctl.show(f"{unit}.service", "ExecMainExitTimestampMonotonic").get(
+    period = oncalendar.period(cfg.clearsessions.schedule)
+    service, timer = (
+        units.service(units.CLEARSESSIONS, cfg.name),
+        units.timer(units.CLEARSESSIONS, cfg.name),
+    )
+    ran = systemctl.show(service, "ExecMainExitTimestampMonotonic").get(
         "ExecMainExitTimestampMonotonic", ""
     )
     cached = _last_done.get(cfg.name)
@@ -151,17 +139,20 @@ def clearsessions(cfg: Config) -> Result:
         last = journal.last_event(cfg.name, ("clearsessions.done",))
         done = last["__REALTIME_TIMESTAMP"].timestamp() if last else None
         _last_done[cfg.name] = cached = (ran, done)
-    every = f"schedule every {period / 3600:.1f} h"
+    if period is None:  # systemd cannot say how often: report, do not judge
+        every, limit = "schedule period unknown, not judged", float("inf")
+    else:
+        every, limit = f"schedule every {period / 3600:.1f} h", 2 * period
     if cached[1] is not None:
         age = time.time() - cached[1]
-        return age <= 2 * period, f"last run {age / 3600:.1f} h ago ({every})"
-    since = systemctl.show(f"{unit}.timer", "ActiveEnterTimestampMonotonic").get(
+        return age <= limit, f"last run {age / 3600:.1f} h ago ({every})"
+    since = systemctl.show(timer, "ActiveEnterTimestampMonotonic").get(
         "ActiveEnterTimestampMonotonic", "0"
     )
     up = time.monotonic() - int(since) / 1e6 if since.isdigit() and since != "0" else 0
     return (
-        up <= 2 * period,
-        f"no successful run yet ({unit}.timer active {up / 3600:.1f} h; {every})",
+        up <= limit,
+        f"no successful run yet ({timer} active {up / 3600:.1f} h; {every})",
     )
 
 
@@ -184,38 +175,3 @@ def run(name: str, cfg: Config) -> Result:
         return CHECKS[name][0](cfg)
     except Exception as e:  # a broken check is a failing check, never a dead daemon
         return False, f"check {name} could not run: {type(e).__name__}: {e}"
-
-
-@lru_cache(maxsize=16)
-def _period(schedule: str) -> float:
-    """Seconds between two elapses of an OnCalendar expression (a day if unknown)."""
-    try:
-        out = subprocess.run(
-            ["systemd-analyze", "calendar", "--iterations=2", schedule],
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            env={"TZ": "UTC", "PATH": "/usr/bin:/bin"},
-        ).stdout
-        stamps = [
-            datetime.strptime(ln.split(":", 1)[1].strip(), "%a %Y-%m-%d %H:%M:%S %Z")
-            for ln in out.splitlines()
-            if ln.strip().startswith(("Next elapse:", "Iteration #2:", "Iter. #2:"))
-        ]
-        return max((stamps[1] - stamps[0]).total_seconds(), 60.0)
-    except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
-        return 86400.0
-
-
-def _files(d: str):
-    try:
-        return [e for e in os.scandir(d) if e.is_file()]
-    except OSError:
-        return []
-
-
-def _mtime(f) -> float:
-    try:
-        return f.stat().st_mtime
-    except OSError:
-        return time.time()

@@ -11,7 +11,8 @@ import time
 from djops.adapters import project_python
 from djops.config import Config
 from djops.errors import OperationError
-from djops.systemd import journal, units
+from djops.events import CLEARSESSIONS_RESULT
+from djops.systemd import journal, oneshot, units
 
 
 def run_here(cfg: Config) -> str:
@@ -47,8 +48,4 @@ def run_here(cfg: Config) -> str:
 
 
 def run_via_unit(cfg: Config) -> str:
-    return units.run_oneshot(
-        cfg,
-        f"djops-clearsessions@{cfg.name}.service",
-        ("clearsessions.done", "clearsessions.failed", "clearsessions.interrupted"),
-    )
+    return oneshot.run(cfg, units.service(units.CLEARSESSIONS, cfg.name), CLEARSESSIONS_RESULT)

@@ -2,30 +2,29 @@
 status and the journal lines of its failed run, as cron mailed a failed
 job's output, with every settings value redacted."""
 
-import re
-
 from djops import config, paths
 from djops.config import Config
 from djops.errors import ConfigError, OperationError
 from djops.inproject.redact import Redactor
 from djops.mail import notices
-from djops.systemd import journal, systemctl
+from djops.systemd import journal, systemctl, units
 
-_DJOPS_UNIT = re.compile(r"^djops-[a-z]+@(?P<p>[A-Za-z0-9_]+)\.(service|timer)$")
 LINES = 60
+UNKNOWN = "unknown"
 
 
 def project_of(unit: str) -> str:
-    """djops-X@P.service -> P; P's gunicorn unit -> the project whose service it is."""
-    if m := _DJOPS_UNIT.match(unit):
-        return m["p"]
+    """djops-X@P.service -> P; P's gunicorn unit -> the project whose service
+    it is; any other unit -> "unknown" (never a name made up from the unit's)."""
+    if p := units.project_of(unit):
+        return p
     for path in sorted(paths.config_dir().glob("*.toml")):
         try:
             if config.load(path.stem, live=False).project.service == unit:
                 return path.stem
         except ConfigError:
             continue
-    return unit.rsplit(".", 1)[0].replace("@", "_") or "unknown"
+    return UNKNOWN
 
 
 def run(unit: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from djops import paths
 from djops.adapters import safefs
 from djops.mail import message
-from djops.systemd import journal
+from djops.systemd import journal, units
 
 FIRST_RETRY, LAST_RETRY = 30.0, 3600.0
 MAX_ENTRY = 32 << 20
@@ -52,7 +52,7 @@ def kick() -> None:
     """Start the delivery unit without waiting; outside systemd, deliver here."""
     try:
         proc = subprocess.run(
-            ["systemctl", "start", "--no-block", "djops-mailqueue.service"],
+            ["systemctl", "start", "--no-block", units.MAILQUEUE_SERVICE],
             capture_output=True,
             timeout=30,
         )

@@ -11,7 +11,7 @@ def enable(cfg: Config) -> str:
     running = [u for u in units.daemons(p) if systemctl.is_active(u)]
     # an admin's explicit enable also lifts a start limit hit by earlier crashes
     systemctl.run("reset-failed", *units.daemons(p), check=False)
-    changed = units.write_dropins(cfg)
+    changed = dropins.write_for(cfg)
     systemctl.enable_now(units.target(p), *units.timers(p), *units.daemons(p), units.MAILQUEUE)
     restart = [u for u in running if u in changed]
     if restart:  # running daemons read the old config
@@ -38,7 +38,7 @@ def disable(name: str) -> str:
     systemctl.disable_now(*units.timers(p), *units.services(p), units.target(p))
     # nothing of P's stays listed by `systemctl --failed`
     systemctl.run("reset-failed", *units.services(p), check=False)
-    if dropins.remove(units.all_dropin_units(p, service)):
+    if dropins.remove(dropins.all_units(p, service)):
         systemctl.daemon_reload()
     if not units.enabled_projects():  # the last one: the mail queue timer goes too
         systemctl.disable_now(units.MAILQUEUE)

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from djops.systemd import units
+
 SHIM_MARK = "# djops: migrate-cron shim"
 
 
@@ -31,14 +33,13 @@ def roots() -> dict[str, Path]:
 def find(p: str) -> list[Found]:
     r = roots()
     found = []
+    reload_unit = units.service(units.RELOAD, p)
     daily = r["cron_daily"] / f"{p}-clearsessions"
     if daily.exists():
-        found.append(Found(str(daily), daily, "file", f"djops-clearsessions@{p}.timer"))
+        found.append(Found(str(daily), daily, "file", units.timer(units.CLEARSESSIONS, p)))
     restart = r["sbin"] / f"restart-{p}"
     if restart.exists() and SHIM_MARK not in _text(restart):
-        found.append(
-            Found(str(restart), restart, "file", f"djops-reload@{p}.service (`djops reload {p}`)")
-        )
+        found.append(Found(str(restart), restart, "file", f"{reload_unit} (`djops reload {p}`)"))
     calls = re.compile(rf"(restart-{re.escape(p)}\b|clearsessions)")
     tabs = [r["crontab"], *sorted(_files(r["cron_d"])), *sorted(_files(r["spool"]))]
     for tab in tabs:
@@ -47,12 +48,8 @@ def find(p: str) -> list[Found]:
                 continue
             if "clearsessions" in line and f"/{p}" not in line and f"{p}-" not in line:
                 continue  # another project's job
-            what = (
-                "djops-clearsessions@{p}.timer"
-                if "clearsessions" in line
-                else f"djops-reload@{p}.service"
-            )
-            found.append(Found(f"{tab}:{n}", tab, "line", what.format(p=p)))
+            what = units.timer(units.CLEARSESSIONS, p) if "clearsessions" in line else reload_unit
+            found.append(Found(f"{tab}:{n}", tab, "line", what))
     return found
 
 

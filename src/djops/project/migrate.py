@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from djops import paths
+from djops.adapters import safefs
 from djops.config import Config
 from djops.project import enable, legacy
 
@@ -70,12 +71,8 @@ def _comment_out(path: Path, lineno: int, dest: Path) -> None:
     lines = path.read_text().splitlines(keepends=True)
     lines[lineno - 1] = f"# djops migrate-cron (see {dest}): {lines[lineno - 1]}"
     st = path.stat()
-    tmp = path.with_name(f".{path.name}.djops")
-    tmp.write_text("".join(lines))
-    os.chmod(tmp, st.st_mode & 0o7777)
-    if os.geteuid() == 0:
-        os.chown(tmp, st.st_uid, st.st_gid)
-    tmp.replace(path)
+    owner = (st.st_uid, st.st_gid) if os.geteuid() == 0 else None
+    safefs.write_atomic(path, "".join(lines).encode(), st.st_mode & 0o7777, owner)
     os.utime(path.parent)  # cron rereads a spool directory whose mtime changed
 
 

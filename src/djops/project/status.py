@@ -6,18 +6,21 @@ import time
 from datetime import datetime
 
 from djops.config import Config
-from djops.events import WARNING
-from djops.health import daemon, heartbeat
+from djops.events import (
+    CLEARSESSIONS_RESULT,
+    HEARTBEAT_RESULT,
+    PRIORITY_NAMES,
+    RELOAD_RESULT,
+    WARNING,
+)
+from djops.health import state as health_state
 from djops.mail import notices, outbox
-from djops.reload import steps
 from djops.systemd import journal, systemctl, units
-
-_PRIO = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]
 
 
 def one_line(p: str) -> str:
-    watch = systemctl.show(f"djops-watch@{p}.service", "ActiveState", "StatusText")
-    hl = systemctl.show(f"djops-health@{p}.service", "ActiveState", "StatusText")
+    watch = systemctl.show(units.service(units.WATCH, p), "ActiveState", "StatusText")
+    hl = systemctl.show(units.service(units.HEALTH, p), "ActiveState", "StatusText")
     problems = len(journal.recent(p, WARNING, 86400))
     return (
         f"{p:<16} watch {watch.get('ActiveState')}, health {hl.get('ActiveState')}: "
@@ -35,18 +38,16 @@ def overview() -> str:
 def project(cfg: Config) -> str:
     p = cfg.name
     target = systemctl.show(units.target(p), "ActiveState", "UnitFileState")
-    timer = systemctl.show(
-        f"djops-clearsessions@{p}.timer", "NextElapseUSecRealtime", "LastTriggerUSec"
-    )
-    beat = systemctl.show(f"djops-heartbeat@{p}.timer", "NextElapseUSecRealtime")
-    watch = systemctl.show(f"djops-watch@{p}.service", "ActiveState", "StatusText")
-    state = daemon.read_state(p)
+    timer = systemctl.show(units.timer(units.CLEARSESSIONS, p), "NextElapseUSecRealtime")
+    beat = systemctl.show(units.timer(units.HEARTBEAT, p), "NextElapseUSecRealtime")
+    watch = systemctl.show(units.service(units.WATCH, p), "ActiveState", "StatusText")
+    state = health_state.read(p)
     lines = [
         f"{p}: djops@{p}.target {target.get('ActiveState')} ({target.get('UnitFileState')})",
         f"  clearsessions  next {timer.get('NextElapseUSecRealtime') or '-'}; "
-        f"last {notices.last_event(p, heartbeat.CLEARSESSIONS)}",
+        f"last {notices.last_event(p, CLEARSESSIONS_RESULT)}",
         f"  watcher        {watch.get('ActiveState')}: {watch.get('StatusText') or '-'}",
-        f"  last reload    {notices.last_event(p, steps.EVENTS)}",
+        f"  last reload    {notices.last_event(p, RELOAD_RESULT)}",
         "  health         "
         + (_age(state.get("updated")) if state else "no state yet (djops-health not running?)"),
     ]
@@ -54,7 +55,7 @@ def project(cfg: Config) -> str:
         word = "ok" if r["ok"] else f"FAILING x{r['ladder']['failures']}"
         lines.append(f"    {name:<14} {word:<12} {r['detail']}")
     lines += [
-        f"  heartbeat      last {notices.last_event(p, ('heartbeat.sent',))}; next "
+        f"  heartbeat      last {notices.last_event(p, HEARTBEAT_RESULT)}; next "
         f"{beat.get('NextElapseUSecRealtime') or '-'}",
         f"  mail outbox    {len(outbox.pending())} waiting",
     ]
@@ -66,7 +67,7 @@ def project(cfg: Config) -> str:
         latest[ev] = (latest.get(ev, (0, e))[0] + 1, e)
     for ev, (count, e) in sorted(latest.items(), key=lambda kv: kv[1][1]["__REALTIME_TIMESTAMP"]):
         when = e["__REALTIME_TIMESTAMP"].astimezone().strftime("%H:%M:%S")
-        prio = _PRIO[int(e.get("PRIORITY", 6))]
+        prio = PRIORITY_NAMES[int(e.get("PRIORITY", 6))]
         lines.append(f"    {count:>3}x {ev:<22} last {when} {prio:<7} {e.get('MESSAGE', '')}")
     if trouble:
         lines.append(f"  all of them: journalctl DJOPS_PROJECT={p} -p warning --since -24h")

@@ -19,9 +19,9 @@ from djops import paths
 from djops.adapters import project_python, safefs
 from djops.config import Config
 from djops.errors import OperationError
-from djops.systemd import journal, service, units
+from djops.events import RELOAD_RESULT
+from djops.systemd import journal, oneshot, service, units
 
-EVENTS = ("reload.applied", "reload.rejected", "reload.failed")
 COMPILE_TIMEOUT = 240.0
 VALIDATE_TIMEOUT = 240.0
 STEPS = ("compile", "validate", "apply")
@@ -36,7 +36,7 @@ def run_via_unit(cfg: Config) -> str:
         raise OperationError(
             f"djops reload {cfg.name} restarts {cfg.project.service}: run it as root"
         )
-    return units.run_oneshot(cfg, f"djops-reload@{cfg.name}.service", EVENTS)
+    return oneshot.run(cfg, units.service(units.RELOAD, cfg.name), RELOAD_RESULT)
 
 
 def compile_step(cfg: Config) -> str:

@@ -18,8 +18,10 @@ from djops import paths
 from djops.adapters import fswatch, safefs
 from djops.config import Config
 from djops.errors import OperationError
-from djops.reload import snapshot, steps
-from djops.systemd import journal, notify, systemctl
+from djops.events import RELOAD_RESULT
+from djops.reload import snapshot
+from djops.systemd import journal, systemctl, units
+from djops.systemd.daemon import ServiceDaemon
 
 RELOAD_TIMEOUT = 360.0  # the reload unit's TimeoutStartSec= (5 min), and then some
 
@@ -75,27 +77,38 @@ class Watcher:
         self.last = f"last reload {time.strftime('%H:%M:%S')} {result}"
 
 
-def run(cfg: Config) -> str:
-    p = cfg.name
-    roots = [os.path.realpath(r) for r in cfg.watch.paths]
-    missing = [r for r in roots if not os.path.isdir(r)]
-    if missing:
-        raise OperationError(
-            f"[watch] paths: {', '.join(missing)} is not a directory; fix {cfg.path}"
+class WatchDaemon(ServiceDaemon):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.p = cfg.name
+        roots = [os.path.realpath(r) for r in cfg.watch.paths]
+        missing = [r for r in roots if not os.path.isdir(r)]
+        if missing:
+            raise OperationError(
+                f"[watch] paths: {', '.join(missing)} is not a directory; fix {cfg.path}"
+            )
+        self.roots = roots
+        self.watcher = Watcher(
+            roots, cfg.watch.debounce_seconds, lambda changed: _request(self.p, changed)
         )
-    watcher = Watcher(roots, cfg.watch.debounce_seconds, lambda changed: _request(p, changed))
-    observer = fswatch.start(roots, watcher.saw)
-    n = notify.Notifier()
-    n.ready(watcher.status())
-    beat = notify.watchdog_interval()
-    shown = ""
-    while observer.is_alive():
-        watcher.step(beat)
-        n.alive()
-        if watcher.status() != shown:
-            shown = watcher.status()
-            n.status(shown)
-    raise OperationError(f"the inotify observer of {p} stopped; systemd restarts the watcher")
+        self.observer = None
+
+    def first(self) -> None:
+        self.observer = fswatch.start(self.roots, self.watcher.saw)
+
+    def step(self, budget: float) -> None:
+        if not self.observer.is_alive():
+            raise OperationError(
+                f"the inotify observer of {self.p} stopped; systemd restarts the watcher"
+            )
+        self.watcher.step(budget)
+
+    def status(self) -> str:
+        return self.watcher.status()
+
+
+def run(cfg: Config) -> str:
+    return WatchDaemon(cfg).run()
 
 
 def _request(p: str, changed: list[str]) -> str:
@@ -111,9 +124,9 @@ def _request(p: str, changed: list[str]) -> str:
         with contextlib.suppress(OSError):
             safefs.write_json(note, changed)
     since = int(time.time() * 1e6)
-    ok = systemctl.start(f"djops-reload@{p}.service", timeout=RELOAD_TIMEOUT)
+    ok = systemctl.start(units.service(units.RELOAD, p), timeout=RELOAD_TIMEOUT)
     note.unlink(missing_ok=True)
-    entry = journal.last_event(p, steps.EVENTS, since)
+    entry = journal.last_event(p, RELOAD_RESULT, since)
     if entry:
         return str(entry["DJOPS_EVENT"]).split(".", 1)[1]
     return "applied" if ok else "failed"

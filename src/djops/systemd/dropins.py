@@ -6,9 +6,13 @@ header saying who wrote it, so `djops disable` removes exactly these.
 """
 
 import contextlib
+import hashlib
 from pathlib import Path
 
 from djops import paths
+from djops.adapters import safefs
+from djops.config import Config
+from djops.systemd import systemctl, units
 
 HEADER = "# Written by `djops enable`; `djops disable` removes it.\n# Edit /etc/djops/{p}.toml instead, then run `djops enable {p}` again.\n"
 NAME = "djops.conf"
@@ -30,10 +34,7 @@ def write(project: str, contents: dict[str, str]) -> list[str]:
         if target.exists() and target.read_text() == text:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_text(text)
-        tmp.chmod(0o644)
-        tmp.replace(target)
+        safefs.write_atomic(target, text.encode("utf-8"), mode=0o644)
         changed.append(unit)
     return changed
 
@@ -48,4 +49,44 @@ def remove(units: list[str]) -> bool:
             changed = True
         with contextlib.suppress(OSError):
             target.parent.rmdir()
+    return changed
+
+
+def contents(cfg: Config) -> dict[str, str]:
+    """{unit: drop-in body}: what each of the project's units needs from its config."""
+    p, user = cfg.name, cfg.project.user
+    # the daemons read P.toml once at start: a new digest restarts them
+    digest = hashlib.sha256(cfg.path.read_bytes() if cfg.path.exists() else b"").hexdigest()
+    config_env = f"[Service]\nEnvironment=DJOPS_CONFIG_DIGEST={digest[:16]}\n"
+    schedule = {
+        units.CLEARSESSIONS: cfg.clearsessions.schedule,
+        units.HEARTBEAT: cfg.health.heartbeat,
+    }
+    return {
+        **{units.service(kind, p): config_env for kind in units.DAEMONS},
+        units.service(units.CLEARSESSIONS, p): f"[Service]\nUser={user}\n",
+        **{
+            units.timer(kind, p): f"[Timer]\nOnCalendar=\nOnCalendar={schedule[kind]}\n"
+            for kind in units.SCHEDULED
+        },
+        # the compile step writes __pycache__ in these (root's) trees only
+        units.service(units.RELOAD, p): (
+            f"[Service]\nUser={user}\nReadWritePaths=-{cfg.project.code_dir} "
+            f"-{cfg.project.settings_dir}\n"
+        ),
+        # cron mailed a failed job's output; djops mails a failed gunicorn's
+        cfg.project.service: "[Unit]\nOnFailure=djops-failure@%n.service\n",
+    }
+
+
+def all_units(p: str, service: str) -> list[str]:
+    """Every unit djops may have written a drop-in for (for disable)."""
+    return [*units.services(p), *units.timers(p), service]
+
+
+def write_for(cfg: Config) -> list[str]:
+    """Write the project's drop-ins, daemon-reload if any changed; the changed units."""
+    changed = write(cfg.name, contents(cfg))
+    if changed:
+        systemctl.daemon_reload()
     return changed

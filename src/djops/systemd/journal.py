@@ -9,13 +9,13 @@ own djops units (`_SYSTEMD_UNIT=`, which a process cannot choose). Messages
 read back have their control characters escaped.
 """
 
-import re
 import sys
 from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
 from djops.events import EVENTS
+from djops.systemd import units
 from djops.text import printable
 
 SCAN_LIMIT = 2000  # entries looked at for one answer; a flood cannot stall a reader
@@ -89,15 +89,11 @@ def last_event(project: str, events: tuple[str, ...], since_usec: int = 0) -> di
         reader.close()
 
 
-def _own_unit(project: str) -> re.Pattern[str]:
-    return re.compile(rf"djops-[a-z]+@{re.escape(project)}(:[A-Za-z0-9_-]+)?\.service")
-
-
 def trusted(entry: dict[str, Any], project: str) -> bool:
     """Logged by root, or by one of the project's own djops units."""
     if str(entry.get("_UID", "")) == "0":
         return True
-    return bool(_own_unit(project).fullmatch(str(entry.get("_SYSTEMD_UNIT", ""))))
+    return bool(units.own_service(project).fullmatch(str(entry.get("_SYSTEMD_UNIT", ""))))
 
 
 def clean(entry: dict[str, Any]) -> dict[str, Any]:

@@ -1,93 +1,73 @@
-"""Which units make up a project, the drop-ins they need from its config,
-and running a oneshot unit on behalf of a user at the terminal."""
+"""Every djops unit name, built in this one place.
 
-import hashlib
-import time
+A project's units are templates instantiated with its name:
+`djops-<kind>@P.service` (and `.timer` for the scheduled kinds), grouped
+by `djops@P.target`; the mail queue is one per server.
+"""
+
+import re
 
 from djops import paths
-from djops.config import Config
-from djops.errors import OperationError
-from djops.systemd import dropins, journal, systemctl
 
+CLEARSESSIONS, RELOAD, HEARTBEAT, WATCH, HEALTH = (
+    "clearsessions",
+    "reload",
+    "heartbeat",
+    "watch",
+    "health",
+)
+SCHEDULED = (CLEARSESSIONS, HEARTBEAT)  # a timer starts them
+DAEMONS = (WATCH, HEALTH)  # long-running, started by `djops enable`
+ONESHOTS = (CLEARSESSIONS, RELOAD, HEARTBEAT)
+MAILQUEUE_SERVICE = "djops-mailqueue.service"
 MAILQUEUE = "djops-mailqueue.timer"  # one for the whole server
 
 
-def timers(p: str) -> list[str]:
-    return [f"djops-clearsessions@{p}.timer", f"djops-heartbeat@{p}.timer"]
+def service(kind: str, p: str) -> str:
+    return f"djops-{kind}@{p}.service"
 
 
-def daemons(p: str) -> list[str]:
-    """Long-running services that `djops enable` starts."""
-    return [f"djops-watch@{p}.service", f"djops-health@{p}.service"]
+def timer(kind: str, p: str) -> str:
+    return f"djops-{kind}@{p}.timer"
 
 
-def services(p: str) -> list[str]:
-    return [
-        f"djops-clearsessions@{p}.service",
-        f"djops-reload@{p}.service",
-        f"djops-heartbeat@{p}.service",
-        *daemons(p),
-    ]
+def failure_handler(unit: str) -> str:
+    """What OnFailure= starts for `unit` (the unit files say djops-failure@%n.service)."""
+    return f"djops-failure@{unit}.service"
 
 
 def target(p: str) -> str:
     return f"djops@{p}.target"
 
 
+def timers(p: str) -> list[str]:
+    return [timer(kind, p) for kind in SCHEDULED]
+
+
+def daemons(p: str) -> list[str]:
+    """Long-running services that `djops enable` starts."""
+    return [service(kind, p) for kind in DAEMONS]
+
+
+def services(p: str) -> list[str]:
+    return [service(kind, p) for kind in (*ONESHOTS, *DAEMONS)]
+
+
+def own_service(p: str) -> re.Pattern[str]:
+    """Any service of project `p`'s own (a job's instance is `P:NAME`)."""
+    return re.compile(rf"djops-[a-z]+@{re.escape(p)}(:[A-Za-z0-9_-]+)?\.service")
+
+
+_OWN = re.compile(r"djops-[a-z]+@(?P<p>[A-Za-z0-9_]+)(:[A-Za-z0-9_-]+)?\.(service|timer)")
+
+
+def project_of(unit: str) -> str | None:
+    """djops-X@P.service -> P; None for any other unit."""
+    m = _OWN.fullmatch(unit)
+    return m["p"] if m else None
+
+
 def enabled_projects() -> list[str]:
     """Projects whose djops@P.target is enabled (linked into multi-user.target)."""
     wants = paths.systemd_dir() / "multi-user.target.wants"
     return sorted(t.name[len("djops@") : -len(".target")] for t in wants.glob("djops@*.target"))
-
-
-def dropins_for(cfg: Config) -> dict[str, str]:
-    """{unit: drop-in body} for every unit of the project."""
-    p, user = cfg.name, cfg.project.user
-    # the daemons read P.toml once at start: a new digest restarts them
-    digest = hashlib.sha256(cfg.path.read_bytes() if cfg.path.exists() else b"").hexdigest()
-    config_env = f"[Service]\nEnvironment=DJOPS_CONFIG_DIGEST={digest[:16]}\n"
-    return {
-        f"djops-watch@{p}.service": config_env,
-        f"djops-health@{p}.service": config_env,
-        f"djops-clearsessions@{p}.service": f"[Service]\nUser={user}\n",
-        f"djops-clearsessions@{p}.timer": (
-            f"[Timer]\nOnCalendar=\nOnCalendar={cfg.clearsessions.schedule}\n"
-        ),
-        # the compile step writes __pycache__ in these (root's) trees only
-        f"djops-reload@{p}.service": (
-            f"[Service]\nUser={user}\nReadWritePaths=-{cfg.project.code_dir} "
-            f"-{cfg.project.settings_dir}\n"
-        ),
-        f"djops-heartbeat@{p}.timer": f"[Timer]\nOnCalendar=\nOnCalendar={cfg.health.heartbeat}\n",
-        # cron mailed a failed job's output; djops mails a failed gunicorn's
-        cfg.project.service: "[Unit]\nOnFailure=djops-failure@%n.service\n",
-    }
-
-
-def all_dropin_units(p: str, service: str) -> list[str]:
-    """Every unit djops may have written a drop-in for (for disable)."""
-    return [*services(p), *timers(p), service]
-
-
-def write_dropins(cfg: Config) -> list[str]:
-    """Write the drop-ins, daemon-reload if any changed; the changed units."""
-    changed = dropins.write(cfg.name, dropins_for(cfg))
-    if changed:
-        systemctl.daemon_reload()
-    return changed
-
-
-def run_oneshot(cfg: Config, unit: str, events: tuple[str, ...]) -> str:
-    """Start `unit`, wait for it, and answer with the event it logged.
-
-    Used when root types `djops clearsessions P` or `djops reload P`: the run
-    gets the unit's user, sandbox, journal trail and failure mail.
-    """
-    write_dropins(cfg)
-    since = int(time.time() * 1e6)
-    ok = systemctl.start(unit)
-    entry = journal.last_event(cfg.name, events, since)
-    message = entry["MESSAGE"] if entry else f"{unit} finished"
-    if not ok:
-        raise OperationError(f"{message}\nSee: journalctl -u {unit} -n 30")
-    return message

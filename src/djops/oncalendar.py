@@ -1,0 +1,48 @@
+"""systemd calendar expressions (OnCalendar=, systemd.time(7)), read by
+systemd itself: the one place djops runs `systemd-analyze calendar`."""
+
+import functools
+import shutil
+import subprocess
+from datetime import datetime
+
+TIMEOUT = 10.0
+_ENV = {"TZ": "UTC", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
+class Unavailable(Exception):
+    """systemd-analyze could not be run (missing, hung)."""
+
+
+def _analyze(*args: str) -> subprocess.CompletedProcess[str]:
+    tool = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
+    try:
+        return subprocess.run(
+            [tool, "calendar", *args], capture_output=True, text=True, timeout=TIMEOUT, env=_ENV
+        )
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        raise Unavailable("systemd-analyze could not be run") from None
+
+
+@functools.lru_cache(maxsize=64)
+def valid(expression: str) -> bool:
+    return _analyze("--", expression).returncode == 0
+
+
+@functools.lru_cache(maxsize=64)
+def period(expression: str) -> float | None:
+    """Seconds between its next two elapses, or None when systemd cannot say
+    (an expression that elapses once, or no systemd-analyze)."""
+    try:
+        out = _analyze("--iterations=2", "--", expression).stdout
+    except Unavailable:
+        return None
+    try:
+        stamps = [
+            datetime.strptime(ln.split(":", 1)[1].strip(), "%a %Y-%m-%d %H:%M:%S %Z")
+            for ln in out.splitlines()
+            if ln.strip().startswith(("Next elapse:", "Iteration #2:", "Iter. #2:"))
+        ]
+        return max((stamps[1] - stamps[0]).total_seconds(), 60.0)
+    except (ValueError, IndexError):
+        return None

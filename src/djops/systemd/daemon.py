@@ -1,0 +1,62 @@
+"""One loop for djops' long-running services, in the shape of journalpump's
+ServiceDaemon: a subclass says what one step does and what its status line
+reads; this base sends READY=1 once the first step is done, WATCHDOG=1 after
+every step (a step waits at most a third of WatchdogSec=), STATUS= whenever
+the line changes, and STOPPING=1 on SIGTERM, then returns cleanly.
+"""
+
+import contextlib
+import os
+import select
+import signal
+
+from djops.systemd import notify
+
+
+class ServiceDaemon:
+    def __init__(self) -> None:
+        self.notifier = notify.Notifier()
+        self.stopping = False
+        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+
+    # what a subclass fills in
+    def first(self) -> None:
+        """Work before READY=1 (the first health round, starting inotify)."""
+
+    def step(self, budget: float) -> None:
+        """One pass; it may wait, but at most `budget` seconds (use `wait`)."""
+        raise NotImplementedError
+
+    def status(self) -> str:
+        raise NotImplementedError
+
+    def stopped(self) -> str:
+        return "stopped"
+
+    # the loop
+    def wait(self, seconds: float) -> None:
+        """Sleep up to `seconds`; SIGTERM ends the wait at once."""
+        if seconds > 0 and not self.stopping:
+            with contextlib.suppress(InterruptedError):
+                select.select([self._wake_r], [], [], seconds)
+
+    def _on_term(self, signum: int, frame: object) -> None:
+        # only async-signal-safe work here: a flag and a byte down a pipe
+        self.stopping = True
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"x")
+
+    def run(self) -> str:
+        signal.signal(signal.SIGTERM, self._on_term)
+        beat = notify.watchdog_interval()
+        self.first()
+        shown = self.status()
+        self.notifier.ready(shown)
+        while not self.stopping:
+            self.step(beat)
+            self.notifier.alive()
+            if (now := self.status()) != shown:
+                shown = now
+                self.notifier.status(now)
+        self.notifier.send("STOPPING=1")
+        return self.stopped()
