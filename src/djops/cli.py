@@ -8,13 +8,15 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from djops import __version__, config
 from djops.errors import DjopsError, ReportFailed
 
 # Actions are imported by the verb that needs them: every unit start runs
 # this CLI, and importing all of them would cost each start ~0.1 s.
-from djops.reload import steps
+from djops.reload import STEPS
 from djops.systemd import journal
 from djops.text import printable
 
@@ -63,6 +65,8 @@ def _clearsessions(args: argparse.Namespace) -> str:
 
 
 def _reload(args: argparse.Namespace) -> str:
+    from djops.reload import steps
+
     cfg = config.load(args.project)
     if args.step:
         return steps.run_step(cfg, args.step)
@@ -120,9 +124,35 @@ def _flush_mail(args: argparse.Namespace) -> str:
     return queue.run()
 
 
-# verb -> (function, help, description); help None: run by units, not listed
-VERBS: dict[str, tuple[Callable[[argparse.Namespace], str], str, str]] = {
-    "enable": (
+Arg = tuple[str, dict[str, Any]]
+PROJECT: Arg = ("project", {"metavar": "P", "help": "the project name (/etc/djops/P.toml)"})
+HERE: Arg = ("--here", {"action": "store_true", "help": argparse.SUPPRESS})
+
+
+OPTIONS: tuple[Arg, ...] = (
+    (
+        "--version",
+        {"action": "version", "version": f"djops {__version__}", "help": "print the version"},
+    ),
+    ("--debug", {"action": "store_true", "help": "show tracebacks of errors"}),
+)
+
+
+@dataclass(frozen=True)
+class Verb:
+    """One verb: what runs, what --help says, and what it takes. `help` None:
+    run by units, not listed. `args` are shown; `hidden` flags are what the
+    units pass (`--here`, `--step`)."""
+
+    run: Callable[[argparse.Namespace], str]
+    help: str | None
+    description: str
+    args: tuple[Arg, ...] = (PROJECT,)
+    hidden: tuple[Arg, ...] = ()
+
+
+VERBS: dict[str, Verb] = {
+    "enable": Verb(
         _enable,
         "validate P's config, write drop-ins, enable and start its units",
         "Validate /etc/djops/P.toml, write the drop-ins the template units need "
@@ -132,21 +162,22 @@ VERBS: dict[str, tuple[Callable[[argparse.Namespace], str], str, str]] = {
         "watcher and the health service, and the mail queue timer. Safe to run "
         "again after editing the config: running daemons restart with it.",
     ),
-    "disable": (
+    "disable": Verb(
         _disable,
         "stop and disable P's units and remove their drop-ins",
         "Undo `djops enable P` exactly: stop and disable P's djops units and "
         "remove the drop-ins djops wrote. The config file is kept.",
     ),
-    "clearsessions": (
+    "clearsessions": Verb(
         _clearsessions,
         "remove P's expired sessions now",
         "Remove expired sessions of P in short batches (database engines) or "
         "with the engine's clear_expired(). As root this starts "
         "djops-clearsessions@P.service and waits for it, so the run is the same "
         "as the timer's; as the project user it runs in place.",
+        hidden=(HERE,),
     ),
-    "reload": (
+    "reload": Verb(
         _reload,
         "compile, validate and apply P's settings (what restart-P did, safely)",
         "Start djops-reload@P.service and wait for it: compile code and settings "
@@ -156,32 +187,36 @@ VERBS: dict[str, tuple[Callable[[argparse.Namespace], str], str, str]] = {
         '[watch] restart = "reload", gracefully reload) P.service. If validation '
         "fails, P.service is not touched and keeps serving the old settings. "
         "The watcher does this by itself when a file under [watch] paths changes.",
+        hidden=(("--step", {"choices": STEPS, "help": argparse.SUPPRESS}),),
     ),
-    "heartbeat": (
+    "heartbeat": Verb(
         _heartbeat,
         "mail P's heartbeat report now",
         "Mail the heartbeat report to [health] mail_to now: each health check's "
         "state, the last clearsessions run, the last reload and its result, and "
         "the mail outbox. djops-heartbeat@P.timer does this on the [health] "
         "heartbeat schedule; when it stops arriving, mail or the server is broken.",
+        hidden=(HERE,),
     ),
-    "status": (
+    "status": Verb(
         _status,
         "one screen per project: timer, watcher, health, mail, last 24 h of trouble",
         "Without P: a line per enabled project. With P: the clearsessions timer's "
         "next and last run, the watcher and the last reload's result, each health "
         "check, the last heartbeat, the mail outbox, and the project's journal "
         "entries of priority warning or worse from the last 24 hours.",
+        args=(("project", {**PROJECT[1], "nargs": "?"}),),
     ),
-    "check": (
+    "check": Verb(
         _check,
         "the deployment checklist of P: ok / warn / fail, each with what to do",
         "Run the reference chapters' checklist: `manage.py check --deploy` and the "
         "settings (read by the project's python as the project user), the settings "
         "files and their bytecode, mail (sendmail, /etc/mailname, /etc/aliases, dma), "
         "and djops' own units. Never prints a settings value. Exit 1 if any item fails.",
+        args=(PROJECT, ("--json", {"action": "store_true", "help": "machine-readable items"})),
     ),
-    "migrate-cron": (
+    "migrate-cron": Verb(
         _migrate_cron,
         "replace P's cron job and restart script with djops",
         "Find /etc/cron.daily/P-clearsessions, /usr/local/sbin/restart-P and crontab "
@@ -190,24 +225,24 @@ VERBS: dict[str, tuple[Callable[[argparse.Namespace], str], str, str]] = {
         "/var/lib/djops/migrated/<timestamp>/ (with a note on restoring each), "
         "comment out the crontab lines, and leave a restart-P that runs `djops reload "
         "P`. Without --apply nothing changes; running it again changes nothing.",
+        args=(
+            PROJECT,
+            ("--apply", {"action": "store_true", "help": "do it (default: only show the plan)"}),
+        ),
     ),
-    "watch": (_watch, None, "Run the settings watcher in the foreground (djops-watch@P.service)."),
-    "health": (_health, None, "Run the health daemon in the foreground (djops-health@P.service)."),
-    "failure": (_failure, None, "Mail the status and journal of a failed unit (djops-failure@)."),
-    "flush-mail": (_flush_mail, None, "Deliver the djops outbox, flush dma's queue."),
-}
-
-# what each verb takes after its name (default: the project P)
-PROJECT = ("project", {"metavar": "P", "help": "the project name (/etc/djops/P.toml)"})
-ARGS: dict[str, list[tuple[str, dict]]] = {
-    "status": [("project", {**PROJECT[1], "nargs": "?"})],
-    "check": [PROJECT, ("--json", {"action": "store_true", "help": "machine-readable items"})],
-    "migrate-cron": [
-        PROJECT,
-        ("--apply", {"action": "store_true", "help": "do it (default: only show the plan)"}),
-    ],
-    "failure": [("project", {"metavar": "UNIT", "help": "the failed unit"})],
-    "flush-mail": [],
+    "watch": Verb(
+        _watch, None, "Run the settings watcher in the foreground (djops-watch@P.service)."
+    ),
+    "health": Verb(
+        _health, None, "Run the health daemon in the foreground (djops-health@P.service)."
+    ),
+    "failure": Verb(
+        _failure,
+        None,
+        "Mail the status and journal of a failed unit (djops-failure@).",
+        args=(("project", {"metavar": "UNIT", "help": "the failed unit"}),),
+    ),
+    "flush-mail": Verb(_flush_mail, None, "Deliver the djops outbox, flush dma's queue.", args=()),
 }
 
 
@@ -219,27 +254,22 @@ def parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    top.add_argument("--version", action="version", version=f"djops {__version__}")
-    top.add_argument("--debug", action="store_true", help="show tracebacks of errors")
-    sub = top.add_subparsers(dest="verb", metavar="VERB")
-    sub.required = True
-    for verb, (_, short, long) in VERBS.items():
-        p = sub.add_parser(verb, help=short, description=long)
-        for name, spec in ARGS.get(verb, [PROJECT]):
-            p.add_argument(name, **spec)
-        if verb in ("clearsessions", "heartbeat"):
-            p.add_argument("--here", action="store_true", help=argparse.SUPPRESS)
-        if verb == "reload":
-            p.add_argument("--step", choices=steps.STEPS, help=argparse.SUPPRESS)
-    # verbs the units run are not listed in --help
-    sub._choices_actions = [a for a in sub._choices_actions if VERBS[a.dest][1]]
+    for arg, spec in OPTIONS:
+        top.add_argument(arg, **spec)
+    sub = top.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for name, verb in VERBS.items():
+        # a verb given no help= is left out of the listing: the units' own
+        listed = {"help": verb.help} if verb.help else {}
+        p = sub.add_parser(name, description=verb.description, **listed)
+        for arg, spec in (*verb.args, *verb.hidden):
+            p.add_argument(arg, **spec)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        answer = VERBS[args.verb][0](args)
+        answer = VERBS[args.verb].run(args)
     except DjopsError as e:
         if args.debug:
             raise

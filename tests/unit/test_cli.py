@@ -15,7 +15,8 @@ def test_help_lists_every_user_verb_and_hides_the_units_own(capsys):
         cli.main(["--help"])
     out = capsys.readouterr().out
     assert "SUPPRESS" not in out
-    for verb, (_, short, _) in cli.VERBS.items():
+    for verb, record in cli.VERBS.items():
+        short = record.help
         assert (f"    {verb} " in out or f"    {verb}\n" in out) == (short is not None), verb
     assert "journalctl DJOPS_PROJECT=" in out
 

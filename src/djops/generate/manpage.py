@@ -3,11 +3,10 @@
 `python3 -m djops.generate.manpage > djops.8` at package build.
 """
 
-import argparse
 import sys
 
 from djops import __version__
-from djops.cli import ARGS, PROJECT, VERBS, parser
+from djops.cli import OPTIONS, VERBS, parser
 from djops.config.schema import SECTIONS
 from djops.events import EVENTS, PRIORITY_NAMES
 
@@ -50,7 +49,7 @@ UNITS = [
 
 def synopsis(verb: str) -> str:
     parts = []
-    for name, spec in ARGS.get(verb, [PROJECT]):
+    for name, spec in VERBS[verb].args:
         word = (
             f"\\fB{esc(name)}\\fR"
             if name.startswith("-")
@@ -75,18 +74,13 @@ def render() -> str:
         esc(top.description or ""),
         ".SH COMMANDS",
     ]
-    for verb, (_, short, long) in VERBS.items():
-        if short is None:  # run by units
+    for name, verb in VERBS.items():
+        if verb.help is None:  # run by units
             continue
-        out += [".TP", f"\\fBdjops {esc(verb)}\\fR {synopsis(verb)}", esc(long)]
+        out += [".TP", f"\\fBdjops {esc(name)}\\fR {synopsis(name)}", esc(verb.description)]
     out += [".SH OPTIONS"]
-    for action in top._actions:
-        if action.option_strings and action.help and action.help != argparse.SUPPRESS:
-            out += [
-                ".TP",
-                "\\fB" + esc(", ".join(action.option_strings)) + "\\fR",
-                esc(action.help),
-            ]
+    for arg, spec in OPTIONS:
+        out += [".TP", f"\\fB{esc(arg)}\\fR", esc(spec["help"])]
     out += [
         ".SH CONFIGURATION",
         "Each project \\fIP\\fR may have \\fI/etc/djops/P.toml\\fR. Every key is optional; "

@@ -18,13 +18,12 @@ import os
 from djops import paths
 from djops.adapters import project_python, safefs
 from djops.config import Config
-from djops.errors import OperationError
+from djops.errors import OperationError, UsageError
 from djops.events import RELOAD_RESULT
 from djops.systemd import journal, oneshot, service, units
 
 COMPILE_TIMEOUT = 240.0
 VALIDATE_TIMEOUT = 240.0
-STEPS = ("compile", "validate", "apply")
 
 
 def run_step(cfg: Config, step: str) -> str:
@@ -33,9 +32,7 @@ def run_step(cfg: Config, step: str) -> str:
 
 def run_via_unit(cfg: Config) -> str:
     if os.geteuid() != 0:
-        raise OperationError(
-            f"djops reload {cfg.name} restarts {cfg.project.service}: run it as root"
-        )
+        raise UsageError(f"djops reload {cfg.name} restarts {cfg.project.service}: run it as root")
     return oneshot.run(cfg, units.service(units.RELOAD, cfg.name), RELOAD_RESULT)
 
 

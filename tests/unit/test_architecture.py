@@ -1,0 +1,96 @@
+"""The layout shows the architecture, and imports flow one way:
+cli -> project/checklist -> health/jobs/reload -> mail -> systemd/adapters
+-> config -> base modules. Nothing imports upward; inproject imports none
+of djops (it runs in the project's interpreter)."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+PKG = SRC / "djops"
+
+# package (or top-level module) -> rank; a module may import only its own
+# rank or lower, and two packages of one rank never import each other both ways
+RANK = {
+    "__init__": 0, "errors": 0, "paths": 0, "text": 0, "events": 0, "oncalendar": 0,
+    "config": 1,
+    "adapters": 2,
+    "systemd": 3,
+    "mail": 4,
+    "health": 5, "jobs": 5, "reload": 5,
+    "checklist": 6, "project": 6,
+    "cli": 7, "__main__": 7, "generate": 8,
+}  # fmt: skip
+
+
+def _exists(module: str) -> bool:
+    base = SRC.joinpath(*module.split("."))
+    return base.with_suffix(".py").exists() or base.is_dir()
+
+
+def _ours(module: str) -> bool:
+    return module == "djops" or module.startswith("djops.")
+
+
+def _part(module: str) -> str:
+    return module.split(".")[1] if module.count(".") else "__init__"
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and _ours(node.module):
+            found |= {
+                f"{node.module}.{a.name}" for a in node.names if _exists(f"{node.module}.{a.name}")
+            }
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if _ours(a.name)}
+    return found
+
+
+def _modules():
+    for path in sorted(PKG.rglob("*.py")):
+        rel = path.relative_to(SRC).with_suffix("")
+        yield ".".join(rel.parts), path
+
+
+def test_every_part_of_djops_has_a_rank():
+    parts = {p.stem if p.is_file() else p.name for p in PKG.iterdir() if p.name != "__pycache__"}
+    assert parts - {"inproject"} == set(RANK), "give the new package a rank here"
+
+
+def test_nothing_imports_upward():
+    upward, edges = [], set()
+    for name, path in _modules():
+        me = _part(name)
+        if me == "inproject":
+            continue
+        for target in _imports(path):
+            other = _part(target)
+            if other == "inproject":
+                continue  # redact is stdlib-only by design, and shared
+            if RANK[other] > RANK[me]:
+                upward.append(f"{name} imports {target}")
+            if other != me:
+                edges.add((me, other))
+    assert upward == []
+    assert [(a, b) for a, b in edges if (b, a) in edges] == []
+
+
+def test_inproject_imports_nothing_of_djops():
+    for name, path in _modules():
+        if _part(name) == "inproject":
+            assert not _imports(path), name
+
+
+def test_starting_the_cli_imports_no_verb_it_does_not_run():
+    code = (
+        f"import sys; sys.path.insert(0, {str(SRC)!r}); import djops.cli; "
+        "print(' '.join(m for m in sys.modules if m.startswith('djops.')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    heavy = {"health", "mail", "jobs", "checklist", "project", "generate", "adapters"}
+    assert not [m for m in loaded.split() if _part(m) in heavy], loaded
