@@ -12,7 +12,7 @@ APT_TEST := python3-systemd python3-watchdog python3-sdnotify python3-pytest pyt
             python3-venv python3-pip systemd-container mmdebstrap sqlite3 curl
 APT_ALL := $(APT_BUILD) $(APT_TEST)
 
-.PHONY: all deps deb lint unit e2e lintian test demo demo-stop bench bench-daemons clean
+.PHONY: all deps deb lint unit e2e lintian test demo demo-stop bench bench-daemons clean examples
 
 all: deb
 
@@ -36,6 +36,10 @@ $(DEB): $(SRC_FILES) | .deps-stamp
 	cd $(BUILD) && env PATH=/usr/sbin:/usr/bin:/sbin:/bin dpkg-buildpackage -b -us -uc -rfakeroot >../dpkg-buildpackage.log 2>&1 || { tail -40 ../dpkg-buildpackage.log; exit 1; }
 	mv build/djops_$(VERSION)_all.deb $@
 	@echo "built $@"
+
+# examples/P.toml is generated from the schema (a unit test holds it to it)
+examples:
+	PYTHONPATH=src $(PY) -m djops.generate.example > examples/P.toml
 
 lint: .deps-stamp
 	$(VENV)/bin/ruff check src tests bench

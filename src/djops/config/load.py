@@ -73,7 +73,7 @@ def _section(path: Path, name: str, data: Any, cls: type, project: str) -> dict[
     checked = {}
     for fname, f in fields.items():
         given = fname in data
-        value = data[fname] if given else _expand(_default(f), project)
+        value = data[fname] if given else expand(default_of(f), project)
         checked[fname] = (_apply(path, name, fname, f.metadata["check"], value, given), given)
     return checked
 
@@ -86,11 +86,12 @@ def _apply(path: Path, section: str, key: str, check: Any, value: Any, given: bo
         raise ConfigError(str(path), f"[{section}] {key}", str(e), got) from None
 
 
-def _expand(value: Any, project: str) -> Any:
+def expand(value: Any, project: str) -> Any:
+    """A default with `{project}` filled in."""
     if isinstance(value, str):
         return value.replace("{project}", project)
     if isinstance(value, list):
-        return [_expand(v, project) for v in value]
+        return [expand(v, project) for v in value]
     return value
 
 
@@ -133,11 +134,11 @@ def _cross_checks(path: Path, health: Health) -> None:
 def defaults(name: str) -> Config:
     """Every key at its default: for the failure mail when P.toml is broken."""
     parts = {
-        s: cls(**{f.name: _expand(_default(f), name) for f in dataclasses.fields(cls)})
+        s: cls(**{f.name: expand(default_of(f), name) for f in dataclasses.fields(cls)})
         for s, cls in SECTIONS.items()
     }
     return Config(name=name, path=config_path(name), **parts)
 
 
-def _default(f: dataclasses.Field) -> Any:
+def default_of(f: dataclasses.Field) -> Any:
     return f.default_factory() if f.default is dataclasses.MISSING else f.default  # type: ignore[misc]

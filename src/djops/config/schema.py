@@ -1,8 +1,10 @@
 """The config schema, kept as data: one dataclass per TOML section.
 
-Each field's default may contain `{project}`; its metadata names the check
-(djops.config.checks) and whether the check needs the live system (`live`:
-users, files), which `djops disable` and unit tests can skip.
+Each field's default may contain `{project}`; its metadata names the value
+check (djops.config.values), whether a check needs the live system (`live`:
+users, files), which `djops disable` and unit tests can skip, and a one-line
+description. The loader, the example config (examples/P.toml) and the man
+page's key table all come from here (djops.generate.example, .manpage).
 """
 
 from dataclasses import dataclass, field
@@ -11,9 +13,9 @@ from typing import Any
 from djops.config import values as c
 
 
-def key(default: Any, check: c.Check, live: c.Check | None = None) -> Any:
+def key(default: Any, check: c.Check, doc: str, live: c.Check | None = None) -> Any:
     factory = (lambda: list(default)) if isinstance(default, list) else None
-    meta = {"check": check, "live": live}
+    meta = {"check": check, "live": live, "doc": doc}
     if factory:
         return field(default_factory=factory, metadata=meta)
     return field(default=default, metadata=meta)
@@ -21,38 +23,73 @@ def key(default: Any, check: c.Check, live: c.Check | None = None) -> Any:
 
 @dataclass(frozen=True)
 class Project:
-    user: str = key("{project}", c.nonempty_text, c.existing_user)
-    code_dir: str = key("/opt/{project}", c.unit_path, c.dir_with_manage_py)
-    venv: str = key("/opt/{project}/venv", c.unit_path, c.venv_dir)
-    settings_dir: str = key("/etc/opt/{project}", c.unit_path, c.existing_dir)
-    settings_module: str = key("settings", c.module_name)
-    service: str = key("{project}.service", c.service_name)
+    user: str = key(
+        "{project}",
+        c.nonempty_text,
+        "the Django user (DJANGO_USER) that runs gunicorn; may differ from P",
+        c.existing_user,
+    )
+    code_dir: str = key("/opt/{project}", c.unit_path, "where manage.py is", c.dir_with_manage_py)
+    venv: str = key(
+        "/opt/{project}/venv",
+        c.unit_path,
+        "the project's virtualenv (Django runs from it)",
+        c.venv_dir,
+    )
+    settings_dir: str = key(
+        "/etc/opt/{project}",
+        c.unit_path,
+        "the settings directory (first on PYTHONPATH)",
+        c.existing_dir,
+    )
+    settings_module: str = key("settings", c.module_name, "DJANGO_SETTINGS_MODULE")
+    service: str = key("{project}.service", c.service_name, "the gunicorn unit")
 
 
 @dataclass(frozen=True)
 class Clearsessions:
-    schedule: str = key("daily", c.calendar)
-    batch_size: int = key(10000, c.positive_int)
+    schedule: str = key("daily", c.calendar, "when to clear expired sessions (systemd OnCalendar)")
+    batch_size: int = key(10000, c.positive_int, "rows per delete transaction (database sessions)")
 
 
 @dataclass(frozen=True)
 class Watch:
-    paths: list[str] = key(["/etc/opt/{project}"], c.path_list)
-    debounce_seconds: float = key(2.0, c.positive_number)
-    restart: str = key("restart", c.one_of("restart", "reload"))
+    paths: list[str] = key(["/etc/opt/{project}"], c.path_list, "directories watched, recursively")
+    debounce_seconds: float = key(
+        2.0, c.positive_number, "quiet time after the last write before a reload"
+    )
+    restart: str = key(
+        "restart",
+        c.one_of("restart", "reload"),
+        '"restart", or "reload" (graceful: SIGHUP through ExecReload=)',
+    )
 
 
 @dataclass(frozen=True)
 class Health:
-    interval_seconds: float = key(60.0, c.positive_number)
-    url: str = key("", c.http_url)
-    heartbeat: str = key("daily", c.calendar)
-    mail_to: list[str] = key(["root"], c.address_list)
-    sendmail: str = key("/usr/sbin/sendmail", c.absolute_path)
-    warn_after: int = key(1, c.positive_int)
-    alert_after: int = key(3, c.positive_int)
-    restart_after: int = key(5, c.positive_int)
+    interval_seconds: float = key(60.0, c.positive_number, "seconds between two rounds of checks")
+    url: str = key(
+        "",
+        c.http_url,
+        'the site\'s URL for the http check, e.g. "http://127.0.0.1:8000/"; "": none',
+    )
+    heartbeat: str = key("daily", c.calendar, "when to mail the heartbeat (systemd OnCalendar)")
+    mail_to: list[str] = key(["root"], c.address_list, "who gets heartbeat, alert and failure mail")
+    sendmail: str = key("/usr/sbin/sendmail", c.absolute_path, "the MTA's sendmail (dma)")
+    warn_after: int = key(1, c.positive_int, "failures in a row before a warning in the journal")
+    alert_after: int = key(3, c.positive_int, "failures in a row before the alert mail")
+    restart_after: int = key(
+        5, c.positive_int, "failures in a row before one restart of the service"
+    )
 
+
+# what each section is about, for the example config and the man page
+SECTION_DOCS = {
+    "project": "where the project lives (the reference layout by default)",
+    "clearsessions": "removing expired sessions (djops-clearsessions@P.timer)",
+    "watch": "the settings watcher and the validated reload (djops-watch@P, djops-reload@P)",
+    "health": "the health service, escalation and mail (djops-health@P, djops-heartbeat@P)",
+}
 
 SECTIONS: dict[str, type] = {
     "project": Project,

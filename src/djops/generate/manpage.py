@@ -3,12 +3,14 @@
 `python3 -m djops.generate.manpage > djops.8` at package build.
 """
 
+import dataclasses
 import sys
 
 from djops import __version__
 from djops.cli import OPTIONS, VERBS, parser
-from djops.config.schema import SECTIONS
+from djops.config.schema import SECTION_DOCS, SECTIONS
 from djops.events import EVENTS, PRIORITY_NAMES
+from djops.generate import example
 
 
 def esc(text: str) -> str:
@@ -89,8 +91,13 @@ def render() -> str:
         "Sections and keys:",
     ]
     for section, cls in SECTIONS.items():
-        keys = ", ".join(f for f in cls.__dataclass_fields__)
-        out += [".TP", f"\\fB[{section}]\\fR", esc(keys)]
+        out += [
+            f".SS [{section}]",
+            esc(SECTION_DOCS[section][:1].upper() + SECTION_DOCS[section][1:] + "."),
+        ]
+        for f in dataclasses.fields(cls):
+            shown = example.toml_value(example.default(f))
+            out += [".TP", f"\\fB{esc(f.name)}\\fR = {esc(shown)}", esc(f.metadata["doc"])]
     out += [
         ".SH UNITS",
         ".TP",
