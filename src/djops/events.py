@@ -137,6 +137,15 @@ EVENTS: dict[str, Event] = {
         "The mail was kept in /var/lib/djops/outbox/ and will be retried: @DJOPS_REASON@\n"
         "Check that the [health] sendmail path exists and that the MTA works.",
     ),
+    "state.failed": Event(
+        "f8d8a21416de4a8ab7dfe94379988259",
+        CRIT,
+        "djops could not write its state for @DJOPS_PROJECT@",
+        "A djops daemon could not write a file under /var/lib/djops: @DJOPS_REASON@\n\n"
+        "It goes on from memory and retries; what it could not write (the health\n"
+        "ladder, a mail) is kept in memory until then. Usually the disk is full:\n"
+        "see `df -h /var/lib/djops`.",
+    ),
     "unit.failed": Event(
         "7346c87baf934aad9ff80e27ae811f83",
         ERR,

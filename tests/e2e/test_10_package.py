@@ -64,3 +64,5 @@ def test_units_are_hardened(machine, unit):
     # "→ Overall exposure level for ...: 1.2 OK"
     score = float(re.search(r"exposure level for \S+: ([0-9.]+)", out).group(1))
     assert score <= HARDENED[unit], out
+    dropins = machine.sh(f"systemctl show -P DropInPaths {unit}").stdout
+    assert "/usr/lib/systemd/system/djops-.service.d/50-hardening.conf" in dropins

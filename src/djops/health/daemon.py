@@ -6,6 +6,7 @@ that `djops heartbeat` and `djops status` report.
 import time
 
 from djops.config import Config
+from djops.events import CRIT
 from djops.health import ladder, probes, state
 from djops.mail import notices
 from djops.systemd import journal, systemctl
@@ -25,17 +26,24 @@ class Health:
             )
             lad.load(saved.get(name, {}).get("ladder", {}))
             self.ladders[name] = lad
+        self.unsent: list[tuple[str, str, str]] = []  # mails the outbox had no room for
 
     def round(self) -> None:
+        """Probe everything, move every ladder, save, then act: the mails of a
+        round show that round's counts, and a crash while acting never
+        replays an alert on restart (the ladder was saved first)."""
         now = time.time()
+        todo = []
         for name, lad in self.ladders.items():
             ok, detail = probes.run(name, self.cfg)
-            self.results[name] = {"ok": ok, "detail": detail, "at": now, "ladder": lad.to_dict()}
             before = lad.failures
-            for step in lad.observe(ok, now):
-                self._act(name, step, detail, lad.failures or before)
-            self.results[name]["ladder"] = lad.to_dict()
+            steps = lad.observe(ok, now)
+            self.results[name] = {"ok": ok, "detail": detail, "at": now, "ladder": lad.to_dict()}
+            todo += [(name, step, detail, lad.failures or before) for step in steps]
         self._save(now)
+        self._retry_unsent()
+        for name, step, detail, failures in todo:
+            self._act(name, step, detail, failures)
 
     def _act(self, name: str, step: ladder.Step, detail: str, failures: int) -> None:
         p, svc = self.cfg.name, self.cfg.project.service
@@ -58,7 +66,23 @@ class Health:
             SERVICE=svc,
         )
         if step.mail:
-            notices.health_mail(self.cfg, step.mail, name, text, self.status())
+            self._mail(step.mail, name, text)
+
+    def _mail(self, kind: str, check: str, line: str) -> None:
+        try:
+            notices.health_mail(self.cfg, kind, check, line, self.status())
+        except OSError as e:  # the outbox is full or broken: keep it here, retry
+            self.unsent.append((kind, check, line))
+            self._cannot("mail.failed", "keep an alert mail in the outbox", e)
+
+    def _retry_unsent(self) -> None:
+        unsent, self.unsent = self.unsent, []
+        for kind, check, line in unsent:
+            self._mail(kind, check, line)
+
+    def _cannot(self, event: str, what: str, e: OSError) -> None:
+        reason = f"djops-health could not {what}: {e.strerror or e}; it retries next round"
+        journal.emit(event, self.cfg.name, reason, CRIT, REASON=reason)
 
     def status(self) -> str:
         parts = []
@@ -73,7 +97,10 @@ class Health:
         return ", ".join(parts)
 
     def _save(self, now: float) -> None:
-        state.save(self.cfg.name, {"updated": now, "checks": self.results})
+        try:
+            state.save(self.cfg.name, {"updated": now, "checks": self.results})
+        except OSError as e:  # disk full: the daemon goes on, from memory
+            self._cannot("state.failed", f"save {state.path(self.cfg.name)}", e)
 
 
 class HealthDaemon(ServiceDaemon):

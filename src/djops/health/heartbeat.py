@@ -24,7 +24,7 @@ def report(cfg: Config) -> str:
         ok, detail = (r["ok"], r["detail"]) if r else probes.run(name, cfg)
         lines.append(f"  {name:<14} {'ok' if ok else 'FAILING':<8} {detail}")
     if not fresh:
-        lines.append(f"  (checked now: djops-health@{p}.service has no recent state)")
+        lines.append(f"  (checked now: {units.service(units.HEALTH, p)} has no recent state)")
     lines += ["", f"Last clearsessions: {notices.last_event(p, CLEARSESSIONS_RESULT)}"]
     lines.append(f"Last reload:        {notices.last_event(p, RELOAD_RESULT)}")
     lines.append(f"Mail outbox:        {len(outbox.pending())} waiting")

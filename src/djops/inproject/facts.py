@@ -59,16 +59,12 @@ def _mail_backends(settings: Any) -> list[dict[str, Any]]:
         paths = [(name, str(m.get("BACKEND", ""))) for name, m in mailers.items()]
     else:
         paths = [("EMAIL_BACKEND", str(settings.EMAIL_BACKEND))]
-    host = str(getattr(settings, "EMAIL_HOST", ""))
     out = []
     for name, path in paths:
-        sendmail = "sendmail" in path.lower()
-        local_smtp = path.endswith("smtp.EmailBackend") and host in ("localhost", "127.0.0.1")
         out.append(
             {
                 "name": name,
-                "sendmail": sendmail,
-                "local_smtp": local_smtp,
+                "sendmail": "sendmail" in path.lower(),
                 "console": any(w in path for w in ("console", "locmem", "dummy", "filebased")),
             }
         )

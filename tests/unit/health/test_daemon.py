@@ -1,0 +1,110 @@
+"""The health round: probes, ladder, state and mail, with the outside faked."""
+
+import pytest
+
+from djops import config
+from djops.health import daemon, probes, state
+
+
+@pytest.fixture
+def world(project, tmp_path, monkeypatch, sent):
+    """Scripted probe results; mails and restarts recorded instead of sent."""
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
+    (tmp_path / "state").mkdir()
+    script = {"service": [], "disk": []}
+    mails, restarts = [], []
+
+    def fake_run(name, cfg):
+        results = script.get(name) or [(True, f"{name} fine")]
+        return results.pop(0) if len(results) > 1 else results[0]
+
+    monkeypatch.setattr(probes, "enabled", lambda cfg: ["service", "disk"])
+    monkeypatch.setattr(probes, "run", fake_run)
+    monkeypatch.setattr(
+        daemon.notices, "send", lambda cfg, kind, subject, body: mails.append((kind, subject, body))
+    )
+
+    class Proc:
+        returncode, stderr = 0, ""
+
+    monkeypatch.setattr(daemon.systemctl, "run", lambda *a, **k: restarts.append(a) or Proc())
+    cfg = config.load(project, live=False)
+    return cfg, script, mails, restarts
+
+
+def test_the_alert_mail_shows_this_rounds_count(world, sent):
+    cfg, script, mails, _ = world
+    script["service"] = [(False, "p.service failed (failed)")] * 3
+    h = daemon.Health(cfg)
+    for _ in range(3):
+        h.round()
+    [(kind, subject, body)] = mails
+    assert kind == "alert" and "ALERT service failing" in subject
+    assert "(3x)" in body and "All checks now: service FAILING x3, disk ok" in body
+    events = [f["DJOPS_EVENT"] for _, f in sent]
+    assert events == ["health.degraded", "health.alert"]
+
+
+def test_the_ladder_is_saved_before_acting_so_a_crash_replays_nothing(world, monkeypatch):
+    cfg, script, _, _ = world
+    script["service"] = [(False, "down")] * 3
+    h = daemon.Health(cfg)
+    h.round()
+    h.round()
+
+    def crash(*a):
+        raise RuntimeError("killed while mailing")
+
+    monkeypatch.setattr(daemon.notices, "health_mail", crash)
+    with pytest.raises(RuntimeError):
+        h.round()
+    saved = state.read(cfg.name)["checks"]["service"]["ladder"]
+    assert saved["failures"] == 3 and saved["alerted"]
+    again = daemon.Health(cfg)  # systemd restarted it
+    monkeypatch.undo()
+    assert again.ladders["service"].failures == 3
+
+
+def test_no_room_for_the_alert_mail_is_logged_and_retried(world, monkeypatch, sent):
+    cfg, script, mails, _ = world
+    script["service"] = [(False, "down")] * 5
+    full = {"on": True}
+    real_send = daemon.notices.send
+
+    def send(*a):
+        if full["on"]:
+            raise OSError(28, "No space left on device")
+        real_send(*a)
+
+    monkeypatch.setattr(daemon.notices, "send", send)
+    h = daemon.Health(cfg)
+    for _ in range(3):
+        h.round()
+    assert mails == []
+    [failed] = [f for _, f in sent if f["DJOPS_EVENT"] == "mail.failed"]
+    assert failed["PRIORITY"] == "2" and "No space left" in failed["DJOPS_REASON"]
+    full["on"] = False
+    h.round()
+    assert [m[0] for m in mails] == ["alert"], "sent once there is room, exactly once"
+
+
+def test_a_full_disk_never_stops_the_rounds(world, monkeypatch, sent):
+    cfg, *_ = world
+
+    def no_room(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(state, "save", no_room)
+    h = daemon.Health(cfg)
+    h.round()
+    h.round()
+    assert [f["DJOPS_EVENT"] for _, f in sent] == ["state.failed", "state.failed"]
+
+
+def test_a_restart_is_queued_once_per_outage(world):
+    cfg, script, _, restarts = world
+    script["service"] = [(False, "down")] * 7 + [(True, "up")]
+    h = daemon.Health(cfg)
+    for _ in range(8):
+        h.round()
+    assert restarts == [("restart", "--no-block", "p.service")]

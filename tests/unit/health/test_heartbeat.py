@@ -1,0 +1,52 @@
+"""The heartbeat report: the health service's state when fresh, a check of
+its own when not, the last runs from the journal, the outbox."""
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from djops import config
+from djops.health import heartbeat, probes, state
+from djops.mail import notices
+
+
+@pytest.fixture
+def cfg(project, tmp_path, monkeypatch):
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
+    (tmp_path / "state").mkdir()
+    stamp = datetime(2026, 11, 22, 4, 36, tzinfo=UTC)
+    last = {
+        "clearsessions.done": {"DJOPS_EVENT": "clearsessions.done", "MESSAGE": "removed 7"},
+    }
+
+    def fake_last(p, events, since_usec=0):
+        for ev in events:
+            if ev in last:
+                return {**last[ev], "__REALTIME_TIMESTAMP": stamp}
+        return None
+
+    monkeypatch.setattr(notices.journal, "last_event", fake_last)
+    monkeypatch.setattr(probes, "enabled", lambda cfg: ["service", "disk"])
+    monkeypatch.setattr(probes, "run", lambda name, cfg: (False, f"{name} probed now"))
+    return config.load(project, live=False)
+
+
+def test_fresh_state_is_reported_as_the_health_service_saw_it(cfg):
+    checks = {"service": {"ok": True, "detail": "p.service active (running)"}}
+    checks["disk"] = {"ok": False, "detail": "/var/opt/p: 0.1 GiB free (1%)"}
+    state.save(cfg.name, {"updated": time.time(), "checks": checks})
+    text = heartbeat.report(cfg)
+    assert "  service        ok       p.service active (running)" in text
+    assert "  disk           FAILING  /var/opt/p: 0.1 GiB free (1%)" in text
+    assert "checked now" not in text
+    assert "Last clearsessions: " in text and "done: removed 7" in text
+    assert "Last reload:        never (nothing in the journal)" in text
+    assert "Mail outbox:        0 waiting" in text
+
+
+def test_without_fresh_state_the_heartbeat_checks_by_itself(cfg):
+    state.save(cfg.name, {"updated": time.time() - 3600, "checks": {}})
+    text = heartbeat.report(cfg)
+    assert "service        FAILING  service probed now" in text
+    assert "(checked now: djops-health@p.service has no recent state)" in text

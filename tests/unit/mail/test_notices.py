@@ -1,0 +1,30 @@
+"""The words of djops' mails, and what reaches a mail from outside."""
+
+import email
+import email.policy
+
+from djops import config
+from djops.mail import notices, outbox
+
+
+def test_health_lines_say_the_step_and_the_count():
+    assert notices.health_line("health.alert", "p", "http", "GET ...: HTTP 503", 3) == (
+        "p: check http needs attention (3x): GET ...: HTTP 503"
+    )
+    assert notices.health_line("health.recovered", "p", "http", "HTTP 200", 4) == (
+        "p: check http recovered after 4 failures: HTTP 200"
+    )
+
+
+def test_a_mail_carries_no_terminal_escape_from_unit_output(project, tmp_path, monkeypatch):
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(outbox, "kick", lambda: None)
+    cfg = config.load(project, live=False)
+    notices.send(cfg, "failure", "x failed", "line \x1b]0;title\x07 end\n")
+    [path] = outbox.pending()
+    entry = outbox._load(path)
+    msg = email.message_from_string(entry["message"], policy=email.policy.default)
+    body = msg.get_content()
+    assert "\x1b" not in body and "\\x1b]0;title\\x07 end" in body
+    assert msg["Subject"].startswith(f"[djops] {project}@")
+    assert msg["To"] == "root"

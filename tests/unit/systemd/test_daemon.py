@@ -1,0 +1,72 @@
+"""The one daemon loop: READY after the first step, WATCHDOG after each,
+STATUS when it changes, and on SIGTERM STOPPING and a clean return, at once."""
+
+import os
+import signal
+import threading
+import time
+
+from djops.systemd import daemon
+
+
+class Recorder:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, state):
+        self.sent.append(state)
+
+    def ready(self, status):
+        self.send(f"READY=1\nSTATUS={status}")
+
+    def status(self, status):
+        self.send(f"STATUS={status}")
+
+    def alive(self):
+        self.send("WATCHDOG=1")
+
+
+class Counter(daemon.ServiceDaemon):
+    def __init__(self):
+        super().__init__()
+        self.notifier = Recorder()
+        self.n = 0
+
+    def first(self):
+        self.n = 1
+
+    def step(self, budget):
+        self.wait(min(budget, 30))  # a long wait SIGTERM must cut short
+        self.n += 1
+
+    def status(self):
+        return f"{min(self.n, 2)} steps"
+
+
+def test_ready_watchdog_status_and_a_prompt_clean_stop(monkeypatch):
+    monkeypatch.setenv("WATCHDOG_USEC", "300000")  # a step every 0.1 s
+    d = Counter()
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
+    started = time.monotonic()
+    try:
+        assert d.run() == "stopped"
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    assert time.monotonic() - started < 5
+    sent = d.notifier.sent
+    assert sent[0] == "READY=1\nSTATUS=1 steps"
+    assert sent.count("STATUS=2 steps") == 1, "STATUS= only when it changes"
+    assert sent.count("WATCHDOG=1") >= 3
+    assert sent[-1] == "STOPPING=1"
+
+
+def test_sigterm_during_a_long_wait_ends_it_at_once(monkeypatch):
+    monkeypatch.setenv("WATCHDOG_USEC", "90000000")  # budget 30 s
+    d = Counter()
+    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM)).start()
+    started = time.monotonic()
+    try:
+        d.run()
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    assert time.monotonic() - started < 5
