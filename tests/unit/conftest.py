@@ -9,6 +9,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(Path(__file__).parent))  # sample.py
+
+from sample import SETTINGS  # noqa: E402
 
 from djops import config  # noqa: E402
 from djops.adapters import project_python  # noqa: E402
@@ -52,15 +55,6 @@ def project(tmp_path, confdir):
         f'settings_dir = "{settings}"\n'
     )
     return "p"
-
-
-SETTINGS = """
-SECRET_KEY = "unit-test-secret-value"
-INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.sessions"]
-DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": "{db}"}}}}
-USE_TZ = True
-SESSION_ENGINE = "{engine}"
-"""
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ and bad settings side by side, and the server items against a temp tree."""
 import json
 
 import pytest
-from conftest import SETTINGS
+from sample import SETTINGS
 
 from djops.adapters import project_python
 from djops.checklist import mail, report

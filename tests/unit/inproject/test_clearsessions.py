@@ -3,7 +3,7 @@
 import sqlite3
 from pathlib import Path
 
-from conftest import SETTINGS
+from sample import SETTINGS
 
 from djops.adapters import project_python
 

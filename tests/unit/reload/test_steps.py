@@ -3,7 +3,7 @@
 import subprocess
 
 import pytest
-from conftest import SETTINGS
+from sample import SETTINGS
 
 from djops.errors import OperationError
 from djops.reload import steps
