@@ -96,6 +96,23 @@ EVENTS: dict[str, Event] = {
         "djops-watch@@DJOPS_PROJECT@.service saw these files change: @DJOPS_CHANGED@\n"
         "and started djops-reload@@DJOPS_PROJECT@.service to validate and apply them.",
     ),
+    "watch.degraded": Event(
+        "433bc352be0d4daa8aca118cbc0fa5fc",
+        ERR,
+        "The settings watcher of @DJOPS_PROJECT@ is not watching",
+        "inotify stopped or could not start: @DJOPS_REASON@\n\n"
+        "Until it works again djops-watch@@DJOPS_PROJECT@.service polls the watched\n"
+        "directories every few seconds, so changes are still validated and applied,\n"
+        "only later; it retries inotify on its own. If the reason is a limit, raise\n"
+        "it (sysctl fs.inotify.max_user_watches or max_user_instances).",
+    ),
+    "watch.recovered": Event(
+        "52740f373e0d4f5a8a6a93d67918888f",
+        NOTICE,
+        "The settings watcher of @DJOPS_PROJECT@ watches again",
+        "inotify works again. What changed meanwhile is compared and, if anything\n"
+        "did, validated and applied.",
+    ),
     "health.degraded": Event(
         "c548cdf963a447678edacc897ea86162",
         WARNING,
@@ -145,6 +162,14 @@ EVENTS: dict[str, Event] = {
         "It goes on from memory and retries; what it could not write (the health\n"
         "ladder, a mail) is kept in memory until then. Usually the disk is full:\n"
         "see `df -h /var/lib/djops`.",
+    ),
+    "state.ignored": Event(
+        "62b1abadbf224f3583d42f36740c7f78",
+        WARNING,
+        "djops ignored a broken state file of @DJOPS_PROJECT@",
+        "A state file was truncated or is not what djops writes: @DJOPS_REASON@\n\n"
+        "The daemon started afresh (for the health service: every check's count\n"
+        "starts at zero) and writes a good file at its next round.",
     ),
     "unit.failed": Event(
         "7346c87baf934aad9ff80e27ae811f83",

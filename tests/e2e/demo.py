@@ -32,13 +32,15 @@ def start() -> None:
     print("deploying the demo Django project as the reference chapters do ...", flush=True)
     deploy(m, "demo")
     show(m, "curl -s http://127.0.0.1:8000/")
-    install_deb(m, debs[-1])
+    print(f"\n\033[1m# apt install ./{debs[-1].name}\033[0m", flush=True)
+    installed = install_deb(m, debs[-1]).splitlines()
+    print("\n".join(ln for ln in installed if "apt does not have a stable CLI" not in ln)[-1500:])
     m.put(
         "/etc/djops/demo.toml",
         '[clearsessions]\nschedule = "*-*-* 03:30"\n[watch]\ndebounce_seconds = 1.0\n'
         '[health]\nurl = "http://127.0.0.1:8000/"\n',
     )
-    show(m, f"apt install ./{debs[-1].name}   # done; installing started nothing:")
+    show(m, "systemctl list-units --all --no-legend 'djops*'   # installing started nothing")
     show(m, "cat /etc/djops/demo.toml")
     show(m, "djops enable demo")
     show(m, "systemctl status --no-pager --lines=0 'djops-*'")

@@ -49,11 +49,14 @@ def deploy(
     m.sh("sh /root/demo-src/deploy.sh " + " ".join(args), timeout=300)
 
 
-def install_deb(m: Machine, deb: Path) -> None:
+def install_deb(m: Machine, deb: Path) -> str:
+    """Exactly what users type; its output. The machine has no network, so
+    every dependency must already be satisfiable from what Debian installed."""
     m.put(f"/root/{deb.name}", deb.read_bytes())
-    # exactly what users type; the machine has no network, so every dependency
-    # must already be satisfiable from what Debian installed
-    m.sh(f"cd /root && DEBIAN_FRONTEND=noninteractive apt install -y -q ./{deb.name}", timeout=300)
+    r = m.sh(
+        f"cd /root && DEBIAN_FRONTEND=noninteractive apt install -y -q ./{deb.name}", timeout=300
+    )
+    return r.stdout + r.stderr
 
 
 def mails(m: Machine) -> list[EmailMessage]:

@@ -1,4 +1,21 @@
-"""Last on each machine: remove keeps the config, purge removes it."""
+"""Last on each machine: upgrade, disable, remove and purge."""
+
+
+def _pids(m) -> dict[str, str]:
+    units = ("djops-watch@demo.service", "djops-health@demo.service")
+    return {u: m.sh(f"systemctl show -P MainPID {u}").stdout.strip() for u in units}
+
+
+def test_an_upgrade_restarts_the_running_daemons_with_the_new_code(machine, deb):
+    m = machine
+    m.sh("djops enable demo")
+    before = _pids(m)
+    assert "0" not in before.values()
+    m.sh(f"cd /root && apt-get install -y -q --reinstall ./{deb.name}", timeout=300)
+    after = _pids(m)
+    for unit in before:
+        assert after[unit] not in ("0", before[unit]), f"{unit} was not restarted"
+        assert m.sh(f"systemctl is-active {unit}").stdout.strip() == "active"
 
 
 def test_disable_removes_everything_enable_added(machine):
@@ -12,8 +29,12 @@ def test_disable_removes_everything_enable_added(machine):
     machine.sh("test -f /etc/djops/demo.toml")
 
 
-def test_remove_keeps_config_and_purge_removes_it(machine):
+def test_remove_stops_what_runs_and_keeps_config_and_purge_removes_it(machine):
+    machine.sh("djops enable demo")  # an enabled project, removed without disable
+    assert "active" in machine.sh("systemctl is-active djops-watch@demo.service").stdout
     machine.sh("apt-get remove -y -q djops", timeout=120)
+    running = machine.sh("systemctl list-units --state=active --no-legend 'djops*'").stdout
+    assert running.strip() == "", running
     machine.sh("test -f /etc/djops/demo.toml")
     machine.sh("test -d /var/lib/djops/outbox")
     machine.sh("test ! -e /usr/bin/djops")

@@ -38,4 +38,11 @@ CACHES = {
     }
 }
 STATIC_ROOT = "/var/cache/@P@/static"
+# Django's deployment checklist; behind the TLS proxy a real site has. The
+# demo serves plain http in a container, so only SECURE_SSL_REDIRECT stays off.
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
 DEMO_MARKER = "production"

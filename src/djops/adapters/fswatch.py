@@ -5,6 +5,7 @@ Opens and reads (watchdog >= 4 reports them) and a directory's own
 "modified" echo of a child's change carry no news and are dropped here.
 """
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,8 @@ _NEWS = {"created", "deleted", "modified", "moved", "closed"}
 
 
 def start(roots: list[str], on_path: Callable[[str], None]) -> Any:
-    """Start a watchdog Observer; it calls `on_path` from its own thread."""
+    """Start a watchdog Observer; it calls `on_path` from its own thread.
+    OSError (no such directory, an inotify limit) leaves nothing running."""
     from watchdog.events import FileSystemEventHandler
     from watchdog.observers import Observer
 
@@ -30,8 +32,29 @@ def start(roots: list[str], on_path: Callable[[str], None]) -> Any:
     for root in roots:
         observer.schedule(Handler(), root, recursive=True)
     observer.daemon = True
-    observer.start()
+    try:
+        observer.start()
+    except OSError:
+        stop(observer)
+        raise
     return observer
+
+
+def dead(observer: Any) -> str:
+    """Why `observer` no longer watches everything ("" if it does): its
+    thread died, or an emitter stopped (watchdog stops the one whose root
+    directory was deleted)."""
+    if not observer.is_alive():
+        return "the inotify observer stopped"
+    for emitter in getattr(observer, "emitters", ()):
+        if not emitter.is_alive():
+            return f"inotify stopped watching {_text(emitter.watch.path)}"
+    return ""
+
+
+def stop(observer: Any) -> None:
+    with contextlib.suppress(Exception):  # a half-started observer may not stop cleanly
+        observer.stop()
 
 
 def _text(path: str | bytes) -> str:

@@ -17,16 +17,21 @@ class Health:
     def __init__(self, cfg: Config):
         self.cfg = cfg
         h = cfg.health
-        saved = state.read(cfg.name).get("checks", {})
+        saved, ignored = state.load(cfg.name)
+        if ignored:
+            journal.emit("state.ignored", cfg.name, ignored, REASON=ignored)
+        saved = saved.get("checks", {})
         self.ladders: dict[str, ladder.Ladder] = {}
         self.results: dict[str, dict] = {}
         for name in probes.enabled(cfg):
             lad = ladder.Ladder(
                 h.warn_after, h.alert_after, h.restart_after, probes.CHECKS[name][1]
             )
-            lad.load(saved.get(name, {}).get("ladder", {}))
+            entry = saved.get(name)
+            lad.load(entry.get("ladder", {}) if isinstance(entry, dict) else {})
             self.ladders[name] = lad
         self.unsent: list[tuple[str, str, str]] = []  # mails the outbox had no room for
+        self.failing: set[str] = set()  # faults already logged, until they clear
 
     def round(self) -> None:
         """Probe everything, move every ladder, save, then act: the mails of a
@@ -74,6 +79,8 @@ class Health:
         except OSError as e:  # the outbox is full or broken: keep it here, retry
             self.unsent.append((kind, check, line))
             self._cannot("mail.failed", "keep an alert mail in the outbox", e)
+        else:
+            self.failing.discard("mail.failed")
 
     def _retry_unsent(self) -> None:
         unsent, self.unsent = self.unsent, []
@@ -81,7 +88,11 @@ class Health:
             self._mail(kind, check, line)
 
     def _cannot(self, event: str, what: str, e: OSError) -> None:
-        reason = f"djops-health could not {what}: {e.strerror or e}; it retries next round"
+        """Log a fault once, not every round, until it clears."""
+        if event in self.failing:
+            return
+        self.failing.add(event)
+        reason = f"djops-health could not {what}: {e.strerror or e}; it retries every round"
         journal.emit(event, self.cfg.name, reason, CRIT, REASON=reason)
 
     def status(self) -> str:
@@ -101,6 +112,8 @@ class Health:
             state.save(self.cfg.name, {"updated": now, "checks": self.results})
         except OSError as e:  # disk full: the daemon goes on, from memory
             self._cannot("state.failed", f"save {state.path(self.cfg.name)}", e)
+        else:
+            self.failing.discard("state.failed")
 
 
 class HealthDaemon(ServiceDaemon):

@@ -70,6 +70,9 @@ class Ladder:
         }
 
     def load(self, saved: dict) -> None:
-        for k in ("failures", "restarted", "alerted", "last_reminder"):
-            if k in saved:
-                setattr(self, k, saved[k])
+        """Take what a saved state says, where it has the right type."""
+        kinds = {"failures": int, "restarted": bool, "alerted": bool, "last_reminder": float}
+        for k, kind in kinds.items():
+            v = saved.get(k) if isinstance(saved, dict) else None
+            if isinstance(v, kind | int) and not (kind is int and isinstance(v, bool)):
+                setattr(self, k, kind(v))

@@ -1,7 +1,6 @@
 """What the health service last saw, kept in /var/lib/djops/health-P.json for
 the heartbeat and `djops status`; a garbage file reads as no state."""
 
-import contextlib
 from pathlib import Path
 
 from djops import paths
@@ -13,11 +12,21 @@ def path(p: str) -> Path:
 
 
 def read(p: str) -> dict:
-    with contextlib.suppress(OSError, ValueError):
+    return load(p)[0]
+
+
+def load(p: str) -> tuple[dict, str]:
+    """(state, why it was ignored): a missing file is no state and no news; a
+    truncated or garbage one is no state, and the daemon says so."""
+    try:
         data = safefs.read_json(path(p))
-        if isinstance(data, dict):
-            return data
-    return {}
+    except FileNotFoundError:
+        return {}, ""
+    except (OSError, ValueError) as e:
+        return {}, f"{path(p)} is unreadable ({type(e).__name__}); starting afresh"
+    if not isinstance(data, dict) or not isinstance(data.get("checks", {}), dict):
+        return {}, f"{path(p)} is not a health state; starting afresh"
+    return data, ""
 
 
 def save(p: str, data: dict) -> None:

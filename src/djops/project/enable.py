@@ -3,11 +3,13 @@
 from djops import config
 from djops.config import Config, check_name
 from djops.errors import ConfigError
-from djops.systemd import dropins, journal, systemctl, units
+from djops.systemd import dropins, journal, service, systemctl, units
 
 
 def enable(cfg: Config) -> str:
     p = cfg.name
+    if cfg.watch.restart == "reload" and (why := service.refuse_reload(cfg.project.service)):
+        raise ConfigError(str(cfg.path), "[watch] restart", f'"restart", because {why}', '"reload"')
     running = [u for u in units.daemons(p) if systemctl.is_active(u)]
     # an admin's explicit enable also lifts a start limit hit by earlier crashes
     systemctl.run("reset-failed", *units.daemons(p), check=False)

@@ -13,9 +13,14 @@ from djops.events import (
     RELOAD_RESULT,
     WARNING,
 )
+from djops.health import probes
 from djops.health import state as health_state
 from djops.mail import notices, outbox
 from djops.systemd import journal, systemctl, units
+
+# checks cheap enough to run again for the screen (one systemctl call, one
+# journal read), and whose answer a user expects to move right after a run
+LIVE = ("clearsessions",)
 
 
 def one_line(p: str) -> str:
@@ -52,6 +57,9 @@ def project(cfg: Config) -> str:
         + (_age(state.get("updated")) if state else "no state yet (djops-health not running?)"),
     ]
     for name, r in state.get("checks", {}).items():
+        if name in LIVE:  # a run a moment ago must show, not the last round's view
+            ok, detail = probes.run(name, cfg)
+            r = {**r, "ok": ok, "detail": detail}
         word = "ok" if r["ok"] else f"FAILING x{r['ladder']['failures']}"
         lines.append(f"    {name:<14} {word:<12} {r['detail']}")
     lines += [

@@ -8,8 +8,10 @@ its own user and sandbox; this daemon only watches and asks systemd.
 """
 
 import contextlib
+import errno
 import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +19,6 @@ from collections.abc import Callable
 from djops import paths
 from djops.adapters import fswatch, safefs
 from djops.config import Config
-from djops.errors import OperationError
 from djops.events import RELOAD_RESULT
 from djops.reload import snapshot
 from djops.systemd import journal, systemctl, units
@@ -78,33 +79,110 @@ class Watcher:
 
 
 class WatchDaemon(ServiceDaemon):
+    """The watcher as a service. When inotify stops (a watched directory
+    deleted, or replaced by a rename) or cannot start (an inotify limit),
+    it says so in the journal and STATUS=, polls every POLL_SECONDS
+    meanwhile, and goes back to inotify as soon as it can, comparing what
+    changed while it was blind."""
+
     def __init__(self, cfg: Config):
         super().__init__()
         self.p = cfg.name
-        roots = [os.path.realpath(r) for r in cfg.watch.paths]
-        missing = [r for r in roots if not os.path.isdir(r)]
-        if missing:
-            raise OperationError(
-                f"[watch] paths: {', '.join(missing)} is not a directory; fix {cfg.path}"
-            )
-        self.roots = roots
+        self.roots = [os.path.realpath(r) for r in cfg.watch.paths]
         self.watcher = Watcher(
-            roots, cfg.watch.debounce_seconds, lambda changed: _request(self.p, changed)
+            self.roots, cfg.watch.debounce_seconds, lambda changed: _request(self.p, changed)
         )
         self.observer = None
+        self.identity: dict[str, tuple[int, int]] = {}
+        self.trouble = ""  # why inotify is not watching; "" while it is
+        self.next_try = 0.0
 
     def first(self) -> None:
-        self.observer = fswatch.start(self.roots, self.watcher.saw)
+        self._watch()
 
     def step(self, budget: float) -> None:
-        if not self.observer.is_alive():
-            raise OperationError(
-                f"the inotify observer of {self.p} stopped; systemd restarts the watcher"
-            )
+        if not self.trouble and (problem := self._problem()):
+            self._degrade(problem)
+        if self.trouble and time.monotonic() >= self.next_try:
+            self.next_try = time.monotonic() + POLL_SECONDS
+            self._watch()
+            if self.trouble:  # still blind: a poll is a rescan of every root
+                for root in self.roots:
+                    self.watcher.saw(root)
         self.watcher.step(budget)
 
     def status(self) -> str:
+        if self.trouble:
+            return f"NOT WATCHING ({self.trouble}); polling every {POLL_SECONDS:g}s; {self.watcher.last}"
         return self.watcher.status()
+
+    def _watch(self) -> None:
+        """(Re)start inotify on every root, or say why it cannot."""
+        if self.observer is not None:
+            fswatch.stop(self.observer)
+            self.observer = None
+        try:
+            identity = {root: _identity(root) for root in self.roots}
+            self.observer = fswatch.start(self.roots, self.watcher.saw)
+        except OSError as e:
+            self._degrade(_why(e))
+            return
+        self.identity = identity
+        if self.trouble:
+            journal.emit(
+                "watch.recovered",
+                self.p,
+                f"the settings watcher of {self.p} watches again (was: {self.trouble})",
+                REASON=self.trouble,
+            )
+            self.trouble = ""
+            for root in self.roots:  # what changed while blind
+                self.watcher.saw(root)
+
+    def _problem(self) -> str:
+        if self.observer is None:
+            return "inotify is not running"
+        if dead := fswatch.dead(self.observer):
+            return dead
+        for root, ident in self.identity.items():
+            try:
+                if _identity(root) != ident:
+                    return f"{root} was replaced by another directory"
+            except OSError:
+                return f"{root} was removed"
+        return ""
+
+    def _degrade(self, reason: str) -> None:
+        if reason != self.trouble:
+            journal.emit(
+                "watch.degraded",
+                self.p,
+                f"the settings watcher of {self.p} is not watching: {reason}; "
+                f"polling every {POLL_SECONDS:g}s until inotify works again",
+                REASON=reason,
+            )
+        self.trouble = reason
+        self.next_try = min(self.next_try, time.monotonic() + POLL_SECONDS)
+
+
+POLL_SECONDS = 5.0
+
+
+def _identity(root: str) -> tuple[int, int]:
+    st = os.stat(root)
+    if not stat.S_ISDIR(st.st_mode):
+        raise NotADirectoryError(errno.ENOTDIR, "not a directory", root)
+    return st.st_dev, st.st_ino
+
+
+def _why(e: OSError) -> str:
+    if e.errno == errno.ENOSPC:
+        return "the inotify watch limit is reached: raise fs.inotify.max_user_watches"
+    if e.errno == errno.EMFILE:
+        return "the inotify instance limit is reached: raise fs.inotify.max_user_instances"
+    if e.errno in (errno.ENOENT, errno.ENOTDIR):
+        return f"{e.filename} is not a directory (yet)"
+    return f"{e.strerror or e}" + (f": {e.filename}" if e.filename else "")
 
 
 def run(cfg: Config) -> str:
@@ -129,4 +207,5 @@ def _request(p: str, changed: list[str]) -> str:
     entry = journal.last_event(p, RELOAD_RESULT, since)
     if entry:
         return str(entry["DJOPS_EVENT"]).split(".", 1)[1]
-    return "applied" if ok else "failed"
+    # what systemd says, and that djops could not read more than that
+    return f"{'succeeded' if ok else 'failed'} (result unknown: no reload event in the journal)"

@@ -1,12 +1,63 @@
 """Restart or gracefully reload the project's gunicorn unit and make sure it
 came back, for reload (settings applied) and health (self-healing)."""
 
+import os
+import re
+import shlex
 import time
 
+from djops.adapters import safefs
 from djops.errors import OperationError
 from djops.systemd import systemctl
 
 SETTLE_SECONDS = 1.0
+_ARGV = re.compile(r"argv\[\]=([^;]*)")
+_PRELOAD_APP = re.compile(r"^\s*preload_app\s*=\s*True\b", re.M)
+
+
+def preloads(unit: str) -> str:
+    """Why a SIGHUP would not load new settings into `unit`'s gunicorn ("" if
+    it would): with --preload (or preload_app = True in its config file) the
+    master imports the app once, and a HUP only forks new workers from it."""
+    s = systemctl.show(unit, "ExecStart", "Environment", "WorkingDirectory")
+    m = _ARGV.search(s.get("ExecStart", ""))
+    try:
+        argv = shlex.split(m.group(1)) if m else []
+    except ValueError:
+        argv = m.group(1).split() if m else []
+    if "--preload" in argv:
+        return "--preload in its ExecStart="
+    if "--preload" in s.get("Environment", "") and "GUNICORN_CMD_ARGS" in s.get("Environment", ""):
+        return "--preload in its GUNICORN_CMD_ARGS="
+    config = _config_file(argv, s.get("WorkingDirectory", ""))
+    try:  # read only: root never imports the project's config
+        text = safefs.read_bytes(config, 1 << 20, follow=True).decode("utf-8", "replace")
+    except (OSError, TypeError):
+        return ""
+    return f"preload_app = True in {config}" if _PRELOAD_APP.search(text) else ""
+
+
+def _config_file(argv: list[str], cwd: str) -> str:
+    for i, arg in enumerate(argv):
+        if arg in ("-c", "--config") and i + 1 < len(argv):
+            path = argv[i + 1]
+            break
+        if arg.startswith("--config="):
+            path = arg.split("=", 1)[1]
+            break
+    else:
+        path = "gunicorn.conf.py"  # gunicorn's default, in its working directory
+    if path.startswith("python:"):
+        return ""
+    return path if os.path.isabs(path) else os.path.join(cwd or "/", path)
+
+
+def refuse_reload(unit: str) -> str:
+    """The one line that says why restart = "reload" cannot work for `unit`."""
+    why = preloads(unit)
+    if not why:
+        return ""
+    return f"{unit} preloads the app ({why}): a SIGHUP there does not load new settings"
 
 
 def apply(unit: str, mode: str = "restart", timeout: float = 60.0) -> int:
@@ -19,6 +70,8 @@ def apply(unit: str, mode: str = "restart", timeout: float = 60.0) -> int:
             f'{unit} has no ExecReload=, so [watch] restart = "reload" cannot work: add '
             '`ExecReload=/bin/kill -s HUP $MAINPID` to it, or use restart = "restart"'
         )
+    if mode == "reload" and (why := refuse_reload(unit)):
+        raise OperationError(f'{why}; use [watch] restart = "restart"')
     proc = systemctl.run(mode, unit, check=False)
     if proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip().splitlines()

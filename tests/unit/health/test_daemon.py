@@ -98,7 +98,7 @@ def test_a_full_disk_never_stops_the_rounds(world, monkeypatch, sent):
     h = daemon.Health(cfg)
     h.round()
     h.round()
-    assert [f["DJOPS_EVENT"] for _, f in sent] == ["state.failed", "state.failed"]
+    assert [f["DJOPS_EVENT"] for _, f in sent] == ["state.failed"], "once, not every round"
 
 
 def test_a_restart_is_queued_once_per_outage(world):
@@ -108,3 +108,21 @@ def test_a_restart_is_queued_once_per_outage(world):
     for _ in range(8):
         h.round()
     assert restarts == [("restart", "--no-block", "p.service")]
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"", b'{"updated": 1, "chec', b"\x00\xff", b"[1, 2]", b'{"checks": {"service": "x"}}'],
+)
+def test_a_garbage_state_file_is_said_and_ignored(world, sent, garbage):
+    cfg, script, *_ = world
+    state.path(cfg.name).write_bytes(garbage)
+    h = daemon.Health(cfg)
+    ignored = [f for _, f in sent if f["DJOPS_EVENT"] == "state.ignored"]
+    if garbage.startswith(b'{"checks"'):  # valid JSON, odd content: per key
+        assert ignored == [] and h.ladders["service"].failures == 0
+    else:
+        assert len(ignored) == 1 and ignored[0]["PRIORITY"] == "4"
+    script["service"] = [(False, "down")]
+    h.round()
+    assert state.read(cfg.name)["checks"]["service"]["ladder"]["failures"] == 1

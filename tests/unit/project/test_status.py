@@ -56,3 +56,14 @@ def test_one_screen_with_units_checks_and_the_days_trouble(cfg):
 
 def test_without_health_state_it_says_so(cfg):
     assert "no state yet (djops-health not running?)" in status.project(cfg)
+
+
+def test_a_run_a_moment_ago_shows_although_the_last_round_did_not_see_it(cfg, monkeypatch):
+    stale = {"ok": False, "detail": "no successful run yet", "ladder": {"failures": 1}}
+    state.save(cfg.name, {"updated": time.time(), "checks": {"clearsessions": stale}})
+    monkeypatch.setattr(
+        status.probes, "run", lambda name, cfg: (True, "last run 0.0 h ago (schedule every 24.0 h)")
+    )
+    text = status.project(cfg)
+    assert "    clearsessions  ok           last run 0.0 h ago" in text
+    assert "no successful run yet" not in text

@@ -1,0 +1,187 @@
+"""Faults a real server has, survived on purpose: a full /var/lib/djops,
+garbage state files, journald restarting, the settings directory deleted or
+swapped, gunicorn that preloads the app. Nothing crash-loops, nothing is lost.
+"""
+
+import time
+
+import pytest
+from helpers import add_sessions, counts, events, now, wait_for
+from provision import mails
+
+SETTINGS_DIR = "/etc/opt/demo"
+DB = "/var/opt/demo/demo.db"
+CONFIG = """[watch]
+debounce_seconds = 1.0
+[health]
+interval_seconds = 1
+url = "http://127.0.0.1:8000/"
+warn_after = 1
+alert_after = 2
+restart_after = 100
+[clearsessions]
+schedule = "*-*-* 03:30"
+"""
+
+
+def status(m, unit: str) -> str:
+    return m.sh(f"systemctl show -P StatusText {unit}").stdout.strip()
+
+
+def active(m, unit: str) -> bool:
+    return m.sh(f"systemctl is-active {unit}", check=False).stdout.strip() == "active"
+
+
+def restarts(m, unit: str) -> int:
+    return int(m.sh(f"systemctl show -P NRestarts {unit}").stdout.strip() or 0)
+
+
+def marker(m) -> str:
+    return m.sh("curl -s http://127.0.0.1:8000/", check=False).stdout.strip()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def enabled(machine):
+    machine.put("/etc/djops/demo.toml", CONFIG)
+    machine.sh("djops enable demo")
+    wait_for(lambda: "http ok" in status(machine, "djops-health@demo"), what="a health round")
+    wait_for(lambda: "watching" in status(machine, "djops-watch@demo"), what="the watcher")
+    yield
+    machine.sh("systemctl start demo.service", check=False)
+
+
+def test_the_settings_directory_deleted_and_recreated(machine):
+    m = machine
+    since = now(m)
+    m.sh(f"cp -a {SETTINGS_DIR} /root/settings-copy && rm -r {SETTINGS_DIR}")
+    wait_for(lambda: events(m, "demo", "watch.degraded", since), what="watch.degraded")
+    assert status(m, "djops-watch@demo").startswith("NOT WATCHING")
+    m.sh(f"cp -a /root/settings-copy {SETTINGS_DIR}")
+    wait_for(lambda: events(m, "demo", "watch.recovered", since), what="watch.recovered")
+    wait_for(lambda: status(m, "djops-watch@demo").startswith("watching"), what="STATUS=")
+    assert active(m, "djops-watch@demo") and restarts(m, "djops-watch@demo") == 0
+    m.sh(f"sed -i 's/^DEMO_MARKER = .*/DEMO_MARKER = \"recreated\"/' {SETTINGS_DIR}/settings.py")
+    wait_for(lambda: marker(m) == "demo marker=recreated", timeout=30, what="inotify again")
+
+
+def test_the_settings_directory_swapped_by_a_rename(machine):
+    m = machine
+    since = now(m)
+    m.sh(
+        f"cp -a {SETTINGS_DIR} /etc/opt/demo.new && "
+        "sed -i 's/^DEMO_MARKER = .*/DEMO_MARKER = \"swapped\"/' /etc/opt/demo.new/settings.py && "
+        f"mv {SETTINGS_DIR} /etc/opt/demo.old && mv /etc/opt/demo.new {SETTINGS_DIR}"
+    )
+    wait_for(lambda: marker(m) == "demo marker=swapped", timeout=30, what="the new directory")
+    assert events(m, "demo", "watch.recovered", since)
+    m.sh("sed -i 's/^DEMO_MARKER = .*/DEMO_MARKER = \"old\"/' /etc/opt/demo.old/settings.py")
+    time.sleep(4)
+    assert marker(m) == "demo marker=swapped", "the old directory is not watched any more"
+    m.sh("rm -r /etc/opt/demo.old")
+
+
+def test_garbage_state_files_are_said_and_every_daemon_carries_on(machine):
+    m = machine
+    since = now(m)
+    m.sh("systemctl stop djops-health@demo")
+    m.put("/var/lib/djops/health-demo.json", b'{"updated": 17, "chec')
+    m.put("/var/lib/djops/outbox/20261123T000000-garbage.json", b"\x00\xff garbage")
+    m.sh("printf '[not json' > /run/djops-watch-demo/changed.json")  # /run is the machine's tmpfs
+    m.sh("systemctl start djops-health@demo && systemctl start djops-mailqueue.service")
+    wait_for(lambda: events(m, "demo", "state.ignored", since), what="state.ignored")
+    wait_for(lambda: "http ok" in status(m, "djops-health@demo"), what="a round after it")
+    [aside] = events(m, "unknown", "mail.failed", since)
+    assert "garbage.json" in aside["MESSAGE"] and aside["PRIORITY"] == "2"
+    m.sh("test -f /var/lib/djops/outbox/unreadable/20261123T000000-garbage.json")
+    out = m.sh("djops reload demo").stdout  # reads the watcher's garbage note
+    assert "applied" in out
+
+
+def test_a_full_var_lib_djops_crashes_nothing_and_the_alert_comes_once_there_is_room(machine):
+    m = machine
+    m.sh("systemctl stop djops-health@demo")
+    m.sh(
+        "cp -a /var/lib/djops /root/djops-state && mount -t tmpfs -o size=64k tmpfs /var/lib/djops"
+    )
+    m.sh("cp -a /root/djops-state/. /var/lib/djops/ && rm -f /var/lib/djops/health-demo.json")
+    m.sh("dd if=/dev/zero of=/var/lib/djops/filler bs=4k count=100 2>/dev/null || true")
+    before = len(mails(m))
+    since = now(m)
+    m.sh("systemctl start djops-health@demo && systemctl stop demo.service")
+    try:
+        wait_for(lambda: events(m, "demo", "health.alert", since), what="the alert", timeout=40)
+        [failed] = wait_for(lambda: events(m, "demo", "mail.failed", since), what="mail.failed")
+        assert failed["PRIORITY"] == "2" and "No space left" in failed["MESSAGE"]
+        assert events(m, "demo", "state.failed", since), "the state file could not be saved"
+        time.sleep(3)
+        assert active(m, "djops-health@demo") and restarts(m, "djops-health@demo") == 0
+        m.sh("rm /var/lib/djops/filler")
+        wait_for(
+            lambda: [x for x in mails(m)[before:] if "ALERT service failing" in str(x["Subject"])],
+            timeout=60,
+            what="the alert mail once there is room",
+        )
+        time.sleep(3)
+        alerts = [x for x in mails(m)[before:] if "ALERT service" in str(x["Subject"])]
+        assert len(alerts) == 1, "sent once, not replayed"
+    finally:
+        m.sh("systemctl start demo.service")
+        m.sh("systemctl stop djops-health@demo; umount /var/lib/djops", check=False)
+        m.sh("systemctl start djops-health@demo")
+
+
+def test_journald_restarting_loses_nothing(machine):
+    m = machine
+    add_sessions(m, DB, "demo", expired=60000, live=10)
+    since = now(m)
+    m.sh("systemctl start --no-block djops-clearsessions@demo.service")
+    for _ in range(3):
+        m.sh("systemctl restart systemd-journald")
+        time.sleep(0.5)
+    wait_for(
+        lambda: (
+            m.sh("systemctl is-active djops-clearsessions@demo.service", check=False).stdout.strip()
+            in ("inactive", "failed")
+        ),
+        timeout=120,
+        what="the clearsessions run to end",
+    )
+    assert (
+        m.sh("systemctl show -P Result djops-clearsessions@demo.service").stdout.strip()
+        == "success"
+    )
+    assert counts(m, DB, "demo")[0] == 0, "every expired row removed"
+    assert events(m, "demo", "clearsessions.done", since), "its event survived the restarts"
+    assert active(m, "djops-health@demo") and active(m, "djops-watch@demo")
+    after = now(m)
+    wait_for(lambda: "http ok" in status(m, "djops-health@demo"), what="rounds go on")
+    m.sh("djops heartbeat demo")
+    assert events(m, "demo", "heartbeat.sent", after)
+
+
+def test_reload_mode_is_refused_for_a_gunicorn_that_preloads(machine):
+    m = machine
+    m.put("/etc/djops/demo.toml", CONFIG.replace("[watch]\n", '[watch]\nrestart = "reload"\n'))
+    m.sh("djops enable demo")  # no preload yet: fine
+    start = m.sh("systemctl show -P ExecStart demo.service").stdout
+    assert "--preload" not in start
+    m.put(
+        "/etc/systemd/system/demo.service.d/preload.conf",
+        "[Service]\nEnvironment=GUNICORN_CMD_ARGS=--preload\n",
+    )
+    m.sh("systemctl daemon-reload && systemctl restart demo.service")
+    refused = m.sh("djops enable demo", check=False)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        'djops: /etc/djops/demo.toml: [watch] restart: expected "restart", because '
+        "demo.service preloads the app (--preload in its GUNICORN_CMD_ARGS=): a SIGHUP "
+        'there does not load new settings, got "reload"'
+    )
+    pid = m.sh("systemctl show -P MainPID demo.service").stdout.strip()
+    by_hand = m.sh("djops reload demo", check=False)
+    assert by_hand.returncode == 1 and "preloads the app" in by_hand.stderr
+    assert m.sh("systemctl show -P MainPID demo.service").stdout.strip() == pid
+    m.sh("rm /etc/systemd/system/demo.service.d/preload.conf && systemctl daemon-reload")
+    m.sh("systemctl restart demo.service")
+    m.put("/etc/djops/demo.toml", CONFIG)
+    m.sh("djops enable demo")

@@ -1,0 +1,103 @@
+"""The watcher as a service, with real inotify: a watched directory deleted,
+swapped by a rename, or an inotify limit hit; it says so, polls meanwhile,
+and watches again, applying what changed while it was blind."""
+
+import errno
+import os
+import shutil
+import time
+
+import pytest
+
+from djops import config
+from djops.adapters import fswatch
+from djops.reload import watch
+
+
+@pytest.fixture
+def daemon(project, tmp_path, monkeypatch, sent):
+    cfg = config.load(project, live=False)
+    settings = tmp_path / "etc-opt-p"
+    (settings / "settings.py").write_text("A = 1\n")
+    monkeypatch.setattr(watch, "POLL_SECONDS", 0.2)
+    requests: list[list[str]] = []
+    monkeypatch.setattr(watch, "_request", lambda p, changed: requests.append(changed) or "applied")
+    cfg = config.Config(
+        **{
+            **cfg.__dict__,
+            "watch": type(cfg.watch)(
+                paths=[str(settings)], debounce_seconds=0.1, restart="restart"
+            ),
+        }
+    )
+    d = watch.WatchDaemon(cfg)
+    d.first()
+    yield d, settings, requests
+    if d.observer is not None:
+        fswatch.stop(d.observer)
+
+
+def run(d, seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        d.step(0.05)
+
+
+def events(sent):
+    return [f["DJOPS_EVENT"] for _, f in sent]
+
+
+def test_a_deleted_and_recreated_directory_is_noticed_and_watched_again(daemon, sent):
+    d, settings, requests = daemon
+    assert d.status().startswith("watching 1 files")
+    keep = settings.parent / "keep"
+    shutil.copytree(settings, keep)
+    shutil.rmtree(settings)
+    run(d, 0.5)
+    assert "watch.degraded" in events(sent)
+    assert d.status().startswith("NOT WATCHING (")
+    shutil.copytree(keep, settings)
+    run(d, 1.0)
+    assert events(sent)[-1] == "watch.recovered"
+    assert d.status().startswith("watching 1 files")
+    (settings / "settings.py").write_text("A = 2\n")  # inotify works again
+    run(d, 1.0)
+    assert requests[-1] == [str(settings / "settings.py")]
+
+
+def test_a_directory_swapped_by_rename_is_followed_to_the_new_one(daemon, sent):
+    d, settings, requests = daemon
+    new = settings.parent / "new"
+    new.mkdir()
+    (new / "settings.py").write_text("A = 3\n")
+    os.rename(settings, settings.parent / "old")
+    os.rename(new, settings)
+    run(d, 1.5)
+    assert events(sent)[:2] == ["watch.degraded", "watch.recovered"]
+    assert "replaced" in sent[0][1]["DJOPS_REASON"] or "removed" in sent[0][1]["DJOPS_REASON"]
+    assert requests == [[str(settings / "settings.py")]], "the new content is applied"
+    (settings.parent / "old" / "settings.py").write_text("A = 4\n")
+    run(d, 0.5)
+    assert len(requests) == 1, "the old directory is no longer watched"
+
+
+def test_an_inotify_limit_is_said_and_polling_keeps_changes_coming(daemon, sent, monkeypatch):
+    d, settings, requests = daemon
+    real_start = fswatch.start
+
+    def no_watches(*a):
+        raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+    fswatch.stop(d.observer)
+    monkeypatch.setattr(fswatch, "start", no_watches)
+    run(d, 0.5)
+    assert "raise fs.inotify.max_user_watches" in d.status()
+    degraded = [f for _, f in sent if f["DJOPS_EVENT"] == "watch.degraded"][-1]
+    assert degraded["PRIORITY"] == "3" and "max_user_watches" in degraded["DJOPS_REASON"]
+    (settings / "settings.py").write_text("A = 5\n")
+    run(d, 1.0)
+    assert requests == [[str(settings / "settings.py")]], "polling noticed it"
+    monkeypatch.setattr(fswatch, "start", real_start)
+    run(d, 0.6)
+    assert events(sent)[-1] == "watch.recovered"
+    assert d.status().startswith("watching")
