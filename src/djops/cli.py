@@ -67,10 +67,9 @@ def _clearsessions(args: argparse.Namespace) -> str:
 def _reload(args: argparse.Namespace) -> str:
     from djops.reload import steps
 
-    cfg = config.load(args.project)
     if args.step:
-        return steps.run_step(cfg, args.step)
-    return steps.run_via_unit(cfg)
+        return steps.run_step(args.project, args.step)
+    return steps.run_via_unit(config.load(args.project))
 
 
 def _status(args: argparse.Namespace) -> str:

@@ -15,10 +15,10 @@ directory, never in one the project user's step can write.
 import contextlib
 import os
 
-from djops import paths
+from djops import config, paths
 from djops.adapters import project_python, safefs
 from djops.config import Config
-from djops.errors import OperationError, UsageError
+from djops.errors import ConfigError, OperationError, UsageError
 from djops.events import RELOAD_RESULT
 from djops.systemd import journal, oneshot, service, units
 
@@ -26,7 +26,19 @@ COMPILE_TIMEOUT = 240.0
 VALIDATE_TIMEOUT = 240.0
 
 
-def run_step(cfg: Config, step: str) -> str:
+def run_step(project: str, step: str) -> str:
+    """One step of the unit. A config that no longer loads (a settings
+    directory gone, say) rejects the reload like bad settings do."""
+    try:
+        cfg = config.load(project)
+    except ConfigError as e:
+        journal.emit(
+            "reload.rejected",
+            project,
+            f"new settings of {project} rejected, nothing restarted: {e}",
+            REASON=str(e),
+        )
+        raise
     return {"compile": compile_step, "validate": validate_step, "apply": apply_step}[step](cfg)
 
 

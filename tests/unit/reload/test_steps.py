@@ -95,3 +95,15 @@ def test_a_service_that_dies_after_restart_is_an_error(units):
 def test_unknown_service_is_named(units):
     with pytest.raises(OperationError, match="does not exist"):
         service.apply("nope.service", "restart")
+
+
+def test_a_config_that_no_longer_loads_rejects_the_reload(project, confdir, sent):
+    from djops.errors import ConfigError
+
+    path = confdir / f"{project}.toml"
+    path.write_text(path.read_text().replace('settings_dir = "', 'settings_dir = "/nonexistent'))
+    with pytest.raises(ConfigError, match="settings_dir: expected an existing directory"):
+        steps.run_step(project, "compile")
+    [(message, fields)] = sent
+    assert fields["DJOPS_EVENT"] == "reload.rejected" and fields["PRIORITY"] == "3"
+    assert "settings_dir" in message
