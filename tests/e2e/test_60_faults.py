@@ -188,3 +188,51 @@ def test_reload_mode_is_refused_for_a_gunicorn_that_preloads(machine):
     m.sh("systemctl restart demo.service")
     m.put("/etc/djops/demo.toml", CONFIG)
     m.sh("djops enable demo")
+
+
+# sendmail that hangs once (its mark in /var/lib/djops, writable in the mail
+# queue's sandbox), before or after dma takes the message, so the
+# kill lands at that step; later runs hand over at once
+HANG = {
+    "before dma took it": "[ -e /var/lib/djops/hung ] || { touch /var/lib/djops/hung; sleep 120; }\n"
+    'exec /usr/sbin/sendmail "$@"\n',
+    "after dma took it": '/usr/sbin/sendmail "$@" || exit $?\n'
+    "[ -e /var/lib/djops/hung ] || { touch /var/lib/djops/hung; sleep 120; }\n",
+}
+
+
+@pytest.mark.parametrize("step", list(HANG))
+def test_kill_9_while_handing_a_mail_over_delivers_it_exactly_once(machine, step):
+    m = machine
+    m.put("/usr/local/sbin/hanging-sendmail", "#!/bin/sh\n" + HANG[step], mode=0o755)
+    hanging = '[health]\nsendmail = "/usr/local/sbin/hanging-sendmail"\n'
+    m.put("/etc/djops/demo.toml", CONFIG.replace("[health]\n", hanging))
+    m.sh("rm -f /var/lib/djops/hung && djops enable demo")
+    m.sh("systemctl stop smtp-sink")  # the smarthost away: dma keeps what it took
+    before = len(mails(m))
+    try:
+        m.sh("djops heartbeat demo")
+        wait_for(
+            lambda: m.sh("test -e /var/lib/djops/hung", check=False).returncode == 0,
+            what="the hang",
+        )
+        m.sh("systemctl kill -s KILL djops-mailqueue.service")
+        wait_for(lambda: not active(m, "djops-mailqueue.service"), what="the kill")
+        m.sh("systemctl start djops-mailqueue.service")  # the next run
+    finally:
+        m.sh("systemctl start smtp-sink")
+    m.sh("for i in $(seq 50); do ss -ltn | grep -q ':2525 ' && break; sleep 0.1; done")
+    m.sh("systemctl start djops-mailqueue.service")  # hands over, flushes dma's queue
+    wait_for(
+        lambda: [x for x in mails(m)[before:] if "heartbeat" in str(x["Subject"])],
+        timeout=60,
+        what="the heartbeat",
+    )
+    time.sleep(3)
+    m.sh("systemctl start djops-mailqueue.service")
+    time.sleep(2)
+    beats = [x for x in mails(m)[before:] if "heartbeat" in str(x["Subject"])]
+    assert len(beats) == 1, f"{step}: {len(beats)} copies arrived"
+    assert m.sh("ls /var/lib/djops/outbox/*.json 2>/dev/null | wc -l").stdout.strip() == "0"
+    m.put("/etc/djops/demo.toml", CONFIG)
+    m.sh("djops enable demo")

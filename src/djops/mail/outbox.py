@@ -19,7 +19,7 @@ from pathlib import Path
 
 from djops import paths
 from djops.adapters import safefs
-from djops.mail import message
+from djops.mail import message, spool
 from djops.systemd import journal, units
 
 FIRST_RETRY, LAST_RETRY = 30.0, 3600.0
@@ -137,9 +137,19 @@ def _set_aside(path: Path, why: Exception) -> None:
 
 
 def _try(path: Path, entry: dict) -> bool:
+    """Hand one message over, exactly once: the entry is marked before
+    sendmail runs, so a run killed meanwhile leaves a mark; the next run then
+    asks dma's spool whether dma took the message before sending it again."""
+    msgid = _message_id(entry["message"])
+    if entry.get("handing") and msgid and spool.holds(msgid):
+        path.unlink(missing_ok=True)  # dma took it before the last run died
+        return True
+    entry["handing"] = True
+    _write(path, entry)
     try:
         message.sendmail(entry["sendmail"], entry["message"].encode("utf-8", "surrogateescape"))
     except message.SendError as e:
+        entry["handing"] = False
         entry["attempts"] += 1
         delay = min(FIRST_RETRY * 2 ** (entry["attempts"] - 1), LAST_RETRY)
         entry["next_try"] = time.time() + delay
@@ -156,6 +166,12 @@ def _try(path: Path, entry: dict) -> bool:
         return False
     path.unlink(missing_ok=True)
     return True
+
+
+def _message_id(text: str) -> str:
+    from email.parser import HeaderParser
+
+    return str(HeaderParser().parsestr(text, headersonly=True).get("Message-Id", ""))
 
 
 def _write(path: Path, entry: dict) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import time
 
 from djops import paths
-from djops.mail import message, outbox
+from djops.mail import message, outbox, spool
 
 DMA = "/usr/sbin/dma"
 STUCK_SECONDS = 3600
@@ -37,23 +37,15 @@ def run() -> str:
 def health() -> tuple[bool, str]:
     """Whether mail moves: nothing in dma's spool or the djops outbox for over
     an hour (the health check `mailqueue` and the checklist both ask)."""
-    now, spool = time.time(), paths.dma_spool()
-    queued = [f for f in _files(spool) if f.name.startswith("Q")]
-    stuck = [f for f in queued if now - _mtime(f) > STUCK_SECONDS]
+    stuck = spool.stuck(STUCK_SECONDS)
+    now = time.time()
     kept = [f for f in outbox.pending() if now - _mtime(f) > STUCK_SECONDS]
     if stuck or kept:
         return False, (
-            f"{len(stuck)} mails stuck in {spool}, {len(kept)} in the djops outbox "
-            "for over an hour; see `journalctl -t dma`"
+            f"{len(stuck)} mails stuck in {paths.dma_spool()}, {len(kept)} in the djops "
+            "outbox for over an hour; see `journalctl -t dma`"
         )
-    return True, f"{len(queued)} queued, {len(outbox.pending())} in outbox"
-
-
-def _files(d: str) -> list:
-    try:
-        return [e for e in os.scandir(d) if e.is_file(follow_symlinks=False)]
-    except OSError:
-        return []
+    return True, f"{len(spool.queued())} queued, {len(outbox.pending())} in outbox"
 
 
 def _mtime(f) -> float:

@@ -94,3 +94,33 @@ def test_a_clock_set_back_does_not_hold_mail_until_it_catches_up():
     assert outbox._due({"next_try": now - 1}, now)
     assert not outbox._due({"next_try": now + 60}, now)
     assert outbox._due({"next_try": now + 365 * 86400}, now), "a year ahead: the clock went back"
+
+
+def _killed_while_handing(box, monkeypatch, in_spool: bool):
+    """An entry a killed run left marked; dma's spool has the message or not."""
+    spool_dir = box / "spool"
+    spool_dir.mkdir()
+    monkeypatch.setattr(outbox.spool.paths, "dma_spool", lambda: str(spool_dir))
+    monkeypatch.setattr(outbox, "kick", lambda: None)
+    sm = fake_sendmail(box / "sendmail")
+    msg = message.compose("p", "heartbeat", "hi", "text", ["root"])
+    path = outbox.send("p", msg, sm)
+    entry = json.loads(path.read_text())
+    entry["handing"] = True
+    path.write_text(json.dumps(entry))
+    if in_spool:
+        (spool_dir / "M1a.2b").write_text(
+            f"Received: from root\nMessage-Id: {msg['Message-Id']}\nSubject: x\n\nbody\n"
+        )
+    outbox.flush()
+    assert outbox.pending() == []
+    got = box / "sendmail.got"
+    return got.read_text().count("Subject:") if got.exists() else 0
+
+
+def test_a_message_dma_took_before_the_kill_is_not_sent_again(box, monkeypatch):
+    assert _killed_while_handing(box, monkeypatch, in_spool=True) == 0
+
+
+def test_a_message_dma_never_got_is_sent_once(box, monkeypatch):
+    assert _killed_while_handing(box, monkeypatch, in_spool=False) == 1
