@@ -65,14 +65,20 @@ def absolute_path(value: Any) -> str:
     return value
 
 
-_UNIT_PATH = re.compile(r"/[A-Za-z0-9._+/-]*")
+def matching(pattern: str, expected: str) -> Check:
+    """A string the whole of which matches `pattern` (no trailing newline sneaks by)."""
+    regex = re.compile(pattern)
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not regex.fullmatch(value):
+            raise Invalid(expected)
+        return value
+
+    return check
 
 
-def unit_path(value: Any) -> str:
-    """A path that goes into a unit file as it is: no spaces, quotes or `%`."""
-    if not isinstance(value, str) or not _UNIT_PATH.fullmatch(value):
-        raise Invalid("an absolute path of letters, digits and . _ + - /")
-    return value
+# a path that goes into a unit file as it is: no spaces, quotes or `%`
+unit_path = matching(r"/[A-Za-z0-9._+/-]*", "an absolute path of letters, digits and . _ + - /")
 
 
 def http_url(value: Any) -> str:
@@ -115,22 +121,14 @@ def address_list(value: Any) -> list[str]:
     return value
 
 
-_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+module_name = matching(
+    r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", "a dotted Python module name"
+)
 
 
-def module_name(value: Any) -> str:
-    if not isinstance(value, str) or not _MODULE.fullmatch(value):
-        raise Invalid("a dotted Python module name")
-    return value
-
-
-_UNIT = re.compile(r"[A-Za-z0-9:_.@\\-]+\.service")
-
-
-def service_name(value: Any) -> str:
-    if not isinstance(value, str) or not _UNIT.fullmatch(value):
-        raise Invalid('a systemd service name such as "P.service"')
-    return value
+service_name = matching(
+    r"[A-Za-z0-9:_.@\\-]+\.service", 'a systemd service name such as "P.service"'
+)
 
 
 def one_of(*choices: str) -> Check:
