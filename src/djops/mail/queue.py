@@ -5,7 +5,6 @@ never runs."""
 
 import os
 import subprocess
-import time
 
 from djops import paths
 from djops.mail import message, outbox, spool
@@ -37,19 +36,12 @@ def run() -> str:
 def health() -> tuple[bool, str]:
     """Whether mail moves: nothing in dma's spool or the djops outbox for over
     an hour (the health check `mailqueue` and the checklist both ask)."""
-    stuck = spool.stuck(STUCK_SECONDS)
-    now = time.time()
-    kept = [f for f in outbox.pending() if now - _mtime(f) > STUCK_SECONDS]
+    queued, pending = spool.queued(), outbox.pending()  # each listed once
+    stuck = [e for e in queued if spool.age(e) > STUCK_SECONDS]
+    kept = [f for f in pending if spool.age(f) > STUCK_SECONDS]
     if stuck or kept:
         return False, (
             f"{len(stuck)} mails stuck in {paths.dma_spool()}, {len(kept)} in the djops "
             "outbox for over an hour; see `journalctl -t dma`"
         )
-    return True, f"{len(spool.queued())} queued, {len(outbox.pending())} in outbox"
-
-
-def _mtime(f) -> float:
-    try:
-        return f.stat().st_mtime
-    except OSError:
-        return time.time()
+    return True, f"{len(queued)} queued, {len(pending)} in outbox"

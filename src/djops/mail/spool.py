@@ -20,9 +20,13 @@ def queued() -> list[os.DirEntry]:
     return [e for e in _entries() if e.name.startswith("Q")]
 
 
-def stuck(older_than: float) -> list[os.DirEntry]:
-    now = time.time()
-    return [e for e in queued() if now - _mtime(e) > older_than]
+def age(f: os.PathLike[str] | str) -> float:
+    """Seconds since a queued file (dma's or the outbox's) last changed; 0
+    if it vanished meanwhile. Links are not followed."""
+    try:
+        return time.time() - os.lstat(f).st_mtime
+    except OSError:
+        return 0.0
 
 
 def holds(message_id: str) -> bool:
@@ -47,10 +51,3 @@ def _entries() -> list[os.DirEntry]:
         return [e for e in os.scandir(paths.dma_spool()) if e.is_file(follow_symlinks=False)]
     except OSError:
         return []
-
-
-def _mtime(e: os.DirEntry) -> float:
-    try:
-        return e.stat(follow_symlinks=False).st_mtime
-    except OSError:
-        return time.time()

@@ -1,6 +1,7 @@
 import email
 import email.policy
 import json
+import os
 import time
 
 import pytest
@@ -124,3 +125,18 @@ def test_a_message_dma_took_before_the_kill_is_not_sent_again(box, monkeypatch):
 
 def test_a_message_dma_never_got_is_sent_once(box, monkeypatch):
     assert _killed_while_handing(box, monkeypatch, in_spool=False) == 1
+
+
+def test_the_queue_is_stuck_when_dma_or_the_outbox_keeps_mail_over_an_hour(box, monkeypatch):
+    from djops.mail import queue
+
+    spool_dir = box / "spool"
+    spool_dir.mkdir()
+    monkeypatch.setattr(queue.paths, "dma_spool", lambda: str(spool_dir))
+    (spool_dir / "Q1a.2b").write_text("ID: 1a.2b\n")
+    (spool_dir / "M1a.2b").write_text("Subject: x\n\nbody\n")
+    assert queue.health() == (True, "1 queued, 0 in outbox")
+    old = time.time() - 2 * queue.STUCK_SECONDS
+    os.utime(spool_dir / "Q1a.2b", (old, old))
+    ok, detail = queue.health()
+    assert not ok and detail.startswith(f"1 mails stuck in {spool_dir}, 0 in the djops outbox")
