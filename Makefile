@@ -23,7 +23,8 @@ deps: .deps-stamp
 	  echo "installing: $$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	test -x $(VENV)/bin/ruff || { $(PY) -m venv --system-site-packages $(VENV) && $(VENV)/bin/pip install -q ruff "django>=5.2,<5.3"; }
+	test -x $(VENV)/bin/python || $(PY) -m venv --system-site-packages $(VENV)
+	$(VENV)/bin/pip install -q ruff "django>=5.2,<5.3" "psycopg[binary]" PyMySQL
 	touch $@
 
 deb: $(DEB)

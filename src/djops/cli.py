@@ -106,6 +106,10 @@ def _heartbeat(args: argparse.Namespace) -> str:
 
 
 def _health(args: argparse.Namespace) -> str:
+    if args.learn_database:  # ExecStartPre=+ of djops-health@P: root, before the sandbox
+        from djops.adapters import dbaddress
+
+        return dbaddress.learn(config.load(args.project))
     from djops.health import daemon
 
     return daemon.run(config.load(args.project))
@@ -233,7 +237,10 @@ VERBS: dict[str, Verb] = {
         _watch, None, "Run the settings watcher in the foreground (djops-watch@P.service)."
     ),
     "health": Verb(
-        _health, None, "Run the health daemon in the foreground (djops-health@P.service)."
+        _health,
+        None,
+        "Run the health daemon in the foreground (djops-health@P.service).",
+        hidden=(("--learn-database", {"action": "store_true", "help": argparse.SUPPRESS}),),
     ),
     "failure": Verb(
         _failure,

@@ -31,7 +31,8 @@ EVENTS: dict[str, Event] = {
         INFO,
         "Expired Django sessions of @DJOPS_PROJECT@ cleared",
         "djops removed @DJOPS_ROWS@ expired sessions of project @DJOPS_PROJECT@ in\n"
-        "@DJOPS_DURATION@ seconds, in batches of short transactions.\n\n"
+        "@DJOPS_DURATION@ seconds, in @DJOPS_BATCHES@ batches of short transactions\n"
+        "on @DJOPS_DATABASE@; the longest took @DJOPS_LONGEST@ seconds.\n\n"
         "Nothing needs to be done. The schedule is the [clearsessions] schedule key\n"
         "of /etc/djops/@DJOPS_PROJECT@.toml; see `systemctl list-timers 'djops-*'`.",
     ),

@@ -58,3 +58,9 @@ def private_run_dir() -> Path:
 def reload_compiled(project: str) -> Path:
     """The files the reload unit's compile step compiled, for its apply step."""
     return private_run_dir() / f"reload-{project}.json"
+
+
+def database_address(project: str) -> Path:
+    """Where the project's database server listens, as its python last said
+    (djops.adapters.dbaddress), for the health check's connect."""
+    return state_dir() / f"database-{project}.json"

@@ -41,8 +41,13 @@ PACKAGES = [
     "iproute2",
     "cron",
     "less",
+    # real servers for the database and fleet tests; disabled at boot (HOOKS)
+    "postgresql",
+    "mariadb-server",
+    "prometheus-node-exporter",
 ]
-WHEELS = ["django>=5.2,<5.3", "gunicorn"]
+WHEELS = ["django>=5.2,<5.3", "gunicorn", "psycopg[binary]", "PyMySQL"]
+SERVERS = "postgresql mariadb prometheus-node-exporter"
 INNER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -50,7 +55,9 @@ INNER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 HOOKS = [
     'mkdir -p "$1/opt/wheels" && cp {wheels}/*.whl "$1/opt/wheels/"',
     'chroot "$1" python3 -m venv /opt/demo/venv',
-    'chroot "$1" /opt/demo/venv/bin/pip install -q --no-index --find-links /opt/wheels django gunicorn',
+    'chroot "$1" /opt/demo/venv/bin/pip install -q --no-index --find-links /opt/wheels django gunicorn psycopg[binary] PyMySQL',
+    # started by the tests that need them, not by every boot
+    f'chroot "$1" systemctl disable -q {SERVERS}',
     # an empty machine-id makes systemd generate one at each boot
     ': > "$1/etc/machine-id"',
 ]

@@ -9,7 +9,7 @@ import json
 from dataclasses import asdict
 
 from djops.adapters import project_python
-from djops.checklist import mail, server
+from djops.checklist import mail, server, sessions
 from djops.checklist.item import FAIL, OK, WARN, Item, item
 from djops.config import Config
 from djops.errors import ReportFailed
@@ -93,7 +93,7 @@ def settings_items(cfg: Config, facts: dict) -> list[Item]:
 def run(cfg: Config) -> list[Item]:
     res = project_python.run(cfg, "facts", cfg.project.code_dir, timeout=FACTS_TIMEOUT)
     if res.ok:
-        items = settings_items(cfg, res.data)
+        items = settings_items(cfg, res.data) + sessions.items(res.data.get("sessions"))
     else:
         items = [Item("settings", FAIL, f"the settings do not load: {res.data.get('error')}")]
     domains = res.data.get("recipient_domains", [])

@@ -49,7 +49,14 @@ class Project:
 @dataclass(frozen=True)
 class Clearsessions:
     schedule: str = key("daily", c.calendar, "when to clear expired sessions (systemd OnCalendar)")
-    batch_size: int = key(10000, c.positive_int, "rows per delete transaction (database sessions)")
+    batch_size: int = key(
+        10000, c.positive_int, "most rows per delete transaction (database sessions)"
+    )
+    max_replica_lag_seconds: float = key(
+        30.0,
+        c.nonnegative_number,
+        "PostgreSQL: pause while a streaming replica lags more (0: never pause)",
+    )
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,14 @@ def positive_number(value: Any) -> float:
     return float(value)
 
 
+def nonnegative_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Invalid("a number, 0 or more")
+    if not math.isfinite(value) or value < 0:
+        raise Invalid("a number, 0 or more")
+    return float(value)
+
+
 def absolute_path(value: Any) -> str:
     if not isinstance(value, str) or not value.startswith("/") or _CONTROL.search(value):
         raise Invalid("an absolute path")

@@ -16,28 +16,39 @@ from djops.systemd.daemon import ServiceDaemon
 class Health:
     def __init__(self, cfg: Config):
         self.cfg = cfg
-        h = cfg.health
         saved, ignored = state.load(cfg.name)
         if ignored:
             journal.emit("state.ignored", cfg.name, ignored, REASON=ignored)
-        saved = saved.get("checks", {})
+        self.saved = saved.get("checks", {})
         self.ladders: dict[str, ladder.Ladder] = {}
         self.results: dict[str, dict] = {}
-        for name in probes.enabled(cfg):
-            lad = ladder.Ladder(
-                h.warn_after, h.alert_after, h.restart_after, probes.CHECKS[name][1]
-            )
-            entry = saved.get(name)
-            lad.load(entry.get("ladder", {}) if isinstance(entry, dict) else {})
-            self.ladders[name] = lad
+        self._follow_checks()
         self.unsent: list[tuple[str, str, str]] = []  # mails the outbox had no room for
         self.failing: set[str] = set()  # faults already logged, until they clear
+
+    def _follow_checks(self) -> None:
+        """A ladder per enabled check; a check that comes (the settings moved
+        to a database server) starts from its saved state, one that goes is
+        dropped with its ladder."""
+        h, names = self.cfg.health, probes.enabled(self.cfg)
+        for name in names:
+            if name not in self.ladders:
+                lad = ladder.Ladder(
+                    h.warn_after, h.alert_after, h.restart_after, probes.CHECKS[name][1]
+                )
+                entry = self.saved.get(name)
+                lad.load(entry.get("ladder", {}) if isinstance(entry, dict) else {})
+                self.ladders[name] = lad
+        for name in set(self.ladders) - set(names):
+            del self.ladders[name]
+            self.results.pop(name, None)
 
     def round(self) -> None:
         """Probe everything, move every ladder, save, then act: the mails of a
         round show that round's counts, and a crash while acting never
         replays an alert on restart (the ladder was saved first)."""
         now = time.time()
+        self._follow_checks()
         todo = []
         for name, lad in self.ladders.items():
             ok, detail = probes.run(name, self.cfg)

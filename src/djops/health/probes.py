@@ -3,7 +3,9 @@
 service: P.service active · http: GET url, fails on no answer, >= 500 or
 timeout · disk: free space where data, logs and cache live · mailqueue:
 nothing stuck in dma's spool or djops' outbox for over an hour ·
-clearsessions: a successful run within twice its schedule.
+clearsessions: a successful run within twice its schedule · database: the
+PostgreSQL or MariaDB server of the settings accepts a connection (no
+credentials, no Python process: the address was learned beforehand).
 """
 
 import os
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from djops import oncalendar, paths
+from djops.adapters import dbaddress
 from djops.config import Config
 from djops.mail import queue
 from djops.systemd import journal, systemctl, units
@@ -156,6 +159,31 @@ def clearsessions(cfg: Config) -> Result:
     )
 
 
+def database(cfg: Config) -> Result:
+    """Connect and close. PostgreSQL logs nothing for a connection that sends
+    nothing; MariaDB's greeting is read, so a server that accepts but cannot
+    serve is caught too."""
+    addr = dbaddress.load(cfg.name)
+    where = dbaddress.shown(addr)
+    try:
+        if addr.get("unix"):
+            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            conn.settimeout(TIMEOUT)
+            conn.connect(addr["unix"])
+        else:
+            conn = socket.create_connection((addr["host"], addr["port"]), timeout=TIMEOUT)
+        with conn:
+            if addr["vendor"] == "mysql":
+                greeting = conn.recv(5)
+                if len(greeting) < 5 or greeting[4] not in (10, 0xFF):
+                    return False, f"{where}: no MySQL greeting"
+                if greeting[4] == 0xFF:
+                    return False, f"{where}: the server refuses new connections"
+    except (OSError, KeyError) as e:
+        return False, f"{where}: {getattr(e, 'strerror', None) or e}"
+    return True, f"{where} accepts connections"
+
+
 CHECKS: dict[str, tuple[Callable[[Config], Result], bool]] = {
     # name -> (check, whether a restart of P.service can heal it)
     "service": (service, True),
@@ -163,11 +191,17 @@ CHECKS: dict[str, tuple[Callable[[Config], Result], bool]] = {
     "disk": (disk, False),
     "mailqueue": (mailqueue, False),
     "clearsessions": (clearsessions, False),
+    "database": (database, False),  # a restart of P cannot heal the database
 }
 
 
 def enabled(cfg: Config) -> list[str]:
-    return [name for name in CHECKS if name != "http" or cfg.health.url]
+    """The checks of this round: http when there is a URL, database when the
+    settings use a database server (it can change with a reload)."""
+    off = {"http"} if not cfg.health.url else set()
+    if not dbaddress.load(cfg.name):
+        off.add("database")
+    return [name for name in CHECKS if name not in off]
 
 
 def run(name: str, cfg: Config) -> Result:

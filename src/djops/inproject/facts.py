@@ -1,12 +1,12 @@
 """What `djops check` needs to know about the settings, as the project user,
 without ever handing over a settings value: booleans, counts, directories,
-and `manage.py check --deploy` findings (redacted)."""
+the session table's state, and `manage.py check --deploy` findings (redacted)."""
 
 import os
 from collections import Counter
 from typing import Any
 
-from . import redact
+from . import redact, session_table
 
 _SKIP_DIRS = {"venv", ".venv", "node_modules", "__pycache__", ".git", ".hg"}
 
@@ -36,6 +36,7 @@ def run(argv: list[str], redactor: redact.Redactor) -> tuple[dict[str, Any], int
         "log_dirs": _log_dirs(settings),
         "cache_dirs": _cache_dirs(settings),
         "static_root": bool(getattr(settings, "STATIC_ROOT", None)),
+        "sessions": session_table.facts(redactor),
         "deploy_check": [
             {"id": m.id or "", "level": _level(m.level), "msg": redactor.redact(str(m.msg))}
             for m in checks.run_checks(include_deployment_checks=True)

@@ -9,12 +9,13 @@ import os
 import sys
 from typing import Any
 
-from . import clearsessions, compile, facts, redact, validate
+from . import clearsessions, compile, dbaddress, facts, redact, validate
 
 # command -> (module, whether Django is set up first)
 COMMANDS = {
     "clearsessions": (clearsessions, True),
     "compile": (compile, False),
+    "dbaddress": (dbaddress, True),
     "facts": (facts, True),
     "validate": (validate, True),
 }

@@ -18,8 +18,12 @@ from djops.systemd import journal, oneshot, units
 def run_here(cfg: Config) -> str:
     p = cfg.name
     started = time.monotonic()
+    c = cfg.clearsessions
     res = project_python.run(
-        cfg, "clearsessions", "--batch-size", str(cfg.clearsessions.batch_size)
+        cfg,
+        "clearsessions",
+        *("--batch-size", str(c.batch_size)),
+        *("--max-replica-lag", str(c.max_replica_lag_seconds)),
     )
     seconds = round(time.monotonic() - started, 3)
     data = res.data
@@ -38,12 +42,27 @@ def run_here(cfg: Config) -> str:
             "clearsessions.failed", p, f"clearsessions of {p} failed: {reason}", REASON=reason
         )
         raise OperationError(f"clearsessions of {p} failed: {reason}")
-    rows, engine = data.get("rows"), data.get("engine")
+    rows, engine, db = data.get("rows"), data.get("engine"), data.get("database", "")
     if rows is None:  # cache, file or signed-cookie sessions: the engine cleans up itself
         text = f"expired sessions of {p} cleared by {engine} in {seconds:.2f}s"
     else:
-        text = f"removed {rows} expired sessions of {p} in {seconds:.2f}s ({data.get('batches')} batches)"
-    journal.emit("clearsessions.done", p, text, ROWS=rows or 0, DURATION=seconds, ENGINE=engine)
+        text = (
+            f"removed {rows} expired sessions of {p} in {seconds:.2f}s "
+            f"({data.get('batches')} batches on {db}, longest {data.get('longest', 0):.2f}s"
+            + (f", waited {data['waited']:.0f}s for replicas" if data.get("waited") else "")
+            + ")"
+        )
+    journal.emit(
+        "clearsessions.done",
+        p,
+        text,
+        ROWS=rows or 0,
+        BATCHES=data.get("batches", 0),
+        DURATION=seconds,
+        LONGEST=data.get("longest", 0),
+        ENGINE=engine,
+        DATABASE=db,
+    )
     return text
 
 

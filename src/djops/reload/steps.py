@@ -16,7 +16,7 @@ import contextlib
 import os
 
 from djops import config, paths
-from djops.adapters import project_python, safefs
+from djops.adapters import dbaddress, project_python, safefs
 from djops.config import Config
 from djops.errors import ConfigError, OperationError, UsageError
 from djops.events import RELOAD_RESULT
@@ -109,6 +109,8 @@ def apply_step(cfg: Config) -> str:
     journal.emit(
         "reload.applied", cfg.name, text, SERVICE=svc, MODE=mode, CHANGED=shown, MAINPID=pid
     )
+    with contextlib.suppress(OSError):  # the settings may have moved the database
+        dbaddress.learn(cfg)
     return text
 
 

@@ -126,3 +126,25 @@ def test_a_garbage_state_file_is_said_and_ignored(world, sent, garbage):
     script["service"] = [(False, "down")]
     h.round()
     assert state.read(cfg.name)["checks"]["service"]["ladder"]["failures"] == 1
+
+
+def test_a_check_comes_and_goes_with_the_settings(world, monkeypatch, sent):
+    """The settings move to a database server: its check starts with the next
+    round, and a database check never restarts the service."""
+    cfg, script, _, restarts = world
+    checks = ["service", "disk"]
+    monkeypatch.setattr(probes, "enabled", lambda cfg: list(checks))
+    script["database"] = [(False, "postgresql at /run/x: Connection refused")] * 6
+    h = daemon.Health(cfg)
+    h.round()
+    assert "database" not in h.status()
+    checks.append("database")
+    for _ in range(6):
+        h.round()
+    assert "database FAILING x6" in h.status()
+    assert restarts == [], "a restart of P cannot heal the database"
+    ladder = [f["DJOPS_EVENT"] for _, f in sent if f.get("DJOPS_CHECK") == "database"]
+    assert ladder == ["health.degraded", "health.alert"]  # no health.restarted
+    checks.remove("database")
+    h.round()
+    assert "database" not in h.status()

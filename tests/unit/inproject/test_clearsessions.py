@@ -34,6 +34,7 @@ def test_db_engine_deletes_expired_rows_in_batches(django_project):
     assert res.ok, res
     assert res.data["rows"] == 50
     assert res.data["batches"] == 8  # 7 full batches and one of 1
+    assert res.data["database"] == "sqlite" and res.data["longest"] > 0
     assert remaining(django_project.db) == 4
 
 
@@ -67,3 +68,25 @@ def test_project_prints_do_not_break_the_report(django_project):
     )
     res = project_python.run(cfg, "clearsessions")
     assert res.ok, res
+
+
+def test_validate_and_dbaddress_on_sqlite(django_project):
+    cfg = django_project()
+    assert project_python.run(cfg, "validate").ok
+    res = project_python.run(cfg, "dbaddress")
+    assert res.ok and res.data == {"vendor": "sqlite"}
+
+
+def test_a_database_server_that_is_down_is_one_line_without_the_password(django_project):
+    settings = SETTINGS.format(db="x", engine="django.contrib.sessions.backends.db")
+    settings += (
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop",'
+        ' "USER": "shop", "PASSWORD": "pw-Zq81-secret", "HOST": "127.0.0.1", "PORT": "9"}}\n'
+    )
+    cfg = django_project(text=settings)
+    for command in ("clearsessions", "validate"):
+        res = project_python.run(cfg, command)
+        assert not res.ok
+        error = res.data["error"]
+        assert error.startswith('the postgresql database "shop" as shop at 127.0.0.1:9 ')
+        assert "pw-Zq81" not in error and "\n" not in error

@@ -1,0 +1,49 @@
+"""Where the project's database server listens, learned from the settings by
+the project's python and kept in /var/lib/djops/database-P.json, so the
+health check `database` can connect every round without credentials and
+without starting a Python process. Learned when djops-health@P starts
+(ExecStartPre=+, root) and after every applied reload (the settings may have
+moved the database)."""
+
+import os
+from typing import Any
+
+from djops import paths
+from djops.adapters import project_python, safefs
+from djops.config import Config
+
+TIMEOUT = 60.0
+SERVERS = ("postgresql", "mysql")
+
+
+def learn(cfg: Config) -> str:
+    """Ask the project's python, keep the answer; one line saying what it found."""
+    res = project_python.run(cfg, "dbaddress", timeout=TIMEOUT)
+    if not res.ok:
+        return f"the database address of {cfg.name} is unknown: {res.data.get('error')}"
+    data = {k: res.data[k] for k in ("vendor", "unix", "host", "port") if k in res.data}
+    safefs.write_json(paths.database_address(cfg.name), data, mode=0o644)
+    return f"the database of {cfg.name}: {shown(data)}"
+
+
+def load(project: str) -> dict[str, Any]:
+    """The last learned address; {} when none or unreadable (no check then)."""
+    try:
+        data = safefs.read_json(paths.database_address(project))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("vendor") not in SERVERS:
+        return {}
+    if isinstance(data.get("unix"), str) and os.path.isabs(data["unix"]):
+        return data
+    if isinstance(data.get("host"), str) and isinstance(data.get("port"), int):
+        return data
+    return {}
+
+
+def shown(data: dict[str, Any]) -> str:
+    if data.get("unix"):
+        return f"{data.get('vendor')} at {data['unix']}"
+    if data.get("host"):
+        return f"{data.get('vendor')} at {data['host']}:{data.get('port')}"
+    return str(data.get("vendor") or "no database server (SQLite)")

@@ -1,0 +1,73 @@
+"""The session table's database: which connection, can we log in, where is it.
+
+Only what is safe to print leaves: the vendor, the database and user names,
+the host and port; never a password (the driver's message is redacted too,
+in case a DSN with one in it is quoted back).
+"""
+
+from typing import Any
+
+# libpq's and Debian's defaults when HOST is empty
+PG_SOCKET_DIR = "/var/run/postgresql"
+MYSQL_SOCKET = "/run/mysqld/mysqld.sock"
+LOGIN_REFUSED = ("authentication failed", "access denied", "password", "no pg_hba.conf entry")
+
+
+def connection_for(model: Any) -> Any:
+    from django.db import connections, router
+
+    return connections[router.db_for_write(model)]
+
+
+def where(conn: Any) -> str:
+    """`vendor database "name" as user at host:port`, for a one-line report."""
+    s = conn.settings_dict
+    host = s.get("HOST") or ("local socket" if conn.vendor != "sqlite" else "")
+    port = f":{s['PORT']}" if s.get("PORT") else ""
+    user = f" as {s['USER']}" if s.get("USER") else ""
+    at = f" at {host}{port}" if host else ""
+    return f'{conn.vendor} database "{s.get("NAME")}"{user}{at}'
+
+
+def cannot_connect(conn: Any, redactor: Any = None) -> str:
+    """ "" when a connection opens; otherwise one line saying why not."""
+    from django.db import Error
+
+    try:
+        conn.ensure_connection()
+    except Error as e:
+        detail = " ".join(str(e.__cause__ or e).split())
+        if redactor is not None:
+            detail = redactor.redact(detail)
+        verdict = (
+            "refused the login"
+            if any(w in detail.lower() for w in LOGIN_REFUSED)
+            else "cannot be reached"
+        )
+        return f"the {where(conn)} {verdict}: {detail[:300]}"
+    return ""
+
+
+def address(conn: Any) -> dict[str, Any]:
+    """Where the server listens, for djops-health's credential-free connect:
+    {"vendor", "unix": path} or {"vendor", "host", "port"}; {} for SQLite."""
+    s, vendor = conn.settings_dict, conn.vendor
+    host = str(s.get("HOST") or "").split(",")[0].strip()
+    port = str(s.get("PORT") or "").split(",")[0].strip()
+    if vendor == "postgresql":
+        if not host or host.startswith("/"):
+            return {"vendor": vendor, "unix": f"{host or PG_SOCKET_DIR}/.s.PGSQL.{port or 5432}"}
+        return {"vendor": vendor, "host": host, "port": int(port or 5432)}
+    if vendor == "mysql":
+        sock = (s.get("OPTIONS") or {}).get("unix_socket") or (host if host.startswith("/") else "")
+        if not sock and host in ("", "localhost") and not _pure_python_driver(conn):
+            sock = MYSQL_SOCKET  # libmysqlclient takes "localhost" to mean the socket
+        if sock:
+            return {"vendor": vendor, "unix": sock}
+        return {"vendor": vendor, "host": host or "localhost", "port": int(port or 3306)}
+    return {}
+
+
+def _pure_python_driver(conn: Any) -> bool:
+    """PyMySQL (installed as MySQLdb) connects to localhost over TCP."""
+    return "pymysql" in str(getattr(conn.Database, "__file__", ""))

@@ -1,0 +1,87 @@
+"""PostgreSQL: batches picked along the expire_date index by ctid, as
+PostgreSQL's own DELETE documentation does it, `FOR UPDATE SKIP LOCKED` so a
+row a request is saving right now is left for the next run, each batch its
+own transaction with `SET LOCAL lock_timeout` and `statement_timeout`.
+
+Between batches it waits while a streaming replica replays more than
+max_replica_lag_seconds behind (pg_stat_replication, where the project user
+may read the lag: a superuser or pg_read_all_stats), and says so.
+"""
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from . import batching
+
+LOCK_TIMEOUT = "100ms"
+STATEMENT_TIMEOUT = "1s"
+LAG_EVERY = 1.0  # seconds between two looks at the replicas
+RETRY_STATES = {"55P03", "57014", "40001", "40P01"}  # lock, timeout, serialization, deadlock
+
+
+def purge(model: Any, conn: Any, args: Any, stopped: Callable[[], bool]) -> dict[str, Any]:
+    from django.db import transaction
+    from django.utils import timezone
+
+    q = conn.ops.quote_name
+    table = q(model._meta.db_table)
+    now = conn.ops.adapt_datetimefield_value(timezone.now())
+    sql = (
+        f"WITH batch AS (SELECT ctid FROM {table} WHERE {q('expire_date')} < %s "
+        f"ORDER BY {q('expire_date')} LIMIT %s FOR UPDATE SKIP LOCKED) "
+        f"DELETE FROM {table} t USING batch WHERE t.ctid = batch.ctid"
+    )
+
+    def delete(size: int) -> int:
+        with transaction.atomic(using=conn.alias), conn.cursor() as cur:
+            cur.execute(
+                "SELECT set_config('lock_timeout', %s, true), "
+                "set_config('statement_timeout', %s, true)",
+                [LOCK_TIMEOUT, STATEMENT_TIMEOUT],
+            )
+            cur.execute(sql, [now, size])
+            return cur.rowcount
+
+    replicas = ReplicaWait(conn, args.max_replica_lag, stopped)
+    result = batching.run(delete, args.batch_size, stopped, retryable, replicas.wait)
+    return {**result, "waited": round(replicas.waited, 1)}
+
+
+def retryable(e: BaseException) -> bool:
+    cause = e.__cause__
+    return (getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)) in RETRY_STATES
+
+
+class ReplicaWait:
+    """Hold the next batch while the worst replica lags over `limit` (0: never)."""
+
+    def __init__(self, conn: Any, limit: float, stopped: Callable[[], bool]):
+        self.conn, self.limit, self.stopped = conn, limit, stopped
+        self.last, self.waited = 0.0, 0.0
+
+    def lag(self) -> float | None:
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT max(extract(epoch FROM replay_lag)) FROM pg_stat_replication")
+            row = cur.fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    def wait(self) -> None:
+        if self.limit <= 0 or time.monotonic() - self.last < LAG_EVERY:
+            return
+        self.last = time.monotonic()
+        lag = self.lag()
+        if lag is None or lag <= self.limit:
+            return
+        print(
+            f"clearsessions: a streaming replica replays {lag:.0f} s behind "
+            f"(max_replica_lag_seconds = {self.limit:g}): waiting",
+            flush=True,
+        )
+        started = time.monotonic()
+        while not self.stopped() and lag is not None and lag > self.limit:
+            time.sleep(LAG_EVERY)
+            lag = self.lag()
+        self.waited += time.monotonic() - started
+        self.last = time.monotonic()
+        print(f"clearsessions: replicas caught up after {self.waited:.0f} s: going on", flush=True)

@@ -1,0 +1,79 @@
+"""The server databases' batch loop: sizes follow the time budget, timeouts
+shrink the batch and retry, other errors and endless timeouts fail the run."""
+
+import pytest
+
+from djops.inproject import batching
+
+
+class Timeout(Exception):
+    pass
+
+
+def table(rows: int, took=lambda n: 0.0, fail_first: int = 0, clock=None):
+    """A fake table of `rows` expired rows; `took(n)` is a batch's duration."""
+    state = {"left": rows, "sizes": [], "fails": fail_first}
+
+    def delete(n: int) -> int:
+        state["sizes"].append(n)
+        if state["fails"]:
+            state["fails"] -= 1
+            raise Timeout("canceling statement due to lock timeout")
+        clock[0] += took(n)
+        gone = min(n, state["left"])
+        state["left"] -= gone
+        return gone
+
+    return delete, state
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = [0.0]
+    monkeypatch.setattr(batching.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(batching.time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    return now
+
+
+def never(_e):
+    return False
+
+
+def test_fast_batches_stay_at_batch_size_and_stop_when_a_batch_is_short(clock):
+    delete, state = table(25_000, clock=clock)
+    res = batching.run(delete, 10_000, lambda: False, never)
+    assert res["rows"] == 25_000 and res["batches"] == 3
+    assert state["sizes"] == [10_000, 10_000, 10_000]
+
+
+def test_slow_batches_shrink_to_the_budget_and_grow_back(clock):
+    # 0.1 ms per row: 10,000 rows take 1 s, four times the budget
+    delete, state = table(40_000, took=lambda n: n * 1e-4, clock=clock)
+    res = batching.run(delete, 10_000, lambda: False, never)
+    assert res["rows"] == 40_000
+    assert state["sizes"][0] == 10_000 and state["sizes"][1] == 2_500
+    assert max(state["sizes"][1:]) <= 2_500
+    assert res["longest"] == pytest.approx(1.0)
+
+
+def test_a_timeout_retries_at_half_size(clock):
+    delete, state = table(300, fail_first=2, clock=clock)
+    res = batching.run(delete, 1000, lambda: False, lambda e: isinstance(e, Timeout))
+    assert state["sizes"][:3] == [1000, 500, 250]
+    assert res["rows"] == 300 and res["retries"] == 2
+
+
+def test_other_errors_and_endless_timeouts_fail_the_run(clock):
+    delete, _ = table(300, fail_first=1, clock=clock)
+    with pytest.raises(Timeout):
+        batching.run(delete, 1000, lambda: False, never)
+    delete, _ = table(300, fail_first=10**6, clock=clock)
+    with pytest.raises(Timeout):
+        batching.run(delete, 1000, lambda: False, lambda e: True)
+
+
+def test_stop_keeps_what_was_done(clock):
+    delete, state = table(10**6, clock=clock)
+    calls = iter([False, False, True])
+    res = batching.run(delete, 100, lambda: next(calls), never)
+    assert res["rows"] == 200 and res["batches"] == 2
