@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from machine import Machine
+from provision import mails
 
 
 def events(m: Machine, project: str, event: str, since: str | None = None) -> list[dict]:
@@ -59,3 +60,28 @@ def counts(m: Machine, db: str, user: str) -> tuple[int, int]:
     )
     expired, live = (int(x or 0) for x in out.split("|"))
     return expired, live
+
+
+def subjects(m) -> list[str]:
+    return [str(x["Subject"]) for x in mails(m)]
+
+
+def wait_mail(m, text: str, timeout: float = 30, after: int = 0):
+    """Mails whose subject has `text`, among those after the first `after`."""
+    return wait_for(
+        lambda: [x for x in mails(m)[after:] if text in str(x["Subject"])],
+        timeout=timeout,
+        what=f"a mail with {text!r} at the sink",
+    )
+
+
+def queue_run(m) -> None:
+    """What djops-mailqueue.timer does every five minutes: a fresh run."""
+    wait_for(
+        lambda: (
+            m.sh("systemctl is-active djops-mailqueue.service", check=False).stdout.strip()
+            != "activating"
+        ),
+        what="the previous queue run to end",
+    )
+    m.sh("systemctl start djops-mailqueue.service")

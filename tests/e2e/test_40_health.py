@@ -4,7 +4,7 @@ and the SMTP sink on the container's loopback standing in for the smarthost."""
 import time
 
 import pytest
-from helpers import events, now, wait_for
+from helpers import events, now, queue_run, subjects, wait_for, wait_mail
 from provision import mails
 
 DB = "/var/opt/demo/demo.db"
@@ -18,31 +18,6 @@ mail_to = ["root"]
 [clearsessions]
 schedule = "*-*-* 03:30"
 """
-
-
-def subjects(m) -> list[str]:
-    return [str(x["Subject"]) for x in mails(m)]
-
-
-def wait_mail(m, text: str, timeout: float = 30, after: int = 0):
-    """Mails whose subject has `text`, among those after the first `after`."""
-    return wait_for(
-        lambda: [x for x in mails(m)[after:] if text in str(x["Subject"])],
-        timeout=timeout,
-        what=f"a mail with {text!r} at the sink",
-    )
-
-
-def queue_run(m) -> None:
-    """What djops-mailqueue.timer does every five minutes: a fresh run."""
-    wait_for(
-        lambda: (
-            m.sh("systemctl is-active djops-mailqueue.service", check=False).stdout.strip()
-            != "activating"
-        ),
-        what="the previous queue run to end",
-    )
-    m.sh("systemctl start djops-mailqueue.service")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -36,7 +36,9 @@ def cannot_connect(conn: Any, redactor: Any = None) -> str:
     try:
         conn.ensure_connection()
     except Error as e:
-        detail = " ".join(str(e.__cause__ or e).split())
+        # the first line: libpq repeats itself once per address and SSL mode tried
+        lines = [ln.strip() for ln in str(e.__cause__ or e).splitlines() if ln.strip()]
+        detail = " ".join((lines or [type(e).__name__])[0].split())
         if redactor is not None:
             detail = redactor.redact(detail)
         verdict = (

@@ -1,0 +1,263 @@
+"""The demo project on Debian's own PostgreSQL and MariaDB servers, in the
+booted machine: clearsessions in batches, the session-table checklist, the
+`database` health check up the ladder and back, and a wrong password in new
+settings refused by the reload while the site keeps serving. No password
+ever reaches the journal, a mail or a command's output.
+"""
+
+import json
+import re
+
+import pytest
+from helpers import events, now, queue_run, wait_for, wait_mail
+from provision import mails
+
+SETTINGS = "/etc/opt/demo/settings.py"
+ORIGINAL = "/root/settings.sqlite.py"
+CONFIG = """[watch]
+debounce_seconds = 1.0
+[health]
+interval_seconds = 1
+url = "http://127.0.0.1:8000/"
+warn_after = 1
+alert_after = 2
+restart_after = 3
+[clearsessions]
+schedule = "*-*-* 03:30"
+batch_size = 500
+"""
+MANAGE = (
+    "cd /opt/demo && runuser -u demo -- env PYTHONPATH=/etc/opt/demo:/opt/demo "
+    "DJANGO_SETTINGS_MODULE=settings /opt/demo/venv/bin/python manage.py "
+)
+
+
+class Server:
+    """One database server: how to start it, make the project's database,
+    and speak SQL to it as its superuser."""
+
+    def __init__(self, vendor, unit, password, database, create, sql, insert, header=""):
+        self.vendor, self.unit, self.password = vendor, unit, password
+        self.database, self.create, self.sql_cmd = database, create, sql
+        self.insert, self.header = insert, header
+
+    def sql(self, m, query: str) -> str:
+        return m.sh(self.sql_cmd.format(q=query.replace('"', '\\"'))).stdout.strip()
+
+    def stop(self, m) -> None:
+        """Debian 12's MariaDB is socket-activated: a connect would start it again."""
+        m.sh(f"systemctl stop {self.unit}.socket {self.unit} || systemctl stop {self.unit}")
+
+    def settings(self, m, password: str) -> str:
+        original = m.sh(f"cat {ORIGINAL}").stdout
+        db = dict(self.database, PASSWORD=password)
+        return f"{self.header}{original}\nDATABASES = {{'default': {json.dumps(db)}}}\n"
+
+
+SERVERS = {
+    "postgresql": Server(
+        "postgresql",
+        "postgresql",
+        "pg-Dj0ps-s3cret-7741",
+        {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": "demo",
+            "USER": "demo",
+            "HOST": "127.0.0.1",
+            "PORT": "5432",
+        },
+        "runuser -u postgres -- psql -q -c \"CREATE ROLE demo LOGIN PASSWORD '{pw}'\" "
+        '-c "CREATE DATABASE demo OWNER demo"',
+        'runuser -u postgres -- psql -Atq demo -c "{q}"',
+        # {n} rows, expiring {sign}i seconds from now
+        "INSERT INTO django_session SELECT '{sign}' || i, 'e30', "
+        "now() + ({sign}i + {shift}) * interval '1 second' FROM generate_series(1, {n}) i",
+    ),
+    "mariadb": Server(
+        "mysql",
+        "mariadb",
+        "mdb-Dj0ps-s3cret-8852",
+        {
+            "ENGINE": "django.db.backends.mysql",
+            "NAME": "demo",
+            "USER": "demo",
+            "OPTIONS": {"unix_socket": "/run/mysqld/mysqld.sock"},
+        },
+        "mariadb -e \"CREATE DATABASE demo; CREATE USER demo@localhost IDENTIFIED BY '{pw}'; "
+        'GRANT ALL ON demo.* TO demo@localhost"',
+        'mariadb -N -B demo -e "{q}"',
+        "INSERT INTO django_session SELECT CONCAT('{sign}', seq), 'e30', "
+        "UTC_TIMESTAMP() + INTERVAL ({sign}seq + {shift}) SECOND FROM seq_1_to_{n}",
+        # the demo's venv has PyMySQL, which stands in for mysqlclient
+        "import pymysql\npymysql.install_as_MySQLdb()\n",
+    ),
+}
+WRONG_PASSWORD = "Wr0ng-pw-never-shown-3319"
+OUTPUT: list[str] = []  # every command's output, searched for passwords at the end
+
+
+def djops(m, args: str, check: bool = True):
+    r = m.sh(f"djops {args}", check=check)
+    OUTPUT.append(r.stdout + r.stderr)
+    return r
+
+
+def apply_settings(m, text: str, event: str = "reload.applied") -> dict:
+    since = now(m)
+    m.put(SETTINGS, text, mode=0o640)
+    m.sh(f"chown root:demo {SETTINGS}")
+    [entry] = wait_for(lambda: events(m, "demo", event, since), timeout=60, what=event)
+    return entry
+
+
+def failures(m) -> int:
+    status = m.sh("systemctl show -P StatusText djops-health@demo").stdout
+    found = re.search(r"database FAILING x(\d+)", status)
+    return int(found.group(1)) if found else 0
+
+
+def counts(m, server: Server) -> tuple[int, int]:
+    out = server.sql(
+        m,
+        "SELECT count(*) FROM django_session WHERE expire_date < "
+        + ("now()" if server.vendor == "postgresql" else "UTC_TIMESTAMP()"),
+    )
+    total = int(server.sql(m, "SELECT count(*) FROM django_session"))
+    return int(out), total - int(out)
+
+
+@pytest.fixture(scope="module", params=list(SERVERS))
+def server(machine, request):
+    s = SERVERS[request.param]
+    m = machine
+    m.sh(f"test -e {ORIGINAL} || cp -p {SETTINGS} {ORIGINAL}")
+    m.put("/etc/djops/demo.toml", CONFIG)
+    djops(m, "enable demo")
+    m.sh(f"systemctl start {s.unit}")
+    m.sh(s.create.format(pw=s.password))
+    m.state["since"] = m.state.get("since") or now(m)
+    apply_settings(m, s.settings(m, s.password))
+    m.sh(MANAGE + "migrate --noinput -v0")
+    yield s
+    apply_settings(m, m.sh(f"cat {ORIGINAL}").stdout)
+    s.stop(m)
+
+
+def test_the_reload_learned_where_the_database_listens(machine, server):
+    learned = json.loads(machine.sh("cat /var/lib/djops/database-demo.json").stdout)
+    assert learned["vendor"] == server.vendor
+    machine.sh("systemctl restart djops-health@demo")
+    wait_for(
+        lambda: (
+            "database ok" in machine.sh("systemctl show -P StatusText djops-health@demo").stdout
+        ),
+        what="the database check in the health status line",
+    )
+
+
+def test_clearsessions_removes_only_expired_rows_in_batches(machine, server):
+    server.sql(machine, server.insert.format(n=3000, sign="-", shift=0))
+    server.sql(machine, server.insert.format(n=40, sign="+", shift=86400))
+    assert counts(machine, server) == (3000, 40)
+    since = now(machine)
+    out = djops(machine, "clearsessions demo").stdout
+    assert "removed 3000 expired sessions of demo" in out and f"on {server.vendor}" in out
+    assert counts(machine, server) == (0, 40)
+    [entry] = events(machine, "demo", "clearsessions.done", since)
+    assert entry["DJOPS_ROWS"] == "3000" and entry["DJOPS_DATABASE"] == server.vendor
+    assert int(entry["DJOPS_BATCHES"]) >= 6, "batch_size = 500: at least 6 transactions"
+    assert float(entry["DJOPS_LONGEST"]) < 1.0
+    assert entry["_UID"] == machine.sh("id -u demo").stdout.strip()
+
+
+def test_a_dropped_expire_date_index_fails_the_check(machine, server):
+    ok = djops(machine, "check demo", check=False).stdout
+    assert "can connect to the" in ok and "django_session has an index on expire_date" in ok
+    if server.vendor == "postgresql":
+        assert "django_session: " in ok and "dead rows" in ok
+        index = server.sql(
+            machine,
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'django_session' "
+            "AND indexdef LIKE '%(expire_date)'",
+        )
+        server.sql(machine, f"DROP INDEX {index}")
+    else:
+        index = server.sql(
+            machine,
+            "SELECT index_name FROM information_schema.statistics WHERE table_schema = 'demo' "
+            "AND table_name = 'django_session' AND column_name = 'expire_date'",
+        )
+        server.sql(machine, f"DROP INDEX {index} ON django_session")
+    r = djops(machine, "check demo", check=False)
+    assert r.returncode == 1
+    [line] = [ln for ln in r.stdout.splitlines() if "no index on expire_date" in ln]
+    assert line.lstrip().startswith("FAIL  sessions")
+    advice = line.split("recreate it: ", 1)[1]
+    server.sql(machine, advice)  # the advice, taken as given, repairs it
+    assert (
+        "django_session has an index on expire_date" in djops(machine, "check demo", False).stdout
+    )
+
+
+def test_a_stopped_server_climbs_the_ladder_without_restarting_the_site(machine, server):
+    since, before = now(machine), len(mails(machine))
+    pid = machine.sh("systemctl show -P MainPID demo.service").stdout.strip()
+    server.stop(machine)
+    try:
+        alert = wait_for(
+            lambda: [
+                e
+                for e in events(machine, "demo", "health.alert", since)
+                if e.get("DJOPS_CHECK") == "database"
+            ],
+            timeout=30,
+            what="the database alert",
+        )
+        assert alert[0]["PRIORITY"] == "3"
+        queue_run(machine)
+        [mail] = wait_mail(machine, "ALERT database", after=before)
+        assert server.vendor in mail.get_content()
+        # well past restart_after: a restart of gunicorn cannot heal a database
+        wait_for(lambda: failures(machine) >= 5, what="five failed rounds")
+        assert not [
+            e
+            for e in events(machine, "demo", "health.restarted", since)
+            if e.get("DJOPS_CHECK") == "database"
+        ]
+        assert machine.sh("systemctl show -P MainPID demo.service").stdout.strip() == pid
+    finally:
+        machine.sh(f"systemctl start {server.unit}")
+    wait_for(
+        lambda: [
+            e
+            for e in events(machine, "demo", "health.recovered", since)
+            if e.get("DJOPS_CHECK") == "database"
+        ],
+        timeout=30,
+        what="health.recovered",
+    )
+    queue_run(machine)
+    wait_mail(machine, "recovered", after=before)
+
+
+def test_a_wrong_password_is_rejected_and_the_site_keeps_serving(machine, server):
+    pid = machine.sh("systemctl show -P MainPID demo.service").stdout.strip()
+    rejected = apply_settings(
+        machine, server.settings(machine, WRONG_PASSWORD), event="reload.rejected"
+    )
+    assert "refused the login" in rejected["MESSAGE"], rejected["MESSAGE"]
+    assert machine.sh("systemctl show -P MainPID demo.service").stdout.strip() == pid
+    assert "marker=production" in machine.sh("curl -fsS http://127.0.0.1:8000/").stdout
+    r = djops(machine, "reload demo", check=False)
+    assert r.returncode == 1 and "refused the login" in r.stderr
+    apply_settings(machine, server.settings(machine, server.password))
+    assert "visits=1" in machine.sh("curl -fsS http://127.0.0.1:8000/visit").stdout
+
+
+def test_no_password_leaves_in_the_journal_mail_or_output(machine, server):
+    journal = machine.sh(f"journalctl --no-pager -o export --since=@{machine.state['since']}")
+    mail = "".join(x.as_string() for x in mails(machine))
+    for secret in (server.password, WRONG_PASSWORD):
+        assert secret not in journal.stdout, f"{secret} in the journal"
+        assert secret not in mail, f"{secret} in a mail"
+        assert not [o for o in OUTPUT if secret in o], f"{secret} in djops' output"
