@@ -63,7 +63,7 @@ demo: $(DEB)
 demo-stop:
 	$(PY) tests/e2e/demo.py stop
 
-bench: .deps-stamp
+bench: $(DEB)
 	cd bench && $(PY) clearsessions.py
 
 # boots containers (like the e2e suite): about 15 minutes

@@ -73,7 +73,7 @@ def test_other_errors_and_endless_timeouts_fail_the_run(clock):
 
 
 def test_stop_keeps_what_was_done(clock):
-    delete, state = table(10**6, clock=clock)
+    delete, _ = table(10**6, clock=clock)
     calls = iter([False, False, True])
     res = batching.run(delete, 100, lambda: next(calls), never)
     assert res["rows"] == 200 and res["batches"] == 2
