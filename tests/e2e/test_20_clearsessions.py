@@ -88,7 +88,10 @@ def test_failing_run_fails_the_unit_and_logs_at_err(machine):
         assert state.stdout.strip() == "failed"
         [entry] = events(machine, "shop", "clearsessions.failed", since)
         assert entry["PRIORITY"] == "3"
-        assert "OperationalError" in entry["DJOPS_REASON"]
+        assert entry["DJOPS_REASON"] == (
+            'the sqlite database "/var/opt/shop/shop.db" cannot be opened: '
+            "unable to open database file"
+        )
         warnings = machine.journal("DJOPS_PROJECT=shop", "-p", "warning", f"--since=@{since}")
         assert [e["DJOPS_EVENT"] for e in warnings] == ["clearsessions.failed"]
     finally:

@@ -41,11 +41,12 @@ def cannot_connect(conn: Any, redactor: Any = None) -> str:
         detail = " ".join((lines or [type(e).__name__])[0].split())
         if redactor is not None:
             detail = redactor.redact(detail)
-        verdict = (
-            "refused the login"
-            if any(w in detail.lower() for w in LOGIN_REFUSED)
-            else "cannot be reached"
-        )
+        if conn.vendor == "sqlite":
+            verdict = "cannot be opened"
+        elif any(w in detail.lower() for w in LOGIN_REFUSED):
+            verdict = "refused the login"
+        else:
+            verdict = "cannot be reached"
         return f"the {where(conn)} {verdict}: {detail[:300]}"
     return ""
 
