@@ -72,6 +72,24 @@ def _reload(args: argparse.Namespace) -> str:
     return steps.run_via_unit(config.load(args.project))
 
 
+def _run(args: argparse.Namespace) -> str:
+    from djops.jobs import job
+
+    return job.run_via_unit(config.load(args.project), args.job)
+
+
+def _job(args: argparse.Namespace) -> str:
+    """Inside djops-job@P:NAME.service (the instance is P:NAME)."""
+    from djops.jobs import job
+    from djops.systemd import units
+
+    p, name = units.split_instance(args.instance)
+    cfg = config.load(p)
+    if args.mail_output:
+        return job.mail_output(cfg, name)
+    return job.run_here(cfg, name)
+
+
 def _status(args: argparse.Namespace) -> str:
     from djops.project import status
 
@@ -232,6 +250,20 @@ VERBS: dict[str, Verb] = {
             PROJECT,
             ("--apply", {"action": "store_true", "help": "do it (default: only show the plan)"}),
         ),
+    ),
+    "run": Verb(
+        _run,
+        "run a job of [jobs.NAME] now, through its unit, and show its output",
+        "Start djops-job@P:NAME.service now, as the timer would: the job's user, "
+        "sandbox, journal trail and failure mail; print its output and result.",
+        args=(PROJECT, ("job", {"metavar": "NAME", "help": "the job ([jobs.NAME] in P.toml)"})),
+    ),
+    "job": Verb(
+        _job,
+        None,
+        "Run one job inside its unit (djops-job@P:NAME.service).",
+        args=(("instance", {"metavar": "P:NAME", "help": "the unit's instance"}),),
+        hidden=(HERE, ("--mail-output", {"action": "store_true", "help": argparse.SUPPRESS})),
     ),
     "watch": Verb(
         _watch, None, "Run the settings watcher in the foreground (djops-watch@P.service)."

@@ -15,6 +15,7 @@ PRIORITY_NAMES = ("emerg", "alert", "crit", "err", "warning", "notice", "info", 
 CLEARSESSIONS_RESULT = ("clearsessions.done", "clearsessions.failed", "clearsessions.interrupted")
 RELOAD_RESULT = ("reload.applied", "reload.rejected", "reload.failed")
 HEARTBEAT_RESULT = ("heartbeat.sent",)
+JOB_RESULT = ("job.done", "job.failed", "job.interrupted")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,30 @@ EVENTS: dict[str, Event] = {
         "The run was stopped (SIGTERM) after removing @DJOPS_ROWS@ expired sessions.\n"
         "Every finished batch is committed, the batch in flight is rolled back, and\n"
         "no lock is left behind. The next run continues where this one stopped.",
+    ),
+    "job.done": Event(
+        "b6ec50849b5c4da49d9833620d7873ed",
+        INFO,
+        "Job @DJOPS_JOB@ of @DJOPS_PROJECT@ done",
+        "The job [jobs.@DJOPS_JOB@] of /etc/djops/@DJOPS_PROJECT@.toml ran in\n"
+        "@DJOPS_DURATION@ seconds and exited @DJOPS_EXIT@. Its output is in\n"
+        "  journalctl DJOPS_PROJECT=@DJOPS_PROJECT@ DJOPS_JOB=@DJOPS_JOB@",
+    ),
+    "job.failed": Event(
+        "61ff34734f554bf2b6858bc5b958956d",
+        ERR,
+        "Job @DJOPS_JOB@ of @DJOPS_PROJECT@ failed",
+        "The job [jobs.@DJOPS_JOB@] exited @DJOPS_EXIT@ after @DJOPS_DURATION@ seconds.\n"
+        "Its output went to the journal and, as cron did, to the job's mail_to:\n"
+        "  journalctl DJOPS_PROJECT=@DJOPS_PROJECT@ DJOPS_JOB=@DJOPS_JOB@\n"
+        "fix the cause and run `djops run @DJOPS_PROJECT@ @DJOPS_JOB@` to retry.",
+    ),
+    "job.interrupted": Event(
+        "511923b81bad4c4d96593dc3e428ffc3",
+        WARNING,
+        "Job @DJOPS_JOB@ of @DJOPS_PROJECT@ was interrupted",
+        "The run was stopped (SIGTERM, or its timeout_seconds passed) after\n"
+        "@DJOPS_DURATION@ seconds; the timer starts it again at its next occurrence.",
     ),
     "reload.applied": Event(
         "a8561208e0c046438c3cc0eec0e8b798",

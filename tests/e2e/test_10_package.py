@@ -47,6 +47,7 @@ def test_catalog_explains_every_event(machine):
 # would break it): it keeps CAP_SYS_ADMIN and what dma needs, hence its own limit.
 HARDENED = {
     "djops-clearsessions@demo.service": 2.5,
+    "djops-job@demo:any.service": 2.5,
     "djops-reload@demo.service": 2.5,
     "djops-watch@demo.service": 2.5,
     "djops-health@demo.service": 2.5,

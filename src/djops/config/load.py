@@ -6,17 +6,19 @@ Every problem becomes one ConfigError line naming the file and the key.
 import dataclasses
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from djops import paths
 from djops.config import values
-from djops.config.schema import SECTIONS, Clearsessions, Health, Project, Watch
+from djops.config.schema import SECTIONS, Clearsessions, Health, Job, Project, Watch
 from djops.errors import ConfigError
 
 # A Python identifier is both a Django project name and a systemd instance name.
 _PROJECT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+JOB_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+JOBS = "jobs"
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Config:
     clearsessions: Clearsessions
     watch: Watch
     health: Health
+    jobs: dict[str, Job] = field(default_factory=dict)
 
 
 def config_path(name: str) -> Path:
@@ -101,13 +104,16 @@ def load(name: str, live: bool = True) -> Config:
     path = config_path(name)
     data = _read(path)
     for section in data:
-        if section not in SECTIONS:
+        if section not in SECTIONS and section != JOBS:
             raise ConfigError(
-                str(path), f"[{section}]", "one of the sections: " + ", ".join(SECTIONS)
+                str(path),
+                f"[{section}]",
+                "one of the sections: " + ", ".join([*SECTIONS, "jobs.NAME"]),
             )
     # All type checks first, so a typo in the file is reported before
     # anything about the live system (users, directories).
     typed = {s: _section(path, s, data.get(s, {}), cls, name) for s, cls in SECTIONS.items()}
+    typed_jobs = _typed_jobs(path, data.get(JOBS, {}), name)
     parts = {}
     for s, cls in SECTIONS.items():
         fields = {}
@@ -118,7 +124,42 @@ def load(name: str, live: bool = True) -> Config:
             fields[f.name] = value
         parts[s] = cls(**fields)
     _cross_checks(path, parts["health"])
-    return Config(name=name, path=path, **parts)
+    jobs = _jobs(path, typed_jobs, parts["project"].user, live)
+    return Config(name=name, path=path, **parts, jobs=jobs)
+
+
+def _typed_jobs(path: Path, data: Any, project: str) -> dict[str, dict[str, Any]]:
+    """[jobs.NAME] tables, type-checked like the sections, and exactly one of
+    command and exec."""
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), "[jobs]", "tables [jobs.NAME]", values.shown(data))
+    typed = {}
+    for job, table in data.items():
+        section = f"jobs.{job}"
+        if not JOB_NAME.fullmatch(job):
+            raise ConfigError(str(path), f"[{section}]", "a NAME of letters, digits, _ and -")
+        typed[job] = _section(path, section, table, Job, project)
+        if bool(typed[job]["command"][0]) == bool(typed[job]["exec"][0]):
+            raise ConfigError(
+                str(path), f"[{section}] command, exec", "exactly one of the two, not empty"
+            )
+    return typed
+
+
+def _jobs(path: Path, typed_jobs: dict, user: str, live: bool) -> dict[str, Job]:
+    """Live checks, and "" for the user means the [project] user."""
+    jobs = {}
+    for job, typed in typed_jobs.items():
+        section = f"jobs.{job}"
+        fields = {}
+        for f in dataclasses.fields(Job):
+            value, given = typed[f.name]
+            if live and f.metadata["live"]:
+                value = _apply(path, section, f.name, f.metadata["live"], value, given)
+            fields[f.name] = value
+        fields["user"] = fields["user"] or user
+        jobs[job] = Job(**fields)
+    return jobs
 
 
 def _cross_checks(path: Path, health: Health) -> None:

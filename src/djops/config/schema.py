@@ -90,12 +90,40 @@ class Health:
     )
 
 
+@dataclass(frozen=True)
+class Job:
+    """One [jobs.NAME] table: what a crontab line of manage.py did."""
+
+    command: list[str] = key(
+        [], c.manage_command, "a manage.py command and its arguments (or exec, not both)"
+    )
+    exec: list[str] = key(
+        [], c.program, "or an absolute program and its arguments, with the project's environment"
+    )
+    schedule: str = key(
+        "daily", c.job_schedule, 'when (systemd OnCalendar), or "@reboot": after each boot'
+    )
+    timeout_seconds: int = key(3600, c.positive_int, "a run longer than this is stopped")
+    user: str = key("", c.job_user, 'who runs it; "": the [project] user', c.optional_user)
+    once: bool = key(
+        True, c.boolean, "several app servers, one database: one host runs each occurrence"
+    )
+    mail_output: str = key(
+        "failure",
+        c.one_of("failure", "always"),
+        '"failure": mail the output of failed runs; "always": of every run (cron\'s MAILTO)',
+    )
+    mail_to: list[str] = key([], c.mail_to_or_default, "who gets its mail; []: [health] mail_to")
+    ping_url: str = key("", c.http_url, 'healthchecks-compatible ping URL; "": none')
+
+
 # what each section is about, for the example config and the man page
 SECTION_DOCS = {
     "project": "where the project lives (the reference layout by default)",
     "clearsessions": "removing expired sessions (djops-clearsessions@P.timer)",
     "watch": "the settings watcher and the validated reload (djops-watch@P, djops-reload@P)",
     "health": "the health service, escalation and mail (djops-health@P, djops-heartbeat@P)",
+    "jobs.NAME": "any number of jobs, NAME of [A-Za-z0-9_-]: djops-job@P:NAME.timer",
 }
 
 SECTIONS: dict[str, type] = {
@@ -104,3 +132,6 @@ SECTIONS: dict[str, type] = {
     "watch": Watch,
     "health": Health,
 }
+
+# every table a user may write, for the docs: the sections and one job
+DOC_SECTIONS: dict[str, type] = {**SECTIONS, "jobs.NAME": Job}

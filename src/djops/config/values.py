@@ -129,6 +129,60 @@ def address_list(value: Any) -> list[str]:
     return value
 
 
+def mail_to_or_default(value: Any) -> list[str]:
+    """[] means "as [health] mail_to"."""
+    return value if value == [] else address_list(value)
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid("true or false")
+    return value
+
+
+def _words(value: Any, expected: str) -> list[str]:
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and v and not _CONTROL.search(v) for v in value
+    ):
+        raise Invalid(expected)
+    return value
+
+
+def manage_command(value: Any) -> list[str]:
+    expected = 'a list: a manage.py command and its arguments, e.g. ["send_queued_mail"]'
+    value = _words(value, expected)
+    if value and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value[0]):
+        raise Invalid(expected)
+    return value
+
+
+def program(value: Any) -> list[str]:
+    expected = 'a list: an absolute program and its arguments, e.g. ["/usr/local/bin/backup"]'
+    value = _words(value, expected)
+    if value and not value[0].startswith("/"):
+        raise Invalid(expected)
+    return value
+
+
+def job_schedule(value: Any) -> str:
+    """OnCalendar, or "@reboot" (a few minutes after each boot, as cron did)."""
+    return value if value == "@reboot" else calendar(value)
+
+
+def optional_user(value: Any) -> str:
+    """ "" means the [project] user."""
+    return value if value == "" else existing_user(value)
+
+
+def job_user(value: Any) -> str:
+    if value != "" and not (isinstance(value, str) and _USER.fullmatch(value)):
+        raise Invalid('a user name, or "" for the [project] user')
+    return value
+
+
+_USER = re.compile(r"[a-z_][a-z0-9_.-]{0,31}\$?")
+
+
 module_name = matching(
     r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", "a dotted Python module name"
 )

@@ -11,6 +11,10 @@ _djops_projects() {{
         | sed -n 's/^djops@\\(.*\\)\\.target.*/\\1/p'
 }}
 
+_djops_jobs() {{
+    sed -n 's/^[[:space:]]*\\[jobs\\.\\([A-Za-z0-9_-]*\\)\\].*/\\1/p' "/etc/djops/$1.toml" 2>/dev/null
+}}
+
 _djops() {{
     local cur verb i
     cur=${{COMP_WORDS[COMP_CWORD]}}
@@ -25,8 +29,11 @@ _djops() {{
         -*) case $verb in
 {options}
             esac ;;
-        *) [ "$verb" != flush-mail ] && \\
-            COMPREPLY=($(compgen -W "$(_djops_projects | sort -u)" -- "$cur")) ;;
+        *) if [ "$verb" = run ] && [ $((COMP_CWORD - i)) -ge 2 ]; then
+               COMPREPLY=($(compgen -W "$(_djops_jobs "${{COMP_WORDS[i+1]}}")" -- "$cur"))
+           elif [ "$verb" != flush-mail ]; then
+               COMPREPLY=($(compgen -W "$(_djops_projects | sort -u)" -- "$cur"))
+           fi ;;
     esac
 }}
 complete -F _djops djops

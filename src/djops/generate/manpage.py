@@ -8,7 +8,7 @@ import sys
 
 from djops import __version__
 from djops.cli import OPTIONS, VERBS, parser
-from djops.config.schema import SECTION_DOCS, SECTIONS
+from djops.config.schema import DOC_SECTIONS, SECTION_DOCS
 from djops.events import EVENTS, PRIORITY_NAMES
 from djops.generate import example
 
@@ -18,6 +18,11 @@ def esc(text: str) -> str:
 
 
 UNITS = [
+    (
+        "djops-job@P:NAME.timer, .service",
+        "Run [jobs.NAME] on its schedule as its user (Persistent=true, a random delay of at "
+        "most a tenth of the period); djops run P NAME starts it now.",
+    ),
     (
         "djops-clearsessions@P.timer, .service",
         "Clear expired sessions as the project user on [clearsessions] schedule.",
@@ -90,7 +95,7 @@ def render() -> str:
         "exit 2 with one line naming the file, the key and what was expected; nothing is changed. "
         "Sections and keys:",
     ]
-    for section, cls in SECTIONS.items():
+    for section, cls in DOC_SECTIONS.items():
         out += [
             f".SS [{section}]",
             esc(SECTION_DOCS[section][:1].upper() + SECTION_DOCS[section][1:] + "."),

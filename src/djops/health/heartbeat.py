@@ -5,7 +5,7 @@ arriving, mail or the server is broken."""
 import time
 
 from djops.config import Config
-from djops.events import CLEARSESSIONS_RESULT, HEARTBEAT_RESULT, RELOAD_RESULT
+from djops.events import CLEARSESSIONS_RESULT, HEARTBEAT_RESULT, JOB_RESULT, RELOAD_RESULT
 from djops.health import probes
 from djops.health import state as health_state
 from djops.mail import notices, outbox
@@ -26,6 +26,8 @@ def report(cfg: Config) -> str:
     if not fresh:
         lines.append(f"  (checked now: {units.service(units.HEALTH, p)} has no recent state)")
     lines += ["", f"Last clearsessions: {notices.last_event(p, CLEARSESSIONS_RESULT)}"]
+    for name in cfg.jobs:
+        lines.append(f"Last job {name}: {notices.last_event(p, JOB_RESULT, job=name)}")
     lines.append(f"Last reload:        {notices.last_event(p, RELOAD_RESULT)}")
     lines.append(f"Mail outbox:        {len(outbox.pending())} waiting")
     return "\n".join(lines) + "\n" + notices.footer(p)

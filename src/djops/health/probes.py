@@ -3,7 +3,7 @@
 service: P.service active · http: GET url, fails on no answer, >= 500 or
 timeout · disk: free space where data, logs and cache live · mailqueue:
 nothing stuck in dma's spool or djops' outbox for over an hour ·
-clearsessions: a successful run within twice its schedule · database: the
+clearsessions, jobs: a successful run within twice the schedule · database: the
 PostgreSQL or MariaDB server of the settings accepts a connection (no
 credentials, no Python process: the address was learned beforehand).
 """
@@ -122,41 +122,74 @@ def mailqueue(cfg: Config) -> Result:
     return queue.health()
 
 
-# project -> (the service's last exit stamp, the last clearsessions.done time)
+# unit -> (its last exit stamp, the time of its last success event)
 _last_done: dict[str, tuple[str, float | None]] = {}
 
 
-def clearsessions(cfg: Config) -> Result:
-    """The journal is read only when the clearsessions service ran again since;
-    between runs only the age moves."""
-    period = oncalendar.period(cfg.clearsessions.schedule)
-    service, timer = (
-        units.service(units.CLEARSESSIONS, cfg.name),
-        units.timer(units.CLEARSESSIONS, cfg.name),
-    )
+def _on_time(
+    cfg: Config, service: str, timer: str, schedule: str, event: str, job: str | None = None
+) -> Result:
+    """A success event within twice the schedule's period. The journal is
+    read only when the service ran again since; between runs only the age moves."""
+    period = oncalendar.period(schedule)
     ran = systemctl.show(service, "ExecMainExitTimestampMonotonic").get(
         "ExecMainExitTimestampMonotonic", ""
     )
-    cached = _last_done.get(cfg.name)
+    cached = _last_done.get(service)
     if cached is None or cached[0] != ran:
-        last = journal.last_event(cfg.name, ("clearsessions.done",))
+        last = journal.last_event(cfg.name, (event,), job=job)
         done = last["__REALTIME_TIMESTAMP"].timestamp() if last else None
-        _last_done[cfg.name] = cached = (ran, done)
+        _last_done[service] = cached = (ran, done)
     if period is None:  # systemd cannot say how often: report, do not judge
         every, limit = "schedule period unknown, not judged", float("inf")
     else:
-        every, limit = f"schedule every {period / 3600:.1f} h", 2 * period
+        every, limit = f"schedule every {_hours(period)}", 2 * period
     if cached[1] is not None:
         age = time.time() - cached[1]
-        return age <= limit, f"last run {age / 3600:.1f} h ago ({every})"
+        return age <= limit, f"last run {_hours(age)} ago ({every})"
     since = systemctl.show(timer, "ActiveEnterTimestampMonotonic").get(
         "ActiveEnterTimestampMonotonic", "0"
     )
     up = time.monotonic() - int(since) / 1e6 if since.isdigit() and since != "0" else 0
-    return (
-        up <= limit,
-        f"no successful run yet ({timer} active {up / 3600:.1f} h; {every})",
+    return up <= limit, f"no successful run yet ({timer} active {_hours(up)}; {every})"
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 360 else f"{seconds / 60:.0f} min"
+
+
+def clearsessions(cfg: Config) -> Result:
+    p, kind = cfg.name, units.CLEARSESSIONS
+    return _on_time(
+        cfg,
+        units.service(kind, p),
+        units.timer(kind, p),
+        cfg.clearsessions.schedule,
+        "clearsessions.done",
     )
+
+
+def jobs(cfg: Config) -> Result:
+    """Every scheduled job succeeded within twice its period (as clearsessions)."""
+    late, fine = [], 0
+    for name, job in cfg.jobs.items():
+        if job.schedule == "@reboot":
+            continue
+        ok, detail = _on_time(
+            cfg,
+            units.job_service(cfg.name, name),
+            units.job_timer(cfg.name, name),
+            job.schedule,
+            "job.done",
+            job=name,
+        )
+        if ok:
+            fine += 1
+        else:
+            late.append(f"{name}: {detail}")
+    if late:
+        return False, "; ".join(late)
+    return True, f"{fine} jobs ran on time"
 
 
 def database(cfg: Config) -> Result:
@@ -192,6 +225,7 @@ CHECKS: dict[str, tuple[Callable[[Config], Result], bool]] = {
     "mailqueue": (mailqueue, False),
     "clearsessions": (clearsessions, False),
     "database": (database, False),  # a restart of P cannot heal the database
+    "jobs": (jobs, False),
 }
 
 
@@ -201,6 +235,8 @@ def enabled(cfg: Config) -> list[str]:
     off = {"http"} if not cfg.health.url else set()
     if not dbaddress.load(cfg.name):
         off.add("database")
+    if not cfg.jobs:
+        off.add("jobs")
     return [name for name in CHECKS if name not in off]
 
 

@@ -45,8 +45,10 @@ def run(unit: str) -> str:
         + ("\n".join(lines) or "(no lines)")
         + f"\n\nSee it all with: journalctl -u {unit} -n 100\n"
     )
-    notices.send(cfg, "failure", f"{unit} failed", redactor.redact(body) + notices.footer(p))
-    text = f"{unit} failed; status and journal mailed to {', '.join(cfg.health.mail_to)}"
+    job = cfg.jobs.get(units.job_name_of(unit) or "")
+    to = (job.mail_to if job else None) or cfg.health.mail_to
+    notices.send(cfg, "failure", f"{unit} failed", redactor.redact(body) + notices.footer(p), to)
+    text = f"{unit} failed; status and journal mailed to {', '.join(to)}"
     journal.emit("unit.failed", p, text, UNIT=unit, INVOCATION=invocation)
     return text
 

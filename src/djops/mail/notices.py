@@ -39,17 +39,18 @@ def footer(p: str) -> str:
     return _FOOTER.format(host=socket.getfqdn(), p=p)
 
 
-def send(cfg: Config, kind: str, subject: str, body: str) -> None:
-    """Queue a mail; unit output and journal text in `body` may carry escape
-    sequences meant for a terminal: they arrive as visible `\\xNN`."""
-    msg = message.compose(cfg.name, kind, subject, printable(body), cfg.health.mail_to)
+def send(cfg: Config, kind: str, subject: str, body: str, to: list[str] | None = None) -> None:
+    """Queue a mail (to [health] mail_to unless `to`); unit output and journal
+    text in `body` may carry escape sequences meant for a terminal: they
+    arrive as visible `\\xNN`."""
+    msg = message.compose(cfg.name, kind, subject, printable(body), to or cfg.health.mail_to)
     outbox.send(cfg.name, msg, cfg.health.sendmail)
 
 
-def last_event(p: str, events: tuple[str, ...]) -> str:
+def last_event(p: str, events: tuple[str, ...], job: str | None = None) -> str:
     """`2026-11-22 04:36 done: <message>` of the newest of `events`, for the
     heartbeat and `djops status`."""
-    e = journal.last_event(p, events)
+    e = journal.last_event(p, events, job=job)
     if not e:
         return "never (nothing in the journal)"
     when = e["__REALTIME_TIMESTAMP"].astimezone().strftime("%Y-%m-%d %H:%M")

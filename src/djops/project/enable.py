@@ -13,8 +13,17 @@ def enable(cfg: Config) -> str:
     running = [u for u in units.daemons(p) if systemctl.is_active(u)]
     # an admin's explicit enable also lifts a start limit hit by earlier crashes
     systemctl.run("reset-failed", *units.daemons(p), check=False)
+    keep = {units.job_service(p, n) for n in cfg.jobs} | {units.job_timer(p, n) for n in cfg.jobs}
+    gone = [u for u in dropins.job_units_on_disk(p) if u not in keep]
+    if gone:  # jobs taken out of P.toml: stopped, their drop-ins removed
+        systemctl.run("stop", *gone, check=False)
+        dropins.remove(gone)
     changed = dropins.write_for(cfg)
+    dropins.link_jobs(cfg)
+    jobs = [units.job_timer(p, n) for n in cfg.jobs]
     systemctl.enable_now(units.target(p), *units.timers(p), *units.daemons(p), units.MAILQUEUE)
+    if jobs:
+        systemctl.run("start", *jobs)
     restart = [u for u in running if u in changed]
     if restart:  # running daemons read the old config
         systemctl.run("try-restart", *restart)
@@ -27,7 +36,11 @@ def enable(cfg: Config) -> str:
         f"{cfg.project.service} {cfg.watch.restart}ed\n"
         f"  health checked every {cfg.health.interval_seconds:g}s; failures of "
         f"{cfg.project.service} and djops units are mailed\n"
-        f"See: systemctl status 'djops-*@{p}.*'   journalctl DJOPS_PROJECT={p}   djops status {p}"
+        + "".join(
+            f"  job {n}: {' '.join(j.command or j.exec)} on {j.schedule!r} as {j.user}\n"
+            for n, j in cfg.jobs.items()
+        )
+        + f"See: systemctl status 'djops-*@{p}.*'   journalctl DJOPS_PROJECT={p}   djops status {p}"
     )
 
 
@@ -37,7 +50,12 @@ def disable(name: str) -> str:
         service = config.load(p, live=False).project.service
     except ConfigError:  # undo what enable did even if P.toml broke since
         service = config.defaults(p).project.service
+    jobs = dropins.job_units_on_disk(p)
     systemctl.disable_now(*units.timers(p), *units.services(p), units.target(p))
+    if jobs:
+        systemctl.run("stop", *jobs, check=False)
+        systemctl.run("reset-failed", *jobs, check=False)
+    dropins.unlink_jobs(p)
     # nothing of P's stays listed by `systemctl --failed`
     systemctl.run("reset-failed", *units.services(p), check=False)
     if dropins.remove(dropins.all_units(p, service)):

@@ -1,5 +1,9 @@
 """`djops migrate-cron P [--apply]`: replace the old way with djops.
 
+Every crontab line and cron.* script that runs P's manage.py X becomes a
+[jobs.X] table appended to P.toml (the old file kept); what cannot be said
+as a job is listed with the reason and left in place.
+
 Without --apply it only shows what it would do. With --apply it enables djops
 for P, moves the old files to /var/lib/djops/migrated/<timestamp>/ (each
 restorable, with a note of where it came from), comments out crontab lines
@@ -12,9 +16,11 @@ import shutil
 import time
 from pathlib import Path
 
-from djops import paths
+from djops import config, paths
 from djops.adapters import safefs
 from djops.config import Config
+from djops.config.write import table, toml_value
+from djops.errors import ConfigError
 from djops.project import enable, legacy
 
 SHIM = """#!/bin/sh
@@ -28,23 +34,37 @@ exec /usr/bin/djops reload {p} "$@"
 def run(cfg: Config, apply: bool) -> str:
     p = cfg.name
     found = legacy.find(p)
-    if not found:
+    jobs, refused = legacy.jobs(cfg)
+    left = _refused(refused)
+    if not found and not jobs:
         tail = enable.enable(cfg) if apply else f"run `djops enable {p}` if you have not"
-        return f"nothing of the old way left for {p}.\n{tail}"
+        return "\n".join([f"nothing of the old way left for {p}.", *left, tail])
     plan = [f"  {f.where}  ->  {f.replacement}" for f in found]
+    for j in jobs:
+        keys = ", ".join(f"{k} = {toml_value(v)}" for k, v in j.table.items())
+        plan += [f"  {j.found.where}  {j.old}", f"      ->  [jobs.{j.name}] {keys}"]
+    if jobs:
+        plan.append(
+            "  (cron mailed any output of a run; a job mails the output of failed runs, "
+            'or of every run with mail_output = "always")'
+        )
     if not apply:
         return "\n".join(
             [
                 f"the old way for {p}, and what replaces it:",
                 *plan,
+                *left,
                 "",
                 f"nothing was changed; `djops migrate-cron {p} --apply` does it",
             ]
         )
-    enabled = enable.enable(cfg)  # validates everything before anything moves
     dest = paths.state_dir() / "migrated" / time.strftime("%Y%m%dT%H%M%S")
     notes = []
-    for f in found:
+    if jobs:
+        cfg = _add_jobs(cfg, jobs, dest)
+        notes.append(f"{cfg.path}: [jobs.*] added; before: {dest / str(cfg.path).lstrip('/')}")
+    enabled = enable.enable(cfg)  # validates everything before anything moves
+    for f in [*found, *(j.found for j in jobs)]:
         keep = dest / str(f.path).lstrip("/")
         keep.parent.mkdir(parents=True, exist_ok=True)
         if f.kind == "file":
@@ -64,7 +84,39 @@ def run(cfg: Config, apply: bool) -> str:
     (dest / "MIGRATED.txt").write_text(
         f"djops migrate-cron {p}, {time.strftime('%Y-%m-%d %H:%M:%S')}\n" + "\n".join(notes) + "\n"
     )
-    return "\n".join([f"migrated {p} to djops; old files kept in {dest}:", *plan, "", enabled])
+    return "\n".join(
+        [f"migrated {p} to djops; old files kept in {dest}:", *plan, *left, "", enabled]
+    )
+
+
+def _refused(refused: list[legacy.Refused]) -> list[str]:
+    if not refused:
+        return []
+    out = ["left in place (no job can say the same; translate these by hand):"]
+    out += [f"  {r.where}  {r.old}\n      ({r.reason})" for r in refused]
+    return out
+
+
+def _add_jobs(cfg: Config, jobs: list[legacy.Job], dest: Path) -> Config:
+    """Append the [jobs.NAME] tables to P.toml (its comments and keys stay),
+    keeping the old file; a result that does not load is undone."""
+    path = cfg.path
+    old = path.read_bytes() if path.exists() else b""
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    keep = dest / str(path).lstrip("/")
+    keep.parent.mkdir(parents=True, exist_ok=True)
+    keep.write_bytes(old)
+    stamp = time.strftime("%Y-%m-%d")
+    text = old.decode("utf-8") + "".join(
+        "\n" + table(f"jobs.{j.name}", j.table, f"{j.found.where} (djops migrate-cron, {stamp})")
+        for j in jobs
+    )
+    safefs.write_atomic(path, text.encode("utf-8"), mode)
+    try:
+        return config.load(cfg.name)
+    except ConfigError:
+        safefs.write_atomic(path, old, mode)
+        raise
 
 
 def _comment_out(path: Path, lineno: int, dest: Path) -> None:

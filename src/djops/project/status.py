@@ -9,6 +9,7 @@ from djops.config import Config
 from djops.events import (
     CLEARSESSIONS_RESULT,
     HEARTBEAT_RESULT,
+    JOB_RESULT,
     PRIORITY_NAMES,
     RELOAD_RESULT,
     WARNING,
@@ -20,7 +21,7 @@ from djops.systemd import journal, systemctl, units
 
 # checks cheap enough to run again for the screen (one systemctl call, one
 # journal read), and whose answer a user expects to move right after a run
-LIVE = ("clearsessions",)
+LIVE = ("clearsessions", "jobs")
 
 
 def one_line(p: str) -> str:
@@ -51,6 +52,7 @@ def project(cfg: Config) -> str:
         f"{p}: djops@{p}.target {target.get('ActiveState')} ({target.get('UnitFileState')})",
         f"  clearsessions  next {timer.get('NextElapseUSecRealtime') or '-'}; "
         f"last {notices.last_event(p, CLEARSESSIONS_RESULT)}",
+        *_jobs(cfg),
         f"  watcher        {watch.get('ActiveState')}: {watch.get('StatusText') or '-'}",
         f"  last reload    {notices.last_event(p, RELOAD_RESULT)}",
         "  health         "
@@ -80,6 +82,18 @@ def project(cfg: Config) -> str:
     if trouble:
         lines.append(f"  all of them: journalctl DJOPS_PROJECT={p} -p warning --since -24h")
     return "\n".join(lines)
+
+
+def _jobs(cfg: Config) -> list[str]:
+    """One line per [jobs.NAME]: its next run and how the last one ended."""
+    out = []
+    for name in cfg.jobs:
+        t = systemctl.show(units.job_timer(cfg.name, name), "NextElapseUSecRealtime")
+        out.append(
+            f"  job {name:<10} next {t.get('NextElapseUSecRealtime') or '-'}; "
+            f"last {notices.last_event(cfg.name, JOB_RESULT, job=name)}"
+        )
+    return out
 
 
 def _age(stamp: float | None) -> str:

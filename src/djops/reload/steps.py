@@ -106,11 +106,11 @@ def apply_step(cfg: Config) -> str:
         paths.reload_compiled(cfg.name).unlink()
     shown = ", ".join(changed) if changed else "no source file changed since the last compile"
     text = f"new settings of {cfg.name} applied: {svc} {mode}ed (MainPID {pid}); {shown}"
-    journal.emit(
-        "reload.applied", cfg.name, text, SERVICE=svc, MODE=mode, CHANGED=shown, MAINPID=pid
-    )
     with contextlib.suppress(OSError):  # the settings may have moved the database
         dbaddress.learn(cfg)
+    journal.emit(  # last: the end of the run for whoever waits on it
+        "reload.applied", cfg.name, text, SERVICE=svc, MODE=mode, CHANGED=shown, MAINPID=pid
+    )
     return text
 
 

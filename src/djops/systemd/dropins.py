@@ -9,7 +9,7 @@ import contextlib
 import hashlib
 from pathlib import Path
 
-from djops import paths
+from djops import oncalendar, paths
 from djops.adapters import safefs
 from djops.config import Config
 from djops.systemd import systemctl, units
@@ -76,12 +76,74 @@ def contents(cfg: Config) -> dict[str, str]:
         ),
         # cron mailed a failed job's output; djops mails a failed gunicorn's
         cfg.project.service: "[Unit]\nOnFailure=djops-failure@%n.service\n",
+        **job_contents(cfg),
     }
+
+
+def job_contents(cfg: Config) -> dict[str, str]:
+    """Each [jobs.NAME]: its target, user, timeout, paths and schedule."""
+    p, out = cfg.name, {}
+    part_of = f"[Unit]\nPartOf={units.target(p)}\n"
+    for name, job in cfg.jobs.items():
+        mail = (
+            "ExecStopPost=+/usr/bin/djops job --mail-output %i\n"
+            if job.mail_output == "always"
+            else ""
+        )
+        out[units.job_service(p, name)] = (
+            f"{part_of}[Service]\nUser={job.user}\nTimeoutStartSec={job.timeout_seconds}\n"
+            f"ReadWritePaths={' '.join('-' + d for d in paths.project_data_dirs(p))}\n{mail}"
+        )
+        if job.schedule == "@reboot":
+            when = "OnBootSec=2min\n"
+        else:
+            period = oncalendar.period(job.schedule) or 0
+            when = (
+                f"OnCalendar={job.schedule}\n"
+                f"RandomizedDelaySec={int(min(period / 10, MAX_DELAY))}s\n"
+            )
+        out[units.job_timer(p, name)] = f"{part_of}[Timer]\n{when}"
+    return out
+
+
+# a timer's random delay: a tenth of its period, at most this
+MAX_DELAY = 900
+
+
+def job_units_on_disk(p: str) -> list[str]:
+    """Job units of P that have a drop-in or a wants link: what disable undoes."""
+    d = paths.systemd_dir()
+    found = {x.name[: -len(".d")] for x in d.glob(f"djops-job@{p}:*.d")}
+    found |= {x.name for x in (d / f"{units.target(p)}.wants").glob(f"djops-job@{p}:*.timer")}
+    return sorted(found)
+
+
+def link_jobs(cfg: Config) -> tuple[list[str], list[str]]:
+    """djops@P.target wants each job's timer (the template's [Install] cannot
+    name P); links of jobs gone from the config go. (added, removed) timers."""
+    wants = paths.systemd_dir() / f"{units.target(cfg.name)}.wants"
+    want = {units.job_timer(cfg.name, n) for n in cfg.jobs}
+    have = {x.name for x in wants.glob(f"djops-job@{cfg.name}:*.timer")}
+    for t in want - have:
+        wants.mkdir(parents=True, exist_ok=True)
+        (wants / t).symlink_to(TEMPLATE_DIR / "djops-job@.timer")
+    for t in have - want:
+        (wants / t).unlink()
+    return sorted(want - have), sorted(have - want)
+
+
+def unlink_jobs(p: str) -> None:
+    wants = paths.systemd_dir() / f"{units.target(p)}.wants"
+    for x in wants.glob(f"djops-job@{p}:*.timer"):
+        x.unlink()
+
+
+TEMPLATE_DIR = Path("/usr/lib/systemd/system")
 
 
 def all_units(p: str, service: str) -> list[str]:
     """Every unit djops may have written a drop-in for (for disable)."""
-    return [*units.services(p), *units.timers(p), service]
+    return [*units.services(p), *units.timers(p), service, *job_units_on_disk(p)]
 
 
 def write_for(cfg: Config) -> list[str]:

@@ -62,8 +62,22 @@ def emit(event: str, project: str, message: str, priority: int | None = None, **
         print(f"djops: {event}: {message}", file=sys.stderr)
 
 
-def last_event(project: str, events: tuple[str, ...], since_usec: int = 0) -> dict[str, Any] | None:
-    """The newest of `events` for `project` logged at or after `since_usec`."""
+def output(project: str, job: str, line: str) -> None:
+    """One line of a job's output (not an event: no MESSAGE_ID), at info."""
+    global _sender
+    if _sender is None:
+        _sender = _default_sender()
+    fields = {"PRIORITY": "6", "SYSLOG_IDENTIFIER": "djops", "DJOPS_PROJECT": project}
+    try:
+        _sender(line, DJOPS_JOB=job, **fields)
+    except OSError:
+        print(line, file=sys.stderr)
+
+
+def last_event(
+    project: str, events: tuple[str, ...], since_usec: int = 0, job: str | None = None
+) -> dict[str, Any] | None:
+    """The newest of `events` for `project` (and `job`) logged at or after `since_usec`."""
     from datetime import datetime
 
     from systemd import journal
@@ -73,6 +87,8 @@ def last_event(project: str, events: tuple[str, ...], since_usec: int = 0) -> di
     try:
         for ev in events:
             reader.add_match(DJOPS_PROJECT=project, DJOPS_EVENT=ev)
+            if job is not None:
+                reader.add_match(DJOPS_JOB=job)
             reader.add_disjunction()
         reader.seek_tail()
         for _ in range(SCAN_LIMIT):

@@ -11,6 +11,13 @@ from djops.systemd import dropins, journal, systemctl
 
 def run(cfg: Config, unit: str, events: tuple[str, ...], timeout: float | None = None) -> str:
     dropins.write_for(cfg)
+    # a run already under way (the timer's, the watcher's) would swallow this
+    # start and its result: wait for it to end, then start one of our own
+    deadline = time.monotonic() + (timeout or 600)
+    while systemctl.show(unit, "ActiveState").get("ActiveState") in ("activating", "deactivating"):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     since = int(time.time() * 1e6)
     ok = systemctl.start(unit, timeout=timeout)
     entry = journal.last_event(cfg.name, events, since)

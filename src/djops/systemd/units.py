@@ -31,6 +31,33 @@ def timer(kind: str, p: str) -> str:
     return f"djops-{kind}@{p}.timer"
 
 
+JOB = "job"  # djops-job@P:NAME.{service,timer}: one per [jobs.NAME]
+
+
+def job_instance(p: str, name: str) -> str:
+    return f"{p}:{name}"
+
+
+def split_instance(instance: str) -> tuple[str, str]:
+    """P:NAME -> (P, NAME)."""
+    p, _, name = instance.partition(":")
+    return p, name
+
+
+def job_service(p: str, name: str) -> str:
+    return service(JOB, job_instance(p, name))
+
+
+def job_timer(p: str, name: str) -> str:
+    return timer(JOB, job_instance(p, name))
+
+
+def job_name_of(unit: str) -> str | None:
+    """djops-job@P:NAME.service -> NAME; None for any other unit."""
+    m = _OWN.fullmatch(unit)
+    return m["job"] if m and unit.startswith(f"djops-{JOB}@") else None
+
+
 def failure_handler(unit: str) -> str:
     """What OnFailure= starts for `unit` (the unit files say djops-failure@%n.service)."""
     return f"djops-failure@{unit}.service"
@@ -58,7 +85,7 @@ def own_service(p: str) -> re.Pattern[str]:
     return re.compile(rf"djops-[a-z]+@{re.escape(p)}(:[A-Za-z0-9_-]+)?\.service")
 
 
-_OWN = re.compile(r"djops-[a-z]+@(?P<p>[A-Za-z0-9_]+)(:[A-Za-z0-9_-]+)?\.(service|timer)")
+_OWN = re.compile(r"djops-[a-z]+@(?P<p>[A-Za-z0-9_]+)(:(?P<job>[A-Za-z0-9_-]+))?\.(service|timer)")
 
 
 def project_of(unit: str) -> str | None:

@@ -157,6 +157,7 @@ toml_scalar = st.one_of(
 )
 # every key of every section, from the schema itself
 known = {name: [f.name for f in dataclasses.fields(cls)] for name, cls in schema.SECTIONS.items()}
+known["jobs.x"] = [f.name for f in dataclasses.fields(schema.Job)]
 # values that are almost right: a valid one with a newline, a NUL or an escape
 near_miss = st.sampled_from(
     ["demo.service", "daily", "root", "/opt/p", "settings", "http://127.0.0.1/"]
@@ -211,3 +212,45 @@ def test_nul_in_a_schedule_is_a_config_error(confdir, key):
     (confdir / "x.toml").write_text(f'[{section}]\n{key} = "daily\\u0000"\n')
     with pytest.raises(ConfigError, match="expected a systemd OnCalendar expression"):
         config.load("x", live=False)
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (
+            '[jobs.a]\ncommand = ["x"]\nexec = ["/bin/true"]\n',
+            "[jobs.a] command, exec: expected exactly one",
+        ),
+        ('[jobs.a]\nschedule = "daily"\n', "[jobs.a] command, exec: expected exactly one"),
+        ('[jobs."a b"]\ncommand = ["x"]\n', "[jobs.a b]: expected a NAME of letters"),
+        ('[jobs.a]\nexec = ["backup.sh"]\n', "[jobs.a] exec: expected a list: an absolute program"),
+        ('[jobs.a]\ncommand = ["-x"]\n', "[jobs.a] command: expected a list: a manage.py command"),
+        (
+            '[jobs.a]\ncommand = ["x"]\nmail_output = "never"\n',
+            '[jobs.a] mail_output: expected "failure" or "always"',
+        ),
+        (
+            '[jobs.a]\ncommand = ["x"]\nuser = "nobody-here"\n',
+            "[jobs.a] user: expected an existing user",
+        ),
+        ("[jobs]\na = 1\n", "[jobs.a]: expected a table"),
+    ],
+)
+def test_bad_jobs_are_one_line_naming_the_table(confdir, project, table, expected):
+    path = confdir / f"{project}.toml"
+    path.write_text(path.read_text() + table)
+    with pytest.raises(ConfigError) as e:
+        config.load(project)
+    assert str(e.value).startswith(f"{path}: {expected}"), str(e.value)
+
+
+def test_a_job_runs_as_the_project_user_unless_it_says_otherwise(confdir):
+    (confdir / "j.toml").write_text(
+        '[project]\nuser = "root"\n[jobs.mail]\ncommand = ["send_queued_mail"]\n'
+        '[jobs.backup]\nexec = ["/usr/local/bin/backup"]\nschedule = "@reboot"\nuser = "daemon"\n'
+    )
+    cfg = config.load("j", live=False)
+    assert cfg.jobs["mail"].user == "root" and cfg.jobs["mail"].schedule == "daily"
+    assert cfg.jobs["backup"].user == "daemon" and cfg.jobs["backup"].exec == [
+        "/usr/local/bin/backup"
+    ]

@@ -20,7 +20,7 @@ def cfg(project, tmp_path, monkeypatch):
         "clearsessions.done": {"DJOPS_EVENT": "clearsessions.done", "MESSAGE": "removed 7"},
     }
 
-    def fake_last(p, events, since_usec=0):
+    def fake_last(p, events, since_usec=0, job=None):
         for ev in events:
             if ev in last:
                 return {**last[ev], "__REALTIME_TIMESTAMP": stamp}

@@ -17,3 +17,41 @@ def test_write_is_idempotent_and_remove_takes_only_ours(confdir, tmp_path):
 def test_a_dropin_in_the_projects_own_unit_says_what_it_adds(confdir):
     path = dropins.path_of("shop.service")
     assert path.name == "djops-onfailure.conf" and path.parent.name == "shop.service.d"
+
+
+def test_each_job_gets_its_target_user_timeout_and_a_fitted_random_delay(project, confdir):
+    from djops import config
+
+    path = confdir / f"{project}.toml"
+    path.write_text(
+        path.read_text()
+        + '[jobs.mail]\ncommand = ["send_queued_mail"]\nschedule = "*:0/5"\ntimeout_seconds = 60\n'
+        + '[jobs.boot]\nexec = ["/bin/true"]\nschedule = "@reboot"\nmail_output = "always"\n'
+    )
+    cfg = config.load(project, live=False)
+    got = dropins.job_contents(cfg)
+    mail = got[f"djops-job@{project}:mail.service"]
+    assert f"PartOf=djops@{project}.target" in mail and "TimeoutStartSec=60" in mail
+    assert f"User={cfg.project.user}" in mail and "ExecStopPost" not in mail
+    timer = got[f"djops-job@{project}:mail.timer"]
+    assert "OnCalendar=*:0/5" in timer and "RandomizedDelaySec=30s" in timer  # 5 min / 10
+    assert "OnBootSec=2min" in got[f"djops-job@{project}:boot.timer"]
+    assert (
+        "ExecStopPost=+/usr/bin/djops job --mail-output %i"
+        in got[f"djops-job@{project}:boot.service"]
+    )
+    assert dropins.link_jobs(cfg) == (
+        [f"djops-job@{project}:boot.timer", f"djops-job@{project}:mail.timer"],
+        [],
+    )
+    assert dropins.link_jobs(cfg) == ([], [])
+    dropins.write(project, got)
+    assert set(dropins.job_units_on_disk(project)) == set(got)
+    path.write_text(path.read_text().split("[jobs.boot]")[0])
+    assert dropins.link_jobs(config.load(project, live=False)) == (
+        [],
+        [f"djops-job@{project}:boot.timer"],
+    )
+    dropins.unlink_jobs(project)
+    dropins.remove(list(got))
+    assert dropins.job_units_on_disk(project) == []

@@ -1,0 +1,124 @@
+"""djops-job@P:NAME.service: one [jobs.NAME], what a crontab line did.
+
+Inside its unit (`--here`) it runs the manage.py command (or the program)
+with the project's environment, as the job's user (the unit's User=), and
+relays every output line to the journal with DJOPS_PROJECT and DJOPS_JOB,
+control characters escaped and settings values masked. Its end is one
+event: job.done, job.failed (the unit fails: OnFailure= mails the run's
+journal, as cron mailed the output) or job.interrupted. `djops run P NAME`
+starts the unit and prints the run's output and result.
+"""
+
+import os
+import signal
+import subprocess
+import time
+
+from djops.adapters import project_python
+from djops.config import Config
+from djops.errors import ConfigError, OperationError
+from djops.events import JOB_RESULT
+from djops.inproject.redact import Redactor
+from djops.systemd import journal, oneshot, systemctl, units
+from djops.text import printable
+
+OUTPUT_LINES = 60
+
+
+def job_of(cfg: Config, name: str):
+    if name not in cfg.jobs:
+        known = ", ".join(cfg.jobs) or "none"
+        raise ConfigError(str(cfg.path), f"[jobs.{name}]", f"a job of that name (jobs: {known})")
+    return cfg.jobs[name]
+
+
+def argv_of(cfg: Config, name: str) -> list[str]:
+    job = job_of(cfg, name)
+    if job.command:
+        return [f"{cfg.project.venv}/bin/python", f"{cfg.project.code_dir}/manage.py", *job.command]
+    return list(job.exec)
+
+
+def run_here(cfg: Config, name: str) -> str:
+    p, argv = cfg.name, argv_of(cfg, name)
+    redactor = Redactor.from_settings_dir(cfg.project.settings_dir)
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        argv,
+        cwd=cfg.project.code_dir,
+        env=project_python.environment(cfg),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    stopped = []
+
+    def forward(signum, frame):  # systemctl stop, or timeout_seconds passed
+        stopped.append(signum)
+        proc.send_signal(signal.SIGTERM)
+
+    old = signal.signal(signal.SIGTERM, forward)
+    try:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            journal.output(p, name, printable(redactor.redact(line), newlines=False))
+        code = proc.wait()
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    seconds = round(time.monotonic() - started, 3)
+    fields = {"JOB": name, "DURATION": seconds, "EXIT": code}
+    if stopped:
+        text = f"job {name} of {p} interrupted after {seconds:.1f}s"
+        journal.emit("job.interrupted", p, text, **fields)
+        raise OperationError(text)
+    if code != 0:
+        text = f"job {name} of {p} failed: exit status {code} after {seconds:.1f}s"
+        journal.emit("job.failed", p, text, **fields)
+        raise OperationError(text)
+    text = f"job {name} of {p} done in {seconds:.1f}s"
+    journal.emit("job.done", p, text, **fields)
+    return text
+
+
+def run_via_unit(cfg: Config, name: str) -> str:
+    """`djops run P NAME`: start the unit, print its output and its result."""
+    job_of(cfg, name)
+    unit = units.job_service(cfg.name, name)
+    try:
+        result = oneshot.run(cfg, unit, JOB_RESULT, timeout=cfg.jobs[name].timeout_seconds + 60)
+    except OperationError as e:
+        raise OperationError(_output(unit) + str(e)) from None
+    return _output(unit) + result
+
+
+def _output(unit: str) -> str:
+    invocation = systemctl.show(unit, "InvocationID").get("InvocationID", "")
+    lines = journal.invocation_lines(invocation, OUTPUT_LINES) if invocation else []
+    return "".join(f"{ln}\n" for ln in lines)
+
+
+def mail_output(cfg: Config, name: str) -> str:
+    """ExecStopPost=+ of a job with mail_output = "always": mail a successful
+    run's output (a failed one is mailed by OnFailure=)."""
+    from djops.mail import notices
+
+    job = job_of(cfg, name)
+    if os.environ.get("SERVICE_RESULT", "success") != "success":
+        return ""
+    invocation = os.environ.get("INVOCATION_ID", "")
+    lines = journal.invocation_lines(invocation, OUTPUT_LINES) if invocation else []
+    redactor = Redactor.from_settings_dir(cfg.project.settings_dir)
+    body = (
+        f"Output of job {name} ({' '.join(argv_of(cfg, name))}):\n\n"
+        + ("\n".join(lines) or "(no output)")
+        + "\n"
+    )
+    notices.send(
+        cfg,
+        "job output",
+        f"job {name} output",
+        redactor.redact(body) + notices.footer(cfg.name),
+        job.mail_to or None,
+    )
+    return f"output of job {name} mailed"

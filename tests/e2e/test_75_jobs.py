@@ -1,0 +1,98 @@
+"""[jobs.NAME] as timers: a crontab's manage.py lines, run as the project
+user in a sandbox, their output in the journal, a failed run mailed through
+dma with its output, `djops run`, `djops status` and the `jobs` check."""
+
+import pytest
+from helpers import events, now, queue_run, wait_for, wait_mail
+from provision import mails
+
+CONFIG = """[health]
+interval_seconds = 1
+[clearsessions]
+schedule = "*-*-* 03:30"
+[jobs.clear]
+command = ["clearsessions"]
+schedule = "*:*:0/15"
+[jobs.broken]
+exec = ["/bin/sh", "-c", "echo failing-output-marker; echo \\"$DJANGO_SETTINGS_MODULE\\"; exit 4"]
+schedule = "weekly"
+[jobs.report]
+exec = ["/bin/sh", "-c", "echo report-line-1; id -un"]
+schedule = "weekly"
+mail_output = "always"
+mail_to = ["ops@example.org"]
+"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def with_jobs(machine):
+    machine.put("/etc/djops/demo.toml", CONFIG)
+    out = machine.sh("djops enable demo").stdout
+    assert "job clear: clearsessions on '*:*:0/15' as demo" in out
+    yield
+    machine.put("/etc/djops/demo.toml", "")
+    machine.sh("djops enable demo")
+
+
+def test_the_timer_runs_the_job_as_the_project_user(machine):
+    timer = "djops-job@demo:clear.timer"
+    assert machine.sh(f"systemctl is-active {timer}").stdout.strip() == "active"
+    assert machine.sh(f"systemctl show -P Persistent {timer}").stdout.strip() == "yes"
+    delay = machine.sh(f"systemctl show -P RandomizedDelayUSec {timer}").stdout.strip()
+    assert delay in ("1s", "1.500000s", "1.5s"), delay  # a tenth of 15 s
+    wants = machine.sh("ls /etc/systemd/system/djops@demo.target.wants/").stdout
+    assert "djops-job@demo:clear.timer" in wants
+    since = now(machine)
+    [done] = wait_for(lambda: events(machine, "demo", "job.done", since), timeout=40)
+    assert done["DJOPS_JOB"] == "clear" and done["DJOPS_EXIT"] == "0"
+    assert done["_SYSTEMD_UNIT"] == "djops-job@demo:clear.service"
+    assert done["_UID"] == machine.sh("id -u demo").stdout.strip()
+
+
+def test_djops_run_prints_the_output_and_a_failure_is_mailed_with_it(machine):
+    before = len(mails(machine))
+    since = now(machine)
+    r = machine.sh("djops run demo broken", check=False)
+    assert r.returncode == 1
+    assert "failing-output-marker" in r.stderr and "exit status 4" in r.stderr
+    [failed] = events(machine, "demo", "job.failed", since)
+    assert failed["DJOPS_EXIT"] == "4" and failed["PRIORITY"] == "3"
+    lines = machine.journal(f"--since=@{since}", "DJOPS_PROJECT=demo", "DJOPS_JOB=broken")
+    assert [e["MESSAGE"] for e in lines if "DJOPS_EVENT" not in e] == [
+        "failing-output-marker",
+        "settings",
+    ]
+    queue_run(machine)
+    [mail] = wait_mail(machine, "djops-job@demo:broken.service failed", after=before)
+    assert "failing-output-marker" in mail.get_content()
+    machine.sh("systemctl reset-failed 'djops-job@demo:broken.service'")
+
+
+def test_mail_output_always_mails_a_good_run_to_the_jobs_mail_to(machine):
+    before = len(mails(machine))
+    out = machine.sh("djops run demo report").stdout
+    assert "report-line-1" in out and "demo" in out and "job report of demo done" in out
+    queue_run(machine)
+    [mail] = wait_mail(machine, "job report output", after=before)
+    assert "report-line-1" in mail.get_content()
+    assert mail["To"] == "ops@example.org"
+
+
+def test_status_and_the_jobs_check_show_each_job(machine):
+    status = machine.sh("djops status demo").stdout
+    for name in ("clear", "broken", "report"):
+        assert f"  job {name}" in status, status
+    assert "done: job clear of demo done" in status
+    wait_for(
+        lambda: "jobs ok" in machine.sh("systemctl show -P StatusText djops-health@demo").stdout,
+        what="the jobs check",
+    )
+
+
+def test_a_job_taken_out_of_the_config_is_stopped_and_its_units_go(machine):
+    machine.put("/etc/djops/demo.toml", CONFIG.split("[jobs.broken]")[0])
+    machine.sh("djops enable demo")
+    left = machine.sh("find /etc/systemd/system -name '*djops-job@demo:broken*'").stdout
+    assert left == ""
+    listed = machine.sh("systemctl list-timers --all --no-legend 'djops-job@*'").stdout
+    assert "demo:clear" in listed and "broken" not in listed and "report" not in listed

@@ -1,0 +1,56 @@
+"""A job inside its unit: output to the journal line by line, masked, and one
+event for how it ended."""
+
+import pytest
+
+from djops import config
+from djops.errors import ConfigError, OperationError
+from djops.jobs import job
+
+
+@pytest.fixture
+def with_jobs(project, confdir, tmp_path):
+    path = confdir / f"{project}.toml"
+    settings_dir = config.load(project, live=False).project.settings_dir
+    (tmp_path / "etc-opt-p" / "settings.py").write_text('SECRET_KEY = "k-8f3Jq-never-shown"\n')
+    path.write_text(
+        path.read_text()
+        + '[jobs.ok]\nexec = ["/bin/sh", "-c", "echo hello; echo \\"$DJANGO_SETTINGS_MODULE\\""]\n'
+        + '[jobs.bad]\nexec = ["/bin/sh", "-c", "echo key k-8f3Jq-never-shown; printf \'\\\\033[2J\\\\n\'; exit 3"]\n'
+        + '[jobs.manage]\ncommand = ["clearsessions", "--verbosity", "0"]\n'
+    )
+    assert settings_dir
+    return config.load(project, live=False)
+
+
+def test_a_good_run_relays_its_output_and_logs_job_done(with_jobs, sent):
+    text = job.run_here(with_jobs, "ok")
+    assert text.startswith("job ok of p done in ")
+    lines = [(m, f) for m, f in sent if "DJOPS_EVENT" not in f]
+    assert [m for m, _ in lines] == ["hello", "settings"]
+    assert all(f["DJOPS_JOB"] == "ok" and f["DJOPS_PROJECT"] == "p" for _, f in lines)
+    [(_, done)] = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "job.done"]
+    assert done["DJOPS_EXIT"] == "0" and done["DJOPS_JOB"] == "ok"
+
+
+def test_a_failed_run_is_masked_escaped_and_fails_the_unit(with_jobs, sent):
+    with pytest.raises(OperationError, match="exit status 3"):
+        job.run_here(with_jobs, "bad")
+    output = [m for m, f in sent if "DJOPS_EVENT" not in f]
+    assert "k-8f3Jq" not in " ".join(output) and "\x1b" not in " ".join(output)
+    assert "\\x1b[2J" in output, output  # shown, not obeyed
+    [failed] = [f for _, f in sent if f.get("DJOPS_EVENT") == "job.failed"]
+    assert failed["DJOPS_EXIT"] == "3" and failed["PRIORITY"] == "3"
+
+
+def test_a_manage_py_command_runs_with_the_venv_python(with_jobs):
+    argv = job.argv_of(with_jobs, "manage")
+    assert argv[0].endswith("/venv/bin/python") and argv[1].endswith("/manage.py")
+    assert argv[2:] == ["clearsessions", "--verbosity", "0"]
+
+
+def test_an_unknown_job_is_a_config_error_naming_the_known_ones(with_jobs):
+    with pytest.raises(
+        ConfigError, match=r"\[jobs.nope\]: expected a job of that name \(jobs: ok, bad, manage\)"
+    ):
+        job.run_here(with_jobs, "nope")
