@@ -19,7 +19,9 @@ def cron_next(schedule: str, after: datetime, n: int) -> list[datetime]:
     """The next n times a cron daemon would run `schedule`, minute by minute
     (days and hours that cannot match are skipped whole)."""
     fields = schedule.split()
-    minute, hour, dom, month, dow = (cron.values(f, t) for f, t in zip(cron.FIELDS, fields))
+    minute, hour, dom, month, dow = (
+        cron.values(f, t) for f, t in zip(cron.FIELDS, fields, strict=True)
+    )
 
     def ok(vals, v):
         return vals is None or v in vals
