@@ -1,12 +1,15 @@
-"""[jobs.NAME] as timers: a crontab's manage.py lines, run as the project
-user in a sandbox, their output in the journal, a failed run mailed through
-dma with its output, `djops run`, `djops status` and the `jobs` check."""
+"""[jobs.NAME] as timers: a server prepared the old way (crontab lines of
+manage.py commands, one every 5 minutes, a cron.daily script, a MAILTO)
+migrates with `djops migrate-cron --apply`; the jobs run as the project user
+in a sandbox, their output in the journal, a failed run mailed through dma
+with its output; `djops run`, `djops status` and the `jobs` check."""
 
 import pytest
 from helpers import events, now, queue_run, wait_for, wait_mail
 from provision import mails
 
-CONFIG = """[health]
+CONFIG = """# the admin's own notes, kept by migrate-cron
+[health]
 interval_seconds = 1
 [clearsessions]
 schedule = "*-*-* 03:30"
@@ -24,14 +27,64 @@ mail_to = ["ops@example.org"]
 """
 
 
+PY = "/opt/demo/venv/bin/python"
+CRON_D = f"""PYTHONPATH=/etc/opt/demo:/opt/demo
+DJANGO_SETTINGS_MODULE=settings
+MAILTO=ops@example.org
+*/5 * * * * demo cd /opt/demo && {PY} manage.py showmigrations sessions >/dev/null
+30 2 * * * demo {PY} /opt/demo/manage.py check --deploy
+15 3 * * sun demo {PY} /opt/demo/manage.py nosuchcommand
+0 4 1 * 1 demo {PY} /opt/demo/manage.py check
+"""
+DAILY = f"#!/bin/sh\nset -e\n{PY} /opt/demo/manage.py diffsettings\n"
+
+
 @pytest.fixture(scope="module", autouse=True)
 def with_jobs(machine):
     machine.put("/etc/djops/demo.toml", CONFIG)
+    machine.put("/etc/cron.d/demo-jobs", CRON_D)
+    machine.put("/etc/cron.daily/demo-settings", DAILY, mode=0o755)
+    machine.put("/etc/cron.daily/demo.backup", DAILY, mode=0o755)
     out = machine.sh("djops enable demo").stdout
     assert "job clear: clearsessions on '*:*:0/15' as demo" in out
     yield
     machine.put("/etc/djops/demo.toml", "")
-    machine.sh("djops enable demo")
+    machine.sh("djops enable demo; rm -f /etc/cron.d/demo-jobs /etc/cron.daily/demo.backup")
+
+
+def test_migrate_cron_shows_then_moves_every_manage_py_line(machine):
+    plan = machine.sh("djops migrate-cron demo").stdout
+    assert (
+        '[jobs.showmigrations] command = ["showmigrations", "sessions"], '
+        'schedule = "*-*-* *:00/5:00", mail_to = ["ops@example.org"]'
+    ) in plan
+    assert '[jobs.diffsettings] command = ["diffsettings"], schedule = "daily"' in plan
+    assert "OR the weekday" in plan and "run-parts skips a name with a dot" in plan
+    assert "nothing was changed" in plan
+    out = machine.sh("djops migrate-cron demo --apply").stdout
+    assert "migrated demo to djops" in out
+    toml = machine.sh("cat /etc/djops/demo.toml").stdout
+    assert toml.startswith(CONFIG) and "[jobs.nosuchcommand]" in toml
+    crond = machine.sh("cat /etc/cron.d/demo-jobs").stdout
+    assert crond.count("# djops migrate-cron") == 3 and "\n0 4 1 * 1 demo" in crond
+    machine.sh("test ! -e /etc/cron.daily/demo-settings && test -e /etc/cron.daily/demo.backup")
+    for job in ("showmigrations", "check", "nosuchcommand", "diffsettings", "clear"):
+        state = machine.sh(f"systemctl is-active 'djops-job@demo:{job}.timer'").stdout.strip()
+        assert state == "active", job
+    again = machine.sh("djops migrate-cron demo").stdout
+    assert "[jobs." not in again and "nothing of the old way left for demo" in again
+
+
+def test_a_migrated_job_runs_with_the_projects_environment_and_masks_secrets(machine):
+    secret = machine.sh(
+        "sed -n 's/^SECRET_KEY = \"\\(.*\\)\"/\\1/p' /etc/opt/demo/settings.py"
+    ).stdout.strip()
+    assert len(secret) > 20
+    out = machine.sh("djops run demo diffsettings").stdout
+    assert "SECRET_KEY" in out and "DEMO_MARKER" in out
+    assert secret not in out
+    journal = machine.sh("journalctl -o export DJOPS_JOB=diffsettings").stdout
+    assert "SECRET_KEY" in journal and secret not in journal
 
 
 def test_the_timer_runs_the_job_as_the_project_user(machine):
@@ -55,6 +108,7 @@ def test_djops_run_prints_the_output_and_a_failure_is_mailed_with_it(machine):
     r = machine.sh("djops run demo broken", check=False)
     assert r.returncode == 1
     assert "failing-output-marker" in r.stderr and "exit status 4" in r.stderr
+    assert "Traceback" not in r.stderr
     [failed] = events(machine, "demo", "job.failed", since)
     assert failed["DJOPS_EXIT"] == "4" and failed["PRIORITY"] == "3"
     lines = machine.journal(f"--since=@{since}", "DJOPS_PROJECT=demo", "DJOPS_JOB=broken")
@@ -66,6 +120,17 @@ def test_djops_run_prints_the_output_and_a_failure_is_mailed_with_it(machine):
     [mail] = wait_mail(machine, "djops-job@demo:broken.service failed", after=before)
     assert "failing-output-marker" in mail.get_content()
     machine.sh("systemctl reset-failed 'djops-job@demo:broken.service'")
+
+
+def test_a_migrated_failing_command_is_mailed_to_its_mailto(machine):
+    before = len(mails(machine))
+    r = machine.sh("djops run demo nosuchcommand", check=False)
+    assert r.returncode == 1 and "Unknown command: 'nosuchcommand'" in r.stderr
+    queue_run(machine)
+    [mail] = wait_mail(machine, "djops-job@demo:nosuchcommand.service failed", after=before)
+    assert mail["To"] == "ops@example.org"
+    assert "Unknown command" in mail.get_content()
+    machine.sh("systemctl reset-failed 'djops-job@demo:nosuchcommand.service'")
 
 
 def test_mail_output_always_mails_a_good_run_to_the_jobs_mail_to(machine):
@@ -95,4 +160,7 @@ def test_a_job_taken_out_of_the_config_is_stopped_and_its_units_go(machine):
     left = machine.sh("find /etc/systemd/system -name '*djops-job@demo:broken*'").stdout
     assert left == ""
     listed = machine.sh("systemctl list-timers --all --no-legend 'djops-job@*'").stdout
-    assert "demo:clear" in listed and "broken" not in listed and "report" not in listed
+    assert "demo:clear" in listed and "broken" not in listed and "showmigrations" not in listed
+    machine.sh("djops disable demo")
+    assert machine.sh("find /etc/systemd/system -name '*djops-job@*'").stdout == ""
+    assert "djops-job" not in machine.sh("systemctl list-timers --all --no-legend").stdout

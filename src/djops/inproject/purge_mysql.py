@@ -7,6 +7,7 @@ waits long behind a request saving a session.
 
 import contextlib
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from . import batching
@@ -20,9 +21,20 @@ def purge(model: Any, conn: Any, args: Any, stopped: Callable[[], bool]) -> dict
     from django.utils import timezone
 
     q = conn.ops.quote_name
-    table = q(model._meta.db_table)
+    table, expire = q(model._meta.db_table), q("expire_date")
     now = conn.ops.adapt_datetimefield_value(timezone.now())
-    sql = f"DELETE FROM {table} WHERE {q('expire_date')} < %s ORDER BY {q('expire_date')} LIMIT %s"
+    # Each batch is a range of the expire_date index from where the last one
+    # ended to its size-th row: InnoDB keeps deleted rows in the index until
+    # purge, and a scan from the start would walk over them again and again.
+    find_edge = (
+        f"SELECT {expire} FROM {table} WHERE {expire} >= %s AND {expire} < %s "
+        f"ORDER BY {expire} LIMIT 1 OFFSET %s"
+    )
+    upto_edge = f"DELETE FROM {table} WHERE {expire} >= %s AND {expire} <= %s"
+    the_rest = (
+        f"DELETE FROM {table} WHERE {expire} >= %s AND {expire} < %s ORDER BY {expire} LIMIT %s"
+    )
+    low = [conn.ops.adapt_datetimefield_value(datetime(1970, 1, 1, tzinfo=UTC))]
     with conn.cursor() as cur:
         cur.execute("SET SESSION innodb_lock_wait_timeout = 1")
         if conn.mysql_is_mariadb:
@@ -32,8 +44,14 @@ def purge(model: Any, conn: Any, args: Any, stopped: Callable[[], bool]) -> dict
 
     def delete(size: int) -> int:
         with transaction.atomic(using=conn.alias), conn.cursor() as cur:
-            cur.execute(sql, [now, size])
-            return cur.rowcount
+            cur.execute(find_edge, [low[0], now, size - 1])
+            row = cur.fetchone()
+            if row is None:  # fewer than size left: the last batch
+                cur.execute(the_rest, [low[0], now, size])
+                return cur.rowcount
+            cur.execute(upto_edge, [low[0], row[0]])
+            low[0] = row[0]
+            return cur.rowcount  # the rows up to the edge: size, or more on a tie
 
     return batching.run(delete, args.batch_size, stopped, retryable)
 
