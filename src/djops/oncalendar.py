@@ -30,9 +30,9 @@ def valid(expression: str) -> bool:
 
 
 @functools.lru_cache(maxsize=64)
-def period(expression: str) -> float | None:
-    """Seconds between its next two elapses, or None when systemd cannot say
-    (an expression that elapses once, or no systemd-analyze)."""
+def period(expression: str, floor: float = 60.0) -> float | None:
+    """Seconds between its next two elapses (at least `floor`), or None when
+    systemd cannot say (an expression that elapses once, or no systemd-analyze)."""
     try:
         out = _analyze("--iterations=2", "--", expression).stdout
     except Unavailable:
@@ -43,6 +43,6 @@ def period(expression: str) -> float | None:
             for ln in out.splitlines()
             if ln.strip().startswith(("Next elapse:", "Iteration #2:", "Iter. #2:"))
         ]
-        return max((stamps[1] - stamps[0]).total_seconds(), 60.0)
+        return max((stamps[1] - stamps[0]).total_seconds(), floor)
     except (ValueError, IndexError):
         return None

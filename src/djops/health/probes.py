@@ -189,7 +189,7 @@ def jobs(cfg: Config) -> Result:
             late.append(f"{name}: {detail}")
     if late:
         return False, "; ".join(late)
-    return True, f"{fine} jobs ran on time"
+    return True, f"{fine} jobs succeeded within twice their period, or are not due yet"
 
 
 def database(cfg: Config) -> Result:

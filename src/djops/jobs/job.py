@@ -87,8 +87,9 @@ def run_via_unit(cfg: Config, name: str) -> str:
     unit = units.job_service(cfg.name, name)
     try:
         result = oneshot.run(cfg, unit, JOB_RESULT, timeout=cfg.jobs[name].timeout_seconds + 60)
-    except OperationError as e:
-        raise OperationError(_output(unit) + str(e)) from None
+    except OperationError:
+        print(_output(unit), end="", flush=True)  # the run's output, then the error line
+        raise
     return _output(unit) + result
 
 

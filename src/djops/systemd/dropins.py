@@ -97,7 +97,7 @@ def job_contents(cfg: Config) -> dict[str, str]:
         if job.schedule == "@reboot":
             when = "OnBootSec=2min\n"
         else:
-            period = oncalendar.period(job.schedule) or 0
+            period = oncalendar.period(job.schedule, floor=0) or 0
             when = (
                 f"OnCalendar={job.schedule}\n"
                 f"RandomizedDelaySec={int(min(period / 10, MAX_DELAY))}s\n"
