@@ -7,7 +7,6 @@ waits long behind a request saving a session.
 
 import contextlib
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from . import batching
@@ -18,14 +17,10 @@ RETRY_CODES = {1205, 1213, 1969, 3024}
 
 def purge(model: Any, conn: Any, args: Any, stopped: Callable[[], bool]) -> dict[str, Any]:
     from django.db import DatabaseError, transaction
-    from django.utils import timezone
 
-    q = conn.ops.quote_name
-    table, expire = q(model._meta.db_table), q("expire_date")
-    now = conn.ops.adapt_datetimefield_value(timezone.now())
-    # Each batch is a range of the expire_date index from where the last one
-    # ended to its size-th row: InnoDB keeps deleted rows in the index until
-    # purge, and a scan from the start would walk over them again and again.
+    table, expire, now, start = batching.names(model, conn)
+    # a range of the expire_date index up to its size-th row (MySQL has no
+    # DELETE ... RETURNING to say where a LIMIT stopped)
     find_edge = (
         f"SELECT {expire} FROM {table} WHERE {expire} >= %s AND {expire} < %s "
         f"ORDER BY {expire} LIMIT 1 OFFSET %s"
@@ -34,7 +29,7 @@ def purge(model: Any, conn: Any, args: Any, stopped: Callable[[], bool]) -> dict
     the_rest = (
         f"DELETE FROM {table} WHERE {expire} >= %s AND {expire} < %s ORDER BY {expire} LIMIT %s"
     )
-    low = [conn.ops.adapt_datetimefield_value(datetime(1970, 1, 1, tzinfo=UTC))]
+    low = [start]
     with conn.cursor() as cur:
         cur.execute("SET SESSION innodb_lock_wait_timeout = 1")
         if conn.mysql_is_mariadb:

@@ -10,7 +10,6 @@ may read the lag: a superuser or pg_read_all_stats), and says so.
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from . import batching
@@ -23,21 +22,15 @@ RETRY_STATES = {"55P03", "57014", "40001", "40P01"}  # lock, timeout, serializat
 
 def purge(model: Any, conn: Any, args: Any, stopped: Callable[[], bool]) -> dict[str, Any]:
     from django.db import transaction
-    from django.utils import timezone
 
-    q = conn.ops.quote_name
-    table, expire = q(model._meta.db_table), q("expire_date")
-    now = conn.ops.adapt_datetimefield_value(timezone.now())
-    # Each batch starts where the last one ended: the index entries of rows
-    # already deleted stay until VACUUM, and a scan from the index's start
-    # would walk over all of them again (quadratic on a big table).
+    table, expire, now, start = batching.names(model, conn)
     sql = (
         f"WITH gone AS (DELETE FROM {table} WHERE ctid = ANY(ARRAY("
         f"SELECT ctid FROM {table} WHERE {expire} >= %s AND {expire} < %s "
         f"ORDER BY {expire} LIMIT %s FOR UPDATE SKIP LOCKED)) "
         f"RETURNING {expire}) SELECT count(*), max({expire}) FROM gone"
     )
-    edge = [conn.ops.adapt_datetimefield_value(datetime(1970, 1, 1, tzinfo=UTC))]
+    edge = [start]
 
     def delete(size: int) -> int:
         with transaction.atomic(using=conn.alias), conn.cursor() as cur:
