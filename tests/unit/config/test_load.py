@@ -233,6 +233,10 @@ def test_nul_in_a_schedule_is_a_config_error(confdir, key):
             '[jobs.a]\ncommand = ["x"]\nuser = "nobody-here"\n',
             "[jobs.a] user: expected an existing user",
         ),
+        (
+            '[jobs.a]\ncommand = ["x"]\nuser = "root"\n',
+            "[jobs.a] user: expected a user other than root",
+        ),
         ("[jobs]\na = 1\n", "[jobs.a]: expected a table"),
     ],
 )
