@@ -170,8 +170,14 @@ def job_schedule(value: Any) -> str:
 
 
 def optional_user(value: Any) -> str:
-    """ "" means the [project] user."""
-    return value if value == "" else existing_user(value)
+    """An existing user, never root (a job runs the project's code, which
+    its user can change); "" means the [project] user."""
+    if value == "":
+        return value
+    value = existing_user(value)
+    if pwd.getpwnam(value).pw_uid == 0:
+        raise Invalid("a user other than root (a job runs code the project user can change)")
+    return value
 
 
 def job_user(value: Any) -> str:
