@@ -21,8 +21,10 @@ def cfg(project, tmp_path, monkeypatch):
     }
 
     def fake_last(p, events, since_usec=0, job=None):
+        if job == "mail" and "job.failed" in events:
+            return {"DJOPS_EVENT": "job.failed", "MESSAGE": "exit 4", "__REALTIME_TIMESTAMP": stamp}
         for ev in events:
-            if ev in last:
+            if ev in last and job is None:
                 return {**last[ev], "__REALTIME_TIMESTAMP": stamp}
         return None
 
@@ -50,3 +52,10 @@ def test_without_fresh_state_the_heartbeat_checks_by_itself(cfg):
     text = heartbeat.report(cfg)
     assert "service        FAILING  service probed now" in text
     assert "(checked now: djops-health@p.service has no recent state)" in text
+
+
+def test_each_job_has_its_last_run(cfg, confdir):
+    path = confdir / f"{cfg.name}.toml"
+    path.write_text(path.read_text() + '[jobs.mail]\ncommand = ["send_queued_mail"]\n')
+    text = heartbeat.report(config.load(cfg.name, live=False))
+    assert "Last job mail: 2026-11-22 " in text and "failed: exit 4" in text
