@@ -30,8 +30,11 @@ def test_disable_removes_everything_enable_added(machine):
 
 
 def test_remove_stops_what_runs_and_keeps_config_and_purge_removes_it(machine):
-    machine.sh("djops enable demo")  # an enabled project, removed without disable
+    # an enabled project with a job, removed without disable
+    machine.put("/etc/djops/demo.toml", '[jobs.tick]\ncommand = ["check"]\nschedule = "hourly"\n')
+    machine.sh("djops enable demo")
     assert "active" in machine.sh("systemctl is-active djops-watch@demo.service").stdout
+    assert "active" in machine.sh("systemctl is-active 'djops-job@demo:tick.timer'").stdout
     machine.sh("apt-get remove -y -q djops", timeout=120)
     running = machine.sh("systemctl list-units --state=active --no-legend 'djops*'").stdout
     assert running.strip() == "", running
