@@ -180,6 +180,15 @@ EVENTS: dict[str, Event] = {
         "The mail was kept in /var/lib/djops/outbox/ and will be retried: @DJOPS_REASON@\n"
         "Check that the [health] sendmail path exists and that the MTA works.",
     ),
+    "metrics.failed": Event(
+        "d8d89e9121fb4a23b45d3045a86c8bfe",
+        WARNING,
+        "djops could not write the metrics of @DJOPS_PROJECT@",
+        "djops-health could not write its Prometheus textfile: @DJOPS_REASON@\n\n"
+        "The site is not affected; the metrics go stale until the next round that\n"
+        "can write them. Check the [metrics] textfile_dir of\n"
+        "/etc/djops/@DJOPS_PROJECT@.toml and the free space there.",
+    ),
     "state.failed": Event(
         "f8d8a21416de4a8ab7dfe94379988259",
         CRIT,

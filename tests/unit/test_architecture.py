@@ -18,7 +18,7 @@ RANK = {
     "config": 1,
     "adapters": 2,
     "systemd": 3,
-    "mail": 4,
+    "mail": 4, "metrics": 4,
     "health": 5, "jobs": 5, "reload": 5,
     "checklist": 6, "project": 6,
     "cli": 7, "__main__": 7, "generate": 8,

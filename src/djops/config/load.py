@@ -12,7 +12,7 @@ from typing import Any
 
 from djops import paths
 from djops.config import values
-from djops.config.schema import SECTIONS, Clearsessions, Health, Job, Project, Watch
+from djops.config.schema import SECTIONS, Clearsessions, Health, Job, Metrics, Project, Watch
 from djops.errors import ConfigError
 
 # A Python identifier is both a Django project name and a systemd instance name.
@@ -29,6 +29,7 @@ class Config:
     clearsessions: Clearsessions
     watch: Watch
     health: Health
+    metrics: Metrics
     jobs: dict[str, Job] = field(default_factory=dict)
 
 

@@ -117,12 +117,22 @@ class Job:
     ping_url: str = key("", c.http_url, 'healthchecks-compatible ping URL; "": none')
 
 
+@dataclass(frozen=True)
+class Metrics:
+    textfile_dir: str = key(
+        "/var/lib/prometheus/node-exporter",
+        c.optional_dir,
+        'Prometheus textfile collector directory; written only if it exists; "": off',
+    )
+
+
 # what each section is about, for the example config and the man page
 SECTION_DOCS = {
     "project": "where the project lives (the reference layout by default)",
     "clearsessions": "removing expired sessions (djops-clearsessions@P.timer)",
     "watch": "the settings watcher and the validated reload (djops-watch@P, djops-reload@P)",
     "health": "the health service, escalation and mail (djops-health@P, djops-heartbeat@P)",
+    "metrics": "djops_P.prom for Prometheus' textfile collector (written by djops-health@P)",
     "jobs.NAME": "any number of jobs, NAME of [A-Za-z0-9_-]: djops-job@P:NAME.timer",
 }
 
@@ -131,6 +141,7 @@ SECTIONS: dict[str, type] = {
     "clearsessions": Clearsessions,
     "watch": Watch,
     "health": Health,
+    "metrics": Metrics,
 }
 
 # every table a user may write, for the docs: the sections and one job

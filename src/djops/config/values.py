@@ -59,6 +59,16 @@ def positive_number(value: Any) -> float:
     return float(value)
 
 
+def optional_dir(value: Any) -> str:
+    """ "" (off) or an absolute path."""
+    if value == "":
+        return value
+    try:
+        return unit_path(value)
+    except Invalid:
+        raise Invalid('"" (off) or an absolute path of letters, digits and . _ + - /') from None
+
+
 def nonnegative_number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Invalid("a number, 0 or more")

@@ -6,9 +6,10 @@ that `djops heartbeat` and `djops status` report.
 import time
 
 from djops.config import Config
-from djops.events import CRIT
+from djops.events import CRIT, WARNING
 from djops.health import ladder, probes, state
 from djops.mail import notices
+from djops.metrics import collect, textfile
 from djops.systemd import journal, systemctl
 from djops.systemd.daemon import ServiceDaemon
 
@@ -57,6 +58,7 @@ class Health:
             self.results[name] = {"ok": ok, "detail": detail, "at": now, "ladder": lad.to_dict()}
             todo += [(name, step, detail, lad.failures or before) for step in steps]
         self._save(now)
+        self._metrics(now)
         self._retry_unsent()
         for name, step, detail, failures in todo:
             self._act(name, step, detail, failures)
@@ -98,13 +100,14 @@ class Health:
         for kind, check, line in unsent:
             self._mail(kind, check, line)
 
-    def _cannot(self, event: str, what: str, e: OSError) -> None:
+    def _cannot(self, event: str, what: str, e: Exception, priority: int = CRIT) -> None:
         """Log a fault once, not every round, until it clears."""
         if event in self.failing:
             return
         self.failing.add(event)
-        reason = f"djops-health could not {what}: {e.strerror or e}; it retries every round"
-        journal.emit(event, self.cfg.name, reason, CRIT, REASON=reason)
+        why = getattr(e, "strerror", None) or f"{type(e).__name__}: {e}"
+        reason = f"djops-health could not {what}: {why}; it retries every round"
+        journal.emit(event, self.cfg.name, reason, priority, REASON=reason)
 
     def status(self) -> str:
         parts = []
@@ -117,6 +120,19 @@ class Health:
             else:
                 parts.append(f"{name} FAILING x{r['ladder']['failures']}")
         return ", ".join(parts)
+
+    def _metrics(self, now: float) -> None:
+        """djops_P.prom for node-exporter; a failure here never stops the checks."""
+        d = self.cfg.metrics.textfile_dir
+        if not textfile.wanted(d):
+            return
+        try:
+            textfile.write(d, self.cfg.name, collect.families(self.cfg, self.results, now))
+        except Exception as e:
+            where = textfile.path(d, self.cfg.name)
+            self._cannot("metrics.failed", f"write {where}", e, WARNING)
+        else:
+            self.failing.discard("metrics.failed")
 
     def _save(self, now: float) -> None:
         try:

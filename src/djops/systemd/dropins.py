@@ -64,6 +64,8 @@ def contents(cfg: Config) -> dict[str, str]:
     }
     return {
         **{units.service(kind, p): config_env for kind in units.DAEMONS},
+        # the health daemon writes djops_P.prom for node-exporter
+        units.service(units.HEALTH, p): config_env + _writable(cfg.metrics.textfile_dir),
         units.service(units.CLEARSESSIONS, p): f"[Service]\nUser={user}\n",
         **{
             units.timer(kind, p): f"[Timer]\nOnCalendar=\nOnCalendar={schedule[kind]}\n"
@@ -78,6 +80,10 @@ def contents(cfg: Config) -> dict[str, str]:
         cfg.project.service: "[Unit]\nOnFailure=djops-failure@%n.service\n",
         **job_contents(cfg),
     }
+
+
+def _writable(directory: str) -> str:
+    return f"ReadWritePaths=-{directory}\n" if directory else ""
 
 
 def job_contents(cfg: Config) -> dict[str, str]:

@@ -148,3 +148,37 @@ def test_a_check_comes_and_goes_with_the_settings(world, monkeypatch, sent):
     checks.remove("database")
     h.round()
     assert "database" not in h.status()
+
+
+def test_each_round_writes_the_metrics_and_a_failure_is_logged_once(
+    world, tmp_path, monkeypatch, sent
+):
+    from djops.metrics import collect, textfile
+
+    cfg, _, _, _ = world
+    out = tmp_path / "node-exporter"
+    out.mkdir()
+    path = cfg.path
+    path.write_text(path.read_text() + f'[metrics]\ntextfile_dir = "{out}"\n')
+    cfg = config.load(cfg.name, live=False)
+    monkeypatch.setattr(
+        collect,
+        "families",
+        lambda c, checks, now: [
+            textfile.Family("djops_t", "t", samples=[({"project": c.name}, float(len(checks)))])
+        ],
+    )
+    h = daemon.Health(cfg)
+    h.round()
+    assert (
+        (out / f"djops_{cfg.name}.prom")
+        .read_text()
+        .endswith(f'djops_t{{project="{cfg.name}"}} 2\n')
+    )
+    target = out / f"djops_{cfg.name}.prom"
+    target.unlink()
+    target.mkdir()  # a rename over it fails, even for root
+    h.round()
+    h.round()
+    failed = [f for _, f in sent if f.get("DJOPS_EVENT") == "metrics.failed"]
+    assert len(failed) == 1 and failed[0]["PRIORITY"] == "4"

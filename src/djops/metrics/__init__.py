@@ -1,0 +1,1 @@
+"""Reports where operators already look: Prometheus' textfile collector."""
