@@ -90,6 +90,18 @@ def _job(args: argparse.Namespace) -> str:
     return job.run_here(cfg, name)
 
 
+def _ping(args: argparse.Namespace) -> str:
+    from djops.metrics import runs
+
+    return runs.ping(args.phase, args.unit)
+
+
+def _flush_pings(args: argparse.Namespace) -> str:
+    from djops.metrics import pings
+
+    return pings.deliver()
+
+
 def _status(args: argparse.Namespace) -> str:
     from djops.project import status
 
@@ -279,6 +291,18 @@ VERBS: dict[str, Verb] = {
         None,
         "Mail the status and journal of a failed unit (djops-failure@).",
         args=(("project", {"metavar": "UNIT", "help": "the failed unit"}),),
+    ),
+    "ping": Verb(
+        _ping,
+        None,
+        "Queue the healthchecks ping of a run (ExecStartPre=+, ExecStopPost=+).",
+        args=(
+            ("phase", {"choices": ("start", "end"), "help": "which ping"}),
+            ("unit", {"metavar": "UNIT", "help": "the run's unit"}),
+        ),
+    ),
+    "flush-pings": Verb(
+        _flush_pings, None, "Deliver the queued pings (djops-ping.service).", args=()
     ),
     "flush-mail": Verb(_flush_mail, None, "Deliver the djops outbox, flush dma's queue.", args=()),
 }

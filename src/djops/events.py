@@ -180,6 +180,15 @@ EVENTS: dict[str, Event] = {
         "The mail was kept in /var/lib/djops/outbox/ and will be retried: @DJOPS_REASON@\n"
         "Check that the [health] sendmail path exists and that the MTA works.",
     ),
+    "ping.failed": Event(
+        "f8aaaae94e424be596287f76b6e74c46",
+        WARNING,
+        "A ping of @DJOPS_PROJECT@ to @DJOPS_HOST@ failed",
+        "djops-ping.service could not deliver a healthchecks ping: @DJOPS_REASON@\n\n"
+        "The run itself is not affected. The ping stays queued in\n"
+        "/var/lib/djops/pings/ and is retried with backoff, in order, for a day.\n"
+        "See `systemctl status djops-ping.service`.",
+    ),
     "metrics.failed": Event(
         "d8d89e9121fb4a23b45d3045a86c8bfe",
         WARNING,

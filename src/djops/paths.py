@@ -64,3 +64,8 @@ def database_address(project: str) -> Path:
     """Where the project's database server listens, as its python last said
     (djops.adapters.dbaddress), for the health check's connect."""
     return state_dir() / f"database-{project}.json"
+
+
+def pings_dir() -> Path:
+    """Healthchecks pings waiting for djops-ping.service (root's, 0700)."""
+    return state_dir() / "pings"

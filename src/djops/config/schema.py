@@ -57,6 +57,9 @@ class Clearsessions:
         c.nonnegative_number,
         "PostgreSQL: pause while a streaming replica lags more (0: never pause)",
     )
+    ping_url: str = key(
+        "", c.http_url, 'healthchecks-compatible ping URL: /start, success, /<exit code>; "": none'
+    )
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,9 @@ class Health:
     restart_after: int = key(
         5, c.positive_int, "failures in a row before one restart of the service"
     )
+    ping_url: str = key(
+        "", c.http_url, 'pinged with each heartbeat (healthchecks-compatible); "": none'
+    )
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,9 @@ class Job:
         '"failure": mail the output of failed runs; "always": of every run (cron\'s MAILTO)',
     )
     mail_to: list[str] = key([], c.mail_to_or_default, "who gets its mail; []: [health] mail_to")
+    ping_url: str = key(
+        "", c.http_url, 'healthchecks-compatible ping URL: /start, success, /<exit code>; "": none'
+    )
     ping_url: str = key("", c.http_url, 'healthchecks-compatible ping URL; "": none')
 
 

@@ -9,6 +9,7 @@ from djops.events import CLEARSESSIONS_RESULT, HEARTBEAT_RESULT, JOB_RESULT, REL
 from djops.health import probes
 from djops.health import state as health_state
 from djops.mail import notices, outbox
+from djops.metrics import runs
 from djops.systemd import journal, oneshot, units
 
 _WHEN = "%Y-%m-%d %H:%M"
@@ -38,6 +39,7 @@ def run_here(cfg: Config) -> str:
     notices.send(cfg, "heartbeat", "heartbeat", body)
     text = f"heartbeat of {cfg.name} handed to the mail queue for {', '.join(cfg.health.mail_to)}"
     journal.emit("heartbeat.sent", cfg.name, text, TO=", ".join(cfg.health.mail_to))
+    runs.heartbeat(cfg)
     return text
 
 

@@ -66,7 +66,8 @@ def contents(cfg: Config) -> dict[str, str]:
         **{units.service(kind, p): config_env for kind in units.DAEMONS},
         # the health daemon writes djops_P.prom for node-exporter
         units.service(units.HEALTH, p): config_env + _writable(cfg.metrics.textfile_dir),
-        units.service(units.CLEARSESSIONS, p): f"[Service]\nUser={user}\n",
+        units.service(units.CLEARSESSIONS, p): f"[Service]\nUser={user}\n"
+        + _pinged(cfg.clearsessions.ping_url),
         **{
             units.timer(kind, p): f"[Timer]\nOnCalendar=\nOnCalendar={schedule[kind]}\n"
             for kind in units.SCHEDULED
@@ -80,6 +81,15 @@ def contents(cfg: Config) -> dict[str, str]:
         cfg.project.service: "[Unit]\nOnFailure=djops-failure@%n.service\n",
         **job_contents(cfg),
     }
+
+
+def _pinged(url: str) -> str:
+    """The root steps that queue a run's pings (djops-ping.service sends them)."""
+    if not url:
+        return ""
+    return (
+        "ExecStartPre=-+/usr/bin/djops ping start %n\nExecStopPost=-+/usr/bin/djops ping end %n\n"
+    )
 
 
 def _writable(directory: str) -> str:
@@ -99,6 +109,7 @@ def job_contents(cfg: Config) -> dict[str, str]:
         out[units.job_service(p, name)] = (
             f"{part_of}[Service]\nUser={job.user}\nTimeoutStartSec={job.timeout_seconds}\n"
             f"ReadWritePaths={' '.join('-' + d for d in paths.project_data_dirs(p))}\n{mail}"
+            + _pinged(job.ping_url)
         )
         if job.schedule == "@reboot":
             when = "OnBootSec=2min\n"

@@ -1,0 +1,44 @@
+"""The pings of one run of djops-clearsessions@P or djops-job@P:NAME, from
+its root steps (ExecStartPre=+ and ExecStopPost=+ in the drop-in `djops
+enable` writes when the run has a ping_url): queue, then hand over to
+djops-ping.service without waiting."""
+
+import os
+
+from djops import config
+from djops.inproject.redact import Redactor
+from djops.metrics import pings
+from djops.systemd import journal, systemctl, units
+
+TAIL_LINES = 60
+
+
+def ping(phase: str, unit: str) -> str:
+    p = units.project_of(unit)
+    if p is None:
+        return f"{unit} is not a djops unit: no ping"
+    cfg = config.load(p, live=False)
+    name = units.job_name_of(unit)
+    url = cfg.jobs[name].ping_url if name in cfg.jobs else cfg.clearsessions.ping_url
+    if not url:
+        return ""
+    invocation = os.environ.get("INVOCATION_ID", "")
+    run = pings.rid(invocation)
+    if phase == "start":
+        pings.queue(p, pings.url_for(url, run, "start"))
+    else:
+        ok = os.environ.get("SERVICE_RESULT", "success") == "success"
+        status = os.environ.get("EXIT_STATUS", "")
+        kind = "success" if ok else (status if status.isdigit() else "fail")
+        lines = journal.invocation_lines(invocation, TAIL_LINES) if invocation else []
+        body = Redactor.from_settings_dir(cfg.project.settings_dir).redact("\n".join(lines))
+        pings.queue(p, pings.url_for(url, run, kind), body)
+    systemctl.run("start", "--no-block", pings.SERVICE, check=False)
+    return ""
+
+
+def heartbeat(cfg: config.Config) -> None:
+    """The heartbeat's success ping: a dead man's switch outside the server."""
+    if cfg.health.ping_url:
+        pings.queue(cfg.name, pings.url_for(cfg.health.ping_url, pings.rid(""), "success"))
+        systemctl.run("start", "--no-block", pings.SERVICE, check=False)

@@ -1,0 +1,114 @@
+"""Healthchecks pings from real runs to a recording HTTP server on the
+machine's loopback: /start then success (one rid), a failure's exit code
+with the output's tail and no secret, the heartbeat, and a dead ping server
+that costs the run nothing."""
+
+import json
+
+import pytest
+from helpers import events, now, wait_for
+
+RECORDER = """
+import http.server, json
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        with open("/var/tmp/pings.jsonl", "a") as f:
+            f.write(json.dumps({"path": self.path, "body": body}) + "\\n")
+        self.send_response(200); self.end_headers()
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", 8099), H).serve_forever()
+"""
+BASE = "http://127.0.0.1:8099/ping"
+CONFIG = f"""[health]
+interval_seconds = 5
+ping_url = "{BASE}/beat"
+[clearsessions]
+schedule = "*-*-* 03:30"
+ping_url = "{BASE}/cs"
+[jobs.leaky]
+exec = ["/bin/sh", "-c", "echo tail-marker; grep SECRET_KEY /etc/opt/demo/settings.py; exit 4"]
+schedule = "weekly"
+ping_url = "{BASE}/leaky"
+"""
+
+
+def received(m) -> list[dict]:
+    out = m.sh("cat /var/tmp/pings.jsonl 2>/dev/null || true").stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def recorder(machine):
+    machine.put("/root/recorder.py", RECORDER)
+    machine.sh(
+        "rm -f /var/tmp/pings.jsonl; systemd-run --unit=ping-recorder python3 /root/recorder.py"
+    )
+    machine.sh(
+        "for i in $(seq 50); do ss -ltn | grep -q ':8099 ' && exit 0; sleep 0.1; done; exit 1"
+    )
+    machine.put("/etc/djops/demo.toml", CONFIG)
+    machine.sh("djops enable demo")
+    yield
+    machine.sh("systemctl stop ping-recorder", check=False)
+    machine.put("/etc/djops/demo.toml", "")
+    machine.sh("djops enable demo")
+
+
+def test_a_run_pings_start_then_success_with_one_rid(machine):
+    machine.sh("djops clearsessions demo")
+    got = wait_for(
+        lambda: (
+            [r for r in received(machine) if r["path"].startswith("/ping/cs")]
+            if len([r for r in received(machine) if r["path"].startswith("/ping/cs")]) >= 2
+            else None
+        ),
+        timeout=30,
+        what="two pings",
+    )
+    start, end = got
+    assert start["path"].startswith("/ping/cs/start?rid=")
+    rid = start["path"].split("rid=")[1]
+    assert end["path"] == f"/ping/cs?rid={rid}"
+    assert "removed" in end["body"]
+
+
+def test_a_failure_pings_its_exit_code_with_the_tail_and_no_secret(machine):
+    secret = machine.sh(
+        "sed -n 's/^SECRET_KEY = \"\\(.*\\)\"/\\1/p' /etc/opt/demo/settings.py"
+    ).stdout.strip()
+    assert len(secret) > 20
+    machine.sh("djops run demo leaky", check=False)
+    got = wait_for(
+        lambda: [r for r in received(machine) if r["path"].startswith("/ping/leaky/4")],
+        timeout=30,
+        what="the failure ping",
+    )
+    [fail] = got
+    assert "tail-marker" in fail["body"] and "SECRET_KEY" in fail["body"]
+    assert secret not in fail["body"]
+    starts = [r for r in received(machine) if r["path"].startswith("/ping/leaky/start")]
+    assert len(starts) == 1
+    machine.sh("systemctl reset-failed 'djops-job@demo:leaky.service'")
+
+
+def test_the_heartbeat_pings(machine):
+    machine.sh("djops heartbeat demo")
+    wait_for(
+        lambda: [r for r in received(machine) if r["path"].startswith("/ping/beat?rid=")],
+        timeout=30,
+        what="the heartbeat ping",
+    )
+
+
+def test_a_dead_ping_server_costs_the_run_nothing(machine):
+    machine.sh("systemctl stop ping-recorder")
+    since = now(machine)
+    out = machine.sh("djops clearsessions demo").stdout
+    assert "removed" in out
+    [failed] = wait_for(
+        lambda: events(machine, "demo", "ping.failed", since)[:1], timeout=30, what="ping.failed"
+    )
+    assert failed["PRIORITY"] == "4" and "127.0.0.1" in failed["MESSAGE"]
+    assert not events(machine, "demo", "clearsessions.failed", since)
+    machine.sh("systemctl stop djops-ping.service")  # its retries would outlive the test

@@ -1,0 +1,77 @@
+"""Healthchecks pings against a real local HTTP server: the URL shapes,
+delivery in order, the server's body limit, retries, ping.failed once."""
+
+import http.server
+import threading
+
+import pytest
+
+from djops.metrics import pings
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    got: list = []
+    fail = 0
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if Recorder.fail:
+            Recorder.fail -= 1
+            self.send_response(503)
+            self.end_headers()
+            return
+        Recorder.got.append((self.path, body.decode()))
+        self.send_response(200)
+        self.send_header("Ping-Body-Limit", "20")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server(tmp_path, monkeypatch):
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(pings, "BACKOFF", (0,))
+    Recorder.got, Recorder.fail = [], 0
+    srv = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}/ping/abc"
+    srv.shutdown()
+
+
+def test_url_shapes():
+    run = pings.rid("0123456789abcdef0123456789abcdef")
+    assert run == "01234567-89ab-cdef-0123-456789abcdef"
+    base = "https://hc-ping.com/uuid/"
+    assert pings.url_for(base, run, "start") == f"https://hc-ping.com/uuid/start?rid={run}"
+    assert pings.url_for(base, run, "success") == f"https://hc-ping.com/uuid?rid={run}"
+    assert pings.url_for(base, run, "4") == f"https://hc-ping.com/uuid/4?rid={run}"
+
+
+def test_pings_arrive_once_in_order_within_the_servers_body_limit(server):
+    pings.queue("p", pings.url_for(server, "r1", "start"))
+    pings.queue("p", pings.url_for(server, "r1", "3"), "x" * 50 + "the tail")
+    assert pings.deliver(limit=5) == "2 pings delivered"
+    assert Recorder.got[0] == ("/ping/abc/start?rid=r1", "")
+    path, body = Recorder.got[1]
+    assert path == "/ping/abc/3?rid=r1"
+    assert body.endswith("the tail") and len(body) == 20, "the tail, within Ping-Body-Limit"
+    assert pings.deliver(limit=5) == "0 pings delivered"
+
+
+def test_a_failing_server_is_retried_and_logged_once(server, sent):
+    Recorder.fail = 3
+    pings.queue("p", pings.url_for(server, "r2", "success"))
+    assert pings.deliver(limit=5) == "1 pings delivered"
+    assert Recorder.got == [("/ping/abc?rid=r2", "")]
+    [(message, fields)] = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "ping.failed"]
+    assert fields["PRIORITY"] == "4" and "127.0.0.1" in message and "/ping/abc" not in message
+
+
+def test_an_unreachable_server_keeps_the_ping(tmp_path, monkeypatch, sent):
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(pings, "BACKOFF", (0,))
+    pings.queue("p", "http://127.0.0.1:9/ping")
+    assert pings.deliver(limit=0) == "0 pings delivered, 1 still queued"
+    assert len(list((tmp_path / "pings").iterdir())) == 1
