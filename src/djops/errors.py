@@ -36,6 +36,16 @@ class OperationError(DjopsError):
     exit_code = 1
 
 
+class JobFailed(OperationError):
+    """A job's command failed: its unit exits with the command's own status
+    (what cron's mail, a healthchecks /<exit code> ping and `systemctl
+    status` then show), 1 when that is not a status a process can exit with."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.exit_code = status if 0 < status < 256 else 1
+
+
 class ReportFailed(OperationError):
     """A report (djops check) that found failures: the report goes to stdout,
     the one-line summary to stderr, and the exit code is 1."""

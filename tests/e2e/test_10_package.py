@@ -54,6 +54,7 @@ HARDENED = {
     "djops-heartbeat@demo.service": 2.5,
     "djops-failure@demo.service.service": 2.5,
     "djops-mailqueue.service": 3.2,
+    "djops-ping.service": 2.5,
 }
 
 

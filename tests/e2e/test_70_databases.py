@@ -242,12 +242,14 @@ def test_a_stopped_server_climbs_the_ladder_without_restarting_the_site(machine,
 
 def test_a_wrong_password_is_rejected_and_the_site_keeps_serving(machine, server):
     pid = machine.sh("systemctl show -P MainPID demo.service").stdout.strip()
+    serving = machine.sh("curl -fsS http://127.0.0.1:8000/").stdout
+    assert "marker=" in serving
     rejected = apply_settings(
         machine, server.settings(machine, WRONG_PASSWORD), event="reload.rejected"
     )
     assert "refused the login" in rejected["MESSAGE"], rejected["MESSAGE"]
     assert machine.sh("systemctl show -P MainPID demo.service").stdout.strip() == pid
-    assert "marker=production" in machine.sh("curl -fsS http://127.0.0.1:8000/").stdout
+    assert machine.sh("curl -fsS http://127.0.0.1:8000/").stdout == serving
     r = djops(machine, "reload demo", check=False)
     assert r.returncode == 1 and "refused the login" in r.stderr
     apply_settings(machine, server.settings(machine, server.password))

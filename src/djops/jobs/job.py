@@ -16,7 +16,7 @@ import time
 
 from djops.adapters import project_python
 from djops.config import Config
-from djops.errors import ConfigError, OperationError
+from djops.errors import ConfigError, JobFailed, OperationError
 from djops.events import JOB_RESULT
 from djops.inproject.redact import Redactor
 from djops.systemd import journal, oneshot, systemctl, units
@@ -75,7 +75,7 @@ def run_here(cfg: Config, name: str) -> str:
     if code != 0:
         text = f"job {name} of {p} failed: exit status {code} after {seconds:.1f}s"
         journal.emit("job.failed", p, text, **fields)
-        raise OperationError(text)
+        raise JobFailed(text, code)
     text = f"job {name} of {p} done in {seconds:.1f}s"
     journal.emit("job.done", p, text, **fields)
     return text

@@ -34,8 +34,9 @@ def test_a_good_run_relays_its_output_and_logs_job_done(with_jobs, sent):
 
 
 def test_a_failed_run_is_masked_escaped_and_fails_the_unit(with_jobs, sent):
-    with pytest.raises(OperationError, match="exit status 3"):
+    with pytest.raises(OperationError, match="exit status 3") as e:
         job.run_here(with_jobs, "bad")
+    assert e.value.exit_code == 3, "the unit exits with the command's status"
     output = [m for m, f in sent if "DJOPS_EVENT" not in f]
     assert "k-8f3Jq" not in " ".join(output) and "\x1b" not in " ".join(output)
     assert "\\x1b[2J" in output, output  # shown, not obeyed
