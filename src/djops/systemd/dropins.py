@@ -112,11 +112,11 @@ def job_contents(cfg: Config) -> dict[str, str]:
             + _pinged(job.ping_url)
         )
         if job.schedule == "@reboot":
-            when = "OnBootSec=2min\n"
+            when = "OnCalendar=\nOnBootSec=2min\n"
         else:
             period = oncalendar.period(job.schedule, floor=0) or 0
             when = (
-                f"OnCalendar={job.schedule}\n"
+                f"OnCalendar=\nOnCalendar={job.schedule}\n"
                 f"RandomizedDelaySec={int(min(period / 10, MAX_DELAY))}s\n"
             )
         out[units.job_timer(p, name)] = f"{part_of}[Timer]\n{when}"

@@ -34,8 +34,9 @@ def test_each_job_gets_its_target_user_timeout_and_a_fitted_random_delay(project
     assert f"PartOf=djops@{project}.target" in mail and "TimeoutStartSec=60" in mail
     assert f"User={cfg.project.user}" in mail and "ExecStopPost" not in mail
     timer = got[f"djops-job@{project}:mail.timer"]
-    assert "OnCalendar=*:0/5" in timer and "RandomizedDelaySec=30s" in timer  # 5 min / 10
-    assert "OnBootSec=2min" in got[f"djops-job@{project}:boot.timer"]
+    assert "OnCalendar=\nOnCalendar=*:0/5\n" in timer, "the template's daily is reset"
+    assert "RandomizedDelaySec=30s" in timer  # 5 min / 10
+    assert "OnCalendar=\nOnBootSec=2min" in got[f"djops-job@{project}:boot.timer"]
     assert (
         "ExecStopPost=+/usr/bin/djops job --mail-output %i"
         in got[f"djops-job@{project}:boot.service"]
