@@ -46,7 +46,8 @@ def _enable(args: argparse.Namespace) -> str:
 def _disable(args: argparse.Namespace) -> str:
     from djops.project import enable
 
-    return enable.disable(args.project)
+    dropped = enable.purge_db(config.load(args.project)) + "\n" if args.purge_db else ""
+    return dropped + enable.disable(args.project)
 
 
 def _here_or_unit(action, args: argparse.Namespace) -> str:
@@ -199,7 +200,17 @@ VERBS: dict[str, Verb] = {
         _disable,
         "stop and disable P's units and remove their drop-ins",
         "Undo `djops enable P` exactly: stop and disable P's djops units and "
-        "remove the drop-ins djops wrote. The config file is kept.",
+        "remove the drop-ins djops wrote. The config file is kept. With "
+        "--purge-db, first remove P's rows from djops' own table in the "
+        "project's database (djops_claim, the once-per-fleet claims), and the "
+        "table once no project uses it; run it on the last app server.",
+        args=(
+            PROJECT,
+            (
+                "--purge-db",
+                {"action": "store_true", "help": "also drop djops' table from P's database"},
+            ),
+        ),
     ),
     "clearsessions": Verb(
         _clearsessions,

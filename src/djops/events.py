@@ -16,6 +16,7 @@ CLEARSESSIONS_RESULT = ("clearsessions.done", "clearsessions.failed", "clearsess
 RELOAD_RESULT = ("reload.applied", "reload.rejected", "reload.failed")
 HEARTBEAT_RESULT = ("heartbeat.sent",)
 JOB_RESULT = ("job.done", "job.failed", "job.interrupted")
+JOB_SKIPPED = "job.skipped"  # another host runs this occurrence (once per fleet)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,16 @@ EVENTS: dict[str, Event] = {
         "Job @DJOPS_JOB@ of @DJOPS_PROJECT@ was interrupted",
         "The run was stopped (SIGTERM, or its timeout_seconds passed) after\n"
         "@DJOPS_DURATION@ seconds; the timer starts it again at its next occurrence.",
+    ),
+    "job.skipped": Event(
+        "c830a3f3883f45e69daf8c4d1d397509",
+        NOTICE,
+        "Job @DJOPS_JOB@ of @DJOPS_PROJECT@ left to @DJOPS_HOLDER@",
+        "With once = true, each scheduled occurrence runs on one of the app servers\n"
+        "that share the project's database. @DJOPS_HOLDER@ claimed this one (it ran\n"
+        "it, or is running it), so this host did nothing. Which host ran the last\n"
+        "occurrence: `djops status @DJOPS_PROJECT@`; the claims are in the table\n"
+        "djops_claim of the project's database. Nothing needs to be done.",
     ),
     "reload.applied": Event(
         "a8561208e0c046438c3cc0eec0e8b798",

@@ -69,3 +69,9 @@ def database_address(project: str) -> Path:
 def pings_dir() -> Path:
     """Healthchecks pings waiting for djops-ping.service (root's, 0700)."""
     return state_dir() / "pings"
+
+
+def due_dir(kind: str) -> Path:
+    """Requests to run a delivery service (djops.systemd.wake); the unit
+    files name the same directories."""
+    return state_dir() / "due" / kind

@@ -181,8 +181,12 @@ def remove_cgroup(name: str) -> None:
 class Machine:
     """One booted container; `sh()` runs a command inside it as root."""
 
-    def __init__(self, suite: str, name: str):
+    def __init__(self, suite: str, name: str, zone: str = "", address: str = ""):
+        """`zone`: boot on the private bridge vz-<zone> shared with the other
+        machines of that zone (systemd-nspawn --network-zone=), at `address`
+        (a /24); otherwise on a private network of its own (loopback only)."""
         self.suite, self.name = suite, name
+        self.zone, self.address = zone, address
         self.dir = WORK / name
         self.root = self.dir / "root"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -208,7 +212,7 @@ class Machine:
                 str(self.root),
                 "--register=no",
                 "--keep-unit",
-                "--private-network",
+                f"--network-zone={self.zone}" if self.zone else "--private-network",
                 "-M",
                 self.name,
             ],
@@ -220,10 +224,16 @@ class Machine:
         )
         try:
             self._wait_for_boot()
+            if self.zone:
+                self._join_zone()
         except BaseException:
             self.destroy()
             raise
         return self
+
+    def _join_zone(self) -> None:
+        subprocess.run(["ip", "link", "set", f"vz-{self.zone}", "up"], check=True)
+        self.sh(f"ip link set host0 up && ip addr add {self.address}/24 dev host0")
 
     def _init_pid(self) -> int:
         """The container's systemd, once nspawn has exec'd it in its namespaces."""

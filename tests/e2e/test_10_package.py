@@ -22,6 +22,8 @@ def test_install_starts_nothing(machine):
         "djops-failure@.service",
         "djops-mailqueue.service",
         "djops-mailqueue.timer",
+        "djops-mailqueue.path",
+        "djops-ping.path",
         "djops@.target",
     ):
         assert name in files

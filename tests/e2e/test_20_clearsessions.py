@@ -55,7 +55,8 @@ def test_run_removes_exactly_the_expired_rows_as_the_project_user(machine):
 def test_timer_run_works_like_the_cron_job(machine):
     add_sessions(machine, DB, "demo", expired=9, live=0)
     since = now(machine)
-    machine.sh("systemctl start djops-clearsessions@demo.service")
+    # Type=notify: a plain start returns at READY=1, before the run ends
+    machine.sh("systemctl start --wait djops-clearsessions@demo.service")
     assert counts(machine, DB, "demo") == (0, 20)
     [entry] = events(machine, "demo", "clearsessions.done", since)
     assert entry["DJOPS_ROWS"] == "9"
@@ -93,7 +94,9 @@ def test_failing_run_fails_the_unit_and_logs_at_err(machine):
             "unable to open database file"
         )
         warnings = machine.journal("DJOPS_PROJECT=shop", "-p", "warning", f"--since=@{since}")
-        assert [e["DJOPS_EVENT"] for e in warnings] == ["clearsessions.failed"]
+        # one problem, said once (its failure mail's unit.failed may follow)
+        said = [e["DJOPS_EVENT"] for e in warnings]
+        assert [e for e in said if e != "unit.failed"] == ["clearsessions.failed"], said
     finally:
         machine.sh(f"chmod 640 {db}; systemctl reset-failed djops-clearsessions@shop.service")
 

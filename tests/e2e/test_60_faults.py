@@ -32,6 +32,12 @@ def active(m, unit: str) -> bool:
     return m.sh(f"systemctl is-active {unit}", check=False).stdout.strip() == "active"
 
 
+def running(m, unit: str) -> bool:
+    """A oneshot's run is "activating" until it ends."""
+    state = m.sh(f"systemctl is-active {unit}", check=False).stdout.strip()
+    return state in ("activating", "active", "deactivating")
+
+
 def restarts(m, unit: str) -> int:
     return int(m.sh(f"systemctl show -P NRestarts {unit}").stdout.strip() or 0)
 
@@ -234,5 +240,33 @@ def test_kill_9_while_handing_a_mail_over_delivers_it_exactly_once(machine, step
     beats = [x for x in mails(m)[before:] if "heartbeat" in str(x["Subject"])]
     assert len(beats) == 1, f"{step}: {len(beats)} copies arrived"
     assert m.sh("ls /var/lib/djops/outbox/*.json 2>/dev/null | wc -l").stdout.strip() == "0"
+    m.put("/etc/djops/demo.toml", CONFIG)
+    m.sh("djops enable demo")
+
+
+def test_a_mail_queued_while_the_queue_runs_gets_a_run_of_its_own(machine):
+    """`systemctl start` would merge into the run that is ending; the request
+    file in /var/lib/djops/due/mail makes djops-mailqueue.path start another."""
+    m = machine
+    m.put(
+        "/usr/local/sbin/slow-sendmail",
+        '#!/bin/sh\nsleep 3\nexec /usr/sbin/sendmail "$@"\n',
+        mode=0o755,
+    )
+    slow = '[health]\nsendmail = "/usr/local/sbin/slow-sendmail"\n'
+    m.put("/etc/djops/demo.toml", CONFIG.replace("[health]\n", slow))
+    m.sh("djops enable demo")
+    assert m.sh("systemctl is-active djops-mailqueue.path").stdout.strip() == "active"
+    since = now(m)
+    m.sh("djops heartbeat demo")  # queues a mail: the path unit starts a run
+    wait_for(lambda: running(m, "djops-mailqueue.service"), what="the queue run")
+    m.sh("touch /var/lib/djops/due/mail/from-the-test")  # a request during that run
+
+    def runs() -> int:
+        lines = m.journal(f"--since=@{since}", "-u", "djops-mailqueue.service")
+        return sum("djops outbox:" in str(e.get("MESSAGE")) for e in lines)
+
+    wait_for(lambda: runs() >= 2 and not running(m, "djops-mailqueue.service"), what="a 2nd run")
+    assert m.sh("ls -A /var/lib/djops/due/mail").stdout.strip() == ""
     m.put("/etc/djops/demo.toml", CONFIG)
     m.sh("djops enable demo")

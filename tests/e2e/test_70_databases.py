@@ -170,6 +170,60 @@ def test_clearsessions_removes_only_expired_rows_in_batches(machine, server):
     assert entry["_UID"] == machine.sh("id -u demo").stdout.strip()
 
 
+CLAIMS = """
+import json, os, signal, sys, threading
+from djops import config
+from djops.adapters import claim
+cfg, out = config.load("demo"), {}
+first = claim.start(cfg, "--job", "demo:lock", "--host", "app1", "--window", "0")
+out["first"] = first.decision
+second = claim.start(cfg, "--job", "demo:lock", "--host", "app2", "--window", "0")
+second.end(None)
+out["while_held"] = second.decision
+os.kill(first.proc.pid, signal.SIGKILL)  # a run that dies: its connection goes
+first.proc.wait()
+after = claim.start(cfg, "--job", "demo:lock", "--host", "app2", "--window", "0")
+out["after_kill"] = after.decision
+after.end(0)
+go, raced = threading.Barrier(2), {}
+def one(host):
+    go.wait()
+    held = claim.start(cfg, "--job", "demo:race", "--host", host, "--window", "3600")
+    raced[host] = held.decision
+    held.end(0)
+threads = [threading.Thread(target=one, args=(h,)) for h in ("app1", "app2")]
+[t.start() for t in threads]
+[t.join() for t in threads]
+out["race"] = raced
+print(json.dumps(out))
+"""
+
+
+def test_claims_lock_on_the_server_and_two_racing_hosts_give_one_run(machine, server):
+    """Once per fleet on the real server: the advisory lock (GET_LOCK) keeps a
+    second host out while a run holds it, a run killed with -9 leaves no lock
+    behind, and two claimers racing in threads give exactly one run."""
+    machine.put("/root/claims.py", CLAIMS)
+    out = json.loads(machine.sh("python3 /root/claims.py").stdout)
+    assert out["first"]["run"] is True, out
+    held = out["while_held"]
+    assert held["run"] is False and held["running"] is True and held["holder"] == "app1"
+    assert out["after_kill"]["run"] is True, "the killed run left its lock behind"
+    ran = [h for h, d in out["race"].items() if d["run"]]
+    assert len(ran) == 1, out["race"]
+    [loser] = [d for d in out["race"].values() if not d["run"]]
+    assert loser["holder"] == ran[0]
+    rows = server.sql(machine, "SELECT job, host FROM djops_claim ORDER BY job")
+    assert rows.split("\n") == ["demo:lock\tapp2", f"demo:race\t{ran[0]}"] or rows.split("\n") == [
+        "demo:lock|app2",
+        f"demo:race|{ran[0]}",
+    ]
+    OUTPUT.append(json.dumps(out))
+    purged = djops(machine, "disable demo --purge-db").stdout
+    assert "removed 2 claims of demo from its database; the table djops_claim dropped" in purged
+    djops(machine, "enable demo")
+
+
 def test_a_dropped_expire_date_index_fails_the_check(machine, server):
     ok = djops(machine, "check demo", check=False).stdout
     assert "can connect to the" in ok and "django_session has an index on expire_date" in ok

@@ -5,7 +5,7 @@ in a sandbox, their output in the journal, a failed run mailed through dma
 with its output; `djops run`, `djops status` and the `jobs` check."""
 
 import pytest
-from helpers import events, now, queue_run, wait_for, wait_mail
+from helpers import events, now, queue_run, sql, wait_for, wait_mail
 from provision import mails
 
 CONFIG = """# the admin's own notes, kept by migrate-cron
@@ -28,6 +28,7 @@ mail_to = ["ops@example.org"]
 
 
 PY = "/opt/demo/venv/bin/python"
+DB = "/var/opt/demo/demo.db"
 CRON_D = f"""PYTHONPATH=/etc/opt/demo:/opt/demo
 DJANGO_SETTINGS_MODULE=settings
 MAILTO=ops@example.org
@@ -100,6 +101,18 @@ def test_the_timer_runs_the_job_as_the_project_user(machine):
     assert done["DJOPS_JOB"] == "clear" and done["DJOPS_EXIT"] == "0"
     assert done["_SYSTEMD_UNIT"] == "djops-job@demo:clear.service"
     assert done["_UID"] == machine.sh("id -u demo").stdout.strip()
+    # once = true (the default): the timer's run claimed its occurrence in the
+    # project's database; on one host it is always this host's
+    unit = "djops-job@demo:clear.service"
+    wait_for(lambda: machine.sh(f"systemctl show -P ActiveState {unit}").stdout.strip() != "active")
+    status = machine.sh(f"systemctl show -P StatusText {unit}").stdout.strip()
+    assert status.startswith("claimed this occurrence; running clear on "), status
+    host = machine.sh("hostname").stdout.strip()
+    claim = sql(
+        machine, DB, "SELECT host, exit_status FROM djops_claim WHERE job = 'demo:clear'", "demo"
+    )
+    assert claim == f"{host}|0"
+    assert not events(machine, "demo", "job.skipped", since)
 
 
 def test_djops_run_prints_the_output_and_a_failure_is_mailed_with_it(machine):
@@ -116,7 +129,7 @@ def test_djops_run_prints_the_output_and_a_failure_is_mailed_with_it(machine):
         "failing-output-marker",
         "settings",
     ]
-    queue_run(machine)
+    # no queue_run: djops-mailqueue.path delivers it
     [mail] = wait_mail(machine, "djops-job@demo:broken.service failed", after=before)
     assert "failing-output-marker" in mail.get_content()
     machine.sh("systemctl reset-failed 'djops-job@demo:broken.service'")
@@ -147,7 +160,7 @@ def test_status_and_the_jobs_check_show_each_job(machine):
     status = machine.sh("djops status demo").stdout
     for name in ("clear", "broken", "report"):
         assert f"  job {name}" in status, status
-    assert "done: job clear of demo done" in status
+    assert "done here (" in status and "): job clear of demo done" in status, status
     wait_for(
         lambda: "jobs ok" in machine.sh("systemctl show -P StatusText djops-health@demo").stdout,
         what="the jobs check",

@@ -60,8 +60,8 @@ def run(cfg: Config, command: str, *args: str, timeout: float | None = None) -> 
     the project user (its groups too), so what is readable, writable and
     importable is what gunicorn sees."""
     argv = [f"{cfg.project.venv}/bin/python", str(paths.inproject_entry()), command]
-    identity = _identity(cfg.project.user) if os.geteuid() == 0 else {}
-    return _spawn(cfg, argv, list(args), environment(cfg), cfg.project.code_dir, identity, timeout)
+    ident = identity(cfg.project.user) if os.geteuid() == 0 else {}
+    return _spawn(cfg, argv, list(args), environment(cfg), cfg.project.code_dir, ident, timeout)
 
 
 _PYTHON = re.compile(r"python3(\.[0-9]+)?")
@@ -213,7 +213,7 @@ def _kill(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
             proc.wait(timeout=5)
 
 
-def _identity(user: str) -> dict[str, Any]:
+def identity(user: str) -> dict[str, Any]:
     pw = pwd.getpwnam(user)
     groups = [g for g in os.getgrouplist(user, pw.pw_gid) if g != pw.pw_gid]
     return {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": groups}

@@ -79,7 +79,12 @@ def _files(cfg: Config) -> list[Item]:
 def _units(cfg: Config) -> list[Item]:
     p = cfg.name
     out = []
-    for unit in (units.timer(units.CLEARSESSIONS, p), *units.daemons(p), units.MAILQUEUE):
+    for unit in (
+        units.timer(units.CLEARSESSIONS, p),
+        *units.daemons(p),
+        units.MAILQUEUE,
+        *units.WAKERS,
+    ):
         s = systemctl.show(unit, "UnitFileState", "ActiveState", "SubState")
         now = f"{unit} is {s.get('ActiveState')} ({s.get('SubState')})"
         out.append(

@@ -57,6 +57,9 @@ class Clearsessions:
         c.nonnegative_number,
         "PostgreSQL: pause while a streaming replica lags more (0: never pause)",
     )
+    once: bool = key(
+        True, c.boolean, "several app servers, one database: one host runs each occurrence"
+    )
     ping_url: str = key(
         "", c.http_url, 'healthchecks-compatible ping URL: /start, success, /<exit code>; "": none'
     )
@@ -123,7 +126,6 @@ class Job:
     ping_url: str = key(
         "", c.http_url, 'healthchecks-compatible ping URL: /start, success, /<exit code>; "": none'
     )
-    ping_url: str = key("", c.http_url, 'healthchecks-compatible ping URL; "": none')
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,10 @@ def report(cfg: Config) -> str:
         lines.append(f"  {name:<14} {'ok' if ok else 'FAILING':<8} {detail}")
     if not fresh:
         lines.append(f"  (checked now: {units.service(units.HEALTH, p)} has no recent state)")
-    lines += ["", f"Last clearsessions: {notices.last_event(p, CLEARSESSIONS_RESULT)}"]
+    last = notices.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)
+    lines += ["", f"Last clearsessions: {last}"]
     for name in cfg.jobs:
-        lines.append(f"Last job {name}: {notices.last_event(p, JOB_RESULT, job=name)}")
+        lines.append(f"Last job {name}: {notices.last_run(p, JOB_RESULT, name)}")
     lines.append(f"Last reload:        {notices.last_event(p, RELOAD_RESULT)}")
     lines.append(f"Mail outbox:        {len(outbox.pending())} waiting")
     return "\n".join(lines) + "\n" + notices.footer(p)

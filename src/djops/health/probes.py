@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from djops import oncalendar, paths
 from djops.adapters import dbaddress
 from djops.config import Config
+from djops.events import JOB_SKIPPED
 from djops.mail import queue
 from djops.systemd import journal, systemctl, units
 
@@ -126,20 +127,21 @@ def mailqueue(cfg: Config) -> Result:
 _last_done: dict[str, tuple[str, float | None]] = {}
 
 
-def _on_time(
-    cfg: Config, service: str, timer: str, schedule: str, event: str, job: str | None = None
-) -> Result:
-    """A success event within twice the schedule's period. The journal is
-    read only when the service ran again since; between runs only the age moves."""
+def _on_time(cfg: Config, service: str, timer: str, schedule: str, event: str, job: str) -> Result:
+    """A success event (or job.skipped: another host ran it) within twice the
+    schedule's period. The journal is read only when the service ran again
+    since; between runs only the age moves."""
     period = oncalendar.period(schedule)
     ran = systemctl.show(service, "ExecMainExitTimestampMonotonic").get(
         "ExecMainExitTimestampMonotonic", ""
     )
     cached = _last_done.get(service)
     if cached is None or cached[0] != ran:
-        last = journal.last_event(cfg.name, (event,), job=job)
-        done = last["__REALTIME_TIMESTAMP"].timestamp() if last else None
-        _last_done[service] = cached = (ran, done)
+        # one clearsessions per project: its events, old ones without DJOPS_JOB too
+        own = journal.last_event(cfg.name, (event,), job=job if event == "job.done" else None)
+        other = journal.last_event(cfg.name, (JOB_SKIPPED,), job=job)
+        stamps = [e["__REALTIME_TIMESTAMP"].timestamp() for e in (own, other) if e]
+        _last_done[service] = cached = (ran, max(stamps) if stamps else None)
     if period is None:  # systemd cannot say how often: report, do not judge
         every, limit = "schedule period unknown, not judged", float("inf")
     else:
@@ -166,6 +168,7 @@ def clearsessions(cfg: Config) -> Result:
         units.timer(kind, p),
         cfg.clearsessions.schedule,
         "clearsessions.done",
+        units.CLEARSESSIONS,
     )
 
 

@@ -9,10 +9,11 @@ import os
 import sys
 from typing import Any
 
-from . import clearsessions, compile, dbaddress, facts, redact, validate
+from . import claim, clearsessions, compile, dbaddress, facts, redact, validate
 
 # command -> (module, whether Django is set up first)
 COMMANDS = {
+    "claim": (claim, True),
     "clearsessions": (clearsessions, True),
     "compile": (compile, False),
     "dbaddress": (dbaddress, True),
@@ -29,6 +30,7 @@ def main(argv: list[str]) -> int:
     args, rest = parser.parse_known_args(argv)
     redactor = redact.Redactor.from_settings_dir(args.settings_dir)
     module, needs_django = COMMANDS[args.command]
+    reporter = _Reporter(args.result_fd)
     try:
         if needs_django:
             import django
@@ -37,19 +39,31 @@ def main(argv: list[str]) -> int:
             from django.conf import settings
 
             redactor.add_settings(settings)
-        report, status = module.run(rest, redactor)
+        if getattr(module, "REPORTS_EARLY", False):
+            report, status = module.run(rest, redactor, reporter.send)
+        else:
+            report, status = module.run(rest, redactor)
     except (Exception, SystemExit) as exc:  # everything is reported, redacted
         report, status = {"error": redactor.describe(exc)}, 1
-    _report(args.result_fd, report)
+    reporter.send(report)
     return status
 
 
-def _report(fd: int, report: dict[str, Any]) -> None:
-    data = json.dumps(report).encode("utf-8")
-    if fd == 1:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data + b"\n")
-        sys.stdout.flush()
-        return
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
+class _Reporter:
+    """One JSON object on the result fd, then it is closed: the first sent wins."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.sent = fd, False
+
+    def send(self, report: dict[str, Any]) -> None:
+        if self.sent:
+            return
+        self.sent = True
+        data = json.dumps(report).encode("utf-8")
+        if self.fd == 1:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data + b"\n")
+            sys.stdout.flush()
+            return
+        with os.fdopen(self.fd, "wb") as out:
+            out.write(data)

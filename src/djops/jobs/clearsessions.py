@@ -12,20 +12,26 @@ from djops.adapters import project_python
 from djops.config import Config
 from djops.errors import OperationError
 from djops.events import CLEARSESSIONS_RESULT
+from djops.jobs import once
 from djops.systemd import journal, oneshot, units
+
+JOB = units.CLEARSESSIONS  # its name among the jobs (metrics, job.skipped, claims)
 
 
 def run_here(cfg: Config) -> str:
-    p = cfg.name
-    started = time.monotonic()
-    c = cfg.clearsessions
-    res = project_python.run(
-        cfg,
-        "clearsessions",
-        *("--batch-size", str(c.batch_size)),
-        *("--max-replica-lag", str(c.max_replica_lag_seconds)),
-    )
-    seconds = round(time.monotonic() - started, 3)
+    p, c = cfg.name, cfg.clearsessions
+    with once.turn(cfg, JOB, c.schedule, c.once, "clearsessions.failed") as turn:
+        if not turn.run:
+            return turn.text
+        started = time.monotonic()
+        res = project_python.run(
+            cfg,
+            "clearsessions",
+            *("--batch-size", str(c.batch_size)),
+            *("--max-replica-lag", str(c.max_replica_lag_seconds)),
+        )
+        seconds = round(time.monotonic() - started, 3)
+        turn.done(res.status)
     data = res.data
     if data.get("interrupted"):
         journal.emit(
@@ -34,12 +40,17 @@ def run_here(cfg: Config) -> str:
             f"clearsessions of {p} interrupted after removing {data.get('rows', 0)} expired sessions",
             ROWS=data.get("rows", 0),
             DURATION=seconds,
+            JOB=JOB,
         )
         raise OperationError(f"clearsessions of {p} was interrupted")
     if not res.ok:
         reason = data.get("error", "unknown error")
         journal.emit(
-            "clearsessions.failed", p, f"clearsessions of {p} failed: {reason}", REASON=reason
+            "clearsessions.failed",
+            p,
+            f"clearsessions of {p} failed: {reason}",
+            REASON=reason,
+            JOB=JOB,
         )
         raise OperationError(f"clearsessions of {p} failed: {reason}")
     rows, engine, db = data.get("rows"), data.get("engine"), data.get("database", "")
@@ -62,6 +73,7 @@ def run_here(cfg: Config) -> str:
         LONGEST=data.get("longest", 0),
         ENGINE=engine,
         DATABASE=db,
+        JOB=JOB,
     )
     return text
 

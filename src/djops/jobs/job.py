@@ -19,7 +19,8 @@ from djops.config import Config
 from djops.errors import ConfigError, JobFailed, OperationError
 from djops.events import JOB_RESULT
 from djops.inproject.redact import Redactor
-from djops.systemd import journal, oneshot, systemctl, units
+from djops.jobs import once
+from djops.systemd import journal, notify, oneshot, systemctl, units
 from djops.text import printable
 
 OUTPUT_LINES = 60
@@ -40,6 +41,29 @@ def argv_of(cfg: Config, name: str) -> list[str]:
 
 
 def run_here(cfg: Config, name: str) -> str:
+    job = job_of(cfg, name)
+    with once.turn(cfg, name, job.schedule, job.once) as turn:
+        if not turn.run:
+            return turn.text
+        code, seconds, stopped = _execute(cfg, name)
+        turn.done(code)
+    p = cfg.name
+    fields = {"JOB": name, "DURATION": seconds, "EXIT": code}
+    if stopped:
+        text = f"job {name} of {p} interrupted after {seconds:.1f}s"
+        journal.emit("job.interrupted", p, text, **fields)
+        raise OperationError(text)
+    if code != 0:
+        text = f"job {name} of {p} failed: exit status {code} after {seconds:.1f}s"
+        journal.emit("job.failed", p, text, **fields)
+        raise JobFailed(text, code)
+    text = f"job {name} of {p} done in {seconds:.1f}s"
+    journal.emit("job.done", p, text, **fields)
+    return text
+
+
+def _execute(cfg: Config, name: str) -> tuple[int, float, bool]:
+    """Run it, its output to the journal: (exit status, seconds, stopped)."""
     p, argv = cfg.name, argv_of(cfg, name)
     redactor = Redactor.from_settings_dir(cfg.project.settings_dir)
     started = time.monotonic()
@@ -66,19 +90,7 @@ def run_here(cfg: Config, name: str) -> str:
         code = proc.wait()
     finally:
         signal.signal(signal.SIGTERM, old)
-    seconds = round(time.monotonic() - started, 3)
-    fields = {"JOB": name, "DURATION": seconds, "EXIT": code}
-    if stopped:
-        text = f"job {name} of {p} interrupted after {seconds:.1f}s"
-        journal.emit("job.interrupted", p, text, **fields)
-        raise OperationError(text)
-    if code != 0:
-        text = f"job {name} of {p} failed: exit status {code} after {seconds:.1f}s"
-        journal.emit("job.failed", p, text, **fields)
-        raise JobFailed(text, code)
-    text = f"job {name} of {p} done in {seconds:.1f}s"
-    journal.emit("job.done", p, text, **fields)
-    return text
+    return code, round(time.monotonic() - started, 3), bool(stopped)
 
 
 def run_via_unit(cfg: Config, name: str) -> str:
@@ -106,6 +118,8 @@ def mail_output(cfg: Config, name: str) -> str:
 
     job = job_of(cfg, name)
     if os.environ.get("SERVICE_RESULT", "success") != "success":
+        return ""
+    if notify.skipped(units.job_service(cfg.name, name)):  # another host ran it
         return ""
     invocation = os.environ.get("INVOCATION_ID", "")
     lines = journal.invocation_lines(invocation, OUTPUT_LINES) if invocation else []

@@ -10,7 +10,6 @@ the other units (NoNewPrivileges=) rightly forbid.
 import contextlib
 import fcntl
 import os
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from pathlib import Path
 from djops import paths
 from djops.adapters import safefs
 from djops.mail import message, spool
-from djops.systemd import journal, units
+from djops.systemd import journal, wake
 
 FIRST_RETRY, LAST_RETRY = 30.0, 3600.0
 MAX_ENTRY = 32 << 20
@@ -49,19 +48,10 @@ def send(project: str, msg: EmailMessage, sendmail: str) -> Path:
 
 
 def kick() -> None:
-    """Start the delivery unit without waiting; outside systemd, deliver here."""
-    try:
-        proc = subprocess.run(
-            ["systemctl", "start", "--no-block", units.MAILQUEUE_SERVICE],
-            capture_output=True,
-            timeout=30,
-        )
-        started = proc.returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        started = False
-    if not started and not os.path.isdir("/run/systemd/system"):
+    """Ask djops-mailqueue.service for a run; outside systemd, deliver here."""
+    wake.request(wake.MAIL)
+    if not os.path.isdir("/run/systemd/system"):
         flush()  # no systemd (tests, a chroot): deliver here
-    # under systemd a failed start leaves the mail for djops-mailqueue.timer
 
 
 def flush() -> tuple[int, int]:

@@ -6,7 +6,7 @@ journal is read again only when the unit ran since the last round."""
 from typing import Any
 
 from djops.config import Config
-from djops.events import CLEARSESSIONS_RESULT, JOB_RESULT, RELOAD_RESULT
+from djops.events import CLEARSESSIONS_RESULT, JOB_RESULT, JOB_SKIPPED, RELOAD_RESULT
 from djops.metrics.textfile import Family
 from djops.systemd import journal, systemctl, units
 
@@ -30,6 +30,11 @@ def families(cfg: Config, checks: dict[str, dict], now: float) -> list[Family]:
     duration = Family("djops_job_last_duration_seconds", "how long the last run took")
     code = Family("djops_job_last_exit_code", "exit status of the last run (0: success)")
     rows = Family("djops_job_last_rows_removed", "expired sessions the last successful run removed")
+    skipped = Family(
+        "djops_job_runs_skipped_total",
+        "occurrences left to another host since boot (once per fleet)",
+        "counter",
+    )
     jobs = {CLEARSESSIONS: units.service(units.CLEARSESSIONS, p)}
     jobs |= {name: units.job_service(p, name) for name in cfg.jobs}
     for job, unit in jobs.items():
@@ -41,13 +46,14 @@ def families(cfg: Config, checks: dict[str, dict], now: float) -> list[Family]:
         if seen.get("last"):
             duration.add(seen["last"]["duration"], project=p, job=job)
             code.add(seen["last"]["exit"], project=p, job=job)
+        skipped.add(float(seen.get("skipped", 0)), project=p, job=job)
     reloads = _journal(cfg, "", units.service(units.RELOAD, p))
     applied = Family("djops_reload_last_applied_timestamp_seconds", "the last applied reload")
     rejected = Family("djops_reload_last_rejected_timestamp_seconds", "the last rejected reload")
     for fam, key in ((applied, "applied"), (rejected, "rejected")):
         if reloads.get(key):
             fam.add(reloads[key], project=p)
-    return [up, fails, last_round, success, duration, code, rows, applied, rejected]
+    return [up, fails, last_round, success, duration, code, rows, skipped, applied, rejected]
 
 
 def _journal(cfg: Config, job: str, unit: str) -> dict[str, Any]:
@@ -75,7 +81,7 @@ def _job(p: str, job: str) -> dict[str, Any]:
         done = journal.last_event(p, ("job.done",), job=job)
         last = journal.last_event(p, JOB_RESULT, job=job)
         exit_of = {}
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"skipped": journal.count_this_boot(p, JOB_SKIPPED, job)}
     if done:
         out["done"] = {"at": _at(done), "rows": _number(done.get("DJOPS_ROWS"))}
     if last:

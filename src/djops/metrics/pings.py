@@ -24,7 +24,6 @@ TIMEOUT = 10.0
 BODY_LIMIT = 10_000  # bytes, until the server says its Ping-Body-Limit
 BACKOFF = (1, 2, 5, 10, 30, 60, 120, 300)
 GIVE_UP = 24 * 3600.0  # a ping this old is dropped (and said so)
-SERVICE = "djops-ping.service"
 
 
 def rid(invocation: str) -> str:

@@ -8,7 +8,7 @@ import os
 from djops import config
 from djops.inproject.redact import Redactor
 from djops.metrics import pings
-from djops.systemd import journal, systemctl, units
+from djops.systemd import journal, notify, units, wake
 
 TAIL_LINES = 60
 
@@ -17,6 +17,8 @@ def ping(phase: str, unit: str) -> str:
     p = units.project_of(unit)
     if p is None:
         return f"{unit} is not a djops unit: no ping"
+    if notify.skipped(unit):  # another host runs this occurrence: not a run here
+        return ""
     cfg = config.load(p, live=False)
     name = units.job_name_of(unit)
     url = cfg.jobs[name].ping_url if name in cfg.jobs else cfg.clearsessions.ping_url
@@ -33,7 +35,7 @@ def ping(phase: str, unit: str) -> str:
         lines = journal.invocation_lines(invocation, TAIL_LINES) if invocation else []
         body = Redactor.from_settings_dir(cfg.project.settings_dir).redact("\n".join(lines))
         pings.queue(p, pings.url_for(url, run, kind), body)
-    systemctl.run("start", "--no-block", pings.SERVICE, check=False)
+    wake.request(wake.PINGS)
     return ""
 
 
@@ -41,4 +43,4 @@ def heartbeat(cfg: config.Config) -> None:
     """The heartbeat's success ping: a dead man's switch outside the server."""
     if cfg.health.ping_url:
         pings.queue(cfg.name, pings.url_for(cfg.health.ping_url, pings.rid(""), "success"))
-        systemctl.run("start", "--no-block", pings.SERVICE, check=False)
+        wake.request(wake.PINGS)

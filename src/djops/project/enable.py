@@ -1,8 +1,9 @@
 """`djops enable P` / `djops disable P`: idempotent, and each undoes the other."""
 
 from djops import config
+from djops.adapters import claim
 from djops.config import Config, check_name
-from djops.errors import ConfigError
+from djops.errors import ConfigError, OperationError
 from djops.systemd import dropins, journal, service, systemctl, units
 
 
@@ -21,7 +22,9 @@ def enable(cfg: Config) -> str:
     changed = dropins.write_for(cfg)
     dropins.link_jobs(cfg)
     jobs = [units.job_timer(p, n) for n in cfg.jobs]
-    systemctl.enable_now(units.target(p), *units.timers(p), *units.daemons(p), units.MAILQUEUE)
+    systemctl.enable_now(
+        units.target(p), *units.timers(p), *units.daemons(p), units.MAILQUEUE, *units.WAKERS
+    )
     if jobs:
         systemctl.run("start", *jobs)
     restart = [u for u in running if u in changed]
@@ -60,7 +63,16 @@ def disable(name: str) -> str:
     systemctl.run("reset-failed", *units.services(p), check=False)
     if dropins.remove(dropins.all_units(p, service)):
         systemctl.daemon_reload()
-    if not units.enabled_projects():  # the last one: the mail queue timer goes too
-        systemctl.disable_now(units.MAILQUEUE)
+    if not units.enabled_projects():  # the last one: the mail and ping units go too
+        systemctl.disable_now(units.MAILQUEUE, *units.WAKERS)
     journal.emit("project.disabled", p, f"djops disabled for {p}")
     return f"djops disabled for {p}: its units are stopped and disabled, drop-ins removed."
+
+
+def purge_db(cfg: Config) -> str:
+    """`djops disable P --purge-db`: djops' table leaves the project's database."""
+    r = claim.drop(cfg)
+    if r.get("error"):
+        raise OperationError(f"djops_claim of {cfg.name} not removed: {r['error']}")
+    gone = "; the table djops_claim dropped" if r.get("dropped") else ""
+    return f"removed {r.get('rows', 0)} claims of {cfg.name} from its database{gone}"

@@ -51,7 +51,7 @@ def project(cfg: Config) -> str:
     lines = [
         f"{p}: djops@{p}.target {target.get('ActiveState')} ({target.get('UnitFileState')})",
         f"  clearsessions  next {timer.get('NextElapseUSecRealtime') or '-'}; "
-        f"last {notices.last_event(p, CLEARSESSIONS_RESULT)}",
+        f"last {notices.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)}",
         *_jobs(cfg),
         f"  watcher        {watch.get('ActiveState')}: {watch.get('StatusText') or '-'}",
         f"  last reload    {notices.last_event(p, RELOAD_RESULT)}",
@@ -91,7 +91,7 @@ def _jobs(cfg: Config) -> list[str]:
         t = systemctl.show(units.job_timer(cfg.name, name), "NextElapseUSecRealtime")
         out.append(
             f"  job {name:<10} next {t.get('NextElapseUSecRealtime') or '-'}; "
-            f"last {notices.last_event(cfg.name, JOB_RESULT, job=name)}"
+            f"last {notices.last_run(cfg.name, JOB_RESULT, name)}"
         )
     return out
 

@@ -88,7 +88,7 @@ def _pinged(url: str) -> str:
     if not url:
         return ""
     return (
-        "ExecStartPre=-+/usr/bin/djops ping start %n\nExecStopPost=-+/usr/bin/djops ping end %n\n"
+        "ExecStartPost=-+/usr/bin/djops ping start %n\nExecStopPost=-+/usr/bin/djops ping end %n\n"
     )
 
 
@@ -107,7 +107,7 @@ def job_contents(cfg: Config) -> dict[str, str]:
             else ""
         )
         out[units.job_service(p, name)] = (
-            f"{part_of}[Service]\nUser={job.user}\nTimeoutStartSec={job.timeout_seconds}\n"
+            f"{part_of}[Service]\nUser={job.user}\nRuntimeMaxSec={job.timeout_seconds}\n"
             f"ReadWritePaths={' '.join('-' + d for d in paths.project_data_dirs(p))}\n{mail}"
             + _pinged(job.ping_url)
         )

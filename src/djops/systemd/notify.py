@@ -33,3 +33,14 @@ def watchdog_interval(default: float = 10.0) -> float:
     """How often to send WATCHDOG=1: a third of WatchdogSec=."""
     usec = os.environ.get("WATCHDOG_USEC")
     return int(usec) / 3e6 if usec and usec.isdigit() else default
+
+
+# STATUS= of a run that another host took (once per fleet): its root steps
+# (pings, the output mail) read it back and stay silent
+SKIPPED = "skipped: "
+
+
+def skipped(unit: str) -> bool:
+    from djops.systemd import systemctl
+
+    return systemctl.show(unit, "StatusText").get("StatusText", "").startswith(SKIPPED)

@@ -1,4 +1,4 @@
-"""Run a oneshot unit on behalf of root at the terminal, so the run gets the
+"""Run a unit's one run (a oneshot, or a Type=notify job) on behalf of root at the terminal, so the run gets the
 unit's user, sandbox, journal trail and failure mail, and answer with the
 event it logged."""
 
@@ -8,18 +8,29 @@ from djops.config import Config
 from djops.errors import OperationError
 from djops.systemd import dropins, journal, systemctl
 
+# states of a run under way (a Type=notify run is "active" until it ends;
+# none of these units stays active after its run: no RemainAfterExit=)
+BUSY = ("activating", "active", "deactivating", "reloading")
+
 
 def run(cfg: Config, unit: str, events: tuple[str, ...], timeout: float | None = None) -> str:
     dropins.write_for(cfg)
     # a run already under way (the timer's, the watcher's) would swallow this
     # start and its result: wait for it to end, then start one of our own
-    deadline = time.monotonic() + (timeout or 600)
-    while systemctl.show(unit, "ActiveState").get("ActiveState") in ("activating", "deactivating"):
-        if time.monotonic() > deadline:
+    wait = time.monotonic() + (timeout or 600)
+    while systemctl.show(unit, "ActiveState").get("ActiveState") in BUSY:
+        if time.monotonic() > wait:
             break
         time.sleep(0.2)
+    deadline = time.monotonic() + (timeout or 600)
     since = int(time.time() * 1e6)
     ok = systemctl.start(unit, timeout=timeout)
+    if ok:  # a Type=notify run (jobs, clearsessions) was only ready: wait for its end
+        while systemctl.show(unit, "ActiveState").get("ActiveState") in BUSY:
+            if time.monotonic() > deadline:
+                raise OperationError(f"{unit} still runs; see: journalctl -u {unit} -f")
+            time.sleep(0.2)
+        ok = systemctl.show(unit, "Result").get("Result", "success") == "success"
     entry = journal.last_event(cfg.name, events, since)
     message = entry["MESSAGE"] if entry else f"{unit} finished"
     if not ok:

@@ -19,8 +19,9 @@ CLEARSESSIONS, RELOAD, HEARTBEAT, WATCH, HEALTH = (
 SCHEDULED = (CLEARSESSIONS, HEARTBEAT)  # a timer starts them
 DAEMONS = (WATCH, HEALTH)  # long-running, started by `djops enable`
 ONESHOTS = (CLEARSESSIONS, RELOAD, HEARTBEAT)
-MAILQUEUE_SERVICE = "djops-mailqueue.service"
 MAILQUEUE = "djops-mailqueue.timer"  # one for the whole server
+# started on request (djops.systemd.wake), one each for the whole server
+WAKERS = ("djops-mailqueue.path", "djops-ping.path")
 
 
 def service(kind: str, p: str) -> str:

@@ -23,6 +23,13 @@ def cfg(project, tmp_path, monkeypatch):
     def fake_last(p, events, since_usec=0, job=None):
         if job == "mail" and "job.failed" in events:
             return {"DJOPS_EVENT": "job.failed", "MESSAGE": "exit 4", "__REALTIME_TIMESTAMP": stamp}
+        if job == "index" and events == ("job.skipped",):  # later than its own last run
+            later = stamp.replace(hour=5)
+            return {
+                "DJOPS_EVENT": "job.skipped",
+                "DJOPS_HOLDER": "app2",
+                "__REALTIME_TIMESTAMP": later,
+            }
         for ev in events:
             if ev in last and job is None:
                 return {**last[ev], "__REALTIME_TIMESTAMP": stamp}
@@ -42,7 +49,7 @@ def test_fresh_state_is_reported_as_the_health_service_saw_it(cfg):
     assert "  service        ok       p.service active (running)" in text
     assert "  disk           FAILING  /var/opt/p: 0.1 GiB free (1%)" in text
     assert "checked now" not in text
-    assert "Last clearsessions: " in text and "done: removed 7" in text
+    assert "Last clearsessions: " in text and "done here (" in text and "): removed 7" in text
     assert "Last reload:        never (nothing in the journal)" in text
     assert "Mail outbox:        0 waiting" in text
 
@@ -58,4 +65,11 @@ def test_each_job_has_its_last_run(cfg, confdir):
     path = confdir / f"{cfg.name}.toml"
     path.write_text(path.read_text() + '[jobs.mail]\ncommand = ["send_queued_mail"]\n')
     text = heartbeat.report(config.load(cfg.name, live=False))
-    assert "Last job mail: 2026-11-22 " in text and "failed: exit 4" in text
+    assert "Last job mail: 2026-11-22 " in text and "failed here (" in text and "exit 4" in text
+
+
+def test_a_job_another_host_ran_last_names_that_host(cfg, confdir):
+    path = confdir / f"{cfg.name}.toml"
+    path.write_text(path.read_text() + '[jobs.index]\ncommand = ["update_index"]\n')
+    text = heartbeat.report(config.load(cfg.name, live=False))
+    assert "Last job index: 2026-11-22 " in text and " on app2: " in text

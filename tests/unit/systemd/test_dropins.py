@@ -31,7 +31,7 @@ def test_each_job_gets_its_target_user_timeout_and_a_fitted_random_delay(project
     cfg = config.load(project, live=False)
     got = dropins.job_contents(cfg)
     mail = got[f"djops-job@{project}:mail.service"]
-    assert f"PartOf=djops@{project}.target" in mail and "TimeoutStartSec=60" in mail
+    assert f"PartOf=djops@{project}.target" in mail and "RuntimeMaxSec=60" in mail
     assert f"User={cfg.project.user}" in mail and "ExecStopPost" not in mail
     timer = got[f"djops-job@{project}:mail.timer"]
     assert "OnCalendar=\nOnCalendar=*:0/5\n" in timer, "the template's daily is reset"

@@ -1,0 +1,151 @@
+"""Once per fleet: claim a scheduled occurrence in the database every app
+server shares, and hold it for the run's length.
+
+The table `djops_claim` (created on first use, dropped by `djops disable P
+--purge-db`) keeps one row per job: the host that ran it last and when, by
+the database's own clock. A host claims when the last claim is older than
+the window (half the schedule's period), so the same occurrence fired by
+each host's timer minutes apart runs once, and a host that is down is not
+waited for. PostgreSQL's advisory lock (MariaDB's GET_LOCK) is held on this
+connection while the job runs: nobody starts while a run is under way, and
+a run that dies releases it with its connection. SQLite is one host's file:
+the unit itself is the lock there.
+
+The decision goes out on --result-fd at once; the run's exit status comes
+back on stdin when it ends (EOF alone: the run died).
+"""
+
+import hashlib
+import signal
+import sys
+import time
+from typing import Any
+
+from . import database
+
+REPORTS_EARLY = True  # the decision, before the run; main reports nothing after
+TABLE = "djops_claim"
+LOCK_TRIES = 3
+ALIAS = "djops"  # a DATABASES entry of its own: a direct connection past PgBouncer
+NOW = {
+    "postgresql": "extract(epoch from clock_timestamp())",
+    "mysql": "UNIX_TIMESTAMP(NOW(6))",
+    "sqlite": "((julianday('now') - 2440587.5) * 86400.0)",
+}
+CREATE = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (job VARCHAR(190) PRIMARY KEY, "
+    "host VARCHAR(255) NOT NULL, started DOUBLE PRECISION NOT NULL, "
+    "finished DOUBLE PRECISION NULL, exit_status INTEGER NULL)"
+)
+
+
+def connection() -> Any:
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    return connections[ALIAS if ALIAS in connections.settings else DEFAULT_DB_ALIAS]
+
+
+def lock(conn: Any, cur: Any, job: str) -> bool:
+    digest = hashlib.sha256(f"djops:{job}".encode()).digest()
+    if conn.vendor == "postgresql":
+        cur.execute(
+            "SELECT pg_try_advisory_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
+        )
+    elif conn.vendor == "mysql":
+        cur.execute("SELECT GET_LOCK(%s, 0)", ["djops:" + digest.hex()[:40]])
+    else:
+        return True
+    return bool(cur.fetchone()[0])
+
+
+def claim(conn: Any, job: str, host: str, window: float) -> dict[str, Any]:
+    """{"run": True, "started": t} or {"run": False, "holder": host, ...}."""
+    from django.db import IntegrityError, transaction
+
+    now = NOW.get(conn.vendor, NOW["sqlite"])
+    with conn.cursor() as cur:
+        cur.execute(CREATE)
+        held = lock(conn, cur, job)
+        for _ in range(LOCK_TRIES):  # another host in its claim's few ms: let it commit
+            if held:
+                break
+            time.sleep(0.5)
+            held = lock(conn, cur, job)
+        if held:
+            with transaction.atomic(using=conn.alias):
+                try:
+                    with transaction.atomic(using=conn.alias):
+                        cur.execute(
+                            f"INSERT INTO {TABLE} (job, host, started) VALUES (%s, %s, {now})",
+                            [job, host],
+                        )
+                    won = True
+                except IntegrityError:  # claimed before: ours if that was long enough ago
+                    cur.execute(
+                        f"UPDATE {TABLE} SET host = %s, started = {now}, finished = NULL, "
+                        f"exit_status = NULL WHERE job = %s AND started < {now} - %s",
+                        [host, job, window],
+                    )
+                    won = cur.rowcount == 1
+        cur.execute(f"SELECT host, started, finished, {now} FROM {TABLE} WHERE job = %s", [job])
+        row = cur.fetchone()
+    if held and won:
+        return {"run": True, "started": row[1]}
+    holder, started, finished, clock = row if row else ("another host", None, None, None)
+    running = not held or finished is None
+    return {"run": False, "holder": holder, "running": running, "ago": _ago(started, clock)}
+
+
+def _ago(started: Any, clock: Any) -> float | None:
+    return None if started is None or clock is None else round(float(clock) - float(started), 1)
+
+
+def finish(conn: Any, job: str, host: str, started: float, status: int | None) -> None:
+    now = NOW.get(conn.vendor, NOW["sqlite"])
+    with conn.cursor() as cur:
+        cur.execute(
+            f"UPDATE {TABLE} SET finished = {now}, exit_status = %s "
+            "WHERE job = %s AND host = %s AND started = %s",
+            [status, job, host, started],
+        )
+
+
+def drop(conn: Any, project: str) -> dict[str, Any]:
+    """`djops disable P --purge-db`: P's rows go; the table too once empty."""
+    if TABLE not in conn.introspection.table_names():
+        return {"rows": 0, "dropped": False}
+    with conn.cursor() as cur:
+        cur.execute(f"DELETE FROM {TABLE} WHERE job LIKE %s", [f"{project}:%"])
+        rows = cur.rowcount
+        cur.execute(f"SELECT count(*) FROM {TABLE}")
+        empty = cur.fetchone()[0] == 0
+        if empty:
+            cur.execute(f"DROP TABLE {TABLE}")
+    return {"rows": rows, "dropped": empty}
+
+
+def run(argv: list[str], redactor: Any, report: Any) -> tuple[dict[str, Any], int]:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="claim")
+    parser.add_argument("--job", required=True)  # P:NAME
+    parser.add_argument("--host", default="")
+    parser.add_argument("--window", type=float, default=0.0)
+    parser.add_argument("--drop", action="store_true")
+    args = parser.parse_args(argv)
+    conn = connection()
+    problem = database.cannot_connect(conn, redactor)
+    if problem:
+        return {"error": problem}, 1
+    if args.drop:
+        return drop(conn, args.job.partition(":")[0]), 0
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the run's end (stdin) ends us
+    decision = claim(conn, args.job, args.host, args.window)
+    report(decision)
+    if decision["run"]:
+        line = sys.stdin.readline().strip()
+        finish(
+            conn, args.job, args.host, decision["started"], int(line) if line.isdigit() else None
+        )
+    conn.close()
+    return {}, 0

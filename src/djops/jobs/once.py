@@ -1,0 +1,77 @@
+"""Once per fleet, from inside a run's unit (djops-job@P:NAME,
+djops-clearsessions@P): whether this host runs this occurrence.
+
+Only a run its timer started claims (systemd sets $TRIGGER_UNIT): `djops run`
+and `djops clearsessions` typed by an operator run here, now. A claim is
+held by the project's python for the run's length (djops.adapters.claim);
+the window is half the schedule's period, so the same occurrence fired by
+every host's timer minutes apart runs on one of them. The unit is
+Type=notify: READY=1 comes once this is decided, with STATUS= saying so,
+and its root steps after READY (the /start ping) see a skipped run by that
+status and stay silent.
+"""
+
+import contextlib
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from djops import oncalendar
+from djops.adapters import claim
+from djops.config import Config
+from djops.errors import OperationError
+from djops.systemd import journal, notify
+
+REBOOT = "@reboot"  # every host boots for itself: no claim
+
+
+@dataclass
+class Turn:
+    run: bool
+    text: str = ""  # why not
+    held: claim.Held | None = None
+
+    def done(self, status: int | None) -> None:
+        if self.held is not None:
+            self.held.end(status)
+
+
+def wanted(once: bool, schedule: str) -> bool:
+    return once and schedule != REBOOT and bool(os.environ.get("TRIGGER_UNIT"))
+
+
+@contextlib.contextmanager
+def turn(
+    cfg: Config, job: str, schedule: str, once: bool, failed: str = "job.failed"
+) -> Iterator[Turn]:
+    p, notifier = cfg.name, notify.Notifier()
+    if not wanted(once, schedule):
+        notifier.ready(f"running {job} here")
+        yield Turn(True)
+        return
+    window = (oncalendar.period(schedule, floor=0) or 120.0) / 2
+    host = socket.gethostname()
+    with claim.hold(cfg, f"{p}:{job}", host, window) as held:
+        d = held.decision
+        if d.get("error"):
+            raise _unclaimed(failed, p, job, str(d["error"]))
+        if d.get("run"):
+            notifier.ready(f"claimed this occurrence; running {job} on {host}")
+            yield Turn(True, held=held)
+            return
+        holder = str(d.get("holder") or "another host")
+        ago = d.get("ago")
+        how = "is running it" if d.get("running") else "ran it"
+        when = f" ({ago:.0f}s ago)" if isinstance(ago, (int, float)) else ""
+        text = f"job {job} of {p} skipped: {holder} {how}{when}"
+        journal.emit("job.skipped", p, text, JOB=job, HOLDER=holder)
+        notifier.ready(f"{notify.SKIPPED}{holder} {how}")
+        yield Turn(False, text=text)
+
+
+def _unclaimed(event: str, p: str, job: str, why: str) -> OperationError:
+    """Nobody knows who runs it: fail (and mail) rather than run it twice."""
+    text = f"{job} of {p} failed: could not claim this occurrence: {why}"
+    journal.emit(event, p, text, JOB=job, EXIT=1, DURATION=0, REASON=why)
+    return OperationError(text)

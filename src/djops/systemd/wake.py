@@ -1,0 +1,35 @@
+"""Start a delivery service (mail queue, pings) without losing a request.
+
+`systemctl start` on a oneshot that is still running merges into that run:
+a mail queued just after its last look would wait for the next timer tick.
+So a request is also a file in /var/lib/djops/due/<kind>/: the service's
+.path unit (DirectoryNotEmpty=) starts it, the service empties the directory
+before it looks at its queue (ExecStartPre=), and systemd looks again when
+the run ends, so a request made during a run gives another run. The plain
+start stays for when the path unit cannot see the directory (not enabled
+yet, or something mounted over /var/lib/djops).
+"""
+
+import contextlib
+import os
+import time
+
+from djops import paths
+from djops.errors import OperationError
+from djops.systemd import systemctl
+
+MAIL, PINGS = "mail", "pings"
+SERVICES = {MAIL: "djops-mailqueue.service", PINGS: "djops-ping.service"}
+
+
+def request(kind: str) -> None:
+    """Never raises: the queued item is safe on disk, and the timer (mail) or
+    the next request picks it up."""
+    d = paths.due_dir(kind)
+    try:
+        d.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (d / f"{time.time_ns()}-{os.getpid()}").touch()
+    except OSError:
+        pass
+    with contextlib.suppress(OperationError):
+        systemctl.run("start", "--no-block", SERVICES[kind], check=False, timeout=30)

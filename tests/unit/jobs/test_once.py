@@ -1,0 +1,85 @@
+"""Whether this host runs an occurrence: only timer runs claim; a skip is one
+notice naming the holder and a STATUS= its root steps can read; a claim that
+cannot be made fails the run rather than running it twice."""
+
+import contextlib
+
+import pytest
+
+from djops import config
+from djops.adapters import claim
+from djops.errors import OperationError
+from djops.jobs import once
+from djops.systemd import notify
+
+
+@pytest.fixture
+def cfg(project):
+    return config.load(project, live=False)
+
+
+@pytest.fixture
+def notified(monkeypatch):
+    states: list[str] = []
+    monkeypatch.setattr(notify.Notifier, "send", lambda self, s: states.append(s))
+    return states
+
+
+def fake_claims(monkeypatch, decision: dict) -> list[tuple]:
+    asked: list[tuple] = []
+
+    @contextlib.contextmanager
+    def hold(cfg, job, host, window):
+        asked.append((job, window))
+        yield claim.Held(None, decision)
+
+    monkeypatch.setattr(once.claim, "hold", hold)
+    monkeypatch.setattr(once.oncalendar, "period", lambda s, floor: 86400.0)
+    return asked
+
+
+@pytest.mark.parametrize(
+    "trigger, once_, schedule, wanted",
+    [
+        ("djops-job@p:x.timer", True, "daily", True),
+        ("", True, "daily", False),  # `djops run`: here, now
+        ("djops-job@p:x.timer", False, "daily", False),
+        ("djops-job@p:x.timer", True, "@reboot", False),  # every host boots for itself
+    ],
+)
+def test_only_a_timers_run_of_a_once_job_claims(monkeypatch, trigger, once_, schedule, wanted):
+    monkeypatch.setenv("TRIGGER_UNIT", trigger)
+    assert once.wanted(once_, schedule) is wanted
+
+
+def test_a_claimed_run_is_ready_and_runs(cfg, monkeypatch, notified, sent):
+    monkeypatch.setenv("TRIGGER_UNIT", "djops-job@p:index.timer")
+    asked = fake_claims(monkeypatch, {"run": True, "started": 1.0})
+    with once.turn(cfg, "index", "daily", True) as turn:
+        assert turn.run
+    assert asked == [("p:index", 43200.0)]
+    assert notified[0].startswith("READY=1\nSTATUS=claimed this occurrence")
+
+
+def test_a_skip_names_the_holder_in_the_journal_and_the_status(cfg, monkeypatch, notified, sent):
+    monkeypatch.setenv("TRIGGER_UNIT", "djops-job@p:index.timer")
+    fake_claims(monkeypatch, {"run": False, "holder": "app2", "running": False, "ago": 95.2})
+    with once.turn(cfg, "index", "daily", True) as turn:
+        assert not turn.run
+    assert turn.text == "job index of p skipped: app2 ran it (95s ago)"
+    [(_, f)] = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "job.skipped"]
+    assert f["DJOPS_HOLDER"] == "app2" and f["DJOPS_JOB"] == "index" and f["PRIORITY"] == "5"
+    assert notified == [f"READY=1\nSTATUS={notify.SKIPPED}app2 ran it"]
+
+
+def test_no_claim_no_run(cfg, monkeypatch, notified, sent):
+    monkeypatch.setenv("TRIGGER_UNIT", "djops-clearsessions@p.timer")
+    fake_claims(monkeypatch, {"error": 'the postgresql database "p" cannot be reached: refused'})
+    with (
+        pytest.raises(OperationError, match="could not claim this occurrence"),
+        once.turn(cfg, "clearsessions", "daily", True, "clearsessions.failed"),
+    ):
+        pytest.fail("ran without a claim")
+    [(_, f)] = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "clearsessions.failed"]
+    assert "cannot be reached" in f["DJOPS_REASON"]
+    assert notified == [], "never READY: the unit fails and mails"
