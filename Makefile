@@ -12,7 +12,7 @@ APT_TEST := python3-systemd python3-watchdog python3-sdnotify python3-pytest pyt
             python3-venv python3-pip systemd-container mmdebstrap sqlite3 curl
 APT_ALL := $(APT_BUILD) $(APT_TEST)
 
-.PHONY: all deps deb lint unit e2e lintian test demo demo-stop bench bench-daemons clean examples
+.PHONY: all deps deb lint unit e2e lintian test demo demo-stop bench bench-claim bench-daemons clean examples
 
 all: deb
 
@@ -65,6 +65,10 @@ demo-stop:
 
 bench: $(DEB)
 	cd bench && $(PY) clearsessions.py
+
+# the cost of once per fleet's claim, in a container: about 3 minutes
+bench-claim: $(DEB)
+	cd bench && $(PY) claim.py
 
 # boots containers (like the e2e suite): about 15 minutes
 bench-daemons: $(DEB)

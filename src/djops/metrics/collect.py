@@ -3,6 +3,7 @@ check's state (from the round), and per job (clearsessions is the job
 `clearsessions`) and for the reloads what the journal last recorded. The
 journal is read again only when the unit ran since the last round."""
 
+import time
 from typing import Any
 
 from djops.config import Config
@@ -11,6 +12,9 @@ from djops.metrics.textfile import Family
 from djops.systemd import journal, systemctl, units
 
 CLEARSESSIONS = "clearsessions"
+# a _total counts from here: it resets when djops-health restarts, as a
+# process's counters do (the sandbox cannot read this boot's ID)
+STARTED = time.time()
 # unit -> (its last exit stamp, what the journal said then)
 _seen: dict[str, tuple[str, dict[str, Any]]] = {}
 
@@ -32,7 +36,7 @@ def families(cfg: Config, checks: dict[str, dict], now: float) -> list[Family]:
     rows = Family("djops_job_last_rows_removed", "expired sessions the last successful run removed")
     skipped = Family(
         "djops_job_runs_skipped_total",
-        "occurrences left to another host since boot (once per fleet)",
+        "occurrences left to another host since djops-health started (once per fleet)",
         "counter",
     )
     jobs = {CLEARSESSIONS: units.service(units.CLEARSESSIONS, p)}
@@ -81,7 +85,7 @@ def _job(p: str, job: str) -> dict[str, Any]:
         done = journal.last_event(p, ("job.done",), job=job)
         last = journal.last_event(p, JOB_RESULT, job=job)
         exit_of = {}
-    out: dict[str, Any] = {"skipped": journal.count_this_boot(p, JOB_SKIPPED, job)}
+    out: dict[str, Any] = {"skipped": journal.count_since(p, JOB_SKIPPED, job, STARTED)}
     if done:
         out["done"] = {"at": _at(done), "rows": _number(done.get("DJOPS_ROWS"))}
     if last:

@@ -182,15 +182,14 @@ def recent(project: str, max_priority: int, seconds: float) -> list[dict[str, An
         reader.close()
 
 
-def count_this_boot(project: str, event: str, job: str) -> int:
-    """How often `event` of `job` was logged since this boot (a counter that
-    resets with the machine, as Prometheus expects of a _total)."""
+def count_since(project: str, event: str, job: str, since: float) -> int:
+    """How often `event` of `job` was logged since `since` (epoch seconds)."""
     from systemd import journal
 
     reader = journal.Reader()
     try:
-        reader.this_boot()
         reader.add_match(DJOPS_PROJECT=project, DJOPS_EVENT=event, DJOPS_JOB=job)
+        reader.seek_realtime(since)
         return sum(1 for e in reader if trusted(e, project))
     finally:
         reader.close()
