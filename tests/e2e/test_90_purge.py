@@ -11,18 +11,28 @@ def test_an_upgrade_restarts_the_running_daemons_with_the_new_code(machine, deb)
     m.sh("djops enable demo")
     before = _pids(m)
     assert "0" not in before.values()
+    paths = "djops-mailqueue.path djops-ping.path"
+    m.sh(f"systemctl disable --now {paths}")  # as installed before the .path units
     m.sh(f"cd /root && apt-get install -y -q --reinstall ./{deb.name}", timeout=300)
     after = _pids(m)
     for unit in before:
         assert after[unit] not in ("0", before[unit]), f"{unit} was not restarted"
         assert m.sh(f"systemctl is-active {unit}").stdout.strip() == "active"
+    assert m.sh(f"systemctl is-enabled {paths}").stdout.split() == ["enabled", "enabled"]
+    assert m.sh(f"systemctl is-active {paths}").stdout.split() == ["active", "active"]
 
 
 def test_disable_removes_everything_enable_added(machine):
     machine.sh("djops disable demo && djops disable demo")
     machine.sh("test ! -e /etc/systemd/system/demo.service.d/djops-onfailure.conf")
     assert "OnFailure" not in machine.sh("systemctl cat demo.service").stdout
-    for unit in ("djops-watch@demo.service", "djops-health@demo.service", "djops-mailqueue.timer"):
+    for unit in (
+        "djops-watch@demo.service",
+        "djops-health@demo.service",
+        "djops-mailqueue.timer",
+        "djops-mailqueue.path",
+        "djops-ping.path",
+    ):
         assert machine.sh(f"systemctl is-enabled {unit}", check=False).stdout.strip() != "enabled"
         assert machine.sh(f"systemctl is-active {unit}", check=False).stdout.strip() != "active"
     assert machine.sh("systemctl is-active demo.service").stdout.strip() == "active"
