@@ -224,6 +224,47 @@ def test_claims_lock_on_the_server_and_two_racing_hosts_give_one_run(machine, se
     djops(machine, "enable demo")
 
 
+IDLE = {  # the server ends a connection idle for 2 s
+    "postgresql": (
+        "ALTER ROLE demo SET idle_session_timeout = '2s'",
+        "ALTER ROLE demo RESET idle_session_timeout",
+    ),
+    "mysql": ("SET GLOBAL wait_timeout = 2", "SET GLOBAL wait_timeout = 28800"),
+}
+HOLD = """
+import sys, time
+from djops import config
+from djops.adapters import claim
+cfg = config.load("demo")
+for job, keepalive in (("demo:quiet", "100"), ("demo:alive", "0.5")):
+    held = claim.start(cfg, "--job", job, "--host", "app1", "--window", "0", "--keepalive", keepalive)
+    assert held.decision["run"], held.decision
+    time.sleep(4)  # a run longer than the server lets a connection idle
+    held.end(0)
+"""
+
+
+def test_a_long_run_keeps_its_claims_connection_alive(machine, server):
+    """An idle connection is ended by the server (MariaDB's wait_timeout,
+    PostgreSQL's idle_session_timeout), and the lock with it: the holder's
+    query every --keepalive seconds keeps it, and the run's end is recorded."""
+    short, reset = IDLE[server.vendor]
+    server.sql(machine, short)
+    try:
+        machine.put("/root/hold.py", HOLD)
+        machine.sh("python3 /root/hold.py")
+    finally:
+        server.sql(machine, reset)
+    rows = server.sql(
+        machine,
+        "SELECT job, exit_status FROM djops_claim WHERE job IN ('demo:quiet', 'demo:alive') ORDER BY job",
+    )
+    got = dict(line.replace("|", "\t").split("\t") for line in rows.splitlines())
+    assert got["demo:alive"] == "0", "the kept connection recorded the run's end"
+    assert got["demo:quiet"] in ("", "NULL"), "without the keepalive the server ended it"
+    server.sql(machine, "DELETE FROM djops_claim WHERE job IN ('demo:quiet', 'demo:alive')")
+
+
 def test_a_dropped_expire_date_index_fails_the_check(machine, server):
     ok = djops(machine, "check demo", check=False).stdout
     assert "can connect to the" in ok and "django_session has an index on expire_date" in ok

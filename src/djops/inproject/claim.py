@@ -16,6 +16,7 @@ back on stdin when it ends (EOF alone: the run died).
 """
 
 import hashlib
+import select
 import signal
 import sys
 import time
@@ -26,6 +27,7 @@ from . import database
 REPORTS_EARLY = True  # the decision, before the run; main reports nothing after
 TABLE = "djops_claim"
 LOCK_TRIES = 3
+KEEPALIVE = 600.0  # seconds between two queries while the run holds the claim
 ALIAS = "djops"  # a DATABASES entry of its own: a direct connection past PgBouncer
 NOW = {
     "postgresql": "extract(epoch from clock_timestamp())",
@@ -124,6 +126,17 @@ def drop(conn: Any, project: str) -> dict[str, Any]:
     return {"rows": rows, "dropped": empty}
 
 
+def wait_for_the_end(conn: Any, keepalive: float) -> str:
+    """The run's exit status line ("" at EOF: it died). Meanwhile a query
+    now and then, so an idle connection (MariaDB's wait_timeout, 8 h by
+    default; PostgreSQL's idle_session_timeout) does not end, lock and all."""
+    while True:
+        if select.select([sys.stdin], [], [], keepalive)[0]:
+            return sys.stdin.readline().strip()
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1")
+
+
 def run(argv: list[str], redactor: Any, report: Any) -> tuple[dict[str, Any], int]:
     import argparse
 
@@ -132,6 +145,7 @@ def run(argv: list[str], redactor: Any, report: Any) -> tuple[dict[str, Any], in
     parser.add_argument("--host", default="")
     parser.add_argument("--window", type=float, default=0.0)
     parser.add_argument("--drop", action="store_true")
+    parser.add_argument("--keepalive", type=float, default=KEEPALIVE)
     args = parser.parse_args(argv)
     conn = connection()
     problem = database.cannot_connect(conn, redactor)
@@ -143,7 +157,7 @@ def run(argv: list[str], redactor: Any, report: Any) -> tuple[dict[str, Any], in
     decision = claim(conn, args.job, args.host, args.window)
     report(decision)
     if decision["run"]:
-        line = sys.stdin.readline().strip()
+        line = wait_for_the_end(conn, args.keepalive)
         finish(
             conn, args.job, args.host, decision["started"], int(line) if line.isdigit() else None
         )

@@ -22,6 +22,7 @@ from djops.adapters import claim
 from djops.config import Config
 from djops.errors import OperationError
 from djops.systemd import journal, notify
+from djops.text import printable
 
 REBOOT = "@reboot"  # every host boots for itself: no claim
 
@@ -60,7 +61,8 @@ def turn(
             notifier.ready(f"claimed this occurrence; running {job} on {host}")
             yield Turn(True, held=held)
             return
-        holder = str(d.get("holder") or "another host")
+        # a value from the database (the project user can write it): printable, short
+        holder = printable(str(d.get("holder") or "another host"), newlines=False)[:100]
         ago = d.get("ago")
         how = "is running it" if d.get("running") else "ran it"
         when = f" ({ago:.0f}s ago)" if isinstance(ago, (int, float)) else ""

@@ -69,6 +69,7 @@ def last_run(p: str, results: tuple[str, ...], job: str, by_job: bool = True) ->
         return "never (nothing in the journal)"
     when = e["__REALTIME_TIMESTAMP"].astimezone().strftime("%Y-%m-%d %H:%M")
     if e["DJOPS_EVENT"] == JOB_SKIPPED:
-        return f"{when} on {e.get('DJOPS_HOLDER', '?')}: {e.get('MESSAGE', '')}"
+        holder = printable(str(e.get("DJOPS_HOLDER", "?")), newlines=False)
+        return f"{when} on {holder}: {e.get('MESSAGE', '')}"
     kind = e["DJOPS_EVENT"].split(".", 1)[1]
     return f"{when} {kind} here ({message.hostname()}): {e.get('MESSAGE', '')}"

@@ -94,3 +94,16 @@ def test_a_database_that_cannot_be_opened_is_one_line_without_secrets(django_pro
     with claim.hold(cfg, "t:index", "app1", DAY) as held:
         error = held.decision["error"]
     assert "cannot be opened" in error and "unit-test-secret-value" not in error
+
+
+def test_a_held_claim_keeps_its_connection_busy_and_still_hears_the_end(django_project):
+    cfg = django_project()
+    held = claim.start(
+        cfg, "--job", "t:long", "--host", "app1", "--window", "0", "--keepalive", "0.1"
+    )
+    assert held.decision["run"] is True
+    time.sleep(0.5)  # several keepalive queries
+    assert held.proc.poll() is None, "still holding"
+    held.end(7)
+    assert held.proc is None
+    assert rows(django_project.db) == [("t:long", "app1", 1, 7)]

@@ -83,3 +83,12 @@ def test_no_claim_no_run(cfg, monkeypatch, notified, sent):
     [(_, f)] = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "clearsessions.failed"]
     assert "cannot be reached" in f["DJOPS_REASON"]
     assert notified == [], "never READY: the unit fails and mails"
+
+
+def test_a_holder_name_from_the_database_cannot_drive_a_terminal(cfg, monkeypatch, notified, sent):
+    monkeypatch.setenv("TRIGGER_UNIT", "djops-job@p:index.timer")
+    fake_claims(monkeypatch, {"run": False, "holder": "app2\x1b]0;pwned\x07", "running": True})
+    with once.turn(cfg, "index", "daily", True) as turn:
+        assert not turn.run
+    [(_, f)] = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "job.skipped"]
+    assert "\x1b" not in f["DJOPS_HOLDER"] and "\x07" not in turn.text
