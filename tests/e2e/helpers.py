@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from machine import Machine
@@ -85,3 +86,28 @@ def queue_run(m) -> None:
         what="the previous queue run to end",
     )
     m.sh("systemctl start djops-mailqueue.service")
+
+
+PING_RECORDER = """
+import http.server, json
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        with open("/var/tmp/pings.jsonl", "a") as f:
+            f.write(json.dumps({"path": self.path, "body": body}) + "\\n")
+        self.send_response(200); self.end_headers()
+    def log_message(self, *a): pass
+http.server.HTTPServer(("@ADDRESS@", 8099), H).serve_forever()
+"""
+
+
+def start_ping_recorder(m: Machine, address: str = "127.0.0.1") -> None:
+    """A healthchecks stand-in on port 8099 that keeps every ping it gets."""
+    m.put("/root/recorder.py", PING_RECORDER.replace("@ADDRESS@", address))
+    m.sh("rm -f /var/tmp/pings.jsonl; systemd-run --unit=ping-recorder python3 /root/recorder.py")
+    m.sh("for i in $(seq 50); do ss -ltn | grep -q ':8099 ' && exit 0; sleep 0.1; done; exit 1")
+
+
+def pings_received(m: Machine) -> list[dict]:
+    out = m.sh("cat /var/tmp/pings.jsonl 2>/dev/null || true").stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]

@@ -3,22 +3,9 @@ machine's loopback: /start then success (one rid), a failure's exit code
 with the output's tail and no secret, the heartbeat, and a dead ping server
 that costs the run nothing."""
 
-import json
-
 import pytest
-from helpers import events, now, wait_for
+from helpers import events, now, pings_received, start_ping_recorder, wait_for
 
-RECORDER = """
-import http.server, json
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-        with open("/var/tmp/pings.jsonl", "a") as f:
-            f.write(json.dumps({"path": self.path, "body": body}) + "\\n")
-        self.send_response(200); self.end_headers()
-    def log_message(self, *a): pass
-http.server.HTTPServer(("127.0.0.1", 8099), H).serve_forever()
-"""
 BASE = "http://127.0.0.1:8099/ping"
 CONFIG = f"""[health]
 interval_seconds = 5
@@ -33,20 +20,9 @@ ping_url = "{BASE}/leaky"
 """
 
 
-def received(m) -> list[dict]:
-    out = m.sh("cat /var/tmp/pings.jsonl 2>/dev/null || true").stdout
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
 @pytest.fixture(scope="module", autouse=True)
 def recorder(machine):
-    machine.put("/root/recorder.py", RECORDER)
-    machine.sh(
-        "rm -f /var/tmp/pings.jsonl; systemd-run --unit=ping-recorder python3 /root/recorder.py"
-    )
-    machine.sh(
-        "for i in $(seq 50); do ss -ltn | grep -q ':8099 ' && exit 0; sleep 0.1; done; exit 1"
-    )
+    start_ping_recorder(machine)
     machine.put("/etc/djops/demo.toml", CONFIG)
     machine.sh("djops enable demo")
     yield
@@ -59,8 +35,8 @@ def test_a_run_pings_start_then_success_with_one_rid(machine):
     machine.sh("djops clearsessions demo")
     got = wait_for(
         lambda: (
-            [r for r in received(machine) if r["path"].startswith("/ping/cs")]
-            if len([r for r in received(machine) if r["path"].startswith("/ping/cs")]) >= 2
+            [r for r in pings_received(machine) if r["path"].startswith("/ping/cs")]
+            if len([r for r in pings_received(machine) if r["path"].startswith("/ping/cs")]) >= 2
             else None
         ),
         timeout=30,
@@ -80,14 +56,14 @@ def test_a_failure_pings_its_exit_code_with_the_tail_and_no_secret(machine):
     assert len(secret) > 20
     machine.sh("djops run demo leaky", check=False)
     got = wait_for(
-        lambda: [r for r in received(machine) if r["path"].startswith("/ping/leaky/4")],
+        lambda: [r for r in pings_received(machine) if r["path"].startswith("/ping/leaky/4")],
         timeout=30,
         what="the failure ping",
     )
     [fail] = got
     assert "tail-marker" in fail["body"] and "SECRET_KEY" in fail["body"]
     assert secret not in fail["body"]
-    starts = [r for r in received(machine) if r["path"].startswith("/ping/leaky/start")]
+    starts = [r for r in pings_received(machine) if r["path"].startswith("/ping/leaky/start")]
     assert len(starts) == 1
     machine.sh("systemctl reset-failed 'djops-job@demo:leaky.service'")
 
@@ -95,7 +71,7 @@ def test_a_failure_pings_its_exit_code_with_the_tail_and_no_secret(machine):
 def test_the_heartbeat_pings(machine):
     machine.sh("djops heartbeat demo")
     wait_for(
-        lambda: [r for r in received(machine) if r["path"].startswith("/ping/beat?rid=")],
+        lambda: [r for r in pings_received(machine) if r["path"].startswith("/ping/beat?rid=")],
         timeout=30,
         what="the heartbeat ping",
     )

@@ -16,7 +16,7 @@ import os
 import time
 
 import pytest
-from helpers import wait_for
+from helpers import pings_received, start_ping_recorder, wait_for
 from machine import Machine
 from provision import deploy, install_deb, setup_mail
 
@@ -38,17 +38,6 @@ schedule = "*-*-* 03:30"
 exec = ["/bin/sh", "-c", "echo ran-on-$(hostname); sleep 4"]
 schedule = "*:*:0/{PERIOD}"
 ping_url = "http://{DB_HOST[1]}:8099/ping/tick"
-"""
-RECORDER = """
-import http.server, json
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-        with open("/var/tmp/pings.jsonl", "a") as f:
-            f.write(json.dumps({"path": self.path, "body": body}) + "\\n")
-        self.send_response(200); self.end_headers()
-    def log_message(self, *a): pass
-http.server.HTTPServer(("0.0.0.0", 8099), H).serve_forever()
 """
 DATABASES = {
     "default": {
@@ -77,8 +66,7 @@ def database_host(m: Machine) -> None:
         f"runuser -u postgres -- psql -q -c \"CREATE ROLE demo LOGIN PASSWORD '{PASSWORD}'\" "
         '-c "CREATE DATABASE demo OWNER demo"'
     )
-    m.put("/root/recorder.py", RECORDER)
-    m.sh("systemd-run --unit=ping-recorder python3 /root/recorder.py")
+    start_ping_recorder(m, "0.0.0.0")
 
 
 def app_host(m: Machine, deb, first: bool) -> None:
@@ -224,7 +212,7 @@ def test_a_run_killed_midway_leaves_no_lock_behind(fleet):
 def test_pings_arrive_once_per_run_and_never_from_a_host_that_skipped(fleet):
     db, apps = fleet["db"], fleet["apps"]
     time.sleep(8)  # the last run's end ping
-    pings = [json.loads(x) for x in db.sh("cat /var/tmp/pings.jsonl").stdout.splitlines()]
+    pings = pings_received(db)
     starts = [p["path"].split("rid=")[1] for p in pings if "/tick/start?" in p["path"]]
     assert len(starts) == len(set(starts)), "one /start per run"
     claimed = {
