@@ -81,6 +81,7 @@ def start(cfg: Config, *args: str) -> Held:
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,  # nothing to say but the report
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # never root's terminal (as project_python)
             **ident,
         )
     except OSError as e:
