@@ -19,6 +19,8 @@ from machine import REPO, SUITES, Machine
 from provision import deploy, install_deb, setup_mail
 
 SELECTED = os.environ.get("DJOPS_E2E_SUITES", " ".join(SUITES)).split()
+# several checkouts may run the suite at once on one host: give each its own names
+PREFIX = os.environ.get("DJOPS_E2E_PREFIX", "djops-e2e")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -36,7 +38,7 @@ def deb() -> Path:
 
 @pytest.fixture(scope="session", params=SELECTED)
 def machine(request: pytest.FixtureRequest, deb: Path):
-    m = Machine(request.param, f"djops-e2e-{request.param}")
+    m = Machine(request.param, f"{PREFIX}-{request.param}")
     m.boot()
     setup_mail(m)
     deploy(m, "demo")
