@@ -129,8 +129,10 @@ def rootfs(suite: str) -> Path:
         check=True,
     )
     tmp.rename(tar)
+    # keep the cache from growing forever, but leave a day's recipes alone:
+    # another checkout on this host may be booting from one of them right now
     for old in [*CACHE.glob(f"{suite}-*.tar"), *CACHE.glob(f"wheels-{suite}-*")]:
-        if old not in (tar, wheels):  # keep the cache from growing forever
+        if old not in (tar, wheels) and time.time() - old.stat().st_mtime > 86400:
             shutil.rmtree(old) if old.is_dir() else old.unlink()
     return tar
 
