@@ -66,6 +66,16 @@ def database_address(project: str) -> Path:
     return state_dir() / f"database-{project}.json"
 
 
+def loaded_secrets(project: str) -> Path:
+    """The sensitive settings values the project's python last loaded, for
+    root's relays to mask (root's, 0600; djops.adapters.secrets). The job
+    units get it as the credential LOADED_SECRETS_CREDENTIAL."""
+    return state_dir() / f"secrets-{project}.json"
+
+
+LOADED_SECRETS_CREDENTIAL = "djops-secrets"
+
+
 def pings_dir() -> Path:
     """Healthchecks pings waiting for djops-ping.service (root's, 0700)."""
     return state_dir() / "pings"

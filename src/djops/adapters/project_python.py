@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from djops import paths, text
-from djops.adapters import safefs
+from djops.adapters import safefs, secrets
 from djops.config import Config
 
 MAX_REPORT = 16 << 20
@@ -121,7 +121,7 @@ def _spawn(
     # its batch and reports, so the parent must outlive it rather than die first.
     old = signal.signal(signal.SIGTERM, lambda *_: None)
     try:
-        raw, timed_out = _collect(proc, read_fd, cfg.project.settings_dir, timeout)
+        raw, timed_out = _collect(proc, read_fd, cfg, timeout)
     finally:
         signal.signal(signal.SIGTERM, old)
         os.close(read_fd)
@@ -134,13 +134,16 @@ def _spawn(
         data = {}
     if not isinstance(data, dict):
         data = {}
+    loaded = data.pop(secrets.LOADED_KEY, None)
+    if isinstance(loaded, list) and identity:  # root ran the project's own python
+        secrets.remember(cfg.name, loaded)
     if status != 0 and not data.get("error"):
         data["error"] = f"the project's python exited with status {status} without a report"
     return Result(status, data)
 
 
 def _collect(
-    proc: subprocess.Popen, result_fd: int, settings_dir: str, timeout: float | None
+    proc: subprocess.Popen, result_fd: int, cfg: Config, timeout: float | None
 ) -> tuple[bytes, bool]:
     """Read the report and relay the output until both close and the worker
     exits; past `timeout`, kill its whole session. (report, timed out)."""
@@ -149,7 +152,7 @@ def _collect(
     assert proc.stdout is not None
     sel.register(proc.stdout.fileno(), selectors.EVENT_READ, "output")
     sel.register(result_fd, selectors.EVENT_READ, "report")
-    report, pending, relay = bytearray(), bytearray(), _Relay(settings_dir)
+    report, pending, relay = bytearray(), bytearray(), _Relay(cfg)
     try:
         while sel.get_map():
             left = None if deadline is None else deadline - time.monotonic()
@@ -189,16 +192,14 @@ def _collect(
 class _Relay:
     """The worker's output, line by line, to our stderr: escaped and masked."""
 
-    def __init__(self, settings_dir: str):
-        self.settings_dir, self.redactor = settings_dir, None
+    def __init__(self, cfg: Config):
+        self.cfg, self.redactor = cfg, None
 
     def lines(self, lines: list[bytes]) -> None:
         if not lines:
             return
         if self.redactor is None:
-            from djops.inproject.redact import Redactor
-
-            self.redactor = Redactor.from_settings_dir(self.settings_dir)
+            self.redactor = secrets.redactor(self.cfg)
         for raw in lines:
             line = raw.decode("utf-8", "replace")
             print(text.printable(self.redactor.redact(line), newlines=False), file=sys.stderr)

@@ -44,7 +44,12 @@ def main(argv: list[str]) -> int:
         else:
             report, status = module.run(rest, redactor)
     except (Exception, SystemExit) as exc:  # everything is reported, redacted
+        redactor.learn_from(exc, args.settings_dir)
         report, status = {"error": redactor.describe(exc)}, 1
+    if redactor.loaded and not getattr(
+        module, "REPORTS_EARLY", False
+    ):  # root's relays (djops.adapters.secrets); never shown
+        report = {**report, redact.LOADED: sorted(redactor.loaded)}
     reporter.send(report)
     return status
 

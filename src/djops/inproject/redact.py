@@ -1,42 +1,41 @@
 """Keep settings values out of every message djops shows or mails.
 
-Sources of secrets: the settings files' text (works even when they do not
-import, e.g. a syntax error on the password line), the other files of the
-settings directory (env files, key files), and, once Django is set up, the
-values of settings whose names look sensitive (Django's own rule in
-SafeExceptionReporterFilter). A secret is a whole string constant: a
-generated SECRET_KEY full of `#`, `(` and `=` is masked in one piece.
-Messages carry the exception type, file and line, and the redacted text;
-never a source line.
+Sources of secrets, strongest first: the values Django loaded, judged by its
+own sensitive-settings rule (`sensitive.loaded`); the values a settings file
+had loaded when it raised (`sensitive.from_traceback`); and, as a second net
+for what never loaded, the settings directory's text (`scan`). A secret is
+masked as a whole string: a generated SECRET_KEY full of `#`, `(` and `=` is
+masked in one piece. Messages carry the exception type, file and line, and
+the redacted text; never a source line.
 """
 
-import ast
-import contextlib
-import io
 import os
-import re
-import stat
-import tokenize
 import traceback
 from collections.abc import Iterable
 from typing import Any
 
-HIDDEN = re.compile(r"API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|CREDENTIAL|PRIVATE|DSN", re.I)
-MASK = "********"
-MIN_LENGTH = 3
+from . import scan, sensitive
+from .sensitive import MIN_LENGTH
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# NAME = / NAME: T = / NAME= (keyword) / "NAME": (dict key); not ==
-_TARGET = re.compile(
-    r"""(?:(['"])(?P<key>[A-Za-z_][A-Za-z0-9_]*)\1\s*:|\b(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=(?!=))\s*"""
-)
-_PREFIX = re.compile(r"""[rRbBuUfF]{0,2}(?=['"])""")
-_QUOTES = ("'''", '"""', "'", '"')
+MASK = "********"
+# the key of a report that carries the loaded values to root (djops.adapters.secrets)
+LOADED = "_djops_loaded_secrets"
+# a bound on what one project may ask every relay to mask
+MAX_SECRETS, MAX_SECRET_LENGTH = 2000, 1 << 16
 
 
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()):
-        self.secrets: set[str] = {s for s in secrets if len(s) >= MIN_LENGTH}
+        self.secrets: set[str] = set()
+        self.loaded: set[str] = set()  # from Django's loaded values, for the root relays
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        for s in secrets:
+            if isinstance(s, str) and MIN_LENGTH <= len(s) <= MAX_SECRET_LENGTH:
+                if len(self.secrets) >= MAX_SECRETS:
+                    return
+                self.secrets.add(s)
 
     @classmethod
     def from_settings_dir(cls, settings_dir: str) -> "Redactor":
@@ -46,19 +45,23 @@ class Redactor:
             for name in files:
                 path = os.path.join(root, name)
                 if name.endswith(".py"):
-                    found |= source_secrets(path)
+                    found |= scan.source_secrets(path)
                 elif not name.endswith((".pyc", ".pyo")):
-                    found |= other_file_secrets(path)
+                    found |= scan.other_file_secrets(path)
         return cls(found)
 
     def add_settings(self, settings: Any) -> None:
-        for name in dir(settings):
-            if name.isupper():
-                self.secrets |= set(_sensitive_values(name, getattr(settings, name, None)))
+        """Learn the values Django loaded (in the project's python only)."""
+        self.loaded = sensitive.loaded(settings)
+        self.add(self.loaded)
+
+    def learn_from(self, exc: BaseException, settings_dir: str) -> None:
+        self.add(sensitive.from_traceback(exc, settings_dir))
 
     def redact(self, text: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, MASK)
+            if secret in text:
+                text = text.replace(secret, MASK)
         return text
 
     def describe(self, exc: BaseException) -> str:
@@ -77,186 +80,5 @@ class Redactor:
         return self.redact(" ".join(text.split()))
 
 
-def source_secrets(path: str) -> set[str]:
-    """Every string constant on the value side of a sensitive-looking name
-    (assignment, dict key or keyword argument) in one settings file."""
-    try:
-        text = _read_text(path, 1 << 20, follow=True)
-    except (OSError, UnicodeError):
-        return set()
-    names: set[str] = set()
-    found = _from_tokens(text)
-    for line in text.splitlines():
-        found |= _from_line(line, names)
-    # Setting names (SECRET_KEY in `os.environ["SECRET_KEY"]`) are not secrets,
-    # and masking them would make messages useless.
-    return {s for s in found if len(s) >= MIN_LENGTH} - names
-
-
-def other_file_secrets(path: str) -> set[str]:
-    """`NAME=value` lines of env files with a sensitive NAME, and lines that
-    are one long token (a key file the settings read)."""
-    try:
-        text = _read_text(path, 64 << 10, follow=False)
-    except (OSError, UnicodeError):
-        return set()
-    found: set[str] = set()
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        name, eq, value = line.partition("=")
-        name = name.strip().removeprefix("export ").strip()
-        if eq and _IDENT.fullmatch(name):
-            if HIDDEN.search(name):
-                found.add(value.strip().strip("'\""))
-        elif len(line) >= 8 and not any(c.isspace() for c in line):
-            found.add(line)
-    return {s for s in found if len(s) >= MIN_LENGTH}
-
-
-def _read_text(path: str, limit: int, follow: bool) -> str:
-    """Never blocks on a FIFO, never reads a device or an endless file."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
-    fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-            raise OSError(f"{path}: not a regular file of reasonable size")
-        data = f.read(limit)
-    if b"\0" in data:
-        raise UnicodeError("binary file")
-    return data.decode("utf-8", "replace")
-
-
-def _from_line(line: str, names: set[str]) -> set[str]:
-    """Quote-aware scan of one physical line: works when the file does not
-    parse (an unterminated string runs to the end of the line)."""
-    found: set[str] = set()
-    for m in _TARGET.finditer(line):
-        name = m.group("key") or m.group("name")
-        names.add(name)
-        if not HIDDEN.search(name) or _in_string_or_comment(line, m.start()):
-            continue
-        strings, bare = _strings_from(line, m.end())
-        found |= strings
-        if not strings and bare:
-            found.add(bare)
-    return found
-
-
-def _quote_at(line: str, i: int) -> str:
-    return next((q for q in _QUOTES if line.startswith(q, i)), "")
-
-
-def _string_end(line: str, i: int, quote: str, raw: bool) -> int:
-    """Index of the closing quote of a string whose body starts at `i`."""
-    while i < len(line) and not line.startswith(quote, i):
-        i += 2 if line[i] == "\\" and not raw else 1
-    return min(i, len(line))
-
-
-def _in_string_or_comment(line: str, pos: int) -> bool:
-    i = 0
-    while i < pos:
-        if line[i] == "#":
-            return True
-        m = _PREFIX.match(line, i)
-        quote = _quote_at(line, i + len(m.group())) if m else ""
-        if quote:
-            j = i + len(m.group()) + len(quote)
-            end = _string_end(line, j, quote, "r" in m.group().lower())
-            if end >= pos:
-                return True
-            i = end + len(quote)
-            continue
-        i += 1
-    return False
-
-
-def _strings_from(line: str, i: int) -> tuple[set[str], str]:
-    """String constants from `i` to the end of the value (`#`, or `,` or a
-    closing bracket at depth 0), and the value itself if it is a bare name."""
-    found: set[str] = set()
-    depth, start = 0, i
-    while i < len(line):
-        m = _PREFIX.match(line, i)
-        quote = _quote_at(line, i + len(m.group())) if m else ""
-        if quote:
-            body = i + len(m.group()) + len(quote)
-            end = _string_end(line, body, quote, "r" in m.group().lower())
-            found.add(line[body:end])
-            with contextlib.suppress(Exception):
-                found.add(_as_text(ast.literal_eval(line[i : end + len(quote)])))
-            i = end + len(quote)
-            continue
-        c = line[i]
-        if c == "#":
-            break
-        if c in "([{":
-            depth += 1
-        elif c in ")]},":
-            if depth == 0:
-                break
-            depth -= c != ","
-        i += 1
-    bare = line[start:i].strip()
-    return {s for s in found if s}, bare if _IDENT.fullmatch(bare) else ""
-
-
-def _from_tokens(text: str) -> set[str]:
-    """String tokens after a sensitive name, to the end of its value: values
-    that span lines (a triple-quoted private key, a wrapped dict)."""
-    found: set[str] = set()
-    collecting, depth, prev = False, 0, None
-    fstring_middle = getattr(tokenize, "FSTRING_MIDDLE", -1)
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            kind, value = tok.type, tok.string
-            if collecting:
-                if kind == tokenize.OP and value in "([{":
-                    depth += 1
-                elif kind == tokenize.OP and value in ")]}":
-                    depth -= 1
-                    collecting = depth >= 0
-                elif (kind == tokenize.OP and value == "," and depth == 0) or kind in (
-                    tokenize.NEWLINE,
-                    tokenize.ENDMARKER,
-                ):
-                    collecting = False
-                elif kind == tokenize.STRING:
-                    with contextlib.suppress(Exception):
-                        found.add(_as_text(ast.literal_eval(value)))
-                elif kind == fstring_middle:
-                    found.add(value)
-            elif kind == tokenize.OP and value in ("=", ":") and prev is not None:
-                name = prev.string if prev.type == tokenize.NAME else ""
-                if prev.type == tokenize.STRING and value == ":":
-                    with contextlib.suppress(Exception):
-                        name = str(ast.literal_eval(prev.string))
-                if name and HIDDEN.search(name):
-                    collecting, depth = True, 0
-            if kind not in (tokenize.NL, tokenize.COMMENT):
-                prev = tok
-    except (tokenize.TokenError, SyntaxError, ValueError):
-        pass  # the line scan covers what follows the error
-    return found
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return value if isinstance(value, str) else ""
-
-
-def _sensitive_values(name: str, value: Any) -> Iterable[str]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _sensitive_values(f"{name}.{k}" if isinstance(k, str) else name, v)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            yield from _sensitive_values(name, v)
-    elif isinstance(value, str | bytes) and HIDDEN.search(name.rsplit(".", 1)[-1]):
-        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-        if len(text) >= MIN_LENGTH:
-            yield text
+# the static scan, for callers that only read the text
+source_secrets = scan.source_secrets

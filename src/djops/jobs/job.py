@@ -14,11 +14,10 @@ import signal
 import subprocess
 import time
 
-from djops.adapters import project_python
+from djops.adapters import project_python, secrets
 from djops.config import Config
 from djops.errors import ConfigError, JobFailed, OperationError
 from djops.events import JOB_RESULT
-from djops.inproject.redact import Redactor
 from djops.jobs import once
 from djops.systemd import journal, notify, oneshot, systemctl, units
 from djops.text import printable
@@ -65,7 +64,7 @@ def run_here(cfg: Config, name: str) -> str:
 def _execute(cfg: Config, name: str) -> tuple[int, float, bool]:
     """Run it, its output to the journal: (exit status, seconds, stopped)."""
     p, argv = cfg.name, argv_of(cfg, name)
-    redactor = Redactor.from_settings_dir(cfg.project.settings_dir)
+    redactor = secrets.redactor(cfg)
     started = time.monotonic()
     proc = subprocess.Popen(
         argv,
@@ -100,15 +99,18 @@ def run_via_unit(cfg: Config, name: str) -> str:
     try:
         result = oneshot.run(cfg, unit, JOB_RESULT, timeout=cfg.jobs[name].timeout_seconds + 60)
     except OperationError:
-        print(_output(unit), end="", flush=True)  # the run's output, then the error line
+        print(_output(cfg, unit), end="", flush=True)  # the run's output, then the error line
         raise
-    return _output(unit) + result
+    return _output(cfg, unit) + result
 
 
-def _output(unit: str) -> str:
+def _output(cfg: Config, unit: str) -> str:
+    """The run's lines as relayed, masked again with what root knows (a relay
+    whose unit had no credential yet masked only what the text showed)."""
     invocation = systemctl.show(unit, "InvocationID").get("InvocationID", "")
     lines = journal.invocation_lines(invocation, OUTPUT_LINES) if invocation else []
-    return "".join(f"{ln}\n" for ln in lines)
+    redactor = secrets.redactor(cfg)
+    return "".join(f"{redactor.redact(ln)}\n" for ln in lines)
 
 
 def mail_output(cfg: Config, name: str) -> str:
@@ -123,7 +125,7 @@ def mail_output(cfg: Config, name: str) -> str:
         return ""
     invocation = os.environ.get("INVOCATION_ID", "")
     lines = journal.invocation_lines(invocation, OUTPUT_LINES) if invocation else []
-    redactor = Redactor.from_settings_dir(cfg.project.settings_dir)
+    redactor = secrets.redactor(cfg)
     body = (
         f"Output of job {name} ({' '.join(argv_of(cfg, name))}):\n\n"
         + ("\n".join(lines) or "(no output)")

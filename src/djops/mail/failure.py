@@ -3,9 +3,9 @@ status and the journal lines of its failed run, as cron mailed a failed
 job's output, with every settings value redacted."""
 
 from djops import config, paths
+from djops.adapters import secrets
 from djops.config import Config
 from djops.errors import ConfigError, OperationError
-from djops.inproject.redact import Redactor
 from djops.mail import notices
 from djops.systemd import journal, systemctl, units
 
@@ -30,7 +30,7 @@ def project_of(unit: str) -> str:
 def run(unit: str) -> str:
     p = project_of(unit)
     cfg = _config(p)
-    redactor = Redactor.from_settings_dir(cfg.project.settings_dir)
+    redactor = secrets.redactor(cfg)
     try:
         status = systemctl.run(
             "status", "--no-pager", "--full", "--lines=0", unit, check=False, timeout=30

@@ -6,7 +6,7 @@ djops-ping.service without waiting."""
 import os
 
 from djops import config
-from djops.inproject.redact import Redactor
+from djops.adapters import secrets
 from djops.metrics import pings
 from djops.systemd import journal, notify, units, wake
 
@@ -33,7 +33,7 @@ def ping(phase: str, unit: str) -> str:
         status = os.environ.get("EXIT_STATUS", "")
         kind = "success" if ok else (status if status.isdigit() else "fail")
         lines = journal.invocation_lines(invocation, TAIL_LINES) if invocation else []
-        body = Redactor.from_settings_dir(cfg.project.settings_dir).redact("\n".join(lines))
+        body = secrets.redactor(cfg).redact("\n".join(lines))
         pings.queue(p, pings.url_for(url, run, kind), body)
     wake.request(wake.PINGS)
     return ""

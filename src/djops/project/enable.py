@@ -1,7 +1,7 @@
 """`djops enable P` / `djops disable P`: idempotent, and each undoes the other."""
 
 from djops import config
-from djops.adapters import claim
+from djops.adapters import claim, secrets
 from djops.config import Config, check_name
 from djops.errors import ConfigError, OperationError
 from djops.systemd import dropins, journal, service, systemctl, units
@@ -19,6 +19,7 @@ def enable(cfg: Config) -> str:
     if gone:  # jobs taken out of P.toml: stopped, their drop-ins removed
         systemctl.run("stop", *gone, check=False)
         dropins.remove(gone)
+    secrets.ensure(p)  # the units' LoadCredential= needs it before their first start
     changed = dropins.write_for(cfg)
     dropins.link_jobs(cfg)
     jobs = [units.job_timer(p, n) for n in cfg.jobs]
@@ -65,6 +66,7 @@ def disable(name: str) -> str:
         systemctl.daemon_reload()
     if not units.enabled_projects():  # the last one: the mail and ping units go too
         systemctl.disable_now(units.MAILQUEUE, *units.WAKERS)
+    secrets.forget(p)
     journal.emit("project.disabled", p, f"djops disabled for {p}")
     return f"djops disabled for {p}: its units are stopped and disabled, drop-ins removed."
 

@@ -67,6 +67,7 @@ def contents(cfg: Config) -> dict[str, str]:
         # the health daemon writes djops_P.prom for node-exporter
         units.service(units.HEALTH, p): config_env + _writable(cfg.metrics.textfile_dir),
         units.service(units.CLEARSESSIONS, p): f"[Service]\nUser={user}\n"
+        + _masked(p)
         + _pinged(cfg.clearsessions.ping_url),
         **{
             units.timer(kind, p): f"[Timer]\nOnCalendar=\nOnCalendar={schedule[kind]}\n"
@@ -75,12 +76,18 @@ def contents(cfg: Config) -> dict[str, str]:
         # the compile step writes __pycache__ in these (root's) trees only
         units.service(units.RELOAD, p): (
             f"[Service]\nUser={user}\nReadWritePaths=-{cfg.project.code_dir} "
-            f"-{cfg.project.settings_dir}\n"
+            f"-{cfg.project.settings_dir}\n{_masked(p)}"
         ),
         # cron mailed a failed job's output; djops mails a failed gunicorn's
         cfg.project.service: "[Unit]\nOnFailure=djops-failure@%n.service\n",
         **job_contents(cfg),
     }
+
+
+def _masked(p: str) -> str:
+    """The loaded secret values, for the relays that run as the project user
+    (djops.adapters.secrets); `djops enable` makes sure the file exists."""
+    return f"LoadCredential={paths.LOADED_SECRETS_CREDENTIAL}:{paths.loaded_secrets(p)}\n"
 
 
 def _pinged(url: str) -> str:
@@ -109,6 +116,7 @@ def job_contents(cfg: Config) -> dict[str, str]:
         out[units.job_service(p, name)] = (
             f"{part_of}[Service]\nUser={job.user}\nRuntimeMaxSec={job.timeout_seconds}\n"
             f"ReadWritePaths={' '.join('-' + d for d in paths.project_data_dirs(p))}\n{mail}"
+            + _masked(p)
             + _pinged(job.ping_url)
         )
         if job.schedule == "@reboot":

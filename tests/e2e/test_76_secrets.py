@@ -1,0 +1,128 @@
+"""Secrets masked from the values Django loaded (Django's own sensitive-
+settings rule), not only from what the settings text shows: a password set
+by subscript, a key from an environment default and a value read from a file
+at import time never reach the journal, a job's relayed output, `djops run`,
+a failure mail, a ping body, or a rejected reload's reason."""
+
+import secrets
+import string
+
+import pytest
+from helpers import events, now, pings_received, start_ping_recorder, wait_for, wait_mail
+from provision import mails
+
+SETTINGS = "/etc/opt/demo/settings.py"
+ALPHABET = string.ascii_lowercase + string.digits + "!@#$%^&*(-_=+)"
+
+
+def generated() -> str:
+    """Like Django's get_random_secret_key(): # ( = and % included."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(50))
+
+
+PW, TOKEN, FILEKEY = generated(), generated(), generated()
+EXTRA = f"""
+# shapes a static scan of this text cannot see as secrets
+DATABASES["default"]["PASSWORD"] = {PW!r}
+import os as _os
+_os.environ.setdefault("DEMO_API_TOKEN", {TOKEN!r})
+SHOP_API_TOKEN = _os.environ["DEMO_API_TOKEN"]
+with open("/etc/opt/demo/shop.key") as _f:
+    SHOP_SIGNING_KEY = _f.read().strip()
+"""
+LEAK = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print('pw', s.DATABASES['default']['PASSWORD']); print('token', s.SHOP_API_TOKEN); "
+    "print('key', s.SHOP_SIGNING_KEY); raise SystemExit(3)"
+)
+CONFIG = f"""[health]
+interval_seconds = 5
+[watch]
+debounce_seconds = 0.5
+[clearsessions]
+schedule = "*-*-* 03:30"
+[jobs.leak]
+exec = ["/opt/demo/venv/bin/python", "-c", "{LEAK}"]
+schedule = "weekly"
+ping_url = "http://127.0.0.1:8099/ping/leak"
+"""
+VALUES = (PW, TOKEN, FILEKEY)
+
+
+def _write_settings(machine, text: str) -> None:
+    machine.put("/root/settings.new", text)
+    machine.sh(f"install -m 0640 -o root -g demo /root/settings.new {SETTINGS}")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def loaded_secrets(machine):
+    original = machine.sh(f"cat {SETTINGS}").stdout
+    machine.put("/root/shop.key", FILEKEY + "\n")
+    machine.sh("install -m 0640 -o root -g demo /root/shop.key /etc/opt/demo/shop.key")
+    start_ping_recorder(machine)
+    machine.put("/etc/djops/demo.toml", CONFIG)
+    machine.sh("djops enable demo")
+    since = now(machine)
+    _write_settings(machine, original + EXTRA)
+    wait_for(lambda: events(machine, "demo", "reload.applied", since), timeout=60, what="reload")
+    yield original
+    machine.sh("systemctl stop ping-recorder", check=False)
+    _write_settings(machine, original)
+    machine.sh("rm -f /etc/opt/demo/shop.key /root/shop.key /root/settings.new")
+    machine.put("/etc/djops/demo.toml", "")
+    machine.sh("djops enable demo; systemctl reset-failed 'djops-*'", check=False)
+
+
+def _clean(text: str, where: str) -> None:
+    for v in VALUES:
+        assert v not in text, f"a loaded secret in {where}"
+
+
+def test_roots_store_is_roots_alone(machine):
+    out = machine.sh("stat -c '%U %a' /var/lib/djops/secrets-demo.json").stdout.split()
+    assert out == ["root", "600"]
+
+
+def test_a_jobs_output_is_masked_everywhere_it_goes(machine):
+    after = len(mails(machine))
+    r = machine.sh("djops run demo leak", check=False)
+    assert r.returncode == 1
+    assert "pw ********" in r.stdout and "token ********" in r.stdout, r.stdout
+    _clean(r.stdout + r.stderr, "djops run's output")
+    _clean(machine.sh("journalctl -u 'djops-job@demo:leak.service' -o cat").stdout, "journal")
+    [mail] = wait_mail(machine, "djops-job@demo:leak.service failed", after=after)
+    body = mail.get_body(("plain",)).get_content()
+    assert "key ********" in body
+    _clean(body, "the failure mail")
+    [ping] = wait_for(
+        lambda: [p for p in pings_received(machine) if p["path"].startswith("/ping/leak/3")],
+        what="the failure ping",
+    )
+    assert "pw ********" in ping["body"]
+    _clean(ping["body"], "the ping body")
+    machine.sh("systemctl reset-failed 'djops-job@demo:leak.service'")
+
+
+def test_a_value_inside_a_settings_exception_is_masked(machine, loaded_secrets):
+    broken = PW[::-1] + "x"  # a new password, in a file that raises while loading
+    text = loaded_secrets + EXTRA.replace(repr(PW), repr(broken))
+    text += 'CONN_MAX_AGE = int(DATABASES["default"]["PASSWORD"])\n'
+    since = now(machine)
+    _write_settings(machine, text)
+    [rejected] = wait_for(
+        lambda: events(machine, "demo", "reload.rejected", since), timeout=60, what="rejection"
+    )
+    assert "ValueError" in rejected["REASON"] and "********" in rejected["REASON"]
+    assert broken not in rejected["MESSAGE"] + rejected["REASON"]
+    for cmd in ("djops reload demo", "djops status demo", "djops check demo"):
+        r = machine.sh(cmd, check=False)
+        assert broken not in r.stdout + r.stderr, cmd
+        _clean(r.stdout + r.stderr, cmd)
+    _write_settings(machine, loaded_secrets + EXTRA)
+    wait_for(lambda: events(machine, "demo", "reload.applied", since), timeout=60, what="reload")
+    journal = machine.sh("journalctl -o cat --no-pager").stdout
+    assert broken not in journal
+    _clean(journal, "the whole journal")
+    for m in mails(machine):
+        _clean(m.as_string(), f"the mail {m['Subject']}")
+        assert broken not in m.as_string()
