@@ -112,8 +112,8 @@ def test_a_value_inside_a_settings_exception_is_masked(machine, loaded_secrets):
     [rejected] = wait_for(
         lambda: events(machine, "demo", "reload.rejected", since), timeout=60, what="rejection"
     )
-    assert "ValueError" in rejected["REASON"] and "********" in rejected["REASON"]
-    assert broken not in rejected["MESSAGE"] + rejected["REASON"]
+    assert "ValueError" in rejected["DJOPS_REASON"] and "********" in rejected["DJOPS_REASON"]
+    assert broken not in rejected["MESSAGE"] + rejected["DJOPS_REASON"]
     for cmd in ("djops reload demo", "djops status demo", "djops check demo"):
         r = machine.sh(cmd, check=False)
         assert broken not in r.stdout + r.stderr, cmd
