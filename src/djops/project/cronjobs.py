@@ -108,10 +108,18 @@ class _Planner:
             return f"it runs {where}, not {p.code_dir}/manage.py"
         if interp and not (interp.startswith(f"{p.venv}/bin/") or "/" not in interp):
             return f"it runs manage.py with {interp}, not {p.venv}'s python"
+        env_in = env
         env, why, wheres = self.carry(env)
         if why:
             return why
         notes = []
+        same = [
+            k
+            for k, (v, _) in env_in.items()
+            if k not in _NOT_CARRIED and self.reference.get(k) == v
+        ]
+        if same and found.kind == "file":  # a script's own assignments: say what became of them
+            notes.append(f"it sets {', '.join(same)} as djops does: nothing to carry")
         if user in ("", "root") and found.kind == "file":
             if p.user != "root":
                 notes.append(f"cron ran it as root; the job runs as {p.user}, as gunicorn does")

@@ -218,6 +218,7 @@ def test_a_cron_daily_script_of_the_reference_shape_is_translated(site):
     plan = _plan()
     assert '[jobs.reindex] command = ["reindex"], schedule = "*-*-* 06:25:00"\n' in plan, plan
     assert "cron ran it as root; the job runs as nobody" in plan
+    assert "(it sets PYTHONPATH, DJANGO_SETTINGS_MODULE as djops does: nothing to carry)" in plan
     assert '[jobs.rebuild] command = ["rebuild"], schedule = "*-*-* 06:25:00"\n' in plan
     assert (
         '[jobs.extra] command = ["extra", "--all"], schedule = "*-*-* 06:25:00", '
