@@ -7,13 +7,14 @@ translate is never a surprise later.
 A file is P's if a line of it names P's code, venv or settings directory,
 names P, or runs as P's user; so is P's user's own crontab."""
 
+import dataclasses
 import pwd
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from djops.adapters import project_python
-from djops.config import Config
+from djops.config import Config, schema, values
 from djops.config.write import table
 from djops.jobs import cron
 from djops.project import cronshell, crontabs
@@ -128,7 +129,6 @@ class _Planner:
             why = _user_problem(user)
             if why:
                 return why
-        name = self.name(args[0])
         t: dict = {"command": args, "schedule": schedule}
         if user and user != p.user:
             t["user"] = user
@@ -136,8 +136,12 @@ class _Planner:
             t["mail_to"] = [a.strip() for a in mailto.split(",") if a.strip()]
         if env:
             t["environment"] = env
-            for w in wheres:
-                self.carried.setdefault(w, []).append(name)
+        why = _invalid(t)
+        if why:
+            return why  # refused here: it would make P.toml not load, and --apply stop
+        name = self.name(args[0])
+        for w in wheres:
+            self.carried.setdefault(w, []).append(name)
         if cmd.log:
             notes.append(
                 f"its output went to {cmd.log}; now to the journal: "
@@ -156,6 +160,8 @@ class _Planner:
             t["user"] = user
         if env:
             t["environment"] = env
+        if _invalid(t):
+            return ""
         name = _NAME.sub("-", Path(cmd.argv[0]).name).strip("-") or "job"
         comment = "cron ran it as root; a job runs as the project user" if user == "root" else ""
         return table(f"jobs.{name}", t, comment)
@@ -298,6 +304,17 @@ def _ps_file(cfg: Config, tab: Path, user_field: bool, lines: list[crontabs.Line
     if not user_field and tab.name == cfg.project.user:
         return True
     return any(line.schedule and _mine(cfg, line.command, line.user) for line in lines)
+
+
+def _invalid(t: dict) -> str:
+    """What the loader would say of a [jobs] key of this table, or ""."""
+    checks = {f.name: f.metadata["check"] for f in dataclasses.fields(schema.Job)}
+    for k, v in t.items():
+        try:
+            checks[k](v)
+        except values.Invalid as e:
+            return f"as [jobs] {k} it would not load (expected {e}): got {values.shown(v)}"
+    return ""
 
 
 def _user_problem(user: str) -> str:

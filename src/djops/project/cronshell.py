@@ -12,7 +12,7 @@ import shlex
 from dataclasses import dataclass, field
 
 # a control character (or a byte that was not UTF-8) in a command
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffd]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
 _CD = re.compile(r"^\s*cd\s+(?P<dir>[^\s;&|<>]+)\s*&&\s*")
 _SU = re.compile(
     r"^su\s+(?:-\s+|-l\s+|--login\s+)?(?P<user>[a-z_][a-z0-9_.-]*)\s+-c\s+(?P<cmd>.+)$"

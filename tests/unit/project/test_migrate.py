@@ -312,3 +312,20 @@ def test_a_log_file_redirect_is_translated_and_says_where_the_output_goes(site):
         "(its output went to /var/log/p/poll.log; now to the journal: "
         "journalctl -u 'djops-job@p:poll.service')"
     ) in plan
+
+
+def test_what_would_not_load_is_left_with_why_and_the_rest_applies(site):
+    root, enabled, code, _, py = site
+    (root / "etc/cron.d/p-jobs").write_text(
+        "MAILTO=ops@example.org, not an address\n"
+        f"0 5 * * * nobody {py} {code}/manage.py mailed\n"
+        "MAILTO=\n"
+        f"0 6 * * * nobody {py} {code}/manage.py tabbed 'a\tb'\n"
+        f"0 7 * * * nobody {py} {code}/manage.py fine\n"
+    )
+    plan = _plan()
+    assert "as [jobs] mail_to it would not load (expected " in plan, plan
+    assert "as [jobs] command it would not load" in plan, plan
+    out = migrate.run(_load(), apply=True)
+    assert "migrated p to djops" in out and enabled == ["p"]
+    assert set(_load().jobs) == {"fine"}
