@@ -194,7 +194,7 @@ def plan(cfg: Config, found: list[Found]) -> Plan:
     times = crontabs.run_parts(r["crontab"])
     for key, period in crontabs.PERIODIC.items():
         for script in crontabs.scripts(r[key]):
-            _script(planner, script, cron.to_oncalendar(times[period]))
+            _script(planner, script, times[period])
     return out
 
 
@@ -240,7 +240,7 @@ def _line(planner: _Planner, line: crontabs.Line) -> None:
         plan.refused.append(Refused(line.where, old, why))
 
 
-def _script(planner: _Planner, script: Path, schedule: str) -> None:
+def _script(planner: _Planner, script: Path, cron_schedule: str) -> None:
     cfg, plan = planner.cfg, planner.plan
     text = crontabs.text_of(script)
     if script.name == f"{cfg.name}-clearsessions" or not _mine(cfg, text, "", script.name):
@@ -248,6 +248,13 @@ def _script(planner: _Planner, script: Path, schedule: str) -> None:
     if "." in script.name:
         why = "run-parts skips a name with a dot: cron never ran it; rename it, or make it a job"
         plan.refused.append(Refused(str(script), "(script)", why))
+        return
+    try:
+        schedule = cron.to_oncalendar(cron_schedule)
+    except cron.Untranslatable as e:
+        plan.refused.append(
+            Refused(str(script), "(script)", f"/etc/crontab runs it on {cron_schedule!r}: {e}")
+        )
         return
     cmd = cronshell.script(text)
     if cmd.why:
@@ -272,6 +279,13 @@ def _script(planner: _Planner, script: Path, schedule: str) -> None:
     )
     if why:
         plan.refused.append(Refused(str(script), "(script)", why))
+    elif roots()["anacron"].exists():  # /etc/crontab leaves cron.PERIOD to anacron then
+        job = plan.jobs[-1]
+        note = (
+            "anacron ran it once a day, when the server was up; the job runs at this time "
+            "and catches up after downtime"
+        )
+        plan.jobs[-1] = dataclasses.replace(job, notes=(*job.notes, note))
 
 
 def _setting(planner: _Planner, line: crontabs.Line) -> str:

@@ -31,6 +31,7 @@ def roots() -> dict[str, Path]:
         "crontab": r / "etc/crontab",
         "cron_d": r / "etc/cron.d",
         "spool": r / "var/spool/cron/crontabs",
+        "anacron": r / "usr/sbin/anacron",
     }
 
 

@@ -329,3 +329,18 @@ def test_what_would_not_load_is_left_with_why_and_the_rest_applies(site):
     out = migrate.run(_load(), apply=True)
     assert "migrated p to djops" in out and enabled == ["p"]
     assert set(_load().jobs) == {"fine"}
+
+
+def test_a_run_parts_time_with_no_one_equivalent_leaves_the_script_with_why(site):
+    root, _, code, _, py = site
+    (root / "etc/crontab").write_text("0 6 1 * 1 root cd / && run-parts --report /etc/cron.daily\n")
+    (root / "etc/cron.daily/p-x").write_text(f"#!/bin/sh\n{py} {code}/manage.py x\n")
+    assert "/etc/crontab runs it on '0 6 1 * 1': cron runs it when the day of month OR" in _plan()
+
+
+def test_with_anacron_a_script_job_says_how_its_time_changes(site):
+    root, _, code, _, py = site
+    (root / "usr/sbin").mkdir(parents=True)
+    (root / "usr/sbin/anacron").write_text("")
+    (root / "etc/cron.daily/p-x").write_text(f"#!/bin/sh\n{py} {code}/manage.py x\n")
+    assert "(anacron ran it once a day, when the server was up; the job runs at" in _plan()
