@@ -16,6 +16,7 @@ from pathlib import Path
 from djops.adapters import project_python
 from djops.config import Config, schema, values
 from djops.config.write import table
+from djops.inproject.redact import HIDDEN
 from djops.jobs import cron
 from djops.project import cronshell, crontabs
 from djops.project.legacy import Found, roots
@@ -81,6 +82,8 @@ class _Planner:
         for k, (value, where) in env.items():
             if k in _NOT_CARRIED or self.reference.get(k) == value:
                 continue
+            if HIDDEN.search(k):  # P.toml is readable by all; the crontab may not be
+                return {}, f"{k}: a secret's name; djops does not copy it into {self.cfg.path}", []
             out[k] = value
             wheres.append(where)
         return out, "", wheres
@@ -190,7 +193,8 @@ def plan(cfg: Config, found: list[Found]) -> Plan:
                 )
         for line in lines:
             if line.name:
-                out.settings.append(Refused(line.where, line.text, _setting(planner, line)))
+                shown = f"{line.name}=********" if HIDDEN.search(line.name) else line.text
+                out.settings.append(Refused(line.where, shown, _setting(planner, line)))
     times = crontabs.run_parts(r["crontab"])
     for key, period in crontabs.PERIODIC.items():
         for script in crontabs.scripts(r[key]):
@@ -293,6 +297,8 @@ def _setting(planner: _Planner, line: crontabs.Line) -> str:
         return _NOT_CARRIED[line.name]
     if line.name == "CRON_TZ":
         return "the time zone of the schedules below: those lines stay"
+    if HIDDEN.search(line.name):
+        return "a secret's name: not copied into a job; the lines below that need it stay"
     if planner.reference.get(line.name) == line.value:
         return "djops sets the same: nothing to carry"
     jobs = planner.carried.get(line.where)

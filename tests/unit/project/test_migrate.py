@@ -344,3 +344,16 @@ def test_with_anacron_a_script_job_says_how_its_time_changes(site):
     (root / "usr/sbin/anacron").write_text("")
     (root / "etc/cron.daily/p-x").write_text(f"#!/bin/sh\n{py} {code}/manage.py x\n")
     assert "(anacron ran it once a day, when the server was up; the job runs at" in _plan()
+
+
+def test_a_secrets_variable_is_neither_copied_into_p_toml_nor_shown(site):
+    root, _, code, _, py = site
+    (root / "var/spool/cron/crontabs/nobody").write_text(
+        f"DJANGO_SECRET_KEY=k-never-shown-42\n0 3 * * * {py} {code}/manage.py needs_it\n"
+    )
+    plan = _plan()
+    assert "k-never-shown-42" not in plan, plan
+    assert "DJANGO_SECRET_KEY=********" in plan
+    assert "DJANGO_SECRET_KEY: a secret's name; djops does not copy it into " in plan
+    migrate.run(_load(), apply=True)
+    assert "needs_it" not in _load().jobs
