@@ -9,7 +9,8 @@ SRC_FILES := $(shell find src units packaging examples -type f -not -path '*/__p
 
 APT_BUILD := debhelper dh-python pybuild-plugin-pyproject python3-all python3-setuptools lintian
 APT_TEST := python3-systemd python3-watchdog python3-sdnotify python3-pytest python3-hypothesis \
-            python3-venv python3-pip systemd-container mmdebstrap sqlite3 curl
+            python3-venv python3-pip systemd-container mmdebstrap sqlite3 curl \
+            python3-croniter
 APT_ALL := $(APT_BUILD) $(APT_TEST)
 
 .PHONY: all deps deb lint unit e2e lintian test demo demo-stop bench bench-claim bench-daemons clean examples

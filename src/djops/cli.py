@@ -263,12 +263,14 @@ VERBS: dict[str, Verb] = {
     "migrate-cron": Verb(
         _migrate_cron,
         "replace P's cron job and restart script with djops",
-        "Find /etc/cron.daily/P-clearsessions, /usr/local/sbin/restart-P and crontab "
-        "lines calling clearsessions or restart-P, and show what replaces each. With "
-        "--apply: enable djops for P, move the old files to "
+        "Find /etc/cron.daily/P-clearsessions, /usr/local/sbin/restart-P, and every "
+        "line of P's crontabs and cron.* scripts, and show what becomes of each: "
+        "a [jobs.X] for each manage.py command (its variables carried in environment), "
+        "or left in place with the reason (a plain program gets a ready exec job). With "
+        "--apply: add the jobs, enable djops for P, move the old files to "
         "/var/lib/djops/migrated/<timestamp>/ (with a note on restoring each), "
-        "comment out the crontab lines, and leave a restart-P that runs `djops reload "
-        "P`. Without --apply nothing changes; running it again changes nothing.",
+        "comment out the translated crontab lines, and leave a restart-P that runs "
+        "`djops reload P`. Without --apply nothing changes; running it again changes nothing.",
         args=(
             PROJECT,
             ("--apply", {"action": "store_true", "help": "do it (default: only show the plan)"}),

@@ -59,7 +59,7 @@ def test_migrate_cron_shows_then_moves_every_manage_py_line(machine):
         '[jobs.showmigrations] command = ["showmigrations", "sessions"], '
         'schedule = "*-*-* *:00/5:00", mail_to = ["ops@example.org"]'
     ) in plan
-    assert '[jobs.diffsettings] command = ["diffsettings"], schedule = "daily"' in plan
+    assert '[jobs.diffsettings] command = ["diffsettings"], schedule = "*-*-* 06:25:00"' in plan
     assert "OR the weekday" in plan and "run-parts skips a name with a dot" in plan
     assert "nothing was changed" in plan
     out = machine.sh("djops migrate-cron demo --apply").stdout

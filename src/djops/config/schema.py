@@ -14,7 +14,9 @@ from djops.config import values as c
 
 
 def key(default: Any, check: c.Check, doc: str, live: c.Check | None = None) -> Any:
-    factory = (lambda: list(default)) if isinstance(default, list) else None
+    factory = None
+    if isinstance(default, list | dict):
+        factory = (lambda: list(default)) if isinstance(default, list) else (lambda: dict(default))
     meta = {"check": check, "live": live, "doc": doc}
     if factory:
         return field(default_factory=factory, metadata=meta)
@@ -108,6 +110,11 @@ class Job:
     )
     exec: list[str] = key(
         [], c.program, "or an absolute program and its arguments, with the project's environment"
+    )
+    environment: dict[str, str] = key(
+        {},
+        c.environment,
+        "variables on top of the project's environment, e.g. {TZ = \"UTC\"} (a crontab's NAME=value)",
     )
     schedule: str = key(
         "daily", c.job_schedule, 'when (systemd OnCalendar), or "@reboot": after each boot'

@@ -174,6 +174,21 @@ def program(value: Any) -> list[str]:
     return value
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def environment(value: Any) -> dict[str, str]:
+    """Variables of a job: names as the shell writes them, string values
+    (no control characters: they go into a process environment)."""
+    expected = 'a table of NAME = "value" strings, e.g. {PYTHONPATH = "/etc/opt/P:/opt/P"}'
+    if not isinstance(value, dict):
+        raise Invalid(expected)
+    for k, v in value.items():
+        if not _ENV_NAME.fullmatch(k) or not isinstance(v, str) or _CONTROL.search(v):
+            raise Invalid(expected)
+    return dict(value)
+
+
 def job_schedule(value: Any) -> str:
     """OnCalendar, or "@reboot" (a few minutes after each boot, as cron did)."""
     return value if value == "@reboot" else calendar(value)

@@ -3,7 +3,10 @@
 comments and keys stay as they are)."""
 
 import json
+import re
 from typing import Any
+
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def toml_value(value: Any) -> str:
@@ -13,6 +16,12 @@ def toml_value(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table; keys are bare (NAME-like) or quoted
+        items = (
+            f"{k if _BARE.fullmatch(k) else toml_value(k)} = {toml_value(v)}"
+            for k, v in value.items()
+        )
+        return "{" + ", ".join(items) + "}"
     return repr(value)
 
 

@@ -6,15 +6,25 @@ equivalent is refused with the reason, never guessed."""
 import re
 from itertools import pairwise
 
+# cron's own meaning of each shorthand (crontab(5)), translated like any
+# other line: systemd's names differ (its `weekly` is Monday, cron's Sunday)
 SHORTHANDS = {
-    "@hourly": "hourly",
-    "@daily": "daily",
-    "@midnight": "daily",
-    "@weekly": "weekly",
-    "@monthly": "monthly",
-    "@yearly": "yearly",
-    "@annually": "yearly",
-    "@reboot": "@reboot",  # djops' job schedule for OnBootSec=
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+}
+REBOOT = "@reboot"  # djops' job schedule for OnBootSec=
+# when Debian's /etc/crontab runs /etc/cron.PERIOD/ (run-parts), if the file
+# does not say otherwise
+RUN_PARTS = {
+    "hourly": "17 * * * *",
+    "daily": "25 6 * * *",
+    "weekly": "47 6 * * 7",
+    "monthly": "52 6 1 * *",
 }
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
@@ -72,9 +82,11 @@ def to_oncalendar(schedule: str) -> str:
     """`*/5 * * * *` -> `*-*-* *:00/5:00`; raises Untranslatable."""
     schedule = " ".join(schedule.split())
     if schedule.startswith("@"):
-        if schedule in SHORTHANDS:
-            return SHORTHANDS[schedule]
-        raise Untranslatable(f"{schedule} is not a cron shorthand")
+        if schedule == REBOOT:
+            return REBOOT
+        if schedule not in SHORTHANDS:
+            raise Untranslatable(f"{schedule} is not a cron shorthand")
+        schedule = SHORTHANDS[schedule]
     fields = schedule.split(" ")
     if len(fields) != 5:
         raise Untranslatable(f"{schedule!r} does not have five fields")

@@ -1,7 +1,7 @@
 """djops-job@P:NAME.service: one [jobs.NAME], what a crontab line did.
 
 Inside its unit (`--here`) it runs the manage.py command (or the program)
-with the project's environment, as the job's user (the unit's User=), and
+with the project's environment and the job's own `environment` on top, as the job's user (the unit's User=), and
 relays every output line to the journal with DJOPS_PROJECT and DJOPS_JOB,
 control characters escaped and settings values masked. Its end is one
 event: job.done, job.failed (the unit fails: OnFailure= mails the run's
@@ -64,12 +64,13 @@ def run_here(cfg: Config, name: str) -> str:
 def _execute(cfg: Config, name: str) -> tuple[int, float, bool]:
     """Run it, its output to the journal: (exit status, seconds, stopped)."""
     p, argv = cfg.name, argv_of(cfg, name)
+    env = {**project_python.environment(cfg), **job_of(cfg, name).environment}
     redactor = secrets.redactor(cfg)
     started = time.monotonic()
     proc = subprocess.Popen(
         argv,
         cwd=cfg.project.code_dir,
-        env=project_python.environment(cfg),
+        env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

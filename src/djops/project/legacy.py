@@ -1,14 +1,12 @@
 """The old way of the reference chapters, wherever it still lives: the
-cron.daily script, the restart script, and crontab lines that call either."""
+cron.daily script, the restart script, and crontab lines that call either.
+(Every other cron line of P: djops.project.cronjobs.)"""
 
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from djops.config import Config
-from djops.jobs import cron
-from djops.project import crontabs
 from djops.systemd import units
 
 SHIM_MARK = "# djops: migrate-cron shim"
@@ -33,6 +31,7 @@ def roots() -> dict[str, Path]:
         "crontab": r / "etc/crontab",
         "cron_d": r / "etc/cron.d",
         "spool": r / "var/spool/cron/crontabs",
+        "anacron": r / "usr/sbin/anacron",
     }
 
 
@@ -49,7 +48,7 @@ def find(p: str) -> list[Found]:
     calls = re.compile(rf"(restart-{re.escape(p)}\b|clearsessions)")
     tabs = [r["crontab"], *sorted(_files(r["cron_d"])), *sorted(_files(r["spool"]))]
     for tab in tabs:
-        for n, line in enumerate(_text(tab).splitlines(), 1):
+        for n, line in enumerate(_text(tab).split("\n"), 1):  # cron ends lines at \n only
             if line.lstrip().startswith("#") or not calls.search(line):
                 continue
             if "clearsessions" in line and f"/{p}" not in line and f"{p}-" not in line:
@@ -65,104 +64,6 @@ def _files(d: Path) -> list[Path]:
 
 def _text(path: Path) -> str:
     try:
-        return path.read_text(errors="replace")
+        return path.read_bytes().decode("utf-8", errors="replace")
     except OSError:
         return ""
-
-
-@dataclass(frozen=True)
-class Job:
-    """A crontab line or cron.* script that runs P's manage.py X: [jobs.NAME]."""
-
-    found: Found
-    name: str
-    table: dict
-    old: str  # the line or script as cron had it
-
-
-@dataclass(frozen=True)
-class Refused:
-    """Left in place, with the reason: never dropped."""
-
-    where: str
-    old: str
-    reason: str
-
-
-def jobs(cfg: Config) -> tuple[list[Job], list[Refused]]:
-    """Every manage.py command of P that cron runs, but clearsessions (its own
-    timer) and the restart script (djops reload)."""
-    r, p = roots(), cfg.name
-    out: list[Job] = []
-    refused: list[Refused] = []
-    names = set(cfg.jobs)
-
-    def add(found_at: Found, command: list[str], schedule: str, user: str, mailto, old: str):
-        name = command[0]
-        n = 2
-        while name in names:
-            name, n = f"{command[0]}-{n}", n + 1
-        names.add(name)
-        table: dict = {"command": command, "schedule": schedule}
-        if user and user != cfg.project.user:
-            table["user"] = user
-        if mailto:
-            table["mail_to"] = [a.strip() for a in mailto.split(",") if a.strip()]
-        out.append(Job(found_at, name, table, old))
-
-    tabs = [(r["crontab"], True), *((f, True) for f in crontabs.scripts(r["cron_d"]))]
-    tabs += [(f, False) for f in crontabs.scripts(r["spool"])]
-    for tab, user_field in tabs:
-        for line in crontabs.lines(tab, user_field):
-            if not _refers(cfg, line.command):
-                continue
-            command, why = crontabs.manage_command(line.command)
-            old = f"{line.schedule}  {line.user}  {line.command}"
-            if command and command[0] == "clearsessions":
-                continue  # found above: the clearsessions timer
-            if why or not command:
-                if why:
-                    refused.append(Refused(line.where, old, why))
-                continue
-            try:
-                schedule = cron.to_oncalendar(line.schedule)
-            except cron.Untranslatable as e:
-                refused.append(Refused(line.where, old, str(e)))
-                continue
-            found_at = Found(line.where, tab, "line", "")
-            add(found_at, command, schedule, line.user, line.mailto, old)
-    for key, schedule in crontabs.PERIODIC.items():
-        for script in crontabs.scripts(r[key]):
-            text = _text(script)
-            if script.name == f"{p}-clearsessions" or not _refers(cfg, text):
-                continue
-            if "." in script.name:
-                refused.append(
-                    Refused(
-                        str(script),
-                        "(script)",
-                        "run-parts skips a name with a dot: cron never ran it; "
-                        "rename it, or make it a job",
-                    )
-                )
-                continue
-            steps = [
-                ln.strip()
-                for ln in text.splitlines()
-                if ln.strip() and not ln.strip().startswith(("#", "set ", "cd ", "export "))
-            ]
-            command, why = crontabs.manage_command(steps[0]) if len(steps) == 1 else ([], "")
-            if not command or command[0] == "clearsessions":
-                reason = why or "a script that does more than one manage.py command"
-                refused.append(Refused(str(script), "(script)", reason))
-                continue
-            add(Found(str(script), script, "file", ""), command, schedule, "", None, steps[0])
-    return out, refused
-
-
-def _refers(cfg: Config, text: str) -> bool:
-    """A command or script of P: it names P's code, venv or settings."""
-    p = cfg.project
-    return any(
-        re.search(re.escape(d) + r"(/|\s|$)", text) for d in (p.code_dir, p.venv, p.settings_dir)
-    )

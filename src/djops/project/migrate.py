@@ -19,9 +19,10 @@ from pathlib import Path
 from djops import config, paths
 from djops.adapters import safefs
 from djops.config import Config
-from djops.config.write import table, toml_value
+from djops.config.write import table
 from djops.errors import ConfigError
-from djops.project import enable, legacy
+from djops.project import cronjobs, enable, legacy
+from djops.project import cronreport as report
 
 SHIM = """#!/bin/sh
 {mark}
@@ -34,15 +35,14 @@ exec /usr/bin/djops reload {p} "$@"
 def run(cfg: Config, apply: bool) -> str:
     p = cfg.name
     found = legacy.find(p)
-    jobs, refused = legacy.jobs(cfg)
-    left = _refused(refused)
+    planned = cronjobs.plan(cfg, found)
+    jobs = planned.jobs
+    left = report.rest(planned, p)
     if not found and not jobs:
         tail = enable.enable(cfg) if apply else f"run `djops enable {p}` if you have not"
         return "\n".join([f"nothing of the old way left for {p}.", *left, tail])
     plan = [f"  {f.where}  ->  {f.replacement}" for f in found]
-    for j in jobs:
-        keys = ", ".join(f"{k} = {toml_value(v)}" for k, v in j.table.items())
-        plan += [f"  {j.found.where}  {j.old}", f"      ->  [jobs.{j.name}] {keys}"]
+    plan += report.jobs(jobs)
     if jobs:
         plan.append(
             "  (cron mailed any output of a run; a job mails the output of failed runs, "
@@ -89,15 +89,7 @@ def run(cfg: Config, apply: bool) -> str:
     )
 
 
-def _refused(refused: list[legacy.Refused]) -> list[str]:
-    if not refused:
-        return []
-    out = ["left in place (no job can say the same; translate these by hand):"]
-    out += [f"  {r.where}  {r.old}\n      ({r.reason})" for r in refused]
-    return out
-
-
-def _add_jobs(cfg: Config, jobs: list[legacy.Job], dest: Path) -> Config:
+def _add_jobs(cfg: Config, jobs: list[cronjobs.Job], dest: Path) -> Config:
     """Append the [jobs.NAME] tables to P.toml (its comments and keys stay),
     keeping the old file; a result that does not load is undone."""
     path = cfg.path
@@ -120,11 +112,13 @@ def _add_jobs(cfg: Config, jobs: list[legacy.Job], dest: Path) -> Config:
 
 
 def _comment_out(path: Path, lineno: int, dest: Path) -> None:
-    lines = path.read_text().splitlines(keepends=True)
-    lines[lineno - 1] = f"# djops migrate-cron (see {dest}): {lines[lineno - 1]}"
+    """Bytes in, bytes out: lines end at \\n, as cron's do, and whatever else
+    the file holds (a DEL, bytes that are not UTF-8) stays as it was."""
+    lines = path.read_bytes().split(b"\n")
+    lines[lineno - 1] = f"# djops migrate-cron (see {dest}): ".encode() + lines[lineno - 1]
     st = path.stat()
     owner = (st.st_uid, st.st_gid) if os.geteuid() == 0 else None
-    safefs.write_atomic(path, "".join(lines).encode(), st.st_mode & 0o7777, owner)
+    safefs.write_atomic(path, b"\n".join(lines), st.st_mode & 0o7777, owner)
     os.utime(path.parent)  # cron rereads a spool directory whose mtime changed
 
 

@@ -87,11 +87,12 @@ def project(cfg: Config) -> str:
 def _jobs(cfg: Config) -> list[str]:
     """One line per [jobs.NAME]: its next run and how the last one ended."""
     out = []
-    for name in cfg.jobs:
+    for name, job in cfg.jobs.items():
         t = systemctl.show(units.job_timer(cfg.name, name), "NextElapseUSecRealtime")
+        # @reboot: the timer has no calendar time, only "after each boot"
+        nxt = "at boot" if job.schedule == "@reboot" else t.get("NextElapseUSecRealtime") or "-"
         out.append(
-            f"  job {name:<10} next {t.get('NextElapseUSecRealtime') or '-'}; "
-            f"last {notices.last_run(cfg.name, JOB_RESULT, name)}"
+            f"  job {name:<10} next {nxt}; last {notices.last_run(cfg.name, JOB_RESULT, name)}"
         )
     return out
 

@@ -238,6 +238,18 @@ def test_nul_in_a_schedule_is_a_config_error(confdir, key):
             "[jobs.a] user: expected a user other than root",
         ),
         ("[jobs]\na = 1\n", "[jobs.a]: expected a table"),
+        (
+            '[jobs.a]\ncommand = ["x"]\nenvironment = {PYTHONPATH = 3}\n',
+            '[jobs.a] environment: expected a table of NAME = "value" strings',
+        ),
+        (
+            '[jobs.a]\ncommand = ["x"]\nenvironment = {"A B" = "x"}\n',
+            '[jobs.a] environment: expected a table of NAME = "value" strings',
+        ),
+        (
+            '[jobs.a]\ncommand = ["x"]\nenvironment = ["A=x"]\n',
+            '[jobs.a] environment: expected a table of NAME = "value" strings',
+        ),
     ],
 )
 def test_bad_jobs_are_one_line_naming_the_table(confdir, project, table, expected):

@@ -6,6 +6,7 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from croniter import croniter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -75,7 +76,8 @@ def systemd_next(expression: str, n: int) -> list[datetime]:
         ("15 2 * * 1-5", "Mon,Tue,Wed,Thu,Fri *-*-* 02:15:00"),
         ("0 0 1 jan,JUL *", "*-01,07-01 00:00:00"),
         ("0 12 * * 7", "Sun *-*-* 12:00:00"),
-        ("@daily", "daily"),
+        ("@daily", "*-*-* 00:00:00"),
+        ("@weekly", "Sun *-*-* 00:00:00"),
         ("@reboot", "@reboot"),
     ],
 )
@@ -91,12 +93,31 @@ def test_known_schedules(schedule, expected):
         ("* * * *", "five fields"),
         ("*/0 * * * *", "a step of 0"),
         ("@fortnightly", "not a cron shorthand"),
+        ("@WEEKLY", "not a cron shorthand"),  # cron itself refuses it
         ("0 0 * foo *", "not a number or a name"),
     ],
 )
 def test_untranslatable_schedules_say_why(schedule, why):
     with pytest.raises(cron.Untranslatable, match=why):
         cron.to_oncalendar(schedule)
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [*cron.SHORTHANDS, *cron.RUN_PARTS.values()],
+)
+def test_shorthands_and_run_parts_times_elapse_when_a_cron_implementation_would(schedule):
+    """Not by shape: croniter (python3-croniter) says when cron runs it, and
+    systemd-analyze when the emitted OnCalendar elapses."""
+    expression = cron.to_oncalendar(schedule)
+    it = croniter(schedule, START)
+    expected = [it.get_next(datetime) for _ in range(ITERATIONS)]
+    assert systemd_next(expression, ITERATIONS) == expected, (schedule, expression)
+
+
+def test_weekly_is_sunday_midnight():
+    [when] = systemd_next(cron.to_oncalendar("@weekly"), 1)
+    assert when.strftime("%a %H:%M") == "Sun 00:00"
 
 
 def field(low: int, high: int, names: list[str] | None = None):

@@ -18,6 +18,8 @@ def with_jobs(project, confdir, tmp_path):
         + '[jobs.ok]\nexec = ["/bin/sh", "-c", "echo hello; echo \\"$DJANGO_SETTINGS_MODULE\\""]\n'
         + '[jobs.bad]\nexec = ["/bin/sh", "-c", "echo key k-8f3Jq-never-shown; printf \'\\\\033[2J\\\\n\'; exit 3"]\n'
         + '[jobs.manage]\ncommand = ["clearsessions", "--verbosity", "0"]\n'
+        + '[jobs.env]\nexec = ["/bin/sh", "-c", "echo $PYTHONPATH $EXTRA $DJANGO_SETTINGS_MODULE"]\n'
+        + 'environment = {PYTHONPATH = "/srv/lib:/opt/p", EXTRA = "x y"}\n'
     )
     assert settings_dir
     return config.load(project, live=False)
@@ -44,6 +46,12 @@ def test_a_failed_run_is_masked_escaped_and_fails_the_unit(with_jobs, sent):
     assert failed["DJOPS_EXIT"] == "3" and failed["PRIORITY"] == "3"
 
 
+def test_a_jobs_environment_comes_on_top_of_the_projects(with_jobs, sent):
+    assert with_jobs.jobs["env"].environment == {"PYTHONPATH": "/srv/lib:/opt/p", "EXTRA": "x y"}
+    job.run_here(with_jobs, "env")
+    assert [m for m, f in sent if "DJOPS_EVENT" not in f] == ["/srv/lib:/opt/p x y settings"]
+
+
 def test_a_manage_py_command_runs_with_the_venv_python(with_jobs):
     argv = job.argv_of(with_jobs, "manage")
     assert argv[0].endswith("/venv/bin/python") and argv[1].endswith("/manage.py")
@@ -52,6 +60,7 @@ def test_a_manage_py_command_runs_with_the_venv_python(with_jobs):
 
 def test_an_unknown_job_is_a_config_error_naming_the_known_ones(with_jobs):
     with pytest.raises(
-        ConfigError, match=r"\[jobs.nope\]: expected a job of that name \(jobs: ok, bad, manage\)"
+        ConfigError,
+        match=r"\[jobs.nope\]: expected a job of that name \(jobs: ok, bad, manage, env\)",
     ):
         job.run_here(with_jobs, "nope")

@@ -106,10 +106,13 @@ def test_every_manage_py_line_becomes_a_job_and_the_rest_is_listed_with_why(cron
         '[jobs.update_index] command = ["update_index", "--age", "24"], schedule = "Sun *-*-* 02:30:00"'
         in plan
     )
-    assert '[jobs.send_queued_mail-2] command = ["send_queued_mail"], schedule = "hourly"' in plan
-    assert '[jobs.housekeeping] command = ["housekeeping"], schedule = "daily"' in plan
+    assert (
+        '[jobs.send_queued_mail-2] command = ["send_queued_mail"], schedule = "*-*-* *:00:00"'
+        in plan
+    )
+    assert '[jobs.housekeeping] command = ["housekeeping"], schedule = "*-*-* 06:25:00"' in plan
     assert "OR the weekday" in plan and "shell pipeline" in plan
-    assert "other commands before manage.py" in plan
+    assert "0 2 * * *  root  sleep 60;" in plan and "a shell pipeline, list" in plan
     assert "p.backup" in plan and "run-parts skips a name with a dot" in plan
     assert toml.read_text() == before
 
@@ -132,3 +135,225 @@ def test_every_manage_py_line_becomes_a_job_and_the_rest_is_listed_with_why(cron
     assert (kept / str(toml).lstrip("/")).read_text() == before
     again = migrate.run(cfg, apply=False)
     assert "[jobs." not in again and "nothing of the old way left for p" in again
+
+
+@pytest.fixture
+def site(old_way, project, confdir):
+    """A site nobody here built: P's user is not root, its cron files mix
+    P's manage.py lines with variables, a backup program and log files."""
+    from djops import config
+
+    root, enabled = old_way
+    toml = confdir / "p.toml"
+    toml.write_text(toml.read_text().replace('user = "root"', 'user = "nobody"'))
+    cfg = config.load(project, live=False)
+    code, settings = cfg.project.code_dir, cfg.project.settings_dir
+    py = f"{code}/venv/bin/python"
+    (root / "var/spool/cron/crontabs").mkdir(parents=True)
+    for d in ("cron.weekly", "cron.hourly"):
+        (root / "etc" / d).mkdir()
+    return root, enabled, code, settings, py
+
+
+def _load():
+    from djops import config
+
+    return config.load("p")
+
+
+def _plan() -> str:
+    return migrate.run(_load(), apply=False)
+
+
+def test_weekly_is_sundays_at_midnight_and_cron_weekly_when_etc_crontab_runs_it(site):
+    root, _, code, _, py = site
+    (root / "etc/cron.d/p-jobs").write_text(f"@weekly nobody {py} {code}/manage.py reindex\n")
+    (root / "etc/crontab").write_text(
+        "47 6 * * 7 root test -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.weekly; }\n"
+    )
+    (root / "etc/cron.weekly/p-report").write_text(f"#!/bin/sh\n{py} {code}/manage.py report\n")
+    plan = _plan()
+    assert '[jobs.reindex] command = ["reindex"], schedule = "Sun *-*-* 00:00:00"' in plan, plan
+    assert '[jobs.report] command = ["report"], schedule = "Sun *-*-* 06:47:00"' in plan, plan
+
+
+def test_a_variable_line_that_differs_is_carried_into_the_job_and_each_is_listed(site):
+    root, _, code, settings, py = site
+    (root / "etc/cron.d/p-jobs").write_text(
+        f"PYTHONPATH=/srv/lib:{settings}:{code}\n"
+        f"DJANGO_SETTINGS_MODULE=settings\n"
+        f'TZ="Europe/Berlin"\n'
+        f"0 3 * * * nobody {py} {code}/manage.py reindex\n"
+    )
+    plan = _plan()
+    assert (
+        '[jobs.reindex] command = ["reindex"], schedule = "*-*-* 03:00:00", '
+        f'environment = {{PYTHONPATH = "/srv/lib:{settings}:{code}", TZ = "Europe/Berlin"}}'
+    ) in plan, plan
+    assert "p-jobs:1  PYTHONPATH=" in plan and "carried into [jobs.reindex] environment" in plan
+    assert "p-jobs:2  DJANGO_SETTINGS_MODULE=settings\n      (djops sets the same" in plan
+    migrate.run(_load(), apply=True)
+    assert _load().jobs["reindex"].environment == {
+        "PYTHONPATH": f"/srv/lib:{settings}:{code}",
+        "TZ": "Europe/Berlin",
+    }
+
+
+def test_a_cron_daily_script_of_the_reference_shape_is_translated(site):
+    root, _, code, settings, py = site
+    daily = root / "etc/cron.daily"
+    (daily / "p-reindex").write_text(
+        f"#!/bin/sh\nexport PYTHONPATH={settings}:{code}; export DJANGO_SETTINGS_MODULE=settings; "
+        f"exec {py} {code}/manage.py reindex\n"
+    )
+    (daily / "p-su").write_text(
+        f"#!/bin/bash\nset -e\nexport PYTHONPATH={settings}:{code}\nexport DJANGO_SETTINGS_MODULE=settings\n"
+        f'su nobody -c "{py} \\\n    {code}/manage.py rebuild"\n'
+    )
+    (daily / "p-extra").write_text(
+        f"#!/bin/sh\nPYTHONPATH=/srv/lib:{settings}:{code}\nexport PYTHONPATH\ncd {code}\n"
+        f"{py} manage.py extra --all\n"
+    )
+    (daily / "p-umask").write_text(f"#!/bin/sh\numask 077\n{py} {code}/manage.py secret\n")
+    plan = _plan()
+    assert '[jobs.reindex] command = ["reindex"], schedule = "*-*-* 06:25:00"\n' in plan, plan
+    assert "cron ran it as root; the job runs as nobody" in plan
+    assert "(it sets PYTHONPATH, DJANGO_SETTINGS_MODULE as djops does: nothing to carry)" in plan
+    assert '[jobs.rebuild] command = ["rebuild"], schedule = "*-*-* 06:25:00"\n' in plan
+    assert (
+        '[jobs.extra] command = ["extra", "--all"], schedule = "*-*-* 06:25:00", '
+        f'environment = {{PYTHONPATH = "/srv/lib:{settings}:{code}"}}'
+    ) in plan
+    assert (
+        "p-umask  (script)\n      (line 2 (umask 077): not an assignment, export, cd or the manage.py command)"
+        in plan
+    ), plan
+
+
+def test_every_line_of_ps_files_is_listed_and_a_program_gets_a_ready_exec_job(site):
+    root, _, code, _, py = site
+    crond = root / "etc/cron.d/p-jobs"
+    crond.write_text(
+        "# P's jobs\nSHELL=/bin/bash\n"
+        f"0 3 * * * nobody {py} {code}/manage.py reindex\n"
+        "30 1 * * * nobody /usr/local/bin/backup-p --full\n"
+        "0 5 * * * root /usr/bin/find /tmp -delete\n"
+        "this is no cron line\n"
+    )
+    plan = _plan()
+    for n in (2, 3, 4, 5, 6):
+        assert f"{crond}:{n}  " in plan, (n, plan)
+    assert "/usr/bin/find /tmp -delete" in plan.split("not p's, in the same files")[1]
+    assert (
+        "it runs no manage.py command; a job can run it as a program)\n"
+        "      to run it as a job instead, add to the config and comment out the line:\n"
+        "        [jobs.backup-p]\n"
+        '        exec = ["/usr/local/bin/backup-p", "--full"]\n'
+        '        schedule = "*-*-* 01:30:00"\n'
+    ) in plan, plan
+    assert "a job runs its command without one" in plan  # SHELL=
+    assert "cron reads no job from this line" in plan
+
+
+def test_a_del_byte_in_the_users_crontab_leaves_that_line_and_migrates_the_rest(site):
+    root, enabled, code, _, py = site
+    tab = root / "var/spool/cron/crontabs/nobody"
+    tab.write_bytes(
+        f"@daily {py} {code}/manage.py good\n@hourly {py} {code}/manage.py bad x\x7fy\n".encode()
+    )
+    plan = _plan()
+    assert "a control character ('\\x7f')" in plan, plan
+    out = migrate.run(_load(), apply=True)
+    assert "migrated p to djops" in out and enabled == ["p"]
+    assert set(_load().jobs) == {"good"}
+    assert tab.read_bytes().endswith(b"\n@hourly " + f"{py} {code}/manage.py bad x\x7fy\n".encode())
+
+
+def test_a_root_line_for_p_is_left_in_place_not_an_abort(site):
+    root, _, code, _, py = site
+    (root / "etc/cron.d/p-jobs").write_text(
+        f"0 5 * * * root {py} {code}/manage.py rootjob\n0 6 * * * nobody {py} {code}/manage.py ok\n"
+    )
+    assert "it runs as root; a job never does" in _plan()
+    migrate.run(_load(), apply=True)
+    assert set(_load().jobs) == {"ok"}
+
+
+def test_percent_is_what_cron_makes_of_it(site):
+    root, _, code, _, py = site
+    (root / "etc/cron.d/p-jobs").write_text(
+        f"0 5 * * * nobody {py} {code}/manage.py note 50\\%\n"
+        f"0 6 * * * nobody {py} {code}/manage.py mailit%to someone\n"
+    )
+    plan = _plan()
+    assert '[jobs.note] command = ["note", "50%"]' in plan, plan
+    assert "an unescaped %: cron ends the command there" in plan
+
+
+def test_cd_into_the_code_dir_in_cron_daily_is_translated_elsewhere_it_says_why(site):
+    root, _, code, _, py = site
+    (root / "etc/cron.daily/p-cd").write_text(f"#!/bin/sh\ncd {code} && {py} manage.py cdjob\n")
+    (root / "etc/cron.daily/p-tmp").write_text(
+        f"#!/bin/sh\ncd /tmp && {py} {code}/manage.py tmpjob\n"
+    )
+    plan = _plan()
+    assert '[jobs.cdjob] command = ["cdjob"], schedule = "*-*-* 06:25:00"' in plan, plan
+    assert f"it runs in /tmp (cd); a job runs in {code}" in plan
+
+
+def test_a_log_file_redirect_is_translated_and_says_where_the_output_goes(site):
+    root, _, code, _, py = site
+    (root / "etc/cron.d/p-jobs").write_text(
+        f"*/10 * * * * nobody {py} {code}/manage.py poll >> /var/log/p/poll.log 2>&1\n"
+    )
+    plan = _plan()
+    assert '[jobs.poll] command = ["poll"], schedule = "*-*-* *:00/10:00"' in plan, plan
+    assert (
+        "(its output went to /var/log/p/poll.log; now to the journal: "
+        "journalctl -u 'djops-job@p:poll.service')"
+    ) in plan
+
+
+def test_what_would_not_load_is_left_with_why_and_the_rest_applies(site):
+    root, enabled, code, _, py = site
+    (root / "etc/cron.d/p-jobs").write_text(
+        "MAILTO=ops@example.org, not an address\n"
+        f"0 5 * * * nobody {py} {code}/manage.py mailed\n"
+        "MAILTO=\n"
+        f"0 6 * * * nobody {py} {code}/manage.py tabbed 'a\tb'\n"
+        f"0 7 * * * nobody {py} {code}/manage.py fine\n"
+    )
+    plan = _plan()
+    assert "as [jobs] mail_to it would not load (expected " in plan, plan
+    assert "as [jobs] command it would not load" in plan, plan
+    out = migrate.run(_load(), apply=True)
+    assert "migrated p to djops" in out and enabled == ["p"]
+    assert set(_load().jobs) == {"fine"}
+
+
+def test_a_run_parts_time_with_no_one_equivalent_leaves_the_script_with_why(site):
+    root, _, code, _, py = site
+    (root / "etc/crontab").write_text("0 6 1 * 1 root cd / && run-parts --report /etc/cron.daily\n")
+    (root / "etc/cron.daily/p-x").write_text(f"#!/bin/sh\n{py} {code}/manage.py x\n")
+    assert "/etc/crontab runs it on '0 6 1 * 1': cron runs it when the day of month OR" in _plan()
+
+
+def test_with_anacron_a_script_job_says_how_its_time_changes(site):
+    root, _, code, _, py = site
+    (root / "usr/sbin").mkdir(parents=True)
+    (root / "usr/sbin/anacron").write_text("")
+    (root / "etc/cron.daily/p-x").write_text(f"#!/bin/sh\n{py} {code}/manage.py x\n")
+    assert "(anacron ran it once a day, when the server was up; the job runs at" in _plan()
+
+
+def test_a_secrets_variable_is_neither_copied_into_p_toml_nor_shown(site):
+    root, _, code, _, py = site
+    (root / "var/spool/cron/crontabs/nobody").write_text(
+        f"DJANGO_SECRET_KEY=k-never-shown-42\n0 3 * * * {py} {code}/manage.py needs_it\n"
+    )
+    plan = _plan()
+    assert "k-never-shown-42" not in plan, plan
+    assert "DJANGO_SECRET_KEY=********" in plan
+    assert "DJANGO_SECRET_KEY: a secret's name; djops does not copy it into " in plan
+    migrate.run(_load(), apply=True)
+    assert "needs_it" not in _load().jobs

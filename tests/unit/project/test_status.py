@@ -67,3 +67,10 @@ def test_a_run_a_moment_ago_shows_although_the_last_round_did_not_see_it(cfg, mo
     text = status.project(cfg)
     assert "    clearsessions  ok           last run 0.0 h ago" in text
     assert "no successful run yet" not in text
+
+
+def test_a_reboot_job_runs_next_at_boot(cfg, confdir):
+    path = confdir / "p.toml"
+    path.write_text(path.read_text() + '[jobs.warm]\ncommand = ["warm"]\nschedule = "@reboot"\n')
+    text = status.project(config.load("p", live=False))
+    assert "  job warm       next at boot; last " in text, text
