@@ -21,7 +21,7 @@ from djops.inproject.redact import LOADED as LOADED_KEY
 from djops.inproject.redact import MAX_SECRETS, Redactor
 
 MAX_BYTES = 8 << 20
-__all__ = ["LOADED_KEY", "redactor", "stored", "remember", "ensure", "forget"]
+__all__ = ["LOADED_KEY", "ensure", "forget", "redactor", "remember", "stored"]
 
 
 def redactor(cfg: Config) -> Redactor:
