@@ -45,9 +45,15 @@ PACKAGES = [
     "postgresql",
     "mariadb-server",
     "prometheus-node-exporter",
+    # the Prometheus mixin is proven on a real server; Apprise delivers channels
+    "prometheus",
+    "apprise",
 ]
 WHEELS = ["django>=5.2,<5.3", "gunicorn", "psycopg[binary]", "PyMySQL"]
-SERVERS = "postgresql mariadb prometheus-node-exporter"
+# downloaded on their own (no deps): gunicorn 20.1.0, the oldest Debian ships, and
+# setuptools for its pkg_resources, for a second venv that proves LISTEN_FDS there
+EXTRA_WHEELS = ["gunicorn==20.1.0", "setuptools"]
+SERVERS = "postgresql mariadb prometheus-node-exporter prometheus"
 INNER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -69,6 +75,7 @@ def recipe_key(suite: str) -> str:
         "suite": suite,
         "packages": PACKAGES,
         "wheels": WHEELS,
+        "extra_wheels": EXTRA_WHEELS,
         "mirror": MIRROR,
         "hooks": HOOKS,
         "python": SUITES[suite],
@@ -85,22 +92,10 @@ def _wheels(suite: str) -> Path:
     if not dest.exists():
         tmp = dest.with_suffix(".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "-q",
-                "--only-binary=:all:",
-                "--python-version",
-                SUITES[suite],
-                "-d",
-                str(tmp),
-                *WHEELS,
-            ],
-            check=True,
-        )
+        base = [sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:"]
+        base += ["--python-version", SUITES[suite], "-d", str(tmp)]
+        subprocess.run([*base, *WHEELS], check=True)
+        subprocess.run([*base, "--no-deps", *EXTRA_WHEELS], check=True)
         tmp.rename(dest)
     return dest
 
