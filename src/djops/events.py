@@ -180,8 +180,8 @@ EVENTS: dict[str, Event] = {
         "cause: @DJOPS_REASON@\n\n"
         "A restart of the site cannot heal its database and would only drop the\n"
         "requests in flight, so djops holds it back. Look at the database server\n"
-        "(`systemctl status postgresql`, `systemctl status mariadb`). Once check\n"
-        "@DJOPS_CAUSE@ passes, a check that still fails gets its one restart.",
+        "(`systemctl status postgresql`, `systemctl status mariadb`). A check that\n"
+        "still fails a round after @DJOPS_CAUSE@ passes again gets its one restart.",
     ),
     "health.recovered": Event(
         "1372eefd0d91497fb174f30c3a8c4af1",

@@ -9,17 +9,20 @@ from djops.health.probes import Result
 UPSTREAM = ("database",)
 
 
-def first_cause(results: dict[str, Result]) -> tuple[str, str]:
-    """(check, its detail) of the first failing upstream check of this round,
-    or ("", "") when none fails."""
+def first_cause(now: dict[str, Result], before: dict[str, Result]) -> tuple[str, str]:
+    """(check, how it fails) of the first upstream check failing this round,
+    or back only since this round (the site gets a round to reconnect before
+    a restart is its due); ("", "") when none."""
     for name in UPSTREAM:
-        r = results.get(name)
+        r, b = now.get(name), before.get(name)
         if r is not None and not r[0]:
-            return name, r[1]
+            return name, f"failing ({r[1]})"
+        if r is not None and b is not None and not b[0]:
+            return name, f"failing until this round ({b[1]})"
     return "", ""
 
 
-def note(cause: str, detail: str, service: str) -> str:
+def note(cause: str, how: str, service: str) -> str:
     """What a held-back check's detail gets appended, so its journal line,
     mail and `djops status` say why the site was not restarted."""
-    return f"; cause: check {cause} failing ({detail}), so no restart of {service} while it fails"
+    return f"; cause: check {cause} {how}, which a restart of {service} cannot heal"

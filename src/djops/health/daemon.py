@@ -54,7 +54,8 @@ class Health:
         # them must know it in the same round, before its ladder moves
         order = sorted(self.ladders, key=lambda n: n not in causes.UPSTREAM)
         probed = {name: probes.run(name, self.cfg) for name in order}
-        cause, why = causes.first_cause(probed)
+        last = {name: (r["ok"], r["detail"]) for name, r in self.results.items()}
+        cause, why = causes.first_cause(probed, last)
         todo = []
         for name, lad in self.ladders.items():
             ok, detail = probed[name]
