@@ -59,6 +59,18 @@ def install_deb(m: Machine, deb: Path) -> str:
     return r.stdout + r.stderr
 
 
+def as_on_a_terminal(output: str) -> list[str]:
+    """Command output as a person reads it on a terminal: of a line redrawn
+    with \\r (dpkg's "(Reading database ... N%", twenty times) only what is
+    left standing, and no blank lines or apt's warning about its CLI."""
+    shown = []
+    for line in output.split("\n"):
+        line = line.rstrip("\r").rsplit("\r", 1)[-1].rstrip()  # a pty ends lines "\r\n"
+        if line and "apt does not have a stable CLI" not in line:
+            shown.append(line)
+    return shown
+
+
 def mails(m: Machine) -> list[EmailMessage]:
     """Every message the SMTP sink received, oldest first."""
     out = []
