@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -59,14 +60,20 @@ def install_deb(m: Machine, deb: Path) -> str:
     return r.stdout + r.stderr
 
 
+# dpkg's progress, redrawn with \r on a terminal; captured output (universal
+# newlines) has each redraw on a line of its own
+_PROGRESS = re.compile(r"\(Reading database \.\.\. *(\d+%)?")
+
+
 def as_on_a_terminal(output: str) -> list[str]:
-    """Command output as a person reads it on a terminal: of a line redrawn
-    with \\r (dpkg's "(Reading database ... N%", twenty times) only what is
-    left standing, and no blank lines or apt's warning about its CLI."""
+    """Command output as a person reads it on a terminal: of dpkg's twenty
+    "(Reading database ... N%" redraws only the last, which stays standing
+    ("... files and directories currently installed."); no blank lines, no
+    apt warning about its CLI."""
     shown = []
-    for line in output.split("\n"):
-        line = line.rstrip("\r").rsplit("\r", 1)[-1].rstrip()  # a pty ends lines "\r\n"
-        if line and "apt does not have a stable CLI" not in line:
+    for line in output.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = line.rstrip()
+        if line and not _PROGRESS.fullmatch(line) and "apt does not have a stable CLI" not in line:
             shown.append(line)
     return shown
 
