@@ -236,8 +236,8 @@ VERBS: dict[str, Verb] = {
     "heartbeat": Verb(
         _heartbeat,
         "mail P's heartbeat report now",
-        "Mail the heartbeat report to [health] mail_to now: each health check's "
-        "state, the last clearsessions run, the last reload and its result, and "
+        "Mail the heartbeat report to [health] mail_to now: each health check, "
+        "run for the report, the last clearsessions run, the last reload and its result, and "
         "the mail outbox. djops-heartbeat@P.timer does this on the [health] "
         "heartbeat schedule; when it stops arriving, mail or the server is broken.",
         hidden=(HERE,),

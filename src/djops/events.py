@@ -171,6 +171,18 @@ EVENTS: dict[str, Event] = {
         "The site kept failing, so djops restarted its service once. It will not\n"
         "restart again until the site has been seen healthy.",
     ),
+    "health.restart_held": Event(
+        "ff4b22ec117a497c9333831114ff1ac7",
+        CRIT,
+        "djops did not restart @DJOPS_SERVICE@ of @DJOPS_PROJECT@: check @DJOPS_CAUSE@ is failing",
+        "Check @DJOPS_CHECK@ has failed @DJOPS_FAILURES@ times in a row, enough for the\n"
+        "one restart djops makes, but check @DJOPS_CAUSE@ is failing too, and it is the\n"
+        "cause: @DJOPS_REASON@\n\n"
+        "A restart of the site cannot heal its database and would only drop the\n"
+        "requests in flight, so djops holds it back. Look at the database server\n"
+        "(`systemctl status postgresql`, `systemctl status mariadb`). A check that\n"
+        "still fails a round after @DJOPS_CAUSE@ passes again gets its one restart.",
+    ),
     "health.recovered": Event(
         "1372eefd0d91497fb174f30c3a8c4af1",
         NOTICE,

@@ -45,7 +45,7 @@ def machine(request: pytest.FixtureRequest, deb: Path):
     m.state = {
         "installed_units_before": m.sh("systemctl list-units --all --no-legend 'djops*'").stdout
     }
-    install_deb(m, deb)
+    m.state["install_output"] = install_deb(m, deb)
     yield m
     if os.environ.get("DJOPS_E2E_KEEP"):
         m.shutdown()

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from helpers import add_sessions
 from machine import REPO, Machine
-from provision import deploy, install_deb, setup_mail
+from provision import as_on_a_terminal, deploy, install_deb, setup_mail
 
 NAME, SUITE = "djops-demo", "trixie"
 
@@ -33,8 +33,7 @@ def start() -> None:
     deploy(m, "demo")
     show(m, "curl -s http://127.0.0.1:8000/")
     print(f"\n\033[1m# apt install ./{debs[-1].name}\033[0m", flush=True)
-    installed = install_deb(m, debs[-1]).splitlines()
-    print("\n".join(ln for ln in installed if "apt does not have a stable CLI" not in ln)[-1500:])
+    print("\n".join(as_on_a_terminal(install_deb(m, debs[-1]))), flush=True)
     m.put(
         "/etc/djops/demo.toml",
         '[clearsessions]\nschedule = "*-*-* 03:30"\n[watch]\ndebounce_seconds = 1.0\n'

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -57,6 +58,24 @@ def install_deb(m: Machine, deb: Path) -> str:
         f"cd /root && DEBIAN_FRONTEND=noninteractive apt install -y -q ./{deb.name}", timeout=300
     )
     return r.stdout + r.stderr
+
+
+# dpkg's progress, redrawn with \r on a terminal; captured output (universal
+# newlines) has each redraw on a line of its own
+_PROGRESS = re.compile(r"\(Reading database \.\.\. *(\d+%)?")
+
+
+def as_on_a_terminal(output: str) -> list[str]:
+    """Command output as a person reads it on a terminal: of dpkg's twenty
+    "(Reading database ... N%" redraws only the last, which stays standing
+    ("... files and directories currently installed."); no blank lines, no
+    apt warning about its CLI."""
+    shown = []
+    for line in output.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = line.rstrip()
+        if line and not _PROGRESS.fullmatch(line) and "apt does not have a stable CLI" not in line:
+            shown.append(line)
+    return shown
 
 
 def mails(m: Machine) -> list[EmailMessage]:

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from djops_ids import ALL_MESSAGE_IDS
+from provision import as_on_a_terminal
 
 
 def test_install_starts_nothing(machine):
@@ -29,6 +30,21 @@ def test_install_starts_nothing(machine):
         assert name in files
     enabled = machine.sh("ls /etc/systemd/system/multi-user.target.wants/").stdout
     assert "djops" not in enabled
+
+
+def test_the_demo_shows_what_apt_did_not_its_progress(machine):
+    """`make demo`'s first screen printed dpkg's twenty "(Reading database ...
+    N%" redraws as lines (issue 19.7): what a terminal leaves standing is
+    what a person reads, so that is what the demo shows."""
+    raw = machine.state["install_output"]
+    shown = as_on_a_terminal(raw)
+    assert re.search(r"Reading database \.\.\. \d+%", raw), repr(raw[-3000:])
+    assert not [ln for ln in shown if re.fullmatch(r"\(Reading database \.\.\. *(\d+%)?", ln)]
+    [done] = [ln for ln in shown if ln.startswith("(Reading database ... ")]
+    assert done.endswith("files and directories currently installed.)"), done
+    assert any(ln.startswith("Setting up djops (") for ln in shown), shown
+    assert not [ln for ln in shown if "stable CLI" in ln or not ln.strip()]
+    assert len(shown) < 30, shown
 
 
 def test_cli_and_docs_installed(machine):

@@ -1,6 +1,8 @@
 """Health, escalation, heartbeat and failure mail: real systemd, real dma,
 and the SMTP sink on the container's loopback standing in for the smarthost."""
 
+import json
+import re
 import time
 
 import pytest
@@ -70,7 +72,8 @@ def test_heartbeat_by_hand_is_delivered(machine):
     [beat] = wait_mail(machine, ": heartbeat", after=before)
     assert beat["Auto-Submitted"] == "auto-generated"
     text = beat.get_content()
-    assert "Health checks:" in text and "clearsessions" in text and "Last reload:" in text
+    assert "Health checks (run now):" in text and "clearsessions" in text
+    assert "Last reload:" in text
     assert events(machine, "demo", "heartbeat.sent", since)
 
 
@@ -133,6 +136,38 @@ def test_a_hung_health_daemon_is_restarted_by_the_watchdog(machine):
         what="the watchdog to replace the stopped health daemon",
     )
     assert "Watchdog timeout" in machine.sh("journalctl -u djops-health@demo --no-pager").stdout
+
+
+def test_the_heartbeat_runs_the_checks_it_reports(machine):
+    """Issue 19.7: a heartbeat right after a clearsessions run said
+    "clearsessions ok  no successful run yet" above "Last clearsessions: ...
+    done here": its checks were the health service's last round, taken
+    before. Here that round is an hour apart, and the site is stopped after
+    it: only checks run for the heartbeat can see either."""
+    m = machine
+    m.put("/etc/djops/demo.toml", CONFIG.replace("interval_seconds = 1", "interval_seconds = 3600"))
+    since = float(now(m))
+    m.sh("djops enable demo")
+    wait_for(
+        lambda: json.loads(m.sh("cat /var/lib/djops/health-demo.json").stdout)["updated"] > since,
+        what="the one round of the restarted health daemon",
+    )
+    before = len(mails(m))
+    try:
+        assert "removed " in m.sh("djops clearsessions demo").stdout
+        m.sh("systemctl stop demo.service")
+        m.sh("djops heartbeat demo")
+        [beat] = wait_mail(m, ": heartbeat", after=before)
+    finally:
+        m.sh("systemctl start demo.service")
+        m.put("/etc/djops/demo.toml", CONFIG)
+        m.sh("djops enable demo")
+    text = beat.get_content()
+    assert "  service        FAILING  demo.service inactive (dead)" in text, text
+    [line] = [ln for ln in text.splitlines() if ln.startswith("  clearsessions ")]
+    assert re.match(r"  clearsessions  ok +last run [01] min ago", line), text
+    assert "Last clearsessions: " in text and " done here (" in text
+    assert "has not checked" not in text, text
 
 
 def test_no_mail_and_no_journal_line_carries_a_secret(machine):

@@ -21,11 +21,15 @@ UNITS = [
     (
         "djops-job@P:NAME.timer, .service",
         "Run [jobs.NAME] on its schedule as its user (Persistent=true, a random delay of at "
-        "most a tenth of the period); djops run P NAME starts it now.",
+        "most a tenth of the period); djops run P NAME starts it now and waits for its end. "
+        "Type=notify, as djops-clearsessions@P: systemctl start returns as the run begins.",
     ),
     (
         "djops-clearsessions@P.timer, .service",
-        "Clear expired sessions as the project user on [clearsessions] schedule.",
+        "Clear expired sessions as the project user on [clearsessions] schedule. "
+        "Type=notify: READY=1 comes once this host knows it runs this occurrence, so "
+        "systemctl start djops-clearsessions@P returns as the run begins; "
+        "djops clearsessions P (or systemctl start --wait) waits for its end.",
     ),
     (
         "djops-watch@P.service",

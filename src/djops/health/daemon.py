@@ -7,7 +7,7 @@ import time
 
 from djops.config import Config
 from djops.events import CRIT, WARNING
-from djops.health import ladder, probes, state
+from djops.health import causes, ladder, probes, state
 from djops.mail import notices
 from djops.metrics import collect, textfile
 from djops.systemd import journal, systemctl
@@ -50,20 +50,33 @@ class Health:
         replays an alert on restart (the ladder was saved first)."""
         now = time.time()
         self._follow_checks()
+        # the upstream checks (the database) first: a site failing because of
+        # them must know it in the same round, before its ladder moves
+        order = sorted(self.ladders, key=lambda n: n not in causes.UPSTREAM)
+        probed = {name: probes.run(name, self.cfg) for name in order}
+        last = {name: (r["ok"], r["detail"]) for name, r in self.results.items()}
+        cause, why = causes.first_cause(probed, last)
         todo = []
         for name, lad in self.ladders.items():
-            ok, detail = probes.run(name, self.cfg)
+            ok, detail = probed[name]
+            held = bool(cause) and lad.can_restart and not ok
+            if held:
+                detail += causes.note(cause, why, self.cfg.project.service)
             before = lad.failures
-            steps = lad.observe(ok, now)
+            steps = lad.observe(ok, now, hold=held)
             self.results[name] = {"ok": ok, "detail": detail, "at": now, "ladder": lad.to_dict()}
-            todo += [(name, step, detail, lad.failures or before) for step in steps]
+            todo += [
+                (name, s, detail, lad.failures or before, cause if held else "") for s in steps
+            ]
         self._save(now)
         self._metrics(now)
         self._retry_unsent()
-        for name, step, detail, failures in todo:
-            self._act(name, step, detail, failures)
+        for name, step, detail, failures, because in todo:
+            self._act(name, step, detail, failures, because)
 
-    def _act(self, name: str, step: ladder.Step, detail: str, failures: int) -> None:
+    def _act(self, name: str, step: ladder.Step, detail: str, failures: int, cause: str) -> None:
+        """Restart if the step says so, log the step, mail it; `cause`: the
+        failing check that held this one's restart back (DJOPS_CAUSE)."""
         p, svc = self.cfg.name, self.cfg.project.service
         if step.restart:
             # queued, not awaited: a unit slow to stop must not stall the loop
@@ -82,6 +95,7 @@ class Health:
             REASON=detail,
             FAILURES=failures,
             SERVICE=svc,
+            **({"CAUSE": cause} if cause else {}),
         )
         if step.mail:
             self._mail(step.mail, name, text)

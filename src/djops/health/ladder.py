@@ -5,6 +5,8 @@ restart_after: one restart of P.service (crit), for checks that a restart can
 heal · beyond: alert at alert priority with a reminder mail, at most hourly ·
 recovery: recovered (notice) and a recovery mail if an alert went out.
 One restart per outage: the restart is re-armed only by a passing check.
+A restart held back (the database is down: restarting the site cannot heal
+it) is said once and comes in the first failing round that is not held.
 """
 
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ REMIND_EVERY = 3600.0
 
 @dataclass(frozen=True)
 class Step:
-    event: str  # health.degraded | health.alert | health.restarted | health.recovered
+    event: str  # health.degraded | .alert | .restarted | .restart_held | .recovered
     priority: int | None = None  # None: the event's own
     mail: str | None = None  # alert | reminder | recovery
     restart: bool = False
@@ -32,13 +34,17 @@ class Ladder:
     restarted: bool = False
     alerted: bool = False
     last_reminder: float = 0.0
+    held: bool = False  # the restart is due, but held back (said once)
+    restarted_at: int = 0  # the failure count of the restart, for the reminder after it
 
-    def observe(self, ok: bool, now: float) -> list[Step]:
+    def observe(self, ok: bool, now: float, hold: bool = False) -> list[Step]:
+        """The steps of this round; `hold`: a restart must not happen now (the
+        failure's cause is one a restart cannot heal)."""
         if ok:
             steps = []
             if self.failures >= self.warn_after:
                 steps.append(Step("health.recovered", mail="recovery" if self.alerted else None))
-            self.failures, self.restarted, self.alerted = 0, False, False
+            self.failures, self.restarted, self.alerted, self.held = 0, False, False, False
             return steps
         self.failures += 1
         f, steps = self.failures, []
@@ -50,12 +56,16 @@ class Ladder:
         if f == self.alert_after:
             steps.append(Step("health.alert", ERR, mail="alert"))
             self.alerted, self.last_reminder = True, now
-        if self.can_restart and f == self.restart_after and not self.restarted:
-            steps.append(Step("health.restarted", restart=True))
-            self.restarted = True
+        if self.can_restart and f >= self.restart_after and not self.restarted:
+            if not hold:
+                steps.append(Step("health.restarted", restart=True))
+                self.restarted, self.held, self.restarted_at = True, False, f
+            elif not self.held:
+                steps.append(Step("health.restart_held"))
+                self.held = True
         beyond = max(self.alert_after, self.restart_after if self.can_restart else 0)
         if (f > beyond and now - self.last_reminder >= REMIND_EVERY) or (
-            f == beyond + 1 and self.restarted
+            self.restarted and f == self.restarted_at + 1
         ):
             steps.append(Step("health.alert", ALERT, mail="reminder"))
             self.alerted, self.last_reminder = True, now
@@ -67,11 +77,20 @@ class Ladder:
             "restarted": self.restarted,
             "alerted": self.alerted,
             "last_reminder": self.last_reminder,
+            "held": self.held,
+            "restarted_at": self.restarted_at,
         }
 
     def load(self, saved: dict) -> None:
         """Take what a saved state says, where it has the right type."""
-        kinds = {"failures": int, "restarted": bool, "alerted": bool, "last_reminder": float}
+        kinds = {
+            "failures": int,
+            "restarted": bool,
+            "alerted": bool,
+            "last_reminder": float,
+            "held": bool,
+            "restarted_at": int,
+        }
         for k, kind in kinds.items():
             v = saved.get(k) if isinstance(saved, dict) else None
             if isinstance(v, kind | int) and not (kind is int and isinstance(v, bool)):

@@ -12,6 +12,7 @@ _VERB = {
     "health.degraded": "is failing",
     "health.alert": "needs attention",
     "health.restarted": "made djops restart the service",
+    "health.restart_held": "would restart the service, but djops holds back",
     "health.recovered": "recovered",
 }
 

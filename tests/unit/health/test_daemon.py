@@ -182,3 +182,42 @@ def test_each_round_writes_the_metrics_and_a_failure_is_logged_once(
     h.round()
     failed = [f for _, f in sent if f.get("DJOPS_EVENT") == "metrics.failed"]
     assert len(failed) == 1 and failed[0]["PRIORITY"] == "4"
+
+
+def test_a_site_failing_with_its_database_is_not_restarted_and_names_the_cause(
+    world, monkeypatch, sent
+):
+    """Issue 19.6: the database down, http answers 500. The database check
+    never restarts, and neither may http or service while it fails: their
+    lines and the alert mail name the database. Once it is back the site gets
+    a round to reconnect; a check still failing after that gets its restart."""
+    cfg, script, mails, restarts = world
+    monkeypatch.setattr(probes, "enabled", lambda cfg: ["service", "http", "database"])
+    down = "postgresql at 127.0.0.1:5432: Connection refused"
+    script["http"] = [(False, "GET http://127.0.0.1:8000/: HTTP 500")] * 8 + [(True, "HTTP 200")]
+    script["service"] = [(False, "p.service failed (failed)")] * 6 + [(True, "active")]
+    script["database"] = [(False, down)] * 6 + [(True, "accepts connections")]
+    h = daemon.Health(cfg)
+    for _ in range(6):
+        h.round()
+    assert restarts == []
+    for check in ("http", "service"):
+        lines = [f for _, f in sent if f.get("DJOPS_CHECK") == check]
+        assert [f["DJOPS_EVENT"] for f in lines] == [
+            "health.degraded",
+            "health.alert",
+            "health.restart_held",
+        ]
+        assert all(f["DJOPS_CAUSE"] == "database" and down in f["DJOPS_REASON"] for f in lines)
+        assert "which a restart of p.service cannot heal" in lines[-1]["DJOPS_REASON"]
+    [alert] = [body for kind, subject, body in mails if "ALERT http" in subject]
+    assert "cause: check database failing (" + down in alert
+    assert "cause: check database" in state.read(cfg.name)["checks"]["http"]["detail"]
+    h.round()  # the database is back: the site gets this round to reconnect
+    assert restarts == []
+    assert "database failing until this round (" in h.results["http"]["detail"]
+    h.round()  # http still fails without the database's excuse: the one restart
+    assert restarts == [("restart", "--no-block", "p.service")]
+    restarted = [f for _, f in sent if f["DJOPS_EVENT"] == "health.restarted"]
+    assert [f["DJOPS_CHECK"] for f in restarted] == ["http"]
+    assert "DJOPS_CAUSE" not in restarted[0]

@@ -1,5 +1,5 @@
-"""The heartbeat report: the health service's state when fresh, a check of
-its own when not, the last runs from the journal, the outbox."""
+"""The heartbeat report: the checks run for it, a word when the health
+service has stopped checking, the last runs from the journal, the outbox."""
 
 import time
 from datetime import UTC, datetime
@@ -41,24 +41,37 @@ def cfg(project, tmp_path, monkeypatch):
     return config.load(project, live=False)
 
 
-def test_fresh_state_is_reported_as_the_health_service_saw_it(cfg):
+def test_the_checks_are_run_for_the_report_not_taken_from_the_last_round(cfg, monkeypatch):
+    """Issue 19.7: the health service's round before a clearsessions run said
+    "no successful run yet"; the heartbeat mailed right after the run must not
+    say so above "Last clearsessions: ... done"."""
     checks = {"service": {"ok": True, "detail": "p.service active (running)"}}
-    checks["disk"] = {"ok": False, "detail": "/var/opt/p: 0.1 GiB free (1%)"}
+    checks["clearsessions"] = {"ok": True, "detail": "no successful run yet (timer active 0 min)"}
     state.save(cfg.name, {"updated": time.time(), "checks": checks})
+    monkeypatch.setattr(probes, "enabled", lambda cfg: ["service", "clearsessions"])
+    now = {
+        "service": (False, "p.service failed (failed)"),
+        "clearsessions": (True, "last run 0 min ago"),
+    }
+    monkeypatch.setattr(probes, "run", lambda name, cfg: now[name])
     text = heartbeat.report(cfg)
-    assert "  service        ok       p.service active (running)" in text
-    assert "  disk           FAILING  /var/opt/p: 0.1 GiB free (1%)" in text
-    assert "checked now" not in text
+    assert "Health checks (run now):" in text
+    assert "  service        FAILING  p.service failed (failed)" in text
+    assert "  clearsessions  ok       last run 0 min ago" in text
+    assert "no successful run yet" not in text
+    assert "has not checked" not in text, "the health service keeps up"
     assert "Last clearsessions: " in text and "done here (" in text and "): removed 7" in text
     assert "Last reload:        never (nothing in the journal)" in text
     assert "Mail outbox:        0 waiting" in text
 
 
-def test_without_fresh_state_the_heartbeat_checks_by_itself(cfg):
+def test_a_health_service_that_stopped_checking_is_said(cfg):
     state.save(cfg.name, {"updated": time.time() - 3600, "checks": {}})
     text = heartbeat.report(cfg)
     assert "service        FAILING  service probed now" in text
-    assert "(checked now: djops-health@p.service has no recent state)" in text
+    assert "(djops-health@p.service has not checked since " in text
+    state.path(cfg.name).unlink()
+    assert "(djops-health@p.service has not checked yet)" in heartbeat.report(cfg)
 
 
 def test_each_job_has_its_last_run(cfg, confdir):

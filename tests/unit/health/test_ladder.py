@@ -59,3 +59,31 @@ def test_a_clock_set_back_does_not_hold_the_next_reminder():
     # the clock goes back a year; the reminder comes an hour later, not a year
     steps = [s for t in range(0, 3700, 60) for s in lad.observe(False, float(t))]
     assert [s.mail for s in steps if s.mail] == ["reminder"]
+
+
+def test_a_held_restart_is_said_once_and_comes_when_the_hold_lifts():
+    """The database is down: the site's check reaches restart_after, but a
+    restart cannot heal a database. No restart while held, one line saying
+    so; the restart comes in the first failing round that is not held."""
+    lad = Ladder(1, 3, 5, can_restart=True)
+    held = [
+        [(s.event, s.restart) for s in lad.observe(False, i * 60.0, hold=True)] for i in range(8)
+    ]
+    assert not any(restart for round_ in held for _, restart in round_)
+    assert held[4] == [("health.restart_held", False)]
+    assert [e for round_ in held for e, _ in round_].count("health.restart_held") == 1
+    steps = lad.observe(False, 600.0, hold=False)
+    assert [(s.event, s.restart) for s in steps] == [("health.restarted", True)]
+    after = lad.observe(False, 660.0)
+    assert [(s.event, s.mail) for s in after] == [("health.alert", "reminder")]
+    assert not any(s.restart for s in lad.observe(False, 720.0)), "still one per outage"
+
+
+def test_a_check_that_passes_while_held_recovers_without_a_restart():
+    lad = Ladder(1, 3, 5, can_restart=True)
+    for i in range(6):
+        lad.observe(False, float(i), hold=True)
+    assert [s.event for s in lad.observe(True, 10.0)] == ["health.recovered"]
+    again = Ladder(1, 3, 5, can_restart=True)
+    again.load(lad.to_dict())
+    assert [s[0] for s in climb(again, [False] * 5)[4]] == ["health.restarted"]
