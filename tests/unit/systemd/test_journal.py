@@ -66,3 +66,14 @@ def test_messages_read_back_carry_no_terminal_escapes():
     assert journal.clean({"MESSAGE": "csi\x9b2J"})["MESSAGE"] == "csi\\x9b2J"
     assert printable("a\tb\nc\x1b") == "a\tb\nc\\x1b"
     assert one_line("x\r\nBcc: y") == "x Bcc: y"
+
+
+def test_bidi_and_zero_width_characters_are_made_visible():
+    """A job name or output line that reads backwards on a terminal or in a
+    mail ("Trojan Source"), or hides a character, arrives escaped."""
+    assert printable("ok\u202edeliaf\u202c") == "ok\\u202edeliaf\\u202c"
+    assert printable("a\u200bb\u2066c\u2069\ufeff") == "a\\u200bb\\u2066c\\u2069\\ufeff"
+    assert printable("x\u2028y", newlines=False) == "x\\u2028y"
+    assert printable("Grüße ✓") == "Grüße ✓", "the rest of Unicode stays as it is"
+    assert one_line("Subject\u202etext") == "Subject text"
+    assert journal.clean({"MESSAGE": "job \u202eenod"})["MESSAGE"] == "job \\u202eenod"
