@@ -184,7 +184,7 @@ def test_a_jobs_own_code_cannot_log_another_units_result(machine):
         assert forged[0]["_SYSTEMD_UNIT"] == "djops-job@demo:forger.service"
         assert forged[0]["_UID"] == m.sh("id -u demo").stdout.strip()
         out = m.sh("djops status demo").stdout
-        [victim] = [ln for ln in out.splitlines() if "job victim" in ln]
+        [victim] = [ln for ln in out.splitlines() if ln.lstrip().startswith("job victim ")]
         assert "failed here" in victim and "forged" not in victim, victim
         assert "forged" not in out, out
     finally:

@@ -251,10 +251,14 @@ def database(cfg: Config) -> Result:
     where = dbaddress.shown(addr)
     try:
         if addr.get("unix"):
+            if problem := dbaddress.socket_problem(addr["vendor"], addr["unix"]):
+                return False, f"{where}: {problem}"
             conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             conn.settimeout(TIMEOUT)
             conn.connect(addr["unix"])
         else:
+            if not 0 < addr["port"] < 65536:
+                return False, f"{where}: not a TCP port"
             conn = socket.create_connection((addr["host"], addr["port"]), timeout=TIMEOUT)
         with conn:
             if addr["vendor"] == "mysql":
