@@ -193,6 +193,20 @@ def test_a_jobs_own_code_cannot_log_another_units_result(machine):
         m.sh("djops enable demo")
 
 
+def test_a_setgid_settings_directory_reloads(machine):
+    """chmod 2750: new files get the directory's group; the compile step's
+    sandbox (RestrictSUIDSGID=) must not turn that into a rejected reload."""
+    m = machine
+    mode = m.sh("stat -c %a /etc/opt/demo").stdout.strip()
+    m.sh("chmod 2750 /etc/opt/demo && rm -rf /etc/opt/demo/__pycache__")
+    try:
+        out = m.sh("djops reload demo", check=False)
+        assert out.returncode == 0 and "applied" in out.stdout, out.stdout + out.stderr
+        assert m.sh("ls /etc/opt/demo/__pycache__").stdout.strip(), "compiled"
+    finally:
+        m.sh(f"chmod {mode} /etc/opt/demo")
+
+
 def test_local_mailboxes_receive_djops_mail(machine):
     """dma's local delivery helper runs inside the mail queue's sandbox."""
     m = machine
