@@ -197,14 +197,14 @@ def test_a_setgid_settings_directory_reloads(machine):
     """chmod 2750: new files get the directory's group; the compile step's
     sandbox (RestrictSUIDSGID=) must not turn that into a rejected reload."""
     m = machine
-    mode = m.sh("stat -c %a /etc/opt/demo").stdout.strip()
-    m.sh("chmod 2750 /etc/opt/demo && rm -rf /etc/opt/demo/__pycache__")
+    mode, group = m.sh("stat -c '%a %G' /etc/opt/demo").stdout.split()
+    m.sh("chgrp demo /etc/opt/demo && chmod 2750 /etc/opt/demo && rm -rf /etc/opt/demo/__pycache__")
     try:
         out = m.sh("djops reload demo", check=False)
         assert out.returncode == 0 and "applied" in out.stdout, out.stdout + out.stderr
         assert m.sh("ls /etc/opt/demo/__pycache__").stdout.strip(), "compiled"
     finally:
-        m.sh(f"chmod {mode} /etc/opt/demo")
+        m.sh(f"chgrp {group} /etc/opt/demo && chmod {mode} /etc/opt/demo")
 
 
 def test_local_mailboxes_receive_djops_mail(machine):
