@@ -298,7 +298,7 @@ def timer_run(m) -> None:
     unit, timer = "djops-job@demo:nightly.service", "djops-job@demo:nightly.timer"
     before = m.sh(f"systemctl show -P InvocationID {unit}").stdout.strip()
     m.put(
-        f"/run/systemd/system/{timer}.d/zz-now.conf",
+        f"/etc/systemd/system/{timer}.d/zz-now.conf",
         "[Timer]\nOnCalendar=\nRandomizedDelaySec=0\nOnActiveSec=1s\nAccuracySec=1ms\n",
     )
     m.sh(f"systemctl daemon-reload && systemctl restart {timer}")
@@ -312,7 +312,7 @@ def timer_run(m) -> None:
             what="the timer's run to end",
         )
     finally:
-        m.sh(f"rm -r /run/systemd/system/{timer}.d && systemctl daemon-reload")
+        m.sh(f"rm /etc/systemd/system/{timer}.d/zz-now.conf && systemctl daemon-reload")
         m.sh(f"systemctl restart {timer}")
 
 
