@@ -88,7 +88,11 @@ EVENTS: dict[str, Event] = {
         "that share the project's database. @DJOPS_HOLDER@ claimed this one (it ran\n"
         "it, or is running it), so this host did nothing. Which host ran the last\n"
         "occurrence: `djops status @DJOPS_PROJECT@`; the claims are in the table\n"
-        "djops_claim of the project's database. Nothing needs to be done.",
+        "djops_claim of the project's database. The holder's claim had run\n"
+        "@DJOPS_HELD_FOR@ seconds; a host last finished it with exit 0\n"
+        "@DJOPS_SUCCEEDED_AGO@ seconds before (empty: not known). The check jobs\n"
+        "counts a skip only by that success, and fails when it is older than twice\n"
+        "the period or the holder holds longer than timeout_seconds.",
     ),
     "reload.applied": Event(
         "a8561208e0c046438c3cc0eec0e8b798",

@@ -81,6 +81,12 @@ def pings_dir() -> Path:
     return state_dir() / "pings"
 
 
+def ping_limits() -> Path:
+    """The Ping-Body-Limit each ping server last said, by host (root's):
+    the next run of djops-ping.service honours it from its first ping."""
+    return state_dir() / "ping-body-limits.json"
+
+
 def due_dir(kind: str) -> Path:
     """Requests to run a delivery service (djops.systemd.wake); the unit
     files name the same directories."""

@@ -2,24 +2,36 @@
 
 Journal fields, unit output and file names can come from the project user or
 any local user; an escape sequence in them must not reach root's terminal or
-a mail reader. Each control character becomes a visible `\\xNN`.
+a mail reader. Each control character becomes a visible `\\xNN`; so do, as
+`\\uNNNN`, the invisible ones that change what a reader sees: bidirectional
+overrides and isolates (a name that reads backwards, "Trojan Source"),
+zero-width characters and Unicode's own line separators.
 """
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# bidi marks, embeddings, overrides, isolates; zero-width space/joiners,
+# word joiner, BOM; line and paragraph separators; soft hyphen
+_INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
+_CONTROL_OR_NEWLINE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
+
+
+def _escaped(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def printable(value: object, newlines: bool = True) -> str:
-    """`value` as text, control characters (but tab and, if asked, newline) escaped."""
+    """`value` as text, control characters (but tab and, if asked, newline)
+    and invisible direction or zero-width characters escaped."""
     pattern = _CONTROL if newlines else _CONTROL_OR_NEWLINE
-    return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    return pattern.sub(_escaped, str(value))
 
 
 def one_line(value: object, limit: int = 200) -> str:
     """A header-safe single line: runs of control characters become one space."""
-    return re.sub(r"[\x00-\x1f\x7f-\x9f]+", " ", str(value)).strip()[:limit]
+    return re.sub(f"[\\x00-\\x1f\\x7f-\\x9f{_INVISIBLE}]+", " ", str(value)).strip()[:limit]
 
 
 def has_control(value: str) -> bool:

@@ -95,15 +95,19 @@ class H(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
         with open("/var/tmp/pings.jsonl", "a") as f:
             f.write(json.dumps({"path": self.path, "body": body}) + "\\n")
-        self.send_response(200); self.end_headers()
+        self.send_response(200)
+        if "@LIMIT@": self.send_header("Ping-Body-Limit", "@LIMIT@")
+        self.end_headers()
     def log_message(self, *a): pass
 http.server.HTTPServer(("@ADDRESS@", 8099), H).serve_forever()
 """
 
 
-def start_ping_recorder(m: Machine, address: str = "127.0.0.1") -> None:
-    """A healthchecks stand-in on port 8099 that keeps every ping it gets."""
-    m.put("/root/recorder.py", PING_RECORDER.replace("@ADDRESS@", address))
+def start_ping_recorder(m: Machine, address: str = "127.0.0.1", limit: str = "") -> None:
+    """A healthchecks stand-in on port 8099 that keeps every ping it gets
+    (and answers with Ping-Body-Limit: `limit`, if given)."""
+    script = PING_RECORDER.replace("@ADDRESS@", address).replace("@LIMIT@", limit)
+    m.put("/root/recorder.py", script)
     m.sh("rm -f /var/tmp/pings.jsonl; systemd-run --unit=ping-recorder python3 /root/recorder.py")
     m.sh("for i in $(seq 50); do ss -ltn | grep -q ':8099 ' && exit 0; sleep 0.1; done; exit 1")
 

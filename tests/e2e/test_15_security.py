@@ -143,6 +143,70 @@ def test_forged_journal_entries_are_ignored_and_escapes_never_reach_the_terminal
     assert "forged" not in out and "\x1b" not in out and "pwned" not in out
 
 
+FORGER = (
+    "from systemd import journal\n"
+    "common = dict(DJOPS_PROJECT='demo', SYSLOG_IDENTIFIER='djops', PRIORITY='6')\n"
+    "journal.send('forged done', DJOPS_EVENT='job.done', DJOPS_JOB='victim', DJOPS_EXIT='0', **common)\n"
+    "journal.send('forged skip', DJOPS_EVENT='job.skipped', DJOPS_JOB='victim', "
+    "DJOPS_HOLDER='forged', DJOPS_SUCCEEDED_AGO='1', **common)\n"
+    "journal.send('forged cleared', DJOPS_EVENT='clearsessions.done', DJOPS_ROWS='1', **common)\n"
+    "journal.send('forged applied', DJOPS_EVENT='reload.applied', **common)\n"
+)
+JOBS = """[clearsessions]
+schedule = "*-*-* 03:30"
+[jobs.victim]
+exec = ["/bin/false"]
+schedule = "weekly"
+[jobs.forger]
+exec = ["/usr/bin/python3", "/usr/local/lib/forger.py"]
+schedule = "weekly"
+"""
+
+
+def test_a_jobs_own_code_cannot_log_another_units_result(machine):
+    """The job `forger` logs, from its own unit and user, a success of the
+    failing job `victim`, of clearsessions and an applied reload: djops status
+    believes none of them (the journal has them: the control)."""
+    m = machine
+    m.put("/usr/local/lib/forger.py", FORGER)
+    m.put("/etc/djops/demo.toml", JOBS)
+    m.sh("djops enable demo")
+    try:
+        since = now(m)
+        assert m.sh("djops run demo victim", check=False).returncode == 1
+        m.sh("djops run demo forger")
+        forged = wait_for(
+            lambda: [
+                e for e in events(m, "demo", "job.done", since) if e.get("DJOPS_JOB") == "victim"
+            ],
+            what="the forged job.done in the journal",
+        )
+        assert forged[0]["_SYSTEMD_UNIT"] == "djops-job@demo:forger.service"
+        assert forged[0]["_UID"] == m.sh("id -u demo").stdout.strip()
+        out = m.sh("djops status demo").stdout
+        [victim] = [ln for ln in out.splitlines() if ln.lstrip().startswith("job victim ")]
+        assert "failed here" in victim and "forged" not in victim, victim
+        assert "forged" not in out, out
+    finally:
+        m.sh("systemctl reset-failed 'djops-job@demo:*'", check=False)
+        m.put("/etc/djops/demo.toml", "")
+        m.sh("djops enable demo")
+
+
+def test_a_setgid_settings_directory_reloads(machine):
+    """chmod 2750: new files get the directory's group; the compile step's
+    sandbox (RestrictSUIDSGID=) must not turn that into a rejected reload."""
+    m = machine
+    mode, group = m.sh("stat -c '%a %G' /etc/opt/demo").stdout.split()
+    m.sh("chgrp demo /etc/opt/demo && chmod 2750 /etc/opt/demo && rm -rf /etc/opt/demo/__pycache__")
+    try:
+        out = m.sh("djops reload demo", check=False)
+        assert out.returncode == 0 and "applied" in out.stdout, out.stdout + out.stderr
+        assert m.sh("ls /etc/opt/demo/__pycache__").stdout.strip(), "compiled"
+    finally:
+        m.sh(f"chgrp {group} /etc/opt/demo && chmod {mode} /etc/opt/demo")
+
+
 def test_local_mailboxes_receive_djops_mail(machine):
     """dma's local delivery helper runs inside the mail queue's sandbox."""
     m = machine

@@ -5,8 +5,10 @@ settings refused by the reload while the site keeps serving. No password
 ever reaches the journal, a mail or a command's output.
 """
 
+import hashlib
 import json
 import re
+import time
 
 import pytest
 from helpers import events, now, queue_run, wait_for, wait_mail
@@ -269,6 +271,121 @@ def test_a_long_run_keeps_its_claims_connection_alive(machine, server):
     assert got["demo:alive"] == "0", "the kept connection recorded the run's end"
     assert got["demo:quiet"] in ("", "NULL"), "without the keepalive the server ended it"
     server.sql(machine, "DELETE FROM djops_claim WHERE job IN ('demo:quiet', 'demo:alive')")
+
+
+NIGHTLY = (
+    CONFIG
+    + """[jobs.nightly]
+exec = ["/bin/true"]
+schedule = "daily"
+once = true
+timeout_seconds = 60
+"""
+)
+CLOCK = {"postgresql": "extract(epoch from clock_timestamp())", "mysql": "UNIX_TIMESTAMP(NOW(6))"}
+
+
+def lock_holder(server) -> str:
+    """Any session can take the claim's advisory lock: no privilege needed."""
+    digest = hashlib.sha256(b"djops:demo:nightly").digest()
+    if server.vendor == "postgresql":
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        return (
+            f"runuser -u postgres -- psql -q demo -c 'SELECT pg_advisory_lock({key})' "
+            "-c 'SELECT pg_sleep(120)'"
+        )
+    name = "djops:" + digest.hex()[:40]
+    return f"mariadb -e \"SELECT GET_LOCK('{name}', 0); SELECT SLEEP(120)\""
+
+
+def timer_run(m) -> None:
+    """A run its timer starts (systemd sets TRIGGER_UNIT): it claims. The
+    job's own timer, made to fire a second after its restart."""
+    unit, timer = "djops-job@demo:nightly.service", "djops-job@demo:nightly.timer"
+    before = m.sh(f"systemctl show -P InvocationID {unit}").stdout.strip()
+    m.put(
+        f"/etc/systemd/system/{timer}.d/zz-now.conf",
+        "[Timer]\nOnCalendar=\nRandomizedDelaySec=0\nOnActiveSec=1s\nAccuracySec=1ms\n",
+    )
+    m.sh(f"systemctl daemon-reload && systemctl restart {timer}")
+    try:
+        wait_for(
+            lambda: (
+                m.sh(f"systemctl show -P InvocationID {unit}").stdout.strip() != before
+                and m.sh(f"systemctl show -P ActiveState {unit}").stdout.strip()
+                in ("inactive", "failed")
+            ),
+            what="the timer's run to end",
+        )
+    finally:
+        m.sh(f"rm /etc/systemd/system/{timer}.d/zz-now.conf && systemctl daemon-reload")
+        m.sh(f"systemctl restart {timer}")
+
+
+def unit_log(m) -> str:
+    return m.sh("journalctl -u 'djops-job@demo:nightly.service' -n 15 -o cat").stdout
+
+
+def test_once_per_fleet_cannot_be_silenced_while_health_says_ok(machine, server):
+    """The project user owns the claim table and anyone may take the lock: a
+    claim from the future is taken over; a session holding the lock gets a
+    skip that names no host; a holder holding past timeout_seconds fails the
+    jobs check, which counts a skip only by a host's recorded success."""
+    m = machine
+    m.put("/etc/djops/demo.toml", NIGHTLY)
+    djops(m, "enable demo")
+    now_sql = CLOCK[server.vendor]
+    try:
+        since = now(m)
+        timer_run(m)
+        assert [e for e in events(m, "demo", "job.done", since) if e["DJOPS_JOB"] == "nightly"], (
+            unit_log(m)
+        )
+        claimed = server.sql(m, "SELECT count(*) FROM djops_claim WHERE job = 'demo:nightly'")
+        assert claimed == "1", "the timer's run claimed"
+        server.sql(
+            m,
+            f"UPDATE djops_claim SET host = 'ghost', started = {now_sql} + 31536000, "
+            "finished = NULL WHERE job = 'demo:nightly'",
+        )
+        since = now(m)
+        timer_run(m)
+        assert events(m, "demo", "job.skipped", since) == [], "a claim from the future was obeyed"
+        assert [e for e in events(m, "demo", "job.done", since) if e["DJOPS_JOB"] == "nightly"]
+
+        m.sh(f"systemd-run --unit=lockholder {lock_holder(server)}")
+        time.sleep(1)
+        since = now(m)
+        timer_run(m)
+        [skip] = events(m, "demo", "job.skipped", since) or [unit_log(m)]
+        assert "a session holding the lock" in skip["DJOPS_HOLDER"], skip
+        assert 0 <= float(skip["DJOPS_SUCCEEDED_AGO"]) < 300
+
+        server.sql(
+            m,
+            f"UPDATE djops_claim SET host = 'ghost', started = {now_sql} - 600, "
+            "finished = NULL WHERE job = 'demo:nightly'",
+        )
+        since = now(m)
+        timer_run(m)
+        [skip] = events(m, "demo", "job.skipped", since) or [unit_log(m)]
+        assert skip["DJOPS_HOLDER"] == "ghost" and float(skip["DJOPS_HELD_FOR"]) >= 600
+        degraded = wait_for(
+            lambda: [
+                e
+                for e in events(m, "demo", "health.degraded", since)
+                if e.get("DJOPS_CHECK") == "jobs"
+            ],
+            what="the jobs check failing",
+        )
+        message = degraded[0]["MESSAGE"]
+        assert "ghost held the claim for" in message and "timeout of 1 min" in message, message
+    finally:
+        m.sh("systemctl stop lockholder", check=False)
+        m.sh("systemctl reset-failed lockholder 'djops-job@demo:*'", check=False)
+        server.sql(m, "DELETE FROM djops_claim WHERE job = 'demo:nightly'")
+        m.put("/etc/djops/demo.toml", CONFIG)
+        djops(m, "enable demo")
 
 
 def test_a_dropped_expire_date_index_fails_the_check(machine, server):

@@ -88,3 +88,41 @@ def test_a_dead_ping_server_costs_the_run_nothing(machine):
     assert failed["PRIORITY"] == "4" and "127.0.0.1" in failed["MESSAGE"]
     assert not events(machine, "demo", "clearsessions.failed", since)
     machine.sh("systemctl stop djops-ping.service")  # its retries would outlive the test
+
+
+def test_a_servers_body_limit_holds_in_the_next_delivery_run(machine):
+    """Ping-Body-Limit: 50, learned by one run of djops-ping.service (the
+    heartbeat's ping), holds for the failure ping the next run sends first."""
+    m = machine
+    m.sh("systemctl stop ping-recorder djops-ping.service", check=False)
+    m.sh("rm -rf /var/lib/djops/pings/* /var/lib/djops/ping-body-limits.json")
+    start_ping_recorder(m, limit="50")
+    m.sh("djops heartbeat demo")
+    wait_for(
+        lambda: [r for r in pings_received(m) if r["path"].startswith("/ping/beat?rid=")],
+        timeout=30,
+        what="the heartbeat ping",
+    )
+    wait_for(
+        lambda: (
+            m.sh("systemctl show -P ActiveState djops-ping.service").stdout.strip() == "inactive"
+        ),
+        what="that delivery run's end",
+    )
+    # hold delivery back, so the failure ping is the first of the next run
+    m.sh("systemctl stop djops-ping.path && systemctl mask --runtime djops-ping.service")
+    try:
+        m.sh("djops run demo leaky", check=False)
+        m.sh("find /var/lib/djops/pings -name '*.json' | sort | head -n 1 | xargs rm -f")  # /start
+    finally:
+        m.sh("systemctl unmask --runtime djops-ping.service")
+        m.sh("systemctl reset-failed djops-ping.service djops-ping.path", check=False)
+        m.sh("systemctl start djops-ping.path")
+    m.sh("systemctl start djops-ping.service")
+    [fail] = wait_for(
+        lambda: [r for r in pings_received(m) if r["path"].startswith("/ping/leaky/4")],
+        timeout=30,
+        what="the failure ping",
+    )
+    assert 0 < len(fail["body"].encode()) <= 50, fail["body"]
+    m.sh("systemctl reset-failed 'djops-job@demo:leaky.service'")

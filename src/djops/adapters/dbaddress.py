@@ -6,6 +6,8 @@ without starting a Python process. Learned when djops-health@P starts
 moved the database)."""
 
 import os
+import pwd
+import stat
 from typing import Any
 
 from djops import paths
@@ -39,6 +41,27 @@ def load(project: str) -> dict[str, Any]:
     if isinstance(data.get("host"), str) and isinstance(data.get("port"), int):
         return data
     return {}
+
+
+# who runs each server (Debian's packages): only a socket of theirs is connected to
+SERVER_USERS = {"postgresql": "postgres", "mysql": "mysql"}
+
+
+def socket_problem(vendor: str, path: str) -> str:
+    """ "" when `path` is a socket the database server's user owns; else why
+    not, the same words whether it is missing, a file or someone else's: the
+    root health daemon connects there, and the project's python said the
+    path (one under /root must not tell whether something exists)."""
+    user = SERVER_USERS.get(vendor, "")
+    why = f"not a socket of the {vendor} server's user ({user or '?'}): not connected"
+    try:
+        st = os.lstat(path)
+        uid = pwd.getpwnam(user).pw_uid if user else None
+    except (OSError, KeyError, ValueError):
+        return why
+    if not stat.S_ISSOCK(st.st_mode) or st.st_uid != uid or uid == 0:
+        return why
+    return ""
 
 
 def shown(data: dict[str, Any]) -> str:

@@ -6,6 +6,7 @@ root can change it or any directory above it.
 """
 
 import contextlib
+import errno
 import json
 import os
 import pwd
@@ -113,3 +114,56 @@ def write_atomic(
 
 def write_json(path: Path | str, value: Any, mode: int = 0o600) -> None:
     write_atomic(path, json.dumps(value).encode("utf-8"), mode)
+
+
+def open_dir(path: str | Path) -> tuple[int, os.stat_result]:
+    """A descriptor of the directory `path` and its parent's stat, reached
+    one component at a time without following any symlink: whoever owns a
+    directory on the way (prometheus owns /var/lib/prometheus) cannot swap
+    the next one for a link to where root would then write. OSError
+    (ELOOP, ENOTDIR) for a link on the way."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+    parts = Path(path).parts
+    if not parts or parts[0] != "/":
+        raise OSError(22, "not an absolute path", str(path))
+    fd = os.open("/", flags)
+    parent = os.fstat(fd)
+    try:
+        for part in parts[1:]:
+            try:
+                nfd = os.open(part, flags | os.O_NOFOLLOW, dir_fd=fd)
+            except OSError as e:
+                if e.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise OSError(
+                        e.errno, "a symlink or not a directory: not followed", str(path)
+                    ) from None
+                raise
+            parent = os.fstat(fd)
+            os.close(fd)
+            fd = nfd
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, parent
+
+
+def write_atomic_at(dirfd: int, name: str, data: bytes, mode: int = 0o600) -> None:
+    """write_atomic() inside an open directory: no path is looked up again."""
+    tmp = f".{name}.{os.getpid()}.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp, dir_fd=dirfd)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(tmp, flags, mode, dir_fd=dirfd)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fchmod(fd, mode)
+            os.fsync(f.fileno())
+        os.replace(tmp, name, src_dir_fd=dirfd, dst_dir_fd=dirfd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=dirfd)
+        raise
+    with contextlib.suppress(OSError):
+        os.fsync(dirfd)

@@ -28,8 +28,8 @@ class Project:
     user: str = key(
         "{project}",
         c.nonempty_text,
-        "the Django user (DJANGO_USER) that runs gunicorn; may differ from P",
-        c.existing_user,
+        "the Django user (DJANGO_USER) that runs gunicorn; may differ from P; never root",
+        c.project_user,
     )
     code_dir: str = key("/opt/{project}", c.unit_path, "where manage.py is", c.dir_with_manage_py)
     venv: str = key(

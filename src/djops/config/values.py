@@ -194,6 +194,24 @@ def job_schedule(value: Any) -> str:
     return value if value == "@reboot" else calendar(value)
 
 
+# uid 0 under any name; unit tests run as root and act as the project user
+# by setting this to an impossible uid (tests/unit/conftest.py)
+ROOT_UID = 0
+
+
+def project_user(value: Any) -> str:
+    """An existing user other than root (under any name: uid 0): the project
+    user runs gunicorn, the validation and, by default, every job, all
+    of it code that user can change."""
+    value = existing_user(value)
+    if pwd.getpwnam(value).pw_uid == ROOT_UID:
+        raise Invalid(
+            "a user other than root (uid 0): djops runs the project's code as this user, "
+            "which it can change"
+        )
+    return value
+
+
 def optional_user(value: Any) -> str:
     """An existing user, never root (a job runs the project's code, which
     its user can change); "" means the [project] user."""

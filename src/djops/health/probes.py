@@ -21,6 +21,7 @@ from djops.config import Config
 from djops.events import JOB_SKIPPED
 from djops.mail import queue
 from djops.systemd import journal, systemctl, units
+from djops.text import printable
 
 Result = tuple[bool, str]
 TIMEOUT = 10.0
@@ -123,14 +124,26 @@ def mailqueue(cfg: Config) -> Result:
     return queue.health()
 
 
-# unit -> (its last exit stamp, the time of its last success event)
-_last_done: dict[str, tuple[str, float | None]] = {}
+# unit -> (its last exit stamp, the time of its last success, a holder holding too long)
+_last_done: dict[str, tuple[str, float | None, str]] = {}
 
 
-def _on_time(cfg: Config, service: str, timer: str, schedule: str, event: str, job: str) -> Result:
-    """A success event (or job.skipped: another host ran it) within twice the
-    schedule's period. The journal is read only when the service ran again
-    since; between runs only the age moves."""
+def _on_time(
+    cfg: Config,
+    service: str,
+    timer: str,
+    schedule: str,
+    event: str,
+    job: str,
+    timeout: float | None = None,
+) -> Result:
+    """A success within twice the schedule's period: here (`event`), or on
+    the host a skip (job.skipped) names, by when the database says a host
+    last finished with exit 0 (a skip alone proves nothing: anyone can hold
+    the claim's lock, the project user can write its table). Fails, too,
+    while the newest skip saw the holder's claim run longer than `timeout`.
+    The journal is read only when the service ran again since; between
+    runs only the age moves."""
     period = oncalendar.period(schedule)
     ran = systemctl.show(service, "ExecMainExitTimestampMonotonic").get(
         "ExecMainExitTimestampMonotonic", ""
@@ -140,8 +153,12 @@ def _on_time(cfg: Config, service: str, timer: str, schedule: str, event: str, j
         # one clearsessions per project: its events, old ones without DJOPS_JOB too
         own = journal.last_event(cfg.name, (event,), job=job if event == "job.done" else None)
         other = journal.last_event(cfg.name, (JOB_SKIPPED,), job=job)
-        stamps = [e["__REALTIME_TIMESTAMP"].timestamp() for e in (own, other) if e]
-        _last_done[service] = cached = (ran, max(stamps) if stamps else None)
+        own_at = own["__REALTIME_TIMESTAMP"].timestamp() if own else None
+        stamps = [x for x in (own_at, _succeeded_at(other)) if x is not None]
+        stuck = _holding_too_long(other, own_at, timeout)
+        _last_done[service] = cached = (ran, max(stamps) if stamps else None, stuck)
+    if cached[2]:
+        return False, cached[2]
     if period is None:  # systemd cannot say how often: report, do not judge
         every, limit = "schedule period unknown, not judged", float("inf")
     else:
@@ -154,6 +171,36 @@ def _on_time(cfg: Config, service: str, timer: str, schedule: str, event: str, j
     )
     up = time.monotonic() - int(since) / 1e6 if since.isdigit() and since != "0" else 0
     return up <= limit, f"no successful run yet ({timer} active {_hours(up)}; {every})"
+
+
+def _number(entry: dict, field: str) -> float | None:
+    try:
+        value = float(entry[field])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return value if 0 <= value < float("inf") else None
+
+
+def _succeeded_at(skip: dict | None) -> float | None:
+    """When, by a skip, a host last finished the job with exit 0."""
+    if not skip or (ago := _number(skip, "DJOPS_SUCCEEDED_AGO")) is None:
+        return None
+    return skip["__REALTIME_TIMESTAMP"].timestamp() - ago
+
+
+def _holding_too_long(skip: dict | None, own_at: float | None, timeout: float | None) -> str:
+    """The newest skip (no success here since) saw a claim older than `timeout`."""
+    if not skip or timeout is None or (held := _number(skip, "DJOPS_HELD_FOR")) is None:
+        return ""
+    if own_at is not None and own_at >= skip["__REALTIME_TIMESTAMP"].timestamp():
+        return ""
+    if held <= timeout:
+        return ""
+    holder = printable(str(skip.get("DJOPS_HOLDER", "?")), newlines=False)[:100]
+    return (
+        f"{holder} held the claim for {_hours(held)}, longer than its timeout of {_hours(timeout)}"
+        " (a run that hangs, or a session holding its lock)"
+    )
 
 
 def _hours(seconds: float) -> str:
@@ -185,6 +232,7 @@ def jobs(cfg: Config) -> Result:
             job.schedule,
             "job.done",
             job=name,
+            timeout=job.timeout_seconds,
         )
         if ok:
             fine += 1
@@ -203,10 +251,14 @@ def database(cfg: Config) -> Result:
     where = dbaddress.shown(addr)
     try:
         if addr.get("unix"):
+            if problem := dbaddress.socket_problem(addr["vendor"], addr["unix"]):
+                return False, f"{where}: {problem}"
             conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             conn.settimeout(TIMEOUT)
             conn.connect(addr["unix"])
         else:
+            if not 0 < addr["port"] < 65536:
+                return False, f"{where}: not a TCP port"
             conn = socket.create_connection((addr["host"], addr["port"]), timeout=TIMEOUT)
         with conn:
             if addr["vendor"] == "mysql":

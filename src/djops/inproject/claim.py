@@ -11,6 +11,12 @@ connection while the job runs: nobody starts while a run is under way, and
 a run that dies releases it with its connection. SQLite is one host's file:
 the unit itself is the lock there.
 
+The project user owns that database and anyone may take an advisory lock,
+so a skip says what the database knows for health to judge: how long the
+holder's claim has run, and when any host last finished with exit 0. A
+claim whose `started` lies ahead of the database's clock was not written by
+djops and is taken over.
+
 The decision goes out on --result-fd at once; the run's exit status comes
 back on stdin when it ends (EOF alone: the run died).
 """
@@ -37,8 +43,10 @@ NOW = {
 CREATE = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} (job VARCHAR(190) PRIMARY KEY, "
     "host VARCHAR(255) NOT NULL, started DOUBLE PRECISION NOT NULL, "
-    "finished DOUBLE PRECISION NULL, exit_status INTEGER NULL)"
+    "finished DOUBLE PRECISION NULL, exit_status INTEGER NULL, succeeded DOUBLE PRECISION NULL)"
 )
+# added after the first release: a table made before lacks it
+SUCCEEDED = "succeeded"
 
 
 def connection() -> Any:
@@ -67,6 +75,7 @@ def claim(conn: Any, job: str, host: str, window: float) -> dict[str, Any]:
     now = NOW.get(conn.vendor, NOW["sqlite"])
     with conn.cursor() as cur:
         cur.execute(CREATE)
+        _add_succeeded(conn, cur)
         held = lock(conn, cur, job)
         for _ in range(LOCK_TRIES):  # another host in its claim's few ms: let it commit
             if held:
@@ -85,29 +94,66 @@ def claim(conn: Any, job: str, host: str, window: float) -> dict[str, Any]:
                 except IntegrityError:  # claimed before: ours if that was long enough ago
                     cur.execute(
                         f"UPDATE {TABLE} SET host = %s, started = {now}, finished = NULL, "
-                        f"exit_status = NULL WHERE job = %s AND started < {now} - %s",
+                        f"exit_status = NULL WHERE job = %s "
+                        f"AND (started < {now} - %s OR started > {now})",
                         [host, job, window],
                     )
                     won = cur.rowcount == 1
-        cur.execute(f"SELECT host, started, finished, {now} FROM {TABLE} WHERE job = %s", [job])
+        cur.execute(
+            f"SELECT host, started, finished, succeeded, {now} FROM {TABLE} WHERE job = %s", [job]
+        )
         row = cur.fetchone()
     if held and won:
         return {"run": True, "started": row[1]}
-    holder, started, finished, clock = row if row else ("another host", None, None, None)
-    running = not held or finished is None
-    return {"run": False, "holder": holder, "running": running, "ago": _ago(started, clock)}
+    return skipped(row, held)
 
 
-def _ago(started: Any, clock: Any) -> float | None:
-    return None if started is None or clock is None else round(float(clock) - float(started), 1)
+def skipped(row: Any, held: bool) -> dict[str, Any]:
+    """The decision not to run, with what health needs to judge the holder:
+    `held_for` (its claim's age while it runs), `succeeded_ago` (the last
+    exit 0 of any host; None if never, or if it lies in the future)."""
+    host, started, finished, succeeded, clock = row if row else (None, None, None, None, None)
+    out: dict[str, Any] = {"run": False, "holder": host or "another host"}
+    if not held and row is not None and finished is not None:
+        # the lock is taken, but by no claim in the table (LOCK_TRIES let a claimer commit)
+        out.update(holder="a session holding the lock (no claim under way)", running=True)
+    else:
+        out["running"] = not held or finished is None
+        if out["running"]:
+            out["held_for"] = _ago(started, clock)
+    out["ago"] = _ago(started, clock)
+    out["succeeded_ago"] = _ago(succeeded, clock)
+    return out
+
+
+def _ago(stamp: Any, clock: Any) -> float | None:
+    """Seconds from `stamp` to the database's clock; None for none, or one ahead of it."""
+    if stamp is None or clock is None or float(stamp) > float(clock):
+        return None
+    return round(float(clock) - float(stamp), 1)
+
+
+def _add_succeeded(conn: Any, cur: Any) -> None:
+    """A table made by an older djops gets the column (another host may race us)."""
+    from django.db import DatabaseError, transaction
+
+    names = {c.name for c in conn.introspection.get_table_description(cur, TABLE)}
+    if SUCCEEDED in names:
+        return
+    try:
+        with transaction.atomic(using=conn.alias):
+            cur.execute(f"ALTER TABLE {TABLE} ADD COLUMN {SUCCEEDED} DOUBLE PRECISION NULL")
+    except DatabaseError:  # added by the other host meanwhile
+        pass
 
 
 def finish(conn: Any, job: str, host: str, started: float, status: int | None) -> None:
     now = NOW.get(conn.vendor, NOW["sqlite"])
     with conn.cursor() as cur:
         cur.execute(
-            f"UPDATE {TABLE} SET finished = {now}, exit_status = %s "
-            "WHERE job = %s AND host = %s AND started = %s",
+            f"UPDATE {TABLE} SET finished = {now}, exit_status = %s"
+            + (f", {SUCCEEDED} = {now}" if status == 0 else "")
+            + " WHERE job = %s AND host = %s AND started = %s",
             [status, job, host, started],
         )
 

@@ -78,9 +78,15 @@ def _compile_dir(
         if not trusted(os.fstat(cachefd)):
             return f"{dirpath}/{CACHE}: writable by others than root; not written"
         parent = os.fstat(dirfd)
-        os.fchmod(cachefd, stat.S_IMODE(parent.st_mode) & ~0o022)
-        if os.geteuid() == 0:
-            os.fchown(cachefd, parent.st_uid, parent.st_gid)
+        try:
+            # its parent's permissions, but never setuid/setgid/sticky: a setgid
+            # settings directory (chmod 2750) is common, and the unit's
+            # RestrictSUIDSGID= refuses a chmod that sets such a bit
+            os.fchmod(cachefd, stat.S_IMODE(parent.st_mode) & 0o755)
+            if os.geteuid() == 0:
+                os.fchown(cachefd, parent.st_uid, parent.st_gid)
+        except OSError as e:
+            return f"{dirpath}/{CACHE}: {e.strerror} setting its mode or owner; not written"
         for name in sources:
             path = os.path.join(dirpath, name)
             done = _compile_one(dirfd, cachefd, path, name)

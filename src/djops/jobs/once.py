@@ -67,13 +67,27 @@ def turn(
         how = "is running it" if d.get("running") else "ran it"
         when = f" ({ago:.0f}s ago)" if isinstance(ago, (int, float)) else ""
         text = f"job {job} of {p} skipped: {holder} {how}{when}"
-        journal.emit("job.skipped", p, text, JOB=job, HOLDER=holder)
+        journal.emit("job.skipped", p, text, JOB=job, HOLDER=holder, **_judged(d))
         notifier.ready(f"{notify.SKIPPED}{holder} {how}")
         yield Turn(False, text=text)
 
 
+def _judged(decision: dict) -> dict[str, float]:
+    """What health judges a skip by (djops.health.probes): the holder's
+    claim's age, and when any host last finished with exit 0. The skip
+    itself proves no run: anyone can hold the lock or write the table."""
+    out = {}
+    for key in ("held_for", "succeeded_ago"):
+        value = decision.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            out[key] = value
+    return out
+
+
 def _unclaimed(event: str, p: str, job: str, why: str) -> OperationError:
-    """Nobody knows who runs it: fail (and mail) rather than run it twice."""
+    """Nobody knows who runs it: fail (and mail) rather than run it twice.
+    The reason may quote the database's or the project's exception text."""
+    why = printable(why, newlines=False)
     text = f"{job} of {p} failed: could not claim this occurrence: {why}"
     journal.emit(event, p, text, JOB=job, EXIT=1, DURATION=0, REASON=why)
     return OperationError(text)

@@ -6,8 +6,14 @@ A run never waits on the ping server: the unit's root steps only queue the
 ping in /var/lib/djops/pings/ (a rename, no network) and start
 djops-ping.service without waiting; that service delivers in order, retrying
 with backoff, and logs ping.failed once per ping it cannot deliver yet.
+
+A server's `Ping-Body-Limit` (0 included: no body at all) is kept per host
+in root's state directory, so every later ping to it, in this run or the
+next, stays within it. A redirect to another host is not followed: the
+body (a job's output) goes only where the config says.
 """
 
+import contextlib
 import os
 import time
 import urllib.error
@@ -19,6 +25,7 @@ from pathlib import Path
 from djops import paths
 from djops.adapters import safefs
 from djops.systemd import journal
+from djops.text import printable
 
 TIMEOUT = 10.0
 BODY_LIMIT = 10_000  # bytes, until the server says its Ping-Body-Limit
@@ -57,7 +64,7 @@ def deliver(limit: float = 3600.0) -> str:
     logged: set[str] = set()
     tries = 0
     deadline = time.monotonic() + limit
-    body_limit = BODY_LIMIT
+    limits = _limits()
     while True:
         pending = sorted(paths.pings_dir().glob("*.json")) if paths.pings_dir().is_dir() else []
         if not pending:
@@ -73,8 +80,9 @@ def deliver(limit: float = 3600.0) -> str:
             _failed(project, url, "undelivered for a day; dropped")
             f.unlink(missing_ok=True)
             continue
+        host = _host(url)
         try:
-            body_limit = _send(url, body.encode("utf-8")[-body_limit:], body_limit)
+            said = _send(url, _tail(body.encode("utf-8"), limits.get(host, BODY_LIMIT)))
         except (OSError, ValueError) as e:
             if f.name not in logged:
                 logged.add(f.name)
@@ -88,21 +96,65 @@ def deliver(limit: float = 3600.0) -> str:
         tries = 0
         sent += 1
         f.unlink(missing_ok=True)
+        if said is not None and limits.get(host) != said:
+            limits[host] = said
+            _keep(limits)
 
 
-def _send(url: str, body: bytes, body_limit: int) -> int:
+def _tail(body: bytes, limit: int) -> bytes:
+    """The last `limit` bytes (`body[-0:]` would be all of it)."""
+    return body[-limit:] if limit > 0 else b""
+
+
+def _host(url: str) -> str:
+    """Whom a limit belongs to: host and port, as the URL names them."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{(parts.hostname or '').lower()}:{parts.port or ''}"
+
+
+def _limits() -> dict[str, int]:
+    try:
+        data = safefs.read_json(paths.ping_limits())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, int) and v >= 0}
+
+
+def _keep(limits: dict[str, int]) -> None:
+    """Best effort: without the file, the next run learns the limit again."""
+    with contextlib.suppress(OSError):
+        safefs.write_json(paths.ping_limits(), limits)
+
+
+class _SameHostOnly(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only within the ping URL's own scheme, host and port."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        old, new = urllib.parse.urlsplit(req.full_url), urllib.parse.urlsplit(newurl)
+        if (old.scheme, old.netloc.lower()) != (new.scheme, new.netloc.lower()):
+            raise ValueError(
+                f"HTTP {code} redirect to {new.hostname or '?'}, another host: not followed"
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _send(url: str, body: bytes) -> int | None:
     """POST the ping; the server's Ping-Body-Limit, if it says one."""
     request = urllib.request.Request(url, data=body, method="POST")
     request.add_header("User-Agent", "djops")
-    with urllib.request.urlopen(request, timeout=TIMEOUT) as r:
-        limit = r.headers.get("Ping-Body-Limit", "")
+    opener = urllib.request.build_opener(_SameHostOnly)
+    with opener.open(request, timeout=TIMEOUT) as r:
+        limit = r.headers.get("Ping-Body-Limit", "").strip()
         if r.status >= 300:
             raise ValueError(f"HTTP {r.status}")
-    return int(limit) if limit.isdigit() else body_limit
+    return int(limit) if limit.isascii() and limit.isdigit() else None
 
 
 def _failed(project: str, url: str, why: str) -> None:
     # the host only: a check's URL is a token anyone holding it can ping with
-    shown = urllib.parse.urlsplit(url).hostname or "?"
+    shown = printable(urllib.parse.urlsplit(url).hostname or "?", newlines=False)
+    why = printable(why, newlines=False)  # an exception's text may quote the server
     text = f"ping to {shown} for {project} failed: {why}"
     journal.emit("ping.failed", project, text, REASON=why, HOST=shown)

@@ -47,9 +47,25 @@ def wanted(directory: str) -> bool:
 
 def write(directory: str, project: str, families: list[Family]) -> Path | None:
     """Write when the collector's directory exists (node-exporter installed);
-    None when there is nowhere to write. OSError when writing fails."""
+    None when there is nowhere to write. OSError when writing fails.
+
+    Root writes here, but prometheus owns /var/lib/prometheus: the directory
+    is opened without following a link anywhere on the way, and must be
+    root's or its parent's owner's (who could replace it anyway)."""
     if not wanted(directory):
         return None
     target = path(directory, project)
-    safefs.write_atomic(target, render(families).encode("utf-8"), mode=0o644)
+    fd, parent = safefs.open_dir(directory)
+    try:
+        owner = os.fstat(fd).st_uid
+        if owner not in (0, parent.st_uid):
+            raise PermissionError(
+                1,
+                f"owned by {safefs.owner_name(owner)}, not root or its parent's owner "
+                f"({safefs.owner_name(parent.st_uid)}): not written; chown root {directory}",
+                directory,
+            )
+        safefs.write_atomic_at(fd, target.name, render(families).encode("utf-8"), mode=0o644)
+    finally:
+        os.close(fd)
     return target

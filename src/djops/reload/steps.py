@@ -88,8 +88,46 @@ def compile_step(cfg: Config) -> str:
 def validate_step(cfg: Config) -> str:
     res = project_python.run(cfg, "validate", timeout=VALIDATE_TIMEOUT)
     if not res.ok:
-        reject(cfg, res.data.get("error", "validation failed"))
+        error = str(res.data.get("error", "validation failed"))
+        reject(cfg, error + unreadable(cfg.project.settings_dir, cfg.project.user))
     return f"settings of {cfg.name} imported and `manage.py check` passed"
+
+
+def unreadable(directory: str, user: str) -> str:
+    """Why `user` cannot import from `directory`, and the fix ("" if it can):
+    a settings directory made root:root 2750 fails as "No module named
+    'settings'", which says nothing about permissions."""
+    import grp
+    import pwd
+    import stat
+
+    try:
+        st, pw = os.stat(directory), pwd.getpwnam(user)
+    except (OSError, KeyError):
+        return ""
+    groups = {pw.pw_gid} | {g.gr_gid for g in grp.getgrall() if user in g.gr_mem}
+    if st.st_uid == pw.pw_uid:
+        bits = st.st_mode >> 6
+    elif st.st_gid in groups:
+        bits = st.st_mode >> 3
+    else:
+        bits = st.st_mode
+    if bits & 0o5 == 0o5:
+        return ""
+    owner = f"{safefs.owner_name(st.st_uid)}:{_group_name(st.st_gid)}"
+    return (
+        f"; {directory} is not readable by {user} (owner {owner}, mode "
+        f"{stat.S_IMODE(st.st_mode):04o}): chgrp {user} {directory}; chmod g+rx {directory}"
+    )
+
+
+def _group_name(gid: int) -> str:
+    import grp
+
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
 
 
 def apply_step(cfg: Config) -> str:

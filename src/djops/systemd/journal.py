@@ -4,9 +4,9 @@ back only the ones djops wrote.
 Every line gets SYSLOG_IDENTIFIER=djops, DJOPS_PROJECT, DJOPS_EVENT, the
 event's MESSAGE_ID (explained by the catalog) and a PRIORITY. Any local user
 can log such fields too, so a reader trusts an entry only by the fields
-journald itself adds: logged by root (`_UID=0`) or from one of the project's
-own djops units (`_SYSTEMD_UNIT=`, which a process cannot choose). Messages
-read back have their control characters escaped.
+journald itself adds (`_UID=`, `_SYSTEMD_UNIT=`, which a process cannot
+choose): see trusted(). Messages read back have their control characters
+escaped.
 """
 
 import sys
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
-from djops.events import EVENTS
+from djops.events import CLEARSESSIONS_RESULT, EVENTS, JOB_RESULT, JOB_SKIPPED
 from djops.systemd import units
 from djops.text import printable
 
@@ -105,11 +105,44 @@ def last_event(
         reader.close()
 
 
+# only root's own steps apply a reload or fail to; the validation step, run
+# as the project user inside djops-reload@P, may say its settings were rejected
+_ROOT_ONLY = ("reload.applied", "reload.failed")
+_RESULTS = (*CLEARSESSIONS_RESULT, *JOB_RESULT, JOB_SKIPPED)
+
+
 def trusted(entry: dict[str, Any], project: str) -> bool:
-    """Logged by root, or by one of the project's own djops units."""
-    if str(entry.get("_UID", "")) == "0":
-        return True
-    return bool(units.own_service(project).fullmatch(str(entry.get("_SYSTEMD_UNIT", ""))))
+    """Whether djops itself logged `entry`, judged by the fields journald
+    sets (`_UID`, `_SYSTEMD_UNIT`), never by ones a process chooses.
+
+    A run's result counts only from the unit it is about: a job's own code
+    shares its unit and user with djops' relay there, so it could claim
+    any job's or clearsessions' result if the unit were not compared. A
+    reload counts as applied only from root. Anything else of the project:
+    from root (root's steps never run project code).
+    """
+    uid0 = str(entry.get("_UID", "")) == "0"
+    unit = str(entry.get("_SYSTEMD_UNIT", ""))
+    event = str(entry.get("DJOPS_EVENT", ""))
+    if event in _ROOT_ONLY:
+        return uid0
+    if event in _RESULTS:
+        return unit in result_units(project, event, entry.get("DJOPS_JOB"))
+    if event == "reload.rejected":
+        return uid0 or unit == units.service(units.RELOAD, project)
+    return uid0
+
+
+def result_units(project: str, event: str, job: Any) -> tuple[str, ...]:
+    """The units whose runs `event` (of `job`) can be a result of."""
+    clearsessions = units.service(units.CLEARSESSIONS, project)
+    if event in CLEARSESSIONS_RESULT:
+        return (clearsessions,)
+    if not isinstance(job, str) or not job:
+        return ()
+    mine = (units.job_service(project, job),)
+    # clearsessions' own job.skipped (and its unclaimed failure) name it as a job
+    return (*mine, clearsessions) if job == units.CLEARSESSIONS else mine
 
 
 def clean(entry: dict[str, Any]) -> dict[str, Any]:

@@ -81,11 +81,6 @@ def services(p: str) -> list[str]:
     return [service(kind, p) for kind in (*ONESHOTS, *DAEMONS)]
 
 
-def own_service(p: str) -> re.Pattern[str]:
-    """Any service of project `p`'s own (a job's instance is `P:NAME`)."""
-    return re.compile(rf"djops-[a-z]+@{re.escape(p)}(:[A-Za-z0-9_-]+)?\.service")
-
-
 _OWN = re.compile(r"djops-[a-z]+@(?P<p>[A-Za-z0-9_]+)(:(?P<job>[A-Za-z0-9_-]+))?\.(service|timer)")
 
 

@@ -107,3 +107,52 @@ def test_a_held_claim_keeps_its_connection_busy_and_still_hears_the_end(django_p
     held.end(7)
     assert held.proc is None
     assert rows(django_project.db) == [("t:long", "app1", 1, 7)]
+
+
+def test_a_claim_from_the_future_is_taken_over(django_project):
+    """The project user owns the table: a `started` ahead of the database's
+    clock would otherwise silence every occurrence for as long as it says."""
+    cfg = django_project()
+    with claim.hold(cfg, "t:index", "app1", DAY) as held:
+        held.end(0)
+    with sqlite3.connect(django_project.db) as c:
+        c.execute("UPDATE djops_claim SET started = started + 86400 * 365, finished = NULL")
+    with claim.hold(cfg, "t:index", "app2", DAY) as held:
+        assert held.decision["run"] is True
+        held.end(0)
+    assert rows(django_project.db) == [("t:index", "app2", 1, 0)]
+
+
+def test_a_skip_says_how_long_the_holder_holds_and_when_a_host_last_succeeded(django_project):
+    cfg = django_project()
+    with claim.hold(cfg, "t:index", "app1", 0.2) as first:
+        first.end(0)
+    time.sleep(0.3)  # the next occurrence
+    with claim.hold(cfg, "t:index", "app1", 0.2) as held:
+        with claim.hold(cfg, "t:index", "app2", DAY) as other:
+            d = other.decision
+        assert d["run"] is False and d["running"] is True
+        assert 0 <= d["held_for"] < 5
+        assert 0.2 <= d["succeeded_ago"] < 5  # the occurrence before
+        held.end(1)
+    with claim.hold(cfg, "t:index", "app2", DAY) as later:
+        assert later.decision["running"] is False and "held_for" not in later.decision
+    with sqlite3.connect(django_project.db) as c:  # a success "from the future": none
+        c.execute("UPDATE djops_claim SET succeeded = started + 86400")
+    with claim.hold(cfg, "t:index", "app2", DAY) as later:
+        assert later.decision["succeeded_ago"] is None
+
+
+def test_a_table_of_an_older_djops_gets_the_new_column(django_project):
+    cfg = django_project()
+    with sqlite3.connect(django_project.db) as c:
+        c.execute(
+            "CREATE TABLE djops_claim (job VARCHAR(190) PRIMARY KEY, host VARCHAR(255) NOT NULL, "
+            "started DOUBLE PRECISION NOT NULL, finished DOUBLE PRECISION NULL, "
+            "exit_status INTEGER NULL)"
+        )
+    with claim.hold(cfg, "t:index", "app1", DAY) as held:
+        assert held.decision["run"] is True
+        held.end(0)
+    with claim.hold(cfg, "t:index", "app2", DAY) as other:
+        assert other.decision["succeeded_ago"] >= 0

@@ -270,3 +270,26 @@ def test_a_job_runs_as_the_project_user_unless_it_says_otherwise(confdir):
     assert cfg.jobs["backup"].user == "daemon" and cfg.jobs["backup"].exec == [
         "/usr/local/bin/backup"
     ]
+
+
+@pytest.mark.parametrize("alias", [False, True])
+def test_root_is_refused_as_the_project_user_under_any_name(confdir, project, monkeypatch, alias):
+    """Jobs default to the project user: root there would run them all as root."""
+    from djops.config import values
+
+    monkeypatch.setattr(values, "ROOT_UID", 0)
+    name = "root"
+    if alias:  # a second name for uid 0 ("toor")
+        import pwd
+
+        real = pwd.getpwnam
+        fake = pwd.struct_passwd(("toor", "x", 0, 0, "", "/root", "/bin/sh"))
+        monkeypatch.setattr(values.pwd, "getpwnam", lambda n: fake if n == "toor" else real(n))
+        name = "toor"
+    path = confdir / f"{project}.toml"
+    path.write_text(path.read_text().replace('user = "', f'user = "{name}"  # was "', 1))
+    with pytest.raises(ConfigError) as e:
+        config.load(project)
+    assert str(e.value).startswith(
+        f"{path}: [project] user: expected a user other than root (uid 0)"
+    ), str(e.value)

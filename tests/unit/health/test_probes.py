@@ -100,7 +100,15 @@ def learned(project, tmp_path, monkeypatch):
     return learn
 
 
-def test_database_check_connects_to_a_unix_socket(learned, tmp_path):
+def test_database_check_connects_to_a_unix_socket(learned, tmp_path, monkeypatch):
+    """... of the server's user (here: the one running the tests, or nobody)."""
+    import os
+    import pwd
+
+    from djops.adapters import dbaddress
+
+    server_user = "nobody" if os.getuid() == 0 else pwd.getpwuid(os.getuid()).pw_name
+    monkeypatch.setitem(dbaddress.SERVER_USERS, "postgresql", server_user)
     path = str(tmp_path / ".s.PGSQL.5432")
     cfg = learned(vendor="postgresql", unix=path)
     assert "database" in probes.enabled(cfg)
@@ -109,6 +117,8 @@ def test_database_check_connects_to_a_unix_socket(learned, tmp_path):
     srv = socket.socket(socket.AF_UNIX)
     srv.bind(path)
     srv.listen()
+    if os.getuid() == 0:
+        os.chown(path, pwd.getpwnam(server_user).pw_uid, -1)
     try:
         assert probes.database(cfg) == (True, f"postgresql at {path} accepts connections")
     finally:

@@ -104,3 +104,23 @@ def test_bytecode_matches_what_python_itself_writes(tmp_path):
     theirs = py_compile.compile(str(src), cfile=str(tmp_path / "ref.pyc"), doraise=True)
     with open(theirs, "rb") as f:
         assert ours == f.read()
+
+
+def test_a_setgid_settings_directory_compiles(tmp_path, monkeypatch):
+    """chmod 2750 /etc/opt/P (new files get its group) is common; the unit's
+    RestrictSUIDSGID= refuses any chmod that sets the bit, as this stand-in."""
+    real = os.fchmod
+
+    def restricted(fd, mode):
+        if mode & (0o4000 | 0o2000):
+            raise PermissionError(1, "Operation not permitted")
+        real(fd, mode)
+
+    monkeypatch.setattr(compile_step.os, "fchmod", restricted)
+    settings = tmp_path / "etc"
+    settings.mkdir()
+    os.chmod(settings, 0o2750)
+    (settings / "settings.py").write_text("DEBUG = False\n")
+    report, status = compile_step.run([str(settings)], Redactor())
+    assert status == 0 and report["changed"] == [str(settings / "settings.py")], report
+    assert (settings / "__pycache__").stat().st_mode & 0o777 == 0o750

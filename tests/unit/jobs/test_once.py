@@ -92,3 +92,23 @@ def test_a_holder_name_from_the_database_cannot_drive_a_terminal(cfg, monkeypatc
         assert not turn.run
     [(_, f)] = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "job.skipped"]
     assert "\x1b" not in f["DJOPS_HOLDER"] and "\x07" not in turn.text
+
+
+def test_a_skip_carries_what_health_judges_it_by(cfg, monkeypatch, notified, sent):
+    monkeypatch.setenv("TRIGGER_UNIT", "djops-job@p:index.timer")
+    decision = {"run": False, "holder": "app2", "running": True, "ago": 5.0}
+    fake_claims(monkeypatch, {**decision, "held_for": 5.0, "succeeded_ago": 86000.5})
+    with once.turn(cfg, "index", "daily", True):
+        pass
+    [f] = [f for m, f in sent if f.get("DJOPS_EVENT") == "job.skipped"]
+    assert f["DJOPS_HELD_FOR"] == "5.0" and f["DJOPS_SUCCEEDED_AGO"] == "86000.5"
+
+
+def test_a_claims_error_reaches_the_journal_escaped(cfg, monkeypatch, notified, sent):
+    monkeypatch.setenv("TRIGGER_UNIT", "djops-job@p:index.timer")
+    fake_claims(monkeypatch, {"error": "refused\x1b]0;pwned\x07\r\nforged line"})
+    with pytest.raises(OperationError) as e, once.turn(cfg, "index", "daily", True):
+        pass
+    [(m, f)] = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "job.failed"]
+    for text in (m, f["DJOPS_REASON"], str(e.value)):
+        assert "\x1b" not in text and "\r" not in text and "\n" not in text, text

@@ -75,3 +75,69 @@ def test_an_unreachable_server_keeps_the_ping(tmp_path, monkeypatch, sent):
     pings.queue("p", "http://127.0.0.1:9/ping")
     assert pings.deliver(limit=0) == "0 pings delivered, 1 still queued"
     assert len(list((tmp_path / "pings").iterdir())) == 1
+
+
+class Limited(http.server.BaseHTTPRequestHandler):
+    """A server asking for at most `limit` bytes; /away redirects elsewhere."""
+
+    got: list = []
+    limit = "50"
+    elsewhere = ""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        Limited.got.append((self.path, body))
+        if self.path.startswith("/away") and Limited.elsewhere:
+            self.send_response(307)
+            self.send_header("Location", Limited.elsewhere + self.path)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Ping-Body-Limit", Limited.limit)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def limited(tmp_path, monkeypatch):
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(pings, "BACKOFF", (0,))
+    Limited.got, Limited.limit, Limited.elsewhere = [], "50", ""
+    servers = [http.server.HTTPServer(("127.0.0.1", 0), Limited) for _ in range(2)]
+    for srv in servers:
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield [f"http://127.0.0.1:{srv.server_address[1]}" for srv in servers]
+    for srv in servers:
+        srv.shutdown()
+
+
+def test_the_body_limit_a_server_said_holds_in_the_next_run_too(limited):
+    """djops-ping.service is one run per batch: the limit must outlive it."""
+    url = limited[0] + "/ping/abc"
+    pings.queue("p", pings.url_for(url, "r1", "start"))
+    assert pings.deliver(limit=5) == "1 pings delivered"  # learns 50
+    pings.queue("p", pings.url_for(url, "r1", "1"), "y" * 900 + "the tail")
+    assert pings.deliver(limit=5) == "1 pings delivered"  # a new run of the service
+    body = Limited.got[-1][1]
+    assert len(body) == 50 and body.endswith(b"the tail")
+
+
+def test_a_body_limit_of_zero_sends_no_body(limited):
+    Limited.limit = "0"
+    url = limited[0] + "/ping/abc"
+    pings.queue("p", pings.url_for(url, "r1", "start"))
+    pings.queue("p", pings.url_for(url, "r1", "1"), "secret output " * 20)
+    assert pings.deliver(limit=5) == "2 pings delivered"
+    assert Limited.got[-1] == ("/ping/abc/1?rid=r1", b"")
+
+
+def test_a_redirect_to_another_host_is_not_followed(limited, sent):
+    here, there = limited
+    Limited.elsewhere = there.replace("127.0.0.1", "localhost")  # another host name
+    pings.queue("p", pings.url_for(here + "/away", "r1", "1"), "the output\x1b]0;x\x07")
+    assert pings.deliver(limit=0) == "0 pings delivered, 1 still queued"
+    assert [p for p, _ in Limited.got] == ["/away/1?rid=r1"], "nothing reached the other host"
+    [message] = [m for m, f in sent if f.get("DJOPS_EVENT") == "ping.failed"]
+    assert "another host" in message and "\x1b" not in message

@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 from djops.metrics import textfile
 from djops.metrics.textfile import Family
 
@@ -30,3 +32,44 @@ def test_written_only_where_the_collector_directory_exists(tmp_path):
     assert 'djops_x_seconds{project="p"} 1763900000.25\n' in target.read_text()
     assert oct(os.stat(target).st_mode & 0o777) == "0o644"
     assert [f.name for f in tmp_path.iterdir()] == ["djops_p.prom"], "no temp file left"
+
+
+def test_a_collector_directory_swapped_for_a_symlink_is_not_followed(tmp_path):
+    """prometheus owns /var/lib/prometheus and can replace node-exporter
+    with a link to where root must not write."""
+    fam = Family("djops_x_seconds", "x")
+    fam.add(1.0, project="p")
+    elsewhere = tmp_path / "etc-cron.d"
+    elsewhere.mkdir()
+    (tmp_path / "prometheus").mkdir()
+    link = tmp_path / "prometheus" / "node-exporter"
+    link.symlink_to(elsewhere)
+    with pytest.raises(OSError):
+        textfile.write(str(link), "p", [fam])
+    (tmp_path / "up").symlink_to(tmp_path / "prometheus")  # a link higher up
+    link.unlink()
+    link.mkdir()
+    with pytest.raises(OSError):
+        textfile.write(str(tmp_path / "up" / "node-exporter"), "p", [fam])
+    assert list(elsewhere.iterdir()) == []
+    assert textfile.write(str(link), "p", [fam]) == link / "djops_p.prom"
+
+
+def test_a_collector_directory_of_another_owner_is_refused(tmp_path, monkeypatch):
+    fam = Family("djops_x_seconds", "x")
+    fam.add(1.0, project="p")
+    real = os.fstat
+    d = tmp_path / "node-exporter"
+    d.mkdir()
+    ino = d.stat().st_ino
+
+    def fstat(fd):
+        st = real(fd)
+        if st.st_ino != ino:
+            return st
+        return os.stat_result((st.st_mode, st.st_ino, st.st_dev, st.st_nlink, 4242, *st[5:]))
+
+    monkeypatch.setattr(textfile.os, "fstat", fstat)
+    with pytest.raises(PermissionError, match="owned by 4242"):
+        textfile.write(str(d), "p", [fam])
+    assert list(d.iterdir()) == []

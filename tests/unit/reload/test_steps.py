@@ -1,5 +1,7 @@
 """The steps of djops-reload@P.service against a real Django (the test venv's)."""
 
+import os
+import pwd
 import subprocess
 
 import pytest
@@ -107,3 +109,19 @@ def test_a_config_that_no_longer_loads_rejects_the_reload(project, confdir, sent
     [(message, fields)] = sent
     assert fields["DJOPS_EVENT"] == "reload.rejected" and fields["PRIORITY"] == "3"
     assert "settings_dir" in message
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="chown needs root")
+def test_a_settings_directory_the_project_user_cannot_read_says_the_fix(tmp_path):
+    """root:root 2750 makes the import fail as "No module named 'settings'"."""
+    d = tmp_path / "etc-opt-p"
+    d.mkdir()
+    os.chown(d, 0, 0)
+    os.chmod(d, 0o2750)
+    hint = steps.unreadable(str(d), "nobody")
+    assert hint == (
+        f"; {d} is not readable by nobody (owner root:root, mode 2750): "
+        f"chgrp nobody {d}; chmod g+rx {d}"
+    )
+    os.chown(d, 0, pwd.getpwnam("nobody").pw_gid)
+    assert steps.unreadable(str(d), "nobody") == ""
