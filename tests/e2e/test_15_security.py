@@ -204,7 +204,10 @@ def test_a_setgid_settings_directory_reloads(machine):
         assert out.returncode == 0 and "applied" in out.stdout, out.stdout + out.stderr
         assert m.sh("ls /etc/opt/demo/__pycache__").stdout.strip(), "compiled"
     finally:
-        m.sh(f"chgrp {group} /etc/opt/demo && chmod {mode} /etc/opt/demo")
+        # a numeric chmod keeps a directory's setgid bit (GNU chmod): clear it first
+        m.sh(
+            f"chmod g-s /etc/opt/demo && chgrp {group} /etc/opt/demo && chmod {mode} /etc/opt/demo"
+        )
 
 
 def test_local_mailboxes_receive_djops_mail(machine):
