@@ -16,7 +16,7 @@ from pathlib import Path
 from djops.adapters import project_python
 from djops.config import Config, schema, values
 from djops.config.write import table
-from djops.inproject.redact import HIDDEN
+from djops.inproject.sensitive import HIDDEN
 from djops.jobs import cron
 from djops.project import cronshell, crontabs
 from djops.project.legacy import Found, roots
