@@ -288,7 +288,7 @@ VERBS: dict[str, Verb] = {
         None,
         "Run one job inside its unit (djops-job@P:NAME.service).",
         args=(("instance", {"metavar": "P:NAME", "help": "the unit's instance"}),),
-        hidden=(HERE, ("--mail-output", {"action": "store_true", "help": argparse.SUPPRESS})),
+        hidden=(("--mail-output", {"action": "store_true", "help": argparse.SUPPRESS}),),
     ),
     "watch": Verb(
         _watch, None, "Run the settings watcher in the foreground (djops-watch@P.service)."

@@ -21,7 +21,7 @@ from djops import oncalendar
 from djops.adapters import claim
 from djops.config import Config
 from djops.errors import OperationError
-from djops.systemd import journal, notify
+from djops.systemd import journal, notify, units
 from djops.text import printable
 
 REBOOT = "@reboot"  # every host boots for itself: no claim
@@ -53,7 +53,7 @@ def turn(
         return
     window = (oncalendar.period(schedule, floor=0) or 120.0) / 2
     host = socket.gethostname()
-    with claim.hold(cfg, f"{p}:{job}", host, window) as held:
+    with claim.hold(cfg, units.job_instance(p, job), host, window) as held:
         d = held.decision
         if d.get("error"):
             raise _unclaimed(failed, p, job, str(d["error"]))
