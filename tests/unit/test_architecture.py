@@ -21,7 +21,7 @@ RANK = {
     "mail": 4, "metrics": 4,
     "health": 5, "jobs": 5, "reload": 5,
     "checklist": 6, "project": 6,
-    "cli": 7, "__main__": 7, "generate": 8,
+    "actions": 7, "cli": 7, "__main__": 7, "generate": 8,
 }  # fmt: skip
 
 
