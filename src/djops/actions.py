@@ -113,7 +113,7 @@ def heartbeat(args: argparse.Namespace) -> str:
 
 def health(args: argparse.Namespace) -> str:
     if args.learn_database:  # ExecStartPre=+ of djops-health@P: root, before the sandbox
-        from djops.adapters import dbaddress
+        from djops.health import dbaddress
 
         return dbaddress.learn(config.load(args.project))
     from djops.health import daemon

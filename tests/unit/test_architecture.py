@@ -15,6 +15,7 @@ PKG = SRC / "djops"
 # rank or lower, and two packages of one rank never import each other both ways
 RANK = {
     "__init__": 0, "errors": 0, "paths": 0, "text": 0, "events": 0, "oncalendar": 0,
+    "safefs": 0,
     "config": 1,
     "adapters": 2,
     "systemd": 3,

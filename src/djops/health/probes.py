@@ -16,9 +16,9 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from djops import oncalendar, paths
-from djops.adapters import dbaddress
 from djops.config import Config
 from djops.events import JOB_SKIPPED
+from djops.health import dbaddress
 from djops.mail import queue
 from djops.systemd import journal, systemctl, units
 from djops.text import printable

@@ -16,8 +16,7 @@ import shutil
 import time
 from pathlib import Path
 
-from djops import config, paths
-from djops.adapters import safefs
+from djops import config, paths, safefs
 from djops.config import Config
 from djops.config.write import table
 from djops.errors import ConfigError

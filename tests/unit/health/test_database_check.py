@@ -10,8 +10,7 @@ import socket
 import pytest
 
 from djops import config
-from djops.adapters import dbaddress
-from djops.health import probes
+from djops.health import dbaddress, probes
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pwd
 import stat
 from typing import Any
 
-from djops import paths
-from djops.adapters import project_python, safefs
+from djops import paths, safefs
+from djops.adapters import project_python
 from djops.config import Config
 
 TIMEOUT = 60.0
