@@ -94,7 +94,7 @@ def check(args: argparse.Namespace) -> str:
 
 
 def migrate_cron(args: argparse.Namespace) -> str:
-    from djops.project import migrate
+    from djops.migrate import main as migrate
 
     return migrate.run(config.load(args.project), args.apply)
 

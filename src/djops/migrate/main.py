@@ -20,8 +20,8 @@ from djops import config, paths, safefs
 from djops.config import Config
 from djops.config.write import table
 from djops.errors import ConfigError
-from djops.project import cronjobs, enable, legacy
-from djops.project import cronreport as report
+from djops.migrate import cronjobs, legacy, report
+from djops.project import enable
 
 SHIM = """#!/bin/sh
 {mark}
