@@ -31,7 +31,7 @@ def cfg(project, tmp_path, monkeypatch):
         {"DJOPS_EVENT": "reload.rejected", "PRIORITY": 3, "MESSAGE": "rejected: SyntaxError", "__REALTIME_TIMESTAMP": at},
     ]  # fmt: skip
     monkeypatch.setattr(status.journal, "recent", lambda p, prio, seconds: trouble)
-    monkeypatch.setattr(status.notices.journal, "last_event", lambda *a, **k: None)
+    monkeypatch.setattr(status.history.journal, "last_event", lambda *a, **k: None)
     return config.load(project, live=False)
 
 
