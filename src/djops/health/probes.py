@@ -259,12 +259,9 @@ def database(cfg: Config) -> Result:
                 return False, f"{where}: not a TCP port"
             conn = socket.create_connection((addr["host"], addr["port"]), timeout=TIMEOUT)
         with conn:
-            if addr["vendor"] == "mysql":
-                greeting = conn.recv(5)
-                if len(greeting) < 5 or greeting[4] not in (10, 0xFF):
-                    return False, f"{where}: no MySQL greeting"
-                if greeting[4] == 0xFF:
-                    return False, f"{where}: the server refuses new connections"
+            greeting = dbaddress.SERVERS[addr["vendor"]].greeting
+            if greeting and (why := greeting(conn)):
+                return False, f"{where}: {why}"
     except (OSError, KeyError) as e:
         return False, f"{where}: {getattr(e, 'strerror', None) or e}"
     return True, f"{where} accepts connections"

@@ -107,7 +107,7 @@ def test_database_check_connects_to_a_unix_socket(learned, tmp_path, monkeypatch
     from djops.health import dbaddress
 
     server_user = "nobody" if os.getuid() == 0 else pwd.getpwuid(os.getuid()).pw_name
-    monkeypatch.setitem(dbaddress.SERVER_USERS, "postgresql", server_user)
+    monkeypatch.setitem(dbaddress.SERVERS, "postgresql", dbaddress.Server(server_user))
     path = str(tmp_path / ".s.PGSQL.5432")
     cfg = learned(vendor="postgresql", unix=path)
     assert "database" in probes.enabled(cfg)
