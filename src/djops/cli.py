@@ -5,17 +5,13 @@ DjopsError and print as one line on stderr; `--debug` shows the traceback.
 """
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from djops import __version__, config
+from djops import __version__, actions
 from djops.errors import DjopsError, ReportFailed
-
-# Actions are imported by the verb that needs them: every unit start runs
-# this CLI, and importing all of them would cost each start ~0.1 s.
 from djops.reload import STEPS
 from djops.systemd import journal
 from djops.text import printable
@@ -35,127 +31,6 @@ examples:
 Config: /etc/djops/P.toml (every key optional; see
 /usr/share/doc/djops/examples/P.toml). Exit status: 0 success, 1 an operation
 or check failed, 2 usage or config error. See djops(8)."""
-
-
-def _enable(args: argparse.Namespace) -> str:
-    from djops.project import enable
-
-    return enable.enable(config.load(args.project))
-
-
-def _disable(args: argparse.Namespace) -> str:
-    from djops.project import enable
-
-    dropped = enable.purge_db(config.load(args.project)) + "\n" if args.purge_db else ""
-    return dropped + enable.disable(args.project)
-
-
-def _here_or_unit(action, args: argparse.Namespace) -> str:
-    """In its unit (--here) or as the project user: do it. Root at a terminal:
-    start the unit, so the run has its user, sandbox and journal trail."""
-    cfg = config.load(args.project)
-    if args.here or os.geteuid() != 0:
-        return action.run_here(cfg)
-    return action.run_via_unit(cfg)
-
-
-def _clearsessions(args: argparse.Namespace) -> str:
-    from djops.jobs import clearsessions
-
-    return _here_or_unit(clearsessions, args)
-
-
-def _reload(args: argparse.Namespace) -> str:
-    from djops.reload import steps
-
-    if args.step:
-        return steps.run_step(args.project, args.step)
-    return steps.run_via_unit(config.load(args.project))
-
-
-def _run(args: argparse.Namespace) -> str:
-    from djops.jobs import job
-
-    return job.run_via_unit(config.load(args.project), args.job)
-
-
-def _job(args: argparse.Namespace) -> str:
-    """Inside djops-job@P:NAME.service (the instance is P:NAME)."""
-    from djops.jobs import job
-    from djops.systemd import units
-
-    p, name = units.split_instance(args.instance)
-    cfg = config.load(p)
-    if args.mail_output:
-        return job.mail_output(cfg, name)
-    return job.run_here(cfg, name)
-
-
-def _ping(args: argparse.Namespace) -> str:
-    from djops.metrics import runs
-
-    return runs.ping(args.phase, args.unit)
-
-
-def _flush_pings(args: argparse.Namespace) -> str:
-    from djops.metrics import pings
-
-    return pings.deliver()
-
-
-def _status(args: argparse.Namespace) -> str:
-    from djops.project import status
-
-    if args.project is None:
-        return status.overview()
-    return status.project(config.load(args.project, live=False))
-
-
-def _check(args: argparse.Namespace) -> str:
-    from djops.checklist import report
-
-    cfg = config.load(args.project)
-    return report.render(cfg, report.run(cfg), args.json)
-
-
-def _migrate_cron(args: argparse.Namespace) -> str:
-    from djops.project import migrate
-
-    return migrate.run(config.load(args.project), args.apply)
-
-
-def _watch(args: argparse.Namespace) -> str:
-    from djops.reload import watch
-
-    return watch.run(config.load(args.project))
-
-
-def _heartbeat(args: argparse.Namespace) -> str:
-    from djops.health import heartbeat
-
-    return _here_or_unit(heartbeat, args)
-
-
-def _health(args: argparse.Namespace) -> str:
-    if args.learn_database:  # ExecStartPre=+ of djops-health@P: root, before the sandbox
-        from djops.adapters import dbaddress
-
-        return dbaddress.learn(config.load(args.project))
-    from djops.health import daemon
-
-    return daemon.run(config.load(args.project))
-
-
-def _failure(args: argparse.Namespace) -> str:
-    from djops.mail import failure
-
-    return failure.run(args.project)
-
-
-def _flush_mail(args: argparse.Namespace) -> str:
-    from djops.mail import queue
-
-    return queue.run()
 
 
 Arg = tuple[str, dict[str, Any]]
@@ -187,7 +62,7 @@ class Verb:
 
 VERBS: dict[str, Verb] = {
     "enable": Verb(
-        _enable,
+        actions.enable,
         "validate P's config, write drop-ins, enable and start its units",
         "Validate /etc/djops/P.toml, write the drop-ins the template units need "
         "(/etc/systemd/system/djops-*@P.*.d/djops.conf, and P.service.d/"
@@ -197,7 +72,7 @@ VERBS: dict[str, Verb] = {
         "again after editing the config: running daemons restart with it.",
     ),
     "disable": Verb(
-        _disable,
+        actions.disable,
         "stop and disable P's units and remove their drop-ins",
         "Undo `djops enable P` exactly: stop and disable P's djops units and "
         "remove the drop-ins djops wrote. The config file is kept. With "
@@ -213,7 +88,7 @@ VERBS: dict[str, Verb] = {
         ),
     ),
     "clearsessions": Verb(
-        _clearsessions,
+        actions.clearsessions,
         "remove P's expired sessions now",
         "Remove expired sessions of P in short batches (database engines) or "
         "with the engine's clear_expired(). As root this starts "
@@ -222,7 +97,7 @@ VERBS: dict[str, Verb] = {
         hidden=(HERE,),
     ),
     "reload": Verb(
-        _reload,
+        actions.reload,
         "compile, validate and apply P's settings (what restart-P did, safely)",
         "Start djops-reload@P.service and wait for it: compile code and settings "
         "as root (with the interpreter behind the venv's python, isolated from the "
@@ -234,7 +109,7 @@ VERBS: dict[str, Verb] = {
         hidden=(("--step", {"choices": STEPS, "help": argparse.SUPPRESS}),),
     ),
     "heartbeat": Verb(
-        _heartbeat,
+        actions.heartbeat,
         "mail P's heartbeat report now",
         "Mail the heartbeat report to [health] mail_to now: each health check, "
         "run for the report, the last clearsessions run, the last reload and its result, and "
@@ -243,7 +118,7 @@ VERBS: dict[str, Verb] = {
         hidden=(HERE,),
     ),
     "status": Verb(
-        _status,
+        actions.status,
         "one screen per project: timer, watcher, health, mail, last 24 h of trouble",
         "Without P: a line per enabled project. With P: the clearsessions timer's "
         "next and last run, the watcher and the last reload's result, each health "
@@ -252,7 +127,7 @@ VERBS: dict[str, Verb] = {
         args=(("project", {**PROJECT[1], "nargs": "?"}),),
     ),
     "check": Verb(
-        _check,
+        actions.check,
         "the deployment checklist of P: ok / warn / fail, each with what to do",
         "Run the reference chapters' checklist: `manage.py check --deploy` and the "
         "settings (read by the project's python as the project user), the settings "
@@ -261,7 +136,7 @@ VERBS: dict[str, Verb] = {
         args=(PROJECT, ("--json", {"action": "store_true", "help": "machine-readable items"})),
     ),
     "migrate-cron": Verb(
-        _migrate_cron,
+        actions.migrate_cron,
         "replace P's cron job and restart script with djops",
         "Find /etc/cron.daily/P-clearsessions, /usr/local/sbin/restart-P, and every "
         "line of P's crontabs and cron.* scripts, and show what becomes of each: "
@@ -277,47 +152,49 @@ VERBS: dict[str, Verb] = {
         ),
     ),
     "run": Verb(
-        _run,
+        actions.run,
         "run a job of [jobs.NAME] now, through its unit, and show its output",
         "Start djops-job@P:NAME.service now, as the timer would: the job's user, "
         "sandbox, journal trail and failure mail; print its output and result.",
         args=(PROJECT, ("job", {"metavar": "NAME", "help": "the job ([jobs.NAME] in P.toml)"})),
     ),
     "job": Verb(
-        _job,
+        actions.job,
         None,
         "Run one job inside its unit (djops-job@P:NAME.service).",
         args=(("instance", {"metavar": "P:NAME", "help": "the unit's instance"}),),
-        hidden=(HERE, ("--mail-output", {"action": "store_true", "help": argparse.SUPPRESS})),
+        hidden=(("--mail-output", {"action": "store_true", "help": argparse.SUPPRESS}),),
     ),
     "watch": Verb(
-        _watch, None, "Run the settings watcher in the foreground (djops-watch@P.service)."
+        actions.watch, None, "Run the settings watcher in the foreground (djops-watch@P.service)."
     ),
     "health": Verb(
-        _health,
+        actions.health,
         None,
         "Run the health daemon in the foreground (djops-health@P.service).",
         hidden=(("--learn-database", {"action": "store_true", "help": argparse.SUPPRESS}),),
     ),
     "failure": Verb(
-        _failure,
+        actions.failure,
         None,
         "Mail the status and journal of a failed unit (djops-failure@).",
         args=(("project", {"metavar": "UNIT", "help": "the failed unit"}),),
     ),
     "ping": Verb(
-        _ping,
+        actions.ping,
         None,
-        "Queue the healthchecks ping of a run (ExecStartPre=+, ExecStopPost=+).",
+        "Queue the healthchecks ping of a run (ExecStartPost=-+, ExecStopPost=-+).",
         args=(
             ("phase", {"choices": ("start", "end"), "help": "which ping"}),
             ("unit", {"metavar": "UNIT", "help": "the run's unit"}),
         ),
     ),
     "flush-pings": Verb(
-        _flush_pings, None, "Deliver the queued pings (djops-ping.service).", args=()
+        actions.flush_pings, None, "Deliver the queued pings (djops-ping.service).", args=()
     ),
-    "flush-mail": Verb(_flush_mail, None, "Deliver the djops outbox, flush dma's queue.", args=()),
+    "flush-mail": Verb(
+        actions.flush_mail, None, "Deliver the djops outbox, flush dma's queue.", args=()
+    ),
 }
 
 

@@ -62,7 +62,7 @@ def reload_compiled(project: str) -> Path:
 
 def database_address(project: str) -> Path:
     """Where the project's database server listens, as its python last said
-    (djops.adapters.dbaddress), for the health check's connect."""
+    (djops.health.dbaddress), for the health check's connect."""
     return state_dir() / f"database-{project}.json"
 
 

@@ -32,7 +32,3 @@ def printable(value: object, newlines: bool = True) -> str:
 def one_line(value: object, limit: int = 200) -> str:
     """A header-safe single line: runs of control characters become one space."""
     return re.sub(f"[\\x00-\\x1f\\x7f-\\x9f{_INVISIBLE}]+", " ", str(value)).strip()[:limit]
-
-
-def has_control(value: str) -> bool:
-    return bool(_CONTROL_OR_NEWLINE.search(value))

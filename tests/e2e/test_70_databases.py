@@ -181,7 +181,7 @@ def test_clearsessions_removes_only_expired_rows_in_batches(machine, server):
 CLAIMS = """
 import json, os, signal, sys, threading
 from djops import config
-from djops.adapters import claim
+from djops.jobs import claim
 cfg, out = config.load("demo"), {}
 first = claim.start(cfg, "--job", "demo:lock", "--host", "app1", "--window", "0")
 out["first"] = first.decision
@@ -242,7 +242,7 @@ IDLE = {  # the server ends a connection idle for 2 s
 HOLD = """
 import sys, time
 from djops import config
-from djops.adapters import claim
+from djops.jobs import claim
 cfg = config.load("demo")
 for job, keepalive in (("demo:quiet", "100"), ("demo:alive", "0.5")):
     held = claim.start(cfg, "--job", job, "--host", "app1", "--window", "0", "--keepalive", keepalive)

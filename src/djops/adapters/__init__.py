@@ -1,2 +1,3 @@
-"""Thin adapters to the outside that are not systemd: the project's python,
-file access that is safe for root, inotify."""
+"""The bridge into the project's python: run djops.inproject there as the project
+user (project_python), and the loaded-secrets store its answers fill for
+root's relays (secrets)."""

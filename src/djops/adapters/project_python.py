@@ -26,8 +26,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from djops import paths, text
-from djops.adapters import safefs, secrets
+from djops import paths, safefs, text
+from djops.adapters import secrets
 from djops.config import Config
 
 MAX_REPORT = 16 << 20

@@ -14,8 +14,7 @@ import contextlib
 import os
 from collections.abc import Iterable
 
-from djops import paths
-from djops.adapters import safefs
+from djops import paths, safefs
 from djops.config import Config
 from djops.inproject.redact import LOADED as LOADED_KEY
 from djops.inproject.redact import MAX_SECRETS, Redactor

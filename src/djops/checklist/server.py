@@ -7,12 +7,13 @@ import os
 import pwd
 import stat
 
-from djops.adapters import project_python, safefs
+from djops import safefs
+from djops.adapters import project_python
 from djops.checklist.item import FAIL, OK, WARN, Item, item
 from djops.config import Config
 from djops.inproject import compile as compiler
 from djops.inproject.redact import source_secrets
-from djops.project import legacy
+from djops.migrate import legacy
 from djops.systemd import systemctl, units
 
 

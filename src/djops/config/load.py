@@ -19,6 +19,7 @@ from djops.errors import ConfigError
 _PROJECT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 JOB_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 JOBS = "jobs"
+RESERVED_JOB = "clearsessions"  # djops.systemd.units.CLEARSESSIONS, a job already
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,10 @@ def _typed_jobs(path: Path, data: Any, project: str) -> dict[str, dict[str, Any]
         section = f"jobs.{job}"
         if not JOB_NAME.fullmatch(job):
             raise ConfigError(str(path), f"[{section}]", "a NAME of letters, digits, _ and -")
+        if job == RESERVED_JOB:  # its claim key, metrics label and job.skipped are taken
+            raise ConfigError(
+                str(path), f"[{section}]", "another NAME: clearsessions is [clearsessions]"
+            )
         typed[job] = _section(path, section, table, Job, project)
         if bool(typed[job]["command"][0]) == bool(typed[job]["exec"][0]):
             raise ConfigError(

@@ -55,6 +55,14 @@ UNITS = [
         "djops-mailqueue.timer, .service",
         "Every five minutes: retry /var/lib/djops/outbox and flush dma's queue (dma -q).",
     ),
+    (
+        "djops-mailqueue.path",
+        "Starts djops-mailqueue.service as soon as a mail is queued in /var/lib/djops/due/mail.",
+    ),
+    (
+        "djops-ping.path, .service",
+        "Deliver the queued healthchecks pings (/var/lib/djops/due/pings), retrying with backoff.",
+    ),
 ]
 
 

@@ -10,7 +10,7 @@ from djops.health import probes
 from djops.health import state as health_state
 from djops.mail import notices, outbox
 from djops.metrics import runs
-from djops.systemd import journal, oneshot, units
+from djops.systemd import history, journal, oneshot, units
 
 _WHEN = "%Y-%m-%d %H:%M"
 
@@ -27,11 +27,11 @@ def report(cfg: Config) -> str:
     quiet = _health_service_quiet(cfg)
     if quiet:
         lines.append(f"  ({quiet})")
-    last = notices.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)
+    last = history.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)
     lines += ["", f"Last clearsessions: {last}"]
     for name in cfg.jobs:
-        lines.append(f"Last job {name}: {notices.last_run(p, JOB_RESULT, name)}")
-    lines.append(f"Last reload:        {notices.last_event(p, RELOAD_RESULT)}")
+        lines.append(f"Last job {name}: {history.last_run(p, JOB_RESULT, name)}")
+    lines.append(f"Last reload:        {history.last_event(p, RELOAD_RESULT)}")
     lines.append(f"Mail outbox:        {len(outbox.pending())} waiting")
     return "\n".join(lines) + "\n" + notices.footer(p)
 

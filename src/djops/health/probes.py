@@ -16,11 +16,11 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from djops import oncalendar, paths
-from djops.adapters import dbaddress
 from djops.config import Config
 from djops.events import JOB_SKIPPED
+from djops.health import dbaddress
 from djops.mail import queue
-from djops.systemd import journal, systemctl, units
+from djops.systemd import history, journal, systemctl, units
 from djops.text import printable
 
 Result = tuple[bool, str]
@@ -124,8 +124,8 @@ def mailqueue(cfg: Config) -> Result:
     return queue.health()
 
 
-# unit -> (its last exit stamp, the time of its last success, a holder holding too long)
-_last_done: dict[str, tuple[str, float | None, str]] = {}
+# unit -> (the time of its last success, a holder holding too long), per run
+_last_done = history.SinceExit()
 
 
 def _on_time(
@@ -145,26 +145,24 @@ def _on_time(
     The journal is read only when the service ran again since; between
     runs only the age moves."""
     period = oncalendar.period(schedule)
-    ran = systemctl.show(service, "ExecMainExitTimestampMonotonic").get(
-        "ExecMainExitTimestampMonotonic", ""
-    )
-    cached = _last_done.get(service)
-    if cached is None or cached[0] != ran:
+
+    def read() -> tuple[float | None, str]:
         # one clearsessions per project: its events, old ones without DJOPS_JOB too
         own = journal.last_event(cfg.name, (event,), job=job if event == "job.done" else None)
         other = journal.last_event(cfg.name, (JOB_SKIPPED,), job=job)
         own_at = own["__REALTIME_TIMESTAMP"].timestamp() if own else None
         stamps = [x for x in (own_at, _succeeded_at(other)) if x is not None]
-        stuck = _holding_too_long(other, own_at, timeout)
-        _last_done[service] = cached = (ran, max(stamps) if stamps else None, stuck)
-    if cached[2]:
-        return False, cached[2]
+        return (max(stamps) if stamps else None), _holding_too_long(other, own_at, timeout)
+
+    succeeded, stuck = _last_done.get(service, read)
+    if stuck:
+        return False, stuck
     if period is None:  # systemd cannot say how often: report, do not judge
         every, limit = "schedule period unknown, not judged", float("inf")
     else:
         every, limit = f"schedule every {_hours(period)}", 2 * period
-    if cached[1] is not None:
-        age = time.time() - cached[1]
+    if succeeded is not None:
+        age = time.time() - succeeded
         return age <= limit, f"last run {_hours(age)} ago ({every})"
     since = systemctl.show(timer, "ActiveEnterTimestampMonotonic").get(
         "ActiveEnterTimestampMonotonic", "0"
@@ -261,12 +259,9 @@ def database(cfg: Config) -> Result:
                 return False, f"{where}: not a TCP port"
             conn = socket.create_connection((addr["host"], addr["port"]), timeout=TIMEOUT)
         with conn:
-            if addr["vendor"] == "mysql":
-                greeting = conn.recv(5)
-                if len(greeting) < 5 or greeting[4] not in (10, 0xFF):
-                    return False, f"{where}: no MySQL greeting"
-                if greeting[4] == 0xFF:
-                    return False, f"{where}: the server refuses new connections"
+            greeting = dbaddress.SERVERS[addr["vendor"]].greeting
+            if greeting and (why := greeting(conn)):
+                return False, f"{where}: {why}"
     except (OSError, KeyError) as e:
         return False, f"{where}: {getattr(e, 'strerror', None) or e}"
     return True, f"{where} accepts connections"

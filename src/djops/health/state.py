@@ -3,8 +3,7 @@ the heartbeat and `djops status`; a garbage file reads as no state."""
 
 from pathlib import Path
 
-from djops import paths
-from djops.adapters import safefs
+from djops import paths, safefs
 
 
 def path(p: str) -> Path:

@@ -28,18 +28,13 @@ import sys
 import time
 from typing import Any
 
-from . import database
+from . import database, vendors
 
 REPORTS_EARLY = True  # the decision, before the run; main reports nothing after
 TABLE = "djops_claim"
 LOCK_TRIES = 3
 KEEPALIVE = 600.0  # seconds between two queries while the run holds the claim
 ALIAS = "djops"  # a DATABASES entry of its own: a direct connection past PgBouncer
-NOW = {
-    "postgresql": "extract(epoch from clock_timestamp())",
-    "mysql": "UNIX_TIMESTAMP(NOW(6))",
-    "sqlite": "((julianday('now') - 2440587.5) * 86400.0)",
-}
 CREATE = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} (job VARCHAR(190) PRIMARY KEY, "
     "host VARCHAR(255) NOT NULL, started DOUBLE PRECISION NOT NULL, "
@@ -56,23 +51,14 @@ def connection() -> Any:
 
 
 def lock(conn: Any, cur: Any, job: str) -> bool:
-    digest = hashlib.sha256(f"djops:{job}".encode()).digest()
-    if conn.vendor == "postgresql":
-        cur.execute(
-            "SELECT pg_try_advisory_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
-        )
-    elif conn.vendor == "mysql":
-        cur.execute("SELECT GET_LOCK(%s, 0)", ["djops:" + digest.hex()[:40]])
-    else:
-        return True
-    return bool(cur.fetchone()[0])
+    return vendors.of(conn).lock(cur, hashlib.sha256(f"djops:{job}".encode()).digest())
 
 
 def claim(conn: Any, job: str, host: str, window: float) -> dict[str, Any]:
     """{"run": True, "started": t} or {"run": False, "holder": host, ...}."""
     from django.db import IntegrityError, transaction
 
-    now = NOW.get(conn.vendor, NOW["sqlite"])
+    now = vendors.of(conn).NOW
     with conn.cursor() as cur:
         cur.execute(CREATE)
         _add_succeeded(conn, cur)
@@ -148,7 +134,7 @@ def _add_succeeded(conn: Any, cur: Any) -> None:
 
 
 def finish(conn: Any, job: str, host: str, started: float, status: int | None) -> None:
-    now = NOW.get(conn.vendor, NOW["sqlite"])
+    now = vendors.of(conn).NOW
     with conn.cursor() as cur:
         cur.execute(
             f"UPDATE {TABLE} SET finished = {now}, exit_status = %s"

@@ -14,15 +14,9 @@ import signal
 import time
 from typing import Any
 
-from . import database, purge_mysql, purge_postgresql, purge_sqlite
+from . import database, vendors
 
 _stop = False
-
-PURGERS = {
-    "sqlite": purge_sqlite.purge,
-    "postgresql": purge_postgresql.purge,
-    "mysql": purge_mysql.purge,
-}
 
 
 def _on_term(signum: int, frame: Any) -> None:
@@ -56,7 +50,7 @@ def run(argv: list[str], redactor: Any = None) -> tuple[dict[str, Any], int]:
         problem = database.cannot_connect(conn, redactor)
         if problem:
             return {**report, "error": problem}, 1
-        purge = PURGERS.get(conn.vendor, purge_sqlite.purge)  # others: the portable way
+        purge = vendors.of(conn).purge  # others: the portable way
         report.update(purge(model, conn, args, stopped))
     else:
         store.clear_expired()

@@ -7,9 +7,8 @@ in case a DSN with one in it is quoted back).
 
 from typing import Any
 
-# libpq's and Debian's defaults when HOST is empty
-PG_SOCKET_DIR = "/var/run/postgresql"
-MYSQL_SOCKET = "/run/mysqld/mysqld.sock"
+from . import vendors
+
 LOGIN_REFUSED = ("authentication failed", "access denied", "password", "no pg_hba.conf entry")
 
 
@@ -54,23 +53,7 @@ def cannot_connect(conn: Any, redactor: Any = None) -> str:
 def address(conn: Any) -> dict[str, Any]:
     """Where the server listens, for djops-health's credential-free connect:
     {"vendor", "unix": path} or {"vendor", "host", "port"}; {} for SQLite."""
-    s, vendor = conn.settings_dict, conn.vendor
+    s = conn.settings_dict
     host = str(s.get("HOST") or "").split(",")[0].strip()
     port = str(s.get("PORT") or "").split(",")[0].strip()
-    if vendor == "postgresql":
-        if not host or host.startswith("/"):
-            return {"vendor": vendor, "unix": f"{host or PG_SOCKET_DIR}/.s.PGSQL.{port or 5432}"}
-        return {"vendor": vendor, "host": host, "port": int(port or 5432)}
-    if vendor == "mysql":
-        sock = (s.get("OPTIONS") or {}).get("unix_socket") or (host if host.startswith("/") else "")
-        if not sock and host in ("", "localhost") and not _pure_python_driver(conn):
-            sock = MYSQL_SOCKET  # libmysqlclient takes "localhost" to mean the socket
-        if sock:
-            return {"vendor": vendor, "unix": sock}
-        return {"vendor": vendor, "host": host or "localhost", "port": int(port or 3306)}
-    return {}
-
-
-def _pure_python_driver(conn: Any) -> bool:
-    """PyMySQL (installed as MySQLdb) connects to localhost over TCP."""
-    return "pymysql" in str(getattr(conn.Database, "__file__", ""))
+    return vendors.of(conn).address(conn, host, port)

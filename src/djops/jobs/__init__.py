@@ -1,1 +1,2 @@
-"""Scheduled work run as the project user: clearsessions (the generic jobs next)."""
+"""Scheduled work run as the project user: clearsessions and the [jobs.NAME] jobs,
+once per fleet where asked (once, claim)."""

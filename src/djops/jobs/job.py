@@ -32,8 +32,8 @@ def job_of(cfg: Config, name: str):
     return cfg.jobs[name]
 
 
-def argv_of(cfg: Config, name: str) -> list[str]:
-    job = job_of(cfg, name)
+def argv_of(cfg: Config, job) -> list[str]:
+    """The job's command line (`job`: one of cfg.jobs, from job_of)."""
     if job.command:
         return [f"{cfg.project.venv}/bin/python", f"{cfg.project.code_dir}/manage.py", *job.command]
     return list(job.exec)
@@ -44,7 +44,7 @@ def run_here(cfg: Config, name: str) -> str:
     with once.turn(cfg, name, job.schedule, job.once) as turn:
         if not turn.run:
             return turn.text
-        code, seconds, stopped = _execute(cfg, name)
+        code, seconds, stopped = _execute(cfg, name, job)
         turn.done(code)
     p = cfg.name
     fields = {"JOB": name, "DURATION": seconds, "EXIT": code}
@@ -61,10 +61,10 @@ def run_here(cfg: Config, name: str) -> str:
     return text
 
 
-def _execute(cfg: Config, name: str) -> tuple[int, float, bool]:
+def _execute(cfg: Config, name: str, job) -> tuple[int, float, bool]:
     """Run it, its output to the journal: (exit status, seconds, stopped)."""
-    p, argv = cfg.name, argv_of(cfg, name)
-    env = {**project_python.environment(cfg), **job_of(cfg, name).environment}
+    p, argv = cfg.name, argv_of(cfg, job)
+    env = {**project_python.environment(cfg), **job.environment}
     redactor = secrets.redactor(cfg)
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -95,10 +95,10 @@ def _execute(cfg: Config, name: str) -> tuple[int, float, bool]:
 
 def run_via_unit(cfg: Config, name: str) -> str:
     """`djops run P NAME`: start the unit, print its output and its result."""
-    job_of(cfg, name)
+    job = job_of(cfg, name)
     unit = units.job_service(cfg.name, name)
     try:
-        result = oneshot.run(cfg, unit, JOB_RESULT, timeout=cfg.jobs[name].timeout_seconds + 60)
+        result = oneshot.run(cfg, unit, JOB_RESULT, timeout=job.timeout_seconds + 60)
     except OperationError:
         print(_output(cfg, unit), end="", flush=True)  # the run's output, then the error line
         raise
@@ -128,7 +128,7 @@ def mail_output(cfg: Config, name: str) -> str:
     lines = journal.invocation_lines(invocation, OUTPUT_LINES) if invocation else []
     redactor = secrets.redactor(cfg)
     body = (
-        f"Output of job {name} ({' '.join(argv_of(cfg, name))}):\n\n"
+        f"Output of job {name} ({' '.join(argv_of(cfg, job))}):\n\n"
         + ("\n".join(lines) or "(no output)")
         + "\n"
     )

@@ -3,7 +3,7 @@ djops-clearsessions@P): whether this host runs this occurrence.
 
 Only a run its timer started claims (systemd sets $TRIGGER_UNIT): `djops run`
 and `djops clearsessions` typed by an operator run here, now. A claim is
-held by the project's python for the run's length (djops.adapters.claim);
+held by the project's python for the run's length (djops.jobs.claim);
 the window is half the schedule's period, so the same occurrence fired by
 every host's timer minutes apart runs on one of them. The unit is
 Type=notify: READY=1 comes once this is decided, with STATUS= saying so,
@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from djops import oncalendar
-from djops.adapters import claim
 from djops.config import Config
 from djops.errors import OperationError
-from djops.systemd import journal, notify
+from djops.jobs import claim
+from djops.systemd import journal, notify, units
 from djops.text import printable
 
 REBOOT = "@reboot"  # every host boots for itself: no claim
@@ -53,7 +53,7 @@ def turn(
         return
     window = (oncalendar.period(schedule, floor=0) or 120.0) / 2
     host = socket.gethostname()
-    with claim.hold(cfg, f"{p}:{job}", host, window) as held:
+    with claim.hold(cfg, units.job_instance(p, job), host, window) as held:
         d = held.decision
         if d.get("error"):
             raise _unclaimed(failed, p, job, str(d["error"]))

@@ -3,9 +3,7 @@
 import socket
 
 from djops.config import Config
-from djops.events import JOB_SKIPPED
 from djops.mail import message, outbox
-from djops.systemd import journal
 from djops.text import printable
 
 _VERB = {
@@ -47,30 +45,3 @@ def send(cfg: Config, kind: str, subject: str, body: str, to: list[str] | None =
     arrive as visible `\\xNN`."""
     msg = message.compose(cfg.name, kind, subject, printable(body), to or cfg.health.mail_to)
     outbox.send(cfg.name, msg, cfg.health.sendmail)
-
-
-def last_event(p: str, events: tuple[str, ...], job: str | None = None) -> str:
-    """`2026-11-22 04:36 done: <message>` of the newest of `events`, for the
-    heartbeat and `djops status`."""
-    e = journal.last_event(p, events, job=job)
-    if not e:
-        return "never (nothing in the journal)"
-    when = e["__REALTIME_TIMESTAMP"].astimezone().strftime("%Y-%m-%d %H:%M")
-    return f"{when} {e['DJOPS_EVENT'].split('.', 1)[1]}: {e.get('MESSAGE', '')}"
-
-
-def last_run(p: str, results: tuple[str, ...], job: str, by_job: bool = True) -> str:
-    """The newest run of a job (or clearsessions, `by_job` False: its events
-    are the project's) and where it ran: here, or on the host that claimed
-    it (once per fleet), for the heartbeat and `djops status`."""
-    own = journal.last_event(p, results, job=job if by_job else None)
-    other = journal.last_event(p, (JOB_SKIPPED,), job=job)
-    e = max((x for x in (own, other) if x), key=lambda x: x["__REALTIME_TIMESTAMP"], default=None)
-    if not e:
-        return "never (nothing in the journal)"
-    when = e["__REALTIME_TIMESTAMP"].astimezone().strftime("%Y-%m-%d %H:%M")
-    if e["DJOPS_EVENT"] == JOB_SKIPPED:
-        holder = printable(str(e.get("DJOPS_HOLDER", "?")), newlines=False)
-        return f"{when} on {holder}: {e.get('MESSAGE', '')}"
-    kind = e["DJOPS_EVENT"].split(".", 1)[1]
-    return f"{when} {kind} here ({message.hostname()}): {e.get('MESSAGE', '')}"

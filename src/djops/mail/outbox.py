@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
-from djops import paths
-from djops.adapters import safefs
+from djops import paths, safefs
 from djops.mail import message, spool
 from djops.systemd import journal, wake
 

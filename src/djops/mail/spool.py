@@ -9,8 +9,7 @@ import os
 import time
 from pathlib import Path
 
-from djops import paths
-from djops.adapters import safefs
+from djops import paths, safefs
 
 HEADER_BYTES = 64 << 10
 

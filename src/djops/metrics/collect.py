@@ -9,14 +9,14 @@ from typing import Any
 from djops.config import Config
 from djops.events import CLEARSESSIONS_RESULT, JOB_RESULT, JOB_SKIPPED, RELOAD_RESULT
 from djops.metrics.textfile import Family
-from djops.systemd import journal, systemctl, units
+from djops.systemd import history, journal, units
 
 CLEARSESSIONS = "clearsessions"
 # a _total counts from here: it resets when djops-health restarts, as a
 # process's counters do (the sandbox cannot read this boot's ID)
 STARTED = time.time()
 # unit -> (its last exit stamp, what the journal said then)
-_seen: dict[str, tuple[str, dict[str, Any]]] = {}
+_seen = history.SinceExit()  # unit -> what its runs logged, read again once it ran again
 
 
 def families(cfg: Config, checks: dict[str, dict], now: float) -> list[Family]:
@@ -61,15 +61,7 @@ def families(cfg: Config, checks: dict[str, dict], now: float) -> list[Family]:
 
 
 def _journal(cfg: Config, job: str, unit: str) -> dict[str, Any]:
-    stamp = systemctl.show(unit, "ExecMainExitTimestampMonotonic").get(
-        "ExecMainExitTimestampMonotonic", ""
-    )
-    cached = _seen.get(unit)
-    if cached and cached[0] == stamp:
-        return cached[1]
-    found = _reloads(cfg.name) if not job else _job(cfg.name, job)
-    _seen[unit] = (stamp, found)
-    return found
+    return _seen.get(unit, lambda: _reloads(cfg.name) if not job else _job(cfg.name, job))
 
 
 def _at(entry: dict) -> float:

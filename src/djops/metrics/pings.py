@@ -22,8 +22,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from djops import paths
-from djops.adapters import safefs
+from djops import paths, safefs
 from djops.systemd import journal
 from djops.text import printable
 

@@ -1,5 +1,5 @@
 """The pings of one run of djops-clearsessions@P or djops-job@P:NAME, from
-its root steps (ExecStartPre=+ and ExecStopPost=+ in the drop-in `djops
+its root steps (ExecStartPost=-+ and ExecStopPost=-+ in the drop-in `djops
 enable` writes when the run has a ping_url): queue, then hand over to
 djops-ping.service without waiting."""
 

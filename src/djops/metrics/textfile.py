@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from djops.adapters import safefs
+from djops import safefs
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """`djops enable P` / `djops disable P`: idempotent, and each undoes the other."""
 
 from djops import config
-from djops.adapters import claim, secrets
+from djops.adapters import secrets
 from djops.config import Config, check_name
 from djops.errors import ConfigError, OperationError
+from djops.jobs import claim
 from djops.systemd import dropins, journal, service, systemctl, units
 
 

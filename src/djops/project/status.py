@@ -16,8 +16,8 @@ from djops.events import (
 )
 from djops.health import probes
 from djops.health import state as health_state
-from djops.mail import notices, outbox
-from djops.systemd import journal, systemctl, units
+from djops.mail import outbox
+from djops.systemd import history, journal, systemctl, units
 
 # checks cheap enough to run again for the screen (one systemctl call, one
 # journal read), and whose answer a user expects to move right after a run
@@ -51,10 +51,10 @@ def project(cfg: Config) -> str:
     lines = [
         f"{p}: djops@{p}.target {target.get('ActiveState')} ({target.get('UnitFileState')})",
         f"  clearsessions  next {timer.get('NextElapseUSecRealtime') or '-'}; "
-        f"last {notices.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)}",
+        f"last {history.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)}",
         *_jobs(cfg),
         f"  watcher        {watch.get('ActiveState')}: {watch.get('StatusText') or '-'}",
-        f"  last reload    {notices.last_event(p, RELOAD_RESULT)}",
+        f"  last reload    {history.last_event(p, RELOAD_RESULT)}",
         "  health         "
         + (_age(state.get("updated")) if state else "no state yet (djops-health not running?)"),
     ]
@@ -65,7 +65,7 @@ def project(cfg: Config) -> str:
         word = "ok" if r["ok"] else f"FAILING x{r['ladder']['failures']}"
         lines.append(f"    {name:<14} {word:<12} {r['detail']}")
     lines += [
-        f"  heartbeat      last {notices.last_event(p, HEARTBEAT_RESULT)}; next "
+        f"  heartbeat      last {history.last_event(p, HEARTBEAT_RESULT)}; next "
         f"{beat.get('NextElapseUSecRealtime') or '-'}",
         f"  mail outbox    {len(outbox.pending())} waiting",
     ]
@@ -92,7 +92,7 @@ def _jobs(cfg: Config) -> list[str]:
         # @reboot: the timer has no calendar time, only "after each boot"
         nxt = "at boot" if job.schedule == "@reboot" else t.get("NextElapseUSecRealtime") or "-"
         out.append(
-            f"  job {name:<10} next {nxt}; last {notices.last_run(cfg.name, JOB_RESULT, name)}"
+            f"  job {name:<10} next {nxt}; last {history.last_run(cfg.name, JOB_RESULT, name)}"
         )
     return out
 

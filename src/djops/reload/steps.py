@@ -15,11 +15,12 @@ directory, never in one the project user's step can write.
 import contextlib
 import os
 
-from djops import config, paths
-from djops.adapters import dbaddress, project_python, safefs
+from djops import config, paths, safefs
+from djops.adapters import project_python
 from djops.config import Config
 from djops.errors import ConfigError, OperationError, UsageError
 from djops.events import RELOAD_RESULT
+from djops.health import dbaddress
 from djops.systemd import journal, oneshot, service, units
 
 COMPILE_TIMEOUT = 240.0

@@ -16,11 +16,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from djops import paths
-from djops.adapters import fswatch, safefs
+from djops import paths, safefs
 from djops.config import Config
 from djops.events import RELOAD_RESULT
-from djops.reload import snapshot
+from djops.reload import fswatch, snapshot
 from djops.systemd import journal, systemctl, units
 from djops.systemd.daemon import ServiceDaemon
 

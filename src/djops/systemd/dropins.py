@@ -9,8 +9,7 @@ import contextlib
 import hashlib
 from pathlib import Path
 
-from djops import oncalendar, paths
-from djops.adapters import safefs
+from djops import oncalendar, paths, safefs
 from djops.config import Config
 from djops.systemd import systemctl, units
 

@@ -75,9 +75,14 @@ def output(project: str, job: str, line: str) -> None:
 
 
 def last_event(
-    project: str, events: tuple[str, ...], since_usec: int = 0, job: str | None = None
+    project: str,
+    events: tuple[str, ...],
+    since_usec: int = 0,
+    job: str | None = None,
+    invocation: str | None = None,
 ) -> dict[str, Any] | None:
-    """The newest of `events` for `project` (and `job`) logged at or after `since_usec`."""
+    """The newest of `events` for `project` (and `job`, and of one run of a
+    unit: its `invocation` id) logged at or after `since_usec`."""
     from datetime import datetime
 
     from systemd import journal
@@ -89,6 +94,8 @@ def last_event(
             reader.add_match(DJOPS_PROJECT=project, DJOPS_EVENT=ev)
             if job is not None:
                 reader.add_match(DJOPS_JOB=job)
+            if invocation is not None:
+                reader.add_match(_SYSTEMD_INVOCATION_ID=invocation)
             reader.add_disjunction()
         reader.seek_tail()
         for _ in range(SCAN_LIMIT):

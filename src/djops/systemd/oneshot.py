@@ -25,13 +25,16 @@ def run(cfg: Config, unit: str, events: tuple[str, ...], timeout: float | None =
     deadline = time.monotonic() + (timeout or 600)
     since = int(time.time() * 1e6)
     ok = systemctl.start(unit, timeout=timeout)
+    # this run's own id: another run of the project (job B while this is job A)
+    # may log its result in the same window
+    invocation = systemctl.show(unit, "InvocationID").get("InvocationID", "")
     if ok:  # a Type=notify run (jobs, clearsessions) was only ready: wait for its end
         while systemctl.show(unit, "ActiveState").get("ActiveState") in BUSY:
             if time.monotonic() > deadline:
                 raise OperationError(f"{unit} still runs; see: journalctl -u {unit} -f")
             time.sleep(0.2)
         ok = systemctl.show(unit, "Result").get("Result", "success") == "success"
-    entry = journal.last_event(cfg.name, events, since)
+    entry = journal.last_event(cfg.name, events, since, invocation=invocation or None)
     message = entry["MESSAGE"] if entry else f"{unit} finished"
     if not ok:
         raise OperationError(f"{message}\nSee: journalctl -u {unit} -n 30")

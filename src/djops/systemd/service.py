@@ -6,7 +6,7 @@ import re
 import shlex
 import time
 
-from djops.adapters import safefs
+from djops import safefs
 from djops.errors import OperationError
 from djops.systemd import systemctl
 

@@ -18,7 +18,8 @@ CLEARSESSIONS, RELOAD, HEARTBEAT, WATCH, HEALTH = (
 )
 SCHEDULED = (CLEARSESSIONS, HEARTBEAT)  # a timer starts them
 DAEMONS = (WATCH, HEALTH)  # long-running, started by `djops enable`
-ONESHOTS = (CLEARSESSIONS, RELOAD, HEARTBEAT)
+# one run per start (Type=oneshot, or Type=notify until the run ends)
+RUNS = (CLEARSESSIONS, RELOAD, HEARTBEAT)
 MAILQUEUE = "djops-mailqueue.timer"  # one for the whole server
 # started on request (djops.systemd.wake), one each for the whole server
 WAKERS = ("djops-mailqueue.path", "djops-ping.path")
@@ -59,11 +60,6 @@ def job_name_of(unit: str) -> str | None:
     return m["job"] if m and unit.startswith(f"djops-{JOB}@") else None
 
 
-def failure_handler(unit: str) -> str:
-    """What OnFailure= starts for `unit` (the unit files say djops-failure@%n.service)."""
-    return f"djops-failure@{unit}.service"
-
-
 def target(p: str) -> str:
     return f"djops@{p}.target"
 
@@ -78,7 +74,7 @@ def daemons(p: str) -> list[str]:
 
 
 def services(p: str) -> list[str]:
-    return [service(kind, p) for kind in (*ONESHOTS, *DAEMONS)]
+    return [service(kind, p) for kind in (*RUNS, *DAEMONS)]
 
 
 _OWN = re.compile(r"djops-[a-z]+@(?P<p>[A-Za-z0-9_]+)(:(?P<job>[A-Za-z0-9_-]+))?\.(service|timer)")

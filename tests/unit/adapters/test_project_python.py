@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from djops import config
-from djops.adapters import project_python, safefs
+from djops import config, safefs
+from djops.adapters import project_python
 
 WORKER = """#!/bin/sh
 exec {python} -c '

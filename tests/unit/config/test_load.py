@@ -223,6 +223,10 @@ def test_nul_in_a_schedule_is_a_config_error(confdir, key):
         ),
         ('[jobs.a]\nschedule = "daily"\n', "[jobs.a] command, exec: expected exactly one"),
         ('[jobs."a b"]\ncommand = ["x"]\n', "[jobs.a b]: expected a NAME of letters"),
+        (
+            '[jobs.clearsessions]\ncommand = ["x"]\n',
+            "[jobs.clearsessions]: expected another NAME: clearsessions is [clearsessions]",
+        ),
         ('[jobs.a]\nexec = ["backup.sh"]\n', "[jobs.a] exec: expected a list: an absolute program"),
         ('[jobs.a]\ncommand = ["-x"]\n', "[jobs.a] command: expected a list: a manage.py command"),
         (

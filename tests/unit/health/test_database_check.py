@@ -10,8 +10,7 @@ import socket
 import pytest
 
 from djops import config
-from djops.adapters import dbaddress
-from djops.health import probes
+from djops.health import dbaddress, probes
 
 
 @pytest.fixture
@@ -47,7 +46,7 @@ def test_a_path_that_is_no_servers_socket_is_not_connected_and_says_the_same(lea
 
 @pytest.mark.skipif(os.getuid() != 0, reason="chown needs root")
 def test_the_servers_own_socket_is_connected(learned, tmp_path, monkeypatch):
-    monkeypatch.setitem(dbaddress.SERVER_USERS, "postgresql", "nobody")
+    monkeypatch.setitem(dbaddress.SERVERS, "postgresql", dbaddress.Server("nobody"))
     path = tmp_path / "srv.sock"
     srv = socket.socket(socket.AF_UNIX)
     srv.bind(str(path))

@@ -91,8 +91,7 @@ def learned(project, tmp_path, monkeypatch):
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path))
 
     def learn(**addr):
-        from djops import paths
-        from djops.adapters import safefs
+        from djops import paths, safefs
 
         safefs.write_json(paths.database_address(project), addr)
         return config.load(project, live=False)
@@ -105,10 +104,10 @@ def test_database_check_connects_to_a_unix_socket(learned, tmp_path, monkeypatch
     import os
     import pwd
 
-    from djops.adapters import dbaddress
+    from djops.health import dbaddress
 
     server_user = "nobody" if os.getuid() == 0 else pwd.getpwuid(os.getuid()).pw_name
-    monkeypatch.setitem(dbaddress.SERVER_USERS, "postgresql", server_user)
+    monkeypatch.setitem(dbaddress.SERVERS, "postgresql", dbaddress.Server(server_user))
     path = str(tmp_path / ".s.PGSQL.5432")
     cfg = learned(vendor="postgresql", unix=path)
     assert "database" in probes.enabled(cfg)

@@ -53,7 +53,7 @@ def test_a_jobs_environment_comes_on_top_of_the_projects(with_jobs, sent):
 
 
 def test_a_manage_py_command_runs_with_the_venv_python(with_jobs):
-    argv = job.argv_of(with_jobs, "manage")
+    argv = job.argv_of(with_jobs, with_jobs.jobs["manage"])
     assert argv[0].endswith("/venv/bin/python") and argv[1].endswith("/manage.py")
     assert argv[2:] == ["clearsessions", "--verbosity", "0"]
 

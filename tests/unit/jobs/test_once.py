@@ -7,9 +7,8 @@ import contextlib
 import pytest
 
 from djops import config
-from djops.adapters import claim
 from djops.errors import OperationError
-from djops.jobs import once
+from djops.jobs import claim, once
 from djops.systemd import notify
 
 

@@ -31,7 +31,7 @@ def cfg(project, tmp_path, monkeypatch):
         {"DJOPS_EVENT": "reload.rejected", "PRIORITY": 3, "MESSAGE": "rejected: SyntaxError", "__REALTIME_TIMESTAMP": at},
     ]  # fmt: skip
     monkeypatch.setattr(status.journal, "recent", lambda p, prio, seconds: trouble)
-    monkeypatch.setattr(status.notices.journal, "last_event", lambda *a, **k: None)
+    monkeypatch.setattr(status.history.journal, "last_event", lambda *a, **k: None)
     return config.load(project, live=False)
 
 
@@ -49,7 +49,7 @@ def test_one_screen_with_units_checks_and_the_days_trouble(cfg):
     assert "watcher        active: watching 1 files" in text
     assert "    http           FAILING x2   HTTP 503" in text
     assert "problems (24 h, warning or worse): 3" in text
-    assert "  2x health.degraded" in text and "warning" in text
+    assert "  2x health.degraded" in text and " warning p: check http is failing" in text
     assert "  1x reload.rejected" in text and " err " in text
     assert "journalctl DJOPS_PROJECT=p -p warning --since -24h" in text
 

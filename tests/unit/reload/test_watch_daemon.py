@@ -10,8 +10,7 @@ import time
 import pytest
 
 from djops import config
-from djops.adapters import fswatch
-from djops.reload import watch
+from djops.reload import fswatch, watch
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 
-from djops.project import cronshell
+from djops.migrate import shell as cronshell
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import sqlite3
 import threading
 import time
 
-from djops.adapters import claim
+from djops.jobs import claim
 
 DAY = 43200.0  # half a day: the window of a daily job
 

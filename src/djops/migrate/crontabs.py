@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from djops.jobs import cron
+from djops.migrate import crontime
 
 PERIODIC = {"cron_hourly": "hourly", "cron_daily": "daily", "cron_weekly": "weekly"}
 PERIODIC["cron_monthly"] = "monthly"
@@ -84,7 +84,7 @@ def _unquote(value: str) -> str:
 def run_parts(crontab: Path) -> dict[str, str]:
     """period -> the cron schedule /etc/crontab runs /etc/cron.PERIOD/ on
     (Debian's own times where it does not say)."""
-    times = dict(cron.RUN_PARTS)
+    times = dict(crontime.RUN_PARTS)
     for line in read(crontab, user_field=True):
         m = re.search(r"run-parts\b.*/cron\.(hourly|daily|weekly|monthly)\b", line.command)
         if line.schedule and m:

@@ -7,15 +7,40 @@ moved the database)."""
 
 import os
 import pwd
+import socket
 import stat
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from djops import paths
-from djops.adapters import project_python, safefs
+from djops import paths, safefs
+from djops.adapters import project_python
 from djops.config import Config
 
 TIMEOUT = 60.0
-SERVERS = ("postgresql", "mysql")
+
+
+def _mysql_greeting(conn: socket.socket) -> str:
+    """MariaDB/MySQL speak first: a server that accepts but cannot serve is caught."""
+    greeting = conn.recv(5)
+    if len(greeting) < 5 or greeting[4] not in (10, 0xFF):
+        return "no MySQL greeting"
+    if greeting[4] == 0xFF:
+        return "the server refuses new connections"
+    return ""
+
+
+@dataclass(frozen=True)
+class Server:
+    """Root's side of a database vendor (the project's side: djops.inproject.vendors)."""
+
+    user: str  # who runs it (Debian's package): only a socket of theirs is connected to
+    # what the server says on connecting: "" when it can serve, else why not
+    # (None: it says nothing; PostgreSQL logs nothing for a connection that sends nothing)
+    greeting: Callable[[socket.socket], str] | None = None
+
+
+SERVERS = {"postgresql": Server("postgres"), "mysql": Server("mysql", _mysql_greeting)}
 
 
 def learn(cfg: Config) -> str:
@@ -43,16 +68,12 @@ def load(project: str) -> dict[str, Any]:
     return {}
 
 
-# who runs each server (Debian's packages): only a socket of theirs is connected to
-SERVER_USERS = {"postgresql": "postgres", "mysql": "mysql"}
-
-
 def socket_problem(vendor: str, path: str) -> str:
     """ "" when `path` is a socket the database server's user owns; else why
     not, the same words whether it is missing, a file or someone else's: the
     root health daemon connects there, and the project's python said the
     path (one under /root must not tell whether something exists)."""
-    user = SERVER_USERS.get(vendor, "")
+    user = SERVERS[vendor].user if vendor in SERVERS else ""
     why = f"not a socket of the {vendor} server's user ({user or '?'}): not connected"
     try:
         st = os.lstat(path)

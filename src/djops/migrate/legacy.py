@@ -1,6 +1,6 @@
 """The old way of the reference chapters, wherever it still lives: the
 cron.daily script, the restart script, and crontab lines that call either.
-(Every other cron line of P: djops.project.cronjobs.)"""
+(Every other cron line of P: djops.migrate.cronjobs.)"""
 
 import os
 import re

@@ -12,6 +12,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+# the database's own clock, in epoch seconds (claims)
+NOW = "((julianday('now') - 2440587.5) * 86400.0)"
+
+
 # A writer waiting for the lock retries on SQLite's busy-handler schedule
 # (after 1, 2, 5, 10, 15, 20, 25, 25, 25 ms, then 50 and 100 ms). Pausing
 # 26 ms after at most 100 ms of deleting puts one of its retries inside the
@@ -62,3 +66,13 @@ def purge(model: Any, conn: Any, args: Any, stopped: Callable[[], bool]) -> dict
             time.sleep(PAUSE)
             worked = 0.0
     return {"rows": total, "batches": batches, "longest": round(longest, 3)}
+
+
+def lock(cur: Any, digest: bytes) -> bool:
+    """One host's file: the unit itself is the lock."""
+    return True
+
+
+def address(conn: Any, host: str, port: str) -> dict[str, Any]:
+    """A file, no server to reach."""
+    return {}

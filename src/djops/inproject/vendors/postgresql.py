@@ -12,7 +12,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import batching
+from .. import batching
+
+# the database's own clock, in epoch seconds (claims)
+NOW = "extract(epoch from clock_timestamp())"
+SOCKET_DIR = "/var/run/postgresql"  # Debian's default when HOST is empty
+
 
 LOCK_TIMEOUT = "100ms"
 STATEMENT_TIMEOUT = "1s"
@@ -87,3 +92,15 @@ class ReplicaWait:
         self.waited += time.monotonic() - started
         self.last = time.monotonic()
         print(f"clearsessions: replicas caught up after {self.waited:.0f} s: going on", flush=True)
+
+
+def lock(cur: Any, digest: bytes) -> bool:
+    """A run's claim: the session's advisory lock, held while it runs."""
+    cur.execute("SELECT pg_try_advisory_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)])
+    return bool(cur.fetchone()[0])
+
+
+def address(conn: Any, host: str, port: str) -> dict[str, Any]:
+    if not host or host.startswith("/"):
+        return {"vendor": conn.vendor, "unix": f"{host or SOCKET_DIR}/.s.PGSQL.{port or 5432}"}
+    return {"vendor": conn.vendor, "host": host, "port": int(port or 5432)}

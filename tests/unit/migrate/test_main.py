@@ -2,7 +2,9 @@
 
 import pytest
 
-from djops.project import enable, legacy, migrate
+from djops.migrate import legacy
+from djops.migrate import main as migrate
+from djops.project import enable
 
 
 @pytest.fixture

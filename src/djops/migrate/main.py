@@ -16,13 +16,12 @@ import shutil
 import time
 from pathlib import Path
 
-from djops import config, paths
-from djops.adapters import safefs
+from djops import config, paths, safefs
 from djops.config import Config
 from djops.config.write import table
 from djops.errors import ConfigError
-from djops.project import cronjobs, enable, legacy
-from djops.project import cronreport as report
+from djops.migrate import cronjobs, legacy, report
+from djops.project import enable
 
 SHIM = """#!/bin/sh
 {mark}

@@ -9,7 +9,12 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from . import batching
+from .. import batching
+
+# the database's own clock, in epoch seconds (claims)
+NOW = "UNIX_TIMESTAMP(NOW(6))"
+SOCKET = "/run/mysqld/mysqld.sock"  # Debian's default when HOST is empty
+
 
 # lock wait timeout, deadlock, MariaDB statement timeout, MySQL's
 RETRY_CODES = {1205, 1213, 1969, 3024}
@@ -54,3 +59,24 @@ def purge(model: Any, conn: Any, args: Any, stopped: Callable[[], bool]) -> dict
 def retryable(e: BaseException) -> bool:
     args = getattr(e.__cause__, "args", None) or getattr(e, "args", ())
     return bool(args) and args[0] in RETRY_CODES
+
+
+def lock(cur: Any, digest: bytes) -> bool:
+    """A run's claim: GET_LOCK on this connection, held while it runs."""
+    cur.execute("SELECT GET_LOCK(%s, 0)", ["djops:" + digest.hex()[:40]])
+    return bool(cur.fetchone()[0])
+
+
+def address(conn: Any, host: str, port: str) -> dict[str, Any]:
+    s = conn.settings_dict
+    sock = (s.get("OPTIONS") or {}).get("unix_socket") or (host if host.startswith("/") else "")
+    if not sock and host in ("", "localhost") and not _pure_python_driver(conn):
+        sock = SOCKET  # libmysqlclient takes "localhost" to mean the socket
+    if sock:
+        return {"vendor": conn.vendor, "unix": sock}
+    return {"vendor": conn.vendor, "host": host or "localhost", "port": int(port or 3306)}
+
+
+def _pure_python_driver(conn: Any) -> bool:
+    """PyMySQL (installed as MySQLdb) connects to localhost over TCP."""
+    return "pymysql" in str(getattr(conn.Database, "__file__", ""))

@@ -10,7 +10,7 @@ from croniter import croniter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from djops.jobs import cron
+from djops.migrate import crontime
 
 START = datetime(2026, 11, 23, 10, 7, tzinfo=UTC)
 ITERATIONS = 12
@@ -21,7 +21,7 @@ def cron_next(schedule: str, after: datetime, n: int) -> list[datetime]:
     (days and hours that cannot match are skipped whole)."""
     fields = schedule.split()
     minute, hour, dom, month, dow = (
-        cron.values(f, t) for f, t in zip(cron.FIELDS, fields, strict=True)
+        crontime.values(f, t) for f, t in zip(crontime.FIELDS, fields, strict=True)
     )
 
     def ok(vals, v):
@@ -82,7 +82,7 @@ def systemd_next(expression: str, n: int) -> list[datetime]:
     ],
 )
 def test_known_schedules(schedule, expected):
-    assert cron.to_oncalendar(schedule) == expected
+    assert crontime.to_oncalendar(schedule) == expected
 
 
 @pytest.mark.parametrize(
@@ -98,25 +98,25 @@ def test_known_schedules(schedule, expected):
     ],
 )
 def test_untranslatable_schedules_say_why(schedule, why):
-    with pytest.raises(cron.Untranslatable, match=why):
-        cron.to_oncalendar(schedule)
+    with pytest.raises(crontime.Untranslatable, match=why):
+        crontime.to_oncalendar(schedule)
 
 
 @pytest.mark.parametrize(
     "schedule",
-    [*cron.SHORTHANDS, *cron.RUN_PARTS.values()],
+    [*crontime.SHORTHANDS, *crontime.RUN_PARTS.values()],
 )
 def test_shorthands_and_run_parts_times_elapse_when_a_cron_implementation_would(schedule):
     """Not by shape: croniter (python3-croniter) says when cron runs it, and
     systemd-analyze when the emitted OnCalendar elapses."""
-    expression = cron.to_oncalendar(schedule)
+    expression = crontime.to_oncalendar(schedule)
     it = croniter(schedule, START)
     expected = [it.get_next(datetime) for _ in range(ITERATIONS)]
     assert systemd_next(expression, ITERATIONS) == expected, (schedule, expression)
 
 
 def test_weekly_is_sunday_midnight():
-    [when] = systemd_next(cron.to_oncalendar("@weekly"), 1)
+    [when] = systemd_next(crontime.to_oncalendar("@weekly"), 1)
     assert when.strftime("%a %H:%M") == "Sun 00:00"
 
 
@@ -146,8 +146,8 @@ schedules = st.tuples(
 @given(schedules)
 def test_generated_schedules_elapse_when_cron_would(schedule):
     try:
-        expression = cron.to_oncalendar(schedule)
-    except cron.Untranslatable as e:
+        expression = crontime.to_oncalendar(schedule)
+    except crontime.Untranslatable as e:
         assert "OR the weekday" in str(e), (schedule, e)
         return
     expected = cron_next(schedule, START, ITERATIONS)

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from djops.adapters import safefs
+from djops import safefs
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="ownership checks need root")
 

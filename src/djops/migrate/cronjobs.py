@@ -17,9 +17,9 @@ from djops.adapters import project_python
 from djops.config import Config, schema, values
 from djops.config.write import table
 from djops.inproject.sensitive import HIDDEN
-from djops.jobs import cron
-from djops.project import cronshell, crontabs
-from djops.project.legacy import Found, roots
+from djops.migrate import crontabs, crontime
+from djops.migrate import shell as cronshell
+from djops.migrate.legacy import Found, roots
 from djops.systemd import units
 
 # cron's own: what a job does differently, instead of carrying them
@@ -220,8 +220,8 @@ def _line(planner: _Planner, line: crontabs.Line) -> None:
     if not why and cmd.manage[2][:1] == ["clearsessions"]:
         return  # legacy.find lists it: the clearsessions timer
     try:
-        schedule = cron.to_oncalendar(line.schedule)
-    except cron.Untranslatable as e:
+        schedule = crontime.to_oncalendar(line.schedule)
+    except crontime.Untranslatable as e:
         plan.refused.append(Refused(line.where, old, str(e)))
         return
     if cmd.why:
@@ -254,8 +254,8 @@ def _script(planner: _Planner, script: Path, cron_schedule: str) -> None:
         plan.refused.append(Refused(str(script), "(script)", why))
         return
     try:
-        schedule = cron.to_oncalendar(cron_schedule)
-    except cron.Untranslatable as e:
+        schedule = crontime.to_oncalendar(cron_schedule)
+    except crontime.Untranslatable as e:
         plan.refused.append(
             Refused(str(script), "(script)", f"/etc/crontab runs it on {cron_schedule!r}: {e}")
         )

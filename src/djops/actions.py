@@ -1,0 +1,133 @@
+"""What each verb does: one function per verb, taking the parsed arguments and
+returning the line(s) to print. The table of verbs and the parser are in
+djops.cli.
+
+Actions are imported by the verb that needs them: every unit start runs
+the CLI, and importing all of them would cost each start ~0.1 s.
+"""
+
+import argparse
+import os
+
+from djops import config
+
+
+def enable(args: argparse.Namespace) -> str:
+    from djops.project import enable
+
+    return enable.enable(config.load(args.project))
+
+
+def disable(args: argparse.Namespace) -> str:
+    from djops.project import enable
+
+    dropped = enable.purge_db(config.load(args.project)) + "\n" if args.purge_db else ""
+    return dropped + enable.disable(args.project)
+
+
+def _here_or_unit(action, args: argparse.Namespace) -> str:
+    """In its unit (--here) or as the project user: do it. Root at a terminal:
+    start the unit, so the run has its user, sandbox and journal trail."""
+    cfg = config.load(args.project)
+    if args.here or os.geteuid() != 0:
+        return action.run_here(cfg)
+    return action.run_via_unit(cfg)
+
+
+def clearsessions(args: argparse.Namespace) -> str:
+    from djops.jobs import clearsessions
+
+    return _here_or_unit(clearsessions, args)
+
+
+def reload(args: argparse.Namespace) -> str:
+    from djops.reload import steps
+
+    if args.step:
+        return steps.run_step(args.project, args.step)
+    return steps.run_via_unit(config.load(args.project))
+
+
+def run(args: argparse.Namespace) -> str:
+    from djops.jobs import job
+
+    return job.run_via_unit(config.load(args.project), args.job)
+
+
+def job(args: argparse.Namespace) -> str:
+    """Inside djops-job@P:NAME.service (the instance is P:NAME)."""
+    from djops.jobs import job
+    from djops.systemd import units
+
+    p, name = units.split_instance(args.instance)
+    cfg = config.load(p)
+    if args.mail_output:
+        return job.mail_output(cfg, name)
+    return job.run_here(cfg, name)
+
+
+def ping(args: argparse.Namespace) -> str:
+    from djops.metrics import runs
+
+    return runs.ping(args.phase, args.unit)
+
+
+def flush_pings(args: argparse.Namespace) -> str:
+    from djops.metrics import pings
+
+    return pings.deliver()
+
+
+def status(args: argparse.Namespace) -> str:
+    from djops.project import status
+
+    if args.project is None:
+        return status.overview()
+    return status.project(config.load(args.project, live=False))
+
+
+def check(args: argparse.Namespace) -> str:
+    from djops.checklist import report
+
+    cfg = config.load(args.project)
+    return report.render(cfg, report.run(cfg), args.json)
+
+
+def migrate_cron(args: argparse.Namespace) -> str:
+    from djops.migrate import main as migrate
+
+    return migrate.run(config.load(args.project), args.apply)
+
+
+def watch(args: argparse.Namespace) -> str:
+    from djops.reload import watch
+
+    return watch.run(config.load(args.project))
+
+
+def heartbeat(args: argparse.Namespace) -> str:
+    from djops.health import heartbeat
+
+    return _here_or_unit(heartbeat, args)
+
+
+def health(args: argparse.Namespace) -> str:
+    if args.learn_database:  # ExecStartPre=+ of djops-health@P: root, before the sandbox
+        from djops.health import dbaddress
+
+        return dbaddress.learn(config.load(args.project))
+    from djops.health import daemon
+
+    return daemon.run(config.load(args.project))
+
+
+def failure(args: argparse.Namespace) -> str:
+    from djops.mail import failure
+
+    return failure.run(args.project)
+
+
+def flush_mail(args: argparse.Namespace) -> str:
+    from djops.mail import queue
+
+    return queue.run()

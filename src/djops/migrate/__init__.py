@@ -1,0 +1,5 @@
+"""`djops migrate-cron`: from the old way (cron.daily script, restart script,
+crontab lines of manage.py) to djops. main: the verb (plan, --apply);
+legacy: the reference chapters' files; crontabs: reading cron's files;
+shell: what one cron command runs; crontime: cron times as OnCalendar=;
+cronjobs: what becomes of each line; report: the text of it all."""
