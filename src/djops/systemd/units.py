@@ -28,6 +28,18 @@ def service(kind: str, p: str) -> str:
     return f"djops-{kind}@{p}.service"
 
 
+STANDIN = "standin"  # djops-standin@P.service: restart = "handover" only
+
+
+def socket(p: str) -> str:
+    """djops-socket@P.socket: holds gunicorn's listening sockets ([socket] listen)."""
+    return f"djops-socket@{p}.socket"
+
+
+def standin(p: str) -> str:
+    return service(STANDIN, p)
+
+
 def timer(kind: str, p: str) -> str:
     return f"djops-{kind}@{p}.timer"
 
@@ -78,7 +90,7 @@ def daemons(p: str) -> list[str]:
 
 
 def services(p: str) -> list[str]:
-    return [service(kind, p) for kind in (*ONESHOTS, *DAEMONS)]
+    return [service(kind, p) for kind in (*ONESHOTS, *DAEMONS, STANDIN)]
 
 
 def own_service(p: str) -> re.Pattern[str]:

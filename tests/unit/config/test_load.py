@@ -59,7 +59,7 @@ def _error(confdir, text: str, name: str = "x", live: bool = False) -> str:
         ),
         (
             '[watch]\nrestart = "bounce"\n',
-            '[watch] restart: expected "restart" or "reload", got "bounce"',
+            '[watch] restart: expected "restart" or "reload" or "handover", got "bounce"',
         ),
         (
             '[watch]\npaths = "/etc/opt/x"\n',
