@@ -4,7 +4,7 @@ from djops import config
 from djops.adapters import claim, secrets
 from djops.config import Config, check_name
 from djops.errors import ConfigError, OperationError
-from djops.systemd import dropins, journal, service, sockets, systemctl, units
+from djops.systemd import dropins, journal, service, sockets, standin, systemctl, units
 
 
 def enable(cfg: Config) -> str:
@@ -23,6 +23,8 @@ def enable(cfg: Config) -> str:
     was_held = sockets.held(p, cfg.project.service)
     changed = dropins.write_for(cfg)
     socket_line = sockets.sync(cfg, changed, was_held)
+    if cfg.watch.restart == "handover":  # P.service's twin, refreshed at each hand-over too
+        standin.write(cfg)
     dropins.link_jobs(cfg)
     jobs = [units.job_timer(p, n) for n in cfg.jobs]
     systemctl.enable_now(
