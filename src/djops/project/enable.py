@@ -6,6 +6,12 @@ from djops.config import Config, check_name
 from djops.errors import ConfigError, OperationError
 from djops.systemd import dropins, journal, service, sockets, standin, systemctl, units
 
+HOW = {
+    "restart": "restarted",
+    "reload": "reloaded",
+    "handover": "restarted while a stand-in serves",
+}
+
 
 def enable(cfg: Config) -> str:
     p = cfg.name
@@ -41,7 +47,7 @@ def enable(cfg: Config) -> str:
         f"  sessions cleared on {cfg.clearsessions.schedule!r}, heartbeat mailed on "
         f"{cfg.health.heartbeat!r} to {', '.join(cfg.health.mail_to)}\n"
         f"  {', '.join(cfg.watch.paths)} watched; changes validated, then "
-        f"{cfg.project.service} {cfg.watch.restart}ed\n"
+        f"{cfg.project.service} {HOW[cfg.watch.restart]}\n"
         + socket_line
         + f"  health checked every {cfg.health.interval_seconds:g}s; failures of "
         f"{cfg.project.service} and djops units are mailed\n"

@@ -30,8 +30,7 @@ class SystemdUnits:
 
     def warm(self, unit: str) -> bool:
         mem = systemctl.show(unit, "MemoryCurrent").get("MemoryCurrent", "")
-        if mem.isdigit():
-            self.peak[unit] = max(self.peak.get(unit, 0), int(mem))
+        self.peak[unit] = max(self.peak.get(unit, 0), int(mem) if mem.isdigit() else warm.rss(unit))
         return warm.warm(unit)
 
     def why(self, unit: str) -> str:

@@ -31,6 +31,19 @@ def workers(unit: str) -> tuple[int, list[int]]:
     return main, [p for p in pids if p != main]
 
 
+def rss(unit: str) -> int:
+    """Bytes resident in the unit's processes (where systemd cannot count
+    its memory, as in a container without the memory controller)."""
+    main, pids = workers(unit)
+    total = 0
+    for pid in [main, *pids] if main else pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            for line in (Path("/proc") / str(pid) / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+    return total
+
+
 def touched(pid: int, proc: Path = Path("/proc")) -> bool | None:
     """True once the worker's loop has touched its temp file; None: no such file."""
     fds = proc / str(pid) / "fd"
