@@ -59,7 +59,7 @@ def touched(pid: int, proc: Path = Path("/proc")) -> bool | None:
 
 
 def warm(unit: str) -> bool:
-    """Every worker warm (at least one); a worker without a temp file (not
-    gunicorn's sync/gthread loop) counts as warm: nothing better is known."""
+    """Every worker warm (at least one). A worker without its temp file is
+    not: one that failed to load the app closes its files before it exits."""
     main, pids = workers(unit)
-    return bool(main and pids) and all(touched(p) is not False for p in pids)
+    return bool(main and pids) and all(touched(p) is True for p in pids)

@@ -26,3 +26,15 @@ def test_fresh_temp_file_is_cold_touched_is_warm(tmp_path):
     assert warm.touched(11, proc) is True
     assert warm.touched(12, proc) is True
     assert warm.touched(99, proc) is None
+
+
+def test_a_worker_that_closed_its_files_while_dying_is_not_warm(monkeypatch):
+    """gunicorn's worker that failed to load the app closes its files before it exits."""
+    monkeypatch.setattr(warm, "workers", lambda unit: (1, [2, 3]))
+    seen = {2: None, 3: True}
+    monkeypatch.setattr(warm, "touched", lambda pid: seen[pid])
+    assert warm.warm("x.service") is False
+    seen[2] = True
+    assert warm.warm("x.service") is True
+    monkeypatch.setattr(warm, "workers", lambda unit: (1, []))
+    assert warm.warm("x.service") is False
