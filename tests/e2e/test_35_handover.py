@@ -157,6 +157,13 @@ def test_gunicorn_20_1_takes_the_socket_too(machine):
         "/opt/wheels django gunicorn==20.1.0 setuptools",
         timeout=300,
     )
+    # gunicorn 20.1 imports pkg_resources, which setuptools >= 81 (the rootfs
+    # carries 84) no longer has; the sync worker never calls it
+    m.sh(
+        f"for d in {OLD}/lib/python3*/site-packages; do {OLD}/bin/python -c 'import pkg_resources' "
+        "2>/dev/null || printf 'def load_entry_point(*a, **k):\\n    raise ImportError(a)\\n' "
+        '> "$d/pkg_resources.py"; done'
+    )
     m.sh("sh /root/demo-src/deploy.sh old old 8001 " + OLD, timeout=300)
     assert "20.1.0" in m.sh(f"{OLD}/bin/gunicorn --version").stdout
     m.put("/etc/djops/old.toml", CONFIG.format(port=8001))
