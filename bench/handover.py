@@ -32,12 +32,11 @@ MODES = {  # name: (demo.toml, whether the settings change)
     "reload (HUP), socket held": (SOCKET + '[watch]\nrestart = "reload"\n', True),
     "handover": (SOCKET + '[watch]\nrestart = "handover"\n', True),
 }
+DEBOUNCE = "[watch]\ndebounce_seconds = 1.0\n"
 
 
 def one(m, toml: str, change: bool, i: int) -> dict:
-    m.put(
-        "/etc/djops/demo.toml", "[watch]\ndebounce_seconds = 1.0\n" + toml.replace("[watch]\n", "")
-    )
+    m.put("/etc/djops/demo.toml", toml.replace("[watch]\n", DEBOUNCE))
     m.sh("djops enable demo >/dev/null")
     m.sh("for i in $(seq 100); do curl -fs 127.0.0.1:8000/ >/dev/null && exit 0; sleep 0.2; done")
     since = m.sh("date +%s.%N").stdout.strip()
