@@ -13,7 +13,7 @@ APT_TEST := python3-systemd python3-watchdog python3-sdnotify python3-pytest pyt
             python3-croniter
 APT_ALL := $(APT_BUILD) $(APT_TEST)
 
-.PHONY: all deps deb lint unit e2e lintian test demo demo-stop bench bench-claim bench-daemons clean examples
+.PHONY: all deps deb lint unit e2e lintian test demo demo-stop bench bench-claim bench-daemons bench-handover clean examples
 
 all: deb
 
@@ -74,6 +74,10 @@ bench-claim: $(DEB)
 # boots containers (like the e2e suite): about 15 minutes
 bench-daemons: $(DEB)
 	cd bench && $(PY) reload.py && $(PY) health.py
+
+# restart, socket-held restart, reload and hand-over under load, in a container: about 4 minutes per run
+bench-handover: $(DEB)
+	cd bench && $(PY) handover.py
 
 clean:
 	rm -rf build dist .deps-stamp

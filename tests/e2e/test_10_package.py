@@ -26,6 +26,8 @@ def test_install_starts_nothing(machine):
         "djops-mailqueue.path",
         "djops-ping.path",
         "djops@.target",
+        "djops-socket@.socket",
+        "djops-standin@.service",
     ):
         assert name in files
     enabled = machine.sh("ls /etc/systemd/system/multi-user.target.wants/").stdout
@@ -73,6 +75,8 @@ HARDENED = {
     "djops-failure@demo.service.service": 2.5,
     "djops-mailqueue.service": 3.2,
     "djops-ping.service": 2.5,
+    # gunicorn's twin: it serves the network and runs the project's code
+    "djops-standin@demo.service": 4.0,
 }
 
 

@@ -12,7 +12,16 @@ from typing import Any
 
 from djops import paths
 from djops.config import values
-from djops.config.schema import SECTIONS, Clearsessions, Health, Job, Metrics, Project, Watch
+from djops.config.schema import (
+    SECTIONS,
+    Clearsessions,
+    Health,
+    Job,
+    Metrics,
+    Project,
+    Socket,
+    Watch,
+)
 from djops.errors import ConfigError
 
 # A Python identifier is both a Django project name and a systemd instance name.
@@ -31,6 +40,7 @@ class Config:
     watch: Watch
     health: Health
     metrics: Metrics
+    socket: Socket = field(default_factory=Socket)
     jobs: dict[str, Job] = field(default_factory=dict)
 
 
@@ -126,6 +136,13 @@ def load(name: str, live: bool = True) -> Config:
             fields[f.name] = value
         parts[s] = cls(**fields)
     _cross_checks(path, parts["health"])
+    if parts["watch"].restart == "handover" and not parts["socket"].listen:
+        raise ConfigError(
+            str(path),
+            "[watch] restart",
+            '"restart" or "reload", or [socket] listen set: "handover" needs the socket held',
+            '"handover"',
+        )
     jobs = _jobs(path, typed_jobs, parts["project"].user, live)
     return Config(name=name, path=path, **parts, jobs=jobs)
 

@@ -75,8 +75,19 @@ class Watch:
     )
     restart: str = key(
         "restart",
-        c.one_of("restart", "reload"),
-        '"restart", or "reload" (graceful: SIGHUP through ExecReload=)',
+        c.one_of("restart", "reload", "handover"),
+        '"restart", "reload" (graceful: SIGHUP through ExecReload=), or "handover" (needs'
+        " [socket] listen: a stand-in gunicorn on the same socket serves while the service restarts)",
+    )
+
+
+@dataclass(frozen=True)
+class Socket:
+    listen: list[str] = key(
+        [],
+        c.listen_list,
+        'gunicorn\'s addresses, e.g. ["127.0.0.1:8000"] or ["/run/P/gunicorn.sock"]; set: '
+        "djops-socket@P.socket holds them across restarts and hands them to the service",
     )
 
 
@@ -148,6 +159,7 @@ class Metrics:
 SECTION_DOCS = {
     "project": "where the project lives (the reference layout by default)",
     "clearsessions": "removing expired sessions (djops-clearsessions@P.timer)",
+    "socket": "the listening socket systemd holds for gunicorn (djops-socket@P.socket)",
     "watch": "the settings watcher and the validated reload (djops-watch@P, djops-reload@P)",
     "health": "the health service, escalation and mail (djops-health@P, djops-heartbeat@P)",
     "metrics": "djops_P.prom for Prometheus' textfile collector (written by djops-health@P)",
@@ -157,6 +169,7 @@ SECTION_DOCS = {
 SECTIONS: dict[str, type] = {
     "project": Project,
     "clearsessions": Clearsessions,
+    "socket": Socket,
     "watch": Watch,
     "health": Health,
     "metrics": Metrics,

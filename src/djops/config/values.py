@@ -126,6 +126,34 @@ def path_list(value: Any) -> list[str]:
         raise Invalid("a non-empty list of absolute paths") from None
 
 
+_HOSTPORT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[0-9.]+|[A-Za-z0-9.-]+)?:?(?P<port>[0-9]{1,5})")
+
+
+def listen_list(value: Any) -> list[str]:
+    """Where systemd listens for gunicorn: "HOST:PORT", "PORT", "[::1]:PORT"
+    or an absolute unix socket path (ListenStream= of systemd.socket(5))."""
+    expected = 'a list of "HOST:PORT" or absolute unix socket paths, e.g. ["127.0.0.1:8000"]'
+    if not isinstance(value, list):
+        raise Invalid(expected)
+    out: list[str] = []
+    for v in value:
+        if isinstance(v, str) and v.startswith("unix:"):
+            v = v[len("unix:") :]
+        if isinstance(v, str) and v.startswith("/"):
+            try:
+                out.append(unit_path(v))
+            except Invalid:
+                raise Invalid(expected) from None
+            continue
+        m = _HOSTPORT.fullmatch(v) if isinstance(v, str) else None
+        if not m or not 0 < int(m["port"]) < 65536:
+            raise Invalid(expected)
+        out.append(v)
+    if len(set(out)) != len(out):
+        raise Invalid(expected + ", each once")
+    return out
+
+
 _ADDRESS = re.compile(r"[^\s@<>,;\"\x00-\x1f\x7f-\x9f]+(@[A-Za-z0-9.-]+)?")
 
 

@@ -5,7 +5,13 @@ from djops.adapters import secrets
 from djops.config import Config, check_name
 from djops.errors import ConfigError, OperationError
 from djops.jobs import claim
-from djops.systemd import dropins, journal, service, systemctl, units
+from djops.systemd import dropins, journal, service, sockets, standin, systemctl, units
+
+HOW = {
+    "restart": "restarted",
+    "reload": "reloaded",
+    "handover": "restarted while a stand-in serves",
+}
 
 
 def enable(cfg: Config) -> str:
@@ -21,7 +27,11 @@ def enable(cfg: Config) -> str:
         systemctl.run("stop", *gone, check=False)
         dropins.remove(gone)
     secrets.ensure(p)  # the units' LoadCredential= needs it before their first start
+    was_held = sockets.held(p, cfg.project.service)
     changed = dropins.write_for(cfg)
+    socket_line = sockets.sync(cfg, changed, was_held)
+    if cfg.watch.restart == "handover":  # P.service's twin, refreshed at each hand-over too
+        standin.write(cfg)
     dropins.link_jobs(cfg)
     jobs = [units.job_timer(p, n) for n in cfg.jobs]
     systemctl.enable_now(
@@ -38,8 +48,9 @@ def enable(cfg: Config) -> str:
         f"  sessions cleared on {cfg.clearsessions.schedule!r}, heartbeat mailed on "
         f"{cfg.health.heartbeat!r} to {', '.join(cfg.health.mail_to)}\n"
         f"  {', '.join(cfg.watch.paths)} watched; changes validated, then "
-        f"{cfg.project.service} {cfg.watch.restart}ed\n"
-        f"  health checked every {cfg.health.interval_seconds:g}s; failures of "
+        f"{cfg.project.service} {HOW[cfg.watch.restart]}\n"
+        + socket_line
+        + f"  health checked every {cfg.health.interval_seconds:g}s; failures of "
         f"{cfg.project.service} and djops units are mailed\n"
         + "".join(
             f"  job {n}: {' '.join(j.command or j.exec)} on {j.schedule!r} as {j.user}\n"
@@ -63,8 +74,11 @@ def disable(name: str) -> str:
     dropins.unlink_jobs(p)
     # nothing of P's stays listed by `systemctl --failed`
     systemctl.run("reset-failed", *units.services(p), check=False)
+    held = sockets.held(p, service)
     if dropins.remove(dropins.all_units(p, service)):
         systemctl.daemon_reload()
+    if held:  # gunicorn binds its own addresses again
+        sockets.release(p, service)
     if not units.enabled_projects():  # the last one: the mail and ping units go too
         systemctl.disable_now(units.MAILQUEUE, *units.WAKERS)
     secrets.forget(p)

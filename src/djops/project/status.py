@@ -55,6 +55,7 @@ def project(cfg: Config) -> str:
         *_jobs(cfg),
         f"  watcher        {watch.get('ActiveState')}: {watch.get('StatusText') or '-'}",
         f"  last reload    {history.last_event(p, RELOAD_RESULT)}",
+        *_socket(cfg),
         "  health         "
         + (_age(state.get("updated")) if state else "no state yet (djops-health not running?)"),
     ]
@@ -95,6 +96,26 @@ def _jobs(cfg: Config) -> list[str]:
             f"  job {name:<10} next {nxt}; last {history.last_run(cfg.name, JOB_RESULT, name)}"
         )
     return out
+
+
+def _socket(cfg: Config) -> list[str]:
+    """The held socket, and the figures of the last hand-over (if the last
+    applied reload was one)."""
+    if not cfg.socket.listen:
+        return ["  socket         none: gunicorn binds itself ([socket] listen not set)"]
+    sock = units.socket(cfg.name)
+    state = systemctl.show(sock, "ActiveState").get("ActiveState", "?")
+    lines = [f"  socket         {sock} {state}: {', '.join(cfg.socket.listen)}"]
+    last = journal.last_event(cfg.name, ("reload.applied",))
+    if last and last.get("DJOPS_MODE") == "handover" and last.get("DJOPS_STANDIN_WARM"):
+        when = last["__REALTIME_TIMESTAMP"].astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        mib = int(last.get("DJOPS_STANDIN_MEMORY") or 0) >> 20
+        lines.append(
+            f"  last handover  {when}: stand-in warm after {last['DJOPS_STANDIN_WARM']} s, "
+            f"{cfg.project.service} warm after {last['DJOPS_SERVICE_WARM']} s, "
+            f"stand-in {mib} MiB"
+        )
+    return lines
 
 
 def _age(stamp: float | None) -> str:

@@ -21,6 +21,7 @@ from djops.config import Config
 from djops.errors import ConfigError, OperationError, UsageError
 from djops.events import RELOAD_RESULT
 from djops.health import dbaddress
+from djops.reload import handover, standin_units
 from djops.systemd import journal, oneshot, service, units
 
 COMPILE_TIMEOUT = 240.0
@@ -133,8 +134,19 @@ def _group_name(gid: int) -> str:
 
 def apply_step(cfg: Config) -> str:
     svc, mode = cfg.project.service, cfg.watch.restart
+    extra: dict[str, str] = {}
     try:
-        pid = service.apply(svc, mode)
+        if mode == "handover":
+            pid, figures, peak = standin_units.apply(cfg)
+            extra = {
+                "STANDIN_WARM": f"{figures.standin_warm:.1f}",
+                "SERVICE_WARM": f"{figures.service_warm:.1f}",
+                "STANDIN_MEMORY": str(peak),
+            }
+        else:
+            pid = service.apply(svc, mode)
+    except handover.Rejected as e:  # the old gunicorn serves on, untouched
+        reject(cfg, str(e))
     except OperationError as e:
         journal.emit(
             "reload.failed", cfg.name, f"{svc} {mode} failed: {e}", REASON=str(e), SERVICE=svc
@@ -144,13 +156,29 @@ def apply_step(cfg: Config) -> str:
     with contextlib.suppress(OSError):
         paths.reload_compiled(cfg.name).unlink()
     shown = ", ".join(changed) if changed else "no source file changed since the last compile"
-    text = f"new settings of {cfg.name} applied: {svc} {mode}ed (MainPID {pid}); {shown}"
+    how = f"{mode}ed" if mode != "handover" else _handed_over(extra)
+    text = f"new settings of {cfg.name} applied: {svc} {how} (MainPID {pid}); {shown}"
     with contextlib.suppress(OSError):  # the settings may have moved the database
         dbaddress.learn(cfg)
     journal.emit(  # last: the end of the run for whoever waits on it
-        "reload.applied", cfg.name, text, SERVICE=svc, MODE=mode, CHANGED=shown, MAINPID=pid
+        "reload.applied",
+        cfg.name,
+        text,
+        SERVICE=svc,
+        MODE=mode,
+        CHANGED=shown,
+        MAINPID=pid,
+        **extra,
     )
     return text
+
+
+def _handed_over(f: dict[str, str]) -> str:
+    mib = int(f["STANDIN_MEMORY"]) >> 20
+    return (
+        f"restarted behind a stand-in (stand-in warm after {f['STANDIN_WARM']} s, "
+        f"the service warm after {f['SERVICE_WARM']} s, stand-in {mib} MiB)"
+    )
 
 
 def reject(cfg: Config, reason: str) -> None:

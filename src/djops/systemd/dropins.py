@@ -19,7 +19,10 @@ NAME = "djops.conf"
 
 def path_of(unit: str) -> Path:
     """djops.conf in djops' own units; in another unit (P.service) a name
-    that says what djops added: djops-onfailure.conf."""
+    that says what djops added: djops-onfailure.conf. A key "UNIT.d/NAME"
+    names its file itself (P.service gets a second one for the socket)."""
+    if ".d/" in unit:
+        return paths.systemd_dir() / unit
     name = NAME if unit.startswith("djops") else "djops-onfailure.conf"
     return paths.systemd_dir() / f"{unit}.d" / name
 
@@ -80,6 +83,25 @@ def contents(cfg: Config) -> dict[str, str]:
         # cron mailed a failed job's output; djops mails a failed gunicorn's
         cfg.project.service: "[Unit]\nOnFailure=djops-failure@%n.service\n",
         **job_contents(cfg),
+        **socket_contents(cfg),
+    }
+
+
+def socket_dropin(service: str) -> str:
+    """The key of P.service's drop-in that hands it the socket."""
+    return f"{service}.d/djops-socket.conf"
+
+
+def socket_contents(cfg: Config) -> dict[str, str]:
+    """With [socket] listen: the socket's addresses, and P.service taking it
+    (Requires= so it starts at boot first, Sockets= for LISTEN_FDS)."""
+    listen, svc, sock = cfg.socket.listen, cfg.project.service, units.socket(cfg.name)
+    if not listen:
+        return {}
+    streams = "".join(f"ListenStream={a}\n" for a in listen)
+    return {
+        sock: f"[Socket]\nListenStream=\n{streams}Service={svc}\n",
+        socket_dropin(svc): f"[Unit]\nRequires={sock}\nAfter={sock}\n[Service]\nSockets={sock}\n",
     }
 
 
@@ -167,7 +189,14 @@ TEMPLATE_DIR = Path("/usr/lib/systemd/system")
 
 def all_units(p: str, service: str) -> list[str]:
     """Every unit djops may have written a drop-in for (for disable)."""
-    return [*units.services(p), *units.timers(p), service, *job_units_on_disk(p)]
+    return [
+        *units.services(p),
+        *units.timers(p),
+        service,
+        *job_units_on_disk(p),
+        units.socket(p),
+        socket_dropin(service),
+    ]
 
 
 def write_for(cfg: Config) -> list[str]:

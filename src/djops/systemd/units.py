@@ -29,6 +29,18 @@ def service(kind: str, p: str) -> str:
     return f"djops-{kind}@{p}.service"
 
 
+STANDIN = "standin"  # djops-standin@P.service: restart = "handover" only
+
+
+def socket(p: str) -> str:
+    """djops-socket@P.socket: holds gunicorn's listening sockets ([socket] listen)."""
+    return f"djops-socket@{p}.socket"
+
+
+def standin(p: str) -> str:
+    return service(STANDIN, p)
+
+
 def timer(kind: str, p: str) -> str:
     return f"djops-{kind}@{p}.timer"
 
@@ -74,7 +86,7 @@ def daemons(p: str) -> list[str]:
 
 
 def services(p: str) -> list[str]:
-    return [service(kind, p) for kind in (*RUNS, *DAEMONS)]
+    return [service(kind, p) for kind in (*RUNS, *DAEMONS, STANDIN)]
 
 
 _OWN = re.compile(r"djops-[a-z]+@(?P<p>[A-Za-z0-9_]+)(:(?P<job>[A-Za-z0-9_-]+))?\.(service|timer)")

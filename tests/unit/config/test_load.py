@@ -59,7 +59,23 @@ def _error(confdir, text: str, name: str = "x", live: bool = False) -> str:
         ),
         (
             '[watch]\nrestart = "bounce"\n',
-            '[watch] restart: expected "restart" or "reload", got "bounce"',
+            '[watch] restart: expected "restart" or "reload" or "handover", got "bounce"',
+        ),
+        (
+            '[watch]\nrestart = "handover"\n',
+            '[watch] restart: expected "restart" or "reload", or [socket] listen set',
+        ),
+        (
+            '[socket]\nlisten = ["localhost"]\n',
+            '[socket] listen: expected a list of "HOST:PORT" or absolute unix socket paths',
+        ),
+        (
+            '[socket]\nlisten = "127.0.0.1:8000"\n',
+            '[socket] listen: expected a list of "HOST:PORT"',
+        ),
+        (
+            '[socket]\nlisten = ["127.0.0.1:99999"]\n',
+            '[socket] listen: expected a list of "HOST:PORT"',
         ),
         (
             '[watch]\npaths = "/etc/opt/x"\n',

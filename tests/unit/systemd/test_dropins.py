@@ -56,3 +56,27 @@ def test_each_job_gets_its_target_user_timeout_and_a_fitted_random_delay(project
     dropins.unlink_jobs(project)
     dropins.remove(list(got))
     assert dropins.job_units_on_disk(project) == []
+
+
+def test_socket_drop_ins_only_with_listen():
+    from types import SimpleNamespace
+
+    from djops.systemd import dropins
+
+    cfg = SimpleNamespace(
+        name="p",
+        project=SimpleNamespace(service="p.service"),
+        socket=SimpleNamespace(listen=["127.0.0.1:8000", "/run/p/g.sock"]),
+    )
+    out = dropins.socket_contents(cfg)
+    assert out["djops-socket@p.socket"] == (
+        "[Socket]\nListenStream=\nListenStream=127.0.0.1:8000\nListenStream=/run/p/g.sock\n"
+        "Service=p.service\n"
+    )
+    assert "Sockets=djops-socket@p.socket" in out["p.service.d/djops-socket.conf"]
+    assert "Requires=djops-socket@p.socket" in out["p.service.d/djops-socket.conf"]
+    assert str(dropins.path_of("p.service.d/djops-socket.conf")).endswith(
+        "/p.service.d/djops-socket.conf"
+    )
+    cfg.socket.listen = []
+    assert dropins.socket_contents(cfg) == {}

@@ -1,0 +1,57 @@
+"""The hand-over's systemd side (djops.reload.handover.Units), and the
+apply step of restart = "handover"."""
+
+from djops.config import Config
+from djops.errors import OperationError
+from djops.reload import handover, warm
+from djops.systemd import standin, systemctl, units
+
+TIMEOUT = 120.0  # per gunicorn: the app's load, on a busy 2-core box
+
+
+class SystemdUnits:
+    """Real units; remembers the stand-in's peak memory while it serves."""
+
+    def __init__(self) -> None:
+        self.peak: dict[str, int] = {}
+
+    def start(self, unit: str) -> None:
+        systemctl.run("start", unit)
+
+    def stop(self, unit: str) -> None:
+        systemctl.run("stop", unit, check=False)
+        systemctl.run("reset-failed", unit, check=False)
+
+    def restart(self, unit: str) -> None:
+        systemctl.run("restart", unit)
+
+    def state(self, unit: str) -> str:
+        return systemctl.show(unit, "ActiveState").get("ActiveState", "")
+
+    def warm(self, unit: str) -> bool:
+        mem = systemctl.show(unit, "MemoryCurrent").get("MemoryCurrent", "")
+        self.peak[unit] = max(self.peak.get(unit, 0), int(mem) if mem.isdigit() else warm.rss(unit))
+        return warm.warm(unit)
+
+    def why(self, unit: str) -> str:
+        """What systemd knows; gunicorn's own words stay in its log (they may
+        quote the code, and djops never logs what could hold a secret)."""
+        s = systemctl.show(unit, "Result", "ExecMainStatus", "ActiveState")
+        return (
+            f"{s.get('ActiveState')}, result {s.get('Result')}, exit status "
+            f"{s.get('ExecMainStatus')}; gunicorn's log and `journalctl -u {unit}` say why"
+        )
+
+
+def apply(cfg: Config) -> tuple[int, handover.Figures, int]:
+    """The hand-over; (P.service's new MainPID, figures, stand-in peak bytes)."""
+    svc, p = cfg.project.service, cfg.name
+    if not cfg.socket.listen:
+        raise OperationError(f'[watch] restart = "handover" needs [socket] listen in {cfg.path}')
+    if not systemctl.is_active(units.socket(p)):
+        raise OperationError(f"{units.socket(p)} is not active: run `djops enable {p}`")
+    standin.write(cfg)
+    ops = SystemdUnits()
+    figures = handover.run(svc, units.standin(p), ops, TIMEOUT)
+    pid = int(systemctl.show(svc, "MainPID").get("MainPID") or 0)
+    return pid, figures, ops.peak.get(units.standin(p), 0)
