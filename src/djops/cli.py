@@ -92,13 +92,13 @@ def _job(args: argparse.Namespace) -> str:
 
 
 def _ping(args: argparse.Namespace) -> str:
-    from djops.metrics import runs
+    from djops.channels import runpings as runs
 
     return runs.ping(args.phase, args.unit)
 
 
 def _flush_pings(args: argparse.Namespace) -> str:
-    from djops.metrics import pings
+    from djops.channels import healthchecks as pings
 
     return pings.deliver()
 
@@ -153,7 +153,7 @@ def _failure(args: argparse.Namespace) -> str:
 
 
 def _flush_mail(args: argparse.Namespace) -> str:
-    from djops.mail import queue
+    from djops.channels import mailqueue as queue
 
     return queue.run()
 

@@ -1,5 +1,6 @@
 """The layout shows the architecture, and imports flow one way:
-cli -> project/checklist -> health/jobs/reload -> mail -> systemd/adapters
+cli -> project/checklist -> health/jobs/reload -> mail (the words) -> channels
+(every way out) -> systemd/adapters
 -> config -> base modules. Nothing imports upward; inproject imports none
 of djops (it runs in the project's interpreter)."""
 
@@ -18,7 +19,7 @@ RANK = {
     "config": 1,
     "adapters": 2,
     "systemd": 3,
-    "mail": 4, "metrics": 4,
+    "channels": 4, "mail": 4, "metrics": 4,
     "health": 5, "jobs": 5, "reload": 5,
     "checklist": 6, "project": 6,
     "cli": 7, "__main__": 7, "generate": 8,

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from djops import oncalendar, paths
 from djops.adapters import dbaddress
+from djops.channels import mailqueue as queue
 from djops.config import Config
 from djops.events import JOB_SKIPPED
-from djops.mail import queue
 from djops.systemd import journal, systemctl, units
 from djops.text import printable
 

@@ -2,9 +2,9 @@
 
 import socket
 
+from djops.channels import mail, sendmail
 from djops.config import Config
 from djops.events import JOB_SKIPPED
-from djops.mail import message, outbox
 from djops.systemd import journal
 from djops.text import printable
 
@@ -45,8 +45,8 @@ def send(cfg: Config, kind: str, subject: str, body: str, to: list[str] | None =
     """Queue a mail (to [health] mail_to unless `to`); unit output and journal
     text in `body` may carry escape sequences meant for a terminal: they
     arrive as visible `\\xNN`."""
-    msg = message.compose(cfg.name, kind, subject, printable(body), to or cfg.health.mail_to)
-    outbox.send(cfg.name, msg, cfg.health.sendmail)
+    msg = sendmail.compose(cfg.name, kind, subject, printable(body), to or cfg.health.mail_to)
+    mail.send(cfg.name, msg, cfg.health.sendmail)
 
 
 def last_event(p: str, events: tuple[str, ...], job: str | None = None) -> str:
@@ -73,4 +73,4 @@ def last_run(p: str, results: tuple[str, ...], job: str, by_job: bool = True) ->
         holder = printable(str(e.get("DJOPS_HOLDER", "?")), newlines=False)
         return f"{when} on {holder}: {e.get('MESSAGE', '')}"
     kind = e["DJOPS_EVENT"].split(".", 1)[1]
-    return f"{when} {kind} here ({message.hostname()}): {e.get('MESSAGE', '')}"
+    return f"{when} {kind} here ({sendmail.hostname()}): {e.get('MESSAGE', '')}"
