@@ -103,6 +103,12 @@ def _flush_pings(args: argparse.Namespace) -> str:
     return pings.deliver()
 
 
+def _flush_notify(args: argparse.Namespace) -> str:
+    from djops.channels import notifyqueue
+
+    return notifyqueue.run()
+
+
 def _status(args: argparse.Namespace) -> str:
     from djops.project import status
 
@@ -316,6 +322,9 @@ VERBS: dict[str, Verb] = {
     ),
     "flush-pings": Verb(
         _flush_pings, None, "Deliver the queued pings (djops-ping.service).", args=()
+    ),
+    "flush-notify": Verb(
+        _flush_notify, None, "Deliver the queued notifications (djops-notify.service).", args=()
     ),
     "flush-mail": Verb(_flush_mail, None, "Deliver the djops outbox, flush dma's queue.", args=()),
 }

@@ -25,6 +25,9 @@ def test_install_starts_nothing(machine):
         "djops-mailqueue.timer",
         "djops-mailqueue.path",
         "djops-ping.path",
+        "djops-notify.path",
+        "djops-notify.timer",
+        "djops-notify.service",
         "djops@.target",
     ):
         assert name in files
@@ -73,6 +76,7 @@ HARDENED = {
     "djops-failure@demo.service.service": 2.5,
     "djops-mailqueue.service": 3.2,
     "djops-ping.service": 2.5,
+    "djops-notify.service": 2.5,
 }
 
 

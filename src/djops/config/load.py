@@ -12,7 +12,16 @@ from typing import Any
 
 from djops import paths
 from djops.config import values
-from djops.config.schema import SECTIONS, Clearsessions, Health, Job, Metrics, Project, Watch
+from djops.config.schema import (
+    SECTIONS,
+    Clearsessions,
+    Health,
+    Job,
+    Metrics,
+    Notify,
+    Project,
+    Watch,
+)
 from djops.errors import ConfigError
 
 # A Python identifier is both a Django project name and a systemd instance name.
@@ -29,6 +38,7 @@ class Config:
     clearsessions: Clearsessions
     watch: Watch
     health: Health
+    notify: Notify
     metrics: Metrics
     jobs: dict[str, Job] = field(default_factory=dict)
 

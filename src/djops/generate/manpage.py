@@ -55,6 +55,11 @@ UNITS = [
         "djops-mailqueue.timer, .service",
         "Every five minutes: retry /var/lib/djops/outbox and flush dma's queue (dma -q).",
     ),
+    (
+        "djops-notify.path, .timer, .service",
+        "Deliver /var/lib/djops/notify to the [notify] urls through Apprise, in order per URL, "
+        "retrying with backoff (the timer retries every five minutes).",
+    ),
 ]
 
 

@@ -2,7 +2,7 @@
 
 import socket
 
-from djops.channels import mail, sendmail
+from djops.channels import announce, sendmail
 from djops.config import Config
 from djops.events import JOB_SKIPPED
 from djops.systemd import journal
@@ -42,11 +42,10 @@ def footer(p: str) -> str:
 
 
 def send(cfg: Config, kind: str, subject: str, body: str, to: list[str] | None = None) -> None:
-    """Queue a mail (to [health] mail_to unless `to`); unit output and journal
-    text in `body` may carry escape sequences meant for a terminal: they
-    arrive as visible `\\xNN`."""
-    msg = sendmail.compose(cfg.name, kind, subject, printable(body), to or cfg.health.mail_to)
-    mail.send(cfg.name, msg, cfg.health.sendmail)
+    """Announce on every channel (mail to [health] mail_to unless `to`, and
+    the [notify] urls); unit output and journal text in `body` may carry
+    escape sequences meant for a terminal: they arrive as visible `\\xNN`."""
+    announce.announce(cfg, kind, subject, body, to)
 
 
 def last_event(p: str, events: tuple[str, ...], job: str | None = None) -> str:

@@ -5,7 +5,7 @@ and the last 24 hours of trouble from the journal."""
 import time
 from datetime import datetime
 
-from djops.channels import mail
+from djops.channels import mail, notifyqueue
 from djops.config import Config
 from djops.events import (
     CLEARSESSIONS_RESULT,
@@ -69,6 +69,7 @@ def project(cfg: Config) -> str:
         f"  heartbeat      last {notices.last_event(p, HEARTBEAT_RESULT)}; next "
         f"{beat.get('NextElapseUSecRealtime') or '-'}",
         f"  mail outbox    {len(mail.pending())} waiting",
+        f"  notify         {notifyqueue.summary(p, cfg.notify.urls)}",
     ]
     trouble = journal.recent(p, WARNING, 86400)
     lines.append(f"  problems (24 h, warning or worse): {len(trouble) or 'none'}")

@@ -20,8 +20,9 @@ SCHEDULED = (CLEARSESSIONS, HEARTBEAT)  # a timer starts them
 DAEMONS = (WATCH, HEALTH)  # long-running, started by `djops enable`
 ONESHOTS = (CLEARSESSIONS, RELOAD, HEARTBEAT)
 MAILQUEUE = "djops-mailqueue.timer"  # one for the whole server
-# started on request (djops.systemd.wake), one each for the whole server
-WAKERS = ("djops-mailqueue.path", "djops-ping.path")
+# started on request (djops.systemd.wake), one each for the whole server;
+# djops-notify.timer retries what a channel that was down kept
+WAKERS = ("djops-mailqueue.path", "djops-ping.path", "djops-notify.path", "djops-notify.timer")
 
 
 def service(kind: str, p: str) -> str:
