@@ -56,6 +56,8 @@ def test_cli_and_docs_installed(machine):
     machine.sh("test -f /usr/share/man/man8/djops.8.gz")
     machine.sh("test -f /usr/share/doc/djops/examples/P.toml")
     machine.sh("test -d /etc/djops && test -d /var/lib/djops")
+    for f in ("djops.rules.yml", "djops.rules.test.yml", "djops-dashboard.json"):
+        machine.sh(f"test -f /usr/share/djops/prometheus/{f}")
 
 
 def test_catalog_explains_every_event(machine):
