@@ -39,6 +39,8 @@ def flush() -> tuple[int, int, float]:
                 continue
             now = time.time()
             if entry["url"] in held or not queue.due(entry, now):
+                if entry["url"] in held:
+                    _report(path, entry, "waits behind an older undelivered one")
                 held.add(entry["url"])
                 waiting += 1
                 wait = min(wait, max(entry["next_try"] - now, 0.0))
@@ -58,19 +60,27 @@ def _try(path: Path, entry: dict) -> bool:
         _deliver(entry["url"], entry["title"], entry["body"])
     except DeliveryError as e:
         delay = queue.postpone(path, entry, str(e))
-        if entry["attempts"] == 1:  # once per undelivered message
-            shown = apprise.shown(entry["url"])
-            journal.emit(
-                "notify.failed",
-                entry["project"],
-                f"notification {entry['title']!r} to {shown} kept, retry in {delay:.0f}s: {e}",
-                REASON=str(e),
-                URL=shown,
-                QUEUE=str(path),
-            )
+        _report(path, entry, f"retry in {delay:.0f}s: {e}")
         return False
     path.unlink(missing_ok=True)
     return True
+
+
+def _report(path: Path, entry: dict, why: str) -> None:
+    """notify.failed, once per undelivered message (marked in its entry)."""
+    if entry.get("reported"):
+        return
+    entry["reported"] = True
+    safefs.write_json(path, entry)
+    shown = apprise.shown(entry["url"])
+    journal.emit(
+        "notify.failed",
+        entry["project"],
+        f"notification {entry['title']!r} to {shown} kept, {why}",
+        REASON=why,
+        URL=shown,
+        QUEUE=str(path),
+    )
 
 
 class DeliveryError(Exception):

@@ -72,8 +72,10 @@ def test_a_url_that_is_down_holds_back_only_its_own_and_keeps_the_order(cfg, rec
     announce.announce(cfg, "recovery", "second", "2")
     assert notifyqueue.flush()[:2] == (2, 2), "ntfy got both, json keeps both"
     assert notifyqueue.flush()[:2] == (0, 2), "backoff: not due yet"
+    assert notifyqueue.flush()[:2] == (0, 2), "said once per message, not per pass"
     failed = [f for _, f in sent if f["DJOPS_EVENT"] == "notify.failed"]
-    assert len(failed) == 1 and failed[0]["PRIORITY"] == "4"
+    assert len(failed) == 2 and failed[0]["PRIORITY"] == "4", "once per undelivered message"
+    assert "waits behind" in failed[1]["DJOPS_REASON"]
     assert failed[0]["DJOPS_URL"] == "json://a.example", "no path, no token"
     received.down.clear()
     for path in apprise.pending():  # the backoff has passed
