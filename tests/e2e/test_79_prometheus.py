@@ -36,17 +36,21 @@ def prometheus(machine):
     m.put("/etc/djops/demo.toml", CONFIG)
     m.sh("djops enable demo")
     m.sh("systemctl start prometheus-node-exporter")
-    m.put("/var/tmp/prometheus.yml", PROMETHEUS_YML)
+    m.put("/root/prometheus.yml", PROMETHEUS_YML)
     m.sh(
         "systemd-run --unit=djops-test-prometheus /usr/bin/prometheus"
-        " --config.file=/var/tmp/prometheus.yml --storage.tsdb.path=/var/tmp/prometheus"
+        " --config.file=/root/prometheus.yml --storage.tsdb.path=/var/tmp/prometheus"
         " --web.listen-address=127.0.0.1:9090"
     )
-    wait_for(lambda: api(m, "rules") is not None, timeout=60, what="prometheus up")
+    try:
+        wait_for(lambda: api(m, "rules") is not None, timeout=90, what="prometheus up")
+    except AssertionError:
+        log = m.sh("journalctl -u djops-test-prometheus --no-pager | tail -n 30", check=False)
+        raise AssertionError(f"prometheus did not come up:\n{log.stdout}") from None
     yield
     m.sh("systemctl stop djops-test-prometheus prometheus-node-exporter", check=False)
     m.sh("systemctl reset-failed 'djops-job@demo:flaky.service' djops-test-prometheus", check=False)
-    m.sh("rm -rf /var/tmp/prometheus /var/tmp/prometheus.yml /var/tmp/flaky-ok")
+    m.sh("rm -rf /var/tmp/prometheus /root/prometheus.yml /var/tmp/flaky-ok")
     m.put("/etc/djops/demo.toml", "")
     m.sh("djops enable demo")
 
