@@ -5,12 +5,12 @@ VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' src/djops/__init__.py
 DEB := dist/djops_$(VERSION)_all.deb
 BUILD := build/djops-$(VERSION)
 VENV := .venv
-SRC_FILES := $(shell find src units packaging examples -type f -not -path '*/__pycache__/*') pyproject.toml README.md Makefile
+SRC_FILES := $(shell find src units packaging examples prometheus -type f -not -path '*/__pycache__/*') pyproject.toml README.md Makefile
 
 APT_BUILD := debhelper dh-python pybuild-plugin-pyproject python3-all python3-setuptools lintian
 APT_TEST := python3-systemd python3-watchdog python3-sdnotify python3-pytest python3-hypothesis \
             python3-venv python3-pip systemd-container mmdebstrap sqlite3 curl \
-            python3-croniter
+            python3-croniter prometheus
 APT_ALL := $(APT_BUILD) $(APT_TEST)
 
 .PHONY: all deps deb lint unit e2e lintian test demo demo-stop bench bench-claim bench-daemons bench-handover clean examples
@@ -31,7 +31,7 @@ deps: .deps-stamp
 deb: $(DEB)
 $(DEB): $(SRC_FILES) | .deps-stamp
 	rm -rf build && mkdir -p $(BUILD) dist
-	cp -r src units examples pyproject.toml README.md $(BUILD)/
+	cp -r src units examples prometheus pyproject.toml README.md $(BUILD)/
 	cp -r packaging/debian $(BUILD)/debian
 	printf 'djops (%s) unstable; urgency=medium\n\n  * Release %s; changes are in the git history.\n\n -- djops developers <djops@example.org>  %s\n' \
 	  "$(VERSION)" "$(VERSION)" "$$(date -R -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s))" > $(BUILD)/debian/changelog

@@ -67,15 +67,21 @@ def job(args: argparse.Namespace) -> str:
 
 
 def ping(args: argparse.Namespace) -> str:
-    from djops.metrics import runs
+    from djops.channels import runpings
 
-    return runs.ping(args.phase, args.unit)
+    return runpings.ping(args.phase, args.unit)
 
 
 def flush_pings(args: argparse.Namespace) -> str:
-    from djops.metrics import pings
+    from djops.channels import healthchecks
 
-    return pings.deliver()
+    return healthchecks.deliver()
+
+
+def flush_notify(args: argparse.Namespace) -> str:
+    from djops.channels import notifyqueue
+
+    return notifyqueue.run()
 
 
 def status(args: argparse.Namespace) -> str:
@@ -128,6 +134,6 @@ def failure(args: argparse.Namespace) -> str:
 
 
 def flush_mail(args: argparse.Namespace) -> str:
-    from djops.mail import queue
+    from djops.channels import mailqueue
 
-    return queue.run()
+    return mailqueue.run()

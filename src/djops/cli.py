@@ -195,6 +195,12 @@ VERBS: dict[str, Verb] = {
     "flush-mail": Verb(
         actions.flush_mail, None, "Deliver the djops outbox, flush dma's queue.", args=()
     ),
+    "flush-notify": Verb(
+        actions.flush_notify,
+        None,
+        "Deliver the queued notifications (djops-notify.service).",
+        args=(),
+    ),
 }
 
 

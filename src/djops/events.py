@@ -207,6 +207,18 @@ EVENTS: dict[str, Event] = {
         "The mail was kept in /var/lib/djops/outbox/ and will be retried: @DJOPS_REASON@\n"
         "Check that the [health] sendmail path exists and that the MTA works.",
     ),
+    "notify.failed": Event(
+        "4d303eaa4c914d9e8bfabb50907b4dd1",
+        WARNING,
+        "A notification of @DJOPS_PROJECT@ to @DJOPS_URL@ was not delivered",
+        "djops-notify.service could not deliver a notification to a [notify] url\n"
+        "(Apprise): @DJOPS_REASON@\n\n"
+        "Nothing is lost: it stays in /var/lib/djops/notify/ and is retried with\n"
+        "backoff; the later messages to that URL wait behind it, so they arrive in\n"
+        "order, and other channels are not delayed. See\n"
+        "  systemctl status djops-notify.service\n"
+        "and `djops check @DJOPS_PROJECT@` (is python3-apprise installed?).",
+    ),
     "ping.failed": Event(
         "f8aaaae94e424be596287f76b6e74c46",
         WARNING,

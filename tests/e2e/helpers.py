@@ -88,30 +88,49 @@ def queue_run(m) -> None:
     m.sh("systemctl start djops-mailqueue.service")
 
 
-PING_RECORDER = """
+RECORDER = """
 import http.server, json
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-        with open("/var/tmp/pings.jsonl", "a") as f:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode("utf-8", "replace")
+        with open("@LOG@", "a") as f:
             f.write(json.dumps({"path": self.path, "body": body}) + "\\n")
         self.send_response(200)
         if "@LIMIT@": self.send_header("Ping-Body-Limit", "@LIMIT@")
+        self.send_header("Content-Length", "0")
         self.end_headers()
     def log_message(self, *a): pass
-http.server.HTTPServer(("@ADDRESS@", 8099), H).serve_forever()
+http.server.HTTPServer(("@ADDRESS@", @PORT@), H).serve_forever()
 """
 
 
+def start_recorder(
+    m: Machine, name: str, port: int, address: str = "127.0.0.1", limit: str = ""
+) -> None:
+    """An HTTP server as the unit `name` on `port` that keeps every POST it
+    gets in /var/tmp/`name`.jsonl (and answers with Ping-Body-Limit: `limit`,
+    if given): a stand-in for healthchecks, or for a webhook Apprise posts to."""
+    script = (
+        RECORDER.replace("@ADDRESS@", address)
+        .replace("@LIMIT@", limit)
+        .replace("@PORT@", str(port))
+        .replace("@LOG@", f"/var/tmp/{name}.jsonl")
+    )
+    m.put(f"/root/{name}.py", script)
+    m.sh(f"systemd-run --unit={name} python3 /root/{name}.py")
+    m.sh(f"for i in $(seq 50); do ss -ltn | grep -q ':{port} ' && exit 0; sleep 0.1; done; exit 1")
+
+
+def received(m: Machine, name: str) -> list[dict]:
+    out = m.sh(f"cat /var/tmp/{name}.jsonl 2>/dev/null || true").stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
 def start_ping_recorder(m: Machine, address: str = "127.0.0.1", limit: str = "") -> None:
-    """A healthchecks stand-in on port 8099 that keeps every ping it gets
-    (and answers with Ping-Body-Limit: `limit`, if given)."""
-    script = PING_RECORDER.replace("@ADDRESS@", address).replace("@LIMIT@", limit)
-    m.put("/root/recorder.py", script)
-    m.sh("rm -f /var/tmp/pings.jsonl; systemd-run --unit=ping-recorder python3 /root/recorder.py")
-    m.sh("for i in $(seq 50); do ss -ltn | grep -q ':8099 ' && exit 0; sleep 0.1; done; exit 1")
+    """A healthchecks stand-in on port 8099 that keeps every ping it gets."""
+    m.sh("rm -f /var/tmp/ping-recorder.jsonl")
+    start_recorder(m, "ping-recorder", 8099, address, limit)
 
 
 def pings_received(m: Machine) -> list[dict]:
-    out = m.sh("cat /var/tmp/pings.jsonl 2>/dev/null || true").stdout
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
+    return received(m, "ping-recorder")

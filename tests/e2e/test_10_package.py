@@ -25,6 +25,9 @@ def test_install_starts_nothing(machine):
         "djops-mailqueue.timer",
         "djops-mailqueue.path",
         "djops-ping.path",
+        "djops-notify.path",
+        "djops-notify.timer",
+        "djops-notify.service",
         "djops@.target",
         "djops-socket@.socket",
         "djops-standin@.service",
@@ -55,6 +58,8 @@ def test_cli_and_docs_installed(machine):
     machine.sh("test -f /usr/share/man/man8/djops.8.gz")
     machine.sh("test -f /usr/share/doc/djops/examples/P.toml")
     machine.sh("test -d /etc/djops && test -d /var/lib/djops")
+    for f in ("djops.rules.yml", "djops.rules.test.yml", "djops-dashboard.json"):
+        machine.sh(f"test -f /usr/share/djops/prometheus/{f}")
 
 
 def test_catalog_explains_every_event(machine):
@@ -75,6 +80,7 @@ HARDENED = {
     "djops-failure@demo.service.service": 2.5,
     "djops-mailqueue.service": 3.2,
     "djops-ping.service": 2.5,
+    "djops-notify.service": 2.5,
     # gunicorn's twin: it serves the network and runs the project's code
     "djops-standin@demo.service": 4.0,
 }

@@ -32,6 +32,8 @@ def test_disable_removes_everything_enable_added(machine):
         "djops-mailqueue.timer",
         "djops-mailqueue.path",
         "djops-ping.path",
+        "djops-notify.path",
+        "djops-notify.timer",
     ):
         assert machine.sh(f"systemctl is-enabled {unit}", check=False).stdout.strip() != "enabled"
         assert machine.sh(f"systemctl is-active {unit}", check=False).stdout.strip() != "active"

@@ -1,9 +1,9 @@
 """The layout shows the architecture, and imports flow one way:
-cli/actions -> project/checklist/migrate -> health/jobs/reload -> mail/metrics
--> systemd -> adapters (the bridge into the project's python) -> config ->
-base modules (errors, paths, text, events, oncalendar, safefs). Nothing
-imports upward; inproject imports none of djops (it runs in the project's
-interpreter)."""
+cli/actions -> project/checklist/migrate -> health/jobs/reload -> mail (the
+words) -> channels (every way out) and metrics -> systemd -> adapters (the
+bridge into the project's python) -> config -> base modules (errors, paths,
+text, events, oncalendar, safefs). Nothing imports upward; inproject imports
+none of djops (it runs in the project's interpreter)."""
 
 import ast
 import subprocess
@@ -21,7 +21,7 @@ RANK = {
     "config": 1,
     "adapters": 2,
     "systemd": 3,
-    "mail": 4, "metrics": 4,
+    "channels": 4, "mail": 4, "metrics": 4,
     "health": 5, "jobs": 5, "reload": 5,
     "checklist": 6, "project": 6, "migrate": 6,
     "actions": 7, "cli": 7, "__main__": 7, "generate": 8,

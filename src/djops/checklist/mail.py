@@ -6,9 +6,9 @@ import os
 import stat
 from pathlib import Path
 
+from djops.channels import mailqueue
 from djops.checklist.item import FAIL, Item, item
 from djops.config import Config
-from djops.mail import queue
 
 MAILNAME, ALIASES = Path("/etc/mailname"), Path("/etc/aliases")
 DMA_CONF, DMA_AUTH = Path("/etc/dma/dma.conf"), Path("/etc/dma/auth.conf")
@@ -65,7 +65,7 @@ def items(cfg: Config, recipient_domains: list[str]) -> list[Item]:
             "/etc/dma/auth.conf is not world-readable",
             "/etc/dma/auth.conf is world-readable: chmod 0640 /etc/dma/auth.conf",
         )
-    ok, detail = queue.health()
+    ok, detail = mailqueue.health()
     add(ok, f"mail queue: {detail}", f"mail queue: {detail}")
     return out
 

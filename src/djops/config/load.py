@@ -18,6 +18,7 @@ from djops.config.schema import (
     Health,
     Job,
     Metrics,
+    Notify,
     Project,
     Socket,
     Watch,
@@ -39,6 +40,7 @@ class Config:
     clearsessions: Clearsessions
     watch: Watch
     health: Health
+    notify: Notify
     metrics: Metrics
     socket: Socket = field(default_factory=Socket)
     jobs: dict[str, Job] = field(default_factory=dict)

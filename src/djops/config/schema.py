@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from djops.config import values as c
+from djops.events import PRIORITY_NAMES
 
 
 def key(default: Any, check: c.Check, doc: str, live: c.Check | None = None) -> Any:
@@ -147,6 +148,21 @@ class Job:
 
 
 @dataclass(frozen=True)
+class Notify:
+    urls: list[str] = key(
+        [],
+        c.apprise_urls,
+        'Apprise URLs ("ntfys://topic", "slack://...", "json://host/path"): alerts, '
+        "reminders, recoveries, unit and job failures go there as well as to mail_to",
+    )
+    min_priority: str = key(
+        "warning",
+        c.one_of(*PRIORITY_NAMES),
+        "journal priority of the events sent (and more urgent); a recovery follows its alert",
+    )
+
+
+@dataclass(frozen=True)
 class Metrics:
     textfile_dir: str = key(
         "/var/lib/prometheus/node-exporter",
@@ -162,6 +178,7 @@ SECTION_DOCS = {
     "socket": "the listening socket systemd holds for gunicorn (djops-socket@P.socket)",
     "watch": "the settings watcher and the validated reload (djops-watch@P, djops-reload@P)",
     "health": "the health service, escalation and mail (djops-health@P, djops-heartbeat@P)",
+    "notify": "chat and push channels through Apprise (djops-notify.service delivers)",
     "metrics": "djops_P.prom for Prometheus' textfile collector (written by djops-health@P)",
     "jobs.NAME": "any number of jobs, NAME of [A-Za-z0-9_-]: djops-job@P:NAME.timer",
 }
@@ -172,6 +189,7 @@ SECTIONS: dict[str, type] = {
     "socket": Socket,
     "watch": Watch,
     "health": Health,
+    "notify": Notify,
     "metrics": Metrics,
 }
 

@@ -117,6 +117,18 @@ def http_url(value: Any) -> str:
     return value
 
 
+_APPRISE_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s\x00-\x1f\x7f-\x9f]*")
+
+
+def apprise_urls(value: Any) -> list[str]:
+    """Apprise URLs (scheme://...); Apprise itself knows which schemes exist."""
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and _APPRISE_URL.fullmatch(v) for v in value
+    ):
+        raise Invalid('a list of Apprise URLs, e.g. ["ntfys://topic", "json://host/path"]')
+    return value
+
+
 def path_list(value: Any) -> list[str]:
     if not isinstance(value, list) or not value:
         raise Invalid("a non-empty list of absolute paths")

@@ -63,6 +63,11 @@ UNITS = [
         "djops-ping.path, .service",
         "Deliver the queued healthchecks pings (/var/lib/djops/due/pings), retrying with backoff.",
     ),
+    (
+        "djops-notify.path, .timer, .service",
+        "Deliver /var/lib/djops/notify to the [notify] urls through Apprise, in order per URL, "
+        "retrying with backoff (the timer retries every five minutes).",
+    ),
 ]
 
 

@@ -4,12 +4,12 @@ arriving, mail or the server is broken."""
 
 import time
 
+from djops.channels import mail, notifyqueue, runpings
 from djops.config import Config
 from djops.events import CLEARSESSIONS_RESULT, HEARTBEAT_RESULT, JOB_RESULT, RELOAD_RESULT
 from djops.health import probes
 from djops.health import state as health_state
-from djops.mail import notices, outbox
-from djops.metrics import runs
+from djops.mail import notices
 from djops.systemd import history, journal, oneshot, units
 
 _WHEN = "%Y-%m-%d %H:%M"
@@ -32,7 +32,8 @@ def report(cfg: Config) -> str:
     for name in cfg.jobs:
         lines.append(f"Last job {name}: {history.last_run(p, JOB_RESULT, name)}")
     lines.append(f"Last reload:        {history.last_event(p, RELOAD_RESULT)}")
-    lines.append(f"Mail outbox:        {len(outbox.pending())} waiting")
+    lines.append(f"Mail outbox:        {len(mail.pending())} waiting")
+    lines.append(f"Notifications:      {notifyqueue.summary(p, cfg.notify.urls)}")
     return "\n".join(lines) + "\n" + notices.footer(p)
 
 
@@ -53,7 +54,7 @@ def run_here(cfg: Config) -> str:
     notices.send(cfg, "heartbeat", "heartbeat", body)
     text = f"heartbeat of {cfg.name} handed to the mail queue for {', '.join(cfg.health.mail_to)}"
     journal.emit("heartbeat.sent", cfg.name, text, TO=", ".join(cfg.health.mail_to))
-    runs.heartbeat(cfg)
+    runpings.heartbeat(cfg)
     return text
 
 

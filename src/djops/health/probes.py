@@ -16,10 +16,10 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from djops import oncalendar, paths
+from djops.channels import mailqueue as queue
 from djops.config import Config
 from djops.events import JOB_SKIPPED
 from djops.health import dbaddress
-from djops.mail import queue
 from djops.systemd import history, journal, systemctl, units
 from djops.text import printable
 

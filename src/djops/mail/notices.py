@@ -2,9 +2,8 @@
 
 import socket
 
+from djops.channels import announce
 from djops.config import Config
-from djops.mail import message, outbox
-from djops.text import printable
 
 _VERB = {
     "health.degraded": "is failing",
@@ -40,8 +39,7 @@ def footer(p: str) -> str:
 
 
 def send(cfg: Config, kind: str, subject: str, body: str, to: list[str] | None = None) -> None:
-    """Queue a mail (to [health] mail_to unless `to`); unit output and journal
-    text in `body` may carry escape sequences meant for a terminal: they
-    arrive as visible `\\xNN`."""
-    msg = message.compose(cfg.name, kind, subject, printable(body), to or cfg.health.mail_to)
-    outbox.send(cfg.name, msg, cfg.health.sendmail)
+    """Announce on every channel (mail to [health] mail_to unless `to`, and
+    the [notify] urls); unit output and journal text in `body` may carry
+    escape sequences meant for a terminal: they arrive as visible `\\xNN`."""
+    announce.announce(cfg, kind, subject, body, to)

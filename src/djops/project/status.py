@@ -5,6 +5,7 @@ and the last 24 hours of trouble from the journal."""
 import time
 from datetime import datetime
 
+from djops.channels import mail, notifyqueue
 from djops.config import Config
 from djops.events import (
     CLEARSESSIONS_RESULT,
@@ -16,7 +17,6 @@ from djops.events import (
 )
 from djops.health import probes
 from djops.health import state as health_state
-from djops.mail import outbox
 from djops.systemd import history, journal, systemctl, units
 
 # checks cheap enough to run again for the screen (one systemctl call, one
@@ -68,7 +68,8 @@ def project(cfg: Config) -> str:
     lines += [
         f"  heartbeat      last {history.last_event(p, HEARTBEAT_RESULT)}; next "
         f"{beat.get('NextElapseUSecRealtime') or '-'}",
-        f"  mail outbox    {len(outbox.pending())} waiting",
+        f"  mail outbox    {len(mail.pending())} waiting",
+        f"  notify         {notifyqueue.summary(p, cfg.notify.urls)}",
     ]
     trouble = journal.recent(p, WARNING, 86400)
     lines.append(f"  problems (24 h, warning or worse): {len(trouble) or 'none'}")

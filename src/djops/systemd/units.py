@@ -21,8 +21,9 @@ DAEMONS = (WATCH, HEALTH)  # long-running, started by `djops enable`
 # one run per start (Type=oneshot, or Type=notify until the run ends)
 RUNS = (CLEARSESSIONS, RELOAD, HEARTBEAT)
 MAILQUEUE = "djops-mailqueue.timer"  # one for the whole server
-# started on request (djops.systemd.wake), one each for the whole server
-WAKERS = ("djops-mailqueue.path", "djops-ping.path")
+# started on request (djops.systemd.wake), one each for the whole server;
+# djops-notify.timer retries what a channel that was down kept
+WAKERS = ("djops-mailqueue.path", "djops-ping.path", "djops-notify.path", "djops-notify.timer")
 
 
 def service(kind: str, p: str) -> str:

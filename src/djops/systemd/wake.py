@@ -1,4 +1,4 @@
-"""Start a delivery service (mail queue, pings) without losing a request.
+"""Start a delivery service (mail queue, pings, notifications) without losing a request.
 
 `systemctl start` on a oneshot that is still running merges into that run:
 a mail queued just after its last look would wait for the next timer tick.
@@ -18,8 +18,12 @@ from djops import paths
 from djops.errors import OperationError
 from djops.systemd import systemctl
 
-MAIL, PINGS = "mail", "pings"
-SERVICES = {MAIL: "djops-mailqueue.service", PINGS: "djops-ping.service"}
+MAIL, PINGS, NOTIFY = "mail", "pings", "notify"
+SERVICES = {
+    MAIL: "djops-mailqueue.service",
+    PINGS: "djops-ping.service",
+    NOTIFY: "djops-notify.service",
+}
 
 
 def request(kind: str) -> None:

@@ -4,7 +4,8 @@ import email
 import email.policy
 
 from djops import config
-from djops.mail import notices, outbox
+from djops.channels import mail
+from djops.mail import notices
 
 
 def test_health_lines_say_the_step_and_the_count():
@@ -18,11 +19,11 @@ def test_health_lines_say_the_step_and_the_count():
 
 def test_a_mail_carries_no_terminal_escape_from_unit_output(project, tmp_path, monkeypatch):
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setattr(outbox, "kick", lambda: None)
+    monkeypatch.setattr(mail, "kick", lambda: None)
     cfg = config.load(project, live=False)
     notices.send(cfg, "failure", "x failed", "line \x1b]0;title\x07 end\n")
-    [path] = outbox.pending()
-    entry = outbox._load(path)
+    [path] = mail.pending()
+    entry = mail._load(path)
     msg = email.message_from_string(entry["message"], policy=email.policy.default)
     body = msg.get_content()
     assert "\x1b" not in body and "\\x1b]0;title\\x07 end" in body

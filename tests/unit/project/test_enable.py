@@ -34,6 +34,8 @@ def test_enable_writes_dropins_once_and_enables_target_and_timer(project, calls,
         "djops-mailqueue.timer",
         "djops-mailqueue.path",
         "djops-ping.path",
+        "djops-notify.path",
+        "djops-notify.timer",
     ) in calls
     assert "OnFailure=djops-failure@%n.service" in dropins.path_of("p.service").read_text()
     calls.clear()

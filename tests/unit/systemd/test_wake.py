@@ -42,6 +42,7 @@ def test_a_request_that_cannot_be_written_still_starts_the_service(tmp_path, mon
     [
         (wake.MAIL, "djops-mailqueue.path", "djops-mailqueue.service"),
         (wake.PINGS, "djops-ping.path", "djops-ping.service"),
+        (wake.NOTIFY, "djops-notify.path", "djops-notify.service"),
     ],
 )
 def test_the_path_unit_watches_what_the_service_empties_first(

@@ -7,7 +7,7 @@ import os
 
 from djops import config
 from djops.adapters import secrets
-from djops.metrics import pings
+from djops.channels import healthchecks as pings
 from djops.systemd import journal, notify, units, wake
 
 TAIL_LINES = 60

@@ -1,4 +1,4 @@
-"""Healthchecks-compatible pings (healthchecks.io, its self-hosted server,
+"""The healthchecks channel: healthchecks-compatible pings (healthchecks.io, its self-hosted server,
 Better Stack): `/start?rid=R` when a run starts, then `?rid=R` (success) or
 `/<exit code>?rid=R` with the tail of the output as the body.
 
@@ -14,7 +14,6 @@ body (a job's output) goes only where the config says.
 """
 
 import contextlib
-import os
 import time
 import urllib.error
 import urllib.parse
@@ -23,6 +22,7 @@ import uuid
 from pathlib import Path
 
 from djops import paths, safefs
+from djops.channels import queue as durable
 from djops.systemd import journal
 from djops.text import printable
 
@@ -48,12 +48,8 @@ def url_for(base: str, run: str, kind: str) -> str:
 
 
 def queue(project: str, url: str, body: str = "") -> Path:
-    d = paths.pings_dir()
-    d.mkdir(mode=0o700, parents=True, exist_ok=True)
     data = {"project": project, "url": url, "body": body[-BODY_LIMIT:], "queued": time.time()}
-    target = d / f"{time.time_ns():020d}-{os.getpid()}.json"
-    safefs.write_json(target, data)
-    return target
+    return durable.put(paths.pings_dir(), data)
 
 
 def deliver(limit: float = 3600.0) -> str:
@@ -65,7 +61,7 @@ def deliver(limit: float = 3600.0) -> str:
     deadline = time.monotonic() + limit
     limits = _limits()
     while True:
-        pending = sorted(paths.pings_dir().glob("*.json")) if paths.pings_dir().is_dir() else []
+        pending = durable.pending(paths.pings_dir())
         if not pending:
             return f"{sent} pings delivered"
         f = pending[0]

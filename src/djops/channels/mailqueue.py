@@ -7,15 +7,15 @@ import os
 import subprocess
 
 from djops import paths
-from djops.mail import message, outbox, spool
+from djops.channels import dmaspool, mail, sendmail
 
 DMA = "/usr/sbin/dma"
 STUCK_SECONDS = 3600
 
 
 def run() -> str:
-    message.become_subreaper()
-    delivered, waiting = outbox.flush()
+    sendmail.become_subreaper()
+    delivered, waiting = mail.flush()
     dma = ""
     if os.access(DMA, os.X_OK):
         try:
@@ -23,22 +23,22 @@ def run() -> str:
             dma = "; dma queue flushed"
         except (OSError, subprocess.TimeoutExpired):
             dma = "; dma -q did not finish within 120s (its queue keeps the mail)"
-    message.settle()
+    sendmail.settle()
     # a mail queued while this run was busy asked for a run that systemd
     # merged into this one: take it now rather than at the next tick
-    while outbox.due():
-        more, waiting = outbox.flush()
+    while mail.due():
+        more, waiting = mail.flush()
         delivered += more
-        message.settle()
+        sendmail.settle()
     return f"djops outbox: {delivered} handed to sendmail, {waiting} waiting{dma}"
 
 
 def health() -> tuple[bool, str]:
     """Whether mail moves: nothing in dma's spool or the djops outbox for over
     an hour (the health check `mailqueue` and the checklist both ask)."""
-    queued, pending = spool.queued(), outbox.pending()  # each listed once
-    stuck = [e for e in queued if spool.age(e) > STUCK_SECONDS]
-    kept = [f for f in pending if spool.age(f) > STUCK_SECONDS]
+    queued, pending = dmaspool.queued(), mail.pending()  # each listed once
+    stuck = [e for e in queued if dmaspool.age(e) > STUCK_SECONDS]
+    kept = [f for f in pending if dmaspool.age(f) > STUCK_SECONDS]
     if stuck or kept:
         return False, (
             f"{len(stuck)} mails stuck in {paths.dma_spool()}, {len(kept)} in the djops "

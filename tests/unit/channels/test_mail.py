@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from djops.mail import message, outbox
+from djops.channels import mail, sendmail
 
 
 def test_headers_from_outside_cannot_inject_headers():
-    msg = message.compose(
+    msg = sendmail.compose(
         "p", "failure", "x.service failed\r\nBcc: victim@example.com", "body ü", ["root"]
     )
     raw = msg.as_bytes()
@@ -25,7 +25,7 @@ def test_headers_from_outside_cannot_inject_headers():
 @pytest.fixture
 def box(tmp_path, monkeypatch, sent):
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setattr(outbox, "kick", outbox.flush)  # no systemd here
+    monkeypatch.setattr(mail, "kick", mail.flush)  # no systemd here
     return tmp_path
 
 
@@ -37,27 +37,27 @@ def fake_sendmail(path, exit_code=0):
 
 def test_delivered_mail_leaves_the_outbox(box):
     sm = fake_sendmail(box / "sendmail")
-    outbox.send("p", message.compose("p", "heartbeat", "hi", "text", ["root"]), sm)
-    assert outbox.pending() == []
+    mail.send("p", sendmail.compose("p", "heartbeat", "hi", "text", ["root"]), sm)
+    assert mail.pending() == []
     assert "Subject: [djops] p@" in (box / "sendmail.got").read_text()
 
 
 @pytest.mark.parametrize("kind", ["missing", "failing"])
 def test_undeliverable_mail_is_kept_logged_crit_and_retried_later(box, sent, kind):
     sm = str(box / "nope") if kind == "missing" else fake_sendmail(box / "sendmail", 75)
-    outbox.send("p", message.compose("p", "alert", "down", "text", ["root"]), sm)
-    [kept] = outbox.pending()
+    mail.send("p", sendmail.compose("p", "alert", "down", "text", ["root"]), sm)
+    [kept] = mail.pending()
     entry = json.loads(kept.read_text())
     assert entry["attempts"] == 1 and entry["next_try"] > 0
     assert oct(kept.stat().st_mode & 0o777) == "0o600"
     (failed,) = [f for _, f in sent if f["DJOPS_EVENT"] == "mail.failed"]
     assert failed["PRIORITY"] == "2" and failed["DJOPS_PROJECT"] == "p"
-    assert outbox.flush() == (0, 1), "not due yet: backoff"
+    assert mail.flush() == (0, 1), "not due yet: backoff"
     entry["next_try"] = 0
     entry["sendmail"] = fake_sendmail(box / "good")
     kept.write_text(json.dumps(entry))
-    assert outbox.flush() == (1, 0)
-    assert outbox.flush() == (0, 0), "never sent twice"
+    assert mail.flush() == (1, 0)
+    assert mail.flush() == (0, 0), "never sent twice"
     assert (box / "good.got").read_text().count("Subject:") == 1
 
 
@@ -66,24 +66,24 @@ def test_a_hanging_sendmail_times_out(box, monkeypatch):
     hang.write_text("#!/bin/sh\nsleep 30\n")
     hang.chmod(0o755)
     started = time.monotonic()
-    with pytest.raises(message.SendError, match="did not finish within 0s"):
-        message.sendmail(str(hang), b"x", timeout=0.5)
+    with pytest.raises(sendmail.SendError, match="did not finish within 0s"):
+        sendmail.sendmail(str(hang), b"x", timeout=0.5)
     assert time.monotonic() - started < 10, "not the 30 s the sendmail sleeps"
 
 
 def test_unreadable_entries_are_moved_aside_and_logged(box, sent):
-    d = outbox.directory()
+    d = mail.directory()
     d.mkdir(parents=True)
     (d / "empty.json").write_bytes(b"")
     (d / "garbage.json").write_bytes(b"\x00\xffnot json")
     (d / "wrong.json").write_text('{"project": 1}')
-    assert outbox.flush() == (0, 0)
+    assert mail.flush() == (0, 0)
     assert sorted(p.name for p in (d / "unreadable").iterdir()) == [
         "empty.json",
         "garbage.json",
         "wrong.json",
     ]
-    assert outbox.pending() == []
+    assert mail.pending() == []
     failed = [f for _, f in sent if f["DJOPS_EVENT"] == "mail.failed"]
     assert len(failed) == 3 and all(f["PRIORITY"] == "2" for f in failed)
 
@@ -92,20 +92,20 @@ def test_a_clock_set_back_does_not_hold_mail_until_it_catches_up():
     import time
 
     now = time.time()
-    assert outbox._due({"next_try": now - 1}, now)
-    assert not outbox._due({"next_try": now + 60}, now)
-    assert outbox._due({"next_try": now + 365 * 86400}, now), "a year ahead: the clock went back"
+    assert mail._due({"next_try": now - 1}, now)
+    assert not mail._due({"next_try": now + 60}, now)
+    assert mail._due({"next_try": now + 365 * 86400}, now), "a year ahead: the clock went back"
 
 
 def _killed_while_handing(box, monkeypatch, in_spool: bool):
     """An entry a killed run left marked; dma's spool has the message or not."""
     spool_dir = box / "spool"
     spool_dir.mkdir()
-    monkeypatch.setattr(outbox.spool.paths, "dma_spool", lambda: str(spool_dir))
-    monkeypatch.setattr(outbox, "kick", lambda: None)
+    monkeypatch.setattr(mail.dmaspool.paths, "dma_spool", lambda: str(spool_dir))
+    monkeypatch.setattr(mail, "kick", lambda: None)
     sm = fake_sendmail(box / "sendmail")
-    msg = message.compose("p", "heartbeat", "hi", "text", ["root"])
-    path = outbox.send("p", msg, sm)
+    msg = sendmail.compose("p", "heartbeat", "hi", "text", ["root"])
+    path = mail.send("p", msg, sm)
     entry = json.loads(path.read_text())
     entry["handing"] = True
     path.write_text(json.dumps(entry))
@@ -113,8 +113,8 @@ def _killed_while_handing(box, monkeypatch, in_spool: bool):
         (spool_dir / "M1a.2b").write_text(
             f"Received: from root\nMessage-Id: {msg['Message-Id']}\nSubject: x\n\nbody\n"
         )
-    outbox.flush()
-    assert outbox.pending() == []
+    mail.flush()
+    assert mail.pending() == []
     got = box / "sendmail.got"
     return got.read_text().count("Subject:") if got.exists() else 0
 
@@ -128,7 +128,7 @@ def test_a_message_dma_never_got_is_sent_once(box, monkeypatch):
 
 
 def test_the_queue_is_stuck_when_dma_or_the_outbox_keeps_mail_over_an_hour(box, monkeypatch):
-    from djops.mail import queue
+    from djops.channels import mailqueue as queue
 
     spool_dir = box / "spool"
     spool_dir.mkdir()

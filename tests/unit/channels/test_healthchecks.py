@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from djops.metrics import pings
+from djops.channels import healthchecks as pings
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):

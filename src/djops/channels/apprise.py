@@ -1,0 +1,63 @@
+"""The Apprise channel: [notify] urls (chat, push, webhooks) through Debian's
+python3-apprise, when it is installed (Recommends:; `djops check` says when
+urls are set without it).
+
+An announcement becomes one entry per URL in /var/lib/djops/notify/ (the
+durable queue); djops-notify.service delivers them oldest first. A URL that
+fails holds back only its own later messages (so they still arrive in
+order), retried with backoff; notify.failed is logged once per message.
+"""
+
+import importlib.util
+import os
+import urllib.parse
+from pathlib import Path
+
+from djops import paths, safefs
+from djops.channels import queue
+from djops.systemd import wake
+from djops.text import printable
+
+MAX_BODY = 32_000  # characters; each Apprise service shortens further as it must
+FIELDS = {"project": str, "url": str, "title": str, "body": str}
+
+
+def available() -> bool:
+    return importlib.util.find_spec("apprise") is not None
+
+
+def directory() -> Path:
+    return paths.state_dir() / "notify"
+
+
+def send(project: str, urls: list[str], title: str, body: str) -> list[Path]:
+    """Keep one entry per URL, then ask djops-notify.service to deliver."""
+    kept = [
+        queue.put(
+            directory(), {"project": project, "url": u, "title": title, "body": body[-MAX_BODY:]}
+        )
+        for u in urls
+    ]
+    wake.request(wake.NOTIFY)
+    if not os.path.isdir("/run/systemd/system"):
+        from djops.channels import notifyqueue
+
+        notifyqueue.flush()  # no systemd (tests, a chroot): deliver here
+    return kept
+
+
+def pending(project: str | None = None) -> list[Path]:
+    return [p for p in queue.pending(directory()) if project is None or _of(p) == project]
+
+
+def shown(url: str) -> str:
+    """scheme://host only: the rest of an Apprise URL is often its token."""
+    parts = urllib.parse.urlsplit(url)
+    return printable(f"{parts.scheme}://{parts.hostname or '?'}", newlines=False)
+
+
+def _of(path: Path) -> str | None:
+    try:
+        return str(safefs.read_json(path)["project"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

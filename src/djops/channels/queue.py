@@ -1,0 +1,85 @@
+"""The one durable queue under every channel: an entry is a JSON file in the
+channel's directory under /var/lib/djops, written fsynced before anyone is
+asked to deliver it and removed once delivered. What fails waits with
+backoff; what cannot be read is moved aside, never deleted.
+
+Mail keeps /var/lib/djops/outbox, pings /var/lib/djops/pings, Apprise
+/var/lib/djops/notify: the same shape in each, so each is read the same way.
+"""
+
+import contextlib
+import fcntl
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from djops import safefs
+
+FIRST_RETRY, LAST_RETRY = 30.0, 3600.0
+MAX_ENTRY = 32 << 20
+
+
+def put(d: Path, entry: dict) -> Path:
+    """Keep `entry` (fsynced); names sort in the order entries were put."""
+    d.mkdir(mode=0o700, parents=True, exist_ok=True)
+    entry.setdefault("attempts", 0)
+    entry.setdefault("next_try", 0.0)
+    path = d / f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}.json"
+    safefs.write_json(path, entry)
+    return path
+
+
+def pending(d: Path) -> list[Path]:
+    """The kept entries, oldest first."""
+    return sorted(d.glob("*.json")) if d.is_dir() else []
+
+
+def load(path: Path, fields: dict[str, type]) -> dict:
+    """An entry with `fields` of those types; ValueError/OSError if not one."""
+    entry = safefs.read_json(path, limit=MAX_ENTRY)
+    if not isinstance(entry, dict) or not all(
+        isinstance(entry.get(k), t) for k, t in fields.items()
+    ):
+        raise ValueError("not a queue entry")
+    entry["attempts"] = int(entry.get("attempts", 0))
+    entry["next_try"] = float(entry.get("next_try", 0.0))
+    return entry
+
+
+def set_aside(path: Path) -> Path | None:
+    """Move an unreadable entry to `unreadable/` beside it; where it went."""
+    bad = path.parent / "unreadable"
+    try:
+        bad.mkdir(mode=0o700, exist_ok=True)
+        os.replace(path, bad / path.name)
+    except OSError:
+        return None
+    return bad / path.name
+
+
+def due(entry: dict, now: float) -> bool:
+    """Its retry time has come, or lies further ahead than any backoff: the
+    clock went back, and the entry must not wait for the clock to catch up."""
+    next_try = float(entry["next_try"])
+    return next_try <= now or next_try > now + LAST_RETRY
+
+
+def postpone(path: Path, entry: dict, error: str) -> float:
+    """Count a failed try and keep the entry for later; the delay."""
+    entry["attempts"] += 1
+    delay = min(FIRST_RETRY * 2 ** (entry["attempts"] - 1), LAST_RETRY)
+    entry["next_try"] = time.time() + delay
+    entry["last_error"] = error
+    safefs.write_json(path, entry)
+    return delay
+
+
+@contextlib.contextmanager
+def locked(d: Path) -> Iterator[None]:
+    """One deliverer per queue at a time, so nothing is delivered twice."""
+    d.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(d / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
