@@ -15,7 +15,7 @@ def test_every_service_gets_the_shared_sandbox_and_repeats_none_of_it():
     shared = set(_settings(SHARED)) - {"[Service]"}
     assert "ProtectSystem=strict" in shared and len(shared) >= 15
     services = sorted(UNITS.glob("*.service"))
-    assert len(services) == 10
+    assert len(services) == 11
     for unit in services:
         assert unit.name.startswith("djops-"), "the prefix drop-in only covers djops-*"
         assert not shared & set(_settings(unit)), unit.name
