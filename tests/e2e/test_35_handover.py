@@ -95,9 +95,19 @@ def test_enable_hands_the_port_to_systemd_and_gunicorn_takes_it(machine):
     assert held.count("\n") == 1, held  # one socket: gunicorn did not bind its own
     assert '"systemd",pid=1' in held and '"gunicorn"' in held, held
     assert machine.sh("systemctl is-active djops-socket@demo.socket").stdout.strip() == "active"
-    check = machine.sh("djops check demo", check=False).stdout
+
+    # a restart that enable set off may still be settling: the check must come right
+    def served() -> str | None:
+        out = machine.sh("djops check demo", check=False).stdout
+        return out if "gunicorn serves on it" in out else None
+
+    check = wait_for(
+        served,
+        timeout=20,
+        interval=2,
+        what="djops check to see gunicorn on systemd's socket",
+    )
     assert "djops-socket@demo.socket holds 127.0.0.1:8000" in check, check
-    assert "gunicorn serves on it" in check, check
 
 
 def test_systemctl_restart_with_the_socket_held_fails_no_request(machine):

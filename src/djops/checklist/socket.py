@@ -3,6 +3,7 @@ does gunicorn really serve on that socket rather than on one it bound itself
 (it ignores --bind only when systemd hands it LISTEN_FDS)?"""
 
 import subprocess
+import time
 
 from djops.checklist.item import FAIL, OK, WARN, Item
 from djops.config import Config
@@ -28,9 +29,8 @@ def items(cfg: Config) -> list[Item]:
     if not systemctl.is_active(sock):
         return [Item("socket", FAIL, f"{sock} is not active: run `djops enable {cfg.name}`")]
     out = [Item("socket", OK, f"{sock} holds {', '.join(listen)} across restarts of {svc}")]
-    pid = systemctl.show(svc, "MainPID").get("MainPID", "0")
     for address in listen:
-        lines = listening(address)
+        pid, lines = _settled(svc, address)
         if not lines:
             out.append(Item("socket", WARN, f"cannot tell who listens on {address} (ss -lp)"))
         elif '"systemd",pid=1,' in lines and f"pid={pid}," in lines and lines.count("\n") == 1:
@@ -45,3 +45,15 @@ def items(cfg: Config) -> list[Item]:
                 )
             )
     return out
+
+
+def _settled(svc: str, address: str, tries: int = 5) -> tuple[str, str]:
+    """MainPID and the listeners, read while no restart of `svc` ran between
+    the two looks (a restart in progress is not gunicorn binding its own)."""
+    for _ in range(tries):
+        pid = systemctl.show(svc, "MainPID").get("MainPID", "0")
+        lines = listening(address)
+        if systemctl.show(svc, "MainPID").get("MainPID", "0") == pid and pid != "0":
+            return pid, lines
+        time.sleep(1)
+    return pid, lines
