@@ -174,24 +174,24 @@ def test_gunicorn_20_1_takes_the_socket_too(machine):
         "2>/dev/null || printf 'def load_entry_point(*a, **k):\\n    raise ImportError(a)\\n' "
         '> "$d/pkg_resources.py"; done'
     )
-    m.sh("sh /root/demo-src/deploy.sh old old 8001 " + OLD, timeout=300)
+    m.sh("sh /root/demo-src/deploy.sh old old 8035 " + OLD, timeout=300)
     assert "20.1.0" in m.sh(f"{OLD}/bin/gunicorn --version").stdout
-    m.put("/etc/djops/old.toml", CONFIG.format(port=8001))
+    m.put("/etc/djops/old.toml", CONFIG.format(port=8035))
     try:
         m.sh("djops enable old")
-        held = listeners(m, 8001)
+        held = listeners(m, 8035)
         assert held.count("\n") == 1 and '"systemd",pid=1' in held, held
-        load = Load(m, 10, port=8001)
+        load = Load(m, 10, port=8035)
         m.sh("systemctl restart old.service")
         r = load.result()
         assert r["failed"] == 0 and r["ok"] > 50, r
-        load = Load(m, 20, port=8001)  # and a hand-over: no control socket option there
+        load = Load(m, 20, port=8035)  # and a hand-over: no control socket option there
         m.sh("djops reload old")
         r = load.result()
         assert r["failed"] == 0 and r["ok"] > 50, r
         m.sh("djops disable old")
-        wait_for(lambda: marker(m, 8001).startswith("demo marker="), what="old binds again")
-        held = listeners(m, 8001)
+        wait_for(lambda: marker(m, 8035).startswith("demo marker="), what="old binds again")
+        held = listeners(m, 8035)
         assert '"systemd"' not in held and '"gunicorn"' in held, held
     finally:
         m.sh("djops disable old", check=False)
