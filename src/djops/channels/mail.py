@@ -81,16 +81,7 @@ _FIELDS = {"project": str, "sendmail": str, "subject": str, "message": str}
 
 
 def _load(path: Path) -> dict | None:
-    """An outbox entry, or None after moving an unreadable one aside (logged)."""
-    try:
-        return queue.load(path, _FIELDS)
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, TypeError) as e:
-        if dest := queue.set_aside(path):
-            reason = f"unreadable outbox entry moved to {dest}: {type(e).__name__}"
-            journal.emit("mail.failed", "unknown", reason, REASON=reason, OUTBOX=str(dest))
-        return None
+    return queue.load_or_set_aside(path, _FIELDS, "mail.failed", "outbox entry", "OUTBOX")
 
 
 def _try(path: Path, entry: dict) -> bool:

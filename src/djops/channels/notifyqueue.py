@@ -99,15 +99,7 @@ def _deliver(url: str, title: str, body: str) -> None:
 
 
 def _load(path: Path) -> dict | None:
-    try:
-        return queue.load(path, apprise.FIELDS)
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, TypeError) as e:
-        if dest := queue.set_aside(path):
-            why = f"unreadable notification moved to {dest}: {type(e).__name__}"
-            journal.emit("notify.failed", "unknown", why, REASON=why, QUEUE=str(dest))
-        return None
+    return queue.load_or_set_aside(path, apprise.FIELDS, "notify.failed", "notification", "QUEUE")
 
 
 def last_delivered() -> dict[str, float]:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from djops import safefs
+from djops.systemd import journal
 
 FIRST_RETRY, LAST_RETRY = 30.0, 3600.0
 MAX_ENTRY = 32 << 20
@@ -46,6 +47,22 @@ def load(path: Path, fields: dict[str, type]) -> dict:
     entry["attempts"] = int(entry.get("attempts", 0))
     entry["next_try"] = float(entry.get("next_try", 0.0))
     return entry
+
+
+def load_or_set_aside(
+    path: Path, fields: dict[str, type], event: str, kind: str, field: str
+) -> dict | None:
+    """An entry; None when it went meanwhile, or was unreadable and is moved
+    aside (logged once as `event`, with where it went in DJOPS_<field>)."""
+    try:
+        return load(path, fields)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError) as e:
+        if dest := set_aside(path):
+            why = f"unreadable {kind} moved to {dest}: {type(e).__name__}"
+            journal.emit(event, "unknown", why, REASON=why, **{field: str(dest)})
+        return None
 
 
 def set_aside(path: Path) -> Path | None:
