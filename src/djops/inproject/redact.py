@@ -27,6 +27,7 @@ MAX_SECRETS, MAX_SECRET_LENGTH = 2000, 1 << 16
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()):
         self.secrets: set[str] = set()
+        self._longest_first: list[str] | None = None  # sorted once per change, not per line
         self.loaded: set[str] = set()  # from Django's loaded values, for the root relays
         self.add(secrets)
 
@@ -36,6 +37,7 @@ class Redactor:
                 if len(self.secrets) >= MAX_SECRETS:
                     return
                 self.secrets.add(s)
+                self._longest_first = None
 
     @classmethod
     def from_settings_dir(cls, settings_dir: str) -> "Redactor":
@@ -59,7 +61,9 @@ class Redactor:
         self.add(sensitive.from_traceback(exc, settings_dir))
 
     def redact(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
+        if self._longest_first is None:
+            self._longest_first = sorted(self.secrets, key=len, reverse=True)
+        for secret in self._longest_first:
             if secret in text:
                 text = text.replace(secret, MASK)
         return text
