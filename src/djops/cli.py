@@ -88,6 +88,10 @@ def _job(args: argparse.Namespace) -> str:
     cfg = config.load(p)
     if args.mail_output:
         return job.mail_output(cfg, name)
+    if args.after:  # the root step after a run: djops.jobs.policy
+        from djops.jobs import policy
+
+        return policy.after(cfg, name)
     return job.run_here(cfg, name)
 
 
@@ -288,7 +292,11 @@ VERBS: dict[str, Verb] = {
         None,
         "Run one job inside its unit (djops-job@P:NAME.service).",
         args=(("instance", {"metavar": "P:NAME", "help": "the unit's instance"}),),
-        hidden=(HERE, ("--mail-output", {"action": "store_true", "help": argparse.SUPPRESS})),
+        hidden=(
+            HERE,
+            ("--mail-output", {"action": "store_true", "help": argparse.SUPPRESS}),
+            ("--after", {"action": "store_true", "help": argparse.SUPPRESS}),
+        ),
     ),
     "watch": Verb(
         _watch, None, "Run the settings watcher in the foreground (djops-watch@P.service)."

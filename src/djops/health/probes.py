@@ -19,6 +19,7 @@ from djops import oncalendar, paths
 from djops.adapters import dbaddress
 from djops.config import Config
 from djops.events import JOB_SKIPPED
+from djops.health import jobwatch
 from djops.mail import queue
 from djops.systemd import journal, systemctl, units
 from djops.text import printable
@@ -209,6 +210,8 @@ def _hours(seconds: float) -> str:
 
 def clearsessions(cfg: Config) -> Result:
     p, kind = cfg.name, units.CLEARSESSIONS
+    if policy := jobwatch.problems(cfg, [kind]):  # slow, missed, failing: djops.health.jobwatch
+        return False, "; ".join(policy)
     return _on_time(
         cfg,
         units.service(kind, p),
@@ -221,7 +224,7 @@ def clearsessions(cfg: Config) -> Result:
 
 def jobs(cfg: Config) -> Result:
     """Every scheduled job succeeded within twice its period (as clearsessions)."""
-    late, fine = [], 0
+    late, fine = jobwatch.problems(cfg, list(cfg.jobs)), 0  # slow, missed, failing
     for name, job in cfg.jobs.items():
         if job.schedule == "@reboot":
             continue
