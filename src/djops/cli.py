@@ -74,9 +74,27 @@ def _reload(args: argparse.Namespace) -> str:
 
 
 def _run(args: argparse.Namespace) -> str:
-    from djops.jobs import job
+    from djops.jobs import job, pause
 
-    return job.run_via_unit(config.load(args.project), args.job)
+    pause.refuse_if_paused(cfg := config.load(args.project), args.job)
+    return job.run_via_unit(cfg, args.job)
+
+
+def _history(args: argparse.Namespace) -> str:
+    from djops.jobs import history
+
+    return history.show(config.load(args.project, live=False), args.job, args.n, args.json)
+
+
+def _pause(args: argparse.Namespace) -> str:
+    from djops.jobs import pause
+
+    cfg = config.load(args.project)
+    return (
+        pause.pause(cfg, args.job, args.until)
+        if args.verb == "pause"
+        else pause.resume(cfg, args.job)
+    )
 
 
 def _job(args: argparse.Namespace) -> str:
@@ -88,6 +106,10 @@ def _job(args: argparse.Namespace) -> str:
     cfg = config.load(p)
     if args.mail_output:
         return job.mail_output(cfg, name)
+    if args.paused:  # ExecCondition=: skip a paused job's run
+        from djops.jobs import pause
+
+        return pause.condition(cfg, name)
     if args.after:  # the root step after a run: djops.jobs.policy
         from djops.jobs import policy
 
@@ -165,6 +187,7 @@ def _flush_mail(args: argparse.Namespace) -> str:
 Arg = tuple[str, dict[str, Any]]
 PROJECT: Arg = ("project", {"metavar": "P", "help": "the project name (/etc/djops/P.toml)"})
 HERE: Arg = ("--here", {"action": "store_true", "help": argparse.SUPPRESS})
+JOB: Arg = ("job", {"metavar": "NAME", "help": "the job ([jobs.NAME] in P.toml, or clearsessions)"})
 
 
 OPTIONS: tuple[Arg, ...] = (
@@ -287,6 +310,34 @@ VERBS: dict[str, Verb] = {
         "sandbox, journal trail and failure mail; print its output and result.",
         args=(PROJECT, ("job", {"metavar": "NAME", "help": "the job ([jobs.NAME] in P.toml)"})),
     ),
+    "history": Verb(
+        _history,
+        "the last runs of a job, or of all: start, host, duration, result, exit, last line",
+        "The last runs of [jobs.NAME] (or clearsessions; without NAME: of every job) "
+        "from this host's journal, oldest first: start, host, duration, result, "
+        "exit status and the run's last output line; --json for scripts.",
+        args=(
+            PROJECT,
+            ("job", {"metavar": "NAME", "nargs": "?", "help": "the job (default: all)"}),
+            ("-n", {"type": int, "default": 20, "metavar": "N", "help": "how many runs (20)"}),
+            ("--json", {"action": "store_true", "help": "JSON, one object per run"}),
+        ),
+    ),
+    "pause": Verb(
+        _pause,
+        "pause a job: skip its runs, no missed alert (until WHEN or resume)",
+        "Skip the runs of [jobs.NAME] (or clearsessions), logged job.paused, "
+        "until `djops resume P NAME` or WHEN (a systemd timestamp: "
+        '"2026-12-01 08:00", "tomorrow", "+2h"). Kept in /var/lib/djops/paused: '
+        "it survives a reboot and `djops enable`.",
+        args=(PROJECT, JOB, ("--until", {"metavar": "WHEN", "help": "resume by itself then"})),
+    ),
+    "resume": Verb(
+        _pause,
+        "resume a paused job",
+        "Run [jobs.NAME] on its schedule again after `djops pause`.",
+        args=(PROJECT, JOB),
+    ),
     "job": Verb(
         _job,
         None,
@@ -296,6 +347,7 @@ VERBS: dict[str, Verb] = {
             HERE,
             ("--mail-output", {"action": "store_true", "help": argparse.SUPPRESS}),
             ("--after", {"action": "store_true", "help": argparse.SUPPRESS}),
+            ("--paused", {"action": "store_true", "help": argparse.SUPPRESS}),
         ),
     ),
     "watch": Verb(

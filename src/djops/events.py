@@ -141,14 +141,15 @@ EVENTS: dict[str, Event] = {
         "b1ba0be5bbec421daf2746d3ddeec20b",
         NOTICE,
         "Job @DJOPS_JOB@ of @DJOPS_PROJECT@ paused",
-        "`djops pause` stopped its timer (until @DJOPS_UNTIL@; empty: until\n"
-        "`djops resume @DJOPS_PROJECT@ @DJOPS_JOB@`). It does not run nor alert as missed.",
+        "`djops pause` paused it (until @DJOPS_UNTIL@; empty: until `djops resume\n"
+        "@DJOPS_PROJECT@ @DJOPS_JOB@`). Each run its timer starts meanwhile is skipped\n"
+        "(ExecCondition=) and logged; it does not alert as missed or late.",
     ),
     "job.resumed": Event(
         "f0b1a98db23748169db452666e8a5dd8",
         NOTICE,
         "Job @DJOPS_JOB@ of @DJOPS_PROJECT@ resumed",
-        "Its timer runs again on its schedule.",
+        "`djops resume`, or the end of its --until: it runs on its schedule again.",
     ),
     "reload.applied": Event(
         "a8561208e0c046438c3cc0eec0e8b798",

@@ -11,7 +11,8 @@ from typing import Any
 
 from djops import oncalendar
 from djops.config import Config
-from djops.systemd import dropins, journal, results, systemctl, units
+from djops.errors import OperationError
+from djops.systemd import dropins, journal, paused, results, systemctl, units
 from djops.systemd import schedule as timing
 
 STARTED = time.time()  # occurrences due before the daemon started are not judged
@@ -32,6 +33,7 @@ def _once(key: tuple[str, str], event: str, project: str, text: str, **fields: o
 
 
 def problems(cfg: Config, names: list[str]) -> list[str]:
+    """What is wrong with these jobs now; a paused job is not judged."""
     out = []
     for name in names:
         policy = results.policy_of(cfg, name)
@@ -47,7 +49,7 @@ def problems(cfg: Config, names: list[str]) -> list[str]:
 
 
 def _paused(cfg: Config, name: str) -> bool:
-    return False
+    return paused.active(cfg.name, name) is not None
 
 
 def _units(p: str, name: str) -> tuple[str, str]:
@@ -79,10 +81,7 @@ def missed(cfg: Config, name: str, policy: Any, timer: str) -> str:
     if policy.schedule == "@reboot" or not (period := oncalendar.period(policy.schedule, floor=0)):
         return ""
     grace = policy.start_grace_seconds or period / 10
-    last = systemctl.show(timer, "LastTriggerUSecMonotonic").get("LastTriggerUSecMonotonic", "0")
-    since = STARTED
-    if last.isdigit() and last != "0":
-        since = max(since, time.time() - (time.monotonic() - int(last) / 1e6))
+    since = max(STARTED, last_trigger(timer))
     expression = timing.on_calendar(policy.schedule, getattr(policy, "timezone", ""))
     due = oncalendar.next_after(expression, since)
     late = time.time() - (due or time.time()) - min(period / 10, dropins.MAX_DELAY)
@@ -108,3 +107,18 @@ def _failing(cfg: Config, name: str, service: str) -> int:
         limit = results.policy_of(cfg, name).alert_after
         cached = _failures[service] = (ran, results.streak(results.newest(cfg.name, name, limit)))
     return cached[1]
+
+
+def last_trigger(timer: str) -> float:
+    """When the timer last fired (epoch seconds; 0: never). `systemctl show`
+    formats *USec* values; --timestamp=unix gives "@<seconds>"."""
+    try:
+        out = systemctl.run(
+            "show", "--timestamp=unix", "-P", "LastTriggerUSec", timer, check=False
+        ).stdout.strip()
+    except OperationError:
+        return 0.0
+    try:
+        return float(out[1:]) if out.startswith("@") else 0.0
+    except ValueError:
+        return 0.0

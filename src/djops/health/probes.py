@@ -21,7 +21,7 @@ from djops.config import Config
 from djops.events import JOB_SKIPPED
 from djops.health import jobwatch
 from djops.mail import queue
-from djops.systemd import journal, systemctl, units
+from djops.systemd import journal, paused, systemctl, units
 from djops.text import printable
 
 Result = tuple[bool, str]
@@ -212,6 +212,8 @@ def clearsessions(cfg: Config) -> Result:
     p, kind = cfg.name, units.CLEARSESSIONS
     if policy := jobwatch.problems(cfg, [kind]):  # slow, missed, failing: djops.health.jobwatch
         return False, "; ".join(policy)
+    if paused.active(p, kind):
+        return True, paused.shown(paused.active(p, kind))
     return _on_time(
         cfg,
         units.service(kind, p),
@@ -226,7 +228,7 @@ def jobs(cfg: Config) -> Result:
     """Every scheduled job succeeded within twice its period (as clearsessions)."""
     late, fine = jobwatch.problems(cfg, list(cfg.jobs)), 0  # slow, missed, failing
     for name, job in cfg.jobs.items():
-        if job.schedule == "@reboot":
+        if job.schedule == "@reboot" or paused.active(cfg.name, name):
             continue
         ok, detail = _on_time(
             cfg,

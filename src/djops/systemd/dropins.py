@@ -69,7 +69,7 @@ def contents(cfg: Config) -> dict[str, str]:
         units.service(units.HEALTH, p): config_env + _writable(cfg.metrics.textfile_dir),
         units.service(units.CLEARSESSIONS, p): f"[Service]\nUser={user}\n"
         + _masked(p)
-        + timing.after_run(p, units.CLEARSESSIONS)
+        + timing.root_steps(p, units.CLEARSESSIONS)
         + _pinged(cfg.clearsessions.ping_url),
         **{
             units.timer(kind, p): f"[Timer]\nOnCalendar=\nOnCalendar={schedule[kind]}\n"
@@ -124,7 +124,7 @@ def job_contents(cfg: Config) -> dict[str, str]:
             f"ReadWritePaths={' '.join('-' + d for d in paths.project_data_dirs(p))}\n{mail}"
             + _masked(p)
             + _pinged(job.ping_url)
-            + timing.after_run(p, name)
+            + timing.root_steps(p, name)
         )
         if job.schedule == "@reboot":
             when = "OnCalendar=\nOnBootSec=2min\n"

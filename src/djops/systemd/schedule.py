@@ -16,7 +16,11 @@ def persistent(policy: Any) -> str:
     return "Persistent=false\n" if getattr(policy, "catch_up", "once") == "none" else ""
 
 
-def after_run(p: str, job: str) -> str:
-    """The root step that applies min_runtime_seconds and mails a recovery
-    (djops.jobs.policy.after); `-`: it never fails the run."""
-    return f"ExecStopPost=-+/usr/bin/djops job --after {p}:{job}\n"
+def root_steps(p: str, job: str) -> str:
+    """Root steps around each run: ExecCondition= skips a paused job's run
+    (djops.jobs.pause), ExecStopPost= applies min_runtime_seconds and mails a
+    recovery (djops.jobs.policy.after); `-`: that one never fails the run."""
+    return (
+        f"ExecCondition=+/usr/bin/djops job --paused {p}:{job}\n"
+        f"ExecStopPost=-+/usr/bin/djops job --after {p}:{job}\n"
+    )

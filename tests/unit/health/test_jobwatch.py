@@ -1,6 +1,7 @@
 """max_runtime_seconds, start_grace_seconds and alert_after in the health
 round: each problem fails the check while it lasts and is logged once."""
 
+import subprocess
 import time
 
 import pytest
@@ -27,7 +28,15 @@ def fake_units(monkeypatch, service: dict, timer: dict) -> None:
     def show(unit, *props):
         return {k: v for k, v in (timer if unit.endswith(".timer") else service).items()}
 
+    def run(*args, **kwargs):
+        assert args[:3] == ("show", "--timestamp=unix", "-P")
+        mono = timer.get("LastTriggerUSecMonotonic", "0")
+        ago = time.monotonic() - int(mono) / 1e6
+        out = f"@{time.time() - ago:.6f}\n" if mono != "0" else "\n"
+        return subprocess.CompletedProcess(args, 0, out, "")
+
     monkeypatch.setattr(jobwatch.systemctl, "show", show)
+    monkeypatch.setattr(jobwatch.systemctl, "run", run)
 
 
 def mono_ago(seconds: float) -> str:

@@ -100,6 +100,8 @@ def test_timezone_and_catch_up_reach_the_timers_and_the_root_step_the_services(c
     after = f"ExecStopPost=-+/usr/bin/djops job --after {cfg.name}:"
     assert after + "index\n" in got[f"djops-job@{cfg.name}:index.service"]
     assert after + "clearsessions\n" in got[f"djops-clearsessions@{cfg.name}.service"]
+    skip = f"ExecCondition=+/usr/bin/djops job --paused {cfg.name}:index\n"
+    assert skip in got[f"djops-job@{cfg.name}:index.service"]
 
 
 @pytest.mark.parametrize(
