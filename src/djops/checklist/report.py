@@ -9,7 +9,7 @@ import json
 from dataclasses import asdict
 
 from djops.adapters import project_python
-from djops.checklist import mail, server, sessions
+from djops.checklist import mail, schedules, server, sessions
 from djops.checklist.item import FAIL, OK, WARN, Item, item
 from djops.config import Config
 from djops.errors import ReportFailed
@@ -97,7 +97,7 @@ def run(cfg: Config) -> list[Item]:
     else:
         items = [Item("settings", FAIL, f"the settings do not load: {res.data.get('error')}")]
     domains = res.data.get("recipient_domains", [])
-    return items + server.items(cfg) + mail.items(cfg, domains)
+    return items + server.items(cfg) + mail.items(cfg, domains) + schedules.items(cfg)
 
 
 def render(cfg: Config, items: list[Item], as_json: bool) -> str:
