@@ -81,7 +81,9 @@ def missed(cfg: Config, name: str, policy: Any, timer: str) -> str:
     if policy.schedule == "@reboot" or not (period := oncalendar.period(policy.schedule, floor=0)):
         return ""
     grace = policy.start_grace_seconds or period / 10
-    since = max(STARTED, last_trigger(timer))
+    last = last_trigger(timer)
+    # the daemon judges from its start; a look (status) only from the last trigger
+    since = max(STARTED, last) if LOGGING else (last or time.time())
     expression = timing.on_calendar(policy.schedule, getattr(policy, "timezone", ""))
     due = oncalendar.next_after(expression, since)
     late = time.time() - (due or time.time()) - min(period / 10, dropins.MAX_DELAY)
