@@ -6,12 +6,14 @@ row (with alert_after > 1; at 1 the failure mail is the alert, as cron's).
 Each event is logged once, per run or per occurrence; the check fails
 while it lasts, so the health ladder alerts once and mails the recovery."""
 
+import functools
+import shutil
+import subprocess
 import time
 from typing import Any
 
 from djops import oncalendar
 from djops.config import Config
-from djops.errors import OperationError
 from djops.systemd import dropins, journal, paused, results, systemctl, units
 from djops.systemd import schedule as timing
 
@@ -113,14 +115,22 @@ def _failing(cfg: Config, name: str, service: str) -> int:
 
 def last_trigger(timer: str) -> float:
     """When the timer last fired (epoch seconds; 0: never). `systemctl show`
-    formats *USec* values; --timestamp=unix gives "@<seconds>"."""
+    formats it in the server's zone (and ignores --timestamp=unix there):
+    systemd reads its own format back."""
+    value = systemctl.show(timer, "LastTriggerUSec").get("LastTriggerUSec", "").strip()
+    return _epoch(value) if value and value != "n/a" else 0.0
+
+
+@functools.lru_cache(maxsize=256)
+def _epoch(value: str) -> float:
+    tool = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
     try:
-        out = systemctl.run(
-            "show", "--timestamp=unix", "-P", "LastTriggerUSec", timer, check=False
-        ).stdout.strip()
-    except OperationError:
+        out = subprocess.run(
+            [tool, "timestamp", "--", value], capture_output=True, text=True, timeout=10
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
         return 0.0
-    try:
-        return float(out[1:]) if out.startswith("@") else 0.0
-    except ValueError:
-        return 0.0
+    for line in out.splitlines():
+        if line.strip().startswith("UNIX seconds:"):
+            return float(line.split("@", 1)[1])
+    return 0.0
