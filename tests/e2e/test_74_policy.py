@@ -158,9 +158,10 @@ def test_a_paused_job_neither_runs_nor_alerts_and_runs_again_after_resume(machin
     assert "paused (until djops resume)" in out
     since = now(machine)
     wait_for(lambda: events(machine, "demo", "job.paused", since), timeout=25)
+    since = now(machine)  # a run already going when pause came may end after it
     machine.sh("djops enable demo")  # a pause survives enable
     assert machine.sh(f"systemctl is-active {timer}").stdout.strip() == "active"
-    wait_for(lambda: len(events(machine, "demo", "job.paused", since)) >= 2, timeout=25)
+    wait_for(lambda: events(machine, "demo", "job.paused", since), timeout=25)
     assert not events(machine, "demo", "job.done", since), "paused: no run"
     assert not events(machine, "demo", "job.missed", since), "paused: no missed alert"
     assert "job tick       paused (until djops resume)" in machine.sh("djops status demo").stdout
