@@ -49,9 +49,26 @@ def reload(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> str:
-    from djops.jobs import job
+    from djops.jobs import job, pause
 
-    return job.run_via_unit(config.load(args.project), args.job)
+    pause.refuse_if_paused(cfg := config.load(args.project), args.job)
+    return job.run_via_unit(cfg, args.job)
+
+
+def history(args: argparse.Namespace) -> str:
+    from djops.jobs import history
+
+    return history.show(config.load(args.project, live=False), args.job, args.n, args.json)
+
+
+def pause(args: argparse.Namespace) -> str:
+    """`djops pause` and `djops resume`."""
+    from djops.jobs import pause
+
+    cfg = config.load(args.project)
+    if args.verb == "pause":
+        return pause.pause(cfg, args.job, args.until)
+    return pause.resume(cfg, args.job)
 
 
 def job(args: argparse.Namespace) -> str:
@@ -63,6 +80,14 @@ def job(args: argparse.Namespace) -> str:
     cfg = config.load(p)
     if args.mail_output:
         return job.mail_output(cfg, name)
+    if args.paused:  # ExecCondition=: skip a paused job's run
+        from djops.jobs import pause
+
+        return pause.condition(cfg, name)
+    if args.after:  # the root step after a run: djops.jobs.policy
+        from djops.jobs import policy
+
+        return policy.after(cfg, name)
     return job.run_here(cfg, name)
 
 

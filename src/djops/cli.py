@@ -36,6 +36,7 @@ or check failed, 2 usage or config error. See djops(8)."""
 Arg = tuple[str, dict[str, Any]]
 PROJECT: Arg = ("project", {"metavar": "P", "help": "the project name (/etc/djops/P.toml)"})
 HERE: Arg = ("--here", {"action": "store_true", "help": argparse.SUPPRESS})
+JOB: Arg = ("job", {"metavar": "NAME", "help": "the job ([jobs.NAME] in P.toml, or clearsessions)"})
 
 
 OPTIONS: tuple[Arg, ...] = (
@@ -158,12 +159,44 @@ VERBS: dict[str, Verb] = {
         "sandbox, journal trail and failure mail; print its output and result.",
         args=(PROJECT, ("job", {"metavar": "NAME", "help": "the job ([jobs.NAME] in P.toml)"})),
     ),
+    "history": Verb(
+        actions.history,
+        "the last runs of a job, or of all: start, host, duration, result, exit, last line",
+        "The last runs of [jobs.NAME] (or clearsessions; without NAME: of every job) "
+        "from this host's journal, oldest first: start, host, duration, result, "
+        "exit status and the run's last output line; --json for scripts.",
+        args=(
+            PROJECT,
+            ("job", {"metavar": "NAME", "nargs": "?", "help": "the job (default: all)"}),
+            ("-n", {"type": int, "default": 20, "metavar": "N", "help": "how many runs (20)"}),
+            ("--json", {"action": "store_true", "help": "JSON, one object per run"}),
+        ),
+    ),
+    "pause": Verb(
+        actions.pause,
+        "pause a job: skip its runs, no missed alert (until WHEN or resume)",
+        "Skip the runs of [jobs.NAME] (or clearsessions), logged job.paused, "
+        "until `djops resume P NAME` or WHEN (a systemd timestamp: "
+        '"2026-12-01 08:00", "tomorrow", "+2h"). Kept in /var/lib/djops/paused: '
+        "it survives a reboot and `djops enable`.",
+        args=(PROJECT, JOB, ("--until", {"metavar": "WHEN", "help": "resume by itself then"})),
+    ),
+    "resume": Verb(
+        actions.pause,
+        "resume a paused job",
+        "Run [jobs.NAME] on its schedule again after `djops pause`.",
+        args=(PROJECT, JOB),
+    ),
     "job": Verb(
         actions.job,
         None,
         "Run one job inside its unit (djops-job@P:NAME.service).",
         args=(("instance", {"metavar": "P:NAME", "help": "the unit's instance"}),),
-        hidden=(("--mail-output", {"action": "store_true", "help": argparse.SUPPRESS}),),
+        hidden=(
+            ("--mail-output", {"action": "store_true", "help": argparse.SUPPRESS}),
+            ("--after", {"action": "store_true", "help": argparse.SUPPRESS}),
+            ("--paused", {"action": "store_true", "help": argparse.SUPPRESS}),
+        ),
     ),
     "watch": Verb(
         actions.watch, None, "Run the settings watcher in the foreground (djops-watch@P.service)."

@@ -94,6 +94,63 @@ EVENTS: dict[str, Event] = {
         "counts a skip only by that success, and fails when it is older than twice\n"
         "the period or the holder holds longer than timeout_seconds.",
     ),
+    "job.failing": Event(
+        "d1e8b364740e4002b83ce05350afa6d3",
+        WARNING,
+        "Job @DJOPS_JOB@ of @DJOPS_PROJECT@ failed again, not mailed yet",
+        "@DJOPS_UNIT@ failed: failure @DJOPS_FAILURES@ in a row. With alert_after =\n"
+        "@DJOPS_ALERT_AFTER@ in its table of /etc/djops/@DJOPS_PROJECT@.toml the failure\n"
+        "mail goes out when that many runs in a row failed, once. See the runs with\n"
+        "  djops history @DJOPS_PROJECT@ @DJOPS_JOB@",
+    ),
+    "job.recovered": Event(
+        "0c074b4c6913448f8c6ebc78b8b512e6",
+        NOTICE,
+        "Job @DJOPS_JOB@ of @DJOPS_PROJECT@ recovered",
+        "The job succeeded after @DJOPS_FAILURES@ failed runs in a row that were alerted;\n"
+        "a recovery mail was sent. Nothing needs to be done.",
+    ),
+    "job.too_fast": Event(
+        "287d79687ffa4ce79560c22d0afbb837",
+        WARNING,
+        "Job @DJOPS_JOB@ of @DJOPS_PROJECT@ ended sooner than expected",
+        "The run succeeded after @DJOPS_DURATION@ seconds, less than its\n"
+        "min_runtime_seconds = @DJOPS_MIN@: it may have done nothing (an empty queue,\n"
+        "a wrong argument, a backup of nothing). Look at its output with\n"
+        "  journalctl DJOPS_PROJECT=@DJOPS_PROJECT@ DJOPS_JOB=@DJOPS_JOB@",
+    ),
+    "job.slow": Event(
+        "f94735c6f6fe48a8bf948e1d1ca073e5",
+        WARNING,
+        "Job @DJOPS_JOB@ of @DJOPS_PROJECT@ runs longer than expected",
+        "The run started @DJOPS_RUNNING@ seconds ago, more than its max_runtime_seconds =\n"
+        "@DJOPS_MAX@. It goes on: timeout_seconds stops it. Logged once per run; see\n"
+        "  systemctl status @DJOPS_UNIT@",
+    ),
+    "job.missed": Event(
+        "4a388b63eb304b4881b0b8b6e20de406",
+        ERR,
+        "Job @DJOPS_JOB@ of @DJOPS_PROJECT@ did not start",
+        "Its occurrence due at @DJOPS_DUE@ had not started on any host\n"
+        "@DJOPS_GRACE@ seconds later (start_grace_seconds). Is its timer stopped, or\n"
+        "the server down? Look with\n"
+        "  systemctl list-timers 'djops-*'\n"
+        "  djops status @DJOPS_PROJECT@",
+    ),
+    "job.paused": Event(
+        "b1ba0be5bbec421daf2746d3ddeec20b",
+        NOTICE,
+        "Job @DJOPS_JOB@ of @DJOPS_PROJECT@ paused",
+        "`djops pause` paused it (until @DJOPS_UNTIL@; empty: until `djops resume\n"
+        "@DJOPS_PROJECT@ @DJOPS_JOB@`). Each run its timer starts meanwhile is skipped\n"
+        "(ExecCondition=) and logged; it does not alert as missed or late.",
+    ),
+    "job.resumed": Event(
+        "f0b1a98db23748169db452666e8a5dd8",
+        NOTICE,
+        "Job @DJOPS_JOB@ of @DJOPS_PROJECT@ resumed",
+        "`djops resume`, or the end of its --until: it runs on its schedule again.",
+    ),
     "reload.applied": Event(
         "a8561208e0c046438c3cc0eec0e8b798",
         NOTICE,

@@ -4,7 +4,7 @@ systemd itself: the one place djops runs `systemd-analyze calendar`."""
 import functools
 import shutil
 import subprocess
-from datetime import datetime
+from datetime import UTC, datetime
 
 TIMEOUT = 10.0
 _ENV = {"TZ": "UTC", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
@@ -46,3 +46,20 @@ def period(expression: str, floor: float = 60.0) -> float | None:
         return max((stamps[1] - stamps[0]).total_seconds(), floor)
     except (ValueError, IndexError):
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def next_after(expression: str, epoch: float) -> float | None:
+    """The first elapse after `epoch` (seconds), as systemd computes it, or None."""
+    try:
+        out = _analyze(f"--base-time=@{int(epoch)}", "--iterations=1", "--", expression).stdout
+    except Unavailable:
+        return None
+    for ln in out.splitlines():
+        if ln.strip().startswith("Next elapse:"):
+            try:
+                when = datetime.strptime(ln.split(":", 1)[1].strip(), "%a %Y-%m-%d %H:%M:%S %Z")
+            except ValueError:
+                return None
+            return when.replace(tzinfo=UTC).timestamp()
+    return None

@@ -9,7 +9,7 @@ import json
 from dataclasses import asdict
 
 from djops.adapters import project_python
-from djops.checklist import mail, notify, server, sessions, socket
+from djops.checklist import mail, notify, schedules, server, sessions, socket
 from djops.checklist.item import FAIL, OK, WARN, Item, item
 from djops.config import Config
 from djops.errors import ReportFailed
@@ -98,7 +98,12 @@ def run(cfg: Config) -> list[Item]:
         items = [Item("settings", FAIL, f"the settings do not load: {res.data.get('error')}")]
     domains = res.data.get("recipient_domains", [])
     return (
-        items + server.items(cfg) + socket.items(cfg) + mail.items(cfg, domains) + notify.items(cfg)
+        items
+        + server.items(cfg)
+        + socket.items(cfg)
+        + mail.items(cfg, domains)
+        + notify.items(cfg)
+        + schedules.items(cfg)
     )
 
 

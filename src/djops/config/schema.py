@@ -24,6 +24,54 @@ def key(default: Any, check: c.Check, doc: str, live: c.Check | None = None) -> 
     return field(default=default, metadata=meta)
 
 
+def policy(name: str) -> Any:
+    """The job policy keys, shared by [clearsessions] and [jobs.NAME]
+    (djops.jobs.policy applies them); a fresh field for each table."""
+    keys = {
+        "timezone": (
+            "",
+            c.timezone,
+            'IANA zone of the schedule, e.g. "Europe/Berlin"; "": the server\'s',
+        ),
+        "catch_up": (
+            "once",
+            c.one_of("once", "none"),
+            'a run missed while the server was down: "once" at boot (Persistent=), or "none"',
+        ),
+        "alert_after": (
+            1,
+            c.positive_int,
+            "failed runs in a row before the failure mail and the alert (1: every failure, as cron)",
+        ),
+        "max_runtime_seconds": (
+            0.0,
+            c.nonnegative_number,
+            "a run still going after this logs job.slow and alerts once (0: off)",
+        ),
+        "min_runtime_seconds": (
+            0.0,
+            c.nonnegative_number,
+            "a run that ends sooner logs job.too_fast (0: off)",
+        ),
+        "start_grace_seconds": (
+            0.0,
+            c.nonnegative_number,
+            "an occurrence not started on any host by then logs job.missed (0: a tenth of the period)",
+        ),
+    }
+    return key(*keys[name])
+
+
+POLICY_KEYS = (
+    "timezone",
+    "catch_up",
+    "alert_after",
+    "max_runtime_seconds",
+    "min_runtime_seconds",
+    "start_grace_seconds",
+)
+
+
 @dataclass(frozen=True)
 class Project:
     user: str = key(
@@ -66,6 +114,12 @@ class Clearsessions:
     ping_url: str = key(
         "", c.http_url, 'healthchecks-compatible ping URL: /start, success, /<exit code>; "": none'
     )
+    timezone: str = policy("timezone")
+    catch_up: str = policy("catch_up")
+    alert_after: int = policy("alert_after")
+    max_runtime_seconds: float = policy("max_runtime_seconds")
+    min_runtime_seconds: float = policy("min_runtime_seconds")
+    start_grace_seconds: float = policy("start_grace_seconds")
 
 
 @dataclass(frozen=True)
@@ -145,6 +199,12 @@ class Job:
     ping_url: str = key(
         "", c.http_url, 'healthchecks-compatible ping URL: /start, success, /<exit code>; "": none'
     )
+    timezone: str = policy("timezone")
+    catch_up: str = policy("catch_up")
+    alert_after: int = policy("alert_after")
+    max_runtime_seconds: float = policy("max_runtime_seconds")
+    min_runtime_seconds: float = policy("min_runtime_seconds")
+    start_grace_seconds: float = policy("start_grace_seconds")
 
 
 @dataclass(frozen=True)

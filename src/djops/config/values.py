@@ -332,3 +332,24 @@ def existing_dir(value: Any) -> str:
     if not Path(value).is_dir():
         raise Invalid("an existing directory")
     return value
+
+
+ZONEINFO = Path("/usr/share/zoneinfo")
+_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
+
+
+def timezone(value: Any) -> str:
+    """ "" (the server's zone) or an IANA zone that tzdata has, as systemd
+    reads it from /usr/share/zoneinfo for `OnCalendar=... ZONE`."""
+    expected = f'"" (the server\'s) or an IANA time zone in {ZONEINFO}, e.g. "Europe/Berlin"'
+    if value == "":
+        return value
+    if not isinstance(value, str) or not _ZONE.fullmatch(value):
+        raise Invalid(expected)
+    try:
+        with (ZONEINFO / value).open("rb") as f:
+            if f.read(4) != b"TZif":
+                raise Invalid(expected)
+    except OSError:
+        raise Invalid(expected) from None
+    return value

@@ -7,7 +7,7 @@ import time
 
 from djops.config import Config
 from djops.events import CRIT, WARNING
-from djops.health import causes, ladder, probes, state
+from djops.health import causes, jobwatch, ladder, probes, state
 from djops.mail import notices
 from djops.metrics import collect, textfile
 from djops.systemd import journal, systemctl
@@ -17,6 +17,7 @@ from djops.systemd.daemon import ServiceDaemon
 class Health:
     def __init__(self, cfg: Config):
         self.cfg = cfg
+        jobwatch.watching()  # this process logs job.slow and job.missed
         saved, ignored = state.load(cfg.name)
         if ignored:
             journal.emit("state.ignored", cfg.name, ignored, REASON=ignored)

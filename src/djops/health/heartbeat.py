@@ -10,7 +10,7 @@ from djops.events import CLEARSESSIONS_RESULT, HEARTBEAT_RESULT, JOB_RESULT, REL
 from djops.health import probes
 from djops.health import state as health_state
 from djops.mail import notices
-from djops.systemd import history, journal, oneshot, units
+from djops.systemd import history, journal, oneshot, paused, units
 
 _WHEN = "%Y-%m-%d %H:%M"
 
@@ -30,7 +30,11 @@ def report(cfg: Config) -> str:
     last = history.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)
     lines += ["", f"Last clearsessions: {last}"]
     for name in cfg.jobs:
-        lines.append(f"Last job {name}: {history.last_run(p, JOB_RESULT, name)}")
+        held = paused.shown(paused.active(p, name))  # djops pause
+        lines.append(
+            f"Last job {name}: {history.last_run(p, JOB_RESULT, name)}"
+            + (f"; {held}" if held else "")
+        )
     lines.append(f"Last reload:        {history.last_event(p, RELOAD_RESULT)}")
     lines.append(f"Mail outbox:        {len(mail.pending())} waiting")
     lines.append(f"Notifications:      {notifyqueue.summary(p, cfg.notify.urls)}")

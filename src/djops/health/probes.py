@@ -19,8 +19,8 @@ from djops import oncalendar, paths
 from djops.channels import mailqueue as queue
 from djops.config import Config
 from djops.events import JOB_SKIPPED
-from djops.health import dbaddress
-from djops.systemd import history, journal, systemctl, units
+from djops.health import dbaddress, jobwatch
+from djops.systemd import history, journal, paused, systemctl, units
 from djops.text import printable
 
 Result = tuple[bool, str]
@@ -207,6 +207,10 @@ def _hours(seconds: float) -> str:
 
 def clearsessions(cfg: Config) -> Result:
     p, kind = cfg.name, units.CLEARSESSIONS
+    if policy := jobwatch.problems(cfg, [kind]):  # slow, missed, failing: djops.health.jobwatch
+        return False, "; ".join(policy)
+    if paused.active(p, kind):
+        return True, paused.shown(paused.active(p, kind))
     return _on_time(
         cfg,
         units.service(kind, p),
@@ -219,9 +223,9 @@ def clearsessions(cfg: Config) -> Result:
 
 def jobs(cfg: Config) -> Result:
     """Every scheduled job succeeded within twice its period (as clearsessions)."""
-    late, fine = [], 0
+    late, fine = jobwatch.problems(cfg, list(cfg.jobs)), 0  # slow, missed, failing
     for name, job in cfg.jobs.items():
-        if job.schedule == "@reboot":
+        if job.schedule == "@reboot" or paused.active(cfg.name, name):
             continue
         ok, detail = _on_time(
             cfg,

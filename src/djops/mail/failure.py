@@ -6,7 +6,7 @@ from djops import config, paths
 from djops.adapters import secrets
 from djops.config import Config
 from djops.errors import ConfigError, OperationError
-from djops.mail import notices
+from djops.mail import alerting, notices
 from djops.systemd import journal, systemctl, units
 
 LINES = 60
@@ -38,6 +38,8 @@ def run(unit: str) -> str:
     except OperationError as e:
         status = f"(no status: {e})"
     invocation = systemctl.show(unit, "InvocationID").get("InvocationID", "")
+    if held := alerting.held(cfg, unit, invocation):  # alert_after: not mailed yet
+        return held
     lines = journal.invocation_lines(invocation, LINES) if invocation else []
     body = (
         f"{unit} failed on this server.\n\n{status.rstrip()}\n\n"

@@ -9,7 +9,7 @@ from typing import Any
 from djops.config import Config
 from djops.events import CLEARSESSIONS_RESULT, JOB_RESULT, JOB_SKIPPED, RELOAD_RESULT
 from djops.metrics.textfile import Family
-from djops.systemd import history, journal, units
+from djops.systemd import history, journal, paused, units
 
 CLEARSESSIONS = "clearsessions"
 # a _total counts from here: it resets when djops-health restarts, as a
@@ -39,6 +39,7 @@ def families(cfg: Config, checks: dict[str, dict], now: float) -> list[Family]:
         "occurrences left to another host since djops-health started (once per fleet)",
         "counter",
     )
+    held = Family("djops_job_paused", "1 while `djops pause` holds the job's runs")
     jobs = {CLEARSESSIONS: units.service(units.CLEARSESSIONS, p)}
     jobs |= {name: units.job_service(p, name) for name in cfg.jobs}
     for job, unit in jobs.items():
@@ -51,13 +52,14 @@ def families(cfg: Config, checks: dict[str, dict], now: float) -> list[Family]:
             duration.add(seen["last"]["duration"], project=p, job=job)
             code.add(seen["last"]["exit"], project=p, job=job)
         skipped.add(float(seen.get("skipped", 0)), project=p, job=job)
+        held.add(1.0 if paused.active(p, job) else 0.0, project=p, job=job)
     reloads = _journal(cfg, "", units.service(units.RELOAD, p))
     applied = Family("djops_reload_last_applied_timestamp_seconds", "the last applied reload")
     rejected = Family("djops_reload_last_rejected_timestamp_seconds", "the last rejected reload")
     for fam, key in ((applied, "applied"), (rejected, "rejected")):
         if reloads.get(key):
             fam.add(reloads[key], project=p)
-    return [up, fails, last_round, success, duration, code, rows, skipped, applied, rejected]
+    return [up, fails, last_round, success, duration, code, rows, skipped, held, applied, rejected]
 
 
 def _journal(cfg: Config, job: str, unit: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from djops.events import (
 )
 from djops.health import probes
 from djops.health import state as health_state
-from djops.systemd import history, journal, systemctl, units
+from djops.systemd import history, journal, paused, systemctl, units
 
 # checks cheap enough to run again for the screen (one systemctl call, one
 # journal read), and whose answer a user expects to move right after a run
@@ -93,9 +93,8 @@ def _jobs(cfg: Config) -> list[str]:
         t = systemctl.show(units.job_timer(cfg.name, name), "NextElapseUSecRealtime")
         # @reboot: the timer has no calendar time, only "after each boot"
         nxt = "at boot" if job.schedule == "@reboot" else t.get("NextElapseUSecRealtime") or "-"
-        out.append(
-            f"  job {name:<10} next {nxt}; last {history.last_run(cfg.name, JOB_RESULT, name)}"
-        )
+        nxt = paused.shown(paused.active(cfg.name, name)) or f"next {nxt}"  # djops pause
+        out.append(f"  job {name:<10} {nxt}; last {history.last_run(cfg.name, JOB_RESULT, name)}")
     return out
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from djops import oncalendar, paths, safefs
 from djops.config import Config
+from djops.systemd import schedule as timing
 from djops.systemd import systemctl, units
 
 HEADER = "# Written by `djops enable`; `djops disable` removes it.\n# Edit /etc/djops/{p}.toml instead, then run `djops enable {p}` again.\n"
@@ -70,11 +71,16 @@ def contents(cfg: Config) -> dict[str, str]:
         units.service(units.HEALTH, p): config_env + _writable(cfg.metrics.textfile_dir),
         units.service(units.CLEARSESSIONS, p): f"[Service]\nUser={user}\n"
         + _masked(p)
+        + timing.root_steps(p, units.CLEARSESSIONS)
         + _pinged(cfg.clearsessions.ping_url),
         **{
             units.timer(kind, p): f"[Timer]\nOnCalendar=\nOnCalendar={schedule[kind]}\n"
             for kind in units.SCHEDULED
         },
+        units.timer(units.CLEARSESSIONS, p): "[Timer]\nOnCalendar=\nOnCalendar="
+        + timing.on_calendar(cfg.clearsessions.schedule, cfg.clearsessions.timezone)
+        + "\n"
+        + timing.persistent(cfg.clearsessions),
         # the compile step writes __pycache__ in these (root's) trees only
         units.service(units.RELOAD, p): (
             f"[Service]\nUser={user}\nReadWritePaths=-{cfg.project.code_dir} "
@@ -139,16 +145,17 @@ def job_contents(cfg: Config) -> dict[str, str]:
             f"ReadWritePaths={' '.join('-' + d for d in paths.project_data_dirs(p))}\n{mail}"
             + _masked(p)
             + _pinged(job.ping_url)
+            + timing.root_steps(p, name)
         )
         if job.schedule == "@reboot":
             when = "OnCalendar=\nOnBootSec=2min\n"
         else:
             period = oncalendar.period(job.schedule, floor=0) or 0
             when = (
-                f"OnCalendar=\nOnCalendar={job.schedule}\n"
+                f"OnCalendar=\nOnCalendar={timing.on_calendar(job.schedule, job.timezone)}\n"
                 f"RandomizedDelaySec={int(min(period / 10, MAX_DELAY))}s\n"
             )
-        out[units.job_timer(p, name)] = f"{part_of}[Timer]\n{when}"
+        out[units.job_timer(p, name)] = f"{part_of}[Timer]\n{when}{timing.persistent(job)}"
     return out
 
 

@@ -32,7 +32,7 @@ def test_each_job_gets_its_target_user_timeout_and_a_fitted_random_delay(project
     got = dropins.job_contents(cfg)
     mail = got[f"djops-job@{project}:mail.service"]
     assert f"PartOf=djops@{project}.target" in mail and "RuntimeMaxSec=60" in mail
-    assert f"User={cfg.project.user}" in mail and "ExecStopPost" not in mail
+    assert f"User={cfg.project.user}" in mail and "--mail-output" not in mail
     timer = got[f"djops-job@{project}:mail.timer"]
     assert "OnCalendar=\nOnCalendar=*:0/5\n" in timer, "the template's daily is reset"
     assert "RandomizedDelaySec=30s" in timer  # 5 min / 10

@@ -1,0 +1,98 @@
+"""`djops history P [NAME] [-n N] [--json]`: the last runs of a job (or of
+all, clearsessions included) as this host's journal has them: start, host,
+duration, result, exit status and the run's last output line.
+
+One journal query, read backwards from the newest entry: a run's result
+comes first, then its output lines, the first of which is its last. Only
+what journal.trusted accepts counts (a result or a line from the job's own
+unit), and at most SCAN entries per run shown are read, so a chatty job
+cannot stall it."""
+
+import json
+from datetime import datetime
+from typing import Any
+
+from djops.config import Config
+from djops.errors import UsageError
+from djops.events import CLEARSESSIONS_RESULT, JOB_RESULT
+from djops.systemd import journal, results, units
+
+SCAN = 50  # entries read per run asked for
+RESULTS = (*JOB_RESULT, *CLEARSESSIONS_RESULT)
+
+
+def runs(cfg: Config, name: str | None, n: int) -> list[dict[str, Any]]:
+    from systemd import journal as sd
+
+    if name is not None and results.policy_of(cfg, name) is None:
+        raise UsageError(
+            f"{cfg.name} has no job {name!r} (jobs: {', '.join([units.CLEARSESSIONS, *cfg.jobs])})"
+        )
+    reader = sd.Reader()
+    try:
+        reader.add_match(DJOPS_PROJECT=cfg.name, **({"DJOPS_JOB": name} if name else {}))
+        reader.seek_tail()
+        out: list[dict[str, Any]] = []
+        waiting: dict[str, dict[str, Any]] = {}  # invocation -> run without its last line yet
+        for _ in range(SCAN * n):
+            if not (e := reader.get_previous()):
+                break
+            job, event = e.get("DJOPS_JOB"), e.get("DJOPS_EVENT")
+            invocation = str(e.get("_SYSTEMD_INVOCATION_ID", ""))
+            if event in RESULTS and journal.trusted(e, cfg.name):
+                # an older run's result: the newer runs of that job had their lines
+                waiting = {i: r for i, r in waiting.items() if r["job"] != str(job)}
+                if len(out) < n:
+                    out.append(row := _row(e))
+                    waiting[invocation] = row
+            elif event is None and invocation in waiting and _own(cfg, e, job):
+                waiting.pop(invocation)["last_line"] = journal.clean(e)["MESSAGE"]
+            if len(out) >= n and not waiting:
+                break
+        return out
+    finally:
+        reader.close()
+
+
+def _own(cfg: Config, e: dict[str, Any], job: Any) -> bool:
+    """An output line from the job's own unit (djops' relay there)."""
+    return e.get("_SYSTEMD_UNIT") in journal.result_units(cfg.name, "job.done", job)
+
+
+def _row(e: dict[str, Any]) -> dict[str, Any]:
+    end: datetime = e["__REALTIME_TIMESTAMP"]
+    try:
+        duration = float(e.get("DJOPS_DURATION", ""))
+    except ValueError:
+        duration = None
+    exit_code = e.get("DJOPS_EXIT")
+    return {
+        "job": str(e.get("DJOPS_JOB", units.CLEARSESSIONS)),
+        "start": end.timestamp() - (duration or 0),
+        "host": str(e.get("_HOSTNAME", "")),
+        "duration": duration,
+        "result": str(e["DJOPS_EVENT"]).split(".", 1)[1],
+        "exit": int(exit_code) if str(exit_code).lstrip("-").isdigit() else None,
+        "last_line": "",
+        "message": journal.clean(e)["MESSAGE"],
+    }
+
+
+def show(cfg: Config, name: str | None, n: int, as_json: bool) -> str:
+    if n <= 0:
+        raise UsageError(f"-n: expected a positive number of runs, got {n}")
+    rows = runs(cfg, name, n)[::-1]  # oldest first, as a log reads
+    if as_json:
+        return json.dumps(rows, indent=1)
+    if not rows:
+        return f"no runs of {name or 'any job'} of {cfg.name} in the journal"
+    lines = [f"{'start':<19} {'job':<14} {'host':<12} {'took':>8} {'result':<11} exit  last line"]
+    for r in rows:
+        start = datetime.fromtimestamp(r["start"]).strftime("%Y-%m-%d %H:%M:%S")
+        took = "-" if r["duration"] is None else f"{r['duration']:.1f}s"
+        code = "-" if r["exit"] is None else str(r["exit"])
+        last = (r["last_line"] or r["message"])[:100]
+        lines.append(
+            f"{start:<19} {r['job']:<14} {r['host'][:12]:<12} {took:>8} {r['result']:<11} {code:<5} {last}"
+        )
+    return "\n".join(lines)

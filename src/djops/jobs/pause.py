@@ -1,0 +1,88 @@
+"""`djops pause P NAME [--until WHEN]` and `djops resume P NAME`.
+
+A paused job's runs are skipped by its unit's root ExecCondition= (`djops
+job --paused P:NAME`, exit 1: systemd skips the run without failing it) and
+logged job.paused; the timer keeps running, so a pause needs nothing
+restarted, survives a reboot and `djops enable`, and ends by itself at
+WHEN (the next run after it removes the pause and logs job.resumed). The
+health round, status, heartbeat and metrics read the same file."""
+
+import shutil
+import subprocess
+
+from djops.config import Config
+from djops.errors import OperationError, UsageError
+from djops.systemd import journal, paused, results, units
+
+
+class Skipped(OperationError):
+    """ExecCondition=: exit 1 (1-254) skips the run; the unit does not fail."""
+
+
+def _known(cfg: Config, name: str) -> None:
+    if results.policy_of(cfg, name) is None:
+        known = ", ".join([units.CLEARSESSIONS, *cfg.jobs])
+        raise UsageError(f"{cfg.name} has no job {name!r} (jobs: {known})")
+
+
+def when(text: str) -> float:
+    """WHEN as systemd reads a timestamp ("2026-12-01 08:00", "tomorrow", "+2h")."""
+    tool = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
+    try:
+        out = subprocess.run(
+            [tool, "timestamp", "--", text], capture_output=True, text=True, timeout=10
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        out = ""
+    for line in out.splitlines():
+        if line.strip().startswith("UNIX seconds:"):
+            return float(line.split("@", 1)[1])
+    raise UsageError(
+        f'--until: expected a systemd timestamp such as "2026-12-01 08:00", "tomorrow" or "+2h", got {text!r}'
+    )
+
+
+def pause(cfg: Config, name: str, until_text: str | None) -> str:
+    import time
+
+    _known(cfg, name)
+    until = when(until_text) if until_text else None
+    if until is not None and until <= time.time():
+        raise UsageError(f"--until: expected a time in the future, got {until_text!r}")
+    paused.write(cfg.name, name, until)
+    shown = paused.shown(paused.read(cfg.name, name))
+    text = f"job {name} of {cfg.name} {shown}: its runs are skipped"
+    journal.emit("job.paused", cfg.name, text, JOB=name, UNTIL=until_text or "")
+    return text
+
+
+def resume(cfg: Config, name: str) -> str:
+    _known(cfg, name)
+    if not paused.remove(cfg.name, name):
+        return f"job {name} of {cfg.name} was not paused"
+    text = f"job {name} of {cfg.name} resumed: it runs on its schedule again"
+    journal.emit("job.resumed", cfg.name, text, JOB=name)
+    return text
+
+
+def condition(cfg: Config, name: str) -> str:
+    """ExecCondition=: raise Skipped (and log job.paused) while paused. An
+    expired pause is removed here and logged job.resumed."""
+    if state := paused.active(cfg.name, name):
+        text = f"job {name} of {cfg.name} {paused.shown(state)}: this run is skipped"
+        journal.emit("job.paused", cfg.name, text, JOB=name, UNTIL=state.get("until") or "")
+        raise Skipped(text)
+    if paused.read(cfg.name, name) is not None:
+        paused.remove(cfg.name, name)
+        text = f"job {name} of {cfg.name} resumed: its pause ended"
+        journal.emit("job.resumed", cfg.name, text, JOB=name)
+        return text
+    return ""
+
+
+def refuse_if_paused(cfg: Config, name: str) -> None:
+    """`djops run` of a paused job: say so rather than wait for a skipped run."""
+    if state := paused.active(cfg.name, name):
+        raise UsageError(
+            f"job {name} of {cfg.name} is {paused.shown(state)}; `djops resume {cfg.name} {name}` first"
+        )

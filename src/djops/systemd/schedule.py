@@ -1,0 +1,26 @@
+"""What a job's policy keys add to its timer's drop-in: the zone of its
+schedule (`OnCalendar=EXPR ZONE`, systemd >= 235) and whether a run missed
+while the server was down is made up at boot (`Persistent=`, catch_up)."""
+
+from typing import Any
+
+
+def on_calendar(schedule: str, zone: str) -> str:
+    """The OnCalendar= value: the schedule, in `zone` when one is set."""
+    return f"{schedule} {zone}" if zone else schedule
+
+
+def persistent(policy: Any) -> str:
+    """catch_up = "none": no run at boot for an occurrence missed while down
+    (the template says Persistent=true, "once")."""
+    return "Persistent=false\n" if getattr(policy, "catch_up", "once") == "none" else ""
+
+
+def root_steps(p: str, job: str) -> str:
+    """Root steps around each run: ExecCondition= skips a paused job's run
+    (djops.jobs.pause), ExecStopPost= applies min_runtime_seconds and mails a
+    recovery (djops.jobs.policy.after); `-`: that one never fails the run."""
+    return (
+        f"ExecCondition=+/usr/bin/djops job --paused {p}:{job}\n"
+        f"ExecStopPost=-+/usr/bin/djops job --after {p}:{job}\n"
+    )

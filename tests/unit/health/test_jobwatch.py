@@ -1,0 +1,111 @@
+"""max_runtime_seconds, start_grace_seconds and alert_after in the health
+round: each problem fails the check while it lasts and is logged once."""
+
+import time
+
+import pytest
+
+from djops import config
+from djops.health import jobwatch, probes
+
+
+@pytest.fixture
+def cfg(project, confdir, monkeypatch):
+    path = confdir / f"{project}.toml"
+    path.write_text(
+        path.read_text() + '[jobs.index]\ncommand = ["index"]\nschedule = "*:0/10"\n'
+        "max_runtime_seconds = 60\nstart_grace_seconds = 30\nalert_after = 2\n"
+    )
+    jobwatch._logged.clear()
+    jobwatch._failures.clear()
+    monkeypatch.setattr(jobwatch, "STARTED", time.time() - 3600)
+    monkeypatch.setattr(jobwatch, "LOGGING", True)
+    return config.load(project, live=False)
+
+
+def fake_units(monkeypatch, service: dict, timer: dict) -> None:
+    def show(unit, *props):
+        if unit.endswith(".timer"):
+            mono = timer.get("LastTriggerUSecMonotonic", "0")
+            at = time.time() - (time.monotonic() - int(mono) / 1e6) if mono != "0" else 0
+            return {"LastTriggerUSec": f"{at:.6f}" if at else "n/a"}
+        return dict(service)
+
+    def epoch(value):
+        return float(value) if value else 0.0
+
+    monkeypatch.setattr(jobwatch.systemctl, "show", show)
+    monkeypatch.setattr(jobwatch, "_epoch", epoch)
+
+
+def mono_ago(seconds: float) -> str:
+    return str(int((time.monotonic() - seconds) * 1e6))
+
+
+def test_a_run_past_max_runtime_is_slow_and_logged_once(cfg, monkeypatch, sent):
+    running = {"ActiveState": "active", "ExecMainStartTimestampMonotonic": mono_ago(90)}
+    fake_units(
+        monkeypatch, {**running, "InvocationID": "a"}, {"LastTriggerUSecMonotonic": mono_ago(90)}
+    )
+    monkeypatch.setattr(jobwatch.results, "newest", lambda *a: [])
+    found = jobwatch.problems(cfg, ["index"])
+    assert any("longer than max_runtime_seconds = 60" in x for x in found), found
+    jobwatch.problems(cfg, ["index"])
+    assert [f["DJOPS_EVENT"] for _, f in sent] == ["job.slow"], "once per run"
+    assert sent[0][1]["PRIORITY"] == "4"
+    fake_units(monkeypatch, {**running, "ExecMainStartTimestampMonotonic": mono_ago(10)}, {})
+    assert not [x for x in jobwatch.problems(cfg, ["index"]) if "max_runtime" in x]
+
+
+def test_an_occurrence_the_timer_did_not_start_is_missed_after_the_grace(cfg, monkeypatch, sent):
+    monkeypatch.setattr(jobwatch.results, "newest", lambda *a: [])
+    # the timer last fired 15 min ago: the occurrence after it was due 5-15 min ago
+    fake_units(
+        monkeypatch, {"ActiveState": "inactive"}, {"LastTriggerUSecMonotonic": mono_ago(900)}
+    )
+    found = jobwatch.problems(cfg, ["index"])
+    assert any("has not started" in x for x in found), found
+    jobwatch.problems(cfg, ["index"])
+    assert [f["DJOPS_EVENT"] for _, f in sent] == ["job.missed"], "once per occurrence"
+    assert sent[0][1]["PRIORITY"] == "3"
+    fake_units(monkeypatch, {"ActiveState": "inactive"}, {"LastTriggerUSecMonotonic": mono_ago(1)})
+    assert jobwatch.problems(cfg, ["index"]) == [], "it fired: nothing missed"
+
+
+def test_failures_in_a_row_fail_the_check_at_alert_after(cfg, monkeypatch, sent):
+    fake_units(
+        monkeypatch,
+        {"ExecMainExitTimestampMonotonic": "5"},
+        {"LastTriggerUSecMonotonic": mono_ago(1)},
+    )
+    failed = {"DJOPS_EVENT": "job.failed"}
+    monkeypatch.setattr(jobwatch.results, "newest", lambda p, job, n: [failed] * n)
+    assert jobwatch.problems(cfg, ["index"]) == ["index: 2 failed runs in a row"]
+    ok, detail = probes.jobs(cfg)
+    assert not ok and "2 failed runs in a row" in detail
+
+
+def test_alert_after_1_leaves_the_check_to_the_period_as_before(project, confdir, monkeypatch):
+    path = confdir / f"{project}.toml"
+    path.write_text(path.read_text() + '[jobs.x]\ncommand = ["x"]\nschedule = "daily"\n')
+    cfg = config.load(project, live=False)
+    fake_units(monkeypatch, {}, {"LastTriggerUSecMonotonic": mono_ago(1)})
+    monkeypatch.setattr(
+        jobwatch.results, "newest", lambda p, job, n: [{"DJOPS_EVENT": "job.failed"}]
+    )
+    assert jobwatch.problems(cfg, ["x", "clearsessions"]) == []
+
+
+def test_only_the_health_daemon_logs_a_status_only_looks(cfg, monkeypatch, sent):
+    monkeypatch.setattr(jobwatch, "LOGGING", False)
+    fake_units(
+        monkeypatch, {"ActiveState": "inactive"}, {"LastTriggerUSecMonotonic": mono_ago(900)}
+    )
+    monkeypatch.setattr(jobwatch.results, "newest", lambda *a: [])
+    assert jobwatch.problems(cfg, ["index"]) and not sent
+
+
+def test_the_last_trigger_is_read_back_by_systemd_itself():
+    if not jobwatch.shutil.which("systemd-analyze"):
+        pytest.skip("no systemd-analyze")
+    assert jobwatch._epoch("Fri 2026-11-27 19:47:01 UTC") == 1795808821.0

@@ -1,0 +1,74 @@
+"""djops pause/resume: the pause is a file in root's state dir, so it
+survives a reboot and `djops enable`; the unit's ExecCondition= skips runs
+while it holds and ends it after --until; status, health and metrics see it."""
+
+import time
+
+import pytest
+
+from djops import config
+from djops.errors import UsageError
+from djops.health import jobwatch, probes
+from djops.jobs import pause
+from djops.metrics import collect
+from djops.systemd import paused
+
+
+@pytest.fixture
+def cfg(project, confdir, tmp_path, monkeypatch):
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
+    path = confdir / f"{project}.toml"
+    path.write_text(path.read_text() + '[jobs.index]\ncommand = ["index"]\nschedule = "*:0/10"\n')
+    return config.load(project, live=False)
+
+
+def test_a_paused_job_skips_its_runs_until_resumed(cfg, sent):
+    assert "paused (until djops resume)" in pause.pause(cfg, "index", None)
+    assert sent[-1][1]["DJOPS_EVENT"] == "job.paused"
+    with pytest.raises(pause.Skipped) as e:
+        pause.condition(cfg, "index")
+    assert e.value.exit_code == 1, "ExecCondition=: 1 skips without failing the unit"
+    with pytest.raises(UsageError):
+        pause.refuse_if_paused(cfg, "index")
+    assert "resumed" in pause.resume(cfg, "index")
+    assert sent[-1][1]["DJOPS_EVENT"] == "job.resumed"
+    assert pause.condition(cfg, "index") == ""
+    assert "was not paused" in pause.resume(cfg, "index")
+
+
+def test_until_ends_the_pause_at_the_first_run_after_it(cfg, sent):
+    text = pause.pause(cfg, "index", "+1h")
+    assert "paused (until 2" in text, text
+    state = paused.read(cfg.name, "index")
+    assert 3500 < state["until"] - time.time() < 3700
+    paused.write(cfg.name, "index", time.time() - 1)  # the hour went by
+    assert "its pause ended" in pause.condition(cfg, "index")
+    assert paused.read(cfg.name, "index") is None
+    assert sent[-1][1]["DJOPS_EVENT"] == "job.resumed"
+
+
+@pytest.mark.parametrize(
+    ("name", "until"), [("nosuch", None), ("index", "garbage"), ("index", "2001-01-01")]
+)
+def test_bad_input_is_one_line_and_changes_nothing(cfg, name, until):
+    with pytest.raises(UsageError) as e:
+        pause.pause(cfg, name, until)
+    assert "\n" not in str(e.value)
+    assert paused.read(cfg.name, name) is None
+
+
+def test_clearsessions_can_be_paused_too(cfg):
+    pause.pause(cfg, "clearsessions", None)
+    assert paused.active(cfg.name, "clearsessions")
+
+
+def test_a_paused_job_is_not_judged_and_shows_in_metrics(cfg, monkeypatch):
+    pause.pause(cfg, "index", None)
+    assert jobwatch.problems(cfg, ["index"]) == []
+    monkeypatch.setattr(probes.systemctl, "show", lambda unit, *props: {})
+    ok, detail = probes.jobs(cfg)
+    assert ok, detail
+    monkeypatch.setattr(collect, "_journal", lambda *a: {})
+    fams = {f.name: f for f in collect.families(cfg, {}, time.time())}
+    got = {s[0]["job"]: s[1] for s in fams["djops_job_paused"].samples}
+    assert got == {"clearsessions": 0.0, "index": 1.0}
