@@ -63,7 +63,11 @@ def test_the_settings_directory_deleted_and_recreated(machine):
     wait_for(lambda: events(m, "demo", "watch.degraded", since), what="watch.degraded")
     assert status(m, "djops-watch@demo").startswith("NOT WATCHING")
     m.sh(f"cp -a /root/settings-copy {SETTINGS_DIR}")
-    wait_for(lambda: events(m, "demo", "watch.recovered", since), what="watch.recovered")
+    try:
+        wait_for(lambda: events(m, "demo", "watch.recovered", since), what="watch.recovered")
+    except AssertionError as e:  # say what the watcher did, for the next reader of a CI log
+        log = m.sh("journalctl -o short-precise -n 60 -u djops-watch@demo", check=False).stdout
+        raise AssertionError(f"{e}\n{log}") from None
     wait_for(lambda: status(m, "djops-watch@demo").startswith("watching"), what="STATUS=")
     assert active(m, "djops-watch@demo") and restarts(m, "djops-watch@demo") == 0
     m.sh(f"sed -i 's/^DEMO_MARKER = .*/DEMO_MARKER = \"recreated\"/' {SETTINGS_DIR}/settings.py")

@@ -6,6 +6,7 @@ Opens and reads (watchdog >= 4 reports them) and a directory's own
 """
 
 import contextlib
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -53,8 +54,16 @@ def dead(observer: Any) -> str:
 
 
 def stop(observer: Any) -> None:
-    with contextlib.suppress(Exception):  # a half-started observer may not stop cleanly
-        observer.stop()
+    """Stop `observer` without waiting for it. watchdog's stop joins its
+    reader thread, which can sit in a blocking read() for good once the
+    watched directory is gone (Debian 12's watchdog 2.2); the caller's loop
+    must not hang there until WatchdogSec= kills it."""
+
+    def _stop() -> None:
+        with contextlib.suppress(Exception):  # a half-started observer may not stop cleanly
+            observer.stop()
+
+    threading.Thread(target=_stop, name="djops-fswatch-stop", daemon=True).start()
 
 
 def _text(path: str | bytes) -> str:
