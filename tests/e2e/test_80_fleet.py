@@ -20,12 +20,16 @@ from helpers import pings_received, start_ping_recorder, wait_for
 from machine import Machine
 from provision import deploy, install_deb, setup_mail
 
-ZONE = "djops"
+# several checkouts may run the suite at once (conftest's DJOPS_E2E_PREFIX):
+# each gets its own machine names and bridge (vz-<zone>, at most 15 characters)
+PREFIX = os.environ.get("DJOPS_E2E_PREFIX", "djops-e2e")
+NAME = "djops-fleet" if PREFIX == "djops-e2e" else f"{PREFIX}-fleet"
+ZONE = "djops" if PREFIX == "djops-e2e" else "dj" + "".join(c for c in PREFIX if c.isalnum())[:8]
 DB_HOST, APP_HOSTS = (
-    ("djops-fleet-db", "10.77.0.10"),
+    (f"{NAME}-db", "10.77.0.10"),
     (
-        ("djops-fleet-app1", "10.77.0.11"),
-        ("djops-fleet-app2", "10.77.0.12"),
+        (f"{NAME}-app1", "10.77.0.11"),
+        (f"{NAME}-app2", "10.77.0.12"),
     ),
 )
 PASSWORD = "fleet-Pg-s3cret-5521"
