@@ -25,7 +25,7 @@ def promtool(*args: str) -> str:
 
 
 def test_promtool_accepts_the_rules():
-    assert "SUCCESS: 7 rules found" in promtool("check", "rules", "djops.rules.yml")
+    assert "SUCCESS: 10 rules found" in promtool("check", "rules", "djops.rules.yml")
 
 
 def test_the_rules_unit_tests_pass():

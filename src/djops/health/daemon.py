@@ -142,7 +142,9 @@ class Health:
         if not textfile.wanted(d):
             return
         try:
-            textfile.write(d, self.cfg.name, collect.families(self.cfg, self.results, now))
+            textfile.write(
+                d, self.cfg.name, collect.families(self.cfg, self.results, now, jobwatch.latest)
+            )
         except Exception as e:
             where = textfile.path(d, self.cfg.name)
             self._cannot("metrics.failed", f"write {where}", e, WARNING)

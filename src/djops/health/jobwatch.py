@@ -34,15 +34,23 @@ def _once(key: tuple[str, str], event: str, project: str, text: str, **fields: o
         journal.emit(event, project, text, **fields)
 
 
+# job -> {"slow": 0/1, "missed": 0/1} as the last look found it: the health
+# round hands it to the metrics (djops_job_slow, djops_job_missed)
+latest: dict[str, dict[str, float]] = {}
+
+
 def problems(cfg: Config, names: list[str]) -> list[str]:
     """What is wrong with these jobs now; a paused job is not judged."""
     out = []
     for name in names:
         policy = results.policy_of(cfg, name)
         if policy is None or _paused(cfg, name):
+            latest[name] = {"slow": 0.0, "missed": 0.0}
             continue
         service, timer = _units(cfg.name, name)
-        for found in (slow(cfg, name, policy, service), missed(cfg, name, policy, timer)):
+        late, gone = slow(cfg, name, policy, service), missed(cfg, name, policy, timer)
+        latest[name] = {"slow": float(bool(late)), "missed": float(bool(gone))}
+        for found in (late, gone):
             if found:
                 out.append(f"{name}: {found}")
         if policy.alert_after > 1 and (n := _failing(cfg, name, service)) >= policy.alert_after:

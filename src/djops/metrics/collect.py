@@ -19,7 +19,11 @@ STARTED = time.time()
 _seen = history.SinceExit()  # unit -> what its runs logged, read again once it ran again
 
 
-def families(cfg: Config, checks: dict[str, dict], now: float) -> list[Family]:
+def families(
+    cfg: Config, checks: dict[str, dict], now: float, policy: dict[str, dict] | None = None
+) -> list[Family]:
+    """`policy`: per job, what the round's job policy look found
+    ({"slow": 0/1, "missed": 0/1}, from djops.health.jobwatch)."""
     p = cfg.name
     up = Family("djops_health_check_up", "1 if the health check passed in the last round")
     fails = Family(
@@ -40,6 +44,8 @@ def families(cfg: Config, checks: dict[str, dict], now: float) -> list[Family]:
         "counter",
     )
     held = Family("djops_job_paused", "1 while `djops pause` holds the job's runs")
+    slow = Family("djops_job_slow", "1 while a run goes on past max_runtime_seconds")
+    missed = Family("djops_job_missed", "1 while an occurrence has not started within its grace")
     jobs = {CLEARSESSIONS: units.service(units.CLEARSESSIONS, p)}
     jobs |= {name: units.job_service(p, name) for name in cfg.jobs}
     for job, unit in jobs.items():
@@ -53,13 +59,17 @@ def families(cfg: Config, checks: dict[str, dict], now: float) -> list[Family]:
             code.add(seen["last"]["exit"], project=p, job=job)
         skipped.add(float(seen.get("skipped", 0)), project=p, job=job)
         held.add(1.0 if paused.active(p, job) else 0.0, project=p, job=job)
+        if (look := (policy or {}).get(job)) is not None:
+            slow.add(look["slow"], project=p, job=job)
+            missed.add(look["missed"], project=p, job=job)
     reloads = _journal(cfg, "", units.service(units.RELOAD, p))
     applied = Family("djops_reload_last_applied_timestamp_seconds", "the last applied reload")
     rejected = Family("djops_reload_last_rejected_timestamp_seconds", "the last rejected reload")
     for fam, key in ((applied, "applied"), (rejected, "rejected")):
         if reloads.get(key):
             fam.add(reloads[key], project=p)
-    return [up, fails, last_round, success, duration, code, rows, skipped, held, applied, rejected]
+    jobs_families = [success, duration, code, rows, skipped, held, slow, missed]
+    return [up, fails, last_round, *jobs_families, applied, rejected]
 
 
 def _journal(cfg: Config, job: str, unit: str) -> dict[str, Any]:

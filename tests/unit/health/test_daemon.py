@@ -164,7 +164,7 @@ def test_each_round_writes_the_metrics_and_a_failure_is_logged_once(
     monkeypatch.setattr(
         collect,
         "families",
-        lambda c, checks, now: [
+        lambda c, checks, now, policy=None: [
             textfile.Family("djops_t", "t", samples=[({"project": c.name}, float(len(checks)))])
         ],
     )

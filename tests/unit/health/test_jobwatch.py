@@ -53,8 +53,10 @@ def test_a_run_past_max_runtime_is_slow_and_logged_once(cfg, monkeypatch, sent):
     jobwatch.problems(cfg, ["index"])
     assert [f["DJOPS_EVENT"] for _, f in sent] == ["job.slow"], "once per run"
     assert sent[0][1]["PRIORITY"] == "4"
+    assert jobwatch.latest["index"]["slow"] == 1.0, "the metrics' djops_job_slow"
     fake_units(monkeypatch, {**running, "ExecMainStartTimestampMonotonic": mono_ago(10)}, {})
     assert not [x for x in jobwatch.problems(cfg, ["index"]) if "max_runtime" in x]
+    assert jobwatch.latest["index"]["slow"] == 0.0
 
 
 def test_an_occurrence_the_timer_did_not_start_is_missed_after_the_grace(cfg, monkeypatch, sent):

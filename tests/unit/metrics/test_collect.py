@@ -56,3 +56,14 @@ def test_checks_jobs_and_reloads_become_metrics(cfg):
     assert "rejected" not in text, "no sample without a value behind it"
     for name in [ln.split("{")[0] for ln in text.splitlines() if not ln.startswith("#")]:
         assert name.startswith("djops_")
+
+
+def test_what_the_job_policy_look_found_becomes_metrics(cfg):
+    """Only jobs the round looked at get djops_job_slow / djops_job_missed:
+    no sample without a value behind it."""
+    look = {"mail": {"slow": 1.0, "missed": 0.0}}
+    text = textfile.render(collect.families(cfg, {}, 1763870400.0, look))
+    p = cfg.name
+    assert f'djops_job_slow{{job="mail",project="{p}"}} 1' in text
+    assert f'djops_job_missed{{job="mail",project="{p}"}} 0' in text
+    assert 'djops_job_slow{job="clearsessions"' not in text
