@@ -1,8 +1,9 @@
 """The mixin on a real Prometheus: Debian's prometheus server in the machine
 scrapes its node-exporter (where djops-health writes djops_demo.prom), loads
 /usr/share/djops/prometheus/djops.rules.yml, and DjopsJobFailed fires for a
-job whose run failed and resolves after a successful run; every metric the
-dashboard draws is in the scrape."""
+job whose run failed and resolves after a successful run, DjopsJobSlow for a
+run past max_runtime_seconds until it ends; every metric the dashboard draws
+is in the scrape."""
 
 import json
 
@@ -17,6 +18,10 @@ schedule = "*-*-* 03:30"
 [jobs.flaky]
 exec = ["/bin/sh", "-c", "test -e /etc/djops-test-flaky-ok"]
 schedule = "weekly"
+[jobs.slowpoke]
+exec = ["/bin/sleep", "120"]
+schedule = "weekly"
+max_runtime_seconds = 2
 """
 PROMETHEUS_YML = f"""global:
   scrape_interval: 1s
@@ -49,6 +54,7 @@ def prometheus(machine):
         raise AssertionError(f"prometheus did not come up:\n{log.stdout}") from None
     yield
     m.sh("systemctl stop djops-test-prometheus prometheus-node-exporter", check=False)
+    m.sh("systemctl stop 'djops-job@demo:slowpoke.service'", check=False)
     m.sh("systemctl reset-failed 'djops-job@demo:flaky.service' djops-test-prometheus", check=False)
     m.sh("rm -rf /var/tmp/prometheus /root/prometheus.yml /etc/djops-test-flaky-ok")
     m.put("/etc/djops/demo.toml", "")
@@ -68,7 +74,7 @@ def firing(m, name: str) -> list[dict]:
 def test_prometheus_loads_every_djops_rule(machine):
     [group] = [g for g in api(machine, "rules")["groups"] if g["name"] == "djops"]
     names = {r["name"] for r in group["rules"]}
-    assert {"DjopsJobFailed", "DjopsHealthStale", "DjopsMailQueueStuck"} <= names
+    assert {"DjopsJobFailed", "DjopsJobSlow", "DjopsJobMissed", "DjopsMailQueueStuck"} <= names
     assert [r["name"] for r in group["rules"] if r["health"] == "err"] == []
 
 
@@ -88,6 +94,25 @@ def test_a_failed_job_fires_djops_job_failed_until_a_run_succeeds(machine):
         lambda: not [a for a in firing(m, "DjopsJobFailed") if a["labels"].get("job") == "flaky"],
         timeout=60,
         what="DjopsJobFailed resolved",
+    )
+
+
+def test_a_run_past_max_runtime_fires_djops_job_slow_until_it_ends(machine):
+    m = machine
+    slowpoke = "'djops-job@demo:slowpoke.service'"
+    m.sh(f"systemctl start --no-block {slowpoke}")
+    [alert] = wait_for(
+        lambda: [a for a in firing(m, "DjopsJobSlow") if a["labels"].get("job") == "slowpoke"],
+        timeout=60,
+        what="DjopsJobSlow firing for slowpoke",
+    )
+    assert alert["labels"]["project"] == "demo" and alert["labels"]["severity"] == "warning"
+    assert firing(m, "DjopsJobMissed") == []
+    m.sh(f"systemctl stop {slowpoke}; systemctl reset-failed {slowpoke}", check=False)
+    wait_for(
+        lambda: not [a for a in firing(m, "DjopsJobSlow") if a["labels"].get("job") == "slowpoke"],
+        timeout=60,
+        what="DjopsJobSlow resolved",
     )
 
 
