@@ -1,5 +1,6 @@
-"""systemd calendar expressions (OnCalendar=, systemd.time(7)), read by
-systemd itself: the one place djops runs `systemd-analyze calendar`."""
+"""systemd's time expressions (OnCalendar= calendars and timestamps,
+systemd.time(7)), read by systemd itself: the one place djops runs
+`systemd-analyze calendar` and `systemd-analyze timestamp`."""
 
 import functools
 import shutil
@@ -14,14 +15,31 @@ class Unavailable(Exception):
     """systemd-analyze could not be run (missing, hung)."""
 
 
-def _analyze(*args: str) -> subprocess.CompletedProcess[str]:
+def _analyze(
+    *args: str, verb: str = "calendar", env: dict[str, str] | None = _ENV
+) -> subprocess.CompletedProcess[str]:
     tool = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
     try:
         return subprocess.run(
-            [tool, "calendar", *args], capture_output=True, text=True, timeout=TIMEOUT, env=_ENV
+            [tool, verb, *args], capture_output=True, text=True, timeout=TIMEOUT, env=env
         )
     except (OSError, ValueError, subprocess.TimeoutExpired):
         raise Unavailable("systemd-analyze could not be run") from None
+
+
+def timestamp(text: str) -> float | None:
+    """A systemd timestamp ("2026-12-01 08:00", "tomorrow", "+2h", or what
+    `systemctl show` printed) as epoch seconds, read in the server's own
+    zone; None when it is not one or systemd-analyze cannot run. Not cached:
+    "+2h" means something else a minute later."""
+    try:
+        out = _analyze("--", text, verb="timestamp", env=None).stdout
+    except Unavailable:
+        return None
+    for line in out.splitlines():
+        if line.strip().startswith("UNIX seconds:"):
+            return float(line.split("@", 1)[1])
+    return None
 
 
 @functools.lru_cache(maxsize=64)

@@ -7,8 +7,6 @@ Each event is logged once, per run or per occurrence; the check fails
 while it lasts, so the health ladder alerts once and mails the recovery."""
 
 import functools
-import shutil
-import subprocess
 import time
 from typing import Any
 
@@ -131,14 +129,5 @@ def last_trigger(timer: str) -> float:
 
 @functools.lru_cache(maxsize=256)
 def _epoch(value: str) -> float:
-    tool = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
-    try:
-        out = subprocess.run(
-            [tool, "timestamp", "--", value], capture_output=True, text=True, timeout=10
-        ).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return 0.0
-    for line in out.splitlines():
-        if line.strip().startswith("UNIX seconds:"):
-            return float(line.split("@", 1)[1])
-    return 0.0
+    """Cached: what systemctl prints is an absolute time."""
+    return oncalendar.timestamp(value) or 0.0

@@ -7,9 +7,7 @@ restarted, survives a reboot and `djops enable`, and ends by itself at
 WHEN (the next run after it removes the pause and logs job.resumed). The
 health round, status, heartbeat and metrics read the same file."""
 
-import shutil
-import subprocess
-
+from djops import oncalendar
 from djops.config import Config
 from djops.errors import OperationError, UsageError
 from djops.systemd import journal, paused, results, units
@@ -27,16 +25,8 @@ def _known(cfg: Config, name: str) -> None:
 
 def when(text: str) -> float:
     """WHEN as systemd reads a timestamp ("2026-12-01 08:00", "tomorrow", "+2h")."""
-    tool = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
-    try:
-        out = subprocess.run(
-            [tool, "timestamp", "--", text], capture_output=True, text=True, timeout=10
-        ).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        out = ""
-    for line in out.splitlines():
-        if line.strip().startswith("UNIX seconds:"):
-            return float(line.split("@", 1)[1])
+    if (at := oncalendar.timestamp(text)) is not None:
+        return at
     raise UsageError(
         f'--until: expected a systemd timestamp such as "2026-12-01 08:00", "tomorrow" or "+2h", got {text!r}'
     )

@@ -1,0 +1,25 @@
+"""systemd's own reading of calendars and timestamps (real systemd-analyze)."""
+
+import time
+
+from djops import oncalendar
+
+
+def test_a_timestamp_is_read_by_systemd_in_the_servers_zone(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    assert oncalendar.timestamp("2026-12-01 08:00:00") == 1796112000.0
+    assert oncalendar.timestamp("Fri 2026-11-27 19:47:01 UTC") == 1795808821.0
+
+
+def test_a_relative_timestamp_is_read_anew_each_time():
+    soon = oncalendar.timestamp("+2h")
+    assert soon is not None and abs(soon - (time.time() + 7200)) < 5
+
+
+def test_what_is_not_a_timestamp_is_none():
+    assert oncalendar.timestamp("next blue moon") is None
+
+
+def test_a_calendar_expression_and_its_period():
+    assert oncalendar.valid("*-*-* 03:30") and not oncalendar.valid("at half past three")
+    assert oncalendar.period("hourly") == 3600.0
