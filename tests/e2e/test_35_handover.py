@@ -110,6 +110,17 @@ def test_enable_hands_the_port_to_systemd_and_gunicorn_takes_it(machine):
     assert "djops-socket@demo.socket holds 127.0.0.1:8000" in check, check
 
 
+def test_the_bare_template_verifies_and_its_placeholder_never_listens(machine):
+    """The template carries a placeholder unix path so that an instance without
+    `djops enable`'s drop-in loads; the drop-in's empty ListenStream= drops it."""
+    bare = machine.sh("systemd-analyze verify --man=no djops-socket@nosuch.socket", check=False)
+    assert bare.returncode == 0, bare.stdout + bare.stderr
+    listen = machine.sh("systemctl show -P Listen djops-socket@demo.socket").stdout.strip()
+    assert listen == "127.0.0.1:8000 (Stream)", listen
+    unix = machine.sh("ss -Hlx").stdout
+    assert "djops-socket-demo" not in unix and "unused.sock" not in unix, unix
+
+
 def test_systemctl_restart_with_the_socket_held_fails_no_request(machine):
     pid = main_pid(machine, "demo.service")
     load = Load(machine, 10)

@@ -176,6 +176,17 @@ def test_a_paused_job_neither_runs_nor_alerts_and_runs_again_after_resume(machin
     assert events(machine, "demo", "job.resumed", since)
 
 
+def test_a_paused_clearsessions_shows_paused_in_status(machine):
+    machine.sh("djops pause demo clearsessions")
+    try:
+        status = machine.sh("djops status demo").stdout
+        assert "  clearsessions  paused (until djops resume); last " in status, status
+    finally:
+        machine.sh("djops resume demo clearsessions")
+    status = machine.sh("djops status demo").stdout
+    assert "  clearsessions  next " in status, status
+
+
 def test_pause_until_ends_by_itself(machine):
     machine.sh("djops pause demo tick --until +12s")
     since = now(machine)

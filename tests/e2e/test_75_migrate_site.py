@@ -17,6 +17,8 @@ SITE_MARKER=from-cron
 30 1 * * * demo /usr/local/bin/backup-demo --full
 */15 * * * * demo {PY} /opt/demo/manage.py showmigrations sessions >> /var/log/demo/sm.log 2>&1
 0 5 * * * demo {PY} /opt/demo/manage.py shell -c "import os; print(os.environ['SITE_MARKER'])"
+CRON_TZ=America/New_York
+45 23 * * 1-5 demo {PY} /opt/demo/manage.py dumpdata sessions
 """
 DAILY = "/etc/cron.daily/demo-settings"
 SCRIPT = (
@@ -55,6 +57,14 @@ def test_the_dry_run_lists_every_line_and_what_becomes_of_it(machine):
     assert "carried into [jobs.check] environment" in plan
     assert '[jobs.diffsettings] command = ["diffsettings"], schedule = "*-*-* 06:25:00"' in plan
     assert "cron ran it as root; the job runs as demo" in plan
+    assert (
+        '[jobs.dumpdata] command = ["dumpdata", "sessions"], schedule = "Mon,Tue,Wed,Thu,Fri *-*-* 23:45:00", '
+        'timezone = "America/New_York"'
+    ) in plan, plan
+    assert (
+        f"{CRON_D}:9  CRON_TZ=America/New_York\n      (the time zone of the schedules below: "
+        "became [jobs.dumpdata] timezone)"
+    ) in plan, plan
     assert "nothing was changed" in plan
 
 
@@ -63,7 +73,7 @@ def test_apply_then_the_weekly_job_runs_on_sunday_with_the_carried_variables(mac
     print(out)
     assert "migrated demo to djops" in out
     crond = machine.sh(f"cat {CRON_D}").stdout
-    assert crond.count("# djops migrate-cron") == 3
+    assert crond.count("# djops migrate-cron") == 4
     assert "\n30 1 * * * demo /usr/local/bin/backup-demo --full\n" in crond, "left in force"
     machine.sh(f"test ! -e {DAILY}")
     timer = "djops-job@demo:check.timer"
@@ -76,6 +86,8 @@ def test_apply_then_the_weekly_job_runs_on_sunday_with_the_carried_variables(mac
     assert listed.startswith("Sun "), listed
     analyzed = machine.sh("systemd-analyze calendar --iterations=3 'Sun *-*-* 00:00:00'").stdout
     assert analyzed.count(" Sun ") >= 3, analyzed
+    zoned = machine.sh("systemctl show -P TimersCalendar djops-job@demo:dumpdata.timer").stdout
+    assert "Mon..Fri *-*-* 23:45:00 America/New_York" in zoned, zoned
     assert "job shell of demo done" in (run := machine.sh("djops run demo shell").stdout), run
     assert "from-cron" in run
     status = machine.sh("djops status demo").stdout

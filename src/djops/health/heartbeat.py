@@ -28,7 +28,8 @@ def report(cfg: Config) -> str:
     if quiet:
         lines.append(f"  ({quiet})")
     last = history.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)
-    lines += ["", f"Last clearsessions: {last}"]
+    held = paused.shown(paused.active(p, units.CLEARSESSIONS))  # djops pause
+    lines += ["", f"Last clearsessions: {last}" + (f"; {held}" if held else "")]
     for name in cfg.jobs:
         held = paused.shown(paused.active(p, name))  # djops pause
         lines.append(

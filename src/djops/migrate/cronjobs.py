@@ -17,7 +17,7 @@ from djops.adapters import project_python
 from djops.config import Config, schema, values
 from djops.config.write import table
 from djops.inproject.sensitive import HIDDEN
-from djops.migrate import crontabs, crontime
+from djops.migrate import crontabs, crontime, crontz
 from djops.migrate import shell as cronshell
 from djops.migrate.legacy import Found, roots
 from djops.systemd import units
@@ -65,6 +65,7 @@ class _Planner:
         self.names = set(cfg.jobs)
         self.reference = project_python.environment(cfg)
         self.carried: dict[str, list[str]] = {}  # where a setting stands -> jobs carrying it
+        self.zoned: dict[str, list[str]] = {}  # where CRON_TZ=/TZ= stands -> jobs in that zone
 
     def name(self, base: str) -> str:
         base = _NAME.sub("-", base).strip("-") or "job"
@@ -75,12 +76,11 @@ class _Planner:
         return name
 
     def carry(self, env: dict[str, tuple[str, str]]) -> tuple[dict[str, str], str, list[str]]:
-        """(the variables a job needs, why not, where they were set)."""
-        if "CRON_TZ" in env:
-            return {}, f"CRON_TZ={env['CRON_TZ'][0]} sets its schedule's time zone", []
+        """(the variables a job needs, why not, where they were set); CRON_TZ
+        only ever meant the schedule's zone (crontz): the job's timezone."""
         out, wheres = {}, []
         for k, (value, where) in env.items():
-            if k in _NOT_CARRIED or self.reference.get(k) == value:
+            if k in _NOT_CARRIED or k == "CRON_TZ" or self.reference.get(k) == value:
                 continue
             if HIDDEN.search(k):  # P.toml is readable by all; the crontab may not be
                 return {}, f"{k}: a secret's name; djops does not copy it into {self.cfg.path}", []
@@ -95,9 +95,11 @@ class _Planner:
         cmd: cronshell.Command,
         when: tuple[str, str, str | None],
         env: dict,
+        zone: tuple[str, str] = ("", ""),
     ) -> str:
         """Plan a Job of P's manage.py command; or why not. `when` is
-        (OnCalendar, cron's user, MAILTO); env the variables in force."""
+        (OnCalendar, cron's user, MAILTO); env the variables in force; zone
+        (timezone, where the crontab set it)."""
         schedule, user, mailto = when
         cfg, p = self.cfg, self.cfg.project
         interp, script, args = cmd.manage
@@ -133,6 +135,8 @@ class _Planner:
             if why:
                 return why
         t: dict = {"command": args, "schedule": schedule}
+        if zone[0]:
+            t["timezone"] = zone[0]
         if user and user != p.user:
             t["user"] = user
         if mailto:
@@ -145,6 +149,8 @@ class _Planner:
         name = self.name(args[0])
         for w in wheres:
             self.carried.setdefault(w, []).append(name)
+        if zone[0]:
+            self.zoned.setdefault(zone[1], []).append(name)
         if cmd.log:
             notes.append(
                 f"its output went to {cmd.log}; now to the journal: "
@@ -153,12 +159,16 @@ class _Planner:
         self.plan.jobs.append(Job(found, name, t, old, tuple(notes)))
         return ""
 
-    def offer(self, cmd: cronshell.Command, schedule: str, user: str, env: dict) -> str:
+    def offer(
+        self, cmd: cronshell.Command, schedule: str, user: str, env: dict, zone: str = ""
+    ) -> str:
         """A plain program: the [jobs.X] that would run it."""
         env, why, _ = self.carry(env)
         if not cmd.argv or not cmd.argv[0].startswith("/") or cmd.cwd or why:
             return ""
         t: dict = {"exec": cmd.argv, "schedule": schedule}
+        if zone:
+            t["timezone"] = zone
         if user not in ("", "root", self.cfg.project.user):
             t["user"] = user
         if env:
@@ -227,8 +237,12 @@ def _line(planner: _Planner, line: crontabs.Line) -> None:
     if cmd.why:
         plan.refused.append(Refused(line.where, old, cmd.why))
         return
+    zone, why, zone_where = crontz.zone(line.env)
+    if why:
+        plan.refused.append(Refused(line.where, old, why))
+        return
     if not cmd.manage[1]:
-        offer = planner.offer(cmd, schedule, line.user, env)
+        offer = planner.offer(cmd, schedule, line.user, env, zone)
         reason = "it runs no manage.py command" + (
             "; a job can run it as a program" if offer else ""
         )
@@ -239,7 +253,7 @@ def _line(planner: _Planner, line: crontabs.Line) -> None:
         plan.refused.append(Refused(line.where, old, reason))
         return
     found = Found(line.where, line.path, "line", "")
-    why = planner.job(found, old, cmd, (schedule, line.user, line.mailto), env)
+    why = planner.job(found, old, cmd, (schedule, line.user, line.mailto), env, (zone, zone_where))
     if why:
         plan.refused.append(Refused(line.where, old, why))
 
@@ -295,15 +309,18 @@ def _script(planner: _Planner, script: Path, cron_schedule: str) -> None:
 def _setting(planner: _Planner, line: crontabs.Line) -> str:
     if line.name in _NOT_CARRIED:
         return _NOT_CARRIED[line.name]
+    zoned = [f"[jobs.{j}] timezone" for j in planner.zoned.get(line.where, [])]
     if line.name == "CRON_TZ":
-        return "the time zone of the schedules below: those lines stay"
+        if zoned:
+            return "the time zone of the schedules below: became " + ", ".join(zoned)
+        return "the time zone of the schedules below: no line below became a job"
     if HIDDEN.search(line.name):
         return "a secret's name: not copied into a job; the lines below that need it stay"
+    carried = [f"[jobs.{j}] environment" for j in planner.carried.get(line.where, [])]
+    if carried or zoned:
+        return "carried into " + ", ".join(carried + zoned)
     if planner.reference.get(line.name) == line.value:
         return "djops sets the same: nothing to carry"
-    jobs = planner.carried.get(line.where)
-    if jobs:
-        return "carried into " + ", ".join(f"[jobs.{j}] environment" for j in jobs)
     return "no job below carries it (no line below became a job)"
 
 

@@ -50,7 +50,7 @@ def project(cfg: Config) -> str:
     state = health_state.read(p)
     lines = [
         f"{p}: djops@{p}.target {target.get('ActiveState')} ({target.get('UnitFileState')})",
-        f"  clearsessions  next {timer.get('NextElapseUSecRealtime') or '-'}; "
+        f"  clearsessions  {_next(p, units.CLEARSESSIONS, timer)}; "
         f"last {history.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)}",
         *_jobs(cfg),
         f"  watcher        {watch.get('ActiveState')}: {watch.get('StatusText') or '-'}",
@@ -93,9 +93,17 @@ def _jobs(cfg: Config) -> list[str]:
         t = systemctl.show(units.job_timer(cfg.name, name), "NextElapseUSecRealtime")
         # @reboot: the timer has no calendar time, only "after each boot"
         nxt = "at boot" if job.schedule == "@reboot" else t.get("NextElapseUSecRealtime") or "-"
-        nxt = paused.shown(paused.active(cfg.name, name)) or f"next {nxt}"  # djops pause
+        nxt = _next(cfg.name, name, {"NextElapseUSecRealtime": nxt})
         out.append(f"  job {name:<10} {nxt}; last {history.last_run(cfg.name, JOB_RESULT, name)}")
     return out
+
+
+def _next(p: str, name: str, timer: dict[str, str]) -> str:
+    """ "paused (until ...)" while `djops pause` holds the job (clearsessions
+    too: its timer keeps running, its runs are skipped), else its next run."""
+    return (
+        paused.shown(paused.active(p, name)) or f"next {timer.get('NextElapseUSecRealtime') or '-'}"
+    )
 
 
 def _socket(cfg: Config) -> list[str]:

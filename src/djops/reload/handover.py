@@ -3,8 +3,10 @@ P.service restarts, so no request waits for the app to load.
 
 1. start djops-standin@P.service (P.service's twin, with the new code);
 2. wait until every stand-in worker has loaded the app; if it fails or
-   times out, stop it: P.service was never touched (Rejected);
-3. restart P.service while the stand-in serves; wait until its workers are warm;
+   times out, stop it: P.service was never touched (Rejected); then send a few
+   HTTP requests through the socket (Django loads its URLs on the first);
+3. restart P.service while the stand-in serves; wait until its workers are
+   warm, and warm them up the same way;
 4. stop the stand-in gracefully (its workers finish their requests), whatever
    happened in 3: nothing is left running after a failure (Failed).
 """
@@ -42,6 +44,7 @@ class Units(Protocol):
     def restart(self, unit: str) -> None: ...
     def state(self, unit: str) -> str: ...  # ActiveState
     def warm(self, unit: str) -> bool: ...
+    def warm_up(self, unit: str) -> None: ...  # HTTP requests through the socket; never raises
     def why(self, unit: str) -> str: ...  # its last log lines, for the reason
 
 
@@ -58,6 +61,7 @@ def run(
     try:
         ops.start(standin)
         _wait(standin, ops, timeout, clock, sleep)
+        ops.warm_up(standin)
     except OperationError as e:
         ops.stop(standin)
         raise Rejected(f"the stand-in {standin} did not come up: {e}") from None
@@ -65,6 +69,7 @@ def run(
     try:
         ops.restart(service)
         _wait(service, ops, timeout, clock, sleep)
+        ops.warm_up(service)
     except OperationError as e:
         raise Failed(f"{service} did not come back after its restart: {e}") from None
     finally:

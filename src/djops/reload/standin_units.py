@@ -3,7 +3,7 @@ apply step of restart = "handover"."""
 
 from djops.config import Config
 from djops.errors import OperationError
-from djops.reload import handover, warm
+from djops.reload import handover, warm, warmup
 from djops.systemd import standin, systemctl, units
 
 TIMEOUT = 120.0  # per gunicorn: the app's load, on a busy 2-core box
@@ -12,8 +12,9 @@ TIMEOUT = 120.0  # per gunicorn: the app's load, on a busy 2-core box
 class SystemdUnits:
     """Real units; remembers the stand-in's peak memory while it serves."""
 
-    def __init__(self) -> None:
+    def __init__(self, listen: list[str] | None = None) -> None:
         self.peak: dict[str, int] = {}
+        self.listen = listen or []
 
     def start(self, unit: str) -> None:
         systemctl.run("start", unit)
@@ -33,6 +34,12 @@ class SystemdUnits:
         self.peak[unit] = max(self.peak.get(unit, 0), int(mem) if mem.isdigit() else warm.rss(unit))
         return warm.warm(unit)
 
+    def warm_up(self, unit: str) -> None:
+        """Two requests per worker of the unit: new connections, so other
+        workers on the socket (the old gunicorn's too) take some of them."""
+        _, pids = warm.workers(unit)
+        warmup.send(self.listen, 2 * len(pids) + 1)
+
     def why(self, unit: str) -> str:
         """What systemd knows; gunicorn's own words stay in its log (they may
         quote the code, and djops never logs what could hold a secret)."""
@@ -51,7 +58,7 @@ def apply(cfg: Config) -> tuple[int, handover.Figures, int]:
     if not systemctl.is_active(units.socket(p)):
         raise OperationError(f"{units.socket(p)} is not active: run `djops enable {p}`")
     standin.write(cfg)
-    ops = SystemdUnits()
+    ops = SystemdUnits(cfg.socket.listen)
     figures = handover.run(svc, units.standin(p), ops, TIMEOUT)
     pid = int(systemctl.show(svc, "MainPID").get("MainPID") or 0)
     return pid, figures, ops.peak.get(units.standin(p), 0)

@@ -86,3 +86,13 @@ def test_a_job_another_host_ran_last_names_that_host(cfg, confdir):
     path.write_text(path.read_text() + '[jobs.index]\ncommand = ["update_index"]\n')
     text = heartbeat.report(config.load(cfg.name, live=False))
     assert "Last job index: 2026-11-22 " in text and " on app2: " in text
+
+
+def test_a_paused_clearsessions_says_so_like_a_paused_job(cfg):
+    from djops.systemd import paused
+
+    paused.write(cfg.name, "clearsessions", None)
+    text = heartbeat.report(cfg)
+    assert "Last clearsessions: " in text and "; paused (until djops resume)\n" in text, text
+    paused.remove(cfg.name, "clearsessions")
+    assert "paused" not in heartbeat.report(cfg)

@@ -190,15 +190,52 @@ def test_a_variable_line_that_differs_is_carried_into_the_job_and_each_is_listed
     plan = _plan()
     assert (
         '[jobs.reindex] command = ["reindex"], schedule = "*-*-* 03:00:00", '
+        'timezone = "Europe/Berlin", '
         f'environment = {{PYTHONPATH = "/srv/lib:{settings}:{code}", TZ = "Europe/Berlin"}}'
     ) in plan, plan
     assert "p-jobs:1  PYTHONPATH=" in plan and "carried into [jobs.reindex] environment" in plan
+    assert "carried into [jobs.reindex] environment, [jobs.reindex] timezone" in plan
     assert "p-jobs:2  DJANGO_SETTINGS_MODULE=settings\n      (djops sets the same" in plan
     migrate.run(_load(), apply=True)
     assert _load().jobs["reindex"].environment == {
         "PYTHONPATH": f"/srv/lib:{settings}:{code}",
         "TZ": "Europe/Berlin",
     }
+    assert _load().jobs["reindex"].timezone == "Europe/Berlin"
+
+
+def test_cron_tz_becomes_the_jobs_timezone_and_stays_out_of_its_environment(site):
+    root, _, code, _, py = site
+    (root / "etc/cron.d/p-jobs").write_text(
+        "TZ=Europe/Berlin\n"
+        "CRON_TZ=America/New_York\n"
+        f"30 2 * * * nobody {py} {code}/manage.py reindex\n"
+    )
+    plan = _plan()
+    assert (
+        '[jobs.reindex] command = ["reindex"], schedule = "*-*-* 02:30:00", '
+        'timezone = "America/New_York", environment = {TZ = "Europe/Berlin"}'
+    ) in plan, plan  # CRON_TZ is the schedule's; TZ what the command saw
+    assert (
+        "CRON_TZ=America/New_York\n      (the time zone of the schedules below: "
+        "became [jobs.reindex] timezone)"
+    ) in plan, plan
+    migrate.run(_load(), apply=True)
+    assert _load().jobs["reindex"].timezone == "America/New_York"
+
+
+def test_an_unknown_zone_leaves_the_line_in_place_and_says_why(site):
+    root, _, code, _, py = site
+    (root / "etc/cron.d/p-jobs").write_text(
+        f"CRON_TZ=Mars/Olympus\n0 3 * * * nobody {py} {code}/manage.py reindex\n"
+    )
+    plan = _plan()
+    assert "[jobs.reindex]" not in plan, plan
+    assert "CRON_TZ=Mars/Olympus (" in plan and "p-jobs:1) is no time zone in" in plan, plan
+    assert "no line below became a job" in plan
+    migrate.run(_load(), apply=True)
+    assert "reindex" not in _load().jobs
+    assert "0 3 * * * nobody" in (root / "etc/cron.d/p-jobs").read_text()
 
 
 def test_a_cron_daily_script_of_the_reference_shape_is_translated(site):

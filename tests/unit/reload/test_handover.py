@@ -38,6 +38,9 @@ class Fake:
     def warm(self, unit):
         return self.state(unit) == "active"
 
+    def warm_up(self, unit):
+        self.log.append(f"warm up {unit}")
+
     def why(self, unit):
         return "exit status 3"
 
@@ -54,7 +57,14 @@ def run(fake, timeout=5.0):
 def test_the_stand_in_serves_while_the_service_restarts_then_stops():
     fake = Fake(["activating", "active"], ["activating", "active"])
     figures = run(fake)
-    assert fake.log == [f"stop {STANDIN}", f"start {STANDIN}", f"restart {SVC}", f"stop {STANDIN}"]
+    assert fake.log == [
+        f"stop {STANDIN}",
+        f"start {STANDIN}",
+        f"warm up {STANDIN}",  # Django's URLconf loaded before any visitor depends on it
+        f"restart {SVC}",
+        f"warm up {SVC}",
+        f"stop {STANDIN}",
+    ]
     assert figures.standin_warm > 0 and figures.service_warm > 0
     assert fake.running == {SVC}
 
@@ -64,7 +74,7 @@ def test_a_stand_in_that_dies_is_rejected_and_the_service_is_never_touched(state
     fake = Fake(["activating", *states])
     with pytest.raises(handover.Rejected, match=r"did not come up.*exit status 3"):
         run(fake)
-    assert f"restart {SVC}" not in fake.log
+    assert f"restart {SVC}" not in fake.log and f"warm up {STANDIN}" not in fake.log
     assert fake.running == {SVC}, "nothing of the stand-in is left running"
 
 
