@@ -17,6 +17,10 @@ from .. import batching
 # the database's own clock, in epoch seconds (claims)
 NOW = "extract(epoch from clock_timestamp())"
 SOCKET_DIR = "/var/run/postgresql"  # Debian's default when HOST is empty
+# the claim's driver-only connection (connect): settings engines that are this vendor,
+# and OPTIONS keys Django's backend keeps for itself rather than pass to libpq
+ENGINES = ("django.db.backends.postgresql", "django.contrib.gis.db.backends.postgis")
+DJANGO_ONLY = ("isolation_level", "server_side_binding", "pool", "assume_role")
 
 
 LOCK_TIMEOUT = "100ms"
@@ -104,3 +108,27 @@ def address(conn: Any, host: str, port: str) -> dict[str, Any]:
     if not host or host.startswith("/"):
         return {"vendor": conn.vendor, "unix": f"{host or SOCKET_DIR}/.s.PGSQL.{port or 5432}"}
     return {"vendor": conn.vendor, "host": host, "port": int(port or 5432)}
+
+
+def connect(s: dict[str, Any]) -> tuple[Any, Any]:
+    """(driver, connection in autocommit) with the driver alone, given the
+    arguments Django's backend gives it (psycopg 3 first, as Django)."""
+    try:
+        import psycopg as driver
+    except ImportError:
+        import psycopg2 as driver  # type: ignore[no-redef]
+    options = s.get("OPTIONS") or {}
+    params = {k: v for k, v in options.items() if k not in DJANGO_ONLY}
+    if s.get("NAME") or not options.get("service"):
+        params["dbname"] = s.get("NAME") or "postgres"
+    for key, arg in (
+        ("USER", "user"),
+        ("PASSWORD", "password"),
+        ("HOST", "host"),
+        ("PORT", "port"),
+    ):
+        if s.get(key):
+            params[arg] = str(s[key])
+    conn = driver.connect(**params)
+    conn.autocommit = True
+    return driver, conn
