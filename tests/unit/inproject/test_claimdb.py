@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from conftest import REPO, VENV
 
-from djops.inproject import claimdb, redact, vendors
+from djops.inproject import claimdb, libpq, redact, vendors
 from djops.inproject.vendors import mysql, postgresql
 
 
@@ -49,12 +49,29 @@ class Driver:
         return self.conn
 
 
+PG = {"NAME": "shop", "USER": "u", "PASSWORD": "pw", "HOST": "db", "PORT": 5432}
+PG_OPTIONS = {"sslmode": "require", "isolation_level": 1, "pool": True, "prepare_threshold": 5}
+
+
 def test_postgresql_gets_libpq_keywords_not_djangos_options(monkeypatch):
+    given = {}
+    monkeypatch.setattr(libpq, "load", lambda path: "lib")
+    monkeypatch.setattr(libpq, "connect", lambda lib, **params: given.update(params) or "conn")
+    assert postgresql.connect({**PG, "OPTIONS": PG_OPTIONS}) == (libpq, "conn")
+    assert given == {
+        "sslmode": "require", "dbname": "shop", "user": "u", "password": "pw", "host": "db",
+        "port": "5432",
+    }  # fmt: skip
+
+
+def test_postgresql_without_a_libpq_to_load_is_psycopgs(monkeypatch):
+    def missing(path):
+        raise OSError(path)
+
+    monkeypatch.setattr(libpq, "load", missing)
     driver = Driver()
     monkeypatch.setitem(sys.modules, "psycopg", driver)
-    s = {"NAME": "shop", "USER": "u", "PASSWORD": "pw", "HOST": "db", "PORT": 5432}
-    s["OPTIONS"] = {"sslmode": "require", "isolation_level": 1, "pool": True}
-    got, conn = postgresql.connect(s)
+    got, conn = postgresql.connect({**PG, "OPTIONS": PG_OPTIONS})
     assert got is driver and conn.autocommit is True
     assert driver.given == {
         "sslmode": "require", "dbname": "shop", "user": "u", "password": "pw", "host": "db",
@@ -78,13 +95,11 @@ def test_mysql_gets_djangos_arguments_a_socket_by_its_path(monkeypatch):
 
 
 def test_a_refused_login_names_the_database_never_the_password(monkeypatch):
-    class Refusing(Driver):
-        def connect(self, **params):
-            raise RuntimeError(
-                f'password authentication failed for user "u" ({params["password"]})'
-            )
+    def refusing(lib, **params):
+        raise libpq.Error(f'password authentication failed for user "u" ({params["password"]})')
 
-    monkeypatch.setitem(sys.modules, "psycopg", Refusing())
+    monkeypatch.setattr(libpq, "load", lambda path: "lib")
+    monkeypatch.setattr(libpq, "connect", refusing)
     settings = SimpleNamespace(
         DATABASES={"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop",
                                "USER": "u", "PASSWORD": "s3cret-pw-123", "HOST": "db"}}

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .. import batching
+from .. import batching, libpq
 
 # the database's own clock, in epoch seconds (claims)
 NOW = "extract(epoch from clock_timestamp())"
@@ -20,7 +20,11 @@ SOCKET_DIR = "/var/run/postgresql"  # Debian's default when HOST is empty
 # the claim's driver-only connection (connect): settings engines that are this vendor,
 # and OPTIONS keys Django's backend keeps for itself rather than pass to libpq
 ENGINES = ("django.db.backends.postgresql", "django.contrib.gis.db.backends.postgis")
-DJANGO_ONLY = ("isolation_level", "server_side_binding", "pool", "assume_role")
+# (and psycopg's own connect() arguments): the rest are libpq's keywords
+NOT_LIBPQ = (
+    "isolation_level", "server_side_binding", "pool", "assume_role",
+    "autocommit", "prepare_threshold", "cursor_factory", "context", "row_factory",
+)  # fmt: skip
 
 
 LOCK_TIMEOUT = "100ms"
@@ -111,14 +115,10 @@ def address(conn: Any, host: str, port: str) -> dict[str, Any]:
 
 
 def connect(s: dict[str, Any]) -> tuple[Any, Any]:
-    """(driver, connection in autocommit) with the driver alone, given the
-    arguments Django's backend gives it (psycopg 3 first, as Django)."""
-    try:
-        import psycopg as driver
-    except ImportError:
-        import psycopg2 as driver  # type: ignore[no-redef]
+    """(driver, connection in autocommit) with libpq alone (djops.inproject.libpq),
+    given the keywords Django's backend gives it; psycopg when no libpq loads."""
     options = s.get("OPTIONS") or {}
-    params = {k: v for k, v in options.items() if k not in DJANGO_ONLY}
+    params = {k: v for k, v in options.items() if k not in NOT_LIBPQ}
     if s.get("NAME") or not options.get("service"):
         params["dbname"] = s.get("NAME") or "postgres"
     for key, arg in (
@@ -129,6 +129,16 @@ def connect(s: dict[str, Any]) -> tuple[Any, Any]:
     ):
         if s.get(key):
             params[arg] = str(s[key])
+    try:
+        lib = libpq.load(libpq.find())
+    except OSError:
+        lib = None
+    if lib is not None:
+        return libpq, libpq.connect(lib, **params)
+    try:
+        import psycopg as driver
+    except ImportError:
+        import psycopg2 as driver  # type: ignore[no-redef]
     conn = driver.connect(**params)
     conn.autocommit = True
     return driver, conn
