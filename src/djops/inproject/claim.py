@@ -23,7 +23,6 @@ back on stdin when it ends (EOF alone: the run died).
 """
 
 import contextlib
-import hashlib
 import select
 import signal
 import sys
@@ -46,7 +45,21 @@ SUCCEEDED = "succeeded"
 
 
 def lock(db: claimdb.Db, job: str) -> bool:
-    return db.module.lock(db, hashlib.sha256(f"djops:{job}".encode()).digest())
+    return db.module.lock(db, sha256(f"djops:{job}".encode()))
+
+
+def sha256(data: bytes) -> bytes:
+    """The lock's key, the same on every host and djops version, from
+    Python's own sha256 where it has one: hashlib loads OpenSSL, 4 MB held
+    for the run's length."""
+    try:
+        from _sha2 import sha256 as own  # Python 3.12 and later
+    except ImportError:
+        try:
+            from _sha256 import sha256 as own  # type: ignore[no-redef]  # 3.11
+        except ImportError:
+            from hashlib import sha256 as own  # type: ignore[no-redef]
+    return own(data).digest()
 
 
 def claim(db: claimdb.Db, job: str, host: str, window: float) -> dict[str, Any]:
