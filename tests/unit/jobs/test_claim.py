@@ -156,4 +156,3 @@ def test_a_table_of_an_older_djops_gets_the_new_column(django_project):
         held.end(0)
     with claim.hold(cfg, "t:index", "app2", DAY) as other:
         assert other.decision["succeeded_ago"] >= 0
-
