@@ -30,7 +30,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--settings-dir", required=True)
     parser.add_argument("--result-fd", type=int, default=1)
     args, rest = parser.parse_known_args(argv)
-    redactor = redact.Redactor.from_settings_dir(args.settings_dir)
+    redactor = redact.Redactor.from_settings_dir(args.settings_dir, lazy=True)
     module = importlib.import_module(f"{__package__}.{args.command}")
     needs_django = COMMANDS[args.command]
     reporter = _Reporter(args.result_fd)
