@@ -134,3 +134,28 @@ def test_sqlite_opens_with_the_settings_imported_and_no_django_set_up(django_pro
     assert json.loads(out.stdout) == {
         "vendor": "sqlite", "row": [42], "why": "", "django_set_up": False,
     }  # fmt: skip
+
+
+def test_a_third_party_engine_goes_through_django(django_project, tmp_path):
+    backend = tmp_path / "lib" / "wrapped_sqlite"
+    backend.mkdir(parents=True)
+    (backend / "__init__.py").write_text("")
+    (backend / "base.py").write_text(
+        "from django.db.backends.sqlite3.base import DatabaseWrapper as Base\n\n\n"
+        "class DatabaseWrapper(Base):\n    pass\n"
+    )
+    cfg = django_project()
+    settings = django_project.settings / "settings.py"
+    settings.write_text(
+        settings.read_text() + '\nDATABASES["default"]["ENGINE"] = "wrapped_sqlite"\n'
+    )
+    env = {
+        "PYTHONPATH": f"{cfg.project.settings_dir}:{tmp_path / 'lib'}:{REPO / 'src'}",
+        "DJANGO_SETTINGS_MODULE": cfg.project.settings_module,
+    }
+    out = subprocess.run(
+        [f"{VENV}/bin/python", "-c", PROBE], env=env, capture_output=True, text=True, check=True
+    )
+    assert json.loads(out.stdout) == {
+        "vendor": "sqlite", "row": [42], "why": "", "django_set_up": True,
+    }  # fmt: skip
