@@ -81,10 +81,14 @@ def root_interpreter(cfg: Config) -> str:
     return real
 
 
-def compile_as_root(cfg: Config, interpreter: str, dirs: list[str], timeout: float) -> Result:
-    """Compile `dirs` with the trusted interpreter, isolated from the project."""
+def compile_as_root(
+    cfg: Config, interpreter: str, dirs: list[str], timeout: float, only: list[str] | None = None
+) -> Result:
+    """Compile `dirs` (`only` these files of them, if given) with the trusted
+    interpreter, isolated from the project."""
     argv = [interpreter, "-I", "-S", "-B", str(paths.inproject_entry()), "compile"]
-    args = ["--exclude", cfg.project.venv, *dirs]
+    picked = [a for f in only for a in ("--only", f)] if only is not None else []
+    args = ["--exclude", cfg.project.venv, *picked, *dirs]
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
     return _spawn(cfg, argv, args, env, "/", {}, timeout)
 

@@ -17,24 +17,24 @@ holder's claim has run, and when any host last finished with exit 0. A
 claim whose `started` lies ahead of the database's clock was not written by
 djops and is taken over.
 
-The decision goes out on --result-fd at once; the run's exit status comes
+The connection is the driver's alone (djops.inproject.claimdb: no second
+Django). The decision goes out on --result-fd at once; the run's exit status comes
 back on stdin when it ends (EOF alone: the run died).
 """
 
-import hashlib
+import contextlib
 import select
 import signal
 import sys
 import time
 from typing import Any
 
-from . import database, vendors
+from . import claimdb
 
 REPORTS_EARLY = True  # the decision, before the run; main reports nothing after
 TABLE = "djops_claim"
 LOCK_TRIES = 3
 KEEPALIVE = 600.0  # seconds between two queries while the run holds the claim
-ALIAS = "djops"  # a DATABASES entry of its own: a direct connection past PgBouncer
 CREATE = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} (job VARCHAR(190) PRIMARY KEY, "
     "host VARCHAR(255) NOT NULL, started DOUBLE PRECISION NOT NULL, "
@@ -44,52 +44,56 @@ CREATE = (
 SUCCEEDED = "succeeded"
 
 
-def connection() -> Any:
-    from django.db import DEFAULT_DB_ALIAS, connections
-
-    return connections[ALIAS if ALIAS in connections.settings else DEFAULT_DB_ALIAS]
+def lock(db: claimdb.Db, job: str) -> bool:
+    return db.module.lock(db, sha256(f"djops:{job}".encode()))
 
 
-def lock(conn: Any, cur: Any, job: str) -> bool:
-    return vendors.of(conn).lock(cur, hashlib.sha256(f"djops:{job}".encode()).digest())
+def sha256(data: bytes) -> bytes:
+    """The lock's key, the same on every host and djops version, from
+    Python's own sha256 where it has one: hashlib loads OpenSSL, 4 MB held
+    for the run's length."""
+    try:
+        from _sha2 import sha256 as own  # Python 3.12 and later
+    except ImportError:
+        try:
+            from _sha256 import sha256 as own  # type: ignore[no-redef]  # 3.11
+        except ImportError:
+            from hashlib import sha256 as own  # type: ignore[no-redef]
+    return own(data).digest()
 
 
-def claim(conn: Any, job: str, host: str, window: float) -> dict[str, Any]:
-    """{"run": True, "started": t} or {"run": False, "holder": host, ...}."""
-    from django.db import IntegrityError, transaction
-
-    now = vendors.of(conn).NOW
-    with conn.cursor() as cur:
-        cur.execute(CREATE)
-        _add_succeeded(conn, cur)
-        held = lock(conn, cur, job)
-        for _ in range(LOCK_TRIES):  # another host in its claim's few ms: let it commit
-            if held:
-                break
-            time.sleep(0.5)
-            held = lock(conn, cur, job)
+def claim(db: claimdb.Db, job: str, host: str, window: float) -> dict[str, Any]:
+    """{"run": True, "started": t} or {"run": False, "holder": host, ...}.
+    Each statement is its own transaction (autocommit): the lock orders the
+    claimers of a server, the primary key those of SQLite's one file."""
+    now = db.module.NOW
+    db.execute(CREATE)
+    _add_succeeded(db)
+    held = lock(db, job)
+    for _ in range(LOCK_TRIES):  # another host in its claim's few ms: let it commit
         if held:
-            with transaction.atomic(using=conn.alias):
-                try:
-                    with transaction.atomic(using=conn.alias):
-                        cur.execute(
-                            f"INSERT INTO {TABLE} (job, host, started) VALUES (%s, %s, {now})",
-                            [job, host],
-                        )
-                    won = True
-                except IntegrityError:  # claimed before: ours if that was long enough ago
-                    cur.execute(
-                        f"UPDATE {TABLE} SET host = %s, started = {now}, finished = NULL, "
-                        f"exit_status = NULL WHERE job = %s "
-                        f"AND (started < {now} - %s OR started > {now})",
-                        [host, job, window],
-                    )
-                    won = cur.rowcount == 1
-        cur.execute(
-            f"SELECT host, started, finished, succeeded, {now} FROM {TABLE} WHERE job = %s", [job]
-        )
-        row = cur.fetchone()
-    if held and won:
+            break
+        time.sleep(0.5)
+        held = lock(db, job)
+    won = False
+    if held:
+        try:
+            db.execute(
+                f"INSERT INTO {TABLE} (job, host, started) VALUES (%s, %s, {now})", [job, host]
+            )
+            won = True
+        except db.driver.IntegrityError:  # claimed before: ours if that was long enough ago
+            cur = db.execute(
+                f"UPDATE {TABLE} SET host = %s, started = {now}, finished = NULL, "
+                f"exit_status = NULL WHERE job = %s "
+                f"AND (started < {now} - %s OR started > {now})",
+                [host, job, window],
+            )
+            won = cur.rowcount == 1
+    row = db.execute(
+        f"SELECT host, started, finished, succeeded, {now} FROM {TABLE} WHERE job = %s", [job]
+    ).fetchone()
+    if won:
         return {"run": True, "started": row[1]}
     return skipped(row, held)
 
@@ -119,54 +123,48 @@ def _ago(stamp: Any, clock: Any) -> float | None:
     return round(float(clock) - float(stamp), 1)
 
 
-def _add_succeeded(conn: Any, cur: Any) -> None:
+def _add_succeeded(db: claimdb.Db) -> None:
     """A table made by an older djops gets the column (another host may race us)."""
-    from django.db import DatabaseError, transaction
-
-    names = {c.name for c in conn.introspection.get_table_description(cur, TABLE)}
-    if SUCCEEDED in names:
-        return
     try:
-        with transaction.atomic(using=conn.alias):
-            cur.execute(f"ALTER TABLE {TABLE} ADD COLUMN {SUCCEEDED} DOUBLE PRECISION NULL")
-    except DatabaseError:  # added by the other host meanwhile
+        db.execute(f"SELECT {SUCCEEDED} FROM {TABLE} WHERE 1 = 0").fetchall()
+        return
+    except db.driver.Error:
         pass
+    with contextlib.suppress(db.driver.Error):  # added by the other host meanwhile
+        db.execute(f"ALTER TABLE {TABLE} ADD COLUMN {SUCCEEDED} DOUBLE PRECISION NULL")
 
 
-def finish(conn: Any, job: str, host: str, started: float, status: int | None) -> None:
-    now = vendors.of(conn).NOW
-    with conn.cursor() as cur:
-        cur.execute(
-            f"UPDATE {TABLE} SET finished = {now}, exit_status = %s"
-            + (f", {SUCCEEDED} = {now}" if status == 0 else "")
-            + " WHERE job = %s AND host = %s AND started = %s",
-            [status, job, host, started],
-        )
+def finish(db: claimdb.Db, job: str, host: str, started: float, status: int | None) -> None:
+    now = db.module.NOW
+    db.execute(
+        f"UPDATE {TABLE} SET finished = {now}, exit_status = %s"
+        + (f", {SUCCEEDED} = {now}" if status == 0 else "")
+        + " WHERE job = %s AND host = %s AND started = %s",
+        [status, job, host, started],
+    )
 
 
-def drop(conn: Any, project: str) -> dict[str, Any]:
+def drop(db: claimdb.Db, project: str) -> dict[str, Any]:
     """`djops disable P --purge-db`: P's rows go; the table too once empty."""
-    if TABLE not in conn.introspection.table_names():
+    try:
+        db.execute(f"SELECT 1 FROM {TABLE} WHERE 1 = 0").fetchall()
+    except db.driver.Error:  # no such table: nothing to remove
         return {"rows": 0, "dropped": False}
-    with conn.cursor() as cur:
-        cur.execute(f"DELETE FROM {TABLE} WHERE job LIKE %s", [f"{project}:%"])
-        rows = cur.rowcount
-        cur.execute(f"SELECT count(*) FROM {TABLE}")
-        empty = cur.fetchone()[0] == 0
-        if empty:
-            cur.execute(f"DROP TABLE {TABLE}")
+    rows = db.execute(f"DELETE FROM {TABLE} WHERE job LIKE %s", [f"{project}:%"]).rowcount
+    empty = db.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0] == 0
+    if empty:
+        db.execute(f"DROP TABLE {TABLE}")
     return {"rows": rows, "dropped": empty}
 
 
-def wait_for_the_end(conn: Any, keepalive: float) -> str:
+def wait_for_the_end(db: claimdb.Db, keepalive: float) -> str:
     """The run's exit status line ("" at EOF: it died). Meanwhile a query
     now and then, so an idle connection (MariaDB's wait_timeout, 8 h by
     default; PostgreSQL's idle_session_timeout) does not end, lock and all."""
     while True:
         if select.select([sys.stdin], [], [], keepalive)[0]:
             return sys.stdin.readline().strip()
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1")
+        db.execute("SELECT 1").fetchall()
 
 
 def run(argv: list[str], redactor: Any, report: Any) -> tuple[dict[str, Any], int]:
@@ -179,19 +177,16 @@ def run(argv: list[str], redactor: Any, report: Any) -> tuple[dict[str, Any], in
     parser.add_argument("--drop", action="store_true")
     parser.add_argument("--keepalive", type=float, default=KEEPALIVE)
     args = parser.parse_args(argv)
-    conn = connection()
-    problem = database.cannot_connect(conn, redactor)
-    if problem:
+    db, problem = claimdb.open_db(redactor)
+    if db is None:
         return {"error": problem}, 1
     if args.drop:
-        return drop(conn, args.job.partition(":")[0]), 0
+        return drop(db, args.job.partition(":")[0]), 0
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the run's end (stdin) ends us
-    decision = claim(conn, args.job, args.host, args.window)
+    decision = claim(db, args.job, args.host, args.window)
     report(decision)
     if decision["run"]:
-        line = wait_for_the_end(conn, args.keepalive)
-        finish(
-            conn, args.job, args.host, decision["started"], int(line) if line.isdigit() else None
-        )
-    conn.close()
+        line = wait_for_the_end(db, args.keepalive)
+        finish(db, args.job, args.host, decision["started"], int(line) if line.isdigit() else None)
+    db.close()
     return {}, 0

@@ -29,9 +29,12 @@ _NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 def run(argv: list[str], redactor: redact.Redactor) -> tuple[dict[str, Any], int]:
     parser = argparse.ArgumentParser(prog="compile")
     parser.add_argument("--exclude", action="append", default=[])
+    # these files alone (the watcher saw them change), walked to as ever
+    parser.add_argument("--only", action="append", default=None)
     parser.add_argument("dirs", nargs="+")
     args = parser.parse_args(argv)
     excluded = {os.path.abspath(e) for e in args.exclude}
+    only = None if args.only is None else {os.path.abspath(f) for f in args.only}
     changed: list[str] = []
     skipped: list[str] = []
     for top in args.dirs:
@@ -46,6 +49,9 @@ def run(argv: list[str], redactor: redact.Redactor) -> tuple[dict[str, Any], int
                 if d != CACHE and not d.startswith(".") and os.path.join(dirpath, d) not in excluded
             )
             sources = sorted(f for f in filenames if f.endswith(".py") and not f.startswith("."))
+            if only is not None:
+                dirnames[:] = [d for d in dirnames if _leads_to(os.path.join(dirpath, d), only)]
+                sources = [f for f in sources if os.path.join(dirpath, f) in only]
             if not sources:
                 continue
             try:
@@ -55,6 +61,10 @@ def run(argv: list[str], redactor: redact.Redactor) -> tuple[dict[str, Any], int
             if error:
                 skipped.append(error)
     return {"changed": changed, "skipped": skipped}, 0
+
+
+def _leads_to(directory: str, files: set[str]) -> bool:
+    return any(f.startswith(directory + os.sep) for f in files)
 
 
 def trusted(st: os.stat_result) -> bool:

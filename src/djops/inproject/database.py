@@ -20,12 +20,15 @@ def connection_for(model: Any) -> Any:
 
 def where(conn: Any) -> str:
     """`vendor database "name" as user at host:port`, for a one-line report."""
-    s = conn.settings_dict
-    host = s.get("HOST") or ("local socket" if conn.vendor != "sqlite" else "")
+    return where_of(conn.vendor, conn.settings_dict)
+
+
+def where_of(vendor: str, s: dict[str, Any]) -> str:
+    host = s.get("HOST") or ("local socket" if vendor != "sqlite" else "")
     port = f":{s['PORT']}" if s.get("PORT") else ""
     user = f" as {s['USER']}" if s.get("USER") else ""
     at = f" at {host}{port}" if host else ""
-    return f'{conn.vendor} database "{s.get("NAME")}"{user}{at}'
+    return f'{vendor} database "{s.get("NAME")}"{user}{at}'
 
 
 def cannot_connect(conn: Any, redactor: Any = None) -> str:
@@ -35,19 +38,24 @@ def cannot_connect(conn: Any, redactor: Any = None) -> str:
     try:
         conn.ensure_connection()
     except Error as e:
-        # the first line: libpq repeats itself once per address and SSL mode tried
-        lines = [ln.strip() for ln in str(e.__cause__ or e).splitlines() if ln.strip()]
-        detail = " ".join((lines or [type(e).__name__])[0].split())
-        if redactor is not None:
-            detail = redactor.redact(detail)
-        if conn.vendor == "sqlite":
-            verdict = "cannot be opened"
-        elif any(w in detail.lower() for w in LOGIN_REFUSED):
-            verdict = "refused the login"
-        else:
-            verdict = "cannot be reached"
-        return f"the {where(conn)} {verdict}: {detail[:300]}"
+        return refused(conn.vendor, conn.settings_dict, e.__cause__ or e, redactor)
     return ""
+
+
+def refused(vendor: str, s: dict[str, Any], e: BaseException, redactor: Any = None) -> str:
+    """One line for a connection the driver (or Django) refused."""
+    # the first line: libpq repeats itself once per address and SSL mode tried
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    detail = " ".join((lines or [type(e).__name__])[0].split())
+    if redactor is not None:
+        detail = redactor.redact(detail)
+    if vendor == "sqlite":
+        verdict = "cannot be opened"
+    elif any(w in detail.lower() for w in LOGIN_REFUSED):
+        verdict = "refused the login"
+    else:
+        verdict = "cannot be reached"
+    return f"the {where_of(vendor, s)} {verdict}: {detail[:300]}"
 
 
 def address(conn: Any) -> dict[str, Any]:

@@ -10,11 +10,10 @@ the redacted text; never a source line.
 """
 
 import os
-import traceback
 from collections.abc import Iterable
 from typing import Any
 
-from . import scan, sensitive
+from . import sensitive
 from .sensitive import MIN_LENGTH
 
 MASK = "********"
@@ -29,6 +28,7 @@ class Redactor:
         self.secrets: set[str] = set()
         self._longest_first: list[str] | None = None  # sorted once per change, not per line
         self.loaded: set[str] = set()  # from Django's loaded values, for the root relays
+        self._unscanned: str | None = None  # a settings directory read on first use
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
@@ -40,7 +40,23 @@ class Redactor:
                 self._longest_first = None
 
     @classmethod
-    def from_settings_dir(cls, settings_dir: str) -> "Redactor":
+    def from_settings_dir(cls, settings_dir: str, lazy: bool = False) -> "Redactor":
+        """`lazy`: the directory is read when a message is first redacted (the
+        project's python: most of its runs, a claim or a compile with nothing
+        wrong, never redact one, and the scan costs a parse of every settings
+        file and 3 MB held for a claim's length)."""
+        r = cls()
+        r._unscanned = settings_dir
+        if not lazy:
+            r._scan()
+        return r
+
+    def _scan(self) -> None:
+        settings_dir, self._unscanned = self._unscanned, None
+        if settings_dir is None:
+            return
+        from . import scan
+
         found: set[str] = set()
         for root, dirs, files in os.walk(settings_dir):
             dirs[:] = [d for d in dirs if d != "__pycache__"]
@@ -50,7 +66,7 @@ class Redactor:
                     found |= scan.source_secrets(path)
                 elif not name.endswith((".pyc", ".pyo")):
                     found |= scan.other_file_secrets(path)
-        return cls(found)
+        self.add(found)
 
     def add_settings(self, settings: Any) -> None:
         """Learn the values Django loaded (in the project's python only)."""
@@ -61,6 +77,8 @@ class Redactor:
         self.add(sensitive.from_traceback(exc, settings_dir))
 
     def redact(self, text: str) -> str:
+        if self._unscanned is not None:
+            self._scan()
         if self._longest_first is None:
             self._longest_first = sorted(self.secrets, key=len, reverse=True)
         for secret in self._longest_first:
@@ -77,6 +95,8 @@ class Redactor:
                 where = f" ({exc.filename}, line {exc.lineno})"
         else:
             msg = str(exc)
+            import traceback
+
             frames = traceback.extract_tb(exc.__traceback__)
             if frames:
                 where = f" ({frames[-1].filename}, line {frames[-1].lineno})"
@@ -84,5 +104,8 @@ class Redactor:
         return self.redact(" ".join(text.split()))
 
 
-# the static scan, for callers that only read the text
-source_secrets = scan.source_secrets
+def source_secrets(path: str) -> set[str]:
+    """The static scan, for callers that only read the text."""
+    from . import scan
+
+    return scan.source_secrets(path)

@@ -124,3 +124,20 @@ def test_a_setgid_settings_directory_compiles(tmp_path, monkeypatch):
     report, status = compile_step.run([str(settings)], Redactor())
     assert status == 0 and report["changed"] == [str(settings / "settings.py")], report
     assert (settings / "__pycache__").stat().st_mode & 0o777 == 0o750
+
+
+def test_only_the_named_files_are_compiled(tmp_path):
+    """The watcher saw settings.py change: the other sources are not read."""
+    (tmp_path / "settings.py").write_text("DEBUG = False\n")
+    (tmp_path / "local.py").write_text("X = 1\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("Y = 2\n")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "mod.py").write_text("Z = 3\n")
+    named = [str(tmp_path / "settings.py"), str(tmp_path / "pkg" / "mod.py")]
+    args = [a for f in named for a in ("--only", f)]
+    report, status = compile_step.run([*args, str(tmp_path)], Redactor())
+    assert status == 0 and sorted(report["changed"]) == sorted(named)
+    assert (
+        not _pyc(tmp_path, "local").exists() and not (tmp_path / "other" / "__pycache__").exists()
+    )

@@ -107,3 +107,10 @@ def test_reading_settings_never_blocks_or_reads_without_bound(tmp_path):
     (tmp_path / "zero.py").symlink_to("/dev/zero")
     (tmp_path / "settings.py").write_text("SECRET_KEY = 'still-found'\n")
     assert "still-found" in Redactor.from_settings_dir(str(tmp_path)).secrets
+
+
+def test_a_lazy_redactor_reads_the_settings_on_first_use(tmp_path):
+    (tmp_path / "settings.py").write_text('SECRET_KEY = "abcdefghijklmnop-secret"\n')
+    r = Redactor.from_settings_dir(str(tmp_path), lazy=True)
+    assert r.secrets == set()  # nothing read yet
+    assert r.redact("key abcdefghijklmnop-secret here") == f"key {MASK} here"

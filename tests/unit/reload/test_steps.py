@@ -125,3 +125,21 @@ def test_a_settings_directory_the_project_user_cannot_read_says_the_fix(tmp_path
     )
     os.chown(d, 0, pwd.getpwnam("nobody").pw_gid)
     assert steps.unreadable(str(d), "nobody") == ""
+
+
+def test_the_compile_takes_only_the_sources_the_watcher_saw(tmp_path, monkeypatch):
+    monkeypatch.setenv("DJOPS_RUN_DIR", str(tmp_path / "run"))
+    code, settings = tmp_path / "code", tmp_path / "settings"
+    real = tmp_path / "real-settings"
+    real.mkdir()
+    settings.symlink_to(real)  # the watcher names files by their real path
+    note = tmp_path / "run" / "djops-watch-p" / "changed.json"
+    assert steps.seen_by_the_watcher("p", [str(code), str(settings)]) is None  # `djops reload P`
+    note.parent.mkdir(parents=True)
+    note.write_text(f'["{real}/settings.py", "{real}/.env", "{code}/app/views.py"]')
+    assert steps.seen_by_the_watcher("p", [str(code), str(settings)]) == [
+        f"{code}/app/views.py",
+        f"{settings}/settings.py",
+    ]
+    note.write_text(f'["{real}/.env"]')
+    assert steps.seen_by_the_watcher("p", [str(code), str(settings)]) == []  # nothing to compile

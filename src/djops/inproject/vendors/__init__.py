@@ -4,7 +4,9 @@
 - `NOW`: the database's clock in epoch seconds, and `lock(cur, digest)`:
   the claim's lock held while a run runs (djops.inproject.claim);
 - `address(conn, host, port)`: where the server listens, for health's
-  credential-free connect ({} when there is no server).
+  credential-free connect ({} when there is no server);
+- `ENGINES` and `connect(settings_dict)`: the claim's connection with the
+  driver alone, without setting Django up (djops.inproject.claimdb).
 
 A new vendor is one module here (and its tests); root's side of it is
 djops.health.dbaddress.SERVERS. A vendor Django has but djops does not
@@ -21,3 +23,9 @@ VENDORS = {"sqlite": sqlite, "postgresql": postgresql, "mysql": mysql}
 def of(conn: Any) -> Any:
     """The module of `conn`'s vendor (sqlite's portable way for any other)."""
     return VENDORS.get(conn.vendor, sqlite)
+
+
+def by_engine(engine: str) -> Any:
+    """The module of a settings ENGINE; None for one djops does not know
+    (a third-party backend: the claim goes through Django then)."""
+    return next((m for m in VENDORS.values() if engine in m.ENGINES), None)

@@ -14,6 +14,9 @@ from .. import batching
 # the database's own clock, in epoch seconds (claims)
 NOW = "UNIX_TIMESTAMP(NOW(6))"
 SOCKET = "/run/mysqld/mysqld.sock"  # Debian's default when HOST is empty
+# the claim's driver-only connection (connect): settings engines that are this vendor
+ENGINES = ("django.db.backends.mysql", "django.contrib.gis.db.backends.mysql")
+FOUND_ROWS = 2  # CLIENT.FOUND_ROWS, as Django sets it: rowcount counts matched rows
 
 
 # lock wait timeout, deadlock, MariaDB statement timeout, MySQL's
@@ -80,3 +83,26 @@ def address(conn: Any, host: str, port: str) -> dict[str, Any]:
 def _pure_python_driver(conn: Any) -> bool:
     """PyMySQL (installed as MySQLdb) connects to localhost over TCP."""
     return "pymysql" in str(getattr(conn.Database, "__file__", ""))
+
+
+def connect(s: dict[str, Any]) -> tuple[Any, Any]:
+    """(driver, connection in autocommit) with the driver alone, given the
+    arguments Django's backend gives it: MySQLdb (or PyMySQL installed as
+    it by the settings), else PyMySQL itself."""
+    try:
+        import MySQLdb as driver
+    except ImportError:
+        import pymysql as driver  # type: ignore[no-redef]
+    params: dict[str, Any] = {"charset": "utf8", "client_flag": FOUND_ROWS}
+    for key, arg in (("USER", "user"), ("NAME", "database"), ("PASSWORD", "password")):
+        if s.get(key):
+            params[arg] = s[key]
+    host = str(s.get("HOST") or "")
+    if host:
+        params["unix_socket" if host.startswith("/") else "host"] = host
+    if s.get("PORT"):
+        params["port"] = int(s["PORT"])
+    params.update({k: v for k, v in (s.get("OPTIONS") or {}).items() if k != "isolation_level"})
+    conn = driver.connect(**params)
+    conn.autocommit(True)
+    return driver, conn

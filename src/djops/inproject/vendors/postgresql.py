@@ -12,11 +12,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .. import batching
+from .. import batching, libpq
 
 # the database's own clock, in epoch seconds (claims)
 NOW = "extract(epoch from clock_timestamp())"
 SOCKET_DIR = "/var/run/postgresql"  # Debian's default when HOST is empty
+# the claim's driver-only connection (connect): settings engines that are this vendor,
+# and OPTIONS keys Django's backend keeps for itself rather than pass to libpq
+ENGINES = ("django.db.backends.postgresql", "django.contrib.gis.db.backends.postgis")
+# (and psycopg's own connect() arguments): the rest are libpq's keywords
+NOT_LIBPQ = (
+    "isolation_level", "server_side_binding", "pool", "assume_role",
+    "autocommit", "prepare_threshold", "cursor_factory", "context", "row_factory",
+)  # fmt: skip
 
 
 LOCK_TIMEOUT = "100ms"
@@ -104,3 +112,33 @@ def address(conn: Any, host: str, port: str) -> dict[str, Any]:
     if not host or host.startswith("/"):
         return {"vendor": conn.vendor, "unix": f"{host or SOCKET_DIR}/.s.PGSQL.{port or 5432}"}
     return {"vendor": conn.vendor, "host": host, "port": int(port or 5432)}
+
+
+def connect(s: dict[str, Any]) -> tuple[Any, Any]:
+    """(driver, connection in autocommit) with libpq alone (djops.inproject.libpq),
+    given the keywords Django's backend gives it; psycopg when no libpq loads."""
+    options = s.get("OPTIONS") or {}
+    params = {k: v for k, v in options.items() if k not in NOT_LIBPQ}
+    if s.get("NAME") or not options.get("service"):
+        params["dbname"] = s.get("NAME") or "postgres"
+    for key, arg in (
+        ("USER", "user"),
+        ("PASSWORD", "password"),
+        ("HOST", "host"),
+        ("PORT", "port"),
+    ):
+        if s.get(key):
+            params[arg] = str(s[key])
+    try:
+        lib = libpq.load(libpq.find())
+    except OSError:
+        lib = None
+    if lib is not None:
+        return libpq, libpq.connect(lib, **params)
+    try:
+        import psycopg as driver
+    except ImportError:
+        import psycopg2 as driver  # type: ignore[no-redef]
+    conn = driver.connect(**params)
+    conn.autocommit = True
+    return driver, conn

@@ -14,6 +14,8 @@ from typing import Any
 
 # the database's own clock, in epoch seconds (claims)
 NOW = "((julianday('now') - 2440587.5) * 86400.0)"
+# the claim's driver-only connection (connect): settings engines that are this vendor
+ENGINES = ("django.db.backends.sqlite3", "django.contrib.gis.db.backends.spatialite")
 
 
 # A writer waiting for the lock retries on SQLite's busy-handler schedule
@@ -76,3 +78,11 @@ def lock(cur: Any, digest: bytes) -> bool:
 def address(conn: Any, host: str, port: str) -> dict[str, Any]:
     """A file, no server to reach."""
     return {}
+
+
+def connect(s: dict[str, Any]) -> tuple[Any, Any]:
+    """(driver, connection in autocommit), as Django opens the file."""
+    import sqlite3 as driver
+
+    timeout = (s.get("OPTIONS") or {}).get("timeout", 5)
+    return driver, driver.connect(str(s["NAME"]), timeout=timeout, isolation_level=None, uri=True)

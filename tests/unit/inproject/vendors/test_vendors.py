@@ -17,6 +17,7 @@ def test_each_vendor_has_the_interface(name):
     module = vendors.VENDORS[name]
     assert callable(module.purge) and callable(module.lock) and callable(module.address)
     assert isinstance(module.NOW, str) and module.NOW
+    assert callable(module.connect) and module.ENGINES  # the claim's driver-only connection
 
 
 def test_an_unknown_vendor_is_the_portable_way():
