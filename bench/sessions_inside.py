@@ -157,7 +157,7 @@ def contenders(env: dict[str, str]) -> dict[str, list[str]]:
     djops = [PY, DJOPS, "clearsessions", "--settings-dir", str(WORK / "settings")]
     return {
         "django": [PY, str(WORK / "code" / "manage.py"), "clearsessions"],
-        "djops": [*djops, "--batch-size", "10000", "--max-replica-lag", "30"],
+        "djops": [*djops, "--batch-size", "1000000", "--max-replica-lag", "30"],  # the defaults
         "floor": client,
     }
 
