@@ -208,6 +208,7 @@ def measure(name: str, argv: list[str], env: dict[str, str]) -> dict:
         "saves": len(during),
         "errors": w["errors"],
         "longest_txn": report.get("longest", wall),
+        "batches": report.get("batches", 1),
         "wal_bytes": wal1 - wal0 if KIND == "postgresql" else None,
         "dead": dead,
         "rss_mb": usage.ru_maxrss / 1024,
