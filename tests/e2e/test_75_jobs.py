@@ -140,11 +140,12 @@ def test_djops_run_prints_the_output_and_a_failure_is_mailed_with_it(machine):
 
 def test_djops_run_at_a_terminal_prints_each_line_as_it_comes(machine):
     # script(1) gives djops a terminal; a copy of what it showed is taken
-    # 3 s in, while the job sleeps between its two lines
+    # once the first line is there, while the job sleeps 5 s before its second
     out = machine.sh(
-        "script -qfec 'djops run demo slow' /tmp/slow.tty >/dev/null & pid=$!; "
-        "sleep 3; cp /tmp/slow.tty /tmp/slow.early; wait $pid; echo rc=$?",
-        timeout=60,
+        "rm -f /tmp/slow.tty; script -qfec 'djops run demo slow' /tmp/slow.tty >/dev/null & "
+        "pid=$!; for i in $(seq 150); do grep -q slow-first /tmp/slow.tty 2>/dev/null && break; "
+        "sleep 0.2; done; cp /tmp/slow.tty /tmp/slow.early; wait $pid; echo rc=$?",
+        timeout=90,
     ).stdout
     assert "rc=0" in out
     early = machine.sh("cat /tmp/slow.early").stdout

@@ -28,6 +28,7 @@ NOW = "((julianday('now') - 2440587.5) * 86400.0)"
 DELAYS = (1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100)
 WAITED = (0, 1, 3, 8, 18, 33, 53, 78, 103, 128, 178, 228)
 WORK_BUDGET = 0.14  # the sizer aims at 80% of it: 112 ms, under 128
+PAUSE_AFTER = 0.1  # seconds of lock held, in one batch or several, before a pause
 
 
 def pause(held: float) -> float:
@@ -45,7 +46,7 @@ def purge(model: Any, conn: Any, args: Any, stopped: Callable[[], bool]) -> dict
     dates = expired.order_by("expire_date").values_list("expire_date", flat=True)
     sizer = Sizer(args.batch_size, budget=WORK_BUDGET)
     _flush_less(conn)
-    held, edges = [0.0], {}
+    held, worked, edges = [0.0], [0.0], {}
 
     def edge_of(size: int) -> Any:
         """The size-th oldest expiry date, read straight off the expire_date
@@ -69,13 +70,17 @@ def purge(model: Any, conn: Any, args: Any, stopped: Callable[[], bool]) -> dict
         return n, edge
 
     def let_writers_in() -> None:
-        """The pause after a batch; the next batch's edge is read in it (a
+        """The pause once batches have held the lock PAUSE_AFTER seconds
+        (every batch at the budget; small ones, under a low batch_size,
+        back to back until then); the next batch's edge is read in it (a
         read does not keep a writer out of the lock for long)."""
-        if not held[0]:
+        worked[0], held[0] = worked[0] + held[0], 0.0
+        if worked[0] < PAUSE_AFTER:
             return
         started = time.monotonic()
         edge_of(sizer.size)
-        time.sleep(max(0.0, pause(held[0]) - (time.monotonic() - started)))
+        time.sleep(max(0.0, pause(worked[0]) - (time.monotonic() - started)))
+        worked[0] = 0.0
 
     result = batching.run(delete, sizer, stopped, lambda e: False, let_writers_in, Progress(now))
     return {k: result[k] for k in ("rows", "batches", "longest")}
