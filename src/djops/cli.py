@@ -94,7 +94,8 @@ VERBS: dict[str, Verb] = {
         "Remove expired sessions of P in short batches (database engines) or "
         "with the engine's clear_expired(). As root this starts "
         "djops-clearsessions@P.service and waits for it, so the run is the same "
-        "as the timer's; as the project user it runs in place.",
+        "as the timer's (at a terminal, its progress lines show as they come); "
+        "as the project user it runs in place.",
         hidden=(HERE,),
     ),
     "reload": Verb(
@@ -156,7 +157,8 @@ VERBS: dict[str, Verb] = {
         actions.run,
         "run a job of [jobs.NAME] now, through its unit, and show its output",
         "Start djops-job@P:NAME.service now, as the timer would: the job's user, "
-        "sandbox, journal trail and failure mail; print its output and result.",
+        "sandbox, journal trail and failure mail; print its output (at a terminal, "
+        "each line as it comes) and result.",
         args=(PROJECT, ("job", {"metavar": "NAME", "help": "the job ([jobs.NAME] in P.toml)"})),
     ),
     "history": Verb(

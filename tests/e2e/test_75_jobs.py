@@ -24,6 +24,9 @@ exec = ["/bin/sh", "-c", "echo report-line-1; id -un"]
 schedule = "weekly"
 mail_output = "always"
 mail_to = ["ops@example.org"]
+[jobs.slow]
+exec = ["/bin/sh", "-c", "echo slow-first; sleep 5; echo slow-second"]
+schedule = "weekly"
 """
 
 
@@ -133,6 +136,24 @@ def test_djops_run_prints_the_output_and_a_failure_is_mailed_with_it(machine):
     [mail] = wait_mail(machine, "djops-job@demo:broken.service failed", after=before)
     assert "failing-output-marker" in mail.get_content()
     machine.sh("systemctl reset-failed 'djops-job@demo:broken.service'")
+
+
+def test_djops_run_at_a_terminal_prints_each_line_as_it_comes(machine):
+    # script(1) gives djops a terminal; a copy of what it showed is taken
+    # once the first line is there, while the job sleeps 5 s before its second
+    out = machine.sh(
+        "rm -f /tmp/slow.tty; script -qfec 'djops run demo slow' /tmp/slow.tty >/dev/null & "
+        "pid=$!; for i in $(seq 150); do grep -q slow-first /tmp/slow.tty 2>/dev/null && break; "
+        "sleep 0.2; done; cp /tmp/slow.tty /tmp/slow.early; wait $pid; echo rc=$?",
+        timeout=90,
+    ).stdout
+    assert "rc=0" in out
+    early = machine.sh("cat /tmp/slow.early").stdout
+    assert "slow-first" in early and "slow-second" not in early, early
+    done = machine.sh("cat /tmp/slow.tty").stdout
+    assert done.count("slow-first") == 1 and "slow-second" in done, done
+    assert done.index("slow-second") < done.index("job slow of demo done in "), done
+    assert "systemd[1]" not in done, "only the job's own lines, as they come"
 
 
 def test_a_migrated_failing_command_is_mailed_to_its_mailto(machine):

@@ -1,11 +1,11 @@
-"""The batch loop of the server databases: each batch one short transaction,
-its size steered by the time it took, lock waits cut short and retried.
+"""The batch loop: each batch one short transaction, its size steered by
+the time it took (djops.inproject.sizing), lock waits cut short and retried.
 
-A batch over BUDGET seconds makes the next one smaller; a quick one lets it
-grow back, never past the configured batch_size. A batch that hits the
-server's lock or statement timeout (set per transaction by the vendor's
-engine) rolls back alone and is retried at half the size: the request that
-held the lock wins, never the cleanup.
+A batch that hits the server's lock or statement timeout (set by the
+vendor's engine) rolls back alone and is retried at half the size: the
+request that held the lock wins, never the cleanup. Nothing is logged per
+batch: a progress line at most every few seconds (djops.inproject.progress)
+and the run's summary.
 """
 
 import time
@@ -13,8 +13,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-BUDGET = 0.25  # seconds per transaction
-MIN_BATCH = 100
+from .progress import Progress
+from .sizing import Sizer
+
 MAX_RETRIES = 50  # in a row; then the run fails and says why
 
 
@@ -32,38 +33,40 @@ def names(model: Any, conn: Any) -> tuple[str, str, Any, Any]:
 
 
 def run(
-    delete: Callable[[int], int],
-    batch_size: int,
+    delete: Callable[[int], tuple[int, Any]],
+    sizer: Sizer,
     stopped: Callable[[], bool],
     retryable: Callable[[BaseException], bool],
     before: Callable[[], Any] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """`delete(n)` removes up to n expired rows in one transaction, returns how
-    many; `retryable(error)` says which errors are a timeout worth a retry."""
+    """`delete(n)` removes up to n expired rows in one transaction and returns
+    how many and the last one's expire_date; `retryable(error)` says which
+    errors are a timeout worth a retry; `before()` runs before each batch."""
     total = batches = retries = in_a_row = 0
-    size, longest = batch_size, 0.0
+    longest = 0.0
     while not stopped():
         if before is not None:
             before()
             if stopped():
                 break
+        size = sizer.size
         started = time.monotonic()
         try:
-            n = delete(size)
+            n, edge = delete(size)
         except Exception as e:
             if not retryable(e) or in_a_row >= MAX_RETRIES:
                 raise
             retries, in_a_row = retries + 1, in_a_row + 1
-            size = max(MIN_BATCH, size // 2)
+            sizer.failed()
             time.sleep(min(1.0, 0.05 * in_a_row))
             continue
         took = time.monotonic() - started
         total, batches, in_a_row = total + n, batches + 1, 0
         longest = max(longest, took)
+        if progress is not None:
+            progress.batch(total, edge)
         if n < size:  # the rest is gone, or locked by requests using it
             break
-        if took > BUDGET:
-            size = max(MIN_BATCH, int(size * BUDGET / took))
-        elif took < BUDGET / 2:
-            size = min(batch_size, size * 2)
+        sizer.took(n, took)
     return {"rows": total, "batches": batches, "longest": round(longest, 3), "retries": retries}

@@ -30,7 +30,7 @@ def stopped() -> bool:
 
 def run(argv: list[str], redactor: Any = None) -> tuple[dict[str, Any], int]:
     parser = argparse.ArgumentParser(prog="clearsessions")
-    parser.add_argument("--batch-size", type=int, default=10000)
+    parser.add_argument("--batch-size", type=int, default=1_000_000)
     parser.add_argument("--max-replica-lag", type=float, default=30.0)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _on_term)

@@ -3,7 +3,8 @@
 
 Inside its unit (`--here`) it does the work and logs the event. Typed by root
 in a terminal, it starts the unit instead, so the run has the same user,
-sandbox, journal trail and failure mail as the scheduled one.
+sandbox, journal trail and failure mail as the scheduled one, and shows the
+run's progress lines (a line every few seconds on a big table) as they come.
 """
 
 import time
@@ -13,7 +14,7 @@ from djops.config import Config
 from djops.errors import OperationError
 from djops.events import CLEARSESSIONS_RESULT
 from djops.jobs import once
-from djops.systemd import journal, oneshot, units
+from djops.systemd import journal, oneshot, terminal, units
 
 JOB = units.CLEARSESSIONS  # its name among the jobs (metrics, job.skipped, claims)
 
@@ -79,4 +80,7 @@ def run_here(cfg: Config) -> str:
 
 
 def run_via_unit(cfg: Config) -> str:
-    return oneshot.run(cfg, units.service(units.CLEARSESSIONS, cfg.name), CLEARSESSIONS_RESULT)
+    """At a terminal, the run's progress lines are printed as they come."""
+    show = terminal.printer() if terminal.attached() else None
+    unit = units.service(units.CLEARSESSIONS, cfg.name)
+    return oneshot.run(cfg, unit, CLEARSESSIONS_RESULT, show=show)

@@ -19,7 +19,7 @@ from djops.config import Config
 from djops.errors import ConfigError, JobFailed, OperationError
 from djops.events import JOB_RESULT
 from djops.jobs import once
-from djops.systemd import journal, notify, oneshot, systemctl, units
+from djops.systemd import journal, notify, oneshot, systemctl, terminal, units
 from djops.text import printable
 
 OUTPUT_LINES = 60
@@ -94,15 +94,18 @@ def _execute(cfg: Config, name: str, job) -> tuple[int, float, bool]:
 
 
 def run_via_unit(cfg: Config, name: str) -> str:
-    """`djops run P NAME`: start the unit, print its output and its result."""
+    """`djops run P NAME`: start the unit, print its output and its result.
+    At a terminal the output is printed as it comes; otherwise at the end."""
     job = job_of(cfg, name)
     unit = units.job_service(cfg.name, name)
+    show = terminal.printer(secrets.redactor(cfg)) if terminal.attached() else None
     try:
-        result = oneshot.run(cfg, unit, JOB_RESULT, timeout=job.timeout_seconds + 60)
+        result = oneshot.run(cfg, unit, JOB_RESULT, timeout=job.timeout_seconds + 60, show=show)
     except OperationError:
-        print(_output(cfg, unit), end="", flush=True)  # the run's output, then the error line
+        if show is None:
+            print(_output(cfg, unit), end="", flush=True)  # the run's output, then the error line
         raise
-    return _output(cfg, unit) + result
+    return result if show else _output(cfg, unit) + result
 
 
 def _output(cfg: Config, unit: str) -> str:

@@ -17,7 +17,7 @@ def test_defaults_follow_the_reference_layout(confdir):
     assert cfg.project.settings_dir == "/etc/opt/shop"
     assert cfg.project.service == "shop.service"
     assert cfg.watch.paths == ["/etc/opt/shop"]
-    assert cfg.clearsessions.batch_size == 10000
+    assert cfg.clearsessions.batch_size == 1_000_000
     assert cfg.health.mail_to == ["root"]
 
 

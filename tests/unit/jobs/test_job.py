@@ -64,3 +64,27 @@ def test_an_unknown_job_is_a_config_error_naming_the_known_ones(with_jobs):
         match=r"\[jobs.nope\]: expected a job of that name \(jobs: ok, bad, manage, env\)",
     ):
         job.run_here(with_jobs, "nope")
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_run_at_a_terminal_prints_lines_as_they_come_otherwise_at_the_end(
+    with_jobs, monkeypatch, capsys, tty
+):
+    asked = {}
+
+    def run(cfg, unit, events, timeout=None, show=None):
+        asked["show"] = show
+        if show:
+            show("line k-8f3Jq-never-shown")  # masked by root's redactor too
+        return "job ok of p done in 1.0s"
+
+    monkeypatch.setattr(job.terminal, "attached", lambda: tty)
+    monkeypatch.setattr(job.oneshot, "run", run)
+    monkeypatch.setattr(job, "_output", lambda cfg, unit: "all lines at the end\n")
+    answer = job.run_via_unit(with_jobs, "ok")
+    if tty:
+        assert answer == "job ok of p done in 1.0s"
+        assert capsys.readouterr().out == "line ********\n"
+    else:
+        assert asked["show"] is None
+        assert answer == "all lines at the end\njob ok of p done in 1.0s"

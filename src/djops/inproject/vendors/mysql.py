@@ -1,8 +1,9 @@
-"""MariaDB and MySQL: `DELETE ... WHERE expire_date < now ORDER BY
-expire_date LIMIT n`, one transaction per batch, small enough for Galera's
-write-set limits (wsrep_max_ws_rows), with the session's lock wait cut to a
-second (and, on MariaDB, every statement capped at a second) so no batch
-waits long behind a request saving a session.
+"""MariaDB and MySQL: each batch one transaction, a range of the
+expire_date index from the last batch's edge up to its size-th row, sized
+to the time budget (djops.inproject.sizing) below batch_size, the bound for
+Galera's write-set limits (wsrep_max_ws_rows), with the session's lock wait
+cut to a second (and, on MariaDB, every statement capped at a second) so no
+batch waits long behind a request saving a session.
 """
 
 import contextlib
@@ -10,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import batching
+from ..progress import Progress
+from ..sizing import Sizer
 
 # the database's own clock, in epoch seconds (claims)
 NOW = "UNIX_TIMESTAMP(NOW(6))"
@@ -45,18 +48,18 @@ def purge(model: Any, conn: Any, args: Any, stopped: Callable[[], bool]) -> dict
             with contextlib.suppress(DatabaseError):
                 cur.execute("SET SESSION max_statement_time = 1")
 
-    def delete(size: int) -> int:
+    def delete(size: int) -> tuple[int, Any]:
         with transaction.atomic(using=conn.alias), conn.cursor() as cur:
             cur.execute(find_edge, [low[0], now, size - 1])
             row = cur.fetchone()
             if row is None:  # fewer than size left: the last batch
                 cur.execute(the_rest, [low[0], now, size])
-                return cur.rowcount
+                return cur.rowcount, None
             cur.execute(upto_edge, [low[0], row[0]])
             low[0] = row[0]
-            return cur.rowcount  # the rows up to the edge: size, or more on a tie
+            return cur.rowcount, row[0]  # the rows up to the edge: size, or more on a tie
 
-    return batching.run(delete, args.batch_size, stopped, retryable)
+    return batching.run(delete, Sizer(args.batch_size), stopped, retryable, progress=Progress(now))
 
 
 def retryable(e: BaseException) -> bool:

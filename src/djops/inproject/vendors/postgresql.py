@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import batching, libpq
+from ..progress import Progress
+from ..sizing import Sizer
 
 # the database's own clock, in epoch seconds (claims)
 NOW = "extract(epoch from clock_timestamp())"
@@ -45,8 +47,10 @@ def purge(model: Any, conn: Any, args: Any, stopped: Callable[[], bool]) -> dict
     )
     edge = [start]
 
-    def delete(size: int) -> int:
+    def delete(size: int) -> tuple[int, Any]:
         with transaction.atomic(using=conn.alias), conn.cursor() as cur:
+            # per transaction (set_config(..., true), as SET LOCAL): a session's
+            # SET would outlive the run on a pooler's shared server connection
             cur.execute(
                 "SELECT set_config('lock_timeout', %s, true), "
                 "set_config('statement_timeout', %s, true)",
@@ -56,10 +60,12 @@ def purge(model: Any, conn: Any, args: Any, stopped: Callable[[], bool]) -> dict
             count, last = cur.fetchone()
         if last is not None:
             edge[0] = last
-        return count
+        return count, last
 
     replicas = ReplicaWait(conn, args.max_replica_lag, stopped)
-    result = batching.run(delete, args.batch_size, stopped, retryable, replicas.wait)
+    result = batching.run(
+        delete, Sizer(args.batch_size), stopped, retryable, replicas.wait, Progress(now)
+    )
     return {**result, "waited": round(replicas.waited, 1)}
 
 
