@@ -71,6 +71,7 @@ def start() -> None:
         "m=email.message_from_bytes(open(f,'rb').read(),policy=email.policy.default); "
         "print('Subject:',m['Subject']); print(); print(m.get_content())\"",
     )
+    handover(m)
     show(m, "djops check demo")
     show(m, "djops status demo")
     print(
@@ -78,6 +79,47 @@ def start() -> None:
         f"  a shell inside:  sudo nsenter -t {m.pid} -a /bin/bash -l\n"
         f"  try:             djops status demo; journalctl DJOPS_PROJECT=demo -p warning\n"
         f"  stop it:         make demo-stop\n"
+    )
+
+
+def handover(m: Machine) -> None:
+    """A settings change under a request loop (8 clients, a new connection
+    each request): systemd holds the socket and a stand-in serves while
+    demo.service restarts, so the loop counts no failed request."""
+    print("\n\033[1m== no restart refuses a connection: a hand-over under load ==\033[0m")
+    m.put("/root/load.py", (Path(__file__).parent / "load.py").read_text())
+    config = m.sh("cat /etc/djops/demo.toml").stdout
+    m.put(
+        "/etc/djops/demo.toml",
+        config.replace("[watch]\n", '[watch]\nrestart = "handover"\n')
+        + '[socket]\nlisten = ["127.0.0.1:8000"]\n',
+    )
+    show(m, "cat /etc/djops/demo.toml")
+    show(m, "djops enable demo")
+    show(m, "systemctl list-sockets --no-pager 'djops-*'")
+    since = m.sh("date +%s").stdout.strip()
+    m.sh("nohup python3 /root/load.py http://127.0.0.1:8000/ 8 45 > /root/load.json 2>&1 &")
+    show(
+        m,
+        "sleep 3; sed -i 's/^DEMO_MARKER = .*/DEMO_MARKER = \"handed-over\"/' "
+        "/etc/opt/demo/settings.py   # while 8 clients keep asking",
+    )
+    m.sh(
+        "for i in $(seq 120); do journalctl -q DJOPS_PROJECT=demo DJOPS_EVENT=reload.applied"
+        f" --since=@{since} | grep -q . && exit 0; sleep 1; done",
+        check=False,
+    )
+    show(
+        m,
+        f"journalctl --no-pager -o cat --since=@{since} DJOPS_PROJECT=demo | grep -e 'settings of demo'",
+    )
+    show(m, "curl -s http://127.0.0.1:8000/")
+    m.sh("for i in $(seq 90); do test -s /root/load.json && exit 0; sleep 1; done", check=False)
+    show(
+        m,
+        "python3 -c \"import json; r=json.load(open('/root/load.json')); "
+        "print(r['ok'], 'requests answered,', r['failed'], 'failed; worst', "
+        "round(r['worst']*1000), 'ms')\"   # the request loop's count",
     )
 
 
