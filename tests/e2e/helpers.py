@@ -9,8 +9,14 @@ from machine import Machine
 from provision import mails
 
 
-def events(m: Machine, project: str, event: str, since: str | None = None) -> list[dict]:
+def events(
+    m: Machine, project: str, event: str, since: str | None = None, job: str | None = None
+) -> list[dict]:
+    """One project's events of one kind; `job` narrows them to one job's (another
+    job's timer, such as a migrated every-5-minutes line, may fire meanwhile)."""
     args = [f"DJOPS_PROJECT={project}", f"DJOPS_EVENT={event}"]
+    if job:
+        args.append(f"DJOPS_JOB={job}")
     if since:
         args.insert(0, f"--since=@{since}")
     return m.journal(*args)

@@ -100,7 +100,7 @@ def test_the_timer_runs_the_job_as_the_project_user(machine):
     wants = machine.sh("ls /etc/systemd/system/djops@demo.target.wants/").stdout
     assert "djops-job@demo:clear.timer" in wants
     since = now(machine)
-    [done] = wait_for(lambda: events(machine, "demo", "job.done", since), timeout=40)
+    [done] = wait_for(lambda: events(machine, "demo", "job.done", since, job="clear"), timeout=40)
     assert done["DJOPS_JOB"] == "clear" and done["DJOPS_EXIT"] == "0"
     assert done["_SYSTEMD_UNIT"] == "djops-job@demo:clear.service"
     assert done["_UID"] == machine.sh("id -u demo").stdout.strip()
@@ -115,7 +115,7 @@ def test_the_timer_runs_the_job_as_the_project_user(machine):
         machine, DB, "SELECT host, exit_status FROM djops_claim WHERE job = 'demo:clear'", "demo"
     )
     assert claim == f"{host}|0"
-    assert not events(machine, "demo", "job.skipped", since)
+    assert not events(machine, "demo", "job.skipped", since, job="clear")
 
 
 def test_djops_run_prints_the_output_and_a_failure_is_mailed_with_it(machine):
@@ -125,7 +125,7 @@ def test_djops_run_prints_the_output_and_a_failure_is_mailed_with_it(machine):
     assert r.returncode == 1
     assert "failing-output-marker" in r.stdout and "exit status 4" in r.stderr
     assert r.stderr.count("\n") <= 2 and "Traceback" not in r.stderr
-    [failed] = events(machine, "demo", "job.failed", since)
+    [failed] = events(machine, "demo", "job.failed", since, job="broken")
     assert failed["DJOPS_EXIT"] == "4" and failed["PRIORITY"] == "3"
     lines = machine.journal(f"--since=@{since}", "DJOPS_PROJECT=demo", "DJOPS_JOB=broken")
     assert [e["MESSAGE"] for e in lines if "DJOPS_EVENT" not in e] == [
