@@ -54,7 +54,7 @@ lintian: $(DEB)
 	lintian --fail-on error --suppress-tags-from-file packaging/lintian-suppress $(DEB)
 
 e2e: $(DEB)
-	$(PY) -m pytest -q -x tests/e2e -p no:cacheprovider
+	$(PY) -m pytest -q -x --durations=40 tests/e2e -p no:cacheprovider
 
 test: lint unit lintian e2e
 
