@@ -13,7 +13,7 @@ APT_TEST := python3-systemd python3-watchdog python3-sdnotify python3-pytest pyt
             python3-croniter prometheus
 APT_ALL := $(APT_BUILD) $(APT_TEST)
 
-.PHONY: all deps deb lint unit e2e lintian test demo demo-stop bench bench-claim bench-daemons bench-handover clean examples
+.PHONY: all deps deb lint unit e2e lintian test demo demo-stop bench bench-claim bench-daemons bench-handover bench-trace clean examples
 
 all: deb
 
@@ -78,6 +78,9 @@ bench-daemons: $(DEB)
 # restart, socket-held restart, reload and hand-over under load, in a container: about 4 minutes per run
 bench-handover: $(DEB)
 	cd bench && $(PY) handover.py
+
+bench-trace: $(DEB)
+	cd bench && $(PY) batch_trace.py
 
 clean:
 	rm -rf build dist .deps-stamp

@@ -6,7 +6,10 @@ in a booted container (bench/sessions_inside.py does the work there).
 1,000,000 expired + 100,000 live sessions, a writer saving a session every
 10 ms; each case 5 times, reported as min / median / max. Results go to
 bench/RESULTS.md, one section per engine. Run: make bench (about 30 min).
-Environment: BENCH_ENGINES, BENCH_RUNS, BENCH_EXPIRED, BENCH_LIVE.
+Environment: BENCH_ENGINES, BENCH_RUNS, BENCH_EXPIRED, BENCH_LIVE; BENCH_WRITER=0
+for runs without the writer, BENCH_VARIANT=NAME for any run that is a
+decomposition for the notes (raw-clearsessions-ENGINE-NAME.json; RESULTS.md is
+left alone).
 """
 
 import json
@@ -24,6 +27,10 @@ ENGINES = os.environ.get("BENCH_ENGINES", "sqlite sqlite-wal postgresql mariadb"
 RUNS = int(os.environ.get("BENCH_RUNS", 5))
 EXPIRED = int(os.environ.get("BENCH_EXPIRED", 1_000_000))
 LIVE = int(os.environ.get("BENCH_LIVE", 100_000))
+WRITER = os.environ.get("BENCH_WRITER", "1")  # 0: no writer (where the time goes)
+# a run for the notes (raw-clearsessions-ENGINE-VARIANT.json; RESULTS.md left alone):
+# BENCH_VARIANT=NAME (BENCH_WRITER=0 implies "nowriter")
+VARIANT = os.environ.get("BENCH_VARIANT") or ("nowriter" if WRITER == "0" else "")
 TITLE = {
     "sqlite": "SQLite (rollback journal)",
     "sqlite-wal": "SQLite (WAL)",
@@ -103,11 +110,16 @@ def main() -> None:
         m.put("/root/sessions_inside.py", (HERE / "sessions_inside.py").read_text())
         for engine in ENGINES:
             r = m.sh(
-                f"/opt/demo/venv/bin/python /root/sessions_inside.py {engine} {RUNS} {EXPIRED} {LIVE}",
+                f"BENCH_WRITER={WRITER} /opt/demo/venv/bin/python /root/sessions_inside.py "
+                f"{engine} {RUNS} {EXPIRED} {LIVE}",
                 timeout=7200,
             )
             runs = json.loads(r.stdout.strip().splitlines()[-1])
-            (HERE / f"raw-clearsessions-{engine}.json").write_text(json.dumps(runs, indent=1))
+            raw = f"raw-clearsessions-{engine}{'-' + VARIANT if VARIANT else ''}.json"
+            (HERE / raw).write_text(json.dumps(runs, indent=1))
+            if VARIANT:  # a decomposition for the notes, not the bench's verdict
+                print(engine, VARIANT, EXPIRED, LIVE, "\n" + table(runs, engine), flush=True)
+                continue
             body = (
                 f"Measured {date.today()} in a booted Debian 13 container on {os.cpu_count()} "
                 f"cores: {EXPIRED:,} expired + {LIVE:,} live sessions, filled afresh before each "

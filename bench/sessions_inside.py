@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 ENGINE, RUNS, EXPIRED, LIVE = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+# BENCH_WRITER=0: no writer, to tell what the writer's own saves cost a run
+WRITER_ON = os.environ.get("BENCH_WRITER", "1") != "0"
 WORK = Path("/root/bench") / ENGINE
 PY = "/opt/demo/venv/bin/python"
 DJOPS = subprocess.run(
@@ -172,9 +174,11 @@ def wal() -> int:
 
 def measure(name: str, argv: list[str], env: dict[str, str]) -> dict:
     fill()
-    writer = subprocess.Popen([PY, "-c", WRITER], env=env, stdout=subprocess.PIPE, text=True)
-    assert writer.stdout.readline().strip() == "ready"
-    time.sleep(3.0)
+    writer = None
+    if WRITER_ON:
+        writer = subprocess.Popen([PY, "-c", WRITER], env=env, stdout=subprocess.PIPE, text=True)
+        assert writer.stdout.readline().strip() == "ready"
+        time.sleep(3.0)
     wal0 = wal()
     t0 = time.time()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True)
@@ -182,9 +186,11 @@ def measure(name: str, argv: list[str], env: dict[str, str]) -> dict:
     _, status, usage = os.wait4(proc.pid, 0)
     t1 = time.time()
     wal1 = wal()
-    time.sleep(0.5)
-    writer.terminate()
-    w = json.loads(writer.stdout.read().strip().splitlines()[-1])
+    w: dict = {"saves": [], "errors": 0}
+    if writer is not None:
+        time.sleep(0.5)
+        writer.terminate()
+        w = json.loads(writer.stdout.read().strip().splitlines()[-1])
     assert status == 0, f"{name} failed: {out[-500:]}"
     idle = sorted(lat for t, lat in w["saves"] if t < t0)
     during = sorted(lat for t, lat in w["saves"] if t0 <= t <= t1) or [0.0]

@@ -24,6 +24,7 @@ def test_check_passes_on_the_reference_setup(machine):
         "/etc/mailname differs",
         "root is aliased",
         "djops-watch@demo.service is active",
+        'the SQLite database is in rollback-journal mode ("delete")',
     ):
         assert text in r.stdout, text
     # only what a container without TLS cannot have: an https redirect

@@ -40,7 +40,26 @@ def items(facts: dict | None) -> list[Item]:
         )
     if "size_bytes" in facts:
         out.append(_bloat(table, facts["size_bytes"], facts["live_rows"], facts["dead_rows"]))
+    if facts.get("journal_mode"):
+        out.append(_journal(facts["journal_mode"]))
     return out
+
+
+def _journal(mode: str) -> Item:
+    """Advice, not a fault: in WAL mode a request saving a session waits less
+    for a cleanup, and the cleanup's commits cost less (bench/RESULTS.md)."""
+    if mode == "wal":
+        return Item(SECTION, OK, "the SQLite database is in WAL mode")
+    return Item(
+        SECTION,
+        OK,
+        f'the SQLite database is in rollback-journal mode ("{mode}"): WAL mode lets '
+        "readers and a writer work at once and makes each clearsessions commit "
+        "cheaper (in djops' bench a quarter faster, with shorter waits for a request "
+        "saving a session); to switch, as the project user while gunicorn is stopped: "
+        "sqlite3 DATABASE 'PRAGMA journal_mode=WAL;' (it stays in the file; the "
+        "directory must be writable for the -wal and -shm files)",
+    )
 
 
 def _bloat(table: str, size: int, live: int, dead: int) -> Item:

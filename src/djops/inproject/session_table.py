@@ -1,6 +1,7 @@
 """What `djops check` says about the session table: can the project user log
 in, is there an index on expire_date (without one every clearsessions run
-reads the whole table), and on PostgreSQL its size and dead-row share."""
+reads the whole table), on PostgreSQL its size and dead-row share, on SQLite
+its journal mode."""
 
 import os
 from importlib import import_module
@@ -38,6 +39,9 @@ def facts(redactor: Any) -> dict[str, Any]:
         )
         if conn.vendor == "postgresql":
             out.update(_pg_size(cur, table))
+        if conn.vendor == "sqlite":
+            cur.execute("PRAGMA journal_mode")
+            out["journal_mode"] = str(cur.fetchone()[0]).lower()
     return out
 
 

@@ -44,3 +44,20 @@ def test_a_missing_table_and_a_cache_engine():
     assert levels({**PG, "missing": True})[-1][0] == FAIL
     [item] = levels({"database": None, "engine": "django.contrib.sessions.backends.cache"})
     assert item[0] == OK and "backends.cache" in item[1]
+
+
+SQLITE = {
+    "database": "sqlite",
+    "where": "sqlite database /var/opt/shop/shop.db",
+    "table": "django_session",
+    "index": True,
+}
+
+
+def test_sqlite_in_rollback_journal_mode_gets_the_wal_advice_without_a_warning():
+    [*_, (level, text)] = levels({**SQLITE, "journal_mode": "delete"})
+    assert level == OK
+    assert 'rollback-journal mode ("delete")' in text and "PRAGMA journal_mode=WAL" in text
+    [*_, (level, text)] = levels({**SQLITE, "journal_mode": "wal"})
+    assert (level, text) == (OK, "the SQLite database is in WAL mode")
+    assert not any("journal" in t for _, t in levels(SQLITE))
