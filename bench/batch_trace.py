@@ -22,11 +22,11 @@ BATCH = int(os.environ.get("BENCH_BATCH", 50_000))
 
 INSIDE = r"""
 import json, statistics, sys, time
+BATCH = int(sys.argv[4])
 sys.argv = ["sessions_inside.py", sys.argv[1], "1", sys.argv[2], sys.argv[3]]
 sys.path.insert(0, "/root")
 import sessions_inside as si
 
-BATCH = int(sys.argv[4])
 PG = (
     "WITH gone AS (DELETE FROM django_session WHERE ctid = ANY(ARRAY("
     "SELECT ctid FROM django_session WHERE expire_date >= %s AND expire_date < now() "

@@ -178,6 +178,54 @@ def test_clearsessions_removes_only_expired_rows_in_batches(machine, server):
     assert entry["_UID"] == machine.sh("id -u demo").stdout.strip()
 
 
+HOLD_A_ROW = """BEGIN;
+SELECT session_key FROM django_session WHERE session_key = '-1500' FOR UPDATE;
+SELECT pg_sleep(60);
+COMMIT;
+"""
+
+
+def test_a_row_a_request_holds_is_stepped_around_not_waited_for(machine, server):
+    """PostgreSQL: a batch meeting a row locked by a request (as a request
+    saving that session holds it) waits at most the lock timeout, then
+    deletes the rest of its range with FOR UPDATE SKIP LOCKED; the held row is
+    left for the next run. (MariaDB has no SKIP LOCKED for a range: there a
+    batch waits innodb_lock_wait_timeout and is retried at half the size.)"""
+    if server.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's; MariaDB's lock waits are retried")
+    m = machine
+    server.sql(m, server.insert.format(n=2000, sign="-", shift=0))
+    expired, live = counts(m, server)
+    assert expired == 2000
+    m.put("/var/tmp/hold.sql", HOLD_A_ROW, mode=0o644)  # psql runs as postgres
+    m.sh("systemd-run --unit=rowholder runuser -u postgres -- psql -q demo -f /var/tmp/hold.sql")
+    try:
+        wait_for(
+            lambda: (
+                server.sql(
+                    m, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'"
+                )
+                == "1"
+            ),
+            what="the row held",
+        )
+        started = time.monotonic()
+        out = djops(m, "clearsessions demo").stdout
+        took = time.monotonic() - started
+        assert "removed 1999 expired sessions of demo" in out, out
+        assert "stepped around rows a request held" in out, out
+        assert counts(m, server) == (1, live)
+        assert took < 30, f"the run waited for the held row: {took:.1f} s"
+    finally:  # the server's backend sleeps on without its client: end it there
+        server.sql(
+            m,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE query LIKE 'SELECT pg_sleep%'",
+        )
+        m.sh("systemctl stop rowholder; systemctl reset-failed rowholder", check=False)
+    assert "removed 1 expired sessions of demo" in djops(m, "clearsessions demo").stdout
+
+
 CLAIMS = """
 import json, os, signal, sys, threading
 from djops import config

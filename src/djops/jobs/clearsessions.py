@@ -62,6 +62,11 @@ def run_here(cfg: Config) -> str:
             f"removed {rows} expired sessions of {p} in {seconds:.2f}s "
             f"({data.get('batches')} batches on {db}, longest {data.get('longest', 0):.2f}s"
             + (f", waited {data['waited']:.0f}s for replicas" if data.get("waited") else "")
+            + (
+                f", {data['stepped_around']} stepped around rows a request held"
+                if data.get("stepped_around")
+                else ""
+            )
             + ")"
         )
     journal.emit(
