@@ -63,7 +63,7 @@ def run_here(cfg: Config) -> str:
             f"({data.get('batches')} batches on {db}, longest {data.get('longest', 0):.2f}s"
             + (f", waited {data['waited']:.0f}s for replicas" if data.get("waited") else "")
             + (
-                f", {data['stepped_around']} stepped around rows a request held"
+                f", {data['stepped_around']} of them stepped around rows a request held"
                 if data.get("stepped_around")
                 else ""
             )
