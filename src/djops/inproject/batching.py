@@ -32,6 +32,18 @@ def names(model: Any, conn: Any) -> tuple[str, str, Any, Any]:
     return q(model._meta.db_table), q("expire_date"), adapt(timezone.now()), start
 
 
+def range_statements(table: str, expire: str) -> tuple[str, str]:
+    """(find the edge, delete up to it): the size-th row's expire_date from the
+    last edge on (params: edge, now, size - 1), then every row from the last
+    edge up to it, ties included (params: edge, that date). A range of the
+    index, the way one big DELETE reads it, and no row locks beyond the rows."""
+    find_edge = (
+        f"SELECT {expire} FROM {table} WHERE {expire} >= %s AND {expire} < %s "
+        f"ORDER BY {expire} LIMIT 1 OFFSET %s"
+    )
+    return find_edge, f"DELETE FROM {table} WHERE {expire} >= %s AND {expire} <= %s"
+
+
 def run(
     delete: Callable[[int], tuple[int, Any]],
     sizer: Sizer,

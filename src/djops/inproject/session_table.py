@@ -8,6 +8,7 @@ from importlib import import_module
 from typing import Any
 
 from . import database
+from .vendors import sqlite
 
 
 def facts(redactor: Any) -> dict[str, Any]:
@@ -40,8 +41,7 @@ def facts(redactor: Any) -> dict[str, Any]:
         if conn.vendor == "postgresql":
             out.update(_pg_size(cur, table))
         if conn.vendor == "sqlite":
-            cur.execute("PRAGMA journal_mode")
-            out["journal_mode"] = str(cur.fetchone()[0]).lower()
+            out["journal_mode"] = sqlite.journal_mode(cur)
     return out
 
 

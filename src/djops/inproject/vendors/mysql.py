@@ -32,11 +32,7 @@ def purge(model: Any, conn: Any, args: Any, stopped: Callable[[], bool]) -> dict
     table, expire, now, start = batching.names(model, conn)
     # a range of the expire_date index up to its size-th row (MySQL has no
     # DELETE ... RETURNING to say where a LIMIT stopped)
-    find_edge = (
-        f"SELECT {expire} FROM {table} WHERE {expire} >= %s AND {expire} < %s "
-        f"ORDER BY {expire} LIMIT 1 OFFSET %s"
-    )
-    upto_edge = f"DELETE FROM {table} WHERE {expire} >= %s AND {expire} <= %s"
+    find_edge, upto_edge = batching.range_statements(table, expire)
     the_rest = (
         f"DELETE FROM {table} WHERE {expire} >= %s AND {expire} < %s ORDER BY {expire} LIMIT %s"
     )

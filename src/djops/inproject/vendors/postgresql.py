@@ -47,11 +47,7 @@ def purge(model: Any, conn: Any, args: Any, stopped: Callable[[], bool]) -> dict
     from django.db import OperationalError, transaction
 
     table, expire, now, start = batching.names(model, conn)
-    find_edge = (
-        f"SELECT {expire} FROM {table} WHERE {expire} >= %s AND {expire} < %s "
-        f"ORDER BY {expire} LIMIT 1 OFFSET %s"
-    )
-    upto_edge = f"DELETE FROM {table} WHERE {expire} >= %s AND {expire} <= %s"
+    find_edge, upto_edge = batching.range_statements(table, expire)
     the_rest = f"DELETE FROM {table} WHERE {expire} >= %s AND {expire} < %s"
     skip_locked = (
         f"WITH gone AS (DELETE FROM {table} WHERE ctid = ANY(ARRAY("

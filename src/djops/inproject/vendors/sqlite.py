@@ -94,9 +94,14 @@ def _flush_less(conn: Any) -> None:
     than its deletes. WAL stays consistent; a power cut may bring back the
     last batches' expired rows, which the next run removes."""
     with conn.cursor() as cur:
-        cur.execute("PRAGMA journal_mode")
-        if str(cur.fetchone()[0]).lower() == "wal":
+        if journal_mode(cur) == "wal":
             cur.execute("PRAGMA synchronous = NORMAL")
+
+
+def journal_mode(cur: Any) -> str:
+    """The database file's journal mode ("delete", "wal", ...)."""
+    cur.execute("PRAGMA journal_mode")
+    return str(cur.fetchone()[0]).lower()
 
 
 def lock(cur: Any, digest: bytes) -> bool:
