@@ -48,12 +48,19 @@ PACKAGES = [
     # the Prometheus mixin is proven on a real server; Apprise delivers channels
     "prometheus",
     "apprise",
+    # `make unit` runs the unit suite on each suite's own python, in a container
+    "python3-pytest",
+    "python3-hypothesis",
+    # what users would run otherwise, measured beside djops by `make bench-scale`
+    "monit",
+    # systemd's D-Bus API, read in bulk by the host daemons
+    "python3-dbus",
 ]
 WHEELS = ["django>=5.2,<5.3", "gunicorn", "psycopg[binary]", "PyMySQL"]
 # downloaded on their own (no deps): gunicorn 20.1.0, the oldest Debian ships, and
 # setuptools for its pkg_resources, for a second venv that proves LISTEN_FDS there
 EXTRA_WHEELS = ["gunicorn==20.1.0", "setuptools"]
-SERVERS = "postgresql mariadb prometheus-node-exporter prometheus"
+SERVERS = "postgresql mariadb prometheus-node-exporter prometheus monit"
 INNER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -62,6 +69,10 @@ HOOKS = [
     'mkdir -p "$1/opt/wheels" && cp {wheels}/*.whl "$1/opt/wheels/"',
     'chroot "$1" python3 -m venv /opt/demo/venv',
     'chroot "$1" /opt/demo/venv/bin/pip install -q --no-index --find-links /opt/wheels django gunicorn psycopg[binary] PyMySQL',
+    # gunicorn 20.1 (the oldest Debian ships) in a venv of its own, for test_35:
+    # building it in the test cost 71-91 s per suite
+    'chroot "$1" python3 -m venv /opt/old/venv',
+    'chroot "$1" /opt/old/venv/bin/pip install -q --no-index --find-links /opt/wheels django gunicorn==20.1.0 setuptools',
     # started by the tests that need them, not by every boot
     f'chroot "$1" systemctl disable -q {SERVERS}',
     # an empty machine-id makes systemd generate one at each boot
