@@ -13,7 +13,7 @@ APT_TEST := python3-systemd python3-watchdog python3-sdnotify python3-pytest pyt
             python3-croniter prometheus
 APT_ALL := $(APT_BUILD) $(APT_TEST)
 
-.PHONY: all deps deb lint unit e2e lintian test demo demo-stop bench bench-claim bench-daemons bench-handover bench-trace clean examples
+.PHONY: all deps deb lint unit unit-host unit-debians e2e lintian test demo demo-stop bench bench-claim bench-daemons bench-handover bench-trace clean examples
 
 all: deb
 
@@ -47,14 +47,36 @@ lint: .deps-stamp
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 
-unit: .deps-stamp
-	$(PY) -m pytest -q tests/unit
+# the unit suite on the host's python, then on Debian 13's and 12's own python,
+# each in a container of the cached e2e rootfs (tests/e2e/unitsuite.py)
+unit: unit-host unit-debians
+
+unit-host: .deps-stamp
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit
+
+unit-debians: .deps-stamp
+	$(PY) tests/e2e/unitsuite.py
 
 lintian: $(DEB)
 	lintian --fail-on error --suppress-tags-from-file packaging/lintian-suppress $(DEB)
 
+# The two Debians' suites run side by side (most of a test is waiting on a
+# timer, a restart or a mail): E2E_PARALLEL=0 runs them one after the other.
+# Each suite's log is shown whole when both are done.
+E2E_SUITES ?= trixie bookworm
+E2E_PARALLEL ?= 1
+E2E_PYTEST := $(PY) -m pytest -q -x --durations=40 -p no:cacheprovider tests/e2e
 e2e: $(DEB)
-	$(PY) -m pytest -q -x --durations=40 tests/e2e -p no:cacheprovider
+	@mkdir -p build; rc=0; \
+	if [ "$(E2E_PARALLEL)" = 1 ]; then \
+	  for s in $(E2E_SUITES); do \
+	    (DJOPS_E2E_SUITES=$$s $(E2E_PYTEST) > build/e2e-$$s.log 2>&1; echo $$? > build/e2e-$$s.rc) & \
+	  done; wait; \
+	  for s in $(E2E_SUITES); do echo "=== e2e on $$s"; cat build/e2e-$$s.log; \
+	    [ "$$(cat build/e2e-$$s.rc)" = 0 ] || rc=1; done; \
+	else \
+	  for s in $(E2E_SUITES); do DJOPS_E2E_SUITES=$$s $(E2E_PYTEST) || rc=1; done; \
+	fi; exit $$rc
 
 test: lint unit lintian e2e
 

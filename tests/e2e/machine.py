@@ -51,6 +51,7 @@ PACKAGES = [
     # `make unit` runs the unit suite on each suite's own python, in a container
     "python3-pytest",
     "python3-hypothesis",
+    "python3-croniter",
     # what users would run otherwise, measured beside djops by `make bench-scale`
     "monit",
     # systemd's D-Bus API, read in bulk by the host daemons
@@ -137,8 +138,10 @@ def rootfs(suite: str) -> Path:
     tmp.rename(tar)
     # keep the cache from growing forever, but leave a day's recipes alone:
     # another checkout on this host may be booting from one of them right now
-    for old in [*CACHE.glob(f"{suite}-*.tar"), *CACHE.glob(f"wheels-{suite}-*")]:
-        if old not in (tar, wheels) and time.time() - old.stat().st_mtime > 86400:
+    # (tests/e2e/unitsuite.py unpacks a tarball once, as SUITE-KEY.d)
+    olds = [*CACHE.glob(f"{suite}-*.tar"), *CACHE.glob(f"{suite}-*.d"), *CACHE.glob(f"wheels-{suite}-*")]
+    for old in olds:
+        if old not in (tar, wheels, tar.with_suffix(".d")) and time.time() - old.stat().st_mtime > 86400:
             shutil.rmtree(old) if old.is_dir() else old.unlink()
     return tar
 
