@@ -139,9 +139,16 @@ def rootfs(suite: str) -> Path:
     # keep the cache from growing forever, but leave a day's recipes alone:
     # another checkout on this host may be booting from one of them right now
     # (tests/e2e/unitsuite.py unpacks a tarball once, as SUITE-KEY.d)
-    olds = [*CACHE.glob(f"{suite}-*.tar"), *CACHE.glob(f"{suite}-*.d"), *CACHE.glob(f"wheels-{suite}-*")]
+    olds = [
+        *CACHE.glob(f"{suite}-*.tar"),
+        *CACHE.glob(f"{suite}-*.d"),
+        *CACHE.glob(f"wheels-{suite}-*"),
+    ]
     for old in olds:
-        if old not in (tar, wheels, tar.with_suffix(".d")) and time.time() - old.stat().st_mtime > 86400:
+        if (
+            old not in (tar, wheels, tar.with_suffix(".d"))
+            and time.time() - old.stat().st_mtime > 86400
+        ):
             shutil.rmtree(old) if old.is_dir() else old.unlink()
     return tar
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from machine import REPO, SUITES, log, rootfs  # noqa: E402
+from machine import REPO, SUITES, log, rootfs
 
 # what a server that ran djops for a while might hold, none of it the tests'
 GARBAGE = (
