@@ -7,6 +7,8 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 
+from djops import paths
+
 TIMEOUT = 10.0
 _ENV = {"TZ": "UTC", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
@@ -18,7 +20,7 @@ class Unavailable(Exception):
 def _analyze(
     *args: str, verb: str = "calendar", env: dict[str, str] | None = _ENV
 ) -> subprocess.CompletedProcess[str]:
-    tool = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
+    tool = shutil.which("systemd-analyze") or paths.systemd_analyze()
     try:
         return subprocess.run(
             [tool, verb, *args], capture_output=True, text=True, timeout=TIMEOUT, env=env

@@ -1,11 +1,37 @@
-"""Where djops keeps things on disk; overridable so tests need no root."""
+"""Every path of the host djops reads or writes, in one place.
+
+On a server each is the path written here. DJOPS_ROOT (the unit tests set
+it to a temporary tree) moves all of them under another directory, so a
+test neither reads the host's state nor writes to it; DJOPS_CONFIG_DIR,
+DJOPS_STATE_DIR, DJOPS_SYSTEMD_DIR and DJOPS_RUN_DIR move one directory."""
 
 import os
 from pathlib import Path
 
+ROOT_VARIABLE = "DJOPS_ROOT"
+
+# defaults of config keys (djops.config.schema), shown as written here and
+# taken through host() by the loader; {project} is the project's name
+CODE_DIR = "/opt/{project}"  # the reference layout
+VENV = "/opt/{project}/venv"
+SETTINGS_DIR = "/etc/opt/{project}"
+SENDMAIL = "/usr/sbin/sendmail"
+TEXTFILE_DIR = "/var/lib/prometheus/node-exporter"
+
+
+def root() -> Path:
+    """Where the host's file system starts: "/" but in the unit tests."""
+    return Path(os.environ.get(ROOT_VARIABLE) or "/")
+
+
+def host(path: str) -> Path:
+    """`path`, an absolute path as on a server, under root()."""
+    return root() / path.lstrip("/")
+
 
 def _env_path(name: str, default: str) -> Path:
-    return Path(os.environ.get(name, default))
+    value = os.environ.get(name)
+    return Path(value) if value else host(default)
 
 
 def config_dir() -> Path:
@@ -25,11 +51,78 @@ def systemd_dir() -> Path:
 
 def project_data_dirs(project: str) -> list[str]:
     """Where a project of the reference layout keeps data, logs and cache."""
-    return [f"/var/opt/{project}", f"/var/log/{project}", f"/var/cache/{project}"]
+    return [
+        str(host(d))
+        for d in (f"/var/opt/{project}", f"/var/log/{project}", f"/var/cache/{project}")
+    ]
 
 
 def dma_spool() -> str:
-    return "/var/spool/dma"
+    return str(host("/var/spool/dma"))
+
+
+def dma() -> str:
+    """dma itself, for `dma -q` (its queue run)."""
+    return str(host("/usr/sbin/dma"))
+
+
+def mailname() -> Path:
+    """The server's mail name, dma's domain for local mail."""
+    return host("/etc/mailname")
+
+
+def aliases() -> Path:
+    return host("/etc/aliases")
+
+
+def dma_conf() -> Path:
+    return host("/etc/dma/dma.conf")
+
+
+def dma_auth() -> Path:
+    """dma's SMTP credentials."""
+    return host("/etc/dma/auth.conf")
+
+
+def cron_files() -> dict[str, Path]:
+    """Where cron and the reference's scripts live (djops migrate-cron)."""
+    return {
+        "cron_hourly": host("/etc/cron.hourly"),
+        "cron_daily": host("/etc/cron.daily"),
+        "cron_weekly": host("/etc/cron.weekly"),
+        "cron_monthly": host("/etc/cron.monthly"),
+        "sbin": host("/usr/local/sbin"),
+        "crontab": host("/etc/crontab"),
+        "cron_d": host("/etc/cron.d"),
+        "spool": host("/var/spool/cron/crontabs"),
+        "anacron": host("/usr/sbin/anacron"),
+    }
+
+
+def systemd_analyze() -> str:
+    """systemd-analyze where PATH does not have it."""
+    return str(host("/usr/bin/systemd-analyze"))
+
+
+def zoneinfo() -> Path:
+    """tzdata, where systemd looks up `OnCalendar=... ZONE`."""
+    return host("/usr/share/zoneinfo")
+
+
+def localtime() -> Path:
+    """The server's zone: a link into zoneinfo."""
+    return host("/etc/localtime")
+
+
+def unit_templates() -> Path:
+    """Where the package installs its template units."""
+    return host("/usr/lib/systemd/system")
+
+
+def systemd_booted() -> Path:
+    """A directory that exists only when systemd runs the machine (sd_booted):
+    a chroot or a build host has none."""
+    return run_dir() / "systemd" / "system"
 
 
 def inproject_entry() -> Path:

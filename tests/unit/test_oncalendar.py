@@ -2,7 +2,12 @@
 
 import time
 
+import pytest
+
 from djops import oncalendar
+
+# schedules as systemd itself computes them
+pytestmark = pytest.mark.host("systemd-analyze")
 
 
 def test_a_timestamp_is_read_by_systemd_in_the_servers_zone(monkeypatch):

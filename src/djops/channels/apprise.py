@@ -39,7 +39,7 @@ def send(project: str, urls: list[str], title: str, body: str) -> list[Path]:
         for u in urls
     ]
     wake.request(wake.NOTIFY)
-    if not os.path.isdir("/run/systemd/system"):
+    if not os.path.isdir(paths.systemd_booted()):
         from djops.channels import notifyqueue
 
         notifyqueue.flush()  # no systemd (tests, a chroot): deliver here

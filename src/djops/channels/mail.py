@@ -40,7 +40,7 @@ def send(project: str, msg: EmailMessage, program: str) -> Path:
 def kick() -> None:
     """Ask djops-mailqueue.service for a run; outside systemd, deliver here."""
     wake.request(wake.MAIL)
-    if not os.path.isdir("/run/systemd/system"):
+    if not os.path.isdir(paths.systemd_booted()):
         flush()  # no systemd (tests, a chroot): deliver here
 
 

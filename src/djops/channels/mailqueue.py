@@ -9,7 +9,6 @@ import subprocess
 from djops import paths
 from djops.channels import dmaspool, mail, sendmail
 
-DMA = "/usr/sbin/dma"
 STUCK_SECONDS = 3600
 
 
@@ -17,9 +16,9 @@ def run() -> str:
     sendmail.become_subreaper()
     delivered, waiting = mail.flush()
     dma = ""
-    if os.access(DMA, os.X_OK):
+    if os.access(paths.dma(), os.X_OK):
         try:
-            subprocess.run([DMA, "-q"], capture_output=True, timeout=120)
+            subprocess.run([paths.dma(), "-q"], capture_output=True, timeout=120)
             dma = "; dma queue flushed"
         except (OSError, subprocess.TimeoutExpired):
             dma = "; dma -q did not finish within 120s (its queue keeps the mail)"

@@ -6,12 +6,10 @@ import os
 import stat
 from pathlib import Path
 
+from djops import paths
 from djops.channels import mailqueue
 from djops.checklist.item import FAIL, Item, item
 from djops.config import Config
-
-MAILNAME, ALIASES = Path("/etc/mailname"), Path("/etc/aliases")
-DMA_CONF, DMA_AUTH = Path("/etc/dma/dma.conf"), Path("/etc/dma/auth.conf")
 
 
 def items(cfg: Config, recipient_domains: list[str]) -> list[Item]:
@@ -22,7 +20,7 @@ def items(cfg: Config, recipient_domains: list[str]) -> list[Item]:
 
     sm = cfg.health.sendmail
     add(os.access(sm, os.X_OK), f"{sm} exists", f"{sm} is missing: apt install dma")
-    mailname = _read(MAILNAME).strip()
+    mailname = _read(paths.mailname()).strip()
     addresses = [*cfg.health.mail_to, *_root_targets()]
     domains = {a.rsplit("@", 1)[1].lower() for a in addresses if "@" in a}
     domains |= {d.lower() for d in recipient_domains}
@@ -43,7 +41,7 @@ def items(cfg: Config, recipient_domains: list[str]) -> list[Item]:
         "root is aliased in /etc/aliases",
         "root has no alias in /etc/aliases: add `root: you@example.com`",
     )
-    if DMA_CONF.exists():
+    if paths.dma_conf().exists():
         conf = _dma_conf()
         port, starttls = conf.get("PORT", "25"), "STARTTLS" in conf
         secure = "SECURETRANSFER" in conf
@@ -58,8 +56,8 @@ def items(cfg: Config, recipient_domains: list[str]) -> list[Item]:
             f"dma: PORT {port} with{'' if starttls else 'out'} STARTTLS: use 587 with "
             "SECURETRANSFER and STARTTLS, or 465 with SECURETRANSFER and no STARTTLS",
         )
-    if DMA_AUTH.exists():
-        mode = DMA_AUTH.stat().st_mode
+    if paths.dma_auth().exists():
+        mode = paths.dma_auth().stat().st_mode
         add(
             not mode & stat.S_IROTH,
             "/etc/dma/auth.conf is not world-readable",
@@ -78,7 +76,7 @@ def _read(path: Path) -> str:
 
 
 def _root_targets() -> list[str]:
-    for line in _read(ALIASES).splitlines():
+    for line in _read(paths.aliases()).splitlines():
         name, _, targets = line.partition(":")
         if name.strip() == "root" and not line.lstrip().startswith("#"):
             return [t.strip() for t in targets.split(",") if t.strip()]
@@ -87,7 +85,7 @@ def _root_targets() -> list[str]:
 
 def _dma_conf() -> dict[str, str]:
     conf = {}
-    for line in _read(DMA_CONF).splitlines():
+    for line in _read(paths.dma_conf()).splitlines():
         parts = line.split(None, 1)
         if parts and not parts[0].startswith("#"):
             conf[parts[0]] = parts[1].strip() if len(parts) > 1 else ""

@@ -5,18 +5,17 @@ in the next 366 days (djops.jobs.dst), with the dates and what to do."""
 import os
 from datetime import UTC, datetime
 
+from djops import paths
 from djops.checklist.item import OK, WARN, Item
 from djops.config import Config
 from djops.jobs import dst
 from djops.systemd import results, units
 
-LOCALTIME = "/etc/localtime"
-
 
 def server_zone() -> str:
     """The server's IANA zone, from the /etc/localtime link ("UTC" if none)."""
     try:
-        target = os.readlink(LOCALTIME)
+        target = os.readlink(paths.localtime())
     except OSError:
         return "UTC"
     return target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else "UTC"

@@ -90,7 +90,7 @@ def _section(path: Path, name: str, data: Any, cls: type, project: str) -> dict[
     checked = {}
     for fname, f in fields.items():
         given = fname in data
-        value = data[fname] if given else expand(default_of(f), project)
+        value = data[fname] if given else default(f, project)
         checked[fname] = (_apply(path, name, fname, f.metadata["check"], value, given), given)
     return checked
 
@@ -110,6 +110,17 @@ def expand(value: Any, project: str) -> Any:
     if isinstance(value, list):
         return [expand(v, project) for v in value]
     return value
+
+
+def default(f: dataclasses.Field, project: str) -> Any:
+    """A key's default with `{project}` filled in; a path of the host
+    (`host`) lies under paths.root(), as every host path does."""
+    value = expand(default_of(f), project)
+    if not f.metadata["host"]:
+        return value
+    if isinstance(value, list):
+        return [str(paths.host(v)) for v in value]
+    return str(paths.host(value)) if value else value
 
 
 def load(name: str, live: bool = True) -> Config:
@@ -200,7 +211,7 @@ def _cross_checks(path: Path, health: Health) -> None:
 def defaults(name: str) -> Config:
     """Every key at its default: for the failure mail when P.toml is broken."""
     parts = {
-        s: cls(**{f.name: expand(default_of(f), name) for f in dataclasses.fields(cls)})
+        s: cls(**{f.name: default(f, name) for f in dataclasses.fields(cls)})
         for s, cls in SECTIONS.items()
     }
     return Config(name=name, path=config_path(name), **parts)

@@ -2,23 +2,28 @@
 
 Each field's default may contain `{project}`; its metadata names the value
 check (djops.config.values), whether a check needs the live system (`live`:
-users, files), which `djops disable` and unit tests can skip, and a one-line
-description. The loader, the example config (examples/P.toml) and the man
-page's key table all come from here (djops.generate.example, .manpage).
+users, files), which `djops disable` and unit tests can skip, whether the
+default is a path of the host (`host`: one of djops.paths', which the loader
+takes through paths.host()), and a one-line description. The loader, the
+example config (examples/P.toml) and the man page's key table all come from
+here (djops.generate.example, .manpage).
 """
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from djops import paths
 from djops.config import values as c
 from djops.events import PRIORITY_NAMES
 
 
-def key(default: Any, check: c.Check, doc: str, live: c.Check | None = None) -> Any:
+def key(
+    default: Any, check: c.Check, doc: str, live: c.Check | None = None, host: bool = False
+) -> Any:
     factory = None
     if isinstance(default, list | dict):
         factory = (lambda: list(default)) if isinstance(default, list) else (lambda: dict(default))
-    meta = {"check": check, "live": live, "doc": doc}
+    meta = {"check": check, "live": live, "doc": doc, "host": host}
     if factory:
         return field(default_factory=factory, metadata=meta)
     return field(default=default, metadata=meta)
@@ -80,18 +85,22 @@ class Project:
         "the Django user (DJANGO_USER) that runs gunicorn; may differ from P; never root",
         c.project_user,
     )
-    code_dir: str = key("/opt/{project}", c.unit_path, "where manage.py is", c.dir_with_manage_py)
+    code_dir: str = key(
+        paths.CODE_DIR, c.unit_path, "where manage.py is", c.dir_with_manage_py, host=True
+    )
     venv: str = key(
-        "/opt/{project}/venv",
+        paths.VENV,
         c.unit_path,
         "the project's virtualenv (Django runs from it)",
         c.venv_dir,
+        host=True,
     )
     settings_dir: str = key(
-        "/etc/opt/{project}",
+        paths.SETTINGS_DIR,
         c.unit_path,
         "the settings directory (first on PYTHONPATH)",
         c.existing_dir,
+        host=True,
     )
     settings_module: str = key("settings", c.module_name, "DJANGO_SETTINGS_MODULE")
     service: str = key("{project}.service", c.service_name, "the gunicorn unit")
@@ -126,7 +135,9 @@ class Clearsessions:
 
 @dataclass(frozen=True)
 class Watch:
-    paths: list[str] = key(["/etc/opt/{project}"], c.path_list, "directories watched, recursively")
+    paths: list[str] = key(
+        [paths.SETTINGS_DIR], c.path_list, "directories watched, recursively", host=True
+    )
     debounce_seconds: float = key(
         2.0, c.positive_number, "quiet time after the last write before a reload"
     )
@@ -158,7 +169,7 @@ class Health:
     )
     heartbeat: str = key("daily", c.calendar, "when to mail the heartbeat (systemd OnCalendar)")
     mail_to: list[str] = key(["root"], c.address_list, "who gets heartbeat, alert and failure mail")
-    sendmail: str = key("/usr/sbin/sendmail", c.absolute_path, "the MTA's sendmail (dma)")
+    sendmail: str = key(paths.SENDMAIL, c.absolute_path, "the MTA's sendmail (dma)", host=True)
     warn_after: int = key(1, c.positive_int, "failures in a row before a warning in the journal")
     alert_after: int = key(3, c.positive_int, "failures in a row before the alert mail")
     restart_after: int = key(
@@ -227,9 +238,10 @@ class Notify:
 @dataclass(frozen=True)
 class Metrics:
     textfile_dir: str = key(
-        "/var/lib/prometheus/node-exporter",
+        paths.TEXTFILE_DIR,
         c.optional_dir,
         'Prometheus textfile collector directory; written only if it exists; "": off',
+        host=True,
     )
 
 

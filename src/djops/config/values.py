@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from djops import oncalendar
+from djops import oncalendar, paths
 
 Check = Callable[[Any], Any]
 
@@ -334,20 +334,21 @@ def existing_dir(value: Any) -> str:
     return value
 
 
-ZONEINFO = Path("/usr/share/zoneinfo")
 _ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
 
 
 def timezone(value: Any) -> str:
     """ "" (the server's zone) or an IANA zone that tzdata has, as systemd
     reads it from /usr/share/zoneinfo for `OnCalendar=... ZONE`."""
-    expected = f'"" (the server\'s) or an IANA time zone in {ZONEINFO}, e.g. "Europe/Berlin"'
+    expected = (
+        f'"" (the server\'s) or an IANA time zone in {paths.zoneinfo()}, e.g. "Europe/Berlin"'
+    )
     if value == "":
         return value
     if not isinstance(value, str) or not _ZONE.fullmatch(value):
         raise Invalid(expected)
     try:
-        with (ZONEINFO / value).open("rb") as f:
+        with (paths.zoneinfo() / value).open("rb") as f:
             if f.read(4) != b"TZif":
                 raise Invalid(expected)
     except OSError:

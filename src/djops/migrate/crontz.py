@@ -3,6 +3,7 @@
 job's `timezone`. Only the crontab's own NAME=value lines count: a `TZ=` in
 front of the command only changes what the command sees."""
 
+from djops import paths
 from djops.config import values
 
 NAMES = ("CRON_TZ", "TZ")  # CRON_TZ first: it is the one made for the schedule
@@ -18,7 +19,7 @@ def zone(env: dict[str, tuple[str, str]]) -> tuple[str, str, str]:
             except values.Invalid:
                 return (
                     "",
-                    f"{name}={value} ({where}) is no time zone in {values.ZONEINFO} "
+                    f"{name}={value} ({where}) is no time zone in {paths.zoneinfo()} "
                     "(an IANA name, e.g. Europe/Berlin): as a job it would run in the "
                     "server's zone instead",
                     "",

@@ -2,11 +2,11 @@
 cron.daily script, the restart script, and crontab lines that call either.
 (Every other cron line of P: djops.migrate.cronjobs.)"""
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from djops import paths
 from djops.systemd import units
 
 SHIM_MARK = "# djops: migrate-cron shim"
@@ -21,18 +21,7 @@ class Found:
 
 
 def roots() -> dict[str, Path]:
-    r = Path(os.environ.get("DJOPS_ROOT", "/"))  # tests use a temp tree
-    return {
-        "cron_hourly": r / "etc/cron.hourly",
-        "cron_daily": r / "etc/cron.daily",
-        "cron_weekly": r / "etc/cron.weekly",
-        "cron_monthly": r / "etc/cron.monthly",
-        "sbin": r / "usr/local/sbin",
-        "crontab": r / "etc/crontab",
-        "cron_d": r / "etc/cron.d",
-        "spool": r / "var/spool/cron/crontabs",
-        "anacron": r / "usr/sbin/anacron",
-    }
+    return paths.cron_files()
 
 
 def find(p: str) -> list[Found]:

@@ -179,7 +179,7 @@ def link_jobs(cfg: Config) -> tuple[list[str], list[str]]:
     have = {x.name for x in wants.glob(f"djops-job@{cfg.name}:*.timer")}
     for t in want - have:
         wants.mkdir(parents=True, exist_ok=True)
-        (wants / t).symlink_to(TEMPLATE_DIR / "djops-job@.timer")
+        (wants / t).symlink_to(paths.unit_templates() / "djops-job@.timer")
     for t in have - want:
         (wants / t).unlink()
     return sorted(want - have), sorted(have - want)
@@ -189,9 +189,6 @@ def unlink_jobs(p: str) -> None:
     wants = paths.systemd_dir() / f"{units.target(p)}.wants"
     for x in wants.glob(f"djops-job@{p}:*.timer"):
         x.unlink()
-
-
-TEMPLATE_DIR = Path("/usr/lib/systemd/system")
 
 
 def all_units(p: str, service: str) -> list[str]:

@@ -6,6 +6,7 @@ import json
 import pytest
 from sample import SETTINGS
 
+from djops import paths
 from djops.adapters import project_python
 from djops.checklist import mail, report
 from djops.errors import ReportFailed
@@ -86,29 +87,36 @@ def test_render_exits_1_with_the_report_when_anything_failed(django_project, tmp
 
 
 @pytest.fixture
-def mailfiles(tmp_path, monkeypatch):
-    for name in ("MAILNAME", "ALIASES", "DMA_CONF", "DMA_AUTH"):
-        monkeypatch.setattr(mail, name, tmp_path / name.lower())
-    return tmp_path
+def mailfiles():
+    """The MTA's files, under the test's DJOPS_ROOT."""
+    files = {
+        "mailname": paths.mailname(),
+        "aliases": paths.aliases(),
+        "dma_conf": paths.dma_conf(),
+        "dma_auth": paths.dma_auth(),
+    }
+    for f in files.values():
+        f.parent.mkdir(parents=True, exist_ok=True)
+    return files
 
 
 def test_mail_items_catch_the_reference_setups_mistakes(django_project, mailfiles):
     cfg = django_project()
-    (mailfiles / "mailname").write_text("example.org\n")
-    (mailfiles / "aliases").write_text("postmaster: root\n")
-    (mailfiles / "dma_conf").write_text(
+    mailfiles["mailname"].write_text("example.org\n")
+    mailfiles["aliases"].write_text("postmaster: root\n")
+    mailfiles["dma_conf"].write_text(
         "SMARTHOST mail.example.org\nPORT 465\nSECURETRANSFER\nSTARTTLS\n"
     )
-    (mailfiles / "dma_auth").write_text("user|mail.example.org:pw\n")
-    (mailfiles / "dma_auth").chmod(0o644)
+    mailfiles["dma_auth"].write_text("user|mail.example.org:pw\n")
+    mailfiles["dma_auth"].chmod(0o644)
     text = "\n".join(f"{i.level} {i.text}" for i in mail.items(cfg, ["example.org"]))
     assert "fail /etc/mailname is a recipients' domain" in text
     assert "fail root has no alias" in text
     assert "fail dma: PORT 465 with STARTTLS" in text
     assert "fail /etc/dma/auth.conf is world-readable" in text
-    (mailfiles / "mailname").write_text("server.example.org\n")
-    (mailfiles / "aliases").write_text("root: admin@example.org\n")
-    (mailfiles / "dma_conf").write_text("PORT 587\nSECURETRANSFER\nSTARTTLS\n")
-    (mailfiles / "dma_auth").chmod(0o640)
+    mailfiles["mailname"].write_text("server.example.org\n")
+    mailfiles["aliases"].write_text("root: admin@example.org\n")
+    mailfiles["dma_conf"].write_text("PORT 587\nSECURETRANSFER\nSTARTTLS\n")
+    mailfiles["dma_auth"].chmod(0o640)
     items = mail.items(cfg, ["example.org"])
     assert [i.text for i in items if i.level == report.FAIL and "sendmail" not in i.text] == []

@@ -10,6 +10,9 @@ import pytest
 from djops import config
 from djops.health import probes
 
+# schedules as systemd itself computes them
+pytestmark = pytest.mark.host("systemd-analyze")
+
 DAY = 86400.0
 
 

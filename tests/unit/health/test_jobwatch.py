@@ -8,6 +8,9 @@ import pytest
 from djops import config
 from djops.health import jobwatch, probes
 
+# schedules as systemd itself computes them
+pytestmark = pytest.mark.host("systemd-analyze")
+
 
 @pytest.fixture
 def cfg(project, confdir, monkeypatch):
@@ -82,6 +85,7 @@ def test_failures_in_a_row_fail_the_check_at_alert_after(cfg, monkeypatch, sent)
     )
     failed = {"DJOPS_EVENT": "job.failed"}
     monkeypatch.setattr(jobwatch.results, "newest", lambda p, job, n: [failed] * n)
+    monkeypatch.setattr(probes.journal, "last_event", lambda *a, **kw: None)
     assert jobwatch.problems(cfg, ["index"]) == ["index: 2 failed runs in a row"]
     ok, detail = probes.jobs(cfg)
     assert not ok and "2 failed runs in a row" in detail

@@ -127,6 +127,7 @@ def test_sqlite_opens_with_the_settings_imported_and_no_django_set_up(django_pro
     env = {
         "PYTHONPATH": f"{cfg.project.settings_dir}:{REPO / 'src'}",
         "DJANGO_SETTINGS_MODULE": cfg.project.settings_module,
+        "PYTHONDONTWRITEBYTECODE": "1",  # nothing written into the source tree
     }
     out = subprocess.run(
         [f"{VENV}/bin/python", "-c", PROBE], env=env, capture_output=True, text=True, check=True
@@ -152,6 +153,7 @@ def test_a_third_party_engine_goes_through_django(django_project, tmp_path):
     env = {
         "PYTHONPATH": f"{cfg.project.settings_dir}:{tmp_path / 'lib'}:{REPO / 'src'}",
         "DJANGO_SETTINGS_MODULE": cfg.project.settings_module,
+        "PYTHONDONTWRITEBYTECODE": "1",  # nothing written into the source tree
     }
     out = subprocess.run(
         [f"{VENV}/bin/python", "-c", PROBE], env=env, capture_output=True, text=True, check=True

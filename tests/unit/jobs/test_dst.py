@@ -10,6 +10,9 @@ from djops import config
 from djops.checklist import schedules
 from djops.jobs import dst
 
+# schedules as systemd itself computes them
+pytestmark = pytest.mark.host("systemd-analyze")
+
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 

@@ -36,6 +36,7 @@ def test_a_paused_job_skips_its_runs_until_resumed(cfg, sent):
     assert "was not paused" in pause.resume(cfg, "index")
 
 
+@pytest.mark.host("systemd-analyze")
 def test_until_ends_the_pause_at_the_first_run_after_it(cfg, sent):
     text = pause.pause(cfg, "index", "+1h")
     assert "paused (until 2" in text, text
@@ -47,6 +48,7 @@ def test_until_ends_the_pause_at_the_first_run_after_it(cfg, sent):
     assert sent[-1][1]["DJOPS_EVENT"] == "job.resumed"
 
 
+@pytest.mark.host("systemd-analyze")
 @pytest.mark.parametrize(
     ("name", "until"), [("nosuch", None), ("index", "garbage"), ("index", "2001-01-01")]
 )
@@ -57,12 +59,12 @@ def test_bad_input_is_one_line_and_changes_nothing(cfg, name, until):
     assert paused.read(cfg.name, name) is None
 
 
-def test_clearsessions_can_be_paused_too(cfg):
+def test_clearsessions_can_be_paused_too(cfg, sent):
     pause.pause(cfg, "clearsessions", None)
     assert paused.active(cfg.name, "clearsessions")
 
 
-def test_a_paused_job_is_not_judged_and_shows_in_metrics(cfg, monkeypatch):
+def test_a_paused_job_is_not_judged_and_shows_in_metrics(cfg, monkeypatch, sent):
     pause.pause(cfg, "index", None)
     assert jobwatch.problems(cfg, ["index"]) == []
     monkeypatch.setattr(probes.systemctl, "show", lambda unit, *props: {})

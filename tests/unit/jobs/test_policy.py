@@ -91,6 +91,7 @@ def test_a_run_sooner_than_min_runtime_logs_too_fast(cfg, sent):
     assert policy.too_fast(cfg, "clearsessions", entry("clearsessions.done")) == "", "0 = off"
 
 
+@pytest.mark.host("systemd-analyze")
 def test_timezone_and_catch_up_reach_the_timers_and_the_root_step_the_services(cfg):
     got = dropins.contents(cfg)
     timer = got[f"djops-job@{cfg.name}:index.timer"]

@@ -27,6 +27,7 @@ def cfg(project, confdir, monkeypatch):
         return None
 
     monkeypatch.setattr(collect.journal, "last_event", last_event)
+    monkeypatch.setattr(collect.journal, "count_since", lambda *a: 0)
     monkeypatch.setattr(collect.history.systemctl, "show", lambda unit, *props: {})
     collect._seen.clear()
     return config.load(project, live=False)

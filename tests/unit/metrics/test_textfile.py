@@ -27,11 +27,13 @@ def test_written_only_where_the_collector_directory_exists(tmp_path):
     fam.add(1763900000.25, project="p")
     assert textfile.write(str(tmp_path / "missing"), "p", [fam]) is None
     assert textfile.write("", "p", [fam]) is None
-    target = textfile.write(str(tmp_path), "p", [fam])
-    assert target == tmp_path / "djops_p.prom"
+    collector = tmp_path / "node-exporter"
+    collector.mkdir()
+    target = textfile.write(str(collector), "p", [fam])
+    assert target == collector / "djops_p.prom"
     assert 'djops_x_seconds{project="p"} 1763900000.25\n' in target.read_text()
     assert oct(os.stat(target).st_mode & 0o777) == "0o644"
-    assert [f.name for f in tmp_path.iterdir()] == ["djops_p.prom"], "no temp file left"
+    assert [f.name for f in collector.iterdir()] == ["djops_p.prom"], "no temp file left"
 
 
 def test_a_collector_directory_swapped_for_a_symlink_is_not_followed(tmp_path):

@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 
 from djops.migrate import crontime
 
+# schedules as systemd itself computes them
+pytestmark = pytest.mark.host("systemd-analyze")
+
 START = datetime(2026, 11, 23, 10, 7, tzinfo=UTC)
 ITERATIONS = 12
 

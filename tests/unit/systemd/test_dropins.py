@@ -1,3 +1,5 @@
+import pytest
+
 from djops.systemd import dropins
 
 
@@ -19,6 +21,7 @@ def test_a_dropin_in_the_projects_own_unit_says_what_it_adds(confdir):
     assert path.name == "djops-onfailure.conf" and path.parent.name == "shop.service.d"
 
 
+@pytest.mark.host("systemd-analyze")
 def test_each_job_gets_its_target_user_timeout_and_a_fitted_random_delay(project, confdir):
     from djops import config
 

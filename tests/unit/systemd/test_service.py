@@ -9,8 +9,8 @@ START = "{ path=/opt/p/venv/bin/gunicorn ; argv[]=/opt/p/venv/bin/gunicorn %s ; 
 
 
 @pytest.fixture
-def unit(monkeypatch):
-    props = {}
+def unit(monkeypatch, tmp_path):
+    props = {"WorkingDirectory": str(tmp_path)}  # where gunicorn looks for its default file
     monkeypatch.setattr(service.systemctl, "show", lambda unit, *names: props)
     return props
 

@@ -49,6 +49,7 @@ def test_the_path_unit_watches_what_the_service_empties_first(
     kind, path_unit, service, monkeypatch
 ):
     monkeypatch.delenv("DJOPS_STATE_DIR", raising=False)
+    monkeypatch.delenv(paths.ROOT_VARIABLE)  # the packaged unit names the server's path
     due = str(paths.due_dir(kind))
     path = _unit(path_unit)
     assert path["Path"]["DirectoryNotEmpty"] == due
