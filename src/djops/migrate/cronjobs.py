@@ -16,8 +16,13 @@ from djops.config import Config
 from djops.inproject.sensitive import HIDDEN
 from djops.migrate import crontabs, crontime, crontz
 from djops.migrate import shell as cronshell
-from djops.migrate.jobtable import NOT_CARRIED, Plan, Planner, Refused
+from djops.migrate.jobtable import NOT_CARRIED, Plan, Planner, Refused, home
 from djops.migrate.legacy import Found, roots
+
+# NAME=value in a command (`env NAME=value prog`, `NAME=value prog`)
+_ASSIGNED = re.compile(
+    r"""(?<!\S)(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>'[^']*'|"(?:[^"\\]|\\.)*"|[^\s;&|]*)"""
+)
 
 
 def plan(cfg: Config, found: list[Found]) -> Plan:
@@ -54,7 +59,7 @@ def plan(cfg: Config, found: list[Found]) -> Plan:
 
 def _line(planner: Planner, line: crontabs.Line) -> None:
     cfg, plan = planner.cfg, planner.plan
-    old = f"{line.schedule}  {line.user}  {line.command}"
+    old = f"{line.schedule}  {line.user}  {_masked(line.command)}"
     if not _mine(cfg, line.command, line.user):
         plan.others.append(
             Refused(
@@ -82,20 +87,24 @@ def _line(planner: Planner, line: crontabs.Line) -> None:
         plan.refused.append(Refused(line.where, old, why))
         return
     if not cmd.manage[1]:
-        offer = planner.offer(cmd, schedule, line.user, env, zone)
+        offer, said = planner.offer(cmd, schedule, line.user, env, zone)
         reason = "it runs no manage.py command" + (
             "; a job can run it as a program" if offer else ""
         )
-        plan.refused.append(Refused(line.where, old, reason, offer))
+        plan.refused.append(
+            Refused(line.where, old, "; ".join(filter(None, [reason, said])), offer)
+        )
         return
     if line.user == "root" and cfg.project.user != "root":
         reason = f"it runs as root; a job never does (its code is {cfg.project.user}'s to change): if it needs nothing of root's, make it {cfg.project.user}'s"
         plan.refused.append(Refused(line.where, old, reason))
         return
     found = Found(line.where, line.path, "line", "")
-    why = planner.job(found, old, cmd, (schedule, line.user, line.mailto), env, (zone, zone_where))
+    start = home(line.user, line.env)
+    when = (schedule, line.user, line.mailto)
+    why, offer = planner.job(found, old, cmd, when, env, (zone, zone_where), start)
     if why:
-        plan.refused.append(Refused(line.where, old, why))
+        plan.refused.append(Refused(line.where, old, why, offer))
 
 
 def _script(planner: Planner, script: Path, cron_schedule: str) -> None:
@@ -132,11 +141,11 @@ def _script(planner: Planner, script: Path, cron_schedule: str) -> None:
         return
     old = " ".join(cmd.argv)
     env = {k: (v, str(script)) for k, v in cmd.env.items()}
-    why = planner.job(
+    why, offer = planner.job(
         Found(str(script), script, "file", ""), old, cmd, (schedule, cmd.user, None), env
     )
     if why:
-        plan.refused.append(Refused(str(script), "(script)", why))
+        plan.refused.append(Refused(str(script), "(script)", why, offer))
     elif roots()["anacron"].exists():  # /etc/crontab leaves cron.PERIOD to anacron then
         job = plan.jobs[-1]
         note = (
@@ -162,6 +171,13 @@ def _setting(planner: Planner, line: crontabs.Line) -> str:
     if planner.reference.get(line.name) == line.value:
         return "djops sets the same: nothing to carry"
     return "no job below carries it (no line below became a job)"
+
+
+def _masked(command: str) -> str:
+    """The command as shown: a secret's value (`env API_KEY=... prog`) masked."""
+    return _ASSIGNED.sub(
+        lambda m: f"{m['name']}=********" if HIDDEN.search(m["name"]) else m[0], command
+    )
 
 
 def _mine(cfg: Config, text: str, user: str, name: str = "") -> bool:
