@@ -2,182 +2,27 @@
 a [jobs.NAME] (with the variables and the user it needs), or left in place
 with the reason (with a ready-to-paste exec job for a plain program), or
 not P's. A dry run lists every line of P's files, so what it does not
-translate is never a surprise later.
+translate is never a surprise later. (What a job of one command is, or why
+not: djops.migrate.jobtable.)
 
 A file is P's if a line of it names P's code, venv or settings directory,
 names P, or runs as P's user; so is P's user's own crontab."""
 
 import dataclasses
-import pwd
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from djops.adapters import project_python
-from djops.config import Config, schema, values
-from djops.config.write import table
+from djops.config import Config
 from djops.inproject.sensitive import HIDDEN
 from djops.migrate import crontabs, crontime, crontz
 from djops.migrate import shell as cronshell
+from djops.migrate.jobtable import NOT_CARRIED, Plan, Planner, Refused, home
 from djops.migrate.legacy import Found, roots
-from djops.systemd import units
 
-# cron's own: what a job does differently, instead of carrying them
-_NOT_CARRIED = {
-    "MAILTO": "where cron mailed the output: the jobs below get it as mail_to",
-    "SHELL": "the shell cron ran the lines with: a job runs its command without one",
-}
-_NAME = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-@dataclass(frozen=True)
-class Job:
-    """A crontab line or cron.* script that runs P's manage.py X: [jobs.NAME]."""
-
-    found: Found
-    name: str
-    table: dict
-    old: str  # the line or script as cron had it
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Refused:
-    """Left in place, with the reason: never dropped."""
-
-    where: str
-    old: str
-    reason: str
-    offer: str = ""  # a [jobs.NAME] table the admin may paste into P.toml
-
-
-@dataclass
-class Plan:
-    jobs: list[Job] = field(default_factory=list)
-    refused: list[Refused] = field(default_factory=list)
-    settings: list[Refused] = field(default_factory=list)  # NAME=value lines, what became of each
-    others: list[Refused] = field(default_factory=list)  # in P's files, not P's
-
-
-class _Planner:
-    def __init__(self, cfg: Config, plan: Plan):
-        self.cfg, self.plan = cfg, plan
-        self.names = set(cfg.jobs)
-        self.reference = project_python.environment(cfg)
-        self.carried: dict[str, list[str]] = {}  # where a setting stands -> jobs carrying it
-        self.zoned: dict[str, list[str]] = {}  # where CRON_TZ=/TZ= stands -> jobs in that zone
-
-    def name(self, base: str) -> str:
-        base = _NAME.sub("-", base).strip("-") or "job"
-        name, n = base, 2
-        while name in self.names:
-            name, n = f"{base}-{n}", n + 1
-        self.names.add(name)
-        return name
-
-    def carry(self, env: dict[str, tuple[str, str]]) -> tuple[dict[str, str], str, list[str]]:
-        """(the variables a job needs, why not, where they were set); CRON_TZ
-        only ever meant the schedule's zone (crontz): the job's timezone."""
-        out, wheres = {}, []
-        for k, (value, where) in env.items():
-            if k in _NOT_CARRIED or k == "CRON_TZ" or self.reference.get(k) == value:
-                continue
-            if HIDDEN.search(k):  # P.toml is readable by all; the crontab may not be
-                return {}, f"{k}: a secret's name; djops does not copy it into {self.cfg.path}", []
-            out[k] = value
-            wheres.append(where)
-        return out, "", wheres
-
-    def job(
-        self,
-        found: Found,
-        old: str,
-        cmd: cronshell.Command,
-        when: tuple[str, str, str | None],
-        env: dict,
-        zone: tuple[str, str] = ("", ""),
-    ) -> str:
-        """Plan a Job of P's manage.py command; or why not. `when` is
-        (OnCalendar, cron's user, MAILTO); env the variables in force; zone
-        (timezone, where the crontab set it)."""
-        schedule, user, mailto = when
-        cfg, p = self.cfg, self.cfg.project
-        interp, script, args = cmd.manage
-        if not args:
-            return f"{script} with no command"
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", args[0]):
-            return f"{args[0]!r} is not a manage.py command"
-        if cmd.cwd and cmd.cwd.rstrip("/") != p.code_dir.rstrip("/"):
-            return f"it runs in {cmd.cwd} (cd); a job runs in {p.code_dir}"
-        where = script if script.startswith("/") else f"{cmd.cwd or '~'}/{script}"
-        if where.replace("/./", "/") != f"{p.code_dir.rstrip('/')}/manage.py":
-            return f"it runs {where}, not {p.code_dir}/manage.py"
-        if interp and not (interp.startswith(f"{p.venv}/bin/") or "/" not in interp):
-            return f"it runs manage.py with {interp}, not {p.venv}'s python"
-        env_in = env
-        env, why, wheres = self.carry(env)
-        if why:
-            return why
-        notes = []
-        same = [
-            k
-            for k, (v, _) in env_in.items()
-            if k not in _NOT_CARRIED and self.reference.get(k) == v
-        ]
-        if same and found.kind == "file":  # a script's own assignments: say what became of them
-            notes.append(f"it sets {', '.join(same)} as djops does: nothing to carry")
-        if user in ("", "root") and found.kind == "file":
-            if p.user != "root":
-                notes.append(f"cron ran it as root; the job runs as {p.user}, as gunicorn does")
-            user = ""
-        elif user != p.user:
-            why = _user_problem(user)
-            if why:
-                return why
-        t: dict = {"command": args, "schedule": schedule}
-        if zone[0]:
-            t["timezone"] = zone[0]
-        if user and user != p.user:
-            t["user"] = user
-        if mailto:
-            t["mail_to"] = [a.strip() for a in mailto.split(",") if a.strip()]
-        if env:
-            t["environment"] = env
-        why = _invalid(t)
-        if why:
-            return why  # refused here: it would make P.toml not load, and --apply stop
-        name = self.name(args[0])
-        for w in wheres:
-            self.carried.setdefault(w, []).append(name)
-        if zone[0]:
-            self.zoned.setdefault(zone[1], []).append(name)
-        if cmd.log:
-            notes.append(
-                f"its output went to {cmd.log}; now to the journal: "
-                f"journalctl -u '{units.job_service(cfg.name, name)}'"
-            )
-        self.plan.jobs.append(Job(found, name, t, old, tuple(notes)))
-        return ""
-
-    def offer(
-        self, cmd: cronshell.Command, schedule: str, user: str, env: dict, zone: str = ""
-    ) -> str:
-        """A plain program: the [jobs.X] that would run it."""
-        env, why, _ = self.carry(env)
-        if not cmd.argv or not cmd.argv[0].startswith("/") or cmd.cwd or why:
-            return ""
-        t: dict = {"exec": cmd.argv, "schedule": schedule}
-        if zone:
-            t["timezone"] = zone
-        if user not in ("", "root", self.cfg.project.user):
-            t["user"] = user
-        if env:
-            t["environment"] = env
-        if _invalid(t):
-            return ""
-        name = _NAME.sub("-", Path(cmd.argv[0]).name).strip("-") or "job"
-        comment = "cron ran it as root; a job runs as the project user" if user == "root" else ""
-        return table(f"jobs.{name}", t, comment)
+# NAME=value in a command (`env NAME=value prog`, `NAME=value prog`)
+_ASSIGNED = re.compile(
+    r"""(?<!\S)(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>'[^']*'|"(?:[^"\\]|\\.)*"|[^\s;&|]*)"""
+)
 
 
 def plan(cfg: Config, found: list[Found]) -> Plan:
@@ -185,7 +30,7 @@ def plan(cfg: Config, found: list[Found]) -> Plan:
     legacy.find found (the clearsessions script, the restart script)."""
     seen = {f.where for f in found}
     r, out = roots(), Plan()
-    planner = _Planner(cfg, out)
+    planner = Planner(cfg, out)
     tabs = [(r["crontab"], True), *((f, True) for f in crontabs.scripts(r["cron_d"]))]
     tabs += [(f, False) for f in crontabs.scripts(r["spool"])]
     for tab, user_field in tabs:
@@ -212,9 +57,9 @@ def plan(cfg: Config, found: list[Found]) -> Plan:
     return out
 
 
-def _line(planner: _Planner, line: crontabs.Line) -> None:
+def _line(planner: Planner, line: crontabs.Line) -> None:
     cfg, plan = planner.cfg, planner.plan
-    old = f"{line.schedule}  {line.user}  {line.command}"
+    old = f"{line.schedule}  {line.user}  {_masked(line.command)}"
     if not _mine(cfg, line.command, line.user):
         plan.others.append(
             Refused(
@@ -242,23 +87,27 @@ def _line(planner: _Planner, line: crontabs.Line) -> None:
         plan.refused.append(Refused(line.where, old, why))
         return
     if not cmd.manage[1]:
-        offer = planner.offer(cmd, schedule, line.user, env, zone)
+        offer, said = planner.offer(cmd, schedule, line.user, env, zone)
         reason = "it runs no manage.py command" + (
             "; a job can run it as a program" if offer else ""
         )
-        plan.refused.append(Refused(line.where, old, reason, offer))
+        plan.refused.append(
+            Refused(line.where, old, "; ".join(filter(None, [reason, said])), offer)
+        )
         return
     if line.user == "root" and cfg.project.user != "root":
         reason = f"it runs as root; a job never does (its code is {cfg.project.user}'s to change): if it needs nothing of root's, make it {cfg.project.user}'s"
         plan.refused.append(Refused(line.where, old, reason))
         return
     found = Found(line.where, line.path, "line", "")
-    why = planner.job(found, old, cmd, (schedule, line.user, line.mailto), env, (zone, zone_where))
+    start = home(line.user, line.env)
+    when = (schedule, line.user, line.mailto)
+    why, offer = planner.job(found, old, cmd, when, env, (zone, zone_where), start)
     if why:
-        plan.refused.append(Refused(line.where, old, why))
+        plan.refused.append(Refused(line.where, old, why, offer))
 
 
-def _script(planner: _Planner, script: Path, cron_schedule: str) -> None:
+def _script(planner: Planner, script: Path, cron_schedule: str) -> None:
     cfg, plan = planner.cfg, planner.plan
     text = crontabs.text_of(script)
     if script.name == f"{cfg.name}-clearsessions" or not _mine(cfg, text, "", script.name):
@@ -292,11 +141,11 @@ def _script(planner: _Planner, script: Path, cron_schedule: str) -> None:
         return
     old = " ".join(cmd.argv)
     env = {k: (v, str(script)) for k, v in cmd.env.items()}
-    why = planner.job(
+    why, offer = planner.job(
         Found(str(script), script, "file", ""), old, cmd, (schedule, cmd.user, None), env
     )
     if why:
-        plan.refused.append(Refused(str(script), "(script)", why))
+        plan.refused.append(Refused(str(script), "(script)", why, offer))
     elif roots()["anacron"].exists():  # /etc/crontab leaves cron.PERIOD to anacron then
         job = plan.jobs[-1]
         note = (
@@ -306,9 +155,9 @@ def _script(planner: _Planner, script: Path, cron_schedule: str) -> None:
         plan.jobs[-1] = dataclasses.replace(job, notes=(*job.notes, note))
 
 
-def _setting(planner: _Planner, line: crontabs.Line) -> str:
-    if line.name in _NOT_CARRIED:
-        return _NOT_CARRIED[line.name]
+def _setting(planner: Planner, line: crontabs.Line) -> str:
+    if line.name in NOT_CARRIED:
+        return NOT_CARRIED[line.name]
     zoned = [f"[jobs.{j}] timezone" for j in planner.zoned.get(line.where, [])]
     if line.name == "CRON_TZ":
         if zoned:
@@ -322,6 +171,13 @@ def _setting(planner: _Planner, line: crontabs.Line) -> str:
     if planner.reference.get(line.name) == line.value:
         return "djops sets the same: nothing to carry"
     return "no job below carries it (no line below became a job)"
+
+
+def _masked(command: str) -> str:
+    """The command as shown: a secret's value (`env API_KEY=... prog`) masked."""
+    return _ASSIGNED.sub(
+        lambda m: f"{m['name']}=********" if HIDDEN.search(m["name"]) else m[0], command
+    )
 
 
 def _mine(cfg: Config, text: str, user: str, name: str = "") -> bool:
@@ -341,22 +197,3 @@ def _ps_file(cfg: Config, tab: Path, user_field: bool, lines: list[crontabs.Line
     if not user_field and tab.name == cfg.project.user:
         return True
     return any(line.schedule and _mine(cfg, line.command, line.user) for line in lines)
-
-
-def _invalid(t: dict) -> str:
-    """What the loader would say of a [jobs] key of this table, or ""."""
-    checks = {f.name: f.metadata["check"] for f in dataclasses.fields(schema.Job)}
-    for k, v in t.items():
-        try:
-            checks[k](v)
-        except values.Invalid as e:
-            return f"as [jobs] {k} it would not load (expected {e}): got {values.shown(v)}"
-    return ""
-
-
-def _user_problem(user: str) -> str:
-    try:
-        pwd.getpwnam(user)
-    except KeyError:
-        return f"it runs as {user}, who does not exist here"
-    return ""

@@ -20,7 +20,7 @@ from djops import config, paths, safefs
 from djops.config import Config
 from djops.config.write import table
 from djops.errors import ConfigError
-from djops.migrate import cronjobs, legacy, report
+from djops.migrate import cronjobs, jobtable, legacy, report
 from djops.project import enable
 
 SHIM = """#!/bin/sh
@@ -88,7 +88,7 @@ def run(cfg: Config, apply: bool) -> str:
     )
 
 
-def _add_jobs(cfg: Config, jobs: list[cronjobs.Job], dest: Path) -> Config:
+def _add_jobs(cfg: Config, jobs: list[jobtable.Job], dest: Path) -> Config:
     """Append the [jobs.NAME] tables to P.toml (its comments and keys stay),
     keeping the old file; a result that does not load is undone."""
     path = cfg.path

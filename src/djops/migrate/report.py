@@ -3,7 +3,7 @@ what changes with it, then every other line of P's cron files with what
 happens to it. An admin reads it as the whole list of what stays in cron."""
 
 from djops.config.write import toml_value
-from djops.migrate.cronjobs import Job, Plan
+from djops.migrate.jobtable import Job, Plan
 
 
 def jobs(planned: list[Job]) -> list[str]:

@@ -1,7 +1,8 @@
 """What one cron command runs, for `djops migrate-cron`: a crontab line's
 command or a cron.* script, read the way cron and sh would, into a program
 and its arguments plus what surrounds it (`cd DIR`, `exec`, `su USER -c`,
-variable assignments and `export`, output discarded or appended to a file).
+variable assignments and `export`, output discarded or appended to a file,
+the wrappers of djops.migrate.wrappers: `env`, `flock`, `nice`, ...).
 
 Anything else of the shell (pipes, lists, expansions, an unescaped `%`) is
 returned as the reason a job cannot say the same: never guessed, never
@@ -11,9 +12,11 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from djops.migrate.wrappers import Wrapper, unwrap
+
 # a control character (or a byte that was not UTF-8) in a command
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
-_CD = re.compile(r"^\s*cd\s+(?P<dir>[^\s;&|<>]+)\s*&&\s*")
+_CD = re.compile(r"^\s*cd\s+(?P<dir>[^\s;&|<>]+)\s*(?:&&|;)\s*")
 _SU = re.compile(
     r"^su\s+(?:-\s+|-l\s+|--login\s+)?(?P<user>[a-z_][a-z0-9_.-]*)\s+-c\s+(?P<cmd>.+)$"
 )
@@ -36,6 +39,7 @@ class Command:
     env: dict[str, str] = field(default_factory=dict)  # assignments (scripts)
     user: str = ""  # `su USER -c`
     log: str = ""  # the file its output was written to
+    wrappers: list[Wrapper] = field(default_factory=list)  # flock, nice, ... before it
     why: str = ""
 
     @property
@@ -92,11 +96,15 @@ def command(text: str) -> Command:
             why="a shell pipeline, list or expansion around the command: use exec with a script"
         )
     try:
-        out.argv = shlex.split(text)
+        argv = shlex.split(text)
     except ValueError as e:
         return Command(why=f"its arguments do not parse ({e})")
-    if not out.argv:
+    if not argv:
         return Command(why="no command")
+    inner = unwrap(argv)
+    if inner.why:
+        return Command(why=inner.why)
+    out.argv, out.env, out.wrappers = inner.argv, inner.env, inner.wrappers
     return out
 
 
