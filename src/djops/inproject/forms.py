@@ -16,8 +16,8 @@ message quotes the value, a JSON log line of such a message); and
 urllib.parse.quote (safe "/"), quote with safe "" and quote_plus. A
 line-by-line relay shows a value without its surrounding whitespace (a key
 read from a file with its newline) and a multi-line value (a PEM key) one
-line at a time: the stripped value and each line of at least LINE_MIN
-characters are values of their own.
+line at a time: the stripped value (if it keeps STRIPPED_MIN characters)
+and each line of at least LINE_MIN characters are values of their own.
 """
 
 import functools
@@ -29,6 +29,7 @@ from urllib.parse import quote, quote_plus
 _PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")  # nothing below escapes these
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
 LINE_MIN = 8
+STRIPPED_MIN = 3  # sensitive.MIN_LENGTH: "ab\n" must not mask every "ab"
 
 
 def _repr_in(quote_char: str, show: Callable[[object], str]) -> Callable[[str], str | None]:
@@ -98,11 +99,12 @@ def with_cores(value: str) -> tuple[tuple[str, str], ...]:
 
 def _parts(value: str) -> set[str]:
     """The value, stripped, and the lines of a multi-line one."""
-    parts = {value, value.strip()}
-    lines = value.strip().splitlines()
+    stripped = value.strip()
+    parts = {value, stripped} if len(stripped) >= STRIPPED_MIN else {value}
+    lines = stripped.splitlines()
     if len(lines) > 1:
         parts |= {ln.strip() for ln in lines if len(ln.strip()) >= LINE_MIN}
-    return {p for p in parts if p}
+    return parts
 
 
 def core(value: str) -> str:

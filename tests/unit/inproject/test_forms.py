@@ -103,6 +103,7 @@ def test_a_key_read_from_a_file_and_a_multi_line_key_are_masked_line_by_line():
     assert r.redact(repr(PW + "\n")) == f"'{MASK}'"
     for line in key.splitlines()[1:3]:
         assert r.redact(f"  {line}") == f"  {MASK}"
+    assert Redactor(["ab\n"]).redact("ab cd") == "ab cd", "too short once stripped"
 
 
 VALUE = st.text(
