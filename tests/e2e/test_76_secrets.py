@@ -225,8 +225,6 @@ def test_a_raising_settings_module_never_shows_its_strings_or_escaped_secrets(
         for cmd in ("djops reload demo", "djops status demo", "djops check demo", "djops status"):
             r = machine.sh(cmd, check=False)
             _clean(r.stdout + r.stderr, cmd)
-        r = machine.sh("djops reload demo", check=False)
-        assert r.returncode != 0 and "with base 10: '********'" in r.stdout + r.stderr
     since = now(machine)
     _write_settings(machine, loaded_secrets + EXTRA)
     wait_for(lambda: events(machine, "demo", "reload.applied", since), timeout=60, what="reload")
