@@ -2,7 +2,10 @@
 settings rule), not only from what the settings text shows: a password set
 by subscript, a key from an environment default and a value read from a file
 at import time never reach the journal, a job's relayed output, `djops run`,
-a failure mail, a ping body, or a rejected reload's reason."""
+a failure mail, a ping body, or a rejected reload's reason. Nor does a
+password with a backslash, both quote kinds, non-ASCII letters and a '%', in
+any of its escaped forms (repr, ascii, JSON, URL-quoted, a traceback), nor a
+string a raising settings module held in a lowercase helper."""
 
 import secrets
 import string
@@ -21,6 +24,32 @@ def generated() -> str:
 
 
 PW, TOKEN, FILEKEY = generated(), generated(), generated()
+# letters and digits are never escaped: a form of WEIRD left anywhere shows its
+# mark; WEIRD is read from a file outside the settings directory (the static
+# scan of that directory cannot find it), HELPER by a lowercase helper
+MARK, HELPER_MARK = secrets.token_hex(8), secrets.token_hex(8)
+WEIRD = f"pa\\ss'w\"ördé%41x{MARK}"
+HELPER = f"hé\\lp'er\"%41{HELPER_MARK}"
+WEIRD_FILE, HELPER_FILE = "/etc/opt/demo-weird.pw", "/etc/opt/demo-helper.pw"
+FORMS = """
+import json, sys, traceback
+from urllib.parse import quote, quote_plus
+import django
+django.setup()
+from django.conf import settings
+pw = settings.SHOP_DB_PASSWORD
+DATABASES = {"default": {"NAME": "shop", "PASSWORD": pw}}
+print("raw", pw); print("repr", repr(pw)); print("ascii", ascii(pw))
+print(DATABASES); print(ascii(DATABASES)); print(repr(pw.encode()))
+print(json.dumps(DATABASES)); print(json.dumps(DATABASES, ensure_ascii=False))
+print(quote(pw), quote(pw, safe=""), quote_plus(pw))
+try:
+    int(pw)
+except ValueError as e:
+    traceback.print_exc(file=sys.stdout)
+    print(repr(e)); print(json.dumps({"error": str(e)}))
+sys.exit(3)
+"""
 EXTRA = f"""
 # shapes a static scan of this text cannot see as secrets
 DATABASES["default"]["PASSWORD"] = {PW!r}
@@ -29,6 +58,8 @@ _os.environ.setdefault("DEMO_API_TOKEN", {TOKEN!r})
 SHOP_API_TOKEN = _os.environ["DEMO_API_TOKEN"]
 with open("/etc/opt/demo/shop.key") as _f:
     SHOP_SIGNING_KEY = _f.read().strip()
+with open({WEIRD_FILE!r}, encoding="utf-8") as _f:
+    SHOP_DB_PASSWORD = _f.read().strip()
 """
 LEAK = (
     "import django; django.setup(); from django.conf import settings as s; "
@@ -45,8 +76,12 @@ schedule = "*-*-* 03:30"
 exec = ["/opt/demo/venv/bin/python", "-c", "{LEAK}"]
 schedule = "weekly"
 ping_url = "http://127.0.0.1:8099/ping/leak"
+[jobs.forms]
+exec = ["/opt/demo/venv/bin/python", "/usr/local/lib/djops-e2e-forms.py"]
+schedule = "weekly"
+ping_url = "http://127.0.0.1:8099/ping/forms"
 """
-VALUES = (PW, TOKEN, FILEKEY)
+VALUES = (PW, TOKEN, FILEKEY, MARK, HELPER_MARK)
 
 
 def _write_settings(machine, text: str) -> None:
@@ -59,6 +94,10 @@ def loaded_secrets(machine):
     original = machine.sh(f"cat {SETTINGS}").stdout
     machine.put("/root/shop.key", FILEKEY + "\n")
     machine.sh("install -m 0640 -o root -g demo /root/shop.key /etc/opt/demo/shop.key")
+    for path, value in ((WEIRD_FILE, WEIRD), (HELPER_FILE, HELPER)):
+        machine.put("/root/value.pw", value + "\n")
+        machine.sh(f"install -m 0640 -o root -g demo /root/value.pw {path}")
+    machine.put("/usr/local/lib/djops-e2e-forms.py", FORMS)
     start_ping_recorder(machine)
     machine.put("/etc/djops/demo.toml", CONFIG)
     machine.sh("djops enable demo")
@@ -68,7 +107,8 @@ def loaded_secrets(machine):
     yield original
     machine.sh("systemctl stop ping-recorder", check=False)
     _write_settings(machine, original)
-    machine.sh("rm -f /etc/opt/demo/shop.key /root/shop.key /root/settings.new")
+    machine.sh("rm -f /etc/opt/demo/shop.key /root/shop.key /root/settings.new /root/value.pw")
+    machine.sh(f"rm -f {WEIRD_FILE} {HELPER_FILE} /usr/local/lib/djops-e2e-forms.py")
     machine.put("/etc/djops/demo.toml", "")
     machine.sh("djops enable demo; systemctl reset-failed 'djops-*'", check=False)
 
@@ -126,3 +166,69 @@ def test_a_value_inside_a_settings_exception_is_masked(machine, loaded_secrets):
     for m in mails(machine):
         _clean(m.as_string(), f"the mail {m['Subject']}")
         assert broken not in m.as_string()
+
+
+def _mail_text(m) -> str:
+    body = m.get_body(("plain",))
+    return m.as_string() + (body.get_content() if body is not None else "")
+
+
+def test_every_escaped_form_of_a_password_is_masked_in_a_jobs_outputs(machine):
+    after = len(mails(machine))
+    r = machine.sh("djops run demo forms", check=False)
+    assert r.returncode == 1, r.stdout + r.stderr
+    out = r.stdout + r.stderr
+    assert "raw ********" in out and "repr '********'" in out, out
+    assert "'PASSWORD': '********'" in out and '"PASSWORD": "********"' in out, out
+    assert "ValueError: invalid literal for int() with base 10: '********'" in out, out
+    _clean(out, "djops run's output")
+    _clean(machine.sh("journalctl -u 'djops-job@demo:forms.service' -o cat").stdout, "journal")
+    _clean(
+        machine.sh("journalctl -u 'djops-job@demo:forms.service' -o json").stdout,
+        "the journal's JSON",
+    )
+    [mail] = wait_mail(machine, "djops-job@demo:forms.service failed", after=after)
+    assert "raw ********" in mail.get_body(("plain",)).get_content()
+    _clean(_mail_text(mail), "the failure mail")
+    [ping] = wait_for(
+        lambda: [p for p in pings_received(machine) if p["path"].startswith("/ping/forms/3")],
+        what="the failure ping",
+    )
+    assert "repr '********'" in ping["body"], ping["body"]
+    _clean(ping["body"], "the ping body")
+    for cmd in ("djops history demo", "djops history demo forms --json", "djops status demo"):
+        r = machine.sh(cmd, check=False)
+        _clean(r.stdout + r.stderr, cmd)
+    machine.sh("systemctl reset-failed 'djops-job@demo:forms.service'")
+
+
+def test_a_raising_settings_module_never_shows_its_strings_or_escaped_secrets(
+    machine, loaded_secrets
+):
+    """`int()` of a lowercase helper's value, then of the odd password."""
+    lines = (loaded_secrets + EXTRA).count("\n")
+    for tail, line in (
+        (f"_k = open({HELPER_FILE!r}, encoding='utf-8').read()\nEMAIL_TIMEOUT = int(_k)\n", 2),
+        ("EMAIL_TIMEOUT = int(SHOP_DB_PASSWORD)\n", 1),
+    ):
+        since = now(machine)
+        _write_settings(machine, loaded_secrets + EXTRA + tail)
+        [rejected] = wait_for(
+            lambda since=since: events(machine, "demo", "reload.rejected", since),
+            timeout=60,
+            what="rejection",
+        )
+        reason = rejected["DJOPS_REASON"]
+        assert reason.startswith("ValueError: invalid literal for int() with base 10: '********'")
+        assert reason.endswith(f"({SETTINGS}, line {lines + line})"), reason
+        _clean(rejected["MESSAGE"] + reason, "reload.rejected")
+        for cmd in ("djops reload demo", "djops status demo", "djops check demo", "djops status"):
+            r = machine.sh(cmd, check=False)
+            _clean(r.stdout + r.stderr, cmd)
+    since = now(machine)
+    _write_settings(machine, loaded_secrets + EXTRA)
+    wait_for(lambda: events(machine, "demo", "reload.applied", since), timeout=60, what="reload")
+    _clean(machine.sh("journalctl -o cat --no-pager").stdout, "the whole journal")
+    _clean(machine.sh("journalctl -o json --no-pager").stdout, "the whole journal's JSON")
+    for m in mails(machine):
+        _clean(_mail_text(m), f"the mail {m['Subject']}")

@@ -5,15 +5,18 @@ own sensitive-settings rule (`sensitive.loaded`); the values a settings file
 had loaded when it raised (`sensitive.from_traceback`); and, as a second net
 for what never loaded, the settings directory's text (`scan`). A secret is
 masked as a whole string: a generated SECRET_KEY full of `#`, `(` and `=` is
-masked in one piece. Messages carry the exception type, file and line, and
-the redacted text; never a source line.
+masked in one piece, in every form it takes in text (`forms`: its repr,
+JSON and URL-quoted spellings). Messages carry the exception type, file and
+line, and the redacted text; never a source line. A settings module's own
+exception is masked further with every string its globals held
+(`sensitive.module_strings`), whatever their names.
 """
 
 import os
 from collections.abc import Iterable
 from typing import Any
 
-from . import sensitive
+from . import forms, sensitive
 from .sensitive import MIN_LENGTH
 
 MASK = "********"
@@ -23,21 +26,54 @@ LOADED = "_djops_loaded_secrets"
 MAX_SECRETS, MAX_SECRET_LENGTH = 2000, 1 << 16
 
 
+class Masks:
+    """Values to mask, each in every form it takes in text (`forms.forms`)."""
+
+    def __init__(self, values: Iterable[str] = ()):
+        self.values: set[str] = set()
+        self._longest_first: list[tuple[str, str]] | None = None  # (form, its core)
+        self._cores: set[str] = set()
+        self.add(values)
+
+    def add(self, values: Iterable[str]) -> None:
+        for v in values:
+            if v not in self.values:
+                self.values.add(v)
+                self._longest_first = None
+
+    def __call__(self, text: str) -> str:
+        if self._longest_first is None:  # sorted once per change, not per line
+            pairs = {p for v in self.values for p in forms.with_cores(v)}
+            self._longest_first = sorted(pairs, key=lambda p: (-len(p[0]), p[0]))
+            self._cores = {c for _, c in pairs}
+        # a form is in the text only if its core is (a core "" always is):
+        # most lines hold no secret and cost one look per value
+        present = {c for c in self._cores if c in text}
+        if not present:
+            return text
+        for form, core in self._longest_first:
+            if core in present and form in text:
+                text = text.replace(form, MASK)
+        return text
+
+
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()):
         self.secrets: set[str] = set()
-        self._longest_first: list[str] | None = None  # sorted once per change, not per line
+        self._masks = Masks()
         self.loaded: set[str] = set()  # from Django's loaded values, for the root relays
         self._unscanned: str | None = None  # a settings directory read on first use
+        self._context: set[str] = set()  # a raising settings module's strings (describe only)
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
         for s in secrets:
             if isinstance(s, str) and MIN_LENGTH <= len(s) <= MAX_SECRET_LENGTH:
                 if len(self.secrets) >= MAX_SECRETS:
-                    return
-                self.secrets.add(s)
-                self._longest_first = None
+                    break
+                if s not in self.secrets:
+                    self.secrets.add(s)
+                    self._masks.add([s])
 
     @classmethod
     def from_settings_dir(cls, settings_dir: str, lazy: bool = False) -> "Redactor":
@@ -74,17 +110,15 @@ class Redactor:
         self.add(self.loaded)
 
     def learn_from(self, exc: BaseException, settings_dir: str) -> None:
+        """What a settings module held when it raised: its sensitive values
+        for everything, and all its strings for `describe`'s message."""
         self.add(sensitive.from_traceback(exc, settings_dir))
+        self._context |= sensitive.module_strings(exc, settings_dir)
 
     def redact(self, text: str) -> str:
         if self._unscanned is not None:
             self._scan()
-        if self._longest_first is None:
-            self._longest_first = sorted(self.secrets, key=len, reverse=True)
-        for secret in self._longest_first:
-            if secret in text:
-                text = text.replace(secret, MASK)
-        return text
+        return self._masks(text)
 
     def describe(self, exc: BaseException) -> str:
         """`Type: message (file, line N)`, redacted, with no source text."""
@@ -100,7 +134,9 @@ class Redactor:
             frames = traceback.extract_tb(exc.__traceback__)
             if frames:
                 where = f" ({frames[-1].filename}, line {frames[-1].lineno})"
-        text = f"{type(exc).__name__}: {msg}".strip().rstrip(":") + where
+        if self._context:  # the message only: type, file and line say where to look
+            msg = Masks(self._context)(msg)
+        text = f"{type(exc).__name__}: {self.redact(msg)}".strip().rstrip(":") + where
         return self.redact(" ".join(text.split()))
 
 
