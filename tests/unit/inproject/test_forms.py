@@ -10,6 +10,7 @@ import subprocess
 import traceback
 from urllib.parse import quote, quote_plus
 
+from conftest import VENV
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -214,7 +215,7 @@ def test_a_django_settings_module_raising_through_the_project_python(tmp_path):
     )
     argv = ["-m", "djops.inproject", "facts", "--settings-dir", str(settings_dir)]
     out = subprocess.run(
-        [f"{repo}/.venv/bin/python", *argv],
+        [f"{VENV}/bin/python", *argv],
         env={"PYTHONPATH": f"{settings_dir}:{repo}/src", "DJANGO_SETTINGS_MODULE": "settings"},
         capture_output=True,
         text=True,
