@@ -206,7 +206,9 @@ VERBS: dict[str, Verb] = {
     "health": Verb(
         actions.health,
         None,
-        "Run the health daemon in the foreground (djops-health@P.service).",
+        "Run the health daemon in the foreground (djops-health.service): every "
+        "enabled project, or only P.",
+        args=(("project", {"metavar": "P", "nargs": "?", "help": "only this project"}),),
         hidden=(("--learn-database", {"action": "store_true", "help": argparse.SUPPRESS}),),
     ),
     "failure": Verb(

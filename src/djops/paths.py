@@ -48,6 +48,12 @@ def watch_changed(project: str) -> Path:
     return run_dir() / f"djops-watch-{project}" / "changed.json"
 
 
+def health_running() -> Path:
+    """Present while djops-health.service runs (its RuntimeDirectory=, kept
+    across restarts): found at start, the last process died unstopped."""
+    return run_dir() / "djops-health" / "running"
+
+
 def private_run_dir() -> Path:
     """Root's own runtime directory (0700, made by tmpfiles.d at boot and
     install): state handed between the root steps of a unit, which the

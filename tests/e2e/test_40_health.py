@@ -6,7 +6,7 @@ import re
 import time
 
 import pytest
-from helpers import events, now, queue_run, subjects, wait_for, wait_mail
+from helpers import events, health_of, now, queue_run, subjects, wait_for, wait_mail
 from provision import mails
 
 DB = "/var/opt/demo/demo.db"
@@ -27,15 +27,89 @@ def healthy(machine):
     machine.put("/etc/djops/demo.toml", CONFIG)
     machine.sh("djops enable demo")
     wait_for(
-        lambda: "http ok" in machine.sh("systemctl show -P StatusText djops-health@demo").stdout,
+        lambda: "http ok" in health_of(machine, "demo"),
         what="the health daemon's first round",
     )
 
 
 def test_health_status_line_shows_each_check(machine):
-    status = machine.sh("systemctl show -P StatusText djops-health@demo").stdout
+    status = health_of(machine, "demo")
     for check in ("service", "http", "disk", "mailqueue", "clearsessions"):
         assert f"{check} ok" in status, status
+
+
+def test_one_health_daemon_serves_the_host_and_sums_up_in_one_line(machine):
+    out = machine.sh("systemctl status --no-pager djops-health").stdout
+    lines = [ln for ln in out.splitlines() if ln.strip().startswith("Status:")]
+    assert len(lines) == 1, out
+    assert re.fullmatch(r'Status: "watching \d+ projects?: \d+ failing.*"', lines[0].strip()), out
+    assert (
+        machine.sh("systemctl list-units --all --no-legend 'djops-health@*'").stdout.strip() == ""
+    )
+    assert machine.sh(
+        "systemctl show -P Type,Restart,WatchdogUSec djops-health"
+    ).stdout.split() == [
+        "notify",
+        "always",
+        "30s",
+    ]
+
+
+def test_kill_9_mid_round_restarts_the_health_daemon_and_mails(machine):
+    m = machine
+    since, before = now(m), len(mails(m))
+    pid = m.sh("systemctl show -P MainPID djops-health").stdout.strip()
+    restarts = int(m.sh("systemctl show -P NRestarts djops-health").stdout.strip())
+    m.sh(f"kill -9 {pid}")  # interval_seconds = 1: a round is always near
+    wait_for(
+        lambda: m.sh("systemctl show -P MainPID djops-health").stdout.strip() not in ("0", pid),
+        timeout=30,
+        what="systemd to restart the killed health daemon",
+    )
+    assert int(m.sh("systemctl show -P NRestarts djops-health").stdout.strip()) == restarts + 1
+    [said] = wait_for(lambda: events(m, "demo", "health.daemon_restarted", since))
+    assert said["PRIORITY"] == "2"
+    wait_mail(m, "ALERT djops-health.service restarted", after=before)
+    started = float(now(m))
+    wait_for(
+        lambda: json.loads(m.sh("cat /var/lib/djops/health-demo.json").stdout)["updated"] > started,
+        what="rounds after the restart",
+    )
+
+
+SIDE = "side"  # a second, cheap project: the demo's code on its own port
+
+
+def test_a_rejected_settings_file_in_one_project_stops_no_other_projects_rounds(machine):
+    m = machine
+    m.sh(f"sh /root/demo-src/deploy.sh {SIDE} {SIDE} 8040 /opt/demo/venv", timeout=300)
+    m.put(
+        f"/etc/djops/{SIDE}.toml",
+        '[project]\nvenv = "/opt/demo/venv"\n[health]\ninterval_seconds = 1\n'
+        'url = "http://127.0.0.1:8040/"\n[clearsessions]\nschedule = "*-*-* 03:30"\n',
+    )
+    settings = "/etc/opt/demo/settings.py"
+    try:
+        m.sh(f"djops enable {SIDE}")
+        wait_for(lambda: "http ok" in health_of(m, SIDE), what="the second project's rounds")
+        assert "watching 2 projects" in m.sh("systemctl show -P StatusText djops-health").stdout
+        since = now(m)
+        m.sh(f"cp -p {settings} /root/settings.keep && echo 'this is not python' >> {settings}")
+        wait_for(lambda: events(m, "demo", "reload.rejected", since), timeout=60)
+        start = float(now(m))
+        updated = {
+            p: lambda p=p: json.loads(m.sh(f"cat /var/lib/djops/health-{p}.json").stdout)["updated"]
+            for p in ("demo", SIDE)
+        }
+        wait_for(
+            lambda: all(u() > start + 2 for u in updated.values()), what="both projects' rounds"
+        )
+        assert "http ok" in health_of(m, SIDE) and "http ok" in health_of(m, "demo")
+        assert not events(m, SIDE, "health.overrun", since)
+    finally:
+        m.sh(f"cp -p /root/settings.keep {settings}", check=False)
+        m.sh(f"djops disable {SIDE}; systemctl stop {SIDE}.service", check=False)
+    assert "watching 1 project:" in m.sh("systemctl show -P StatusText djops-health").stdout
 
 
 def test_a_dead_site_escalates_heals_and_recovers_with_mail(machine):
@@ -125,17 +199,17 @@ def test_a_failed_clearsessions_run_mails_its_journal_excerpt(machine):
 
 
 def test_a_hung_health_daemon_is_restarted_by_the_watchdog(machine):
-    pid = machine.sh("systemctl show -P MainPID djops-health@demo").stdout.strip()
+    machine.sh("systemctl reset-failed djops-health")  # the kill -9 above counts to the start limit
+    pid = machine.sh("systemctl show -P MainPID djops-health").stdout.strip()
     machine.sh(f"kill -STOP {pid}")
     wait_for(
         lambda: (
-            machine.sh("systemctl show -P MainPID djops-health@demo").stdout.strip()
-            not in ("0", pid)
+            machine.sh("systemctl show -P MainPID djops-health").stdout.strip() not in ("0", pid)
         ),
         timeout=60,
         what="the watchdog to replace the stopped health daemon",
     )
-    assert "Watchdog timeout" in machine.sh("journalctl -u djops-health@demo --no-pager").stdout
+    assert "Watchdog timeout" in machine.sh("journalctl -u djops-health --no-pager").stdout
 
 
 def test_the_heartbeat_runs_the_checks_it_reports(machine):

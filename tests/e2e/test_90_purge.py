@@ -2,7 +2,7 @@
 
 
 def _pids(m) -> dict[str, str]:
-    units = ("djops-watch@demo.service", "djops-health@demo.service")
+    units = ("djops-watch@demo.service", "djops-health.service")
     return {u: m.sh(f"systemctl show -P MainPID {u}").stdout.strip() for u in units}
 
 
@@ -28,6 +28,7 @@ def test_disable_removes_everything_enable_added(machine):
     assert "OnFailure" not in machine.sh("systemctl cat demo.service").stdout
     for unit in (
         "djops-watch@demo.service",
+        "djops-health.service",
         "djops-health@demo.service",
         "djops-mailqueue.timer",
         "djops-mailqueue.path",

@@ -42,9 +42,11 @@ UNITS = [
         "change leaves P.service untouched and fails the unit.",
     ),
     (
-        "djops-health@P.service",
-        "Checks every [health] interval_seconds; escalation: degraded, alert mail, one restart, "
-        "hourly reminders, recovery mail.",
+        "djops-health.service",
+        "One per host, for every enabled project: checks each every [health] interval_seconds, "
+        "each project's round in a thread of its own; escalation: degraded, alert mail, one "
+        "restart, hourly reminders, recovery mail. STATUS= sums up (watching 12 projects: 1 "
+        "failing); a round past its interval logs health.overrun.",
     ),
     ("djops-heartbeat@P.timer, .service", "The heartbeat mail on [health] heartbeat."),
     (

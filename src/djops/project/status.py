@@ -26,7 +26,7 @@ LIVE = ("clearsessions", "jobs")
 
 def one_line(p: str) -> str:
     watch = systemctl.show(units.service(units.WATCH, p), "ActiveState", "StatusText")
-    hl = systemctl.show(units.service(units.HEALTH, p), "ActiveState", "StatusText")
+    hl = systemctl.show(units.HEALTH_HOST, "ActiveState", "StatusText")
     problems = len(journal.recent(p, WARNING, 86400))
     return (
         f"{p:<16} watch {watch.get('ActiveState')}, health {hl.get('ActiveState')}: "

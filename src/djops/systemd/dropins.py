@@ -67,8 +67,6 @@ def contents(cfg: Config) -> dict[str, str]:
     }
     return {
         **{units.service(kind, p): config_env for kind in units.DAEMONS},
-        # the health daemon writes djops_P.prom for node-exporter
-        units.service(units.HEALTH, p): config_env + _writable(cfg.metrics.textfile_dir),
         units.service(units.CLEARSESSIONS, p): f"[Service]\nUser={user}\n"
         + _masked(p)
         + timing.root_steps(p, units.CLEARSESSIONS)
@@ -124,6 +122,31 @@ def _pinged(url: str) -> str:
     return (
         "ExecStartPost=-+/usr/bin/djops ping start %n\nExecStopPost=-+/usr/bin/djops ping end %n\n"
     )
+
+
+HOST_METRICS = f"{units.HEALTH_HOST}.d/djops-metrics.conf"
+
+
+def write_host_metrics(dirs: list[str]) -> bool:
+    """djops-health.service writes every project's djops_P.prom: each
+    [metrics] textfile_dir is writable in its sandbox. True if that changed
+    (the daemon must restart: its mount namespace is made at start)."""
+    wanted = sorted({d for d in dirs if d})
+    target = path_of(HOST_METRICS)
+    if not wanted:
+        if target.exists():
+            target.unlink()
+            return True
+        return False
+    text = (
+        "# Written by `djops enable`/`djops disable`: every enabled project's\n"
+        "# [metrics] textfile_dir.\n[Service]\n" + "".join(_writable(d) for d in wanted)
+    )
+    if target.exists() and target.read_text() == text:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    safefs.write_atomic(target, text.encode("utf-8"), mode=0o644)
+    return True
 
 
 def _writable(directory: str) -> str:
@@ -198,6 +221,7 @@ def all_units(p: str, service: str) -> list[str]:
     """Every unit djops may have written a drop-in for (for disable)."""
     return [
         *units.services(p),
+        units.service(units.HEALTH, p),  # 0.1's per-project health daemon
         *units.timers(p),
         service,
         *job_units_on_disk(p),
