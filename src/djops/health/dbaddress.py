@@ -61,7 +61,9 @@ def learn_isolated(cfg: Config) -> str:
     if transient.inside():
         return learn(cfg)
     proc = transient.run(
-        f"djops-learn-{cfg.name}-{os.getpid()}",
+        # no "-": the sandbox of the djops-.service.d prefix drop-in (a
+        # read-only /var/lib/djops) is not for this root step
+        f"djops_learn_{cfg.name}_{os.getpid()}",
         ["/usr/bin/djops", "health", "--learn-database", cfg.name],
         TIMEOUT,
     )

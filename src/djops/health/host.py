@@ -164,6 +164,7 @@ class HostHealth(ServiceDaemon):
         try:
             if _stamp(slot.name) != slot.stamp:
                 self._load(slot)
+                slot.next_round = slot.started + slot.interval()  # the new interval
             if slot.health is None:  # it never loaded: nothing to check with
                 return
             slot.health.round()

@@ -25,6 +25,7 @@ def run(name: str, argv: list[str], timeout: float) -> subprocess.CompletedProce
     cmd = [
         "systemd-run",
         f"--unit={name}",
+        f"--description=djops: {' '.join(argv[1:])}",
         "--quiet",
         "--wait",
         "--collect",
