@@ -133,7 +133,8 @@ def migrate_cron(args: argparse.Namespace) -> str:
 def watch(args: argparse.Namespace) -> str:
     from djops.reload import watch
 
-    return watch.run(config.load(args.project))
+    # djops-watch.service: every enabled project; `djops watch P`: only P
+    return watch.run([config.check_name(args.project)] if args.project else None)
 
 
 def heartbeat(args: argparse.Namespace) -> str:

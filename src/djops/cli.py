@@ -201,7 +201,11 @@ VERBS: dict[str, Verb] = {
         ),
     ),
     "watch": Verb(
-        actions.watch, None, "Run the settings watcher in the foreground (djops-watch@P.service)."
+        actions.watch,
+        None,
+        "Run the settings watcher in the foreground (djops-watch.service): every "
+        "enabled project, or only P.",
+        args=(("project", {"metavar": "P", "nargs": "?", "help": "only this project"}),),
     ),
     "health": Verb(
         actions.health,

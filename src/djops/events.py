@@ -191,7 +191,7 @@ EVENTS: dict[str, Event] = {
         "2cd408dfedc449ceb5b5d00213cd6a45",
         INFO,
         "Settings of @DJOPS_PROJECT@ changed",
-        "djops-watch@@DJOPS_PROJECT@.service saw these files change: @DJOPS_CHANGED@\n"
+        "djops-watch.service saw these files change: @DJOPS_CHANGED@\n"
         "and started djops-reload@@DJOPS_PROJECT@.service to validate and apply them.",
     ),
     "watch.degraded": Event(
@@ -199,7 +199,7 @@ EVENTS: dict[str, Event] = {
         ERR,
         "The settings watcher of @DJOPS_PROJECT@ is not watching",
         "inotify stopped or could not start: @DJOPS_REASON@\n\n"
-        "Until it works again djops-watch@@DJOPS_PROJECT@.service polls the watched\n"
+        "Until it works again djops-watch.service polls @DJOPS_PROJECT@'s watched\n"
         "directories every few seconds, so changes are still validated and applied,\n"
         "only later; it retries inotify on its own. If the reason is a limit, raise\n"
         "it (sysctl fs.inotify.max_user_watches or max_user_instances).",

@@ -44,8 +44,8 @@ def run_dir() -> Path:
 
 def watch_changed(project: str) -> Path:
     """The files the watcher saw change, read by the reload unit's apply step
-    (the watcher's RuntimeDirectory=, root's alone)."""
-    return run_dir() / f"djops-watch-{project}" / "changed.json"
+    (djops-watch.service's RuntimeDirectory=, root's alone)."""
+    return run_dir() / "djops-watch" / f"changed-{project}.json"
 
 
 def health_running() -> Path:

@@ -2,7 +2,7 @@
 
 
 def _pids(m) -> dict[str, str]:
-    units = ("djops-watch@demo.service", "djops-health.service")
+    units = ("djops-watch.service", "djops-health.service")
     return {u: m.sh(f"systemctl show -P MainPID {u}").stdout.strip() for u in units}
 
 
@@ -27,6 +27,7 @@ def test_disable_removes_everything_enable_added(machine):
     machine.sh("test ! -e /etc/systemd/system/demo.service.d/djops-onfailure.conf")
     assert "OnFailure" not in machine.sh("systemctl cat demo.service").stdout
     for unit in (
+        "djops-watch.service",
         "djops-watch@demo.service",
         "djops-health.service",
         "djops-health@demo.service",
@@ -46,7 +47,7 @@ def test_remove_stops_what_runs_and_keeps_config_and_purge_removes_it(machine):
     # an enabled project with a job, removed without disable
     machine.put("/etc/djops/demo.toml", '[jobs.tick]\ncommand = ["check"]\nschedule = "hourly"\n')
     machine.sh("djops enable demo")
-    assert "active" in machine.sh("systemctl is-active djops-watch@demo.service").stdout
+    assert "active" in machine.sh("systemctl is-active djops-watch.service").stdout
     assert "active" in machine.sh("systemctl is-active 'djops-job@demo:tick.timer'").stdout
     machine.sh("apt-get remove -y -q djops", timeout=120)
     running = machine.sh("systemctl list-units --state=active --no-legend 'djops*'").stdout

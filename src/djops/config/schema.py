@@ -238,7 +238,7 @@ SECTION_DOCS = {
     "project": "where the project lives (the reference layout by default)",
     "clearsessions": "removing expired sessions (djops-clearsessions@P.timer)",
     "socket": "the listening socket systemd holds for gunicorn (djops-socket@P.socket)",
-    "watch": "the settings watcher and the validated reload (djops-watch@P, djops-reload@P)",
+    "watch": "the settings watcher and the validated reload (djops-watch.service, djops-reload@P)",
     "health": "the health service, escalation and mail (djops-health.service, djops-heartbeat@P)",
     "notify": "chat and push channels through Apprise (djops-notify.service delivers)",
     "metrics": "djops_P.prom for Prometheus' textfile collector (written by djops-health.service)",

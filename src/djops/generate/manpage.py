@@ -32,9 +32,9 @@ UNITS = [
         "djops clearsessions P (or systemctl start --wait) waits for its end.",
     ),
     (
-        "djops-watch@P.service",
-        "Watch [watch] paths; after a change, start djops-reload@P.service. STATUS= shows the "
-        "last reload.",
+        "djops-watch.service",
+        "One per host: watch every enabled project's [watch] paths (one inotify observer); "
+        "after a change, start djops-reload@P.service. STATUS= shows the last reload.",
     ),
     (
         "djops-reload@P.service",

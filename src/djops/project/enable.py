@@ -20,9 +20,8 @@ def enable(cfg: Config) -> str:
     p = cfg.name
     if cfg.watch.restart == "reload" and (why := service.refuse_reload(cfg.project.service)):
         raise ConfigError(str(cfg.path), "[watch] restart", f'"restart", because {why}', '"reload"')
-    running = [u for u in units.daemons(p) if systemctl.is_active(u)]
     # an admin's explicit enable also lifts a start limit hit by earlier crashes
-    systemctl.run("reset-failed", *units.daemons(p), check=False)
+    systemctl.run("reset-failed", *units.HOST_DAEMONS, check=False)
     keep = {units.job_service(p, n) for n in cfg.jobs} | {units.job_timer(p, n) for n in cfg.jobs}
     gone = [u for u in dropins.job_units_on_disk(p) if u not in keep]
     if gone:  # jobs taken out of P.toml: stopped, their drop-ins removed
@@ -40,24 +39,21 @@ def enable(cfg: Config) -> str:
     metrics_moved = dropins.write_host_metrics(_textfile_dirs(p, cfg.metrics.textfile_dir))
     if metrics_moved:
         systemctl.daemon_reload()
-    # enabling djops@P.target is what adds P to djops-health.service: it reads
-    # the enabled set every few seconds, and P.toml whenever it changes
+    # enabling djops@P.target is what adds P to djops-watch.service and
+    # djops-health.service: they read the enabled set every few seconds, and
+    # P.toml whenever it changes
     systemctl.enable_now(
         units.target(p),
         *units.timers(p),
-        *units.daemons(p),
         units.MAILQUEUE,
         *units.WAKERS,
         *units.HOST_DAEMONS,
     )
     if jobs:
         systemctl.run("start", *jobs)
-    restart = [u for u in running if u in changed]
     if metrics_moved:  # its sandbox is made at start: a new writable directory
-        restart += list(units.HOST_DAEMONS)
-    if restart:  # running daemons read the old config
-        systemctl.run("try-restart", *restart)
-    # the host's health daemon looks at the enabled set and P.toml now (SIGHUP)
+        systemctl.run("try-restart", units.HEALTH_HOST)
+    # the host daemons look at the enabled set and P.toml now (SIGHUP), not in 5 s
     systemctl.run("reload", *units.HOST_DAEMONS, check=False)
     journal.emit("project.enabled", p, f"djops enabled for {p}")
     return (

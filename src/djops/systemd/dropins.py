@@ -6,7 +6,6 @@ header saying who wrote it, so `djops disable` removes exactly these.
 """
 
 import contextlib
-import hashlib
 from pathlib import Path
 
 from djops import oncalendar, paths, safefs
@@ -58,15 +57,11 @@ def remove(units: list[str]) -> bool:
 def contents(cfg: Config) -> dict[str, str]:
     """{unit: drop-in body}: what each of the project's units needs from its config."""
     p, user = cfg.name, cfg.project.user
-    # the daemons read P.toml once at start: a new digest restarts them
-    digest = hashlib.sha256(cfg.path.read_bytes() if cfg.path.exists() else b"").hexdigest()
-    config_env = f"[Service]\nEnvironment=DJOPS_CONFIG_DIGEST={digest[:16]}\n"
     schedule = {
         units.CLEARSESSIONS: cfg.clearsessions.schedule,
         units.HEARTBEAT: cfg.health.heartbeat,
     }
     return {
-        **{units.service(kind, p): config_env for kind in units.DAEMONS},
         units.service(units.CLEARSESSIONS, p): f"[Service]\nUser={user}\n"
         + _masked(p)
         + timing.root_steps(p, units.CLEARSESSIONS)
@@ -221,7 +216,7 @@ def all_units(p: str, service: str) -> list[str]:
     """Every unit djops may have written a drop-in for (for disable)."""
     return [
         *units.services(p),
-        units.service(units.HEALTH, p),  # 0.1's per-project health daemon
+        *(units.service(kind, p) for kind in (units.WATCH, units.HEALTH)),  # 0.1's daemons
         *units.timers(p),
         service,
         *job_units_on_disk(p),

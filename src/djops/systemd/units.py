@@ -17,11 +17,13 @@ CLEARSESSIONS, RELOAD, HEARTBEAT, WATCH, HEALTH = (
     "health",
 )
 SCHEDULED = (CLEARSESSIONS, HEARTBEAT)  # a timer starts them
-DAEMONS = (WATCH,)  # long-running per project, started by `djops enable`
-# one for the whole host, serving every enabled project (djops enable adds P
-# by enabling djops@P.target: the daemon reads that set every few seconds)
-HEALTH_HOST = "djops-health.service"
-HOST_DAEMONS = (HEALTH_HOST,)
+# 0.1's long-running units per project (djops-watch@P, djops-health@P): now
+# one of each for the whole host, serving every enabled project (djops enable
+# adds P by enabling djops@P.target: the daemons read that set every few
+# seconds, and at once on `systemctl reload`)
+DAEMONS: tuple[str, ...] = ()
+HEALTH_HOST, WATCH_HOST = "djops-health.service", "djops-watch.service"
+HOST_DAEMONS = (WATCH_HOST, HEALTH_HOST)
 # one run per start (Type=oneshot, or Type=notify until the run ends)
 RUNS = (CLEARSESSIONS, RELOAD, HEARTBEAT)
 MAILQUEUE = "djops-mailqueue.timer"  # one for the whole server
