@@ -30,6 +30,9 @@ class Health:
         # whether P is still enabled: `djops disable` removes djops_P.prom, and
         # a round still in flight then must not write it again
         self.wanted: Callable[[], bool] = lambda: True
+        # what the round reads of the project's units; the host daemon shares
+        # one read of every project's units between the rounds due together
+        self.unit_state: Callable[[Config], dict] = own_units
 
     def _follow_checks(self) -> None:
         """A ladder per enabled check; a check that comes (the settings moved
@@ -55,7 +58,7 @@ class Health:
         now = time.time()
         self._follow_checks()
         # every unit of the project in ONE systemctl call: no process per job
-        with systemctl.using(systemctl.show_many(watched_units(self.cfg), UNIT_PROPERTIES)):
+        with systemctl.using(self.unit_state(self.cfg)):
             self._round(now)
 
     def _round(self, now: float) -> None:
@@ -183,6 +186,11 @@ UNIT_PROPERTIES = (
     "LastTriggerUSecMonotonic",
     "NextElapseUSecRealtime",
 )
+
+
+def own_units(cfg: Config) -> dict[str, dict]:
+    """Every unit of the project in ONE systemctl call: no process per job."""
+    return systemctl.show_many(watched_units(cfg), UNIT_PROPERTIES)
 
 
 def watched_units(cfg: Config) -> list[str]:

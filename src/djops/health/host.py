@@ -22,12 +22,13 @@ from djops.config import Config
 from djops.errors import ConfigError
 from djops.events import CRIT, INFO
 from djops.health import jobwatch
-from djops.health.daemon import Health
+from djops.health.daemon import UNIT_PROPERTIES, Health, watched_units
 from djops.mail import notices
-from djops.systemd import journal, units
+from djops.systemd import journal, systemctl, units
 from djops.systemd.daemon import ServiceDaemon
 
-RESCAN_SECONDS = 5.0  # how often the enabled set and the P.toml files are looked at
+RESCAN_SECONDS = 5.0
+SHARED_SECONDS = 2.0  # rounds starting this close together share one read of the units  # how often the enabled set and the P.toml files are looked at
 HOST = "djops-health.service"
 
 
@@ -77,6 +78,8 @@ class HostHealth(ServiceDaemon):
         self.slots: dict[str, Slot] = {}
         self.next_scan = 0.0
         self.lock = threading.Lock()
+        # (monotonic, the units asked, what systemctl said of them)
+        self.shared: tuple[float, set[str], dict[str, dict]] = (0.0, set(), {})
 
     def run(self) -> str:
         signal.signal(signal.SIGHUP, self._on_hup)  # ExecReload=: `djops enable` changed things
@@ -145,6 +148,7 @@ class HostHealth(ServiceDaemon):
         slot.broken, slot.cfg = "", cfg
         if slot.health is None:
             slot.health = Health(cfg)
+            slot.health.unit_state = self._unit_state
             if self.only is None:
                 slot.health.wanted = lambda p=slot.name: units.enabled(p)
         else:
@@ -181,6 +185,21 @@ class HostHealth(ServiceDaemon):
             slot.error = why
         else:
             slot.error = ""
+
+    def _unit_state(self, cfg: Config) -> dict[str, dict]:
+        """The units of every loaded project in one systemctl call, shared by
+        the rounds that start within SHARED_SECONDS of it (they start
+        together, and at the default interval they stay in step)."""
+        with self.lock:
+            at, asked, held = self.shared
+            mine = set(watched_units(cfg))
+            if time.monotonic() - at <= SHARED_SECONDS and mine <= asked:
+                return held
+            every = {u for s in list(self.slots.values()) if s.cfg for u in watched_units(s.cfg)}
+            asked = every | mine
+            held = systemctl.show_many(sorted(asked), UNIT_PROPERTIES)
+            self.shared = (time.monotonic(), asked, held)
+            return held
 
     def _check_overrun(self, slot: Slot, now: float) -> None:
         took = now - slot.started

@@ -107,3 +107,17 @@ def test_the_main_loop_answers_systemd_at_once_whatever_a_round_does(two, monkey
     assert time.monotonic() - t0 < 1, "a stop request ends it while q's round still hangs"
     assert calls[0].startswith("READY=1"), "READY=1 without waiting for q's round"
     assert calls.count("WATCHDOG=1") >= 3
+
+
+def test_rounds_due_together_share_one_systemctl_call(project, confdir, monkeypatch, sent):
+    (confdir / "q.toml").write_text((confdir / "p.toml").read_text())
+    calls = []
+    monkeypatch.setattr(host.systemctl, "show_many", lambda units, props: calls.append(units) or {})
+    d = host.HostHealth(["p", "q"])
+    for p in ("p", "q"):
+        d.slots[p] = host.Slot(p)
+        d._load(d.slots[p])
+    a = d._unit_state(d.slots["p"].cfg)
+    b = d._unit_state(d.slots["q"].cfg)
+    assert a is b and len(calls) == 1, "one call for both projects' units"
+    assert "p.service" in calls[0] and "djops-clearsessions@q.timer" in calls[0]
