@@ -257,3 +257,47 @@ def test_no_mail_and_no_journal_line_carries_a_secret(machine):
     for secret in (secret_key, "hunter2"):
         assert secret not in everything
     assert mails(machine), "the earlier tests of this file sent mail to search"
+
+
+def test_project_code_never_outlives_the_learn_step_in_a_root_unit(machine):
+    """Issue 28.5: settings that leave a process behind (here only in djops'
+    own workers) leave nothing in a root unit: the learn step runs in a
+    transient unit of its own, killed whole when the step ends."""
+    m = machine
+    settings = "/etc/opt/demo/settings.py"
+    m.sh(f"cp -p {settings} /root/settings.keep")
+    leftover = (
+        "\nimport subprocess as _sp, sys as _sys\n"
+        "if _sys.argv[0].endswith('inproject/__main__.py'):\n"
+        "    _sp.Popen(['sleep', '617'], start_new_session=True, stdin=_sp.DEVNULL,\n"
+        "              stdout=_sp.DEVNULL, stderr=_sp.DEVNULL)  # a daemon, detached\n"
+    )
+    try:
+        since = now(m)
+        m.sh(f"cat >> {settings} <<'EOF'\n{leftover}EOF")
+        wait_for(lambda: events(m, "demo", "reload.applied", since), timeout=60)
+        m.sh("djops check demo", check=False)  # the control: from root's shell, it stays
+        assert sleepers(m), "the settings leave a process behind"
+        m.sh("kill " + " ".join(sleepers(m)))
+        m.sh("djops enable demo")  # the learn step
+        time.sleep(2)
+        assert sleepers(m) == [], "nothing outlives the learn step"
+    finally:
+        since = now(m)
+        m.sh(f"cp -p /root/settings.keep {settings}")
+        wait_for(lambda: events(m, "demo", "reload.applied", since), timeout=60)
+        if left := sleepers(m):
+            m.sh("kill " + " ".join(left), check=False)
+
+
+def sleepers(m) -> list[str]:
+    """PIDs of `sleep 617` (no pgrep: procps may not be installed)."""
+    return m.sh(
+        'python3 -c "import os\n'
+        "for p in filter(str.isdigit, os.listdir('/proc')):\n"
+        "    try:\n"
+        "        c = open(f'/proc/{p}/cmdline', 'rb').read()\n"
+        "    except OSError:\n"
+        "        continue\n"
+        "    if c == b'sleep\\x00617\\x00': print(p)\""
+    ).stdout.split()
