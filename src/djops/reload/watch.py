@@ -155,6 +155,11 @@ class HostWatch(ServiceDaemon):
         self.projects: dict[str, Project] = {}
         self.observer = None
         self.next_scan = 0.0
+        # P.toml files are loaded in a thread of their own (a load can be slow:
+        # never in the loop that answers the watchdog); results wait here
+        self.lock = threading.Lock()
+        self.loaded: dict[str, tuple[tuple[int, int] | None, Config | None]] = {}
+        self.loader: threading.Thread | None = None
 
     def run(self) -> str:
         signal.signal(signal.SIGHUP, self._on_hup)  # ExecReload=: `djops enable`
@@ -166,6 +171,7 @@ class HostWatch(ServiceDaemon):
             os.write(self._wake_w, b"h")
 
     def first(self) -> None:
+        self._load(self.enabled())  # before READY=1: what it watches from the start
         self._scan()
         self.next_scan = time.monotonic() + RESCAN_SECONDS
         self._rebuild()
@@ -214,19 +220,19 @@ class HostWatch(ServiceDaemon):
         return list(self.only) if self.only is not None else units.enabled_projects()
 
     def _scan(self) -> bool:
-        """Follow the enabled set and each P.toml; True if the roots changed."""
+        """Follow the enabled set and the loaded P.toml files; start loading
+        those that changed. True if the roots changed."""
         wanted, changed = set(self.enabled()), False
         for gone in set(self.projects) - wanted:
             del self.projects[gone]
             changed = True
-        for p in sorted(wanted):
-            stamp = _stamp(p)
+        with self.lock:
+            done, self.loaded = self.loaded, {}
+        for p, (stamp, cfg) in done.items():
             old = self.projects.get(p)
-            if old is not None and old.stamp == stamp:
+            if p not in wanted:
                 continue
-            try:
-                cfg = config.load(p, live=False)
-            except ConfigError:  # reported by djops-health; watched on as it was
+            if cfg is None:  # reported by djops-health; watched on as it was
                 if old is not None:
                     old.stamp = stamp
                 continue
@@ -235,7 +241,31 @@ class HostWatch(ServiceDaemon):
                 continue
             self.projects[p] = Project(p, cfg, stamp)
             changed = True
+        stale = [
+            p
+            for p in sorted(wanted)
+            if p not in self.projects or self.projects[p].stamp != _stamp(p)
+        ]
+        if stale and not (self.loader and self.loader.is_alive()):
+            self.loader = threading.Thread(target=self._load_and_wake, args=(stale,), daemon=True)
+            self.loader.start()
         return changed
+
+    def _load(self, projects: list[str]) -> None:
+        for p in projects:
+            stamp = _stamp(p)
+            try:
+                cfg: Config | None = config.load(p, live=False)
+            except ConfigError:
+                cfg = None
+            with self.lock:
+                self.loaded[p] = (stamp, cfg)
+
+    def _load_and_wake(self, projects: list[str]) -> None:
+        self._load(projects)
+        self.next_scan = 0.0
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"l")
 
     def _dead_for(self, pr: Project) -> str:
         if self.observer is None:
