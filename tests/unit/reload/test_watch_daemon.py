@@ -129,3 +129,32 @@ def test_one_observer_serves_every_project_each_with_its_own_reloads(
     finally:
         if d.observer is not None:
             fswatch.stop(d.observer)
+
+
+def test_the_watcher_follows_djops_enable_and_disable(project, tmp_path, confdir, monkeypatch):
+    """djops enable P enables djops@P.target: the host watcher takes P up at
+    its next look (a few seconds, or at once on SIGHUP), and lets it go."""
+    monkeypatch.setattr(watch, "_request", lambda p, changed: "applied")
+    settings = tmp_path / "etc-opt-p"
+    path = confdir / f"{project}.toml"
+    path.write_text(path.read_text() + f'[watch]\npaths = ["{settings}"]\n')
+    wants = tmp_path / "systemd" / "multi-user.target.wants"
+    wants.mkdir(parents=True)
+    d = watch.HostWatch()
+    d.first()
+    try:
+        assert d.projects == {} and d.status() == "watching 0 projects (0 files)"
+        (wants / f"djops@{project}.target").symlink_to("/dev/null")
+        d._on_hup(1, None)  # what `systemctl reload djops-watch` sends
+        for _ in range(50):
+            d.step(0.02)
+            if project in d.projects and d.observer is not None:
+                break
+        assert d.status().startswith("watching 0 files"), d.status()
+        (wants / f"djops@{project}.target").unlink()
+        d.next_scan = 0.0
+        d.step(0.01)
+        assert d.projects == {}
+    finally:
+        if d.observer is not None:
+            fswatch.stop(d.observer)
