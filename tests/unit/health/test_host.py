@@ -9,6 +9,16 @@ import pytest
 from djops.health import host
 
 
+@pytest.fixture(autouse=True)
+def _logging_stays_here(monkeypatch):
+    """The daemon turns job.slow/job.missed logging on for its process: not
+    for the tests after these."""
+    from djops.health import jobwatch
+
+    monkeypatch.setattr(jobwatch, "LOGGING", jobwatch.LOGGING)
+    monkeypatch.setattr(jobwatch, "STARTED", jobwatch.STARTED)
+
+
 @pytest.fixture
 def two(project, confdir, tmp_path, monkeypatch, sent):
     """Projects p and q (a copy of p's config); rounds recorded, q's can hang."""
