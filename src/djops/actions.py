@@ -9,7 +9,7 @@ the CLI, and importing all of them would cost each start ~0.1 s.
 import argparse
 import os
 
-from djops import config
+from djops import config, errors
 
 
 def enable(args: argparse.Namespace) -> str:
@@ -133,7 +133,8 @@ def migrate_cron(args: argparse.Namespace) -> str:
 def watch(args: argparse.Namespace) -> str:
     from djops.reload import watch
 
-    return watch.run(config.load(args.project))
+    # djops-watch.service: every enabled project; `djops watch P`: only P
+    return watch.run([config.check_name(args.project)] if args.project else None)
 
 
 def heartbeat(args: argparse.Namespace) -> str:
@@ -143,13 +144,16 @@ def heartbeat(args: argparse.Namespace) -> str:
 
 
 def health(args: argparse.Namespace) -> str:
-    if args.learn_database:  # ExecStartPre=+ of djops-health@P: root, before the sandbox
+    if args.learn_database:  # `djops enable`, a reload: in a transient unit of its own
         from djops.health import dbaddress
 
+        if not args.project:
+            raise errors.UsageError("--learn-database needs the project P")
         return dbaddress.learn(config.load(args.project))
-    from djops.health import daemon
+    from djops.health import host
 
-    return daemon.run(config.load(args.project))
+    # djops-health.service: every enabled project; `djops health P`: only P
+    return host.run([config.check_name(args.project)] if args.project else None)
 
 
 def failure(args: argparse.Namespace) -> str:

@@ -201,12 +201,18 @@ VERBS: dict[str, Verb] = {
         ),
     ),
     "watch": Verb(
-        actions.watch, None, "Run the settings watcher in the foreground (djops-watch@P.service)."
+        actions.watch,
+        None,
+        "Run the settings watcher in the foreground (djops-watch.service): every "
+        "enabled project, or only P.",
+        args=(("project", {"metavar": "P", "nargs": "?", "help": "only this project"}),),
     ),
     "health": Verb(
         actions.health,
         None,
-        "Run the health daemon in the foreground (djops-health@P.service).",
+        "Run the health daemon in the foreground (djops-health.service): every "
+        "enabled project, or only P.",
+        args=(("project", {"metavar": "P", "nargs": "?", "help": "only this project"}),),
         hidden=(("--learn-database", {"action": "store_true", "help": argparse.SUPPRESS}),),
     ),
     "failure": Verb(

@@ -191,7 +191,7 @@ EVENTS: dict[str, Event] = {
         "2cd408dfedc449ceb5b5d00213cd6a45",
         INFO,
         "Settings of @DJOPS_PROJECT@ changed",
-        "djops-watch@@DJOPS_PROJECT@.service saw these files change: @DJOPS_CHANGED@\n"
+        "djops-watch.service saw these files change: @DJOPS_CHANGED@\n"
         "and started djops-reload@@DJOPS_PROJECT@.service to validate and apply them.",
     ),
     "watch.degraded": Event(
@@ -199,7 +199,7 @@ EVENTS: dict[str, Event] = {
         ERR,
         "The settings watcher of @DJOPS_PROJECT@ is not watching",
         "inotify stopped or could not start: @DJOPS_REASON@\n\n"
-        "Until it works again djops-watch@@DJOPS_PROJECT@.service polls the watched\n"
+        "Until it works again djops-watch.service polls @DJOPS_PROJECT@'s watched\n"
         "directories every few seconds, so changes are still validated and applied,\n"
         "only later; it retries inotify on its own. If the reason is a limit, raise\n"
         "it (sysctl fs.inotify.max_user_watches or max_user_instances).",
@@ -249,6 +249,54 @@ EVENTS: dict[str, Event] = {
         NOTICE,
         "Health check @DJOPS_CHECK@ of @DJOPS_PROJECT@ recovered",
         "The check passes again after @DJOPS_FAILURES@ failures. A recovery mail was sent.",
+    ),
+    "health.overrun": Event(
+        "d40cc772c1b04a54a0f218cafa5e45c8",
+        WARNING,
+        "A health round of @DJOPS_PROJECT@ ran past its interval",
+        "djops-health.service started a round of @DJOPS_PROJECT@'s checks\n"
+        "@DJOPS_RUNNING@ seconds ago and it has not ended, longer than its\n"
+        "[health] interval_seconds of @DJOPS_INTERVAL@: a probe hangs (an HTTP URL\n"
+        "that accepts and never answers, a database server, the journal). The next\n"
+        "round of this project waits for it; the other projects' rounds go on, and\n"
+        "the daemon keeps answering systemd's watchdog. See\n"
+        "  systemctl status djops-health.service   djops status @DJOPS_PROJECT@",
+    ),
+    "health.round_failed": Event(
+        "0edde4d0264a47f6a27d55f3ed75ba0b",
+        CRIT,
+        "A health round of @DJOPS_PROJECT@ failed",
+        "djops-health.service could not finish a round of @DJOPS_PROJECT@'s checks:\n"
+        "@DJOPS_REASON@\n\n"
+        "It is a bug in djops or a broken host; the other projects are not affected\n"
+        "and the round is tried again every interval. Logged once until it passes.",
+    ),
+    "health.config_failed": Event(
+        "d6d40964c032435aa58de599d1ff884b",
+        CRIT,
+        "The config of @DJOPS_PROJECT@ does not load",
+        "djops-health.service read /etc/djops/@DJOPS_PROJECT@.toml again after it\n"
+        "changed and could not load it: @DJOPS_REASON@\n\n"
+        "An alert mail was sent. The project's checks go on with the config last\n"
+        "loaded, the other projects' too. Fix the file (`djops check\n"
+        "@DJOPS_PROJECT@` says what is wrong), then run `djops enable @DJOPS_PROJECT@`.",
+    ),
+    "health.config_loaded": Event(
+        "9ce6d697410644d79222c0d87ffd32ad",
+        INFO,
+        "The config of @DJOPS_PROJECT@ loads again",
+        "djops-health.service loaded /etc/djops/@DJOPS_PROJECT@.toml again after\n"
+        "an error; the checks follow the new config.",
+    ),
+    "health.daemon_restarted": Event(
+        "a42d8242f8f14f19979ff489623431cd",
+        CRIT,
+        "djops-health.service was restarted after its process died",
+        "The previous process of djops-health.service ended without being stopped\n"
+        "(killed, crashed, or killed by systemd's watchdog after it hung), and\n"
+        "systemd restarted it. An alert mail was sent. The checks go on from the\n"
+        "state saved after each round (/var/lib/djops/health-@DJOPS_PROJECT@.json);\n"
+        "see `journalctl -u djops-health.service` for how it ended.",
     ),
     "heartbeat.sent": Event(
         "b1f7318c515e404b8ec8449d98a96c15",

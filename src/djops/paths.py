@@ -137,8 +137,14 @@ def run_dir() -> Path:
 
 def watch_changed(project: str) -> Path:
     """The files the watcher saw change, read by the reload unit's apply step
-    (the watcher's RuntimeDirectory=, root's alone)."""
-    return run_dir() / f"djops-watch-{project}" / "changed.json"
+    (djops-watch.service's RuntimeDirectory=, root's alone)."""
+    return run_dir() / "djops-watch" / f"changed-{project}.json"
+
+
+def health_running() -> Path:
+    """Present while djops-health.service runs (its RuntimeDirectory=, kept
+    across restarts): found at start, the last process died unstopped."""
+    return run_dir() / "djops-health" / "running"
 
 
 def private_run_dir() -> Path:

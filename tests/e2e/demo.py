@@ -60,7 +60,7 @@ def start() -> None:
         "/etc/opt/demo/settings.py; sleep 6",
     )
     show(m, "curl -s http://127.0.0.1:8000/")
-    show(m, "systemctl status --no-pager --lines=0 djops-watch@demo | grep Status")
+    show(m, "systemctl status --no-pager --lines=0 djops-watch | grep Status")
 
     print("\n\033[1m== mail: a heartbeat through dma to the smarthost ==\033[0m")
     show(m, "djops heartbeat demo; sleep 2")

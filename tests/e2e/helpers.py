@@ -140,3 +140,21 @@ def start_ping_recorder(m: Machine, address: str = "127.0.0.1", limit: str = "")
 
 def pings_received(m: Machine) -> list[dict]:
     return received(m, "ping-recorder")
+
+
+HEALTH = "djops-health.service"  # one per host, every enabled project
+
+
+def health_of(m: Machine, project: str) -> str:
+    """One project's checks as the last round of djops-health.service saw
+    them ("service ok, http FAILING x2, ..."): its STATUS= sums up the host,
+    the round's detail is in /var/lib/djops/health-P.json."""
+    out = m.sh(f"cat /var/lib/djops/health-{project}.json", check=False).stdout
+    try:
+        checks = json.loads(out).get("checks", {})
+    except ValueError:
+        return ""
+    return ", ".join(
+        f"{name} ok" if r.get("ok") else f"{name} FAILING x{r['ladder']['failures']}"
+        for name, r in checks.items()
+    )

@@ -107,7 +107,8 @@ def test_a_generated_secret_key_never_reaches_the_failure_mail(machine, owned):
         f"[Service]\nExecStart=\nExecStart=/opt/{P}/venv/bin/gunicorn --workers=1 "
         f"--bind=127.0.0.1:8001 --error-logfile=- demo.wsgi:application\n",
     )
-    m.sh(f"systemctl stop djops-watch@{P} && systemctl daemon-reload")
+    # the host's watcher would apply (and reject) the broken settings first
+    m.sh("systemctl stop djops-watch && systemctl daemon-reload")
     broken = (
         settings.replace("SECRET_KEY = ", "OLD_KEY = ")
         + f"SECRET_KEY = '{key}'\nX = int(SECRET_KEY)\n"
@@ -128,6 +129,7 @@ def test_a_generated_secret_key_never_reaches_the_failure_mail(machine, owned):
     m.put(f"/etc/opt/{P}/settings.py", settings, mode=0o640)
     m.sh(f"rm /etc/systemd/system/{P}.service.d/stderr.conf && systemctl daemon-reload")
     m.sh(f"chown root:{P} /etc/opt/{P}/settings.py && systemctl restart {P}.service")
+    m.sh("systemctl start djops-watch")
 
 
 def test_forged_journal_entries_are_ignored_and_escapes_never_reach_the_terminal(machine):

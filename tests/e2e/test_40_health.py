@@ -6,7 +6,7 @@ import re
 import time
 
 import pytest
-from helpers import events, now, queue_run, subjects, wait_for, wait_mail
+from helpers import events, health_of, now, queue_run, subjects, wait_for, wait_mail
 from provision import mails
 
 DB = "/var/opt/demo/demo.db"
@@ -27,15 +27,93 @@ def healthy(machine):
     machine.put("/etc/djops/demo.toml", CONFIG)
     machine.sh("djops enable demo")
     wait_for(
-        lambda: "http ok" in machine.sh("systemctl show -P StatusText djops-health@demo").stdout,
+        lambda: "http ok" in health_of(machine, "demo"),
         what="the health daemon's first round",
     )
 
 
 def test_health_status_line_shows_each_check(machine):
-    status = machine.sh("systemctl show -P StatusText djops-health@demo").stdout
+    status = health_of(machine, "demo")
     for check in ("service", "http", "disk", "mailqueue", "clearsessions"):
         assert f"{check} ok" in status, status
+
+
+WANT = {"Type": "notify", "Restart": "always", "WatchdogUSec": "30s"}
+
+
+def watching(m) -> int:
+    said = m.sh("systemctl show -P StatusText djops-health").stdout
+    return int(re.match(r"watching (\d+) project", said).group(1))
+
+
+def test_one_health_daemon_serves_the_host_and_sums_up_in_one_line(machine):
+    out = machine.sh("systemctl status --no-pager djops-health").stdout
+    lines = [ln for ln in out.splitlines() if ln.strip().startswith("Status:")]
+    assert len(lines) == 1, out
+    assert re.fullmatch(r'Status: "watching \d+ projects?: \d+ failing.*"', lines[0].strip()), out
+    assert (
+        machine.sh("systemctl list-units --all --no-legend 'djops-health@*'").stdout.strip() == ""
+    )
+    said = {p: machine.sh(f"systemctl show -P {p} djops-health").stdout.strip() for p in WANT}
+    assert said == WANT
+
+
+def test_kill_9_mid_round_restarts_the_health_daemon_and_mails(machine):
+    m = machine
+    since, before = now(m), len(mails(m))
+    pid = m.sh("systemctl show -P MainPID djops-health").stdout.strip()
+    restarts = int(m.sh("systemctl show -P NRestarts djops-health").stdout.strip())
+    m.sh(f"kill -9 {pid}")  # interval_seconds = 1: a round is always near
+    wait_for(
+        lambda: m.sh("systemctl show -P MainPID djops-health").stdout.strip() not in ("0", pid),
+        timeout=30,
+        what="systemd to restart the killed health daemon",
+    )
+    assert int(m.sh("systemctl show -P NRestarts djops-health").stdout.strip()) == restarts + 1
+    [said] = wait_for(lambda: events(m, "demo", "health.daemon_restarted", since))
+    assert said["PRIORITY"] == "2"
+    wait_mail(m, "ALERT djops-health.service restarted", after=before)
+    started = float(now(m))
+    wait_for(
+        lambda: json.loads(m.sh("cat /var/lib/djops/health-demo.json").stdout)["updated"] > started,
+        what="rounds after the restart",
+    )
+
+
+SIDE = "side"  # a second, cheap project: the demo's code on its own port
+
+
+def test_a_rejected_settings_file_in_one_project_stops_no_other_projects_rounds(machine):
+    m = machine
+    m.sh(f"sh /root/demo-src/deploy.sh {SIDE} {SIDE} 8040 /opt/demo/venv", timeout=300)
+    m.put(
+        f"/etc/djops/{SIDE}.toml",
+        '[project]\nvenv = "/opt/demo/venv"\n[health]\ninterval_seconds = 1\n'
+        'url = "http://127.0.0.1:8040/"\n[clearsessions]\nschedule = "*-*-* 03:30"\n',
+    )
+    settings = "/etc/opt/demo/settings.py"
+    others = watching(m)
+    try:
+        m.sh(f"djops enable {SIDE}")
+        wait_for(lambda: "http ok" in health_of(m, SIDE), what="the second project's rounds")
+        assert watching(m) == others + 1
+        since = now(m)
+        m.sh(f"cp -p {settings} /root/settings.keep && echo 'this is not python' >> {settings}")
+        wait_for(lambda: events(m, "demo", "reload.rejected", since), timeout=60)
+        start = float(now(m))
+        updated = {
+            p: lambda p=p: json.loads(m.sh(f"cat /var/lib/djops/health-{p}.json").stdout)["updated"]
+            for p in ("demo", SIDE)
+        }
+        wait_for(
+            lambda: all(u() > start + 2 for u in updated.values()), what="both projects' rounds"
+        )
+        assert "http ok" in health_of(m, SIDE) and "http ok" in health_of(m, "demo")
+        assert not events(m, SIDE, "health.overrun", since)
+    finally:
+        m.sh(f"cp -p /root/settings.keep {settings}", check=False)
+        m.sh(f"djops disable {SIDE}; systemctl stop {SIDE}.service", check=False)
+    wait_for(lambda: watching(m) == others, what="the disabled project dropped")
 
 
 def test_a_dead_site_escalates_heals_and_recovers_with_mail(machine):
@@ -125,17 +203,17 @@ def test_a_failed_clearsessions_run_mails_its_journal_excerpt(machine):
 
 
 def test_a_hung_health_daemon_is_restarted_by_the_watchdog(machine):
-    pid = machine.sh("systemctl show -P MainPID djops-health@demo").stdout.strip()
+    machine.sh("systemctl reset-failed djops-health")  # the kill -9 above counts to the start limit
+    pid = machine.sh("systemctl show -P MainPID djops-health").stdout.strip()
     machine.sh(f"kill -STOP {pid}")
     wait_for(
         lambda: (
-            machine.sh("systemctl show -P MainPID djops-health@demo").stdout.strip()
-            not in ("0", pid)
+            machine.sh("systemctl show -P MainPID djops-health").stdout.strip() not in ("0", pid)
         ),
         timeout=60,
         what="the watchdog to replace the stopped health daemon",
     )
-    assert "Watchdog timeout" in machine.sh("journalctl -u djops-health@demo --no-pager").stdout
+    assert "Watchdog timeout" in machine.sh("journalctl -u djops-health --no-pager").stdout
 
 
 def test_the_heartbeat_runs_the_checks_it_reports(machine):
@@ -179,3 +257,47 @@ def test_no_mail_and_no_journal_line_carries_a_secret(machine):
     for secret in (secret_key, "hunter2"):
         assert secret not in everything
     assert mails(machine), "the earlier tests of this file sent mail to search"
+
+
+def test_project_code_never_outlives_the_learn_step_in_a_root_unit(machine):
+    """Issue 28.5: settings that leave a process behind (here only in djops'
+    own workers) leave nothing in a root unit: the learn step runs in a
+    transient unit of its own, killed whole when the step ends."""
+    m = machine
+    settings = "/etc/opt/demo/settings.py"
+    m.sh(f"cp -p {settings} /root/settings.keep")
+    leftover = (
+        "\nimport subprocess as _sp, sys as _sys\n"
+        "if _sys.argv[0].endswith('inproject/__main__.py'):\n"
+        "    _sp.Popen(['sleep', '617'], start_new_session=True, stdin=_sp.DEVNULL,\n"
+        "              stdout=_sp.DEVNULL, stderr=_sp.DEVNULL)  # a daemon, detached\n"
+    )
+    try:
+        since = now(m)
+        m.sh(f"cat >> {settings} <<'EOF'\n{leftover}EOF")
+        wait_for(lambda: events(m, "demo", "reload.applied", since), timeout=60)
+        m.sh("djops check demo", check=False)  # the control: from root's shell, it stays
+        assert sleepers(m), "the settings leave a process behind"
+        m.sh("kill " + " ".join(sleepers(m)))
+        m.sh("djops enable demo")  # the learn step
+        time.sleep(2)
+        assert sleepers(m) == [], "nothing outlives the learn step"
+    finally:
+        since = now(m)
+        m.sh(f"cp -p /root/settings.keep {settings}")
+        wait_for(lambda: events(m, "demo", "reload.applied", since), timeout=60)
+        if left := sleepers(m):
+            m.sh("kill " + " ".join(left), check=False)
+
+
+def sleepers(m) -> list[str]:
+    """PIDs of `sleep 617` (no pgrep: procps may not be installed)."""
+    return m.sh(
+        'python3 -c "import os\n'
+        "for p in filter(str.isdigit, os.listdir('/proc')):\n"
+        "    try:\n"
+        "        c = open(f'/proc/{p}/cmdline', 'rb').read()\n"
+        "    except OSError:\n"
+        "        continue\n"
+        "    if c == b'sleep\\x00617\\x00': print(p)\""
+    ).stdout.split()

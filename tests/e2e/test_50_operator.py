@@ -23,7 +23,8 @@ def test_check_passes_on_the_reference_setup(machine):
         "DEBUG is off",
         "/etc/mailname differs",
         "root is aliased",
-        "djops-watch@demo.service is active",
+        "djops-watch.service is active",
+        "djops-health.service is active",
         'the SQLite database is in rollback-journal mode ("delete")',
     ):
         assert text in r.stdout, text

@@ -6,7 +6,7 @@ swapped, gunicorn that preloads the app. Nothing crash-loops, nothing is lost.
 import time
 
 import pytest
-from helpers import add_sessions, counts, events, now, wait_for
+from helpers import add_sessions, counts, events, health_of, now, wait_for
 from provision import mails
 
 SETTINGS_DIR = "/etc/opt/demo"
@@ -50,8 +50,8 @@ def marker(m) -> str:
 def enabled(machine):
     machine.put("/etc/djops/demo.toml", CONFIG)
     machine.sh("djops enable demo")
-    wait_for(lambda: "http ok" in status(machine, "djops-health@demo"), what="a health round")
-    wait_for(lambda: "watching" in status(machine, "djops-watch@demo"), what="the watcher")
+    wait_for(lambda: "http ok" in health_of(machine, "demo"), what="a health round")
+    wait_for(lambda: "watching" in status(machine, "djops-watch"), what="the watcher")
     yield
     machine.sh("systemctl start demo.service", check=False)
 
@@ -61,15 +61,21 @@ def test_the_settings_directory_deleted_and_recreated(machine):
     since = now(m)
     m.sh(f"cp -a {SETTINGS_DIR} /root/settings-copy && rm -r {SETTINGS_DIR}")
     wait_for(lambda: events(m, "demo", "watch.degraded", since), what="watch.degraded")
-    assert status(m, "djops-watch@demo").startswith("NOT WATCHING")
+    assert "NOT WATCHING" in status(m, "djops-watch")
     m.sh(f"cp -a /root/settings-copy {SETTINGS_DIR}")
     try:
         wait_for(lambda: events(m, "demo", "watch.recovered", since), what="watch.recovered")
     except AssertionError as e:  # say what the watcher did, for the next reader of a CI log
-        log = m.sh("journalctl -o short-precise -n 60 -u djops-watch@demo", check=False).stdout
+        log = m.sh("journalctl -o short-precise -n 60 -u djops-watch", check=False).stdout
         raise AssertionError(f"{e}\n{log}") from None
-    wait_for(lambda: status(m, "djops-watch@demo").startswith("watching"), what="STATUS=")
-    assert active(m, "djops-watch@demo") and restarts(m, "djops-watch@demo") == 0
+    wait_for(
+        lambda: (
+            status(m, "djops-watch").startswith("watching")
+            and "NOT WATCHING" not in status(m, "djops-watch")
+        ),
+        what="STATUS=",
+    )
+    assert active(m, "djops-watch") and restarts(m, "djops-watch") == 0
     m.sh(f"sed -i 's/^DEMO_MARKER = .*/DEMO_MARKER = \"recreated\"/' {SETTINGS_DIR}/settings.py")
     wait_for(lambda: marker(m) == "demo marker=recreated", timeout=30, what="inotify again")
 
@@ -96,13 +102,13 @@ def test_the_settings_directory_swapped_by_a_rename(machine):
 def test_garbage_state_files_are_said_and_every_daemon_carries_on(machine):
     m = machine
     since = now(m)
-    m.sh("systemctl stop djops-health@demo")
+    m.sh("systemctl stop djops-health")
     m.put("/var/lib/djops/health-demo.json", b'{"updated": 17, "chec')
     m.put("/var/lib/djops/outbox/20261123T000000-garbage.json", b"\x00\xff garbage")
-    m.sh("printf '[not json' > /run/djops-watch-demo/changed.json")  # /run is the machine's tmpfs
-    m.sh("systemctl start djops-health@demo && systemctl start djops-mailqueue.service")
+    m.sh("printf '[not json' > /run/djops-watch/changed-demo.json")  # /run is the machine's tmpfs
+    m.sh("systemctl start djops-health && systemctl start djops-mailqueue.service")
     wait_for(lambda: events(m, "demo", "state.ignored", since), what="state.ignored")
-    wait_for(lambda: "http ok" in status(m, "djops-health@demo"), what="a round after it")
+    wait_for(lambda: "http ok" in health_of(m, "demo"), what="a round after it")
     [aside] = events(m, "unknown", "mail.failed", since)
     assert "garbage.json" in aside["MESSAGE"] and aside["PRIORITY"] == "2"
     m.sh("test -f /var/lib/djops/outbox/unreadable/20261123T000000-garbage.json")
@@ -112,7 +118,7 @@ def test_garbage_state_files_are_said_and_every_daemon_carries_on(machine):
 
 def test_a_full_var_lib_djops_crashes_nothing_and_the_alert_comes_once_there_is_room(machine):
     m = machine
-    m.sh("systemctl stop djops-health@demo")
+    m.sh("systemctl stop djops-health")
     # room for the state the suite has built by now (migrated cron files, queues:
     # 120 KiB on Debian 12), then a filler takes every byte left
     m.sh("cp -a /var/lib/djops /root/djops-state && mount -t tmpfs -o size=1m tmpfs /var/lib/djops")
@@ -120,14 +126,14 @@ def test_a_full_var_lib_djops_crashes_nothing_and_the_alert_comes_once_there_is_
     m.sh("dd if=/dev/zero of=/var/lib/djops/filler bs=4k count=400 2>/dev/null || true")
     before = len(mails(m))
     since = now(m)
-    m.sh("systemctl start djops-health@demo && systemctl stop demo.service")
+    m.sh("systemctl start djops-health && systemctl stop demo.service")
     try:
         wait_for(lambda: events(m, "demo", "health.alert", since), what="the alert", timeout=40)
         [failed] = wait_for(lambda: events(m, "demo", "mail.failed", since), what="mail.failed")
         assert failed["PRIORITY"] == "2" and "No space left" in failed["MESSAGE"]
         assert events(m, "demo", "state.failed", since), "the state file could not be saved"
         time.sleep(3)
-        assert active(m, "djops-health@demo") and restarts(m, "djops-health@demo") == 0
+        assert active(m, "djops-health") and restarts(m, "djops-health") == 0
         m.sh("rm /var/lib/djops/filler")
         wait_for(
             lambda: [x for x in mails(m)[before:] if "ALERT service failing" in str(x["Subject"])],
@@ -139,8 +145,8 @@ def test_a_full_var_lib_djops_crashes_nothing_and_the_alert_comes_once_there_is_
         assert len(alerts) == 1, "sent once, not replayed"
     finally:
         m.sh("systemctl start demo.service")
-        m.sh("systemctl stop djops-health@demo; umount /var/lib/djops", check=False)
-        m.sh("systemctl start djops-health@demo")
+        m.sh("systemctl stop djops-health; umount /var/lib/djops", check=False)
+        m.sh("systemctl start djops-health")
 
 
 def test_journald_restarting_loses_nothing(machine):
@@ -165,9 +171,9 @@ def test_journald_restarting_loses_nothing(machine):
     )
     assert counts(m, DB, "demo")[0] == 0, "every expired row removed"
     assert events(m, "demo", "clearsessions.done", since), "its event survived the restarts"
-    assert active(m, "djops-health@demo") and active(m, "djops-watch@demo")
+    assert active(m, "djops-health") and active(m, "djops-watch")
     after = now(m)
-    wait_for(lambda: "http ok" in status(m, "djops-health@demo"), what="rounds go on")
+    wait_for(lambda: "http ok" in health_of(m, "demo"), what="rounds go on")
     m.sh("djops heartbeat demo")
     assert events(m, "demo", "heartbeat.sent", after)
 

@@ -11,7 +11,7 @@ import re
 import time
 
 import pytest
-from helpers import events, now, queue_run, wait_for, wait_mail
+from helpers import events, health_of, now, queue_run, wait_for, wait_mail
 from provision import mails
 
 SETTINGS = "/etc/opt/demo/settings.py"
@@ -117,7 +117,7 @@ def apply_settings(m, text: str, event: str = "reload.applied") -> dict:
 
 def failing(m, check: str) -> int:
     """How many rounds in a row `check` has failed, from the health status line."""
-    status = m.sh("systemctl show -P StatusText djops-health@demo").stdout
+    status = health_of(m, "demo")
     if f"{check} ok" in status:
         return 0
     found = re.search(rf"{check} FAILING x(\d+)", status)
@@ -154,11 +154,9 @@ def server(machine, request):
 def test_the_reload_learned_where_the_database_listens(machine, server):
     learned = json.loads(machine.sh("cat /var/lib/djops/database-demo.json").stdout)
     assert learned["vendor"] == server.vendor
-    machine.sh("systemctl restart djops-health@demo")
+    machine.sh("systemctl restart djops-health")
     wait_for(
-        lambda: (
-            "database ok" in machine.sh("systemctl show -P StatusText djops-health@demo").stdout
-        ),
+        lambda: "database ok" in health_of(machine, "demo"),
         what="the database check in the health status line",
     )
 

@@ -130,8 +130,8 @@ def _missed_and_shown(machine, since: str) -> None:
         diag = machine.sh(
             "date +%s; systemctl show --timestamp=unix -P LastTriggerUSec 'djops-job@demo:tick.timer';"
             " systemctl show 'djops-job@demo:tick.timer' | grep -i trigger;"
-            " systemctl show -P StatusText djops-health@demo; djops status demo;"
-            " journalctl -u djops-health@demo -n 20 --no-pager",
+            " systemctl show -P StatusText djops-health; djops status demo;"
+            " journalctl -u djops-health -n 20 --no-pager",
             check=False,
         )
         raise AssertionError("no job.missed:\n" + diag.stdout + diag.stderr) from None

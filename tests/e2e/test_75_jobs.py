@@ -5,7 +5,7 @@ in a sandbox, their output in the journal, a failed run mailed through dma
 with its output; `djops run`, `djops status` and the `jobs` check."""
 
 import pytest
-from helpers import events, now, queue_run, sql, wait_for, wait_mail
+from helpers import events, health_of, now, queue_run, sql, wait_for, wait_mail
 from provision import mails
 
 CONFIG = """# the admin's own notes, kept by migrate-cron
@@ -183,7 +183,7 @@ def test_status_and_the_jobs_check_show_each_job(machine):
         assert f"  job {name}" in status, status
     assert "done here (" in status and "): job clear of demo done" in status, status
     wait_for(
-        lambda: "jobs ok" in machine.sh("systemctl show -P StatusText djops-health@demo").stdout,
+        lambda: "jobs ok" in health_of(machine, "demo"),
         what="the jobs check",
     )
 

@@ -83,6 +83,7 @@ def _units(cfg: Config) -> list[Item]:
     for unit in (
         units.timer(units.CLEARSESSIONS, p),
         *units.daemons(p),
+        *units.HOST_DAEMONS,
         units.MAILQUEUE,
         *units.WAKERS,
     ):

@@ -250,10 +250,10 @@ SECTION_DOCS = {
     "project": "where the project lives (the reference layout by default)",
     "clearsessions": "removing expired sessions (djops-clearsessions@P.timer)",
     "socket": "the listening socket systemd holds for gunicorn (djops-socket@P.socket)",
-    "watch": "the settings watcher and the validated reload (djops-watch@P, djops-reload@P)",
-    "health": "the health service, escalation and mail (djops-health@P, djops-heartbeat@P)",
+    "watch": "the settings watcher and the validated reload (djops-watch.service, djops-reload@P)",
+    "health": "the health service, escalation and mail (djops-health.service, djops-heartbeat@P)",
     "notify": "chat and push channels through Apprise (djops-notify.service delivers)",
-    "metrics": "djops_P.prom for Prometheus' textfile collector (written by djops-health@P)",
+    "metrics": "djops_P.prom for Prometheus' textfile collector (written by djops-health.service)",
     "jobs.NAME": "any number of jobs, NAME of [A-Za-z0-9_-]: djops-job@P:NAME.timer",
 }
 

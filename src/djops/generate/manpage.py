@@ -32,9 +32,9 @@ UNITS = [
         "djops clearsessions P (or systemctl start --wait) waits for its end.",
     ),
     (
-        "djops-watch@P.service",
-        "Watch [watch] paths; after a change, start djops-reload@P.service. STATUS= shows the "
-        "last reload.",
+        "djops-watch.service",
+        "One per host: watch every enabled project's [watch] paths (one inotify observer); "
+        "after a change, start djops-reload@P.service. STATUS= shows the last reload.",
     ),
     (
         "djops-reload@P.service",
@@ -42,9 +42,11 @@ UNITS = [
         "change leaves P.service untouched and fails the unit.",
     ),
     (
-        "djops-health@P.service",
-        "Checks every [health] interval_seconds; escalation: degraded, alert mail, one restart, "
-        "hourly reminders, recovery mail.",
+        "djops-health.service",
+        "One per host, for every enabled project: checks each every [health] interval_seconds, "
+        "each project's round in a thread of its own; escalation: degraded, alert mail, one "
+        "restart, hourly reminders, recovery mail. STATUS= sums up (watching 12 projects: 1 "
+        "failing); a round past its interval logs health.overrun.",
     ),
     ("djops-heartbeat@P.timer, .service", "The heartbeat mail on [health] heartbeat."),
     (

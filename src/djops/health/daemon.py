@@ -1,23 +1,23 @@
-"""djops-health@P.service: run the checks every interval_seconds, climb each
-check's escalation ladder, heal what a restart can heal, and keep the state
-that `djops heartbeat` and `djops status` report.
+"""One project's health round, run by djops-health.service (djops.health.host)
+every interval_seconds: the checks, each check's escalation ladder, the
+restart that heals what a restart can heal, and the state that `djops
+heartbeat` and `djops status` report.
 """
 
 import time
+from collections.abc import Callable
 
 from djops.config import Config
 from djops.events import CRIT, WARNING
 from djops.health import causes, jobwatch, ladder, probes, state
 from djops.mail import notices
 from djops.metrics import collect, textfile
-from djops.systemd import journal, systemctl
-from djops.systemd.daemon import ServiceDaemon
+from djops.systemd import journal, systemctl, units
 
 
 class Health:
     def __init__(self, cfg: Config):
         self.cfg = cfg
-        jobwatch.watching()  # this process logs job.slow and job.missed
         saved, ignored = state.load(cfg.name)
         if ignored:
             journal.emit("state.ignored", cfg.name, ignored, REASON=ignored)
@@ -27,6 +27,12 @@ class Health:
         self._follow_checks()
         self.unsent: list[tuple[str, str, str]] = []  # mails the outbox had no room for
         self.failing: set[str] = set()  # faults already logged, until they clear
+        # whether P is still enabled: `djops disable` removes djops_P.prom, and
+        # a round still in flight then must not write it again
+        self.wanted: Callable[[], bool] = lambda: True
+        # what the round reads of the project's units; the host daemon shares
+        # one read of every project's units between the rounds due together
+        self.unit_state: Callable[[Config], dict] = own_units
 
     def _follow_checks(self) -> None:
         """A ladder per enabled check; a check that comes (the settings moved
@@ -51,6 +57,11 @@ class Health:
         replays an alert on restart (the ladder was saved first)."""
         now = time.time()
         self._follow_checks()
+        # every unit of the project in ONE systemctl call: no process per job
+        with systemctl.using(self.unit_state(self.cfg)):
+            self._round(now)
+
+    def _round(self, now: float) -> None:
         # the upstream checks (the database) first: a site failing because of
         # them must know it in the same round, before its ladder moves
         order = sorted(self.ladders, key=lambda n: n not in causes.UPSTREAM)
@@ -139,11 +150,15 @@ class Health:
     def _metrics(self, now: float) -> None:
         """djops_P.prom for node-exporter; a failure here never stops the checks."""
         d = self.cfg.metrics.textfile_dir
-        if not textfile.wanted(d):
+        if not textfile.wanted(d) or not self.wanted():
             return
         try:
             textfile.write(
-                d, self.cfg.name, collect.families(self.cfg, self.results, now, jobwatch.latest)
+                d,
+                self.cfg.name,
+                collect.families(
+                    self.cfg, self.results, now, jobwatch.latest.get(self.cfg.name, {})
+                ),
             )
         except Exception as e:
             where = textfile.path(d, self.cfg.name)
@@ -160,27 +175,28 @@ class Health:
             self.failing.discard("state.failed")
 
 
-class HealthDaemon(ServiceDaemon):
-    """A round every interval_seconds; the watchdog hears from it in between."""
-
-    def __init__(self, cfg: Config):
-        super().__init__()
-        self.health, self.interval = Health(cfg), cfg.health.interval_seconds
-        self.next_round = 0.0
-
-    def first(self) -> None:
-        self.health.round()
-        self.next_round = time.monotonic() + self.interval
-
-    def step(self, budget: float) -> None:
-        self.wait(min(budget, self.next_round - time.monotonic()))
-        if not self.stopping and time.monotonic() >= self.next_round:
-            self.health.round()
-            self.next_round = time.monotonic() + self.interval
-
-    def status(self) -> str:
-        return self.health.status()
+# what the checks and the metrics read of the project's units (systemctl.show)
+UNIT_PROPERTIES = (
+    "ActiveState",
+    "SubState",
+    "ActiveEnterTimestampMonotonic",
+    "ExecMainStartTimestampMonotonic",
+    "ExecMainExitTimestampMonotonic",
+    "InvocationID",
+    "LastTriggerUSecMonotonic",
+    "NextElapseUSecRealtime",
+)
 
 
-def run(cfg: Config) -> str:
-    return HealthDaemon(cfg).run()
+def own_units(cfg: Config) -> dict[str, dict]:
+    """Every unit of the project in ONE systemctl call: no process per job."""
+    return systemctl.show_many(watched_units(cfg), UNIT_PROPERTIES)
+
+
+def watched_units(cfg: Config) -> list[str]:
+    p = cfg.name
+    out = [cfg.project.service, units.service(units.RELOAD, p)]
+    out += [units.service(units.CLEARSESSIONS, p), units.timer(units.CLEARSESSIONS, p)]
+    for name in cfg.jobs:
+        out += [units.job_service(p, name), units.job_timer(p, name)]
+    return out

@@ -1,9 +1,10 @@
 """Where the project's database server listens, learned from the settings by
 the project's python and kept in /var/lib/djops/database-P.json, so the
 health check `database` can connect every round without credentials and
-without starting a Python process. Learned when djops-health@P starts
-(ExecStartPre=+, root) and after every applied reload (the settings may have
-moved the database)."""
+without starting a Python process. Learned at `djops enable` and after
+every applied reload (the settings may have moved the database), each time
+in a transient unit of its own (djops.systemd.transient): the project's code
+never runs inside a root unit it could outlive its step in."""
 
 import os
 import pwd
@@ -16,6 +17,7 @@ from typing import Any
 from djops import paths, safefs
 from djops.adapters import project_python
 from djops.config import Config
+from djops.systemd import transient
 
 TIMEOUT = 60.0
 
@@ -51,6 +53,22 @@ def learn(cfg: Config) -> str:
     data = {k: res.data[k] for k in ("vendor", "unix", "host", "port") if k in res.data}
     safefs.write_json(paths.database_address(cfg.name), data, mode=0o644)
     return f"the database of {cfg.name}: {shown(data)}"
+
+
+def learn_isolated(cfg: Config) -> str:
+    """`learn`, in its own transient unit when called as root from anywhere
+    else (a reload's root step, `djops enable`); one line either way."""
+    if transient.inside():
+        return learn(cfg)
+    proc = transient.run(
+        # no "-": the sandbox of the djops-.service.d prefix drop-in (a
+        # read-only /var/lib/djops) is not for this root step
+        f"djops_learn_{cfg.name}_{os.getpid()}",
+        ["/usr/bin/djops", "health", "--learn-database", cfg.name],
+        TIMEOUT,
+    )
+    lines = (proc.stdout or proc.stderr).strip().splitlines()
+    return lines[-1] if lines else f"the database address of {cfg.name} is unknown"
 
 
 def load(project: str) -> dict[str, Any]:

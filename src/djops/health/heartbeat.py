@@ -43,9 +43,9 @@ def report(cfg: Config) -> str:
 
 
 def _health_service_quiet(cfg: Config) -> str:
-    """Whether djops-health@P has stopped checking: the heartbeat is the
-    dead man's switch of the health service too. "" while it keeps up."""
-    p, unit = cfg.name, units.service(units.HEALTH, cfg.name)
+    """Whether djops-health.service has stopped checking P: the heartbeat is
+    the dead man's switch of the health service too. "" while it keeps up."""
+    p, unit = cfg.name, units.HEALTH_HOST
     updated = health_state.read(p).get("updated")
     if not isinstance(updated, int | float):
         return f"{unit} has not checked yet"

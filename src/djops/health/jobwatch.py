@@ -6,7 +6,6 @@ row (with alert_after > 1; at 1 the failure mail is the alert, as cron's).
 Each event is logged once, per run or per occurrence; the check fails
 while it lasts, so the health ladder alerts once and mails the recovery."""
 
-import functools
 import time
 from typing import Any
 
@@ -16,7 +15,7 @@ from djops.systemd import dropins, journal, paused, results, systemctl, units
 from djops.systemd import schedule as timing
 
 STARTED = time.time()  # occurrences due before the daemon started are not judged
-_logged: set[tuple[str, str]] = set()  # (job, invocation or due) already logged
+_logged: set[tuple[str, str, str]] = set()  # (project, job, invocation or due) logged
 LOGGING = False  # only the health daemon logs; `djops status` only looks
 
 
@@ -27,27 +26,38 @@ def watching() -> None:
 
 
 def _once(key: tuple[str, str], event: str, project: str, text: str, **fields: object) -> None:
-    if LOGGING and key not in _logged:
-        _logged.add(key)
+    if LOGGING and (project, *key) not in _logged:
+        _logged.add((project, *key))
         journal.emit(event, project, text, **fields)
 
 
-# job -> {"slow": 0/1, "missed": 0/1} as the last look found it: the health
-# round hands it to the metrics (djops_job_slow, djops_job_missed)
-latest: dict[str, dict[str, float]] = {}
+# project -> job -> {"slow": 0/1, "missed": 0/1} as the last look found it:
+# the health round hands it to the metrics (djops_job_slow, djops_job_missed)
+latest: dict[str, dict[str, dict[str, float]]] = {}
+
+# (schedule, floor) -> its period: systemd-analyze once per distinct schedule
+# for the daemon's life, never again in a round (oncalendar's cache is bounded)
+_periods: dict[tuple[str, float], float | None] = {}
+
+
+def period(schedule: str, floor: float = 60.0) -> float | None:
+    key = (schedule, floor)
+    if key not in _periods:
+        _periods[key] = oncalendar.period(schedule, floor=floor)
+    return _periods[key]
 
 
 def problems(cfg: Config, names: list[str]) -> list[str]:
     """What is wrong with these jobs now; a paused job is not judged."""
-    out = []
+    out, seen = [], latest.setdefault(cfg.name, {})
     for name in names:
         policy = results.policy_of(cfg, name)
         if policy is None or _paused(cfg, name):
-            latest[name] = {"slow": 0.0, "missed": 0.0}
+            seen[name] = {"slow": 0.0, "missed": 0.0}
             continue
         service, timer = _units(cfg.name, name)
         late, gone = slow(cfg, name, policy, service), missed(cfg, name, policy, timer)
-        latest[name] = {"slow": float(bool(late)), "missed": float(bool(gone))}
+        seen[name] = {"slow": float(bool(late)), "missed": float(bool(gone))}
         for found in (late, gone):
             if found:
                 out.append(f"{name}: {found}")
@@ -86,15 +96,24 @@ def slow(cfg: Config, name: str, policy: Any, service: str) -> str:
 def missed(cfg: Config, name: str, policy: Any, timer: str) -> str:
     """The occurrence after the timer's last trigger, not started by its
     latest start (the timer's random delay) plus start_grace_seconds."""
-    if policy.schedule == "@reboot" or not (period := oncalendar.period(policy.schedule, floor=0)):
+    if policy.schedule == "@reboot" or not (every := period(policy.schedule, floor=0)):
         return ""
-    grace = policy.start_grace_seconds or period / 10
+    grace = policy.start_grace_seconds or every / 10
     last = last_trigger(timer)
-    # the daemon judges from its start; a look (status) only from the last trigger
-    since = max(STARTED, last) if LOGGING else (last or time.time())
-    expression = timing.on_calendar(policy.schedule, getattr(policy, "timezone", ""))
-    due = oncalendar.next_after(expression, since)
-    late = time.time() - (due or time.time()) - min(period / 10, dropins.MAX_DELAY)
+    if LOGGING and (nxt := _next_elapse(timer)) is not None:
+        # a round: systemd's own next elapse, remembered should the timer stop
+        if nxt:
+            _expected[(cfg.name, timer)] = nxt
+        due = _expected.get((cfg.name, timer))
+        if due is None or due <= last or due < STARTED:
+            return ""
+    else:
+        # a look (status), or no snapshot: the schedule's occurrence after
+        # the last trigger (the daemon judges from its start)
+        since = max(STARTED, last) if LOGGING else (last or time.time())
+        expression = timing.on_calendar(policy.schedule, getattr(policy, "timezone", ""))
+        due = oncalendar.next_after(expression, since)
+    late = time.time() - (due or time.time()) - min(every / 10, dropins.MAX_DELAY)
     if due is None or late <= grace:
         return ""
     at = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(due))
@@ -119,15 +138,25 @@ def _failing(cfg: Config, name: str, service: str) -> int:
     return cached[1]
 
 
+# (project, timer) -> the next elapse systemd last said (epoch seconds)
+_expected: dict[tuple[str, str], float] = {}
+
+
+def _next_elapse(timer: str) -> float | None:
+    """NextElapseUSecRealtime from the round's snapshot (0.0: none, the
+    timer is stopped); None outside a round."""
+    value = systemctl.held(timer, "NextElapseUSecRealtime")
+    if value is None:
+        return None
+    return systemctl.utc_epoch(value) or 0.0
+
+
 def last_trigger(timer: str) -> float:
-    """When the timer last fired (epoch seconds; 0: never). `systemctl show`
-    formats it in the server's zone (and ignores --timestamp=unix there):
-    systemd reads its own format back."""
-    value = systemctl.show(timer, "LastTriggerUSec").get("LastTriggerUSec", "").strip()
-    return _epoch(value) if value and value != "n/a" else 0.0
-
-
-@functools.lru_cache(maxsize=256)
-def _epoch(value: str) -> float:
-    """Cached: what systemctl prints is an absolute time."""
-    return oncalendar.timestamp(value) or 0.0
+    """When the timer last fired (epoch seconds; 0: never), from its
+    monotonic stamp: no calendar text to parse, no systemd-analyze."""
+    mono = systemctl.show(timer, "LastTriggerUSecMonotonic").get("LastTriggerUSecMonotonic", "")
+    try:
+        usec = int(mono)
+    except ValueError:
+        return 0.0
+    return time.time() - (time.monotonic() - usec / 1e6) if usec else 0.0

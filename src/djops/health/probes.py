@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from djops import oncalendar, paths
+from djops import paths
 from djops.channels import mailqueue as queue
 from djops.config import Config
 from djops.events import JOB_SKIPPED
@@ -144,7 +144,7 @@ def _on_time(
     while the newest skip saw the holder's claim run longer than `timeout`.
     The journal is read only when the service ran again since; between
     runs only the age moves."""
-    period = oncalendar.period(schedule)
+    period = jobwatch.period(schedule)
 
     def read() -> tuple[float | None, str]:
         # one clearsessions per project: its events, old ones without DJOPS_JOB too

@@ -4,7 +4,9 @@ from djops import config
 from djops.adapters import secrets
 from djops.config import Config, check_name
 from djops.errors import ConfigError, OperationError
+from djops.health import dbaddress
 from djops.jobs import claim
+from djops.metrics import textfile
 from djops.systemd import dropins, journal, service, sockets, standin, systemctl, units
 
 HOW = {
@@ -18,9 +20,8 @@ def enable(cfg: Config) -> str:
     p = cfg.name
     if cfg.watch.restart == "reload" and (why := service.refuse_reload(cfg.project.service)):
         raise ConfigError(str(cfg.path), "[watch] restart", f'"restart", because {why}', '"reload"')
-    running = [u for u in units.daemons(p) if systemctl.is_active(u)]
     # an admin's explicit enable also lifts a start limit hit by earlier crashes
-    systemctl.run("reset-failed", *units.daemons(p), check=False)
+    systemctl.run("reset-failed", *units.HOST_DAEMONS, check=False)
     keep = {units.job_service(p, n) for n in cfg.jobs} | {units.job_timer(p, n) for n in cfg.jobs}
     gone = [u for u in dropins.job_units_on_disk(p) if u not in keep]
     if gone:  # jobs taken out of P.toml: stopped, their drop-ins removed
@@ -34,14 +35,26 @@ def enable(cfg: Config) -> str:
         standin.write(cfg)
     dropins.link_jobs(cfg)
     jobs = [units.job_timer(p, n) for n in cfg.jobs]
+    learned = dbaddress.learn_isolated(cfg)  # before the health daemon sees P
+    metrics_moved = dropins.write_host_metrics(_textfile_dirs(p, cfg.metrics.textfile_dir))
+    if metrics_moved:
+        systemctl.daemon_reload()
+    # enabling djops@P.target is what adds P to djops-watch.service and
+    # djops-health.service: they read the enabled set every few seconds, and
+    # P.toml whenever it changes
     systemctl.enable_now(
-        units.target(p), *units.timers(p), *units.daemons(p), units.MAILQUEUE, *units.WAKERS
+        units.target(p),
+        *units.timers(p),
+        units.MAILQUEUE,
+        *units.WAKERS,
+        *units.HOST_DAEMONS,
     )
     if jobs:
         systemctl.run("start", *jobs)
-    restart = [u for u in running if u in changed]
-    if restart:  # running daemons read the old config
-        systemctl.run("try-restart", *restart)
+    if metrics_moved:  # its sandbox is made at start: a new writable directory
+        systemctl.run("try-restart", units.HEALTH_HOST)
+    # the host daemons look at the enabled set and P.toml now (SIGHUP), not in 5 s
+    systemctl.run("reload", *units.HOST_DAEMONS, check=False)
     journal.emit("project.enabled", p, f"djops enabled for {p}")
     return (
         f"djops enabled for {p}:\n"
@@ -50,8 +63,8 @@ def enable(cfg: Config) -> str:
         f"  {', '.join(cfg.watch.paths)} watched; changes validated, then "
         f"{cfg.project.service} {HOW[cfg.watch.restart]}\n"
         + socket_line
-        + f"  health checked every {cfg.health.interval_seconds:g}s; failures of "
-        f"{cfg.project.service} and djops units are mailed\n"
+        + f"  health checked every {cfg.health.interval_seconds:g}s by {units.HEALTH_HOST}; "
+        f"failures of {cfg.project.service} and djops units are mailed; {learned}\n"
         + "".join(
             f"  job {n}: {' '.join(j.command or j.exec)} on {j.schedule!r} as {j.user}\n"
             for n, j in cfg.jobs.items()
@@ -60,12 +73,27 @@ def enable(cfg: Config) -> str:
     )
 
 
+def _textfile_dirs(p: str, own: str | None) -> list[str]:
+    """Every enabled project's [metrics] textfile_dir, P's own as `own`
+    (None: P is being disabled)."""
+    dirs = [] if own is None else [own]
+    for other in units.enabled_projects():
+        if other == p:
+            continue
+        try:
+            dirs.append(config.load(other, live=False).metrics.textfile_dir)
+        except ConfigError:
+            dirs.append(config.defaults(other).metrics.textfile_dir)
+    return dirs
+
+
 def disable(name: str) -> str:
     p = check_name(name)
     try:
-        service = config.load(p, live=False).project.service
+        loaded = config.load(p, live=False)
     except ConfigError:  # undo what enable did even if P.toml broke since
-        service = config.defaults(p).project.service
+        loaded = config.defaults(p)
+    service, textfile_dir = loaded.project.service, loaded.metrics.textfile_dir
     jobs = dropins.job_units_on_disk(p)
     systemctl.disable_now(*units.timers(p), *units.services(p), units.target(p))
     if jobs:
@@ -79,8 +107,15 @@ def disable(name: str) -> str:
         systemctl.daemon_reload()
     if held:  # gunicorn binds its own addresses again
         sockets.release(p, service)
-    if not units.enabled_projects():  # the last one: the mail and ping units go too
-        systemctl.disable_now(units.MAILQUEUE, *units.WAKERS)
+    # djops-health.service drops P at its next look at the enabled set; a
+    # round in flight checks that P is still enabled before writing metrics
+    if textfile_dir:  # stale metrics of a project no longer watched would alert forever
+        textfile.path(textfile_dir, p).unlink(missing_ok=True)
+    if not units.enabled_projects():  # the last one: the host and mail units go too
+        systemctl.disable_now(*units.HOST_DAEMONS, units.MAILQUEUE, *units.WAKERS)
+        dropins.write_host_metrics([])
+    elif dropins.write_host_metrics(_textfile_dirs(p, None)):
+        systemctl.daemon_reload()
     secrets.forget(p)
     journal.emit("project.disabled", p, f"djops disabled for {p}")
     return f"djops disabled for {p}: its units are stopped and disabled, drop-ins removed."

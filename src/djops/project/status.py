@@ -25,8 +25,8 @@ LIVE = ("clearsessions", "jobs")
 
 
 def one_line(p: str) -> str:
-    watch = systemctl.show(units.service(units.WATCH, p), "ActiveState", "StatusText")
-    hl = systemctl.show(units.service(units.HEALTH, p), "ActiveState", "StatusText")
+    watch = systemctl.show(units.WATCH_HOST, "ActiveState", "StatusText")
+    hl = systemctl.show(units.HEALTH_HOST, "ActiveState", "StatusText")
     problems = len(journal.recent(p, WARNING, 86400))
     return (
         f"{p:<16} watch {watch.get('ActiveState')}, health {hl.get('ActiveState')}: "
@@ -46,7 +46,7 @@ def project(cfg: Config) -> str:
     target = systemctl.show(units.target(p), "ActiveState", "UnitFileState")
     timer = systemctl.show(units.timer(units.CLEARSESSIONS, p), "NextElapseUSecRealtime")
     beat = systemctl.show(units.timer(units.HEARTBEAT, p), "NextElapseUSecRealtime")
-    watch = systemctl.show(units.service(units.WATCH, p), "ActiveState", "StatusText")
+    watch = systemctl.show(units.WATCH_HOST, "ActiveState", "StatusText")
     state = health_state.read(p)
     lines = [
         f"{p}: djops@{p}.target {target.get('ActiveState')} ({target.get('UnitFileState')})",

@@ -41,6 +41,11 @@ def start(roots: list[str], on_path: Callable[[str], None]) -> Any:
     return observer
 
 
+def path_of(emitter: Any) -> str:
+    """The root an emitter watches, as text."""
+    return _text(emitter.watch.path)
+
+
 def dead(observer: Any) -> str:
     """Why `observer` no longer watches everything ("" if it does): its
     thread died, or an emitter stopped (watchdog stops the one whose root

@@ -187,7 +187,7 @@ def apply_step(cfg: Config) -> str:
     how = f"{mode}ed" if mode != "handover" else _handed_over(extra)
     text = f"new settings of {cfg.name} applied: {svc} {how} (MainPID {pid}); {shown}"
     with contextlib.suppress(OSError):  # the settings may have moved the database
-        dbaddress.learn(cfg)
+        dbaddress.learn_isolated(cfg)  # in its own transient unit: nothing outlives it
     journal.emit(  # last: the end of the run for whoever waits on it
         "reload.applied",
         cfg.name,

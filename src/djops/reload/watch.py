@@ -1,5 +1,5 @@
-"""djops-watch@P.service: notice settings changes, then let
-djops-reload@P.service compile, validate and apply them.
+"""djops-watch.service: notice settings changes of every enabled project,
+then let djops-reload@P.service compile, validate and apply them.
 
 One reload per burst (`debounce_seconds` after the last write), none for a
 change that changes no content, and a change made while a reload runs gets
@@ -11,13 +11,15 @@ import contextlib
 import errno
 import os
 import queue
+import signal
 import stat
 import threading
 import time
 from collections.abc import Callable
 
-from djops import paths, safefs
+from djops import config, paths, safefs
 from djops.config import Config
+from djops.errors import ConfigError
 from djops.events import RELOAD_RESULT
 from djops.reload import fswatch, snapshot
 from djops.systemd import journal, systemctl, units
@@ -36,6 +38,7 @@ class Watcher:
         self.deadline: float | None = None
         self.worker: threading.Thread | None = None
         self.last = "no reload yet"
+        self.at = 0.0  # when the last reload ended
         self.reloads = 0
 
     def saw(self, path: str) -> None:
@@ -75,74 +78,31 @@ class Watcher:
         result = self.apply(changed)
         self.reloads += 1
         self.last = f"last reload {time.strftime('%H:%M:%S')} {result}"
+        self.at = time.time()
 
 
-class WatchDaemon(ServiceDaemon):
-    """The watcher as a service. When inotify stops (a watched directory
-    deleted, or replaced by a rename) or cannot start (an inotify limit),
-    it says so in the journal and STATUS=, polls every POLL_SECONDS
-    meanwhile, and goes back to inotify as soon as it can, comparing what
-    changed while it was blind."""
+class Project:
+    """One enabled project in the host's watcher: its roots, its debounce,
+    and why inotify does not watch them now ("" while it does)."""
 
-    def __init__(self, cfg: Config):
-        super().__init__()
-        self.p = cfg.name
+    def __init__(self, p: str, cfg: Config, stamp: tuple[int, int] | None):
+        self.p, self.stamp = p, stamp
+        self.key = (tuple(cfg.watch.paths), cfg.watch.debounce_seconds)
         self.roots = [os.path.realpath(r) for r in cfg.watch.paths]
         self.watcher = Watcher(
-            self.roots, cfg.watch.debounce_seconds, lambda changed: _request(self.p, changed)
+            self.roots, cfg.watch.debounce_seconds, lambda changed: _request(p, changed)
         )
-        self.observer = None
         self.identity: dict[str, tuple[int, int]] = {}
-        self.trouble = ""  # why inotify is not watching; "" while it is
+        self.trouble = ""
+        self.watched = False  # its roots are in the observer
         self.next_try = 0.0
-
-    def first(self) -> None:
-        self._watch()
-
-    def step(self, budget: float) -> None:
-        if not self.trouble and (problem := self._problem()):
-            self._degrade(problem)
-        if self.trouble and time.monotonic() >= self.next_try:
-            self.next_try = time.monotonic() + POLL_SECONDS
-            self._watch()
-            if self.trouble:  # still blind: a poll is a rescan of every root
-                for root in self.roots:
-                    self.watcher.saw(root)
-        self.watcher.step(budget)
 
     def status(self) -> str:
         if self.trouble:
             return f"NOT WATCHING ({self.trouble}); polling every {POLL_SECONDS:g}s; {self.watcher.last}"
         return self.watcher.status()
 
-    def _watch(self) -> None:
-        """(Re)start inotify on every root, or say why it cannot."""
-        if self.observer is not None:
-            fswatch.stop(self.observer)
-            self.observer = None
-        try:
-            identity = {root: _identity(root) for root in self.roots}
-            self.observer = fswatch.start(self.roots, self.watcher.saw)
-        except OSError as e:
-            self._degrade(_why(e))
-            return
-        self.identity = identity
-        if self.trouble:
-            journal.emit(
-                "watch.recovered",
-                self.p,
-                f"the settings watcher of {self.p} watches again (was: {self.trouble})",
-                REASON=self.trouble,
-            )
-            self.trouble = ""
-            for root in self.roots:  # what changed while blind
-                self.watcher.saw(root)
-
-    def _problem(self) -> str:
-        if self.observer is None:
-            return "inotify is not running"
-        if dead := fswatch.dead(self.observer):
-            return dead
+    def problem(self) -> str:
         for root, ident in self.identity.items():
             try:
                 if _identity(root) != ident:
@@ -151,7 +111,7 @@ class WatchDaemon(ServiceDaemon):
                 return f"{root} was removed"
         return ""
 
-    def _degrade(self, reason: str) -> None:
+    def degrade(self, reason: str) -> None:
         if reason != self.trouble:
             journal.emit(
                 "watch.degraded",
@@ -160,8 +120,225 @@ class WatchDaemon(ServiceDaemon):
                 f"polling every {POLL_SECONDS:g}s until inotify works again",
                 REASON=reason,
             )
-        self.trouble = reason
+        self.trouble, self.watched = reason, False
         self.next_try = min(self.next_try, time.monotonic() + POLL_SECONDS)
+
+    def recovered(self) -> None:
+        journal.emit(
+            "watch.recovered",
+            self.p,
+            f"the settings watcher of {self.p} watches again (was: {self.trouble})",
+            REASON=self.trouble,
+        )
+        self.trouble = ""
+        self.rescan()  # what changed while blind
+
+    def rescan(self) -> None:
+        for root in self.roots:
+            self.watcher.saw(root)
+
+
+class HostWatch(ServiceDaemon):
+    """djops-watch.service: one inotify observer for the [watch] paths of
+    every enabled project, each with its own debounce and reloads. The
+    enabled set and each P.toml are read again every few seconds and on
+    SIGHUP (`djops enable`). When inotify stops for a project (a watched
+    directory deleted, or replaced by a rename) or cannot start (an inotify
+    limit), it says so in the journal and STATUS=, polls that project every
+    POLL_SECONDS meanwhile, and goes back to inotify as soon as it can,
+    comparing what changed while it was blind. `only`: these projects (a
+    foreground run)."""
+
+    def __init__(self, only: list[str] | None = None):
+        super().__init__()
+        self.only = only
+        self.projects: dict[str, Project] = {}
+        self.observer = None
+        self.next_scan = 0.0
+        # P.toml files are loaded in a thread of their own (a load can be slow:
+        # never in the loop that answers the watchdog); results wait here
+        self.lock = threading.Lock()
+        self.loaded: dict[str, tuple[tuple[int, int] | None, Config | None]] = {}
+        self.loader: threading.Thread | None = None
+
+    def run(self) -> str:
+        signal.signal(signal.SIGHUP, self._on_hup)  # ExecReload=: `djops enable`
+        return super().run()
+
+    def _on_hup(self, signum: int, frame: object) -> None:
+        self.next_scan = 0.0
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"h")
+
+    def first(self) -> None:
+        self._load(self.enabled())  # before READY=1: what it watches from the start
+        self._scan()
+        self.next_scan = time.monotonic() + RESCAN_SECONDS
+        self._rebuild()
+
+    def step(self, budget: float) -> None:
+        now = time.monotonic()
+        rebuild = False
+        if now >= self.next_scan:
+            rebuild = self._scan()
+            self.next_scan = now + RESCAN_SECONDS
+        for pr in self.projects.values():
+            if pr.watched and (why := pr.problem() or self._dead_for(pr)):
+                pr.degrade(why)
+                rebuild = True
+        due = [pr for pr in self.projects.values() if pr.trouble and now >= pr.next_try]
+        for pr in due:
+            pr.next_try = now + POLL_SECONDS
+            rebuild = rebuild or _ready(pr)
+        if rebuild:
+            self._rebuild()
+        for pr in due:
+            if pr.trouble:  # still blind: a poll is a rescan of every root
+                pr.rescan()
+        pending = any(pr.watcher.busy() or pr.watcher.deadline for pr in self.projects.values())
+        self.wait(min(budget, 0.1) if pending else budget)
+        for pr in list(self.projects.values()):
+            pr.watcher.step(0)
+
+    def status(self) -> str:
+        projects = list(self.projects.values())
+        if len(projects) == 1:
+            return projects[0].status()
+        files = sum(len(pr.watcher.snapshot) for pr in projects)
+        line = f"watching {len(projects)} projects ({files} files)"
+        for pr in projects:
+            if pr.trouble:
+                line += f"; {pr.p} NOT WATCHING ({pr.trouble})"
+        if last := max(
+            (pr.watcher for pr in projects if pr.watcher.reloads), key=_when, default=None
+        ):
+            owner = next(pr.p for pr in projects if pr.watcher is last)
+            line += f"; {last.last.replace('last reload', f'last reload of {owner}', 1)}"
+        return line
+
+    def enabled(self) -> list[str]:
+        return list(self.only) if self.only is not None else units.enabled_projects()
+
+    def _scan(self) -> bool:
+        """Follow the enabled set and the loaded P.toml files; start loading
+        those that changed. True if the roots changed."""
+        wanted, changed = set(self.enabled()), False
+        for gone in set(self.projects) - wanted:
+            del self.projects[gone]
+            changed = True
+        with self.lock:
+            done, self.loaded = self.loaded, {}
+        for p, (stamp, cfg) in done.items():
+            old = self.projects.get(p)
+            if p not in wanted:
+                continue
+            if cfg is None:  # reported by djops-health; watched on as it was
+                if old is not None:
+                    old.stamp = stamp
+                continue
+            if old is not None and old.key == (tuple(cfg.watch.paths), cfg.watch.debounce_seconds):
+                old.stamp = stamp
+                continue
+            self.projects[p] = Project(p, cfg, stamp)
+            changed = True
+        stale = [
+            p
+            for p in sorted(wanted)
+            if p not in self.projects or self.projects[p].stamp != _stamp(p)
+        ]
+        if stale and not (self.loader and self.loader.is_alive()):
+            self.loader = threading.Thread(target=self._load_and_wake, args=(stale,), daemon=True)
+            self.loader.start()
+        return changed
+
+    def _load(self, projects: list[str]) -> None:
+        for p in projects:
+            stamp = _stamp(p)
+            try:
+                cfg: Config | None = config.load(p, live=False)
+            except ConfigError:
+                cfg = None
+            with self.lock:
+                self.loaded[p] = (stamp, cfg)
+
+    def _load_and_wake(self, projects: list[str]) -> None:
+        self._load(projects)
+        self.next_scan = 0.0
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"l")
+
+    def _dead_for(self, pr: Project) -> str:
+        if self.observer is None:
+            return "inotify is not running"
+        if not self.observer.is_alive():
+            return "the inotify observer stopped"
+        for emitter in getattr(self.observer, "emitters", ()):
+            path = fswatch.path_of(emitter)
+            if path in pr.roots and not emitter.is_alive():
+                return f"inotify stopped watching {path}"
+        return ""
+
+    def _rebuild(self) -> None:
+        """(Re)start the one observer on the roots of every project that can
+        be watched; the others are polled."""
+        if self.observer is not None:
+            fswatch.stop(self.observer)
+            self.observer = None
+        take: list[Project] = []
+        for pr in self.projects.values():
+            try:
+                pr.identity = {root: _identity(root) for root in pr.roots}
+            except OSError as e:
+                pr.degrade(_why(e))
+                continue
+            take.append(pr)
+        roots = sorted({root for pr in take for root in pr.roots})
+        if not roots:
+            return
+        try:
+            self.observer = fswatch.start(roots, self._route)
+        except OSError as e:
+            for pr in take:
+                pr.degrade(_why(e))
+            return
+        for pr in take:
+            pr.watched = True
+            if pr.trouble:
+                pr.recovered()
+            else:  # what changed while the observer was being replaced
+                pr.rescan()
+
+    def _route(self, path: str) -> None:
+        """From the observer's thread: every project whose roots hold `path`."""
+        for pr in list(self.projects.values()):
+            pr.watcher.saw(path)
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"n")
+
+
+RESCAN_SECONDS = 5.0  # how often the enabled set and the P.toml files are looked at
+
+
+def _when(w: Watcher) -> float:
+    return w.at
+
+
+def _ready(pr: Project) -> bool:
+    """Whether every root of `pr` is a directory again (worth a new observer)."""
+    try:
+        for root in pr.roots:
+            _identity(root)
+    except OSError:
+        return False
+    return True
+
+
+def _stamp(p: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(config.config_path(p))
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 POLL_SECONDS = 5.0
@@ -184,8 +361,8 @@ def _why(e: OSError) -> str:
     return f"{e.strerror or e}" + (f": {e.filename}" if e.filename else "")
 
 
-def run(cfg: Config) -> str:
-    return WatchDaemon(cfg).run()
+def run(only: list[str] | None = None) -> str:
+    return HostWatch(only).run()
 
 
 def _request(p: str, changed: list[str]) -> str:

@@ -38,7 +38,9 @@ class ServiceDaemon:
         """Sleep up to `seconds`; SIGTERM ends the wait at once."""
         if seconds > 0 and not self.stopping:
             with contextlib.suppress(InterruptedError):
-                select.select([self._wake_r], [], [], seconds)
+                if select.select([self._wake_r], [], [], seconds)[0]:
+                    with contextlib.suppress(OSError):  # drained: the next wait waits
+                        os.read(self._wake_r, 64)
 
     def _on_term(self, signum: int, frame: object) -> None:
         # only async-signal-safe work here: a flag and a byte down a pipe

@@ -6,7 +6,6 @@ header saying who wrote it, so `djops disable` removes exactly these.
 """
 
 import contextlib
-import hashlib
 from pathlib import Path
 
 from djops import oncalendar, paths, safefs
@@ -58,17 +57,11 @@ def remove(units: list[str]) -> bool:
 def contents(cfg: Config) -> dict[str, str]:
     """{unit: drop-in body}: what each of the project's units needs from its config."""
     p, user = cfg.name, cfg.project.user
-    # the daemons read P.toml once at start: a new digest restarts them
-    digest = hashlib.sha256(cfg.path.read_bytes() if cfg.path.exists() else b"").hexdigest()
-    config_env = f"[Service]\nEnvironment=DJOPS_CONFIG_DIGEST={digest[:16]}\n"
     schedule = {
         units.CLEARSESSIONS: cfg.clearsessions.schedule,
         units.HEARTBEAT: cfg.health.heartbeat,
     }
     return {
-        **{units.service(kind, p): config_env for kind in units.DAEMONS},
-        # the health daemon writes djops_P.prom for node-exporter
-        units.service(units.HEALTH, p): config_env + _writable(cfg.metrics.textfile_dir),
         units.service(units.CLEARSESSIONS, p): f"[Service]\nUser={user}\n"
         + _masked(p)
         + timing.root_steps(p, units.CLEARSESSIONS)
@@ -124,6 +117,31 @@ def _pinged(url: str) -> str:
     return (
         "ExecStartPost=-+/usr/bin/djops ping start %n\nExecStopPost=-+/usr/bin/djops ping end %n\n"
     )
+
+
+HOST_METRICS = f"{units.HEALTH_HOST}.d/djops-metrics.conf"
+
+
+def write_host_metrics(dirs: list[str]) -> bool:
+    """djops-health.service writes every project's djops_P.prom: each
+    [metrics] textfile_dir is writable in its sandbox. True if that changed
+    (the daemon must restart: its mount namespace is made at start)."""
+    wanted = sorted({d for d in dirs if d})
+    target = path_of(HOST_METRICS)
+    if not wanted:
+        if target.exists():
+            target.unlink()
+            return True
+        return False
+    text = (
+        "# Written by `djops enable`/`djops disable`: every enabled project's\n"
+        "# [metrics] textfile_dir.\n[Service]\n" + "".join(_writable(d) for d in wanted)
+    )
+    if target.exists() and target.read_text() == text:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    safefs.write_atomic(target, text.encode("utf-8"), mode=0o644)
+    return True
 
 
 def _writable(directory: str) -> str:
@@ -195,6 +213,7 @@ def all_units(p: str, service: str) -> list[str]:
     """Every unit djops may have written a drop-in for (for disable)."""
     return [
         *units.services(p),
+        *(units.service(kind, p) for kind in (units.WATCH, units.HEALTH)),  # 0.1's daemons
         *units.timers(p),
         service,
         *job_units_on_disk(p),

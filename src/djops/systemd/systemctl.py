@@ -4,7 +4,11 @@ Every call is bounded in time: a hung systemd (or D-Bus) must not hang a
 daemon's loop or a unit forever. Waiting starts say how long they may take.
 """
 
+import contextlib
+import os
 import subprocess
+import threading
+from collections.abc import Iterator
 
 from djops.errors import OperationError
 
@@ -52,6 +56,11 @@ def start(unit: str, timeout: float | None = None) -> bool:
 
 
 def show(unit: str, *props: str) -> dict[str, str]:
+    """Properties of `unit`; inside `using(snapshot)` from the snapshot when
+    it holds them all (a health round reads every unit in one call)."""
+    held = getattr(_local, "snapshot", None)
+    if held is not None and unit in held and all(p in held[unit] for p in props):
+        return {p: held[unit][p] for p in props}
     try:
         out = run("show", unit, *(f"--property={p}" for p in props), check=False).stdout
     except OperationError:
@@ -64,3 +73,61 @@ def is_active(unit: str) -> bool:
         return run("is-active", "--quiet", unit, check=False).returncode == 0
     except OperationError:
         return False
+
+
+_local = threading.local()
+
+
+def show_many(units: list[str], props: tuple[str, ...], timeout: float = 30.0) -> dict[str, dict]:
+    """Properties of many units in ONE `systemctl show` (a health round, not
+    a process per job). TZ=UTC: the calendar timestamps (NextElapseUSecRealtime,
+    LastTriggerUSec) come back in a zone `utc_epoch` reads without
+    systemd-analyze. {} for a unit systemctl said nothing of."""
+    if not units:
+        return {}
+    names = ",".join(("Id", *props))
+    try:
+        proc = subprocess.run(
+            ["systemctl", "show", f"--property={names}", "--", *units],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "TZ": "UTC"},
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    out: dict[str, dict] = {}
+    for block in proc.stdout.split("\n\n"):
+        fields = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        if fields.get("Id"):
+            out[fields["Id"]] = {p: fields.get(p, "") for p in props}
+    return out  # an alias is shown under its unit's Id: `show` asks systemctl for it
+
+
+def held(unit: str, prop: str) -> str | None:
+    """`prop` of `unit` from this thread's snapshot; None outside a round."""
+    snap = getattr(_local, "snapshot", None)
+    return snap.get(unit, {}).get(prop) if snap is not None else None
+
+
+@contextlib.contextmanager
+def using(snapshot: dict[str, dict]) -> Iterator[None]:
+    """`show` answers from `snapshot` in this thread while inside."""
+    before = getattr(_local, "snapshot", None)
+    _local.snapshot = snapshot
+    try:
+        yield
+    finally:
+        _local.snapshot = before
+
+
+def utc_epoch(value: str) -> float | None:
+    """`Thu 2026-12-03 19:00:00 UTC` (what `show_many` reads) -> epoch seconds;
+    None for "", "n/a" or any other zone."""
+    import calendar
+    import time
+
+    try:
+        return float(calendar.timegm(time.strptime(value.strip(), "%a %Y-%m-%d %H:%M:%S UTC")))
+    except ValueError:
+        return None

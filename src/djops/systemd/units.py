@@ -17,7 +17,13 @@ CLEARSESSIONS, RELOAD, HEARTBEAT, WATCH, HEALTH = (
     "health",
 )
 SCHEDULED = (CLEARSESSIONS, HEARTBEAT)  # a timer starts them
-DAEMONS = (WATCH, HEALTH)  # long-running, started by `djops enable`
+# 0.1's long-running units per project (djops-watch@P, djops-health@P): now
+# one of each for the whole host, serving every enabled project (djops enable
+# adds P by enabling djops@P.target: the daemons read that set every few
+# seconds, and at once on `systemctl reload`)
+DAEMONS: tuple[str, ...] = ()
+HEALTH_HOST, WATCH_HOST = "djops-health.service", "djops-watch.service"
+HOST_DAEMONS = (WATCH_HOST, HEALTH_HOST)
 # one run per start (Type=oneshot, or Type=notify until the run ends)
 RUNS = (CLEARSESSIONS, RELOAD, HEARTBEAT)
 MAILQUEUE = "djops-mailqueue.timer"  # one for the whole server
@@ -97,6 +103,11 @@ def project_of(unit: str) -> str | None:
     """djops-X@P.service -> P; None for any other unit."""
     m = _OWN.fullmatch(unit)
     return m["p"] if m else None
+
+
+def enabled(p: str) -> bool:
+    """Whether djops@P.target is enabled (what `djops enable` records)."""
+    return (paths.systemd_dir() / "multi-user.target.wants" / target(p)).is_symlink()
 
 
 def enabled_projects() -> list[str]:

@@ -69,9 +69,9 @@ def test_a_health_service_that_stopped_checking_is_said(cfg):
     state.save(cfg.name, {"updated": time.time() - 3600, "checks": {}})
     text = heartbeat.report(cfg)
     assert "service        FAILING  service probed now" in text
-    assert "(djops-health@p.service has not checked since " in text
+    assert "(djops-health.service has not checked since " in text
     state.path(cfg.name).unlink()
-    assert "(djops-health@p.service has not checked yet)" in heartbeat.report(cfg)
+    assert "(djops-health.service has not checked yet)" in heartbeat.report(cfg)
 
 
 def test_each_job_has_its_last_run(cfg, confdir):

@@ -29,16 +29,10 @@ def cfg(project, confdir, monkeypatch):
 def fake_units(monkeypatch, service: dict, timer: dict) -> None:
     def show(unit, *props):
         if unit.endswith(".timer"):
-            mono = timer.get("LastTriggerUSecMonotonic", "0")
-            at = time.time() - (time.monotonic() - int(mono) / 1e6) if mono != "0" else 0
-            return {"LastTriggerUSec": f"{at:.6f}" if at else "n/a"}
+            return {"LastTriggerUSecMonotonic": timer.get("LastTriggerUSecMonotonic", "0")}
         return dict(service)
 
-    def epoch(value):
-        return float(value) if value else 0.0
-
     monkeypatch.setattr(jobwatch.systemctl, "show", show)
-    monkeypatch.setattr(jobwatch, "_epoch", epoch)
 
 
 def mono_ago(seconds: float) -> str:
@@ -56,10 +50,10 @@ def test_a_run_past_max_runtime_is_slow_and_logged_once(cfg, monkeypatch, sent):
     jobwatch.problems(cfg, ["index"])
     assert [f["DJOPS_EVENT"] for _, f in sent] == ["job.slow"], "once per run"
     assert sent[0][1]["PRIORITY"] == "4"
-    assert jobwatch.latest["index"]["slow"] == 1.0, "the metrics' djops_job_slow"
+    assert jobwatch.latest[cfg.name]["index"]["slow"] == 1.0, "the metrics' djops_job_slow"
     fake_units(monkeypatch, {**running, "ExecMainStartTimestampMonotonic": mono_ago(10)}, {})
     assert not [x for x in jobwatch.problems(cfg, ["index"]) if "max_runtime" in x]
-    assert jobwatch.latest["index"]["slow"] == 0.0
+    assert jobwatch.latest[cfg.name]["index"]["slow"] == 0.0
 
 
 def test_an_occurrence_the_timer_did_not_start_is_missed_after_the_grace(cfg, monkeypatch, sent):
@@ -111,5 +105,35 @@ def test_only_the_health_daemon_logs_a_status_only_looks(cfg, monkeypatch, sent)
     assert jobwatch.problems(cfg, ["index"]) and not sent
 
 
-def test_the_last_trigger_is_read_back_by_systemd_itself():
-    assert jobwatch._epoch("Fri 2026-11-27 19:47:01 UTC") == 1795808821.0
+def test_systemd_writes_the_calendar_times_of_a_snapshot_in_utc():
+    assert jobwatch.systemctl.utc_epoch("Fri 2026-11-27 19:47:01 UTC") == 1795808821.0
+    assert jobwatch.systemctl.utc_epoch("n/a") is None
+    assert jobwatch.systemctl.utc_epoch("Fri 2026-11-27 20:47:01 CET") is None
+
+
+def in_round(timer: str, last_ago: float, next_elapse: float) -> dict:
+    """A round's snapshot of the job's units (what `systemctl show_many` reads)."""
+    at = time.strftime("%a %Y-%m-%d %H:%M:%S UTC", time.gmtime(next_elapse)) if next_elapse else ""
+    return {
+        timer: {"LastTriggerUSecMonotonic": mono_ago(last_ago), "NextElapseUSecRealtime": at},
+        "djops-job@p:index.service": {"ActiveState": "inactive"},
+    }
+
+
+def test_a_round_takes_the_next_elapse_from_systemd_and_never_runs_systemd_analyze(
+    cfg, monkeypatch, sent
+):
+    monkeypatch.setattr(jobwatch.results, "newest", lambda *a: [])
+    monkeypatch.setattr(jobwatch.oncalendar, "next_after", lambda *a: pytest.fail("analyze"))
+    monkeypatch.setattr(jobwatch, "_periods", {("*:0/10", 0): 600.0, ("*:0/10", 60.0): 600.0})
+    timer = "djops-job@p:index.timer"
+    snap = in_round(timer, 300, time.time() + 300)  # fired 5 min ago, next in 5
+    with jobwatch.systemctl.using(snap):
+        assert jobwatch.problems(cfg, ["index"]) == []
+    # the timer was stopped since: systemd names no next elapse, the one it
+    # last said is remembered and goes by unstarted
+    monkeypatch.setattr(jobwatch, "_expected", {(cfg.name, timer): time.time() - 200})
+    with jobwatch.systemctl.using(in_round(timer, 800, 0)):
+        found = jobwatch.problems(cfg, ["index"])
+    assert any("has not started" in x for x in found), found
+    assert [f["DJOPS_EVENT"] for _, f in sent] == ["job.missed"]

@@ -16,6 +16,7 @@ def calls(monkeypatch):
         return subprocess.CompletedProcess(["systemctl", *args], 0, "", "")
 
     monkeypatch.setattr(systemctl, "run", fake)
+    monkeypatch.setattr(enable.dbaddress, "learn_isolated", lambda cfg: "the database: sqlite")
     return seen
 
 
@@ -29,13 +30,13 @@ def test_enable_writes_dropins_once_and_enables_target_and_timer(project, calls,
         "djops@p.target",
         "djops-clearsessions@p.timer",
         "djops-heartbeat@p.timer",
-        "djops-watch@p.service",
-        "djops-health@p.service",
         "djops-mailqueue.timer",
         "djops-mailqueue.path",
         "djops-ping.path",
         "djops-notify.path",
         "djops-notify.timer",
+        "djops-watch.service",
+        "djops-health.service",
     ) in calls
     assert "OnFailure=djops-failure@%n.service" in dropins.path_of("p.service").read_text()
     calls.clear()
@@ -45,7 +46,8 @@ def test_enable_writes_dropins_once_and_enables_target_and_timer(project, calls,
     cfg.path.write_text(cfg.path.read_text() + "[health]\ninterval_seconds = 5\n")
     calls.clear()
     enable.enable(config.load(project))
-    assert ("try-restart", "djops-watch@p.service", "djops-health@p.service") in calls
+    assert not any(c[0] == "try-restart" for c in calls), "the host daemons reread P.toml"
+    assert ("reload", "djops-watch.service", "djops-health.service") in calls
     text = dropins.path_of("djops-clearsessions@p.timer").read_text()
     assert "OnCalendar=\nOnCalendar=daily" in text
     assert sent[-1][1]["DJOPS_EVENT"] == "project.enabled"
@@ -58,3 +60,23 @@ def test_disable_undoes_enable(project, calls, sent):
     assert any(c[:2] == ("disable", "--now") for c in calls)
     enable.disable(project)  # idempotent
     assert sent[-1][1]["DJOPS_EVENT"] == "project.disabled"
+
+
+def test_disable_removes_the_projects_metrics_and_the_last_one_stops_the_host_daemon(
+    project, calls, sent, tmp_path, confdir
+):
+    metrics = tmp_path / "node-exporter"
+    metrics.mkdir()
+    path = confdir / f"{project}.toml"
+    path.write_text(path.read_text() + f'[metrics]\ntextfile_dir = "{metrics}"\n')
+    enable.enable(config.load(project))
+    extra = dropins.path_of(dropins.HOST_METRICS).read_text()
+    assert f"ReadWritePaths=-{metrics}" in extra, "the host daemon may write P's metrics"
+    (metrics / f"djops_{project}.prom").write_text("djops_x 1\n")
+    enable.disable(project)
+    assert not (metrics / f"djops_{project}.prom").exists(), "no stale metrics keep alerting"
+    assert any(
+        c[:4] == ("disable", "--now", "djops-watch.service", "djops-health.service") for c in calls
+    )
+    assert not dropins.path_of(dropins.HOST_METRICS).exists()
+    enable.disable(project)  # idempotent

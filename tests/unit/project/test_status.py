@@ -14,8 +14,8 @@ SHOW = {
     "djops@p.target": {"ActiveState": "active", "UnitFileState": "enabled"},
     "djops-clearsessions@p.timer": {"NextElapseUSecRealtime": "Tue 2026-11-24 03:30:00 UTC"},
     "djops-heartbeat@p.timer": {"NextElapseUSecRealtime": "Tue 2026-11-24 00:02:00 UTC"},
-    "djops-watch@p.service": {"ActiveState": "active", "StatusText": "watching 1 files"},
-    "djops-health@p.service": {"ActiveState": "active", "StatusText": "service ok"},
+    "djops-watch.service": {"ActiveState": "active", "StatusText": "watching 1 files"},
+    "djops-health.service": {"ActiveState": "active", "StatusText": "service ok"},
 }
 
 

@@ -133,7 +133,7 @@ def test_the_compile_takes_only_the_sources_the_watcher_saw(tmp_path, monkeypatc
     real = tmp_path / "real-settings"
     real.mkdir()
     settings.symlink_to(real)  # the watcher names files by their real path
-    note = tmp_path / "run" / "djops-watch-p" / "changed.json"
+    note = tmp_path / "run" / "djops-watch" / "changed-p.json"
     assert steps.seen_by_the_watcher("p", [str(code), str(settings)]) is None  # `djops reload P`
     note.parent.mkdir(parents=True)
     note.write_text(f'["{real}/settings.py", "{real}/.env", "{code}/app/views.py"]')

@@ -9,27 +9,19 @@ import time
 
 import pytest
 
-from djops import config
 from djops.reload import fswatch, watch
 
 
 @pytest.fixture
-def daemon(project, tmp_path, monkeypatch, sent):
-    cfg = config.load(project, live=False)
+def daemon(project, tmp_path, confdir, monkeypatch, sent):
     settings = tmp_path / "etc-opt-p"
     (settings / "settings.py").write_text("A = 1\n")
+    path = confdir / f"{project}.toml"
+    path.write_text(path.read_text() + f'[watch]\npaths = ["{settings}"]\ndebounce_seconds = 0.1\n')
     monkeypatch.setattr(watch, "POLL_SECONDS", 0.2)
     requests: list[list[str]] = []
     monkeypatch.setattr(watch, "_request", lambda p, changed: requests.append(changed) or "applied")
-    cfg = config.Config(
-        **{
-            **cfg.__dict__,
-            "watch": type(cfg.watch)(
-                paths=[str(settings)], debounce_seconds=0.1, restart="restart"
-            ),
-        }
-    )
-    d = watch.WatchDaemon(cfg)
+    d = watch.HostWatch([project])
     d.first()
     yield d, settings, requests
     if d.observer is not None:
@@ -100,3 +92,69 @@ def test_an_inotify_limit_is_said_and_polling_keeps_changes_coming(daemon, sent,
     run(d, 0.6)
     assert events(sent)[-1] == "watch.recovered"
     assert d.status().startswith("watching")
+
+
+def test_one_observer_serves_every_project_each_with_its_own_reloads(
+    project, tmp_path, confdir, monkeypatch, sent
+):
+    monkeypatch.setattr(watch, "POLL_SECONDS", 0.2)
+    requests: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(
+        watch, "_request", lambda p, changed: requests.append((p, changed)) or "applied"
+    )
+    base = (confdir / f"{project}.toml").read_text()
+    dirs = {}
+    for p in ("a", "b"):
+        dirs[p] = tmp_path / f"etc-opt-{p}"
+        dirs[p].mkdir()
+        (dirs[p] / "settings.py").write_text("A = 1\n")
+        (confdir / f"{p}.toml").write_text(
+            base + f'[watch]\npaths = ["{dirs[p]}"]\ndebounce_seconds = 0.1\n'
+        )
+    d = watch.HostWatch(["a", "b"])
+    d.first()
+    try:
+        assert len(d.observer.emitters) == 2, "one observer, a watch per root"
+        assert d.status().startswith("watching 2 projects (2 files)")
+        (dirs["b"] / "settings.py").write_text("A = 2\n")
+        run(d, 0.6)
+        assert requests == [("b", [str(dirs["b"] / "settings.py")])]
+        assert "last reload of b" in d.status()
+        shutil.rmtree(dirs["a"])
+        run(d, 0.5)
+        assert "a NOT WATCHING (" in d.status()
+        (dirs["b"] / "settings.py").write_text("A = 3\n")
+        run(d, 0.6)
+        assert requests[-1] == ("b", [str(dirs["b"] / "settings.py")]), "b is watched on"
+    finally:
+        if d.observer is not None:
+            fswatch.stop(d.observer)
+
+
+def test_the_watcher_follows_djops_enable_and_disable(project, tmp_path, confdir, monkeypatch):
+    """djops enable P enables djops@P.target: the host watcher takes P up at
+    its next look (a few seconds, or at once on SIGHUP), and lets it go."""
+    monkeypatch.setattr(watch, "_request", lambda p, changed: "applied")
+    settings = tmp_path / "etc-opt-p"
+    path = confdir / f"{project}.toml"
+    path.write_text(path.read_text() + f'[watch]\npaths = ["{settings}"]\n')
+    wants = tmp_path / "systemd" / "multi-user.target.wants"
+    wants.mkdir(parents=True)
+    d = watch.HostWatch()
+    d.first()
+    try:
+        assert d.projects == {} and d.status() == "watching 0 projects (0 files)"
+        (wants / f"djops@{project}.target").symlink_to("/dev/null")
+        d._on_hup(1, None)  # what `systemctl reload djops-watch` sends
+        for _ in range(50):
+            d.step(0.02)
+            if project in d.projects and d.observer is not None:
+                break
+        assert d.status().startswith("watching 0 files"), d.status()
+        (wants / f"djops@{project}.target").unlink()
+        d.next_scan = 0.0
+        d.step(0.01)
+        assert d.projects == {}
+    finally:
+        if d.observer is not None:
+            fswatch.stop(d.observer)
