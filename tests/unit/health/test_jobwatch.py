@@ -116,7 +116,12 @@ def in_round(timer: str, last_ago: float, next_elapse: float) -> dict:
     at = time.strftime("%a %Y-%m-%d %H:%M:%S UTC", time.gmtime(next_elapse)) if next_elapse else ""
     return {
         timer: {"LastTriggerUSecMonotonic": mono_ago(last_ago), "NextElapseUSecRealtime": at},
-        "djops-job@p:index.service": {"ActiveState": "inactive"},
+        "djops-job@p:index.service": {
+            "ActiveState": "inactive",
+            "ExecMainStartTimestampMonotonic": "0",
+            "ExecMainExitTimestampMonotonic": "0",
+            "InvocationID": "",
+        },
     }
 
 
