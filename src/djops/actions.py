@@ -15,14 +15,18 @@ from djops import config
 def enable(args: argparse.Namespace) -> str:
     from djops.project import enable
 
-    return enable.enable(config.load(args.project))
+    # systemd reads every schedule here, once (djops.config.schedules)
+    return enable.enable(config.load(args.project, schedules=True))
 
 
 def disable(args: argparse.Namespace) -> str:
+    from djops.config import cache
     from djops.project import enable
 
     dropped = enable.purge_db(config.load(args.project)) + "\n" if args.purge_db else ""
-    return dropped + enable.disable(args.project)
+    said = enable.disable(args.project)
+    cache.forget(args.project)
+    return dropped + said
 
 
 def _here_or_unit(action, args: argparse.Namespace) -> str:
@@ -120,7 +124,7 @@ def status(args: argparse.Namespace) -> str:
 def check(args: argparse.Namespace) -> str:
     from djops.checklist import report
 
-    cfg = config.load(args.project)
+    cfg = config.load(args.project, schedules=True)
     return report.render(cfg, report.run(cfg), args.json)
 
 
