@@ -2,6 +2,7 @@
 systemd-analyze run; a unit's load at run time does not ask again."""
 
 import os
+import tomllib
 
 import pytest
 from calendars import fake
@@ -99,7 +100,7 @@ def test_the_checked_form_is_kept_and_used_while_the_file_is_unchanged(
         raise AssertionError("parsed again")
 
     with monkeypatch.context() as m:
-        m.setattr(config.load.__globals__["tomllib"], "loads", no_parse)
+        m.setattr(tomllib, "loads", no_parse)
         assert config.load("x", live=False) == checked
     path.write_text('[project]\nuser = "daemon"\n' + _jobs(49))  # edited since enable
     assert len(config.load("x", live=False).jobs) == 49
