@@ -1,0 +1,274 @@
+"""djops on a host with many projects and many jobs (results: bench/RESULTS.md,
+"scale", and raw-scale.json), with monit and cron measured beside it in the
+same booted Debian 13 (issue 29's targets).
+
+Cheap projects: P.toml files that all point at the demo project's code,
+venv, settings and gunicorn (one site, one venv); each has its own units,
+state and jobs. Jobs run /bin/true on a daily schedule (distinct times, so
+every schedule is its own expression).
+
+1. J = 10, 100, 1,000 jobs in one project: `djops enable P` (first, then
+   unchanged), `djops status P`, and the CPU of one run of a trivial job:
+   the job unit's cgroup CPU (systemd's "Consumed" line) minus that of a
+   bare unit running the same command (`systemd-run --wait /bin/true`).
+2. N = 1, 20, 100 projects of 10 jobs: `djops status`, the resident PSS of
+   every djops process, and the CPU djops' daemons and PID 1 use at idle over
+   a window; beside them monit (1 http + 1 process check per project, `set
+   daemon 60` like djops' interval) and cron (one line per job) in the same
+   window.
+Run: make bench-scale (boots a container; about 15 minutes).
+"""
+
+import json
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from container import machine
+from results import write_section
+
+RAW = Path(__file__).resolve().parent / "raw-scale.json"
+JOBS = (10, 100, 1000)
+PROJECTS = (1, 20, 100)
+RUNS = 5  # runs of a trivial job, per J
+REPEAT = 3  # of each command
+IDLE = 60.0  # seconds of each idle window
+SHARED = (
+    '[project]\nuser = "demo"\ncode_dir = "/opt/demo"\nvenv = "/opt/demo/venv"\n'
+    'settings_dir = "/etc/opt/demo"\nservice = "demo.service"\n'
+)
+RESOURCES = "ae8f7b866b0347b9af31fe1c80b127c0"  # systemd's "Consumed ... CPU time" line
+
+# what a window sees inside the machine: CPU seconds (own + waited-for
+# children) and PSS (kB) of each group of processes, and PID 1's CPU
+PROBE = r"""
+import json, os
+tick = os.sysconf("SC_CLK_TCK")
+def cmd(pid):
+    try:
+        return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+def group(c):
+    if "/usr/bin/djops" in c:
+        return "djops"
+    if c.startswith("/usr/bin/monit"):
+        return "monit"
+    if c.startswith("/usr/sbin/cron"):
+        return "cron"
+    return None
+out = {"djops": {}, "monit": {}, "cron": {}}
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    g = group(cmd(pid))
+    if g is None:
+        continue
+    try:
+        f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        pss = next(int(l.split()[1]) for l in open(f"/proc/{pid}/smaps_rollup") if l.startswith("Pss:"))
+    except (OSError, StopIteration):
+        continue
+    out[g][pid] = {"cpu": sum(int(x) for x in f[11:15]) / tick, "pss": pss}
+f = open("/proc/1/stat").read().rsplit(")", 1)[1].split()
+out["pid1"] = sum(int(x) for x in f[11:13]) / tick
+print(json.dumps(out))
+"""
+
+
+def stats(values: list[float]) -> dict:
+    return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+
+
+def shown(s: dict, unit: str = "s", scale: float = 1.0, digits: int = 2) -> str:
+    return " / ".join(f"{s[k] * scale:.{digits}f}" for k in ("min", "median", "max")) + f" {unit}"
+
+
+def timed(m, cmd: str) -> float:
+    out = m.sh(f"s=$(date +%s.%N); {cmd} >/dev/null; echo $s $(date +%s.%N)", timeout=900)
+    start, end = map(float, out.stdout.split()[-2:])
+    return end - start
+
+
+def jobs_toml(n: int) -> str:
+    return "".join(
+        f'[jobs.j{i}]\nexec = ["/bin/true"]\nschedule = "*-*-* {i // 60 % 24:02d}:{i % 60:02d}:{i // 1440:02d}"\n'
+        for i in range(n)
+    )
+
+
+def consumed(m, unit: str, since: float) -> float:
+    """CPU seconds systemd counted for the unit's last run (all its steps)."""
+    for _ in range(50):
+        entries = m.journal(f"--since=@{since:.6f}", f"UNIT={unit}", f"MESSAGE_ID={RESOURCES}")
+        if entries and entries[-1].get("CPU_USAGE_NSEC"):
+            return int(entries[-1]["CPU_USAGE_NSEC"]) / 1e9
+        time.sleep(0.2)
+    raise AssertionError(f"no resource line of {unit}")
+
+
+def run_cpu(m, p: str) -> list[float]:
+    """CPU of RUNS runs of job j0 of P, beyond the command's own."""
+    out = []
+    unit = f"djops-job@{p}:j0.service"
+    m.sh(f"systemctl start {unit}")  # warm: the page cache holds djops' files
+    for i in range(RUNS):
+        since = float(m.sh("date +%s.%N").stdout)
+        m.sh(f"systemctl start {unit}; while systemctl is-active -q {unit}; do sleep 0.1; done")
+        job = consumed(m, unit, since)
+        bare = f"bench-true-{p}-{i}.service"
+        m.sh(f"systemd-run -q --wait --unit={bare} /bin/true")
+        out.append(job - consumed(m, bare, since))
+    return out
+
+
+def commands(m, p: str, jobs: int) -> dict:
+    m.put(f"/etc/djops/{p}.toml", SHARED + jobs_toml(jobs))
+    first = timed(m, f"djops enable {p}")
+    # the per-project health daemon (until the host daemon replaces it) rounds
+    # over every job: stopped, so the figures below are djops' commands alone
+    m.sh(f"systemctl stop djops-health@{p}.service")
+    again = [timed(m, f"djops enable {p}") for _ in range(REPEAT)]
+    m.sh(f"systemctl stop djops-health@{p}.service")
+    status = [timed(m, f"djops status {p}") for _ in range(REPEAT)]
+    cpu = run_cpu(m, p)
+    m.sh(f"djops disable {p}")
+    return {
+        "jobs": jobs,
+        "enable_first": first,
+        "enable_unchanged": stats(again),
+        "status_p": stats(status),
+        "run_cpu": stats(cpu),
+        "raw": {"enable_unchanged": again, "status_p": status, "run_cpu": cpu},
+    }
+
+
+def monit_conf(n: int) -> str:
+    return "".join(
+        f'check process site{i} matching "gunicorn"\n'
+        f"check host site{i}_http with address 127.0.0.1\n"
+        f'    if failed port 8000 protocol http request "/" then alert\n'
+        for i in range(n)
+    )
+
+
+def crontab(n: int) -> str:
+    return "".join(f"{i % 60} {i // 60 % 24} * * * root /bin/true\n" for i in range(n * 10))
+
+
+def window(m) -> dict:
+    """PSS and idle CPU of each group over IDLE seconds."""
+    m.put("/root/probe.py", PROBE)
+    a = json.loads(m.sh("python3 /root/probe.py").stdout)
+    time.sleep(IDLE)
+    b = json.loads(m.sh("python3 /root/probe.py").stdout)
+    out = {}
+    for g in ("djops", "monit", "cron"):
+        both = set(a[g]) & set(b[g])
+        cpu = sum(b[g][p]["cpu"] - a[g][p]["cpu"] for p in both)
+        out[g] = {
+            "processes": len(b[g]),
+            "pss_mib": sum(x["pss"] for x in b[g].values()) / 1024,
+            "idle_cpu_s": cpu,
+            "core_percent": 100 * cpu / IDLE,
+        }
+    out["pid1"] = {
+        "idle_cpu_s": b["pid1"] - a["pid1"],
+        "core_percent": 100 * (b["pid1"] - a["pid1"]) / IDLE,
+    }
+    return out
+
+
+def hosts(m) -> list[dict]:
+    m.sh("sed -i 's/^set daemon .*/set daemon 60/' /etc/monit/monitrc")
+    out, enabled = [], 0
+    for n in PROJECTS:
+        for i in range(enabled, n):
+            m.put(f"/etc/djops/n{i}.toml", SHARED + jobs_toml(10))
+        started = time.monotonic()
+        for i in range(enabled, n):
+            m.sh(f"djops enable n{i} >/dev/null", timeout=300)
+        enabling = time.monotonic() - started
+        enabled = n
+        m.put("/etc/monit/conf.d/bench", monit_conf(n), mode=0o600)
+        m.put("/etc/cron.d/bench", crontab(n))
+        m.sh("systemctl restart monit cron")
+        time.sleep(20)  # the daemons just started: their first rounds pass
+        status = [timed(m, "djops status") for _ in range(REPEAT)]
+        out.append(
+            {
+                "projects": n,
+                "enable_each_s": enabling / max(n - 1, 1),
+                "status": stats(status),
+                "raw_status": status,
+                **window(m),
+            }
+        )
+    return out
+
+
+def main() -> int:
+    t0 = time.monotonic()
+    m = machine("djops-bench-scale")
+    try:
+        per_j = [commands(m, f"j{j}", j) for j in JOBS]
+        per_n = hosts(m)
+        cores = m.sh("nproc").stdout.strip()
+        version = m.sh("dpkg-query -W -f '${Version}' djops").stdout.strip()
+        systemd = m.sh("systemctl --version | head -1").stdout.strip()
+    finally:
+        m.destroy()
+    wall = time.monotonic() - t0
+    RAW.write_text(
+        json.dumps({"date": str(date.today()), "jobs": per_j, "hosts": per_n}, indent=1) + "\n"
+    )
+    body = render(per_j, per_n, cores, version, systemd, wall)
+    write_section("scale", body)
+    print(body)
+    return 0
+
+
+def render(per_j, per_n, cores, version, systemd, wall) -> str:
+    rows_j = "\n".join(
+        f"| {r['jobs']} | {r['enable_first']:.2f} s | {shown(r['enable_unchanged'])} | "
+        f"{shown(r['status_p'])} | {shown(r['run_cpu'], 'ms', 1000, 0)} |"
+        for r in per_j
+    )
+    rows_n = "\n".join(
+        f"| {r['projects']} | {shown(r['status'])} | {r['djops']['processes']} / "
+        f"{r['djops']['pss_mib']:.1f} MiB | {r['djops']['core_percent']:.2f}% + PID 1 "
+        f"{r['pid1']['core_percent']:.2f}% | {r['monit']['pss_mib']:.1f} MiB, "
+        f"{r['monit']['core_percent']:.2f}% | {r['cron']['pss_mib']:.2f} MiB, "
+        f"{r['cron']['core_percent']:.2f}% |"
+        for r in per_n
+    )
+    return f"""Measured {date.today()} by `make bench-scale` in one booted Debian 13 container
+({cores} cores, {systemd}, djops {version} of this branch), in {wall / 60:.0f} min.
+Figures are min / median / max over {REPEAT} runs ({RUNS} for a job's run); raw:
+bench/raw-scale.json. Cheap projects: P.toml files pointing at the demo's code,
+venv, settings and gunicorn; jobs run /bin/true on distinct daily times.
+
+Jobs in one project (targets: a run <= 150 ms CPU beyond the command, the same
+at 10 and 1,000 jobs; `status P` <= 1 s; `enable P` <= 15 s, unchanged <= 3 s).
+The project's own djops-health@P was stopped after its enable, so the figures
+are the commands' alone; a run is started with `systemctl start` (no timer:
+no once-per-fleet claim, which runs the project's python):
+
+| jobs | enable (first) | enable (unchanged) | status P | one run of a trivial job, CPU beyond the command |
+| --- | --- | --- | --- | --- |
+{rows_j}
+
+Projects of 10 jobs each (targets: `djops status` <= 1.5 s at 100; every
+resident djops process <= 64 MiB PSS at 100 projects, <= 40 MiB at one; idle
+djops + PID 1 <= 1% of a core). Idle over {IDLE:.0f} s windows, monit (1 http + 1
+process check per project, `set daemon 60`) and cron (10 daily lines per
+project) in the same window:
+
+| projects | djops status | djops processes / PSS | djops idle CPU (of a core) | monit PSS, CPU | cron PSS, CPU |
+| --- | --- | --- | --- | --- | --- |
+{rows_n}
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
