@@ -20,6 +20,7 @@ Run: make bench-scale (boots a container; about 15 minutes).
 """
 
 import json
+import signal
 import statistics
 import sys
 import time
@@ -34,7 +35,7 @@ JOBS = (10, 100, 1000)
 PROJECTS = (1, 20, 100)
 RUNS = 5  # runs of a trivial job, per J
 REPEAT = 3  # of each command
-IDLE = 60.0  # seconds of each idle window
+IDLE = 45.0  # seconds of each idle window
 SHARED = (
     '[project]\nuser = "demo"\ncode_dir = "/opt/demo"\nvenv = "/opt/demo/venv"\n'
     'settings_dir = "/etc/opt/demo"\nservice = "demo.service"\n'
@@ -188,15 +189,16 @@ def window(m) -> dict:
     return out
 
 
-def hosts(m) -> list[dict]:
+def hosts(m, out: list[dict], save) -> None:
     m.sh("sed -i 's/^set daemon .*/set daemon 60/' /etc/monit/monitrc")
-    out, enabled = [], 0
+    enabled = 0
     for n in PROJECTS:
         for i in range(enabled, n):
             m.put(f"/etc/djops/n{i}.toml", SHARED + jobs_toml(10))
         started = time.monotonic()
-        for i in range(enabled, n):
-            m.sh(f"djops enable n{i} >/dev/null", timeout=300)
+        names = " ".join(f"n{i}" for i in range(enabled, n))
+        # a few at once, as a configuration management run would
+        m.sh(f"printf '%s\\n' {names} | xargs -P4 -n1 djops enable >/dev/null", timeout=900)
         enabling = (time.monotonic() - started) / max(n - enabled, 1)
         enabled = n
         m.put("/etc/monit/conf.d/bench", monit_conf(n), mode=0o600)
@@ -213,38 +215,52 @@ def hosts(m) -> list[dict]:
                 **window(m),
             }
         )
-        RAW.write_text(json.dumps({"hosts": out}, indent=1) + "\n")
-    return out
+        save()
 
 
 def main() -> int:
+    # `timeout` ends a long run: destroy the machine, keep what was measured
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
     t0 = time.monotonic()
     m = machine("djops-bench-scale")
+    per_j: list[dict] = []
+    per_n: list[dict] = []
     try:
-        per_j = []
+        about = {
+            "cores": m.sh("nproc").stdout.strip(),
+            "version": m.sh("dpkg-query -W -f '${Version}' djops").stdout.strip(),
+            "systemd": m.sh("systemctl --version | head -1").stdout.strip(),
+        }
+
+        def save() -> None:  # after each phase: a run cut short still says what it measured
+            wall = time.monotonic() - t0
+            raw = {"date": str(date.today()), **about, "jobs": per_j, "hosts": per_n}
+            RAW.write_text(json.dumps(raw, indent=1) + "\n")
+            write_section("scale", render(per_j, per_n, **about, wall=wall))
+
         for j in JOBS:
             try:
                 per_j.append(commands(m, f"j{j}", j))
             except Exception as e:
                 print(f"J={j}: {e}", file=sys.stderr)
-            RAW.write_text(json.dumps({"jobs": per_j}, indent=1) + "\n")
-        per_n = hosts(m)
-        cores = m.sh("nproc").stdout.strip()
-        version = m.sh("dpkg-query -W -f '${Version}' djops").stdout.strip()
-        systemd = m.sh("systemctl --version | head -1").stdout.strip()
+            save()
+        hosts(m, per_n, save)
     finally:
         m.destroy()
-    wall = time.monotonic() - t0
-    RAW.write_text(
-        json.dumps({"date": str(date.today()), "jobs": per_j, "hosts": per_n}, indent=1) + "\n"
-    )
-    body = render(per_j, per_n, cores, version, systemd, wall)
-    write_section("scale", body)
-    print(body)
+    print(section_text())
     return 0
 
 
+def section_text() -> str:
+    from results import RESULTS
+
+    text = RESULTS.read_text()
+    return text[text.index("\n## scale\n") :]
+
+
 def render(per_j, per_n, cores, version, systemd, wall) -> str:
+    missing = [f"J={j}" for j in JOBS if j not in [r["jobs"] for r in per_j]]
+    missing += [f"N={n}" for n in PROJECTS if n not in [r["projects"] for r in per_n]]
     rows_j = "\n".join(
         f"| {r['jobs']} | {r['enable_first']:.2f} s | {shown(r['enable_unchanged'])} | "
         f"{shown(r['status_p'])} | {shown(r['run_cpu'], 'ms', 1000, 0)} |"
@@ -263,6 +279,7 @@ def render(per_j, per_n, cores, version, systemd, wall) -> str:
 Figures are min / median / max over {REPEAT} runs ({RUNS} for a job's run); raw:
 bench/raw-scale.json. Cheap projects: P.toml files pointing at the demo's code,
 venv, settings and gunicorn; jobs run /bin/true on distinct daily times.
+{"Not measured in this run: " + ", ".join(missing) + "." if missing else ""}
 
 Jobs in one project (targets: a run <= 150 ms CPU beyond the command, the same
 at 10 and 1,000 jobs; `status P` <= 1 s; `enable P` <= 15 s, unchanged <= 3 s).
