@@ -13,7 +13,7 @@ APT_TEST := python3-systemd python3-watchdog python3-sdnotify python3-pytest pyt
             python3-croniter prometheus
 APT_ALL := $(APT_BUILD) $(APT_TEST)
 
-.PHONY: all deps deb lint unit unit-host unit-debians e2e lintian test demo demo-stop bench bench-claim bench-daemons bench-handover bench-trace clean examples
+.PHONY: all deps deb lint unit unit-host unit-debians e2e lintian test demo demo-stop bench bench-claim bench-daemons bench-handover bench-trace bench-scale clean examples
 
 all: deb
 
@@ -104,6 +104,9 @@ bench-handover: $(DEB)
 
 bench-trace: $(DEB)
 	cd bench && $(PY) batch_trace.py
+
+bench-scale: $(DEB)
+	cd bench && $(PY) scale.py
 
 clean:
 	rm -rf build dist .deps-stamp

@@ -8,21 +8,39 @@ the CLI, and importing all of them would cost each start ~0.1 s.
 
 import argparse
 import os
+from typing import Any
 
-from djops import config, errors
+from djops import errors
+
+
+class _Config:
+    """djops.config, imported on first use: the root condition before each
+    job run (`djops job --paused`) needs none of it (~20 ms of imports)."""
+
+    def __getattr__(self, name: str) -> Any:
+        from djops import config as module
+
+        return getattr(module, name)
+
+
+config = _Config()
 
 
 def enable(args: argparse.Namespace) -> str:
     from djops.project import enable
 
-    return enable.enable(config.load(args.project))
+    # systemd reads every schedule here, once (djops.config.schedules)
+    return enable.enable(config.load(args.project, schedules=True))
 
 
 def disable(args: argparse.Namespace) -> str:
+    from djops.config import cache
     from djops.project import enable
 
     dropped = enable.purge_db(config.load(args.project)) + "\n" if args.purge_db else ""
-    return dropped + enable.disable(args.project)
+    said = enable.disable(args.project)
+    cache.forget(args.project)
+    return dropped + said
 
 
 def _here_or_unit(action, args: argparse.Namespace) -> str:
@@ -73,17 +91,18 @@ def pause(args: argparse.Namespace) -> str:
 
 def job(args: argparse.Namespace) -> str:
     """Inside djops-job@P:NAME.service (the instance is P:NAME)."""
-    from djops.jobs import job
     from djops.systemd import units
 
     p, name = units.split_instance(args.instance)
-    cfg = config.load(p)
-    if args.mail_output:
-        return job.mail_output(cfg, name)
     if args.paused:  # ExecCondition=: skip a paused job's run
         from djops.jobs import pause
 
-        return pause.condition(cfg, name)
+        return pause.condition(p, name)
+    from djops.jobs import job
+
+    cfg = config.load(p)
+    if args.mail_output:
+        return job.mail_output(cfg, name)
     if args.after:  # the root step after a run: djops.jobs.policy
         from djops.jobs import policy
 
@@ -120,7 +139,7 @@ def status(args: argparse.Namespace) -> str:
 def check(args: argparse.Namespace) -> str:
     from djops.checklist import report
 
-    cfg = config.load(args.project)
+    cfg = config.load(args.project, schedules=True)
     return report.render(cfg, report.run(cfg), args.json)
 
 

@@ -5,6 +5,7 @@ systemd.time(7)), read by systemd itself: the one place djops runs
 import functools
 import shutil
 import subprocess
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from djops import paths
@@ -46,13 +47,66 @@ def timestamp(text: str) -> float | None:
 
 @functools.lru_cache(maxsize=64)
 def valid(expression: str) -> bool:
+    if expression in _surveyed:
+        return True
     return _analyze("--", expression).returncode == 0
+
+
+# periods of the expressions survey() read (None: fewer than two elapses),
+# so what enable asks of them next (period(), valid()) needs no fork
+_surveyed: dict[str, float | None] = {}
+
+
+def survey(expressions: Iterable[str]) -> dict[str, float | None]:
+    """Every valid one of `expressions` and its period (seconds between its
+    next two elapses; None when it elapses fewer than twice), read by ONE
+    `systemd-analyze calendar` run: `djops enable` checks a project's
+    schedules this way, however many jobs it has. An invalid expression is
+    left out. Raises Unavailable when systemd-analyze cannot run."""
+    asked = list(dict.fromkeys(expressions))
+    wanted = [e for e in asked if e not in _surveyed]
+    if not wanted:
+        return {e: _surveyed[e] for e in asked}
+    out = _analyze("--iterations=2", "--", *wanted).stdout
+    found: dict[str, float | None] = {}
+    current, stamps = None, []
+
+    def close() -> None:
+        if current is not None:
+            found[current] = _gap(stamps)
+
+    for line in out.splitlines():
+        head, _, rest = line.strip().partition(":")
+        if head == "Original form":
+            close()
+            current, stamps = rest.strip(), []
+        elif head in ("Next elapse", "Iteration #2", "Iter. #2"):
+            stamps.append(rest.strip())
+    close()
+    result: dict[str, float | None] = {e: found[e] for e in wanted if e in found}
+    # an expression systemd echoes in another form: asked alone (rare)
+    for e in wanted:
+        if e not in found and len(found) < len(wanted) and valid(e):
+            result[e] = period(e, floor=0)
+    _surveyed.update(result)
+    return {e: _surveyed[e] for e in asked if e in _surveyed}
+
+
+def _gap(stamps: list[str]) -> float | None:
+    try:
+        a, b = (datetime.strptime(s, "%a %Y-%m-%d %H:%M:%S %Z") for s in stamps[:2])
+    except ValueError:  # "never", or one elapse only
+        return None
+    return (b - a).total_seconds()
 
 
 @functools.lru_cache(maxsize=64)
 def period(expression: str, floor: float = 60.0) -> float | None:
     """Seconds between its next two elapses (at least `floor`), or None when
     systemd cannot say (an expression that elapses once, or no systemd-analyze)."""
+    if expression in _surveyed:
+        gap = _surveyed[expression]
+        return None if gap is None else max(gap, floor)
     try:
         out = _analyze("--iterations=2", "--", expression).stdout
     except Unavailable:

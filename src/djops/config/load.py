@@ -5,13 +5,12 @@ Every problem becomes one ConfigError line naming the file and the key.
 
 import dataclasses
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from djops import paths
-from djops.config import values
+from djops.config import cache, values
 from djops.config.schema import (
     SECTIONS,
     Clearsessions,
@@ -62,13 +61,21 @@ def check_name(name: str) -> str:
     return name
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _raw(path: Path) -> bytes | None:
+    """P.toml's bytes; None when there is none (defaults)."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
-        return {}
+        return None
     except OSError as e:
         raise ConfigError(str(path), "", "a readable file", e.strerror) from None
+
+
+def _parse(path: Path, raw: bytes | None) -> dict[str, Any]:
+    import tomllib  # a unit's load reads the checked form (djops.config.cache) instead
+
+    if raw is None:
+        return {}
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -123,11 +130,34 @@ def default(f: dataclasses.Field, project: str) -> Any:
     return str(paths.host(value)) if value else value
 
 
-def load(name: str, live: bool = True) -> Config:
-    """Load and check the config of project `name`; a missing file means defaults."""
+def load(name: str, live: bool = True, schedules: bool = False) -> Config:
+    """Load and check the config of project `name`; a missing file means defaults.
+
+    `schedules`: also have systemd read every schedule (one systemd-analyze
+    run: `djops enable`, `djops check`), and keep the checked form for the
+    units' loads (djops.config.cache). Without it, a file unchanged since
+    that check is not parsed or type-checked again, and schedules are
+    taken as the timers already run them."""
     check_name(name)
     path = config_path(name)
-    data = _read(path)
+    raw = _raw(path)
+    typed = None if schedules or raw is None else cache.read(name, raw)
+    if typed is None:
+        typed = _typed(path, _parse(path, raw), name)
+    cfg = _build(path, name, typed, live)
+    if schedules:
+        from djops.config import schedules as calendars
+
+        calendars.validate(cfg)
+        if raw is not None:
+            cache.write(name, path, raw, typed)
+    return cfg
+
+
+def _typed(path: Path, data: dict[str, Any], name: str) -> cache.Typed:
+    """Every type check, before anything about the live system (users,
+    directories), so a typo in the file is reported first: sections as
+    {key: [value, given]}, jobs as {key: value} of the keys given."""
     for section in data:
         if section not in SECTIONS and section != JOBS:
             raise ConfigError(
@@ -135,15 +165,23 @@ def load(name: str, live: bool = True) -> Config:
                 f"[{section}]",
                 "one of the sections: " + ", ".join([*SECTIONS, "jobs.NAME"]),
             )
-    # All type checks first, so a typo in the file is reported before
-    # anything about the live system (users, directories).
-    typed = {s: _section(path, s, data.get(s, {}), cls, name) for s, cls in SECTIONS.items()}
-    typed_jobs = _typed_jobs(path, data.get(JOBS, {}), name)
+    sections = {
+        s: {k: list(vg) for k, vg in _section(path, s, data.get(s, {}), cls, name).items()}
+        for s, cls in SECTIONS.items()
+    }
+    jobs = {
+        job: {k: v for k, (v, given) in typed.items() if given}
+        for job, typed in _typed_jobs(path, data.get(JOBS, {}), name).items()
+    }
+    return {"sections": sections, "jobs": jobs}
+
+
+def _build(path: Path, name: str, typed: cache.Typed, live: bool) -> Config:
     parts = {}
     for s, cls in SECTIONS.items():
         fields = {}
         for f in dataclasses.fields(cls):
-            value, given = typed[s][f.name]
+            value, given = typed["sections"][s][f.name]
             if live and f.metadata["live"]:
                 value = _apply(path, s, f.name, f.metadata["live"], value, given)
             fields[f.name] = value
@@ -156,7 +194,7 @@ def load(name: str, live: bool = True) -> Config:
             '"restart" or "reload", or [socket] listen set: "handover" needs the socket held',
             '"handover"',
         )
-    jobs = _jobs(path, typed_jobs, parts["project"].user, live)
+    jobs = _jobs(path, typed["jobs"], parts["project"].user, live)
     return Config(name=name, path=path, **parts, jobs=jobs)
 
 
@@ -182,18 +220,25 @@ def _typed_jobs(path: Path, data: Any, project: str) -> dict[str, dict[str, Any]
     return typed
 
 
-def _jobs(path: Path, typed_jobs: dict, user: str, live: bool) -> dict[str, Job]:
-    """Live checks, and "" for the user means the [project] user."""
-    jobs = {}
-    for job, typed in typed_jobs.items():
-        section = f"jobs.{job}"
-        fields = {}
-        for f in dataclasses.fields(Job):
-            value, given = typed[f.name]
-            if live and f.metadata["live"]:
-                value = _apply(path, section, f.name, f.metadata["live"], value, given)
-            fields[f.name] = value
-        fields["user"] = fields["user"] or user
+# the [jobs.NAME] keys with a live check, and their defaults
+_LIVE_JOB_KEYS = [
+    (f.name, f.metadata["live"], f) for f in dataclasses.fields(Job) if f.metadata["live"]
+]
+
+
+def _jobs(path: Path, given: dict[str, dict[str, Any]], user: str, live: bool) -> dict[str, Job]:
+    """Live checks, and "" for the user means the [project] user. Each
+    distinct value is checked once (a thousand jobs share a few users)."""
+    jobs, checked = {}, {}
+    for job, table in given.items():
+        fields = dict(table)
+        for key, check, f in _LIVE_JOB_KEYS if live else ():
+            value = fields[key] if key in table else default_of(f)
+            memo = (key, repr(value))
+            if memo not in checked:
+                checked[memo] = _apply(path, f"jobs.{job}", key, check, value, key in table)
+            fields[key] = checked[memo]
+        fields["user"] = fields.get("user") or user
         jobs[job] = Job(**fields)
     return jobs
 

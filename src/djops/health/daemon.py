@@ -12,7 +12,7 @@ from djops.events import CRIT, WARNING
 from djops.health import causes, jobwatch, ladder, probes, state
 from djops.mail import notices
 from djops.metrics import collect, textfile
-from djops.systemd import journal, systemctl, units
+from djops.systemd import bulk, journal, systemctl, units
 
 
 class Health:
@@ -190,7 +190,7 @@ UNIT_PROPERTIES = (
 
 def own_units(cfg: Config) -> dict[str, dict]:
     """Every unit of the project in ONE systemctl call: no process per job."""
-    return systemctl.show_many(watched_units(cfg), UNIT_PROPERTIES)
+    return bulk.show(watched_units(cfg), UNIT_PROPERTIES, utc=True)
 
 
 def watched_units(cfg: Config) -> list[str]:

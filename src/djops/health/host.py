@@ -24,7 +24,7 @@ from djops.events import CRIT, INFO
 from djops.health import jobwatch
 from djops.health.daemon import UNIT_PROPERTIES, Health, watched_units
 from djops.mail import notices
-from djops.systemd import journal, systemctl, units
+from djops.systemd import bulk, journal, units
 from djops.systemd.daemon import ServiceDaemon
 
 RESCAN_SECONDS = 5.0
@@ -197,7 +197,7 @@ class HostHealth(ServiceDaemon):
                 return held
             every = {u for s in list(self.slots.values()) if s.cfg for u in watched_units(s.cfg)}
             asked = every | mine
-            held = systemctl.show_many(sorted(asked), UNIT_PROPERTIES)
+            held = bulk.show(sorted(asked), UNIT_PROPERTIES, utc=True)
             self.shared = (time.monotonic(), asked, held)
             return held
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from djops import oncalendar
 from djops.config import Config
-from djops.errors import OperationError
+from djops.config.values import CALENDAR, shown
+from djops.errors import ConfigError, OperationError
 from djops.jobs import claim
 from djops.systemd import journal, notify, units
 from djops.text import printable
@@ -51,7 +52,7 @@ def turn(
         notifier.ready(f"running {job} here")
         yield Turn(True)
         return
-    window = (oncalendar.period(schedule, floor=0) or 120.0) / 2
+    window = (_period(cfg, job, schedule) or 120.0) / 2
     host = socket.gethostname()
     with claim.hold(cfg, units.job_instance(p, job), host, window) as held:
         d = held.decision
@@ -70,6 +71,30 @@ def turn(
         journal.emit("job.skipped", p, text, JOB=job, HOLDER=holder, **_judged(d))
         notifier.ready(f"{notify.SKIPPED}{holder} {how}")
         yield Turn(False, text=text)
+
+
+def _period(cfg: Config, job: str, schedule: str) -> float | None:
+    """The schedule's period (None: it elapses once, or systemd cannot say).
+    The load at run time does not ask systemd about schedules (`djops
+    enable` did); one edited into something systemd cannot read since is
+    a config error here, in one line, not a window guessed from nothing."""
+    period = oncalendar.period(schedule, floor=0)
+    if period is None and not _readable(schedule):
+        key = "[clearsessions] schedule" if job == units.CLEARSESSIONS else f"[jobs.{job}] schedule"
+        raise ConfigError(
+            str(cfg.path),
+            key,
+            f"{CALENDAR}; `djops enable {cfg.name}` checks it",
+            shown(schedule),
+        )
+    return period
+
+
+def _readable(schedule: str) -> bool:
+    try:
+        return oncalendar.valid(schedule)
+    except oncalendar.Unavailable:  # cannot tell: not this run's fault
+        return True
 
 
 def _judged(decision: dict) -> dict[str, float]:

@@ -7,10 +7,19 @@ restarted, survives a reboot and `djops enable`, and ends by itself at
 WHEN (the next run after it removes the pause and logs job.resumed). The
 health round, status, heartbeat and metrics read the same file."""
 
-from djops import oncalendar
-from djops.config import Config
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
 from djops.errors import OperationError, UsageError
 from djops.systemd import journal, paused, results, units
+
+if TYPE_CHECKING:  # the root condition before each run loads no config
+    from djops.config import Config
+
+
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class Skipped(OperationError):
@@ -25,6 +34,8 @@ def _known(cfg: Config, name: str) -> None:
 
 def when(text: str) -> float:
     """WHEN as systemd reads a timestamp ("2026-12-01 08:00", "tomorrow", "+2h")."""
+    from djops import oncalendar
+
     if (at := oncalendar.timestamp(text)) is not None:
         return at
     raise UsageError(
@@ -55,17 +66,21 @@ def resume(cfg: Config, name: str) -> str:
     return text
 
 
-def condition(cfg: Config, name: str) -> str:
+def condition(p: str, name: str) -> str:
     """ExecCondition=: raise Skipped (and log job.paused) while paused. An
-    expired pause is removed here and logged job.resumed."""
-    if state := paused.active(cfg.name, name):
-        text = f"job {name} of {cfg.name} {paused.shown(state)}: this run is skipped"
-        journal.emit("job.paused", cfg.name, text, JOB=name, UNTIL=state.get("until") or "")
+    expired pause is removed here and logged job.resumed. It needs P's name
+    only: before each run of every job, no config is loaded for it (a
+    broken config fails the run itself, which mails it)."""
+    if not (_NAME.fullmatch(p) and _NAME.fullmatch(name)):  # they name a file below
+        raise UsageError(f"expected P:NAME of a project and a job, got {p!r}:{name!r}")
+    if state := paused.active(p, name):
+        text = f"job {name} of {p} {paused.shown(state)}: this run is skipped"
+        journal.emit("job.paused", p, text, JOB=name, UNTIL=state.get("until") or "")
         raise Skipped(text)
-    if paused.read(cfg.name, name) is not None:
-        paused.remove(cfg.name, name)
-        text = f"job {name} of {cfg.name} resumed: its pause ended"
-        journal.emit("job.resumed", cfg.name, text, JOB=name)
+    if paused.read(p, name) is not None:
+        paused.remove(p, name)
+        text = f"job {name} of {p} resumed: its pause ended"
+        journal.emit("job.resumed", p, text, JOB=name)
         return text
     return ""
 

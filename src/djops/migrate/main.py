@@ -103,8 +103,8 @@ def _add_jobs(cfg: Config, jobs: list[jobtable.Job], dest: Path) -> Config:
         for j in jobs
     )
     safefs.write_atomic(path, text.encode("utf-8"), mode)
-    try:
-        return config.load(cfg.name)
+    try:  # systemd reads the new schedules before the file is kept
+        return config.load(cfg.name, schedules=True)
     except ConfigError:
         safefs.write_atomic(path, old, mode)
         raise

@@ -10,57 +10,84 @@ from djops.config import Config
 from djops.events import (
     CLEARSESSIONS_RESULT,
     HEARTBEAT_RESULT,
-    JOB_RESULT,
     PRIORITY_NAMES,
     RELOAD_RESULT,
     WARNING,
 )
 from djops.health import probes
 from djops.health import state as health_state
-from djops.systemd import history, journal, paused, systemctl, units
+from djops.systemd import bulk, history, journal, paused, units
 
 # checks cheap enough to run again for the screen (one systemctl call, one
 # journal read), and whose answer a user expects to move right after a run
 LIVE = ("clearsessions", "jobs")
 
 
-def one_line(p: str) -> str:
-    watch = systemctl.show(units.WATCH_HOST, "ActiveState", "StatusText")
-    hl = systemctl.show(units.HEALTH_HOST, "ActiveState", "StatusText")
-    problems = len(journal.recent(p, WARNING, 86400))
+# what each line of a screen reads of a unit, all of it in one systemctl run
+PROPS = ("ActiveState", "UnitFileState", "StatusText", "NextElapseUSecRealtime")
+# past this many jobs the health round's view of the jobs check is shown
+# rather than run again: a live run asks systemd a few things per job
+LIVE_JOBS_MAX = 20
+
+
+def one_line(p: str, shown: dict[str, dict[str, str]] | None = None, problems: int = 0) -> str:
+    if shown is None:  # one project alone
+        shown = bulk.show(units.HOST_DAEMONS, PROPS)
+        problems = history.problems([p], WARNING, 86400)[p]
+    watch = shown.get(units.WATCH_HOST, {})
+    hl = shown.get(units.HEALTH_HOST, {})
+    checks = health_state.read(p).get("checks", {})
+    failing = sorted(name for name, r in checks.items() if not r.get("ok", True))
+    verdict = f"failing: {', '.join(failing)}" if failing else ("ok" if checks else "no round yet")
     return (
         f"{p:<16} watch {watch.get('ActiveState')}, health {hl.get('ActiveState')}: "
-        f"{hl.get('StatusText') or '-'}; {problems} problems in 24 h"
+        f"{verdict}; {problems} problems in 24 h"
     )
 
 
 def overview() -> str:
+    """A line per enabled project: one systemctl run and one pass over the
+    journal for all of them (a host may have a hundred)."""
     projects = units.enabled_projects()
     if not projects:
         return "no project is enabled; `djops enable P` starts one"
-    return "\n".join(one_line(p) for p in projects)
+    shown = bulk.show(units.HOST_DAEMONS, PROPS)
+    problems = history.problems(projects, WARNING, 86400)
+    return "\n".join(one_line(p, shown, problems[p]) for p in projects)
 
 
 def project(cfg: Config) -> str:
     p = cfg.name
-    target = systemctl.show(units.target(p), "ActiveState", "UnitFileState")
-    timer = systemctl.show(units.timer(units.CLEARSESSIONS, p), "NextElapseUSecRealtime")
-    beat = systemctl.show(units.timer(units.HEARTBEAT, p), "NextElapseUSecRealtime")
-    watch = systemctl.show(units.WATCH_HOST, "ActiveState", "StatusText")
+    shown = bulk.show(
+        [
+            units.target(p),
+            units.timer(units.CLEARSESSIONS, p),
+            units.timer(units.HEARTBEAT, p),
+            units.WATCH_HOST,
+            *([units.socket(p)] if cfg.socket.listen else []),
+            *(units.job_timer(p, n) for n in cfg.jobs),
+        ],
+        PROPS,
+    )
+    target = shown[units.target(p)]
+    timer = shown[units.timer(units.CLEARSESSIONS, p)]
+    beat = shown[units.timer(units.HEARTBEAT, p)]
+    watch = shown[units.WATCH_HOST]
     state = health_state.read(p)
     lines = [
         f"{p}: djops@{p}.target {target.get('ActiveState')} ({target.get('UnitFileState')})",
         f"  clearsessions  {_next(p, units.CLEARSESSIONS, timer)}; "
         f"last {history.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)}",
-        *_jobs(cfg),
+        *_jobs(cfg, shown),
         f"  watcher        {watch.get('ActiveState')}: {watch.get('StatusText') or '-'}",
         f"  last reload    {history.last_event(p, RELOAD_RESULT)}",
-        *_socket(cfg),
+        *_socket(cfg, shown),
         "  health         "
         + (_age(state.get("updated")) if state else "no state yet (djops-health not running?)"),
     ]
     for name, r in state.get("checks", {}).items():
-        if name in LIVE:  # a run a moment ago must show, not the last round's view
+        if name in LIVE and (name != "jobs" or len(cfg.jobs) <= LIVE_JOBS_MAX):
+            # a run a moment ago must show, not the last round's view
             ok, detail = probes.run(name, cfg)
             r = {**r, "ok": ok, "detail": detail}
         word = "ok" if r["ok"] else f"FAILING x{r['ladder']['failures']}"
@@ -86,15 +113,16 @@ def project(cfg: Config) -> str:
     return "\n".join(lines)
 
 
-def _jobs(cfg: Config) -> list[str]:
+def _jobs(cfg: Config, shown: dict[str, dict[str, str]]) -> list[str]:
     """One line per [jobs.NAME]: its next run and how the last one ended."""
     out = []
+    last = history.last_runs(cfg.name, list(cfg.jobs))
     for name, job in cfg.jobs.items():
-        t = systemctl.show(units.job_timer(cfg.name, name), "NextElapseUSecRealtime")
+        t = shown.get(units.job_timer(cfg.name, name), {})
         # @reboot: the timer has no calendar time, only "after each boot"
         nxt = "at boot" if job.schedule == "@reboot" else t.get("NextElapseUSecRealtime") or "-"
         nxt = _next(cfg.name, name, {"NextElapseUSecRealtime": nxt})
-        out.append(f"  job {name:<10} {nxt}; last {history.last_run(cfg.name, JOB_RESULT, name)}")
+        out.append(f"  job {name:<10} {nxt}; last {last[name]}")
     return out
 
 
@@ -106,13 +134,13 @@ def _next(p: str, name: str, timer: dict[str, str]) -> str:
     )
 
 
-def _socket(cfg: Config) -> list[str]:
+def _socket(cfg: Config, shown: dict[str, dict[str, str]]) -> list[str]:
     """The held socket, and the figures of the last hand-over (if the last
     applied reload was one)."""
     if not cfg.socket.listen:
         return ["  socket         none: gunicorn binds itself ([socket] listen not set)"]
     sock = units.socket(cfg.name)
-    state = systemctl.show(sock, "ActiveState").get("ActiveState", "?")
+    state = shown.get(sock, {}).get("ActiveState", "?")
     lines = [f"  socket         {sock} {state}: {', '.join(cfg.socket.listen)}"]
     last = journal.last_event(cfg.name, ("reload.applied",))
     if last and last.get("DJOPS_MODE") == "handover" and last.get("DJOPS_STANDIN_WARM"):

@@ -151,6 +151,8 @@ def _writable(directory: str) -> str:
 def job_contents(cfg: Config) -> dict[str, str]:
     """Each [jobs.NAME]: its target, user, timeout, paths and schedule."""
     p, out = cfg.name, {}
+    with contextlib.suppress(oncalendar.Unavailable):  # every period in one systemd-analyze run
+        oncalendar.survey(j.schedule for j in cfg.jobs.values() if j.schedule != "@reboot")
     part_of = f"[Unit]\nPartOf={units.target(p)}\n"
     for name, job in cfg.jobs.items():
         mail = (

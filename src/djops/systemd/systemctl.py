@@ -16,10 +16,14 @@ TIMEOUT = 90.0
 
 
 def run(
-    *args: str, check: bool = True, timeout: float | None = TIMEOUT
+    *args: str, check: bool = True, timeout: float | None = TIMEOUT, utc: bool = False
 ) -> subprocess.CompletedProcess[str]:
+    """`utc`: timestamps in UTC, which `utc_epoch` reads without systemd-analyze."""
+    env = {**os.environ, "TZ": "UTC"} if utc else None
     try:
-        proc = subprocess.run(["systemctl", *args], capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            ["systemctl", *args], capture_output=True, text=True, timeout=timeout, env=env
+        )
     except FileNotFoundError:
         raise OperationError("systemctl not found: djops needs systemd") from None
     except subprocess.TimeoutExpired:
@@ -78,32 +82,6 @@ def is_active(unit: str) -> bool:
 _local = threading.local()
 
 
-def show_many(units: list[str], props: tuple[str, ...], timeout: float = 30.0) -> dict[str, dict]:
-    """Properties of many units in ONE `systemctl show` (a health round, not
-    a process per job). TZ=UTC: the calendar timestamps (NextElapseUSecRealtime,
-    LastTriggerUSec) come back in a zone `utc_epoch` reads without
-    systemd-analyze. {} for a unit systemctl said nothing of."""
-    if not units:
-        return {}
-    names = ",".join(("Id", *props))
-    try:
-        proc = subprocess.run(
-            ["systemctl", "show", f"--property={names}", "--", *units],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env={**os.environ, "TZ": "UTC"},
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return {}
-    out: dict[str, dict] = {}
-    for block in proc.stdout.split("\n\n"):
-        fields = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-        if fields.get("Id"):
-            out[fields["Id"]] = {p: fields.get(p, "") for p in props}
-    return out  # an alias is shown under its unit's Id: `show` asks systemctl for it
-
-
 def held(unit: str, prop: str) -> str | None:
     """`prop` of `unit` from this thread's snapshot; None outside a round."""
     snap = getattr(_local, "snapshot", None)
@@ -122,7 +100,7 @@ def using(snapshot: dict[str, dict]) -> Iterator[None]:
 
 
 def utc_epoch(value: str) -> float | None:
-    """`Thu 2026-12-03 19:00:00 UTC` (what `show_many` reads) -> epoch seconds;
+    """`Thu 2026-12-03 19:00:00 UTC` (what `bulk.show(..., utc=True)` reads) -> epoch seconds;
     None for "", "n/a" or any other zone."""
     import calendar
     import time

@@ -28,7 +28,7 @@ def world(project, tmp_path, monkeypatch, sent):
         returncode, stderr = 0, ""
 
     monkeypatch.setattr(daemon.systemctl, "run", lambda *a, **k: restarts.append(a) or Proc())
-    monkeypatch.setattr(daemon.systemctl, "show_many", lambda *a, **k: {})
+    monkeypatch.setattr(daemon.bulk, "show", lambda *a, **k: {})
     real = daemon.textfile.wanted  # never the host's own node-exporter directory
     monkeypatch.setattr(daemon.textfile, "wanted", lambda d: d.startswith("/tmp") and real(d))
     cfg = config.load(project, live=False)

@@ -122,7 +122,7 @@ def test_the_main_loop_answers_systemd_at_once_whatever_a_round_does(two, monkey
 def test_rounds_due_together_share_one_systemctl_call(project, confdir, monkeypatch, sent):
     (confdir / "q.toml").write_text((confdir / "p.toml").read_text())
     calls = []
-    monkeypatch.setattr(host.systemctl, "show_many", lambda units, props: calls.append(units) or {})
+    monkeypatch.setattr(host.bulk, "show", lambda units, props, **k: calls.append(units) or {})
     d = host.HostHealth(["p", "q"])
     for p in ("p", "q"):
         d.slots[p] = host.Slot(p)

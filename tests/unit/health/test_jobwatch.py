@@ -112,7 +112,7 @@ def test_systemd_writes_the_calendar_times_of_a_snapshot_in_utc():
 
 
 def in_round(timer: str, last_ago: float, next_elapse: float) -> dict:
-    """A round's snapshot of the job's units (what `systemctl show_many` reads)."""
+    """A round's snapshot of the job's units (what `bulk.show` reads)."""
     at = time.strftime("%a %Y-%m-%d %H:%M:%S UTC", time.gmtime(next_elapse)) if next_elapse else ""
     return {
         timer: {"LastTriggerUSecMonotonic": mono_ago(last_ago), "NextElapseUSecRealtime": at},

@@ -111,3 +111,19 @@ def test_a_claims_error_reaches_the_journal_escaped(cfg, monkeypatch, notified, 
     [(m, f)] = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "job.failed"]
     for text in (m, f["DJOPS_REASON"], str(e.value)):
         assert "\x1b" not in text and "\r" not in text and "\n" not in text, text
+
+
+def test_a_schedule_edited_into_nonsense_since_enable_is_one_config_line(
+    cfg, monkeypatch, notified
+):
+    """The run's load trusts what enable checked; where the run itself needs
+    the schedule read (the claim's window), nonsense is a config error."""
+    from calendars import fake
+
+    from djops.errors import ConfigError
+
+    fake(monkeypatch)
+    monkeypatch.setenv("TRIGGER_UNIT", "djops-job@p:index.timer")
+    expected = r"p.toml: \[jobs.index\] schedule: expected a systemd"
+    with pytest.raises(ConfigError, match=expected), once.turn(cfg, "index", "never", True):
+        pass

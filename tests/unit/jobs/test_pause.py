@@ -26,13 +26,13 @@ def test_a_paused_job_skips_its_runs_until_resumed(cfg, sent):
     assert "paused (until djops resume)" in pause.pause(cfg, "index", None)
     assert sent[-1][1]["DJOPS_EVENT"] == "job.paused"
     with pytest.raises(pause.Skipped) as e:
-        pause.condition(cfg, "index")
+        pause.condition(cfg.name, "index")
     assert e.value.exit_code == 1, "ExecCondition=: 1 skips without failing the unit"
     with pytest.raises(UsageError):
         pause.refuse_if_paused(cfg, "index")
     assert "resumed" in pause.resume(cfg, "index")
     assert sent[-1][1]["DJOPS_EVENT"] == "job.resumed"
-    assert pause.condition(cfg, "index") == ""
+    assert pause.condition(cfg.name, "index") == ""
     assert "was not paused" in pause.resume(cfg, "index")
 
 
@@ -43,7 +43,7 @@ def test_until_ends_the_pause_at_the_first_run_after_it(cfg, sent):
     state = paused.read(cfg.name, "index")
     assert 3500 < state["until"] - time.time() < 3700
     paused.write(cfg.name, "index", time.time() - 1)  # the hour went by
-    assert "its pause ended" in pause.condition(cfg, "index")
+    assert "its pause ended" in pause.condition(cfg.name, "index")
     assert paused.read(cfg.name, "index") is None
     assert sent[-1][1]["DJOPS_EVENT"] == "job.resumed"
 

@@ -71,7 +71,9 @@ def test_clearsessions_has_its_own_alert_after(cfg, monkeypatch, sent):
 
 def test_a_success_after_an_alerted_streak_mails_a_recovery_once(cfg, monkeypatch, sent):
     mails = []
-    monkeypatch.setattr(alerting.notices, "send", lambda *a, **k: mails.append(a))
+    from djops.mail import notices
+
+    monkeypatch.setattr(notices, "send", lambda *a, **k: mails.append(a))
     fake_journal(monkeypatch, [entry("job.done", "ok")] + [entry("job.failed")] * 2)
     assert alerting.recovery(cfg, "index", "ok") == "" and not mails, "2 < alert_after: no alert"
     fake_journal(monkeypatch, [entry("job.done", "ok")] + [entry("job.failed")] * 3)

@@ -1,6 +1,7 @@
 """`djops status`: one screen per project, from systemctl, the health state
 and the journal (faked here; the e2e suite reads the real ones)."""
 
+import subprocess
 import time
 from datetime import UTC, datetime
 
@@ -23,7 +24,7 @@ SHOW = {
 def cfg(project, tmp_path, monkeypatch):
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
     (tmp_path / "state").mkdir()
-    monkeypatch.setattr(status.systemctl, "show", lambda unit, *props: SHOW.get(unit, {}))
+    fake_systemctl(monkeypatch)
     at = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
     trouble = [
         {"DJOPS_EVENT": "health.degraded", "PRIORITY": 4, "MESSAGE": "p: check http is failing", "__REALTIME_TIMESTAMP": at},
@@ -32,7 +33,28 @@ def cfg(project, tmp_path, monkeypatch):
     ]  # fmt: skip
     monkeypatch.setattr(status.journal, "recent", lambda p, prio, seconds: trouble)
     monkeypatch.setattr(status.history.journal, "last_event", lambda *a, **k: None)
+    monkeypatch.setattr(status.history, "last_runs", lambda p, jobs: dict.fromkeys(jobs, "never"))
     return config.load(project, live=False)
+
+
+def fake_systemctl(monkeypatch) -> list[tuple]:
+    """`systemctl show --property=... -- UNITS`: a block per unit, as systemd prints."""
+    from djops.systemd import bulk
+
+    calls: list[tuple] = []
+
+    def run(*args, check=True, timeout=None, utc=False):
+        calls.append(args)
+        assert args[0] == "show" and args[2] == "--", args
+        props = args[1].removeprefix("--property=").split(",")
+        blocks = []
+        for unit in args[3:]:
+            known = {"Id": unit, **SHOW.get(unit, {})}
+            blocks.append("".join(f"{k}={known.get(k, '')}\n" for k in props))
+        return subprocess.CompletedProcess(args, 0, "\n".join(blocks), "")
+
+    monkeypatch.setattr(bulk.systemctl, "run", run)
+    return calls
 
 
 def test_one_screen_with_units_checks_and_the_days_trouble(cfg):
@@ -89,3 +111,60 @@ def test_a_paused_clearsessions_shows_paused_like_a_paused_job(cfg, confdir):
     assert "  job index      paused (until 20" in text, text
     paused.remove("p", "clearsessions")
     assert "  clearsessions  next Tue 2026-11-24 03:30:00 UTC; last " in status.project(cfg)
+
+
+def test_a_thousand_jobs_cost_one_systemctl_run_and_one_journal_reader(cfg, confdir, monkeypatch):
+    calls = fake_systemctl(monkeypatch)
+    read: list[list[str]] = []
+    monkeypatch.setattr(
+        status.history,
+        "last_runs",
+        lambda p, jobs: read.append(jobs) or dict.fromkeys(jobs, "never"),
+    )
+    monkeypatch.setattr(status.probes, "run", lambda name, cfg: pytest.fail(f"{name} run again"))
+    path = confdir / "p.toml"
+    path.write_text(
+        path.read_text() + "".join(f'[jobs.j{i}]\ncommand = ["x"]\n' for i in range(1000))
+    )
+    state.save(
+        "p",
+        {
+            "updated": time.time(),
+            "checks": {
+                "jobs": {"ok": True, "detail": "all 1000 on time", "ladder": {"failures": 0}}
+            },
+        },
+    )
+    text = status.project(config.load("p", live=False))
+    assert len(calls) == 1 and len(calls[0]) == 3 + 4 + 1000
+    assert len(read) == 1 and len(read[0]) == 1000
+    assert "  job j999       next -; last never" in text
+    assert "    jobs           ok           all 1000 on time" in text  # the round's view
+
+
+def test_the_overview_is_one_systemctl_run_and_one_journal_pass(tmp_path, monkeypatch):
+    from djops.systemd import units
+
+    calls = fake_systemctl(monkeypatch)
+    projects = [f"p{i}" for i in range(100)]
+    monkeypatch.setattr(units, "enabled_projects", lambda: projects)
+    passes: list[list[str]] = []
+    monkeypatch.setattr(
+        status.history, "problems", lambda ps, prio, s: passes.append(ps) or {p: 2 for p in ps}
+    )
+    SHOW["djops-health.service"] = {"ActiveState": "active", "StatusText": "watching 100"}
+    monkeypatch.setattr(
+        status.health_state,
+        "read",
+        lambda p: {"checks": {"http": {"ok": p != "p7"}, "disk": {"ok": True}}},
+    )
+    try:
+        lines = status.overview().splitlines()
+    finally:
+        del SHOW["djops-health.service"]
+    assert len(calls) == 1 and len(passes) == 1 and len(lines) == 100
+    assert (
+        lines[7]
+        == "p7               watch active, health active: failing: http; 2 problems in 24 h"
+    )
+    assert lines[8] == "p8               watch active, health active: ok; 2 problems in 24 h"

@@ -1,0 +1,120 @@
+"""`djops status P`'s last run of each job and the overview's problem
+counts: one journal reader for all of them (a fake reader here)."""
+
+import sys
+import types
+from datetime import UTC, datetime
+
+import pytest
+
+from djops.systemd import history
+
+AT = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+
+
+class Reader:
+    """Keeps the entries; add_match/add_disjunction build OR-ed groups of
+    AND-ed fields, as sd_journal does; get_previous walks them newest first."""
+
+    opened = 0
+
+    def __init__(self, entries):
+        Reader.opened += 1
+        self.entries, self.groups, self.current, self.pos = entries, [], {}, 0
+        self.level = None
+
+    def add_match(self, **fields):
+        for k, v in fields.items():
+            self.current.setdefault(k, set()).add(v)
+
+    def add_disjunction(self):
+        self.groups.append(self.current)
+        self.current = {}
+
+    def flush_matches(self):
+        self.groups, self.current = [], {}
+
+    def log_level(self, level):
+        self.level = level
+
+    def _hits(self):
+        groups = [g for g in [*self.groups, self.current] if g] or [{}]
+        return [
+            e
+            for e in self.entries
+            if any(all(e.get(k) in vs for k, vs in g.items()) for g in groups)
+            and (self.level is None or e.get("PRIORITY", 6) <= self.level)
+        ]
+
+    def seek_tail(self):
+        self.pos = len(self._hits())
+
+    def seek_realtime(self, when):
+        self.pos = 0
+
+    def get_previous(self):
+        hits = self._hits()
+        self.pos -= 1
+        return hits[self.pos] if self.pos >= 0 else {}
+
+    def __iter__(self):
+        return iter(self._hits())
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def journal(monkeypatch):
+    entries: list[dict] = []
+    sd = types.ModuleType("systemd.journal")
+    sd.Reader = lambda: Reader(entries)
+    pkg = types.ModuleType("systemd")
+    pkg.journal = sd
+    monkeypatch.setitem(sys.modules, "systemd", pkg)
+    monkeypatch.setitem(sys.modules, "systemd.journal", sd)
+    Reader.opened = 0
+    return entries
+
+
+def _run(job, event="job.done", unit=None, **extra):
+    return {
+        "DJOPS_PROJECT": "p",
+        "DJOPS_EVENT": event,
+        "DJOPS_JOB": job,
+        "MESSAGE": f"job {job} of p {event.split('.')[1]}",
+        "_SYSTEMD_UNIT": unit or f"djops-job@p:{job}.service",
+        "__REALTIME_TIMESTAMP": AT,
+        **extra,
+    }
+
+
+def test_each_jobs_newest_trusted_run_through_one_reader(journal, monkeypatch):
+    monkeypatch.setattr(history, "_here", lambda: "web1")
+    journal += [_run(f"j{i}") for i in range(100)]
+    journal.append(_run("j1", "job.failed"))
+    journal.append(_run("j2", "job.done", unit="djops-job@p:j3.service"))  # j3's code lying
+    journal.append(_run("j4", "job.skipped", DJOPS_HOLDER="web2"))
+    got = history.last_runs("p", [f"j{i}" for i in range(100)] + ["new"])
+    assert Reader.opened == 1
+    assert got["j0"].endswith("done here (web1): job j0 of p done")
+    assert got["j1"].endswith("failed here (web1): job j1 of p failed")
+    assert got["j2"].endswith("done here (web1): job j2 of p done")
+    assert " on web2: " in got["j4"]
+    assert got["new"] == history.NEVER
+
+
+def test_problem_counts_of_every_project_in_one_pass(journal):
+    root = {"_UID": "0", "PRIORITY": 4, "__REALTIME_TIMESTAMP": AT}
+    journal += [
+        {**root, "DJOPS_PROJECT": f"p{i % 3}", "DJOPS_EVENT": "health.degraded"} for i in range(7)
+    ]
+    journal.append({**root, "DJOPS_PROJECT": "p0", "_UID": "1000"})  # not djops' own
+    journal.append({**root, "DJOPS_PROJECT": "p1", "PRIORITY": 6})  # info
+    assert history.problems(["p0", "p1", "p2", "p9"], 4, 86400) == {
+        "p0": 3,
+        "p1": 2,
+        "p2": 2,
+        "p9": 0,
+    }
+    assert Reader.opened == 1
