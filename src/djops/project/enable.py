@@ -2,6 +2,7 @@
 
 from djops import config
 from djops.adapters import secrets
+from djops.channels import apprise
 from djops.config import Config, check_name
 from djops.errors import ConfigError, OperationError
 from djops.jobs import claim
@@ -57,7 +58,14 @@ def enable(cfg: Config) -> str:
             for n, j in cfg.jobs.items()
         )
         + f"See: systemctl status 'djops-*@{p}.*'   journalctl DJOPS_PROJECT={p}   djops status {p}"
+        + _missing(cfg)
     )
+
+
+def _missing(cfg: Config) -> str:
+    """Enabled all the same (nothing is lost: the notifications wait), but said."""
+    missing = apprise.missing(cfg.notify.urls)
+    return f"\nwarning: {missing}" if missing else ""
 
 
 def disable(name: str) -> str:
