@@ -65,9 +65,10 @@ def flush() -> tuple[int, int, float]:
             if seen.url in held or not queue.due({"next_try": seen.next_try}, now):
                 if seen.url in held and not seen.reported:
                     _report_path(path, seen, "waits behind an older undelivered one")
+                if seen.url not in held:  # the first of its URL: when it is due counts
+                    wait = min(wait, max(seen.next_try - now, 0.0))
                 held.add(seen.url)
                 waiting += 1
-                wait = min(wait, max(seen.next_try - now, 0.0))
                 continue
             if entry is None and (entry := _load(path)) is None:  # due: read it as it is now
                 continue
