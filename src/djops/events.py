@@ -316,21 +316,36 @@ EVENTS: dict[str, Event] = {
         WARNING,
         "A notification of @DJOPS_PROJECT@ to @DJOPS_URL@ was not delivered",
         "djops-notify.service could not deliver a notification to a [notify] url\n"
-        "(Apprise): @DJOPS_REASON@\n\n"
-        "Nothing is lost: it stays in /var/lib/djops/notify/ and is retried with\n"
-        "backoff; the later messages to that URL wait behind it, so they arrive in\n"
-        "order, and other channels are not delayed. See\n"
+        "(Apprise, named by its scheme and fingerprint, never whole): @DJOPS_REASON@\n\n"
+        "Nothing is lost yet: it stays in /var/lib/djops/notify/ and is retried with\n"
+        "backoff for a day; the later messages to that URL wait behind it, so they\n"
+        "arrive in order, and other channels are not delayed. See\n"
         "  systemctl status djops-notify.service\n"
-        "and `djops check @DJOPS_PROJECT@` (is python3-apprise installed?).",
+        "and `djops check @DJOPS_PROJECT@` (is the apprise package installed?).",
+    ),
+    "notify.dropped": Event(
+        "577d67b2fcee453ba57953c82b5dfe98",
+        CRIT,
+        "@DJOPS_COUNT@ messages of @DJOPS_PROJECT@ to @DJOPS_URL@ were dropped",
+        "A channel (an Apprise [notify] url or a healthchecks ping_url, named by\n"
+        "its scheme and fingerprint) did not take @DJOPS_COUNT@ of its messages,\n"
+        "and djops gave them up: @DJOPS_REASON@\n\n"
+        "A message is kept and retried for a day at most, and a queue holds at\n"
+        "most 1000; the older ones are dropped so that nothing grows without\n"
+        "bound. They are lost: read them in the journal (notify.failed and\n"
+        "ping.failed name the same channel) and in the mail that says this.\n"
+        "Fix the channel (`djops check @DJOPS_PROJECT@`, `djops status\n"
+        "@DJOPS_PROJECT@`), or take its URL out of /etc/djops/@DJOPS_PROJECT@.toml.",
     ),
     "ping.failed": Event(
         "f8aaaae94e424be596287f76b6e74c46",
         WARNING,
-        "A ping of @DJOPS_PROJECT@ to @DJOPS_HOST@ failed",
-        "djops-ping.service could not deliver a healthchecks ping: @DJOPS_REASON@\n\n"
+        "A ping of @DJOPS_PROJECT@ to @DJOPS_URL@ failed",
+        "djops-ping.service could not deliver a healthchecks ping (the ping_url is\n"
+        "named by its scheme and fingerprint, never whole): @DJOPS_REASON@\n\n"
         "The run itself is not affected. The ping stays queued in\n"
-        "/var/lib/djops/pings/ and is retried with backoff, in order, for a day.\n"
-        "See `systemctl status djops-ping.service`.",
+        "/var/lib/djops/pings/ and is retried with backoff, in order, for a day;\n"
+        "then it is dropped (notify.dropped). See `systemctl status djops-ping.service`.",
     ),
     "metrics.failed": Event(
         "d8d89e9121fb4a23b45d3045a86c8bfe",

@@ -1,14 +1,18 @@
 """[notify] urls through Debian's Apprise, to two webhook recorders on the
 machine's loopback (json:// and form://): the alert, its recovery and a job
-failure arrive once each, with no planted secret; a recorder down for a
-minute loses nothing, and then gets every message once, in order."""
+failure arrive once each, typed by severity, as a title and at most five
+lines, with no planted secret; a recorder down for a minute loses nothing,
+and then gets every message once, in order; a pbul:// token is never shown;
+a recorder down past the give-up time gives notify.dropped and a mail."""
 
+import hashlib
 import json
 import re
 import urllib.parse
 
 import pytest
-from helpers import events, now, received, start_recorder, wait_for
+from helpers import events, now, received, start_recorder, wait_for, wait_mail
+from provision import mails
 
 JSON, FORM = "notify-json", "notify-form"
 WANTED = ["djops-job@demo:leaky.service failed", "ALERT service failing", "recovered service"]
@@ -42,6 +46,19 @@ def recorders(machine):
     m.put("/etc/djops/demo.toml", "")
     m.sh("djops enable demo")
     m.sh("rm -rf /var/lib/djops/notify/*.json")
+
+
+def label(url: str) -> str:
+    """How djops names a channel: scheme and the first 4 hex of the URL's sha256."""
+    return f"{url.split('://')[0]}://…#{hashlib.sha256(url.encode()).hexdigest()[:4]}"
+
+
+JSON_URL = "json://127.0.0.1:8096/hook"
+
+
+def notices(m) -> list[dict]:
+    """What the json:// recorder got: Apprise's payload (title, message, type)."""
+    return [json.loads(r["body"]) for r in received(m, JSON)]
 
 
 def titles(m, name: str) -> list[str]:
@@ -87,8 +104,21 @@ def test_alert_recovery_and_job_failure_arrive_once_without_the_secret(machine):
             next(t for t in got if "recovered service" in t)
         )
         bodies = "".join(r["body"] for r in received(m, name))
-        assert "tail-marker" in bodies and secret(m) not in bodies
+        assert secret(m) not in bodies
     assert all(t.startswith("[djops] demo@") for t in titles(m, JSON))
+    # typed by severity, a title and at most five lines, the last one says where to read more
+    types = {w: [n["type"] for n in notices(m) if w in n["title"]] for w in wanted}
+    assert types == {wanted[0]: ["failure"], wanted[1]: ["failure"], wanted[2]: ["success"]}
+    for n in notices(m):
+        lines = n["message"].strip().split("\n")
+        assert 2 <= len(lines) <= 5 and lines[-1].startswith("More: "), n
+    [alert] = [n for n in notices(m) if "ALERT service" in n["title"]]
+    assert alert["title"].endswith(": ALERT service failing")
+    assert alert["message"].startswith("Check service of demo is failing"), alert
+    assert "Cause: " in alert["message"] and "Since about " in alert["message"]
+    # the mail keeps the whole excerpt: the job's output is there
+    [failed_mail] = [x for x in mails(m) if "leaky.service failed" in str(x["Subject"])][-1:]
+    assert "tail-marker" in failed_mail.get_content()
     m.sh("systemctl reset-failed 'djops-job@demo:leaky.service'")
 
 
@@ -105,9 +135,11 @@ def test_a_recorder_down_for_a_minute_loses_nothing_and_keeps_the_order(machine)
     # the other channel is not held up by the one that is down
     wait_titles(m, FORM, ["ALERT service failing", "recovered service"], timeout=30)
     failed = wait_for(lambda: events(m, "demo", "notify.failed", since), what="notify.failed")
-    assert failed[0]["PRIORITY"] == "4" and "json://127.0.0.1" in failed[0]["MESSAGE"]
+    assert failed[0]["PRIORITY"] == "4" and label(JSON_URL) in failed[0]["MESSAGE"]
+    assert failed[0]["DJOPS_URL"] == label(JSON_URL) and "127.0.0.1" not in failed[0]["MESSAGE"]
     status = m.sh("djops status demo").stdout
-    assert "json://127.0.0.1, form://127.0.0.1; last delivered" in status, status
+    form = label("form://127.0.0.1:8095/form")
+    assert f"{label(JSON_URL)}, {form}; last delivered" in status, status
     [line] = [ln for ln in status.splitlines() if ln.strip().startswith("notify ")]
     assert re.search(r"; [1-9][0-9]* waiting$", line), status
     m.sh("sleep 45")
@@ -128,3 +160,80 @@ def test_a_recorder_down_for_a_minute_loses_nothing_and_keeps_the_order(machine)
     failed = [e for e in events(m, "demo", "notify.failed", since) if "json://" in e["MESSAGE"]]
     assert len(failed) == len(titles(m, JSON)) - before, "once per undelivered message"
     m.sh("systemctl reset-failed 'djops-job@demo:leaky.service'")
+
+
+TOKEN = "o.Zk3TOKENe2eNeverShown4711"
+PBUL = f"pbul://{TOKEN}"
+
+
+def test_a_pbul_token_is_never_shown(machine):
+    """Not in status, the journal, the heartbeat, djops check or a config error."""
+    m = machine
+    since = now(m)
+    good = CONFIG.replace("[notify]\nurls = [", f'[notify]\nurls = ["{PBUL}", ')
+    m.put("/etc/djops/demo.toml", good)  # 0644: readable by every local user
+    m.sh("djops enable demo")
+    m.sh("djops run demo leaky", check=False)
+    wait_for(lambda: events(m, "demo", "notify.failed", since), timeout=60, what="notify.failed")
+    shown = {"status": m.sh("djops status demo").stdout}
+    assert label(PBUL) in shown["status"], shown["status"]
+    check = m.sh("djops check demo", check=False)
+    shown["check"] = check.stdout + check.stderr
+    assert "chmod 0640 /etc/djops/demo.toml" in shown["check"], shown["check"]
+    before = len(mails(m))
+    m.sh("djops heartbeat demo")
+    [beat] = wait_mail(m, "heartbeat", timeout=60, after=before)
+    assert label(PBUL) in beat.get_content()
+    shown["mail"] = "".join(str(x["Subject"]) + x.get_content() for x in mails(m))
+    errors = []
+    for key, bad in (
+        ("[notify] urls", f'[notify]\nurls = ["{PBUL} x"]\n'),
+        ("[health] ping_url", f'[health]\nping_url = "{PBUL}"\n'),
+    ):
+        m.put("/etc/djops/demo.toml", bad)
+        r = m.sh("djops check demo", check=False)
+        assert r.returncode == 2 and f"/etc/djops/demo.toml: {key}: expected" in r.stderr
+        errors.append(r.stdout + r.stderr)
+    shown["errors"] = "\n".join(errors)
+    m.put("/etc/djops/demo.toml", good, mode=0o640)
+    shown["journal"] = m.sh(f"journalctl --since=@{since} -o json").stdout
+    assert events(m, "demo", "heartbeat.sent", since)
+    for where, text in shown.items():
+        assert TOKEN not in text, where
+    m.put("/etc/djops/demo.toml", CONFIG)
+    m.sh("djops enable demo")
+    m.sh("systemctl reset-failed 'djops-job@demo:leaky.service'", check=False)
+
+
+GIVE_UP = "/etc/systemd/system/djops-notify.service.d/50-give-up.conf"
+
+
+def test_a_recorder_down_past_the_give_up_time_gives_notify_dropped(machine):
+    m = machine
+    m.put(GIVE_UP, "[Service]\nEnvironment=DJOPS_GIVE_UP_SECONDS=20\n")
+    # loaded first: a start from here on has it (a run going on does not)
+    m.sh("systemctl daemon-reload && systemctl stop djops-notify.service")
+    try:
+        m.sh("rm -f /var/lib/djops/notify/*.json")
+        since = now(m)
+        m.sh(f"systemctl stop {JSON}")
+        m.sh("djops run demo leaky", check=False)
+        [dropped] = wait_for(
+            lambda: [
+                e
+                for e in events(m, "demo", "notify.dropped", since)
+                if e["DJOPS_URL"] == label(JSON_URL)
+            ],
+            timeout=120,
+            what="notify.dropped",
+        )
+        assert dropped["PRIORITY"] == "2" and dropped["DJOPS_COUNT"] == "1", dropped
+        assert "undelivered for 20s" in dropped["MESSAGE"] and "8096" not in dropped["MESSAGE"]
+        [mail] = wait_mail(m, f"DROPPED 1 notifications to {label(JSON_URL)}")
+        assert "leaky.service failed" in mail.get_content()
+        left = m.sh("cat /var/lib/djops/notify/*.json 2>/dev/null || true").stdout
+        assert "8096" not in left, "the dropped notice is gone"
+    finally:
+        m.sh(f"rm -f {GIVE_UP} && systemctl daemon-reload")
+        start_recorder(m, JSON, 8096)
+        m.sh("systemctl reset-failed 'djops-job@demo:leaky.service'", check=False)

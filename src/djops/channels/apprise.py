@@ -1,6 +1,6 @@
 """The Apprise channel: [notify] urls (chat, push, webhooks) through Debian's
-python3-apprise, when it is installed (Recommends:; `djops check` says when
-urls are set without it).
+`apprise` package, when it is installed (Suggests:; `djops check` and `djops
+enable` say when urls are set without it).
 
 An announcement becomes one entry per URL in /var/lib/djops/notify/ (the
 durable queue); djops-notify.service delivers them oldest first. A URL that
@@ -10,13 +10,11 @@ order), retried with backoff; notify.failed is logged once per message.
 
 import importlib.util
 import os
-import urllib.parse
 from pathlib import Path
 
 from djops import paths, safefs
-from djops.channels import queue
+from djops.channels import chat, fingerprint, queue
 from djops.systemd import wake
-from djops.text import printable
 
 MAX_BODY = 32_000  # characters; each Apprise service shortens further as it must
 FIELDS = {"project": str, "url": str, "title": str, "body": str}
@@ -30,11 +28,30 @@ def directory() -> Path:
     return paths.state_dir() / "notify"
 
 
-def send(project: str, urls: list[str], title: str, body: str) -> list[Path]:
+def missing(urls: list[str]) -> str:
+    """What to do when urls are set and Apprise is not installed; "" if nothing."""
+    if not urls or available():
+        return ""
+    return (
+        f"[notify] urls: {len(urls)} set, but Apprise is missing: apt install apprise "
+        "(the notifications wait in /var/lib/djops/notify/ until then)"
+    )
+
+
+def send(
+    project: str, urls: list[str], title: str, body: str, kind_type: str = chat.INFO
+) -> list[Path]:
     """Keep one entry per URL, then ask djops-notify.service to deliver."""
     kept = [
         queue.put(
-            directory(), {"project": project, "url": u, "title": title, "body": body[-MAX_BODY:]}
+            directory(),
+            {
+                "project": project,
+                "url": u,
+                "title": title,
+                "body": body[-MAX_BODY:],
+                "type": kind_type,
+            },
         )
         for u in urls
     ]
@@ -51,9 +68,8 @@ def pending(project: str | None = None) -> list[Path]:
 
 
 def shown(url: str) -> str:
-    """scheme://host only: the rest of an Apprise URL is often its token."""
-    parts = urllib.parse.urlsplit(url)
-    return printable(f"{parts.scheme}://{parts.hostname or '?'}", newlines=False)
+    """Scheme and fingerprint only: the host of many Apprise URLs is their token."""
+    return fingerprint.label(url)
 
 
 def _of(path: Path) -> str | None:

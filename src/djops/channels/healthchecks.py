@@ -5,7 +5,10 @@ Better Stack): `/start?rid=R` when a run starts, then `?rid=R` (success) or
 A run never waits on the ping server: the unit's root steps only queue the
 ping in /var/lib/djops/pings/ (a rename, no network) and start
 djops-ping.service without waiting; that service delivers in order, retrying
-with backoff, and logs ping.failed once per ping it cannot deliver yet.
+with backoff, and logs ping.failed once per ping it cannot deliver yet. A
+ping undelivered for a day, or beyond the queue's bound, is dropped with
+notify.dropped (djops.channels.dropped). A ping URL is a token: it is named
+by its scheme and fingerprint only (djops.channels.fingerprint).
 
 A server's `Ping-Body-Limit` (0 included: no body at all) is kept per host
 in root's state directory, so every later ping to it, in this run or the
@@ -22,6 +25,7 @@ import uuid
 from pathlib import Path
 
 from djops import paths, safefs
+from djops.channels import dropped, fingerprint
 from djops.channels import queue as durable
 from djops.systemd import journal
 from djops.text import printable
@@ -29,7 +33,6 @@ from djops.text import printable
 TIMEOUT = 10.0
 BODY_LIMIT = 10_000  # bytes, until the server says its Ping-Body-Limit
 BACKOFF = (1, 2, 5, 10, 30, 60, 120, 300)
-GIVE_UP = 24 * 3600.0  # a ping this old is dropped (and said so)
 
 
 def rid(invocation: str) -> str:
@@ -47,8 +50,16 @@ def url_for(base: str, run: str, kind: str) -> str:
     return f"{base}{path}?rid={run}"
 
 
-def queue(project: str, url: str, body: str = "") -> Path:
-    data = {"project": project, "url": url, "body": body[-BODY_LIMIT:], "queued": time.time()}
+def queue(project: str, url: str, body: str = "", base: str = "") -> Path:
+    """Keep one ping; `base`: the configured ping_url it was made from (the
+    channel, named by its fingerprint whatever the run and the kind)."""
+    data = {
+        "project": project,
+        "url": url,
+        "base": base or url,
+        "body": body[-BODY_LIMIT:],
+        "queued": time.time(),
+    }
     return durable.put(paths.pings_dir(), data)
 
 
@@ -61,20 +72,16 @@ def deliver(limit: float = 3600.0) -> str:
     deadline = time.monotonic() + limit
     limits = _limits()
     while True:
-        pending = durable.pending(paths.pings_dir())
+        pending = _give_up(durable.pending(paths.pings_dir()))
         if not pending:
             return f"{sent} pings delivered"
         f = pending[0]
-        try:
-            ping = safefs.read_json(f)
-            url, body, project = str(ping["url"]), str(ping.get("body", "")), str(ping["project"])
-        except (OSError, ValueError, KeyError, TypeError):
+        ping = _read(f)
+        if ping is None:
             f.unlink(missing_ok=True)  # garbage: nothing to send
             continue
-        if time.time() - float(ping.get("queued", 0)) > GIVE_UP:
-            _failed(project, url, "undelivered for a day; dropped")
-            f.unlink(missing_ok=True)
-            continue
+        url, body, project = str(ping["url"]), str(ping.get("body", "")), str(ping["project"])
+        base = str(ping.get("base") or url)
         host = _host(url)
         try:
             said = _send(url, _tail(body.encode("utf-8"), limits.get(host, BODY_LIMIT)))
@@ -82,7 +89,7 @@ def deliver(limit: float = 3600.0) -> str:
             if f.name not in logged:
                 logged.add(f.name)
                 failed_once += 1
-                _failed(project, url, f"{getattr(e, 'reason', None) or e}; retrying")
+                _failed(project, base, f"{getattr(e, 'reason', None) or e}; retrying")
             if time.monotonic() > deadline:
                 return f"{sent} pings delivered, {len(pending)} still queued"
             time.sleep(BACKOFF[min(tries, len(BACKOFF) - 1)])
@@ -94,6 +101,32 @@ def deliver(limit: float = 3600.0) -> str:
         if said is not None and limits.get(host) != said:
             limits[host] = said
             _keep(limits)
+
+
+def _read(f: Path) -> dict | None:
+    try:
+        ping = safefs.read_json(f)
+        return ping if isinstance(ping, dict) and "url" in ping and "project" in ping else None
+    except (OSError, ValueError):
+        return None
+
+
+def _give_up(pending: list[Path]) -> list[Path]:
+    """Drop what waited past the give-up time or lies beyond the bound
+    (read once, to say whose it was); what is left, oldest first."""
+    kept, old, over = dropped.expired(pending, time.time())
+    drops = dropped.Drops("pings")
+    for group, why in (
+        (old, dropped.why_old(durable.give_up())),
+        (over, dropped.why_full("pings")),
+    ):
+        for f in group:
+            ping = _read(f)
+            f.unlink(missing_ok=True)
+            if ping is not None:
+                drops.add(str(ping["project"]), str(ping.get("base") or ping["url"]), why)
+    drops.report()
+    return kept
 
 
 def _tail(body: bytes, limit: int) -> bytes:
@@ -147,9 +180,10 @@ def _send(url: str, body: bytes) -> int | None:
     return int(limit) if limit.isascii() and limit.isdigit() else None
 
 
-def _failed(project: str, url: str, why: str) -> None:
-    # the host only: a check's URL is a token anyone holding it can ping with
-    shown = printable(urllib.parse.urlsplit(url).hostname or "?", newlines=False)
-    why = printable(why, newlines=False)  # an exception's text may quote the server
+def _failed(project: str, base: str, why: str) -> None:
+    # scheme and fingerprint only: a check's URL is a token anyone holding it can ping with
+    shown = fingerprint.label(base)
+    # an exception's text may quote the server, or the URL
+    why = printable(fingerprint.scrub(why, base), newlines=False)
     text = f"ping to {shown} for {project} failed: {why}"
-    journal.emit("ping.failed", project, text, REASON=why, HOST=shown)
+    journal.emit("ping.failed", project, text, REASON=why, URL=shown)

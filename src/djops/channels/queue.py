@@ -20,6 +20,13 @@ from djops.systemd import journal
 
 FIRST_RETRY, LAST_RETRY = 30.0, 3600.0
 MAX_ENTRY = 32 << 20
+# a queue gives up loudly (notify.dropped): on an entry undelivered this long,
+# and on the oldest entries beyond this many
+GIVE_UP = 24 * 3600.0
+MAX_ENTRIES = 1000
+# the end-to-end tests shorten GIVE_UP through a drop-in (Environment=) on
+# the delivering unit; not a config key: a day is what every channel gets
+GIVE_UP_ENV = "DJOPS_GIVE_UP_SECONDS"
 
 
 def put(d: Path, entry: dict) -> Path:
@@ -30,6 +37,21 @@ def put(d: Path, entry: dict) -> Path:
     path = d / f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}.json"
     safefs.write_json(path, entry)
     return path
+
+
+def give_up() -> float:
+    """Seconds an entry may wait undelivered (GIVE_UP unless the environment says)."""
+    try:
+        seconds = float(os.environ.get(GIVE_UP_ENV, ""))
+    except ValueError:
+        return GIVE_UP
+    return seconds if seconds > 0 else GIVE_UP
+
+
+def queued_at(path: Path) -> float:
+    """When an entry was put, from its name alone (no read); 0 if unnamed so."""
+    stamp = path.name.split("-", 1)[0]
+    return int(stamp) / 1e9 if stamp.isdigit() else 0.0
 
 
 def pending(d: Path) -> list[Path]:

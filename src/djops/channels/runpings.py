@@ -27,14 +27,14 @@ def ping(phase: str, unit: str) -> str:
     invocation = os.environ.get("INVOCATION_ID", "")
     run = pings.rid(invocation)
     if phase == "start":
-        pings.queue(p, pings.url_for(url, run, "start"))
+        pings.queue(p, pings.url_for(url, run, "start"), base=url)
     else:
         ok = os.environ.get("SERVICE_RESULT", "success") == "success"
         status = os.environ.get("EXIT_STATUS", "")
         kind = "success" if ok else (status if status.isdigit() else "fail")
         lines = journal.invocation_lines(invocation, TAIL_LINES) if invocation else []
         body = secrets.redactor(cfg).redact("\n".join(lines))
-        pings.queue(p, pings.url_for(url, run, kind), body)
+        pings.queue(p, pings.url_for(url, run, kind), body, base=url)
     wake.request(wake.PINGS)
     return ""
 
@@ -42,5 +42,6 @@ def ping(phase: str, unit: str) -> str:
 def heartbeat(cfg: config.Config) -> None:
     """The heartbeat's success ping: a dead man's switch outside the server."""
     if cfg.health.ping_url:
-        pings.queue(cfg.name, pings.url_for(cfg.health.ping_url, pings.rid(""), "success"))
+        base = cfg.health.ping_url
+        pings.queue(cfg.name, pings.url_for(base, pings.rid(""), "success"), base=base)
         wake.request(wake.PINGS)

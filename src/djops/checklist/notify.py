@@ -1,5 +1,9 @@
-"""Checklist items about the [notify] urls: Apprise is installed to deliver
-them, and nothing waits in their queue for over an hour."""
+"""Checklist items about the channels: Apprise is installed to deliver the
+[notify] urls, nothing waits in their queue for over an hour, and a config
+file that holds channel URLs (tokens) is not readable by every local user."""
+
+import os
+import stat
 
 from djops.channels import apprise, dmaspool
 from djops.checklist.item import FAIL, WARN, Item, item
@@ -9,19 +13,19 @@ STUCK_SECONDS = 3600
 
 
 def items(cfg: Config) -> list[Item]:
+    out = _readable(cfg)
     if not cfg.notify.urls:
-        return []
+        return out
     n = len(cfg.notify.urls)
-    out = [
+    out.append(
         item(
             "notify",
-            apprise.available(),
+            not apprise.missing(cfg.notify.urls),
             f"[notify] urls: {n} set, Apprise is installed",
-            f"[notify] urls: {n} set, but Apprise is missing: apt install apprise "
-            "(the notifications wait in /var/lib/djops/notify/ until then)",
+            apprise.missing(cfg.notify.urls),
             FAIL,
         )
-    ]
+    )
     kept = apprise.pending(cfg.name)
     stuck = [f for f in kept if dmaspool.age(f) > STUCK_SECONDS]
     out.append(
@@ -35,3 +39,30 @@ def items(cfg: Config) -> list[Item]:
         )
     )
     return out
+
+
+def channel_urls(cfg: Config) -> list[str]:
+    """Every channel URL the config holds: [notify] urls and each ping_url."""
+    pings = [cfg.clearsessions.ping_url, cfg.health.ping_url]
+    pings += [job.ping_url for job in cfg.jobs.values()]
+    return [*cfg.notify.urls, *(u for u in pings if u)]
+
+
+def _readable(cfg: Config) -> list[Item]:
+    """A file holding channel URLs (their tokens) is readable by root and its group only."""
+    if not channel_urls(cfg):
+        return []
+    try:
+        mode = stat.S_IMODE(os.stat(cfg.path).st_mode)
+    except OSError:
+        return []
+    return [
+        item(
+            "notify",
+            not mode & 0o007,
+            f"{cfg.path} holds channel URLs and is not readable by others ({mode:04o})",
+            f"{cfg.path} holds channel URLs (tokens) and is readable by every local user "
+            f"({mode:04o}): chmod {mode & 0o770:04o} {cfg.path}",
+            WARN,
+        )
+    ]

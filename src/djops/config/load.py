@@ -107,6 +107,7 @@ def _apply(path: Path, section: str, key: str, check: Any, value: Any, given: bo
         return check(value)
     except values.Invalid as e:
         got = values.shown(value) + ("" if given else " (the default)")
+        got = None if isinstance(e, values.Withheld) else got  # it may hold a token
         raise ConfigError(str(path), f"[{section}] {key}", str(e), got) from None
 
 

@@ -226,12 +226,14 @@ class Notify:
         [],
         c.apprise_urls,
         'Apprise URLs ("ntfys://topic", "slack://...", "json://host/path"): alerts, '
-        "reminders, recoveries, unit and job failures go there as well as to mail_to",
+        "reminders, recoveries, unit and job failures go there as well as to mail_to; "
+        'shown everywhere as scheme + fingerprint ("ntfys://…#3f2a"), never whole',
     )
     min_priority: str = key(
         "warning",
         c.one_of(*PRIORITY_NAMES),
-        "journal priority of the events sent (and more urgent); a recovery follows its alert",
+        "journal priority of the events sent (and more urgent); a recovery follows its alert; "
+        '"info" adds the heartbeat',
     )
 
 

@@ -21,6 +21,11 @@ class Invalid(ValueError):
     """The value does not fit; str() is what was expected."""
 
 
+class Withheld(Invalid):
+    """As Invalid, for a value that may hold a token (a channel URL): the
+    error line names the file, the key and what was expected, never the value."""
+
+
 def shown(value: Any) -> str:
     """How a bad value is quoted back in an error line (TOML-ish, one line)."""
     try:
@@ -99,11 +104,16 @@ def matching(pattern: str, expected: str) -> Check:
 unit_path = matching(r"/[A-Za-z0-9._+/-]*", "an absolute path of letters, digits and . _ + - /")
 
 
+NOT_QUOTED = " (the value is not quoted: a URL may hold a token)"
+
+
 def http_url(value: Any) -> str:
     """Empty (off) or an http(s) URL with a host."""
     from urllib.parse import urlsplit
 
-    value = text(value)
+    expected = '"" or an http:// or https:// URL, e.g. "http://127.0.0.1:8000/"' + NOT_QUOTED
+    if not isinstance(value, str) or _CONTROL.search(value):
+        raise Withheld(expected)
     if value == "":
         return value
     try:
@@ -113,7 +123,7 @@ def http_url(value: Any) -> str:
     except ValueError:
         ok = False
     if not ok:
-        raise Invalid('"" or an http:// or https:// URL, e.g. "http://127.0.0.1:8000/"')
+        raise Withheld(expected)
     return value
 
 
@@ -122,10 +132,12 @@ _APPRISE_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s\x00-\x1f\x7f-\x9f]*")
 
 def apprise_urls(value: Any) -> list[str]:
     """Apprise URLs (scheme://...); Apprise itself knows which schemes exist."""
-    if not isinstance(value, list) or not all(
-        isinstance(v, str) and _APPRISE_URL.fullmatch(v) for v in value
-    ):
-        raise Invalid('a list of Apprise URLs, e.g. ["ntfys://topic", "json://host/path"]')
+    expected = 'a list of Apprise URLs, e.g. ["ntfys://topic", "json://host/path"]'
+    if not isinstance(value, list):
+        raise Withheld(expected + NOT_QUOTED)
+    for i, v in enumerate(value, 1):
+        if not (isinstance(v, str) and _APPRISE_URL.fullmatch(v)):
+            raise Withheld(f"{expected}; item {i} is not one" + NOT_QUOTED)
     return value
 
 

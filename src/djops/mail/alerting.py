@@ -49,6 +49,9 @@ def recovery(cfg: Config, name: str, invocation: str) -> str:
     text = f"job {name} of {cfg.name} recovered: it succeeded after {n} failed runs in a row"
     to = getattr(policy, "mail_to", None) or cfg.health.mail_to
     body = f"{text}.\n\nSee its runs with: djops history {cfg.name} {name}\n"
-    notices.send(cfg, "recovery", f"job {name} recovered", body + notices.footer(cfg.name), to)
+    lines = [f"{text}.", f"More: djops history {cfg.name} {name}"]
+    notices.send(
+        cfg, "recovery", f"job {name} recovered", body + notices.footer(cfg.name), to, lines
+    )
     journal.emit("job.recovered", cfg.name, text, JOB=name, FAILURES=n)
     return text

@@ -2,6 +2,8 @@
 status and the journal lines of its failed run, as cron mailed a failed
 job's output, with every settings value redacted."""
 
+import time
+
 from djops import config, paths
 from djops.adapters import secrets
 from djops.config import Config
@@ -49,10 +51,28 @@ def run(unit: str) -> str:
     )
     job = cfg.jobs.get(units.job_name_of(unit) or "")
     to = (job.mail_to if job else None) or cfg.health.mail_to
-    notices.send(cfg, "failure", f"{unit} failed", redactor.redact(body) + notices.footer(p), to)
+    lines = _chat(unit, invocation, lines)
+    notices.send(
+        cfg, "failure", f"{unit} failed", redactor.redact(body) + notices.footer(p), to, lines
+    )
     text = f"{unit} failed; status and journal mailed to {', '.join(to)}"
     journal.emit("unit.failed", p, text, UNIT=unit, INVOCATION=invocation)
     return text
+
+
+def _chat(unit: str, invocation: str, output: list[str]) -> list[str]:
+    """The chat notice: what, when, how it ended and its last line, where to read more."""
+    s = systemctl.show(unit, "Result", "ExecMainStatus", "ExecMainCode")
+    how = s.get("Result") or "failed"
+    if s.get("ExecMainStatus", "0") not in ("", "0"):
+        how += f", status {s['ExecMainStatus']}"
+    lines = [
+        f"{unit} failed (invocation {invocation[:12] or 'unknown'}).",
+        f"At {time.strftime('%Y-%m-%d %H:%M:%S')}.",
+        f"Cause: {how}" + (f"; last line: {output[-1]}" if output else ""),
+        f"More: journalctl -u {unit} -n 100",
+    ]
+    return lines
 
 
 def _config(p: str) -> Config:

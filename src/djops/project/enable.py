@@ -2,6 +2,7 @@
 
 from djops import config
 from djops.adapters import secrets
+from djops.channels import apprise
 from djops.config import Config, check_name
 from djops.errors import ConfigError, OperationError
 from djops.health import dbaddress
@@ -70,6 +71,7 @@ def enable(cfg: Config) -> str:
             for n, j in cfg.jobs.items()
         )
         + f"See: systemctl status 'djops-*@{p}.*'   journalctl DJOPS_PROJECT={p}   djops status {p}"
+        + _missing(cfg)
     )
 
 
@@ -85,6 +87,12 @@ def _textfile_dirs(p: str, own: str | None) -> list[str]:
         except ConfigError:
             dirs.append(config.defaults(other).metrics.textfile_dir)
     return dirs
+
+
+def _missing(cfg: Config) -> str:
+    """Enabled all the same (nothing is lost: the notifications wait), but said."""
+    missing = apprise.missing(cfg.notify.urls)
+    return f"\nwarning: {missing}" if missing else ""
 
 
 def disable(name: str) -> str:

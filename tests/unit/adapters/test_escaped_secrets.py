@@ -94,9 +94,9 @@ def test_the_failure_mail_the_output_mail_apprise_and_the_ping(cfg, monkeypatch,
     lines = _shown(tmp_path)
     mails, notes, pings = [], [], []
     monkeypatch.setattr(announce.mail, "send", lambda p, msg, prog: mails.append(msg))
-    monkeypatch.setattr(announce.apprise, "send", lambda p, u, t, b: notes.append((t, b)))
+    monkeypatch.setattr(announce.apprise, "send", lambda p, u, t, b, *a, **k: notes.append((t, b)))
     monkeypatch.setattr(failure.systemctl, "run", lambda *a, **k: type("R", (), {"stdout": ""}))
-    monkeypatch.setattr(failure.systemctl, "show", lambda u, prop: {"InvocationID": "abc"})
+    monkeypatch.setattr(failure.systemctl, "show", lambda u, *props: {"InvocationID": "abc"})
     monkeypatch.setattr(failure.alerting, "held", lambda *a: "")
     monkeypatch.setattr(failure.journal, "invocation_lines", lambda i, n: lines)
     monkeypatch.setattr(failure.journal, "emit", lambda *a, **k: None)
@@ -107,7 +107,7 @@ def test_the_failure_mail_the_output_mail_apprise_and_the_ping(cfg, monkeypatch,
     monkeypatch.setenv("SERVICE_RESULT", "exit-code")
     monkeypatch.setenv("EXIT_STATUS", "3")
     monkeypatch.setattr(runpings.notify, "skipped", lambda u: False)
-    monkeypatch.setattr(runpings.pings, "queue", lambda p, url, body="": pings.append(body))
+    monkeypatch.setattr(runpings.pings, "queue", lambda p, url, body="", **k: pings.append(body))
     monkeypatch.setattr(runpings.wake, "request", lambda kind: None)
     runpings.ping("stop", "djops-job@p:show.service")
     assert len(mails) == 2 and len(notes) == 1 and len(pings) == 1

@@ -1,10 +1,15 @@
 """The Apprise channel: which kinds go out, redaction, one entry per URL and
-message, in order per URL, a URL that is down holds back only its own."""
+message, in order per URL, a URL that is down holds back only its own; chat
+notices are short and typed by severity, a URL is never shown whole, and
+the queue gives up loudly."""
+
+import os
+import time
 
 import pytest
 
 from djops import config
-from djops.channels import announce, apprise, mail, notifyqueue
+from djops.channels import announce, apprise, chat, fingerprint, mail, notifyqueue, queue
 
 
 @pytest.fixture
@@ -31,11 +36,13 @@ class Received(list):
 def received(monkeypatch):
     got = Received()
     got.down = down = set()
+    got.types = []
 
-    def deliver(url, title, body):
+    def deliver(url, title, body, kind_type="info"):
         if url in down:
             raise notifyqueue.DeliveryError("connection refused")
         got.append((url, title, body))
+        got.types.append(kind_type)
 
     monkeypatch.setattr(notifyqueue, "_deliver", deliver)
     return got
@@ -57,6 +64,17 @@ def test_the_heartbeat_and_job_output_stay_mail(cfg, received):
     assert apprise.pending() == [] and len(mail.pending()) == 2
 
 
+def test_the_heartbeat_goes_to_chat_at_min_priority_info_typed_info(cfg, confdir, received):
+    with open(confdir / "p.toml", "a") as f:
+        f.write('min_priority = "info"\n')
+    cfg = config.load("p", live=False)
+    announce.announce(cfg, "heartbeat", "heartbeat", "Heartbeat of p.\n\nall well")
+    announce.announce(cfg, "job output", "job x output", "ok")
+    notifyqueue.flush()
+    assert received.types == ["info", "info"] and len(received) == 2
+    assert received[0][2] == "Heartbeat of p.", "the body's first line"
+
+
 def test_min_priority_above_an_alert_sends_neither_it_nor_its_recovery(cfg, confdir, received):
     with open(confdir / "p.toml", "a") as f:
         f.write('min_priority = "crit"\n')
@@ -76,8 +94,10 @@ def test_a_url_that_is_down_holds_back_only_its_own_and_keeps_the_order(cfg, rec
     failed = [f for _, f in sent if f["DJOPS_EVENT"] == "notify.failed"]
     assert len(failed) == 2 and failed[0]["PRIORITY"] == "4", "once per undelivered message"
     assert "waits behind" in failed[1]["DJOPS_REASON"]
-    assert failed[0]["DJOPS_URL"] == "json://a.example", "no path, no token"
+    assert failed[0]["DJOPS_URL"] == fingerprint.label("json://a.example/x")
+    assert failed[0]["DJOPS_URL"].startswith("json://…#"), "no host, no path, no token"
     received.down.clear()
+    notifyqueue._seen.clear()  # what follows is another process's doing
     for path in apprise.pending():  # the backoff has passed
         entry = notifyqueue._load(path)
         entry["next_try"] = 0
@@ -94,7 +114,7 @@ def test_without_apprise_nothing_is_lost(cfg, monkeypatch, sent):
     announce.announce(cfg, "failure", "x failed", "body")
     assert notifyqueue.flush()[:2] == (0, 2)
     [why] = {f["DJOPS_REASON"] for _, f in sent if f["DJOPS_EVENT"] == "notify.failed"}
-    assert "python3-apprise is not installed" in why
+    assert "Apprise is not installed (apt install apprise)" in why
     assert len(apprise.pending()) == 2
 
 
@@ -107,10 +127,35 @@ def test_bad_urls_are_one_config_line(project, confdir):
         config.load(project, live=False)
 
 
+@pytest.mark.parametrize(
+    "section, key, value",
+    [
+        ("notify", "urls", '["pbul://o.tok3nVALUE9 x"]'),
+        ("notify", "urls", '"pbul://o.tok3nVALUE9"'),
+        ("health", "ping_url", '"ftp://o.tok3nVALUE9/x"'),
+        ("clearsessions", "ping_url", '"https://hc-ping.com/o.tok3nVALUE9 x"'),
+    ],
+)
+def test_a_bad_channel_url_is_named_by_file_and_key_never_quoted(
+    project, confdir, section, key, value
+):
+    from djops.errors import ConfigError
+
+    with open(confdir / "p.toml", "a") as f:
+        f.write(f"[{section}]\n{key} = {value}\n")
+    with pytest.raises(ConfigError) as e:
+        config.load(project, live=False)
+    text = str(e.value)
+    assert "tok3nVALUE9" not in text and "p.toml" in text and f"[{section}] {key}" in text
+    assert "expected" in text and "not quoted" in text
+
+
 def test_status_line_says_configured_last_delivered_waiting(cfg, received):
     assert notifyqueue.summary("p", []) == "none ([notify] urls is empty)"
     line = notifyqueue.summary("p", cfg.notify.urls)
-    assert line.startswith("json://a.example, ntfy://b.example; last delivered never; 0 waiting")
+    a, b = (fingerprint.label(u) for u in cfg.notify.urls)
+    assert line.startswith(f"{a}, {b}; last delivered never; 0 waiting")
+    assert "a.example" not in line and "b.example" not in line
     announce.announce(cfg, "alert", "a", "b")
     assert "; 2 waiting" in notifyqueue.summary("p", cfg.notify.urls)
     notifyqueue.flush()
@@ -121,8 +166,186 @@ def test_check_fails_when_urls_are_set_without_apprise(cfg, monkeypatch):
     from djops.checklist import notify
 
     monkeypatch.setattr(apprise, "available", lambda: False)
-    [missing, queued] = notify.items(cfg)
+    [missing, queued] = notify.items(cfg)[-2:]
     assert missing.level == "fail" and "apt install apprise" in missing.text
     assert queued.level == "ok"
     monkeypatch.setattr(apprise, "available", lambda: True)
-    assert notify.items(cfg)[0].level == "ok"
+    assert notify.items(cfg)[-2].level == "ok"
+
+
+def test_enable_says_apt_install_apprise_in_one_line(cfg, monkeypatch):
+    from djops.project import enable
+
+    monkeypatch.setattr(apprise, "available", lambda: False)
+    assert enable._missing(cfg) == (
+        "\nwarning: [notify] urls: 2 set, but Apprise is missing: apt install apprise "
+        "(the notifications wait in /var/lib/djops/notify/ until then)"
+    )
+    monkeypatch.setattr(apprise, "available", lambda: True)
+    assert enable._missing(cfg) == ""
+
+
+def test_check_warns_when_a_config_with_channel_urls_is_readable_by_others(cfg):
+    from djops.checklist import notify
+
+    cfg.path.chmod(0o644)
+    [readable] = [i for i in notify.items(cfg) if str(cfg.path) in i.text]
+    assert readable.level == "warn" and f"chmod 0640 {cfg.path}" in readable.text
+    cfg.path.chmod(0o604)
+    [readable] = [i for i in notify.items(cfg) if str(cfg.path) in i.text]
+    assert f"chmod 0600 {cfg.path}" in readable.text
+    cfg.path.chmod(0o640)
+    [readable] = [i for i in notify.items(cfg) if str(cfg.path) in i.text]
+    assert readable.level == "ok"
+
+
+def test_a_config_without_channel_urls_is_not_judged(project, confdir):
+    from djops.checklist import notify
+
+    cfg = config.load(project, live=False)
+    cfg.path.chmod(0o644)
+    assert notify.items(cfg) == []
+    with open(confdir / "p.toml", "a") as f:
+        f.write('[jobs.x]\ncommand = ["x"]\nping_url = "https://hc-ping.com/abc"\n')
+    cfg = config.load(project, live=False)
+    [readable] = notify.items(cfg)
+    assert readable.level == "warn" and "chmod 0640" in readable.text
+
+
+def test_a_chat_notice_is_the_title_and_at_most_five_short_lines(cfg, received):
+    long_body = "\n".join(f"status line {i}" for i in range(40))
+    lines = ["what", "since", "cause " + "x" * 1000, "more", "a sixth", "a seventh"]
+    announce.announce(cfg, "failure", "u failed", long_body, lines=lines)
+    notifyqueue.flush()
+    [(_, title, body)] = [r for r in received if r[0].startswith("json")]
+    assert title.startswith("[djops] p@") and title.endswith(": u failed")
+    assert body.split("\n")[:2] == ["what", "since"] and len(body.split("\n")) == 5
+    assert all(len(ln) <= chat.MAX_LINE for ln in body.split("\n"))
+    [kept] = mail.pending()
+    assert "status line 39" in mail.safefs.read_json(kept)["message"], "the mail keeps it all"
+
+
+def test_notify_types_follow_severity(cfg, received):
+    from djops.mail import notices
+
+    notices.health_mail(cfg, "alert", "service", "p: check service needs attention (3x): dead", "")
+    notices.health_mail(cfg, "recovery", "service", "p: check service recovered after 3 failures: ok", "")  # fmt: skip
+    notices.send(cfg, "failure", "djops-job@p:x.service failed", "body")
+    slow = "p: check jobs needs attention (3x): x: running for 90s, longer than max_runtime_seconds = 60"  # fmt: skip
+    notices.health_mail(cfg, "alert", "jobs", slow, "")
+    missed = "p: check jobs needs attention (3x): x: the occurrence due at 03:00 has not started (9s past its start grace of 6s)"  # fmt: skip
+    notices.health_mail(cfg, "reminder", "jobs", missed, "")
+    both = "p: check jobs needs attention (3x): x: 3 failed runs in a row; y: running for 90s, longer than max_runtime_seconds = 60"  # fmt: skip
+    notices.health_mail(cfg, "alert", "jobs", both, "")
+    notifyqueue.flush()
+    json_types = [t for (u, _, _), t in zip(received, received.types, strict=True) if "json" in u]
+    assert json_types == ["failure", "success", "failure", "warning", "warning", "failure"]
+
+
+def test_a_health_alert_in_chat_says_what_since_cause_and_more(cfg, received):
+    from djops.mail import notices
+
+    line = "p: check http needs attention (3x): HTTP 502 from http://127.0.0.1:8000/"
+    notices.health_mail(cfg, "alert", "http", line, "http FAILING x3")
+    notifyqueue.flush()
+    body = received[0][2].split("\n")
+    assert body[0] == "Check http of p is failing (3 checks in a row)."
+    assert (
+        body[1].startswith("Since about ")
+        and body[2] == "Cause: HTTP 502 from http://127.0.0.1:8000/"
+    )
+    assert body[3] == "More: journalctl DJOPS_PROJECT=p -p warning" and len(body) == 4
+
+
+def test_a_token_url_is_never_shown(project, confdir, tmp_path, monkeypatch, received, sent):
+    token = "o.Zk3TOKENtoken1234567890abcdef"
+    url = f"pbul://{token}/#channel"
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(mail, "kick", lambda: None)
+    monkeypatch.setattr(apprise.wake, "request", lambda kind: None)
+    monkeypatch.setattr(apprise.os.path, "isdir", lambda d: True)
+    with open(confdir / "p.toml", "a") as f:
+        f.write(f'[notify]\nurls = ["{url}"]\n')
+    cfg = config.load(project, live=False)
+    received.down.add(url)
+    announce.announce(cfg, "alert", "ALERT x failing", "body")
+    notifyqueue.flush()
+    monkeypatch.setattr(apprise, "available", lambda: True)
+    monkeypatch.setattr(notifyqueue, "_deliver", notifyqueue.__dict__["_deliver"])
+    shown = [notifyqueue.summary(project, cfg.notify.urls)]
+    shown += [m + repr(f) for m, f in sent]
+    assert fingerprint.label(url) in shown[0] and all(token not in s for s in shown), shown
+
+
+def test_an_apprise_url_apprise_refuses_is_named_by_its_label(monkeypatch):
+    pytest.importorskip("apprise")
+    with pytest.raises(notifyqueue.DeliveryError) as e:
+        notifyqueue._deliver("nosuchscheme://t0kenVALUE123/x", "t", "b")
+    assert "t0kenVALUE123" not in str(e.value) and "nosuchscheme://…#" in str(e.value)
+
+
+def _age(path, seconds):
+    """Rename a queue entry as if it had been put `seconds` ago."""
+    stamp = time.time_ns() - int(seconds * 1e9)
+    new = path.with_name(f"{stamp:020d}-{path.name.split('-', 1)[1]}")
+    os.replace(path, new)
+    return new
+
+
+def test_a_notice_undelivered_for_a_day_is_dropped_loudly(cfg, received, sent):
+    received.down.add("json://a.example/x")
+    announce.announce(cfg, "alert", "first", "1")
+    announce.announce(cfg, "recovery", "second", "2")
+    notifyqueue.flush()
+    for path in apprise.pending():
+        _age(path, queue.GIVE_UP + 60)
+    mailed = len(mail.pending())
+    assert notifyqueue.flush()[:2] == (0, 0), "json gave up both; ntfy had them already"
+    assert apprise.pending() == []
+    [(message, fields)] = [(m, f) for m, f in sent if f["DJOPS_EVENT"] == "notify.dropped"]
+    assert fields["PRIORITY"] == "2" and fields["DJOPS_COUNT"] == "2"
+    assert fields["DJOPS_URL"] == fingerprint.label("json://a.example/x")
+    assert "undelivered for 24 hours" in message and "a.example" not in message
+    [dropped_mail] = mail.pending()[mailed:]
+    text = mail.safefs.read_json(dropped_mail)["message"]
+    assert "DROPPED 2 notifications" in text and "first" in text and "a.example" not in text
+
+
+def test_the_give_up_time_can_be_shortened_for_tests_only_by_the_environment(monkeypatch):
+    assert queue.give_up() == 24 * 3600
+    monkeypatch.setenv(queue.GIVE_UP_ENV, "20")
+    assert queue.give_up() == 20
+    monkeypatch.setenv(queue.GIVE_UP_ENV, "nonsense")
+    assert queue.give_up() == 24 * 3600
+
+
+def test_a_queue_past_its_bound_drops_the_oldest_loudly(cfg, received, sent, monkeypatch):
+    monkeypatch.setattr(queue, "MAX_ENTRIES", 3)
+    received.down.update(cfg.notify.urls)
+    for i in range(3):
+        announce.announce(cfg, "alert", f"n{i}", "x")
+    assert len(apprise.pending()) == 6
+    notifyqueue.flush()
+    assert len(apprise.pending()) == 3
+    drops = [f for _, f in sent if f["DJOPS_EVENT"] == "notify.dropped"]
+    assert sorted(f["DJOPS_COUNT"] for f in drops) == ["1", "2"]
+    assert all("more than 3 notifications" in f["DJOPS_REASON"] for f in drops)
+
+
+def test_a_pass_reads_only_what_is_new_or_due(cfg, received, sent, monkeypatch):
+    received.down.add("json://a.example/x")
+    for i in range(5):
+        announce.announce(cfg, "alert", f"n{i}", "x")
+    notifyqueue.flush()
+    reads = []
+    real = queue.load
+    monkeypatch.setattr(
+        queue, "load", lambda path, fields: reads.append(path) or real(path, fields)
+    )
+    delivered, waiting, wait = notifyqueue.flush()
+    assert (delivered, waiting) == (0, 5) and wait > 20, "no spinning behind a URL that is down"
+    assert reads == [], "nothing due, nothing new: nothing read"
+    before = {p.name for p in apprise.pending()}
+    announce.announce(cfg, "alert", "n5", "x")
+    notifyqueue.flush()
+    assert reads and not {p.name for p in reads} & before, "only the new entries are read"

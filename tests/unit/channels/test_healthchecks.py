@@ -2,10 +2,13 @@
 delivery in order, the server's body limit, retries, ping.failed once."""
 
 import http.server
+import os
 import threading
+import time
 
 import pytest
 
+from djops.channels import fingerprint, queue
 from djops.channels import healthchecks as pings
 
 
@@ -66,7 +69,8 @@ def test_a_failing_server_is_retried_and_logged_once(server, sent):
     assert pings.deliver(limit=5) == "1 pings delivered"
     assert Recorder.got == [("/ping/abc?rid=r2", "")]
     [(message, fields)] = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "ping.failed"]
-    assert fields["PRIORITY"] == "4" and "127.0.0.1" in message and "/ping/abc" not in message
+    assert fields["PRIORITY"] == "4" and "/ping/abc" not in message and "127.0.0.1" not in message
+    assert fields["DJOPS_URL"] == fingerprint.label(server + "?rid=r2") in message
 
 
 def test_an_unreachable_server_keeps_the_ping(tmp_path, monkeypatch, sent):
@@ -141,3 +145,40 @@ def test_a_redirect_to_another_host_is_not_followed(limited, sent):
     assert [p for p, _ in Limited.got] == ["/away/1?rid=r1"], "nothing reached the other host"
     [message] = [m for m, f in sent if f.get("DJOPS_EVENT") == "ping.failed"]
     assert "another host" in message and "\x1b" not in message
+
+
+def _age(path, seconds):
+    stamp = time.time_ns() - int(seconds * 1e9)
+    new = path.with_name(f"{stamp:020d}-{path.name.split('-', 1)[1]}")
+    os.replace(path, new)
+
+
+def test_a_ping_undelivered_for_a_day_is_dropped_loudly(tmp_path, monkeypatch, sent):
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("DJOPS_CONFIG_DIR", str(tmp_path / "etc"))
+    monkeypatch.setattr(pings.dropped.mail, "kick", lambda: None)
+    base = "http://127.0.0.1:9/ping/s3cretUUID-abcdef"
+    for kind in ("start", "4"):
+        pings.queue("p", pings.url_for(base, "r1", kind), base=base)
+    for path in queue.pending(tmp_path / "pings"):
+        _age(path, queue.GIVE_UP + 1)
+    assert pings.deliver(limit=0) == "0 pings delivered"
+    [(message, fields)] = [(m, f) for m, f in sent if f["DJOPS_EVENT"] == "notify.dropped"]
+    assert fields["PRIORITY"] == "2" and fields["DJOPS_COUNT"] == "2"
+    assert fields["DJOPS_URL"] == fingerprint.label(base) and "s3cretUUID" not in message
+    assert not [f for _, f in sent if f["DJOPS_EVENT"] == "ping.failed"], "nothing was tried"
+    [mail] = queue.pending(tmp_path / "outbox")
+    assert "DROPPED 2 pings" in mail.read_text() and "s3cretUUID" not in mail.read_text()
+
+
+def test_a_ping_queue_past_its_bound_drops_the_oldest(tmp_path, monkeypatch, sent):
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("DJOPS_CONFIG_DIR", str(tmp_path / "etc"))
+    monkeypatch.setattr(pings.dropped.mail, "kick", lambda: None)
+    monkeypatch.setattr(queue, "MAX_ENTRIES", 2)
+    monkeypatch.setattr(pings, "BACKOFF", (0,))
+    for i in range(5):
+        pings.queue("p", f"http://127.0.0.1:9/ping/{i}", base="http://127.0.0.1:9/ping")
+    assert pings.deliver(limit=0) == "0 pings delivered, 2 still queued"
+    [fields] = [f for _, f in sent if f["DJOPS_EVENT"] == "notify.dropped"]
+    assert fields["DJOPS_COUNT"] == "3" and "more than 2 pings" in fields["DJOPS_REASON"]

@@ -21,7 +21,9 @@ def world(project, tmp_path, monkeypatch, sent):
     monkeypatch.setattr(probes, "enabled", lambda cfg: ["service", "disk"])
     monkeypatch.setattr(probes, "run", fake_run)
     monkeypatch.setattr(
-        daemon.notices, "send", lambda cfg, kind, subject, body: mails.append((kind, subject, body))
+        daemon.notices,
+        "send",
+        lambda cfg, kind, subject, body, *_, **__: mails.append((kind, subject, body)),
     )
 
     class Proc:
@@ -74,10 +76,10 @@ def test_no_room_for_the_alert_mail_is_logged_and_retried(world, monkeypatch, se
     full = {"on": True}
     real_send = daemon.notices.send
 
-    def send(*a):
+    def send(*a, **k):
         if full["on"]:
             raise OSError(28, "No space left on device")
-        real_send(*a)
+        real_send(*a, **k)
 
     monkeypatch.setattr(daemon.notices, "send", send)
     h = daemon.Health(cfg)
