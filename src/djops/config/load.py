@@ -145,11 +145,12 @@ def load(name: str, live: bool = True, schedules: bool = False) -> Config:
     typed = None if schedules or raw is None else cache.read(name, raw)
     if typed is None:
         typed = _typed(path, _parse(path, raw), name)
-    cfg = _build(path, name, typed, live)
-    if schedules:
+    if schedules:  # a schedule is the file's own content: said before the live checks
         from djops.config import schedules as calendars
 
-        calendars.validate(cfg)
+        calendars.validate(_build(path, name, typed, live=False))
+    cfg = _build(path, name, typed, live)
+    if schedules:
         if raw is not None:
             cache.write(name, path, raw, typed)
     return cfg

@@ -124,3 +124,12 @@ def test_live_checks_still_apply_to_a_kept_form(project, analyze, state, confdir
     config.load("p", live=False, schedules=True)
     with pytest.raises(ConfigError, match=r"\[jobs.a\] user: expected an existing user"):
         config.load("p")
+
+
+def test_a_bad_schedule_is_said_before_a_missing_user(confdir, analyze):
+    """The file's own mistake first: `djops enable` on a new host names the
+    schedule, not the user the admin has yet to create."""
+    (confdir / "x.toml").write_text('[clearsessions]\nschedule = "every full moon"\n')
+    with pytest.raises(ConfigError) as e:
+        config.load("x", live=True, schedules=True)
+    assert "[clearsessions] schedule: expected a systemd OnCalendar" in str(e.value)
