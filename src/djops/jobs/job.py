@@ -4,8 +4,9 @@ Inside its unit (`--here`) it runs the manage.py command (or the program)
 with the project's environment and the job's own `environment` on top, as the job's user (the unit's User=), and
 relays every output line to the journal with DJOPS_PROJECT and DJOPS_JOB,
 control characters escaped and settings values masked. Its end is one
-event: job.done, job.failed (the unit fails: OnFailure= mails the run's
-journal, as cron mailed the output) or job.interrupted. `djops run P NAME`
+event, logged by root's post step from systemd's record of the run
+(djops.jobs.verdict): job.done, job.failed (the unit fails: OnFailure=
+mails the run's journal, as cron mailed the output) or job.interrupted. `djops run P NAME`
 starts the unit and prints the run's output and result.
 """
 
@@ -18,7 +19,7 @@ from djops.adapters import project_python, secrets
 from djops.config import Config
 from djops.errors import ConfigError, JobFailed, OperationError
 from djops.events import JOB_RESULT
-from djops.jobs import once
+from djops.jobs import once, verdict
 from djops.systemd import journal, notify, oneshot, systemctl, terminal, units
 from djops.text import printable
 
@@ -40,25 +41,24 @@ def argv_of(cfg: Config, job) -> list[str]:
 
 
 def run_here(cfg: Config, name: str) -> str:
+    """The relay: run the command, relay its lines, and say how it ended in
+    STATUS= and its exit status; root's post step logs the result event
+    from systemd's record (djops.jobs.verdict), not this process."""
     job = job_of(cfg, name)
     with once.turn(cfg, name, job.schedule, job.once) as turn:
         if not turn.run:
             return turn.text
         code, seconds, stopped = _execute(cfg, name, job)
         turn.done(code)
+    notify.Notifier().status(verdict.said(code, seconds, stopped))
     p = cfg.name
-    fields = {"JOB": name, "DURATION": seconds, "EXIT": code}
     if stopped:
         text = f"job {name} of {p} interrupted after {seconds:.1f}s"
-        journal.emit("job.interrupted", p, text, **fields)
-        raise OperationError(text)
+        raise OperationError(journal.logged_by_root(text))
     if code != 0:
         text = f"job {name} of {p} failed: exit status {code} after {seconds:.1f}s"
-        journal.emit("job.failed", p, text, **fields)
-        raise JobFailed(text, code)
-    text = f"job {name} of {p} done in {seconds:.1f}s"
-    journal.emit("job.done", p, text, **fields)
-    return text
+        raise JobFailed(journal.logged_by_root(text), code)
+    return journal.logged_by_root(f"job {name} of {p} done in {seconds:.1f}s")
 
 
 def _execute(cfg: Config, name: str, job) -> tuple[int, float, bool]:
