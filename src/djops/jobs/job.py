@@ -20,7 +20,7 @@ from djops.config import Config
 from djops.errors import ConfigError, JobFailed, OperationError
 from djops.events import JOB_RESULT
 from djops.jobs import once, verdict
-from djops.systemd import journal, notify, oneshot, systemctl, terminal, units
+from djops.systemd import journal, notify, oneshot, terminal, units
 from djops.text import printable
 
 OUTPUT_LINES = 60
@@ -99,19 +99,19 @@ def run_via_unit(cfg: Config, name: str) -> str:
     job = job_of(cfg, name)
     unit = units.job_service(cfg.name, name)
     show = terminal.printer(secrets.redactor(cfg)) if terminal.attached() else None
+    run = oneshot.started(cfg, unit, JOB_RESULT, timeout=job.timeout_seconds + 60, show=show)
+    lines = "" if show else _output(cfg, run.invocation)  # this run's, by the id taken once
     try:
-        result = oneshot.run(cfg, unit, JOB_RESULT, timeout=job.timeout_seconds + 60, show=show)
+        result = oneshot.answer(run)
     except OperationError:
-        if show is None:
-            print(_output(cfg, unit), end="", flush=True)  # the run's output, then the error line
+        print(lines, end="", flush=True)  # the run's output, then the error line
         raise
-    return result if show else _output(cfg, unit) + result
+    return lines + result
 
 
-def _output(cfg: Config, unit: str) -> str:
+def _output(cfg: Config, invocation: str) -> str:
     """The run's lines as relayed, masked again with what root knows (a relay
     whose unit had no credential yet masked only what the text showed)."""
-    invocation = systemctl.show(unit, "InvocationID").get("InvocationID", "")
     lines = journal.invocation_lines(invocation, OUTPUT_LINES) if invocation else []
     redactor = secrets.redactor(cfg)
     return "".join(f"{redactor.redact(ln)}\n" for ln in lines)

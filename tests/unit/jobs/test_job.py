@@ -81,19 +81,19 @@ def test_run_at_a_terminal_prints_lines_as_they_come_otherwise_at_the_end(
 ):
     asked = {}
 
-    def run(cfg, unit, events, timeout=None, show=None):
+    def started(cfg, unit, events, timeout=None, show=None):
         asked["show"] = show
         if show:
             show("line k-8f3Jq-never-shown")  # masked by root's redactor too
-        return "job ok of p done in 1.0s"
+        return job.oneshot.Run(unit, True, "a1", {"MESSAGE": "job ok of p done in 1.0s"})
 
     monkeypatch.setattr(job.terminal, "attached", lambda: tty)
-    monkeypatch.setattr(job.oneshot, "run", run)
-    monkeypatch.setattr(job, "_output", lambda cfg, unit: "all lines at the end\n")
+    monkeypatch.setattr(job.oneshot, "started", started)
+    monkeypatch.setattr(job, "_output", lambda cfg, inv: f"all lines of {inv} at the end\n")
     answer = job.run_via_unit(with_jobs, "ok")
     if tty:
         assert answer == "job ok of p done in 1.0s"
         assert capsys.readouterr().out == "line ********\n"
     else:
         assert asked["show"] is None
-        assert answer == "all lines at the end\njob ok of p done in 1.0s"
+        assert answer == "all lines of a1 at the end\njob ok of p done in 1.0s"
