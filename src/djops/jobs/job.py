@@ -50,7 +50,7 @@ def run_here(cfg: Config, name: str) -> str:
             return turn.text
         code, seconds, stopped = _execute(cfg, name, job)
         turn.done(code)
-    notify.Notifier().status(verdict.said(code, seconds, stopped))
+    notify.Notifier().status(verdict.said(code, seconds, stopped, turn.status))
     p = cfg.name
     if stopped:
         text = f"job {name} of {p} interrupted after {seconds:.1f}s"

@@ -18,13 +18,15 @@ from typing import Any
 
 from djops.systemd import journal, systemctl
 
-RAN = "ran: "  # the relay's last STATUS=: "ran: exited 3 after 1.204s"
-_SAID = re.compile(r"ran: (exited|interrupted) (-?\d+) after (\d+(?:\.\d+)?)s")
+RAN = "ran: "  # the end of the relay's last STATUS=: "...; ran: exited 3 after 1.204s"
+_SAID = re.compile(r"(?:^|; )ran: (exited|interrupted) (-?\d+) after (\d+(?:\.\d+)?)s$")
 
 
-def said(code: int, seconds: float, stopped: bool) -> str:
-    """The relay's STATUS= at the end of the command."""
-    return f"{RAN}{'interrupted' if stopped else 'exited'} {code} after {seconds:.3f}s"
+def said(code: int, seconds: float, stopped: bool, before: str = "") -> str:
+    """The relay's STATUS= at the end of the command (after what it said
+    when the run began: where it runs)."""
+    end = f"{RAN}{'interrupted' if stopped else 'exited'} {code} after {seconds:.3f}s"
+    return f"{before}; {end}" if before else end
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Said:
 
 
 def heard(status_text: str) -> Said | None:
-    m = _SAID.fullmatch(status_text.strip())
+    m = _SAID.search(status_text.strip())
     return Said(m[1] == "interrupted", int(m[2]), float(m[3])) if m else None
 
 

@@ -42,7 +42,7 @@ def test_a_good_run_relays_its_output_and_says_how_it_ended(with_jobs, sent, sai
     assert [m for m, _ in lines] == ["hello", "settings"]
     assert all(f["DJOPS_JOB"] == "ok" and f["DJOPS_PROJECT"] == "p" for _, f in lines)
     assert not [f for _, f in sent if "DJOPS_EVENT" in f], "the result is root's post step's"
-    assert said == ["ran: exited 0 after"]
+    assert said == ["running ok here; ran: exited 0 after"]
 
 
 def test_a_failed_run_is_masked_escaped_and_fails_the_unit(with_jobs, sent, said):
@@ -52,7 +52,7 @@ def test_a_failed_run_is_masked_escaped_and_fails_the_unit(with_jobs, sent, said
     output = [m for m, f in sent if "DJOPS_EVENT" not in f]
     assert "k-8f3Jq" not in " ".join(output) and "\x1b" not in " ".join(output)
     assert "\\x1b[2J" in output, output  # shown, not obeyed
-    assert said == ["ran: exited 3 after"]
+    assert said == ["running bad here; ran: exited 3 after"]
 
 
 def test_a_jobs_environment_comes_on_top_of_the_projects(with_jobs, sent):

@@ -14,7 +14,16 @@ def judge(result, how, status, relay="", seconds=9.0):
 def test_the_relays_status_line_round_trips():
     assert verdict.heard(verdict.said(3, 1.2345, False)) == verdict.Said(False, 3, 1.234)
     assert verdict.heard(verdict.said(-9, 0, True)) == verdict.Said(True, -9, 0.0)
-    for other in ("", "running index here", "skipped: app2 ran it", "ran: exited x after 1s"):
+    claimed = verdict.said(0, 2, False, "claimed this occurrence; running index on app1")
+    assert claimed == "claimed this occurrence; running index on app1; ran: exited 0 after 2.000s"
+    assert verdict.heard(claimed) == verdict.Said(False, 0, 2.0)
+    for other in (
+        "",
+        "running index here",
+        "skipped: app2 ran it",
+        "ran: exited x after 1s",
+        "bran: exited 0 after 1s",
+    ):
         assert verdict.heard(other) is None
 
 
