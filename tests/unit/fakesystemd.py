@@ -34,6 +34,7 @@ class Systemd:
         return {"InvocationID": self.invocation, "ActiveState": self.state, "Result": "success"}
 
     def last_event(self, p, events, since_usec=0, job=None, invocation=None):
+        self.asked_job = job
         found = [e for e in self.log if invocation in (None, e["_INV"])]
         return found[-1] if found else None
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from djops.config import Config
 from djops.errors import OperationError
-from djops.systemd import dropins, follow, journal, systemctl
+from djops.systemd import dropins, follow, journal, systemctl, units
 
 # states of a run under way (a Type=notify run is "active" until it ends;
 # none of these units stays active after its run: no RemainAfterExit=)
@@ -109,7 +109,7 @@ def start_and_wait(
     finally:
         if lines:
             lines.finish()
-    entry = _result(project, events, since, invocation) if invocation else None
+    entry = _result(project, events, since, invocation, unit) if invocation else None
     return Run(unit, ok, invocation, entry)
 
 
@@ -133,11 +133,13 @@ def _new_invocation(unit: str, before: str, starter: threading.Thread) -> str:
     return now if now and now != before else ""
 
 
-def _result(project: str, events: tuple[str, ...], since: int, invocation: str) -> Any:
-    """The invocation's result event (journald may store it a moment late)."""
+def _result(project: str, events: tuple[str, ...], since: int, invocation: str, unit: str) -> Any:
+    """The invocation's result event (journald may store it a moment late).
+    A job's result is asked for by its job: whose unit may log it."""
+    job = units.job_name_of(unit)
     end = time.monotonic() + RESULT_WAIT
     while True:
-        entry = journal.last_event(project, events, since, invocation=invocation)
+        entry = journal.last_event(project, events, since, job=job, invocation=invocation)
         if entry or time.monotonic() > end:
             return entry
         time.sleep(0.1)

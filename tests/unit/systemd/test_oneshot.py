@@ -44,8 +44,9 @@ def test_a_run_already_under_way_is_waited_for_not_taken(systemd):
     timer = threading.Thread(target=s.start, args=("u",))
     timer.start()  # the timer's run
     time.sleep(0.05)
-    run = oneshot.start_and_wait("shop", "u", ("job.done", "job.failed"))
+    run = oneshot.start_and_wait("shop", "djops-job@shop:a.service", ("job.done", "job.failed"))
     timer.join()
+    assert s.asked_job == "a", "a job's result is read by its job (journal.sources)"
     assert (run.invocation, run.message) == ("i2", "job.failed by i2")
 
 
