@@ -150,11 +150,22 @@ def drop(db: claimdb.Db, project: str) -> dict[str, Any]:
         db.execute(f"SELECT 1 FROM {TABLE} WHERE 1 = 0").fetchall()
     except db.driver.Error:  # no such table: nothing to remove
         return {"rows": 0, "dropped": False}
-    rows = db.execute(f"DELETE FROM {TABLE} WHERE job LIKE %s", [f"{project}:%"]).rowcount
+    rows = db.execute(
+        f"DELETE FROM {TABLE} WHERE job LIKE %s ESCAPE '{ESCAPE}'", [f"{like_literal(project)}:%"]
+    ).rowcount
     empty = db.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0] == 0
     if empty:
         db.execute(f"DROP TABLE {TABLE}")
     return {"rows": rows, "dropped": empty}
+
+
+ESCAPE = "!"  # not a backslash: MySQL's string literals would eat it
+
+
+def like_literal(text: str) -> str:
+    """`text` matching only itself in a LIKE pattern: `_` and `%` are
+    wildcards (project a_b's purge would take axb's rows)."""
+    return "".join(ESCAPE + c if c in ("_", "%", ESCAPE) else c for c in text)
 
 
 def wait_for_the_end(db: claimdb.Db, keepalive: float) -> str:

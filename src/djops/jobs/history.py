@@ -4,11 +4,13 @@ duration, result, exit status and the run's last output line.
 
 One journal query, read backwards from the newest entry: a run's result
 comes first, then its output lines, the first of which is its last. Only
-what journal.trusted accepts counts (a result or a line from the job's own
-unit), and at most SCAN entries per run shown are read, so a chatty job
-cannot stall it."""
+what journal.trusted accepts counts (a result from its trusted source, a
+line from the job's own unit); the query asks journald for nothing else,
+so a flood of look-alikes from another user is never read, and at most
+SCAN entries per run shown are read, so a chatty job cannot stall it."""
 
 import json
+import math
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +32,7 @@ def runs(cfg: Config, name: str | None, n: int) -> list[dict[str, Any]]:
         )
     reader = sd.Reader()
     try:
-        reader.add_match(DJOPS_PROJECT=cfg.name, **({"DJOPS_JOB": name} if name else {}))
+        _ask(reader, cfg, [name] if name else [units.CLEARSESSIONS, *cfg.jobs])
         reader.seek_tail()
         out: list[dict[str, Any]] = []
         waiting: dict[str, dict[str, Any]] = {}  # invocation -> run without its last line yet
@@ -54,28 +56,62 @@ def runs(cfg: Config, name: str | None, n: int) -> list[dict[str, Any]]:
         reader.close()
 
 
+def _ask(reader: Any, cfg: Config, jobs: list[str]) -> None:
+    """Only what can count, so journald drops the rest before SCAN is spent:
+    each job's results from their trusted sources, its lines from its unit."""
+    for job in jobs:
+        journal.match_trusted(reader, cfg.name, [(ev, job) for ev in results.events_of(job)])
+        for unit in journal.result_units(cfg.name, "job.done", job):
+            journal.match(
+                reader, {"DJOPS_PROJECT": cfg.name, "DJOPS_JOB": job}, {"_SYSTEMD_UNIT": (unit,)}
+            )
+
+
 def _own(cfg: Config, e: dict[str, Any], job: Any) -> bool:
     """An output line from the job's own unit (djops' relay there)."""
     return e.get("_SYSTEMD_UNIT") in journal.result_units(cfg.name, "job.done", job)
 
 
+UNREADABLE = "?"  # a field there but not a number djops would write (inf, nan, garbage)
+
+
 def _row(e: dict[str, Any]) -> dict[str, Any]:
     end: datetime = e["__REALTIME_TIMESTAMP"]
-    try:
-        duration = float(e.get("DJOPS_DURATION", ""))
-    except ValueError:
-        duration = None
-    exit_code = e.get("DJOPS_EXIT")
+    duration = _number(e.get("DJOPS_DURATION"), float)
+    exit_code = _number(e.get("DJOPS_EXIT"), int)
+    took = duration if isinstance(duration, float) else None
     return {
         "job": str(e.get("DJOPS_JOB", units.CLEARSESSIONS)),
-        "start": end.timestamp() - (duration or 0),
+        "start": end.timestamp() - (took or 0),
         "host": str(e.get("_HOSTNAME", "")),
         "duration": duration,
         "result": str(e["DJOPS_EVENT"]).split(".", 1)[1],
-        "exit": int(exit_code) if str(exit_code).lstrip("-").isdigit() else None,
+        "exit": exit_code,
         "last_line": "",
         "message": journal.clean(e)["MESSAGE"],
     }
+
+
+def _number(value: Any, kind: type) -> Any:
+    """The field as a finite number of `kind`; None when absent, "?" when
+    unreadable (a start time of -inf or nan cannot be shown)."""
+    if value is None or value == "":
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return UNREADABLE
+    if not math.isfinite(number) or number < -(2**31) or number > 10**9:
+        return UNREADABLE
+    if kind is int:
+        return int(number) if number.is_integer() else UNREADABLE
+    return number if number >= 0 else UNREADABLE
+
+
+def _cell(value: Any, fmt: str) -> str:
+    if value is None:
+        return "-"
+    return value if value == UNREADABLE else fmt.format(value)
 
 
 def show(cfg: Config, name: str | None, n: int, as_json: bool) -> str:
@@ -89,8 +125,7 @@ def show(cfg: Config, name: str | None, n: int, as_json: bool) -> str:
     lines = [f"{'start':<19} {'job':<14} {'host':<12} {'took':>8} {'result':<11} exit  last line"]
     for r in rows:
         start = datetime.fromtimestamp(r["start"]).strftime("%Y-%m-%d %H:%M:%S")
-        took = "-" if r["duration"] is None else f"{r['duration']:.1f}s"
-        code = "-" if r["exit"] is None else str(r["exit"])
+        took, code = _cell(r["duration"], "{:.1f}s"), _cell(r["exit"], "{}")
         last = (r["last_line"] or r["message"])[:100]
         lines.append(
             f"{start:<19} {r['job']:<14} {r['host'][:12]:<12} {took:>8} {r['result']:<11} {code:<5} {last}"

@@ -4,8 +4,9 @@ Inside its unit (`--here`) it runs the manage.py command (or the program)
 with the project's environment and the job's own `environment` on top, as the job's user (the unit's User=), and
 relays every output line to the journal with DJOPS_PROJECT and DJOPS_JOB,
 control characters escaped and settings values masked. Its end is one
-event: job.done, job.failed (the unit fails: OnFailure= mails the run's
-journal, as cron mailed the output) or job.interrupted. `djops run P NAME`
+event, logged by root's post step from systemd's record of the run
+(djops.jobs.verdict): job.done, job.failed (the unit fails: OnFailure=
+mails the run's journal, as cron mailed the output) or job.interrupted. `djops run P NAME`
 starts the unit and prints the run's output and result.
 """
 
@@ -18,8 +19,8 @@ from djops.adapters import project_python, secrets
 from djops.config import Config
 from djops.errors import ConfigError, JobFailed, OperationError
 from djops.events import JOB_RESULT
-from djops.jobs import once
-from djops.systemd import journal, notify, oneshot, systemctl, terminal, units
+from djops.jobs import once, verdict
+from djops.systemd import journal, notify, oneshot, terminal, units
 from djops.text import printable
 
 OUTPUT_LINES = 60
@@ -40,25 +41,24 @@ def argv_of(cfg: Config, job) -> list[str]:
 
 
 def run_here(cfg: Config, name: str) -> str:
+    """The relay: run the command, relay its lines, and say how it ended in
+    STATUS= and its exit status; root's post step logs the result event
+    from systemd's record (djops.jobs.verdict), not this process."""
     job = job_of(cfg, name)
     with once.turn(cfg, name, job.schedule, job.once) as turn:
         if not turn.run:
             return turn.text
         code, seconds, stopped = _execute(cfg, name, job)
         turn.done(code)
+    notify.Notifier().status(verdict.said(code, seconds, stopped, turn.status))
     p = cfg.name
-    fields = {"JOB": name, "DURATION": seconds, "EXIT": code}
     if stopped:
         text = f"job {name} of {p} interrupted after {seconds:.1f}s"
-        journal.emit("job.interrupted", p, text, **fields)
-        raise OperationError(text)
+        raise OperationError(journal.logged_by_root(text))
     if code != 0:
         text = f"job {name} of {p} failed: exit status {code} after {seconds:.1f}s"
-        journal.emit("job.failed", p, text, **fields)
-        raise JobFailed(text, code)
-    text = f"job {name} of {p} done in {seconds:.1f}s"
-    journal.emit("job.done", p, text, **fields)
-    return text
+        raise JobFailed(journal.logged_by_root(text), code)
+    return journal.logged_by_root(f"job {name} of {p} done in {seconds:.1f}s")
 
 
 def _execute(cfg: Config, name: str, job) -> tuple[int, float, bool]:
@@ -99,19 +99,19 @@ def run_via_unit(cfg: Config, name: str) -> str:
     job = job_of(cfg, name)
     unit = units.job_service(cfg.name, name)
     show = terminal.printer(secrets.redactor(cfg)) if terminal.attached() else None
+    run = oneshot.started(cfg, unit, JOB_RESULT, timeout=job.timeout_seconds + 60, show=show)
+    lines = "" if show else _output(cfg, run.invocation)  # this run's, by the id taken once
     try:
-        result = oneshot.run(cfg, unit, JOB_RESULT, timeout=job.timeout_seconds + 60, show=show)
+        result = oneshot.answer(run)
     except OperationError:
-        if show is None:
-            print(_output(cfg, unit), end="", flush=True)  # the run's output, then the error line
+        print(lines, end="", flush=True)  # the run's output, then the error line
         raise
-    return result if show else _output(cfg, unit) + result
+    return lines + result
 
 
-def _output(cfg: Config, unit: str) -> str:
+def _output(cfg: Config, invocation: str) -> str:
     """The run's lines as relayed, masked again with what root knows (a relay
     whose unit had no credential yet masked only what the text showed)."""
-    invocation = systemctl.show(unit, "InvocationID").get("InvocationID", "")
     lines = journal.invocation_lines(invocation, OUTPUT_LINES) if invocation else []
     redactor = secrets.redactor(cfg)
     return "".join(f"{redactor.redact(ln)}\n" for ln in lines)

@@ -33,6 +33,7 @@ class Turn:
     run: bool
     text: str = ""  # why not
     held: claim.Held | None = None
+    status: str = ""  # the STATUS= it set, which the run's end adds to
 
     def done(self, status: int | None) -> None:
         if self.held is not None:
@@ -49,8 +50,8 @@ def turn(
 ) -> Iterator[Turn]:
     p, notifier = cfg.name, notify.Notifier()
     if not wanted(once, schedule):
-        notifier.ready(f"running {job} here")
-        yield Turn(True)
+        notifier.ready(said := f"running {job} here")
+        yield Turn(True, status=said)
         return
     window = (_period(cfg, job, schedule) or 120.0) / 2
     host = socket.gethostname()
@@ -59,8 +60,8 @@ def turn(
         if d.get("error"):
             raise _unclaimed(failed, p, job, str(d["error"]))
         if d.get("run"):
-            notifier.ready(f"claimed this occurrence; running {job} on {host}")
-            yield Turn(True, held=held)
+            notifier.ready(said := f"claimed this occurrence; running {job} on {host}")
+            yield Turn(True, held=held, status=said)
             return
         # a value from the database (the project user can write it): printable, short
         holder = printable(str(d.get("holder") or "another host"), newlines=False)[:100]

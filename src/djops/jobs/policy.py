@@ -1,5 +1,6 @@
 """The root step after each run of a job or of clearsessions
-(ExecStopPost=+, `djops job --after P:NAME`): job.too_fast for a run shorter
+(ExecStopPost=+, `djops job --after P:NAME`): a job's result event from
+systemd's record (djops.jobs.verdict), job.too_fast for a run shorter
 than min_runtime_seconds, and the recovery mail after an alerted streak of
 failures (djops.mail.alerting). A run another host took does nothing."""
 
@@ -8,6 +9,7 @@ import time
 from typing import Any
 
 from djops.config import Config
+from djops.jobs import verdict
 from djops.mail import alerting
 from djops.systemd import journal, notify, results, units
 
@@ -17,9 +19,13 @@ WAIT = 3.0  # seconds for journald to store the run's own result
 def after(cfg: Config, name: str) -> str:
     unit = _unit(cfg.name, name)
     invocation = os.environ.get("INVOCATION_ID", "")
-    if os.environ.get("SERVICE_RESULT", "success") != "success" or notify.skipped(unit):
+    if notify.skipped(unit):
         return ""
-    entry = this_run(cfg, name, invocation)
+    # a job's result: root's, from systemd's record of this run
+    entry = None if name == units.CLEARSESSIONS else verdict.log(cfg.name, name, unit)
+    if os.environ.get("SERVICE_RESULT", "success") != "success":
+        return ""
+    entry = entry or this_run(cfg, name, invocation)
     said = [too_fast(cfg, name, entry), alerting.recovery(cfg, name, invocation)]
     return "; ".join(x for x in said if x)
 

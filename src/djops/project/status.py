@@ -98,7 +98,7 @@ def project(cfg: Config) -> str:
         f"  mail outbox    {len(mail.pending())} waiting",
         f"  notify         {notifyqueue.summary(p, cfg.notify.urls)}",
     ]
-    trouble = journal.recent(p, WARNING, 86400)
+    trouble = journal.recent(p, WARNING, 86400, tuple(cfg.jobs))
     lines.append(f"  problems (24 h, warning or worse): {len(trouble) or 'none'}")
     latest: dict[str, tuple[int, dict]] = {}  # event -> (count, newest entry)
     for e in trouble:

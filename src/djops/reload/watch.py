@@ -22,7 +22,7 @@ from djops.config import Config
 from djops.errors import ConfigError
 from djops.events import RELOAD_RESULT
 from djops.reload import fswatch, snapshot
-from djops.systemd import journal, systemctl, units
+from djops.systemd import journal, oneshot, units
 from djops.systemd.daemon import ServiceDaemon
 
 RELOAD_TIMEOUT = 360.0  # the reload unit's TimeoutStartSec= (5 min), and then some
@@ -377,11 +377,11 @@ def _request(p: str, changed: list[str]) -> str:
     if note.parent.is_dir():
         with contextlib.suppress(OSError):
             safefs.write_json(note, changed)
-    since = int(time.time() * 1e6)
-    ok = systemctl.start(units.service(units.RELOAD, p), timeout=RELOAD_TIMEOUT)
+    # the result of the run this started (its invocation), not of "a" reload:
+    # a `djops reload P` typed meanwhile has its own
+    run = oneshot.start_and_wait(p, units.service(units.RELOAD, p), RELOAD_RESULT, RELOAD_TIMEOUT)
     note.unlink(missing_ok=True)
-    entry = journal.last_event(p, RELOAD_RESULT, since)
-    if entry:
-        return str(entry["DJOPS_EVENT"]).split(".", 1)[1]
+    if run.entry:
+        return str(run.entry["DJOPS_EVENT"]).split(".", 1)[1]
     # what systemd says, and that djops could not read more than that
-    return f"{'succeeded' if ok else 'failed'} (result unknown: no reload event in the journal)"
+    return f"{'succeeded' if run.ok else 'failed'} (result unknown: no reload event in the journal)"

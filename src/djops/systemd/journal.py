@@ -5,8 +5,10 @@ Every line gets SYSLOG_IDENTIFIER=djops, DJOPS_PROJECT, DJOPS_EVENT, the
 event's MESSAGE_ID (explained by the catalog) and a PRIORITY. Any local user
 can log such fields too, so a reader trusts an entry only by the fields
 journald itself adds (`_UID=`, `_SYSTEMD_UNIT=`, which a process cannot
-choose): see trusted(). Messages read back have their control characters
-escaped.
+choose): see sources(). Those fields go into the journal query itself, so
+journald drops a look-alike before a reader's budget (SCAN_LIMIT) is spent
+on it, and trusted() checks each entry read again. Messages read back have
+their control characters escaped.
 """
 
 import sys
@@ -90,13 +92,9 @@ def last_event(
     reader = journal.Reader()
     since = datetime.fromtimestamp(since_usec / 1e6, UTC)
     try:
-        for ev in events:
-            reader.add_match(DJOPS_PROJECT=project, DJOPS_EVENT=ev)
-            if job is not None:
-                reader.add_match(DJOPS_JOB=job)
-            if invocation is not None:
-                reader.add_match(_SYSTEMD_INVOCATION_ID=invocation)
-            reader.add_disjunction()
+        extra = {"_SYSTEMD_INVOCATION_ID": invocation} if invocation is not None else {}
+        if not match_trusted(reader, project, [(ev, job) for ev in events], extra):
+            return None
         reader.seek_tail()
         for _ in range(SCAN_LIMIT):
             entry = reader.get_previous()
@@ -105,39 +103,82 @@ def last_event(
             stamp = entry.get("__REALTIME_TIMESTAMP")
             if stamp is not None and stamp < since:
                 return None
-            if trusted(entry, project):
+            if trusted(entry, project):  # journald matched it already: defence in depth
                 return clean(entry)
         return None
     finally:
         reader.close()
 
 
-# only root's own steps apply a reload or fail to; the validation step, run
-# as the project user inside djops-reload@P, may say its settings were rejected
-_ROOT_ONLY = ("reload.applied", "reload.failed")
-_RESULTS = (*CLEARSESSIONS_RESULT, *JOB_RESULT, JOB_SKIPPED)
+# a group of journal matches: field -> the values it may have (ORed); the
+# fields of a group are ANDed, the groups of a query ORed
+Group = dict[str, tuple[str, ...]]
+ROOT: Group = {"_UID": ("0",)}
+_RESULTS = (*CLEARSESSIONS_RESULT, JOB_SKIPPED)  # logged by djops inside the run's unit
+
+
+def sources(project: str, event: str, job: Any = None) -> list[Group]:
+    """Who may log `event` (of `job`) for `project`, by the fields journald
+    sets (`_UID`, `_SYSTEMD_UNIT`), never by ones a process chooses: the
+    one rule of trusted() and of the journal queries (so journald drops a
+    look-alike before any read budget is spent on it).
+
+    A job's result is root's post step's, in the job's own unit (its
+    ExecStopPost=+ reads systemd's Result and exit status): the job's code
+    shares the unit and user with djops' relay, so it could log any result
+    there. clearsessions' result and a skip count from the unit they are
+    about. A reload is rejected by root or by the validation step (the
+    project user inside djops-reload@P). Anything else: root's (root's
+    steps never run project code).
+    """
+    if event in JOB_RESULT:
+        mine = result_units(project, event, job)
+        return [{**ROOT, "_SYSTEMD_UNIT": mine}] if mine else []
+    if event in _RESULTS:
+        mine = result_units(project, event, job)
+        return [{"_SYSTEMD_UNIT": mine}] if mine else []
+    if event == "reload.rejected":
+        return [ROOT, {"_SYSTEMD_UNIT": (units.service(units.RELOAD, project),)}]
+    return [ROOT]
 
 
 def trusted(entry: dict[str, Any], project: str) -> bool:
-    """Whether djops itself logged `entry`, judged by the fields journald
-    sets (`_UID`, `_SYSTEMD_UNIT`), never by ones a process chooses.
-
-    A run's result counts only from the unit it is about: a job's own code
-    shares its unit and user with djops' relay there, so it could claim
-    any job's or clearsessions' result if the unit were not compared. A
-    reload counts as applied only from root. Anything else of the project:
-    from root (root's steps never run project code).
-    """
-    uid0 = str(entry.get("_UID", "")) == "0"
-    unit = str(entry.get("_SYSTEMD_UNIT", ""))
+    """Whether djops itself logged `entry`: see sources()."""
     event = str(entry.get("DJOPS_EVENT", ""))
-    if event in _ROOT_ONLY:
-        return uid0
-    if event in _RESULTS:
-        return unit in result_units(project, event, entry.get("DJOPS_JOB"))
-    if event == "reload.rejected":
-        return uid0 or unit == units.service(units.RELOAD, project)
-    return uid0
+    groups = sources(project, event, entry.get("DJOPS_JOB"))
+    return any(
+        all(str(entry.get(field, "")) in values for field, values in group.items())
+        for group in groups
+    )
+
+
+def match(reader: Any, fields: dict[str, Any], group: Group) -> None:
+    """One group of `reader`'s query: `fields` and `group`'s matches."""
+    reader.add_match(**{k: str(v) for k, v in fields.items()})
+    for field, values in group.items():
+        for value in values:
+            reader.add_match(**{field: value})
+    reader.add_disjunction()
+
+
+def match_trusted(
+    reader: Any,
+    project: str,
+    wanted: list[tuple[str, str | None]],
+    extra: dict[str, str] | None = None,
+) -> bool:
+    """Ask `reader` for the (event, job) pairs of `wanted` from their
+    trusted sources only; False when none can have one (a query with no
+    match would read everything)."""
+    asked = False
+    for event, job in wanted:
+        fields = {"DJOPS_PROJECT": project, "DJOPS_EVENT": event, **(extra or {})}
+        if job is not None:
+            fields["DJOPS_JOB"] = job
+        for group in sources(project, event, job):
+            match(reader, fields, group)
+            asked = True
+    return asked
 
 
 def result_units(project: str, event: str, job: Any) -> tuple[str, ...]:
@@ -158,6 +199,14 @@ def clean(entry: dict[str, Any]) -> dict[str, Any]:
     if isinstance(message, bytes):
         message = message.decode("utf-8", "replace")
     return {**entry, "MESSAGE": printable(message, newlines=False)}
+
+
+def logged_by_root(text: str) -> str:
+    """`text`, which root's post step logs as this run's result (the relay's
+    own copy on stdout would repeat it in the unit's journal)."""
+    global _last_message
+    _last_message = text
+    return text
 
 
 def already_logged(text: str, stream: Any = None) -> bool:
@@ -200,15 +249,28 @@ def invocation_lines(invocation: str, limit: int) -> list[str]:
         reader.close()
 
 
-def recent(project: str, max_priority: int, seconds: float) -> list[dict[str, Any]]:
-    """The project's entries at `max_priority` or worse of the last `seconds`."""
+def recent(
+    project: str, max_priority: int, seconds: float, jobs: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """The project's entries at `max_priority` or worse of the last `seconds`
+    (of root, and of the units whose own events count: clearsessions, the
+    reload's validation, and `jobs`' skips)."""
     import time
 
     from systemd import journal
 
     reader = journal.Reader()
     try:
-        reader.add_match(DJOPS_PROJECT=project)
+        mine = {"DJOPS_PROJECT": project}
+        match(reader, mine, ROOT)
+        asked: list[tuple[str, Group]] = []
+        for event in (*_RESULTS, "reload.rejected"):
+            for job in (None, units.CLEARSESSIONS, *jobs):
+                for group in sources(project, event, job):
+                    if group != ROOT and (event, group) not in asked:
+                        asked.append((event, group))
+                        match(reader, {**mine, "DJOPS_EVENT": event}, group)
+        reader.add_conjunction()
         reader.log_level(max_priority)
         reader.seek_realtime(time.time() - seconds)
         out = []
@@ -228,7 +290,8 @@ def count_since(project: str, event: str, job: str, since: float) -> int:
 
     reader = journal.Reader()
     try:
-        reader.add_match(DJOPS_PROJECT=project, DJOPS_EVENT=event, DJOPS_JOB=job)
+        if not match_trusted(reader, project, [(event, job)]):
+            return 0
         reader.seek_realtime(since)
         return sum(1 for e in reader if trusted(e, project))
     finally:

@@ -2,12 +2,11 @@
 result and its last output line; only trusted entries count."""
 
 import json
-import sys
 import time
-import types
 from datetime import UTC, datetime
 
 import pytest
+from fakejournal import Journal
 
 from djops import config
 from djops.errors import UsageError
@@ -23,38 +22,18 @@ def cfg(project, confdir):
 
 def fake_journal(monkeypatch, entries: list[dict]) -> list[int]:
     """A journal holding `entries` (oldest first); returns the count of reads."""
-    reads = [0]
+    j = Journal(entries).install(monkeypatch)
 
-    class Reader:
-        def __init__(self):
-            self.pos = len(entries)
+    class Reads(list):
+        def __getitem__(self, i):
+            return j.reads
 
-        def add_match(self, **m):
-            self.match = m
-
-        def seek_tail(self):
-            pass
-
-        def get_previous(self):
-            while self.pos > 0:
-                self.pos -= 1
-                reads[0] += 1
-                e = entries[self.pos]
-                if all(e.get(k) == v for k, v in self.match.items()):
-                    return e
-            return {}
-
-        def close(self):
-            pass
-
-    mod = types.ModuleType("systemd.journal")
-    mod.Reader = Reader
-    monkeypatch.setitem(sys.modules, "systemd", types.SimpleNamespace(journal=mod))
-    monkeypatch.setitem(sys.modules, "systemd.journal", mod)
-    return reads
+    return Reads([0])
 
 
 def run_entries(p: str, job: str, inv: str, event: str, at: float, lines: list[str], uid="1000"):
+    """A run's output lines (the relay's, as the job's user) and its result
+    (root's post step's), all in the job's unit."""
     unit = f"djops-job@{p}:{job}.service"
     base = {"DJOPS_PROJECT": p, "DJOPS_JOB": job, "_SYSTEMD_INVOCATION_ID": inv,
             "_SYSTEMD_UNIT": unit, "_HOSTNAME": "web1", "_UID": uid}  # fmt: skip
@@ -63,7 +42,7 @@ def run_entries(p: str, job: str, inv: str, event: str, at: float, lines: list[s
         for ln in lines
     ]
     result = {**base, "DJOPS_EVENT": event, "DJOPS_DURATION": "2.5", "DJOPS_EXIT": "0" if event == "job.done" else "3",
-              "MESSAGE": f"job {job} {event}", "__REALTIME_TIMESTAMP": datetime.fromtimestamp(at + 2.5, UTC)}  # fmt: skip
+              "MESSAGE": f"job {job} {event}", "__REALTIME_TIMESTAMP": datetime.fromtimestamp(at + 2.5, UTC), "_UID": "0"}  # fmt: skip
     return [*out, result]
 
 
@@ -106,3 +85,51 @@ def test_an_unknown_job_or_bad_n_is_one_line(cfg, monkeypatch):
     with pytest.raises(UsageError):
         history.show(cfg, "index", 0, False)
     assert "no runs" in history.show(cfg, "index", 5, False)
+
+
+def nobody(p: str, at: float, n: int, **fields) -> list[dict]:
+    """`n` look-alikes from user nobody at a shell (`systemd-cat`, python)."""
+    base = {"DJOPS_PROJECT": p, "DJOPS_EVENT": "job.failed", "DJOPS_JOB": "index",
+            "DJOPS_EXIT": "1", "DJOPS_DURATION": "1", "_UID": "65534",
+            "_SYSTEMD_UNIT": "session-7.scope", "_SYSTEMD_INVOCATION_ID": "s", **fields}  # fmt: skip
+    return [
+        {**base, "MESSAGE": f"forged {i}", "__REALTIME_TIMESTAMP": datetime.fromtimestamp(at, UTC)}
+        for i in range(n)
+    ]
+
+
+def test_a_flood_of_look_alikes_from_nobody_is_never_read(cfg, monkeypatch):
+    p, t = cfg.name, time.time() - 100
+    entries = run_entries(p, "index", "a", "job.done", t, ["one"])
+    entries += run_entries(p, "index", "b", "job.failed", t + 10, ["boom"])
+    entries += nobody(p, t + 20, 10_000)
+    entries += nobody(p, t + 21, 100, DJOPS_EVENT=None, MESSAGE="forged line")
+    reads = fake_journal(monkeypatch, entries)
+    rows = history.runs(cfg, None, 5)
+    assert [(r["result"], r["last_line"]) for r in rows] == [("failed", "boom"), ("done", "one")]
+    assert reads[0] <= len(entries) - 10_100, "journald filtered the flood"
+
+
+def test_a_late_success_the_jobs_own_code_logs_changes_nothing(cfg, monkeypatch):
+    """The job failed (root's post step says so); then its code, in its unit
+    and as its user, logs a job.done for itself."""
+    p, t = cfg.name, time.time() - 100
+    entries = run_entries(p, "index", "a", "job.failed", t, ["boom"])
+    forged = run_entries(p, "index", "a", "job.done", t + 5, ["fine"])
+    forged[-1]["_UID"] = "1000"
+    fake_journal(monkeypatch, entries + forged)
+    [row] = history.runs(cfg, "index", 5)
+    assert row["result"] == "failed" and row["exit"] == 3
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-inf", "garbage", "1e999", "0x10"])
+def test_a_field_that_cannot_be_read_shows_a_question_mark(cfg, monkeypatch, value):
+    p, t = cfg.name, time.time() - 100
+    entries = run_entries(p, "index", "a", "job.done", t, ["one"])
+    entries[-1]["DJOPS_DURATION"] = entries[-1]["DJOPS_EXIT"] = value
+    fake_journal(monkeypatch, entries)
+    text = history.show(cfg, "index", 5, False)
+    [row] = text.splitlines()[1:]
+    assert " ? " in row and "done" in row and row.count("?") == 2, row
+    data = json.loads(history.show(cfg, "index", 5, True))
+    assert data[0]["duration"] == "?" and data[0]["exit"] == "?"

@@ -25,25 +25,34 @@ def with_jobs(project, confdir, tmp_path):
     return config.load(project, live=False)
 
 
-def test_a_good_run_relays_its_output_and_logs_job_done(with_jobs, sent):
+@pytest.fixture
+def said(monkeypatch):
+    """The relay's STATUS= lines (the time cut off)."""
+    lines: list[str] = []
+    monkeypatch.setattr(
+        job.notify.Notifier, "status", lambda self, text: lines.append(text.rsplit(" ", 1)[0])
+    )
+    return lines
+
+
+def test_a_good_run_relays_its_output_and_says_how_it_ended(with_jobs, sent, said):
     text = job.run_here(with_jobs, "ok")
     assert text.startswith("job ok of p done in ")
     lines = [(m, f) for m, f in sent if "DJOPS_EVENT" not in f]
     assert [m for m, _ in lines] == ["hello", "settings"]
     assert all(f["DJOPS_JOB"] == "ok" and f["DJOPS_PROJECT"] == "p" for _, f in lines)
-    [(_, done)] = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "job.done"]
-    assert done["DJOPS_EXIT"] == "0" and done["DJOPS_JOB"] == "ok"
+    assert not [f for _, f in sent if "DJOPS_EVENT" in f], "the result is root's post step's"
+    assert said == ["running ok here; ran: exited 0 after"]
 
 
-def test_a_failed_run_is_masked_escaped_and_fails_the_unit(with_jobs, sent):
+def test_a_failed_run_is_masked_escaped_and_fails_the_unit(with_jobs, sent, said):
     with pytest.raises(OperationError, match="exit status 3") as e:
         job.run_here(with_jobs, "bad")
     assert e.value.exit_code == 3, "the unit exits with the command's status"
     output = [m for m, f in sent if "DJOPS_EVENT" not in f]
     assert "k-8f3Jq" not in " ".join(output) and "\x1b" not in " ".join(output)
     assert "\\x1b[2J" in output, output  # shown, not obeyed
-    [failed] = [f for _, f in sent if f.get("DJOPS_EVENT") == "job.failed"]
-    assert failed["DJOPS_EXIT"] == "3" and failed["PRIORITY"] == "3"
+    assert said == ["running bad here; ran: exited 3 after"]
 
 
 def test_a_jobs_environment_comes_on_top_of_the_projects(with_jobs, sent):
@@ -72,19 +81,19 @@ def test_run_at_a_terminal_prints_lines_as_they_come_otherwise_at_the_end(
 ):
     asked = {}
 
-    def run(cfg, unit, events, timeout=None, show=None):
+    def started(cfg, unit, events, timeout=None, show=None):
         asked["show"] = show
         if show:
             show("line k-8f3Jq-never-shown")  # masked by root's redactor too
-        return "job ok of p done in 1.0s"
+        return job.oneshot.Run(unit, True, "a1", {"MESSAGE": "job ok of p done in 1.0s"})
 
     monkeypatch.setattr(job.terminal, "attached", lambda: tty)
-    monkeypatch.setattr(job.oneshot, "run", run)
-    monkeypatch.setattr(job, "_output", lambda cfg, unit: "all lines at the end\n")
+    monkeypatch.setattr(job.oneshot, "started", started)
+    monkeypatch.setattr(job, "_output", lambda cfg, inv: f"all lines of {inv} at the end\n")
     answer = job.run_via_unit(with_jobs, "ok")
     if tty:
         assert answer == "job ok of p done in 1.0s"
         assert capsys.readouterr().out == "line ********\n"
     else:
         assert asked["show"] is None
-        assert answer == "all lines at the end\njob ok of p done in 1.0s"
+        assert answer == "all lines of a1 at the end\njob ok of p done in 1.0s"

@@ -68,3 +68,31 @@ def test_what_the_job_policy_look_found_becomes_metrics(cfg):
     assert f'djops_job_slow{{job="mail",project="{p}"}} 1' in text
     assert f'djops_job_missed{{job="mail",project="{p}"}} 0' in text
     assert 'djops_job_slow{job="clearsessions"' not in text
+
+
+def test_a_flood_of_look_alikes_from_nobody_leaves_the_failed_jobs_exit_code(
+    project, confdir, monkeypatch
+):
+    """The review's flood hid the failed run, so djops_job_last_exit_code
+    vanished and DjopsJobFailed resolved itself."""
+    from fakejournal import Journal, entry
+
+    path = confdir / f"{project}.toml"
+    path.write_text(path.read_text() + '[jobs.mail]\ncommand = ["send_queued_mail"]\n')
+    cfg = config.load(project, live=False)
+    p, t = cfg.name, STAMP.timestamp()
+    unit = f"djops-job@{p}:mail.service"
+    real = entry(t, DJOPS_PROJECT=p, DJOPS_EVENT="job.failed", DJOPS_JOB="mail", DJOPS_EXIT="4",
+                 DJOPS_DURATION="0.7", _UID="0", _SYSTEMD_UNIT=unit)  # fmt: skip
+    look_alike = {"DJOPS_PROJECT": p, "DJOPS_JOB": "mail", "DJOPS_EXIT": "0", "_UID": "65534",
+                  "_SYSTEMD_UNIT": "session-2.scope"}  # fmt: skip
+    forged = [
+        entry(t + 1 + i / 1e4, DJOPS_EVENT=ev, **look_alike)
+        for i in range(5000)
+        for ev in ("job.done", "job.failed")
+    ]
+    Journal([real, *forged]).install(monkeypatch)
+    monkeypatch.setattr(collect.history.systemctl, "show", lambda unit, *props: {})
+    collect._seen.clear()
+    text = textfile.render(collect.families(cfg, {}, t + 100))
+    assert f'djops_job_last_exit_code{{job="mail",project="{p}"}} 4' in text

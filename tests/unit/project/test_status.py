@@ -31,7 +31,7 @@ def cfg(project, tmp_path, monkeypatch):
         {"DJOPS_EVENT": "health.degraded", "PRIORITY": 4, "MESSAGE": "p: check http is failing", "__REALTIME_TIMESTAMP": at},
         {"DJOPS_EVENT": "reload.rejected", "PRIORITY": 3, "MESSAGE": "rejected: SyntaxError", "__REALTIME_TIMESTAMP": at},
     ]  # fmt: skip
-    monkeypatch.setattr(status.journal, "recent", lambda p, prio, seconds: trouble)
+    monkeypatch.setattr(status.journal, "recent", lambda p, prio, seconds, jobs=(): trouble)
     monkeypatch.setattr(status.history.journal, "last_event", lambda *a, **k: None)
     monkeypatch.setattr(status.history, "last_runs", lambda p, jobs: dict.fromkeys(jobs, "never"))
     return config.load(project, live=False)

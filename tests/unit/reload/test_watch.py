@@ -2,6 +2,7 @@
 
 import threading
 import time
+from pathlib import Path
 
 from djops.reload.watch import Watcher
 
@@ -83,3 +84,30 @@ def test_a_change_during_a_reload_gives_exactly_one_more(tmp_path):
     w.worker.join(1)
     run_for(w, 0.5)
     assert len(calls) == 2
+
+
+def test_the_watcher_takes_its_own_reloads_result_not_one_typed_meanwhile(monkeypatch, sent):
+    """The watcher's reload is rejected; a `djops reload P` typed while it
+    ran is applied, and its systemctl returns first: each says its own."""
+    from fakesystemd import Systemd, install
+
+    from djops.events import RELOAD_RESULT
+    from djops.reload import watch
+    from djops.systemd import oneshot
+
+    monkeypatch.setattr(watch.paths, "watch_changed", lambda p: Path("/nonexistent/changed.json"))
+    install(monkeypatch, Systemd({"i1": "reload.rejected", "i2": "reload.applied"}, late=0.4))
+    got: dict[str, str] = {}
+
+    def typed() -> None:
+        cfg = type("Cfg", (), {"name": "shop"})()
+        got["typed"] = oneshot.run(cfg, "djops-reload@shop.service", RELOAD_RESULT)
+
+    watcher = threading.Thread(target=lambda: got.update(watcher=watch._request("shop", ["x"])))
+    watcher.start()
+    time.sleep(0.05)
+    root = threading.Thread(target=typed)
+    root.start()
+    watcher.join()
+    root.join()
+    assert got == {"watcher": "rejected", "typed": "reload.applied by i2"}
