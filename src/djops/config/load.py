@@ -150,9 +150,8 @@ def load(name: str, live: bool = True, schedules: bool = False) -> Config:
 
         calendars.validate(_build(path, name, typed, live=False))
     cfg = _build(path, name, typed, live)
-    if schedules:
-        if raw is not None:
-            cache.write(name, path, raw, typed)
+    if schedules and raw is not None:
+        cache.write(name, path, raw, typed)
     return cfg
 
 

@@ -2,7 +2,6 @@
 
 import threading
 import time
-from pathlib import Path
 
 from djops.reload.watch import Watcher
 
@@ -95,7 +94,6 @@ def test_the_watcher_takes_its_own_reloads_result_not_one_typed_meanwhile(monkey
     from djops.reload import watch
     from djops.systemd import oneshot
 
-    monkeypatch.setattr(watch.paths, "watch_changed", lambda p: Path("/nonexistent/changed.json"))
     install(monkeypatch, Systemd({"i1": "reload.rejected", "i2": "reload.applied"}, late=0.4))
     got: dict[str, str] = {}
 

@@ -84,6 +84,7 @@ def _run(job, event="job.done", unit=None, **extra):
         "DJOPS_JOB": job,
         "MESSAGE": f"job {job} of p {event.split('.')[1]}",
         "_SYSTEMD_UNIT": unit or f"djops-job@p:{job}.service",
+        "_UID": "0",  # a job's result is root's post step's (journal.sources)
         "__REALTIME_TIMESTAMP": AT,
         **extra,
     }
@@ -93,7 +94,9 @@ def test_each_jobs_newest_trusted_run_through_one_reader(journal, monkeypatch):
     monkeypatch.setattr(history, "_here", lambda: "web1")
     journal += [_run(f"j{i}") for i in range(100)]
     journal.append(_run("j1", "job.failed"))
-    journal.append(_run("j2", "job.done", unit="djops-job@p:j3.service"))  # j3's code lying
+    journal.append(
+        _run("j2", "job.done", unit="djops-job@p:j3.service", _UID="1000")
+    )  # j3's code lying
     journal.append(_run("j4", "job.skipped", DJOPS_HOLDER="web2"))
     got = history.last_runs("p", [f"j{i}" for i in range(100)] + ["new"])
     assert Reader.opened == 1
