@@ -96,7 +96,8 @@ def test_a_rejected_settings_file_in_one_project_stops_no_other_projects_rounds(
     try:
         m.sh(f"djops enable {SIDE}")
         wait_for(lambda: "http ok" in health_of(m, SIDE), what="the second project's rounds")
-        assert watching(m) == others + 1
+        # STATUS= follows the round that wrote the state file, a moment later
+        wait_for(lambda: watching(m) == others + 1, timeout=5, what="STATUS= of two projects")
         since = now(m)
         m.sh(f"cp -p {settings} /root/settings.keep && echo 'this is not python' >> {settings}")
         wait_for(lambda: events(m, "demo", "reload.rejected", since), timeout=60)

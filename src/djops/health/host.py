@@ -185,6 +185,8 @@ class HostHealth(ServiceDaemon):
             slot.error = why
         else:
             slot.error = ""
+        finally:
+            self.wake()  # STATUS= says what the round found now, not a beat later
 
     def _unit_state(self, cfg: Config) -> dict[str, dict]:
         """The units of every loaded project in one systemctl call, shared by

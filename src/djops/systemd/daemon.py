@@ -2,7 +2,9 @@
 ServiceDaemon: a subclass says what one step does and what its status line
 reads; this base sends READY=1 once the first step is done, WATCHDOG=1 after
 every step (a step waits at most a third of WatchdogSec=), STATUS= whenever
-the line changes, and STOPPING=1 on SIGTERM, then returns cleanly.
+the line changes (after a step and before any wait, so `systemctl status`
+never lags what the daemon logged), and STOPPING=1 on SIGTERM, then returns
+cleanly.
 """
 
 import contextlib
@@ -17,6 +19,7 @@ class ServiceDaemon:
     def __init__(self) -> None:
         self.notifier = notify.Notifier()
         self.stopping = False
+        self.shown: str | None = None  # the STATUS= systemd has
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
     # what a subclass fills in
@@ -34,8 +37,20 @@ class ServiceDaemon:
         return "stopped"
 
     # the loop
+    def publish(self) -> None:
+        """STATUS= if the line changed since systemd last heard it."""
+        if self.shown is not None and (now := self.status()) != self.shown:
+            self.shown = now
+            self.notifier.status(now)
+
+    def wake(self) -> None:
+        """End the current wait (from any thread): something worth saying happened."""
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"w")
+
     def wait(self, seconds: float) -> None:
-        """Sleep up to `seconds`; SIGTERM ends the wait at once."""
+        """Sleep up to `seconds`; SIGTERM or wake() ends the wait at once."""
+        self.publish()
         if seconds > 0 and not self.stopping:
             with contextlib.suppress(InterruptedError):
                 if select.select([self._wake_r], [], [], seconds)[0]:
@@ -52,13 +67,11 @@ class ServiceDaemon:
         signal.signal(signal.SIGTERM, self._on_term)
         beat = notify.watchdog_interval()
         self.first()
-        shown = self.status()
-        self.notifier.ready(shown)
+        self.shown = self.status()
+        self.notifier.ready(self.shown)
         while not self.stopping:
             self.step(beat)
             self.notifier.alive()
-            if (now := self.status()) != shown:
-                shown = now
-                self.notifier.status(now)
+            self.publish()
         self.notifier.send("STOPPING=1")
         return self.stopped()

@@ -70,3 +70,38 @@ def test_sigterm_during_a_long_wait_ends_it_at_once(monkeypatch):
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
     assert time.monotonic() - started < 5
+
+
+class Announcer(daemon.ServiceDaemon):
+    """Changes its line in the middle of a step, then waits long."""
+
+    def __init__(self):
+        super().__init__()
+        self.notifier = Recorder()
+        self.line = "starting"
+
+    def step(self, budget):
+        self.line = "NOT WATCHING (x was removed)"
+        self.wait(30)
+
+    def status(self):
+        return self.line
+
+
+def test_a_status_changed_mid_step_is_sent_before_the_wait_not_after_it():
+    d = Announcer()
+    seen = []
+
+    def watch():  # what `systemctl status` shows while the step still waits
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if "STATUS=NOT WATCHING (x was removed)" in d.notifier.sent:
+                seen.append(True)
+                break
+            time.sleep(0.01)
+        d._on_term(signal.SIGTERM, None)
+
+    threading.Thread(target=watch, daemon=True).start()
+    started = time.monotonic()
+    d.run()
+    assert seen and time.monotonic() - started < 5, d.notifier.sent
