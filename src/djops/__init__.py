@@ -1,3 +1,3 @@
 """djops: systemd units and a small CLI that run a Debian-deployed Django project."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
