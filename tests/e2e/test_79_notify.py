@@ -234,6 +234,8 @@ def test_a_recorder_down_past_the_give_up_time_gives_notify_dropped(machine):
         left = m.sh("cat /var/lib/djops/notify/*.json 2>/dev/null || true").stdout
         assert "8096" not in left, "the dropped notice is gone"
     finally:
-        m.sh(f"rm -r {GIVE_UP.rsplit('/', 1)[0]} && systemctl daemon-reload")  # the drop-in directory too
+        m.sh(
+            f"rm -r {GIVE_UP.rsplit('/', 1)[0]} && systemctl daemon-reload"
+        )  # the drop-in directory too
         start_recorder(m, JSON, 8096)
         m.sh("systemctl reset-failed 'djops-job@demo:leaky.service'", check=False)

@@ -43,12 +43,15 @@ class Slot:
     broken: str = ""  # why P.toml does not load now ("" when it does)
     next_round: float = 0.0
     thread: threading.Thread | None = None
+    running: bool = (
+        False  # a round in flight: cleared by the round itself, before it wakes the loop
+    )
     started: float = 0.0  # monotonic start of the round in flight
     overrun: bool = False  # health.overrun logged for the round in flight
     error: str = field(default="")  # a round that crashed, until one passes
 
     def busy(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
+        return self.running
 
     def interval(self) -> float:
         return self.cfg.health.interval_seconds if self.cfg else 60.0
@@ -155,7 +158,7 @@ class HostHealth(ServiceDaemon):
             slot.health.cfg = cfg
 
     def _start_round(self, slot: Slot, now: float) -> None:
-        slot.started, slot.overrun = now, False
+        slot.started, slot.overrun, slot.running = now, False, True
         slot.next_round = now + slot.interval()
         slot.thread = threading.Thread(
             target=self._round, args=(slot,), name=f"round-{slot.name}", daemon=True
@@ -186,7 +189,8 @@ class HostHealth(ServiceDaemon):
         else:
             slot.error = ""
         finally:
-            self.wake()  # STATUS= says what the round found now, not a beat later
+            slot.running = False  # before the wake: the loop plans the next round at once
+            self.wake()  # and STATUS= says what the round found now, not a beat later
 
     def _unit_state(self, cfg: Config) -> dict[str, dict]:
         """The units of every loaded project in one systemctl call, shared by

@@ -131,3 +131,25 @@ def test_rounds_due_together_share_one_systemctl_call(project, confdir, monkeypa
     b = d._unit_state(d.slots["q"].cfg)
     assert a is b and len(calls) == 1, "one call for both projects' units"
     assert "p.service" in calls[0] and "djops-clearsessions@q.timer" in calls[0]
+
+
+def test_rounds_keep_their_interval_while_the_loop_waits_a_whole_watchdog_beat(two, monkeypatch):
+    """A round that ends wakes the loop, which plans the next one then: at
+    interval_seconds = 0.2 and a beat of 3 s, rounds come every 0.2 s, not
+    once a beat (the e2e saw 1-s rounds every 5 s)."""
+    rounds, hang = two
+    hang.set()
+    d = host.HostHealth(["p"])
+    d.first()
+    monkeypatch.setattr(host.Slot, "interval", lambda self: 0.2)
+    wake = d.wake
+
+    def late_exit():  # the round's thread lives on a moment after its wake
+        wake()
+        time.sleep(0.05)
+
+    d.wake = late_exit
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 1.5:
+        d.step(3.0)
+    assert rounds.count("p") >= 5, rounds
