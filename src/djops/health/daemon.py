@@ -183,7 +183,7 @@ UNIT_PROPERTIES = (
     "ExecMainStartTimestampMonotonic",
     "ExecMainExitTimestampMonotonic",
     "InvocationID",
-    "LastTriggerUSecMonotonic",
+    "LastTriggerUSec",
     "NextElapseUSecRealtime",
 )
 

@@ -153,10 +153,7 @@ def _next_elapse(timer: str) -> float | None:
 
 def last_trigger(timer: str) -> float:
     """When the timer last fired (epoch seconds; 0: never), from its
-    monotonic stamp: no calendar text to parse, no systemd-analyze."""
-    mono = systemctl.show(timer, "LastTriggerUSecMonotonic").get("LastTriggerUSecMonotonic", "")
-    try:
-        usec = int(mono)
-    except ValueError:
-        return 0.0
-    return time.time() - (time.monotonic() - usec / 1e6) if usec else 0.0
+    calendar stamp in UTC: no systemd-analyze. (LastTriggerUSecMonotonic
+    looks handier, but systemctl prints it as a timespan, "4h 56min 19s".)"""
+    value = systemctl.show(timer, "LastTriggerUSec").get("LastTriggerUSec", "")
+    return systemctl.utc_epoch(value) or 0.0

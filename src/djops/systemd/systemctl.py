@@ -60,13 +60,14 @@ def start(unit: str, timeout: float | None = None) -> bool:
 
 
 def show(unit: str, *props: str) -> dict[str, str]:
-    """Properties of `unit`; inside `using(snapshot)` from the snapshot when
-    it holds them all (a health round reads every unit in one call)."""
+    """Properties of `unit` (timestamps in UTC, for utc_epoch); inside
+    `using(snapshot)` from the snapshot when it holds them all (a health
+    round reads every unit in one call)."""
     held = getattr(_local, "snapshot", None)
     if held is not None and unit in held and all(p in held[unit] for p in props):
         return {p: held[unit][p] for p in props}
     try:
-        out = run("show", unit, *(f"--property={p}" for p in props), check=False).stdout
+        out = run("show", unit, *(f"--property={p}" for p in props), check=False, utc=True).stdout
     except OperationError:
         return {}
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)

@@ -29,7 +29,7 @@ def cfg(project, confdir, monkeypatch):
 def fake_units(monkeypatch, service: dict, timer: dict) -> None:
     def show(unit, *props):
         if unit.endswith(".timer"):
-            return {"LastTriggerUSecMonotonic": timer.get("LastTriggerUSecMonotonic", "0")}
+            return {"LastTriggerUSec": timer.get("LastTriggerUSec", "n/a")}
         return dict(service)
 
     monkeypatch.setattr(jobwatch.systemctl, "show", show)
@@ -39,11 +39,15 @@ def mono_ago(seconds: float) -> str:
     return str(int((time.monotonic() - seconds) * 1e6))
 
 
+def utc_ago(seconds: float) -> str:
+    """A calendar timestamp as `systemctl show` prints it with TZ=UTC (its
+    *Monotonic twin of a timer comes formatted as a timespan: unusable)."""
+    return time.strftime("%a %Y-%m-%d %H:%M:%S UTC", time.gmtime(time.time() - seconds))
+
+
 def test_a_run_past_max_runtime_is_slow_and_logged_once(cfg, monkeypatch, sent):
     running = {"ActiveState": "active", "ExecMainStartTimestampMonotonic": mono_ago(90)}
-    fake_units(
-        monkeypatch, {**running, "InvocationID": "a"}, {"LastTriggerUSecMonotonic": mono_ago(90)}
-    )
+    fake_units(monkeypatch, {**running, "InvocationID": "a"}, {"LastTriggerUSec": utc_ago(90)})
     monkeypatch.setattr(jobwatch.results, "newest", lambda *a: [])
     found = jobwatch.problems(cfg, ["index"])
     assert any("longer than max_runtime_seconds = 60" in x for x in found), found
@@ -59,15 +63,13 @@ def test_a_run_past_max_runtime_is_slow_and_logged_once(cfg, monkeypatch, sent):
 def test_an_occurrence_the_timer_did_not_start_is_missed_after_the_grace(cfg, monkeypatch, sent):
     monkeypatch.setattr(jobwatch.results, "newest", lambda *a: [])
     # the timer last fired 15 min ago: the occurrence after it was due 5-15 min ago
-    fake_units(
-        monkeypatch, {"ActiveState": "inactive"}, {"LastTriggerUSecMonotonic": mono_ago(900)}
-    )
+    fake_units(monkeypatch, {"ActiveState": "inactive"}, {"LastTriggerUSec": utc_ago(900)})
     found = jobwatch.problems(cfg, ["index"])
     assert any("has not started" in x for x in found), found
     jobwatch.problems(cfg, ["index"])
     assert [f["DJOPS_EVENT"] for _, f in sent] == ["job.missed"], "once per occurrence"
     assert sent[0][1]["PRIORITY"] == "3"
-    fake_units(monkeypatch, {"ActiveState": "inactive"}, {"LastTriggerUSecMonotonic": mono_ago(1)})
+    fake_units(monkeypatch, {"ActiveState": "inactive"}, {"LastTriggerUSec": utc_ago(1)})
     assert jobwatch.problems(cfg, ["index"]) == [], "it fired: nothing missed"
 
 
@@ -75,7 +77,7 @@ def test_failures_in_a_row_fail_the_check_at_alert_after(cfg, monkeypatch, sent)
     fake_units(
         monkeypatch,
         {"ExecMainExitTimestampMonotonic": "5"},
-        {"LastTriggerUSecMonotonic": mono_ago(1)},
+        {"LastTriggerUSec": utc_ago(1)},
     )
     failed = {"DJOPS_EVENT": "job.failed"}
     monkeypatch.setattr(jobwatch.results, "newest", lambda p, job, n: [failed] * n)
@@ -89,7 +91,7 @@ def test_alert_after_1_leaves_the_check_to_the_period_as_before(project, confdir
     path = confdir / f"{project}.toml"
     path.write_text(path.read_text() + '[jobs.x]\ncommand = ["x"]\nschedule = "daily"\n')
     cfg = config.load(project, live=False)
-    fake_units(monkeypatch, {}, {"LastTriggerUSecMonotonic": mono_ago(1)})
+    fake_units(monkeypatch, {}, {"LastTriggerUSec": utc_ago(1)})
     monkeypatch.setattr(
         jobwatch.results, "newest", lambda p, job, n: [{"DJOPS_EVENT": "job.failed"}]
     )
@@ -98,9 +100,7 @@ def test_alert_after_1_leaves_the_check_to_the_period_as_before(project, confdir
 
 def test_only_the_health_daemon_logs_a_status_only_looks(cfg, monkeypatch, sent):
     monkeypatch.setattr(jobwatch, "LOGGING", False)
-    fake_units(
-        monkeypatch, {"ActiveState": "inactive"}, {"LastTriggerUSecMonotonic": mono_ago(900)}
-    )
+    fake_units(monkeypatch, {"ActiveState": "inactive"}, {"LastTriggerUSec": utc_ago(900)})
     monkeypatch.setattr(jobwatch.results, "newest", lambda *a: [])
     assert jobwatch.problems(cfg, ["index"]) and not sent
 
@@ -115,7 +115,7 @@ def in_round(timer: str, last_ago: float, next_elapse: float) -> dict:
     """A round's snapshot of the job's units (what `bulk.show` reads)."""
     at = time.strftime("%a %Y-%m-%d %H:%M:%S UTC", time.gmtime(next_elapse)) if next_elapse else ""
     return {
-        timer: {"LastTriggerUSecMonotonic": mono_ago(last_ago), "NextElapseUSecRealtime": at},
+        timer: {"LastTriggerUSec": utc_ago(last_ago), "NextElapseUSecRealtime": at},
         "djops-job@p:index.service": {
             "ActiveState": "inactive",
             "ExecMainStartTimestampMonotonic": "0",

@@ -58,7 +58,7 @@ def units(monkeypatch):
     state: dict[str, dict[str, str]] = {}
     calls: list[tuple[str, ...]] = []
 
-    def run(*args, check=True):
+    def run(*args, check=True, utc=False):
         calls.append(args)
         if args[0] == "show":
             props = [a.split("=", 1)[1] for a in args[2:]]
