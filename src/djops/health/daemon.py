@@ -26,6 +26,7 @@ class Health:
         self.results: dict[str, dict] = {}
         self._follow_checks()
         self.unsent: list[tuple[str, str, str]] = []  # mails the outbox had no room for
+        self.restart_queued = ""  # the check whose step queued this round's restart
         self.failing: set[str] = set()  # faults already logged, until they clear
         # whether P is still enabled: `djops disable` removes djops_P.prom, and
         # a round still in flight then must not write it again
@@ -83,6 +84,7 @@ class Health:
         self._save(now)
         self._metrics(now)
         self._retry_unsent()
+        self.restart_queued = ""  # one restart a round, however many checks ask
         for name, step, detail, failures, because in todo:
             self._act(name, step, detail, failures, because)
 
@@ -90,13 +92,18 @@ class Health:
         """Restart if the step says so, log the step, mail it; `cause`: the
         failing check that held this one's restart back (DJOPS_CAUSE)."""
         p, svc = self.cfg.name, self.cfg.project.service
-        if step.restart:
+        if step.restart and self.restart_queued:
+            # service and http fail together when gunicorn is down: a second
+            # restart queued behind the first would stop the healed service
+            detail += f"; restart of {svc} already queued by check {self.restart_queued}"
+        elif step.restart:
             # queued, not awaited: a unit slow to stop must not stall the loop
             # (and the watchdog); the next rounds show whether it helped
             proc = systemctl.run("restart", "--no-block", svc, check=False)
             detail += f"; restart of {svc} " + (
                 "queued" if proc.returncode == 0 else f"failed: {proc.stderr.strip()}"
             )
+            self.restart_queued = name
         text = notices.health_line(step.event, p, name, detail, failures)
         journal.emit(
             step.event,

@@ -105,6 +105,11 @@ def missed(cfg: Config, name: str, policy: Any, timer: str) -> str:
         if nxt:
             _expected[(cfg.name, timer)] = nxt
         due = _expected.get((cfg.name, timer))
+        if due is not None and due <= last and not nxt:
+            # stopped right after a trigger no snapshot saw: the occurrence
+            # after that trigger, asked of systemd once for this stop
+            expression = timing.on_calendar(policy.schedule, getattr(policy, "timezone", ""))
+            due = _expected[(cfg.name, timer)] = oncalendar.next_after(expression, last)
         if due is None or due <= last or due < STARTED:
             return ""
     else:

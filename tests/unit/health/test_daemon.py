@@ -115,6 +115,21 @@ def test_a_restart_is_queued_once_per_outage(world):
     assert restarts == [("restart", "--no-block", "p.service")]
 
 
+def test_service_and_http_failing_together_queue_one_restart(world, monkeypatch, sent):
+    """gunicorn down fails both: a second restart queued behind the first
+    would stop the service it just healed."""
+    cfg, script, _, restarts = world
+    monkeypatch.setattr(probes, "enabled", lambda cfg: ["service", "http"])
+    script["service"] = [(False, "down")] * 7
+    script["http"] = [(False, "refused")] * 7
+    h = daemon.Health(cfg)
+    for _ in range(7):
+        h.round()
+    assert restarts == [("restart", "--no-block", "p.service")]
+    said = [f["DJOPS_REASON"] for _, f in sent if f["DJOPS_EVENT"] == "health.restarted"]
+    assert len(said) == 2 and "already queued by check" in said[1]
+
+
 @pytest.mark.parametrize(
     "garbage",
     [b"", b'{"updated": 1, "chec', b"\x00\xff", b"[1, 2]", b'{"checks": {"service": "x"}}'],

@@ -142,3 +142,28 @@ def test_a_round_takes_the_next_elapse_from_systemd_and_never_runs_systemd_analy
         found = jobwatch.problems(cfg, ["index"])
     assert any("has not started" in x for x in found), found
     assert [f["DJOPS_EVENT"] for _, f in sent] == ["job.missed"]
+
+
+def test_a_timer_stopped_after_a_trigger_no_round_saw_is_missed_at_the_next_occurrence(
+    cfg, monkeypatch, sent
+):
+    """The last next elapse a round saw is the trigger that then happened
+    (rounds share a snapshot): systemd-analyze names the one after it, once."""
+    monkeypatch.setattr(jobwatch.results, "newest", lambda *a: [])
+    monkeypatch.setattr(jobwatch, "_periods", {("*:0/10", 0): 600.0, ("*:0/10", 60.0): 600.0})
+    timer = "djops-job@p:index.timer"
+    fired = time.time() - 800
+    asked = []
+
+    def next_after(expression, since):
+        asked.append(since)
+        return since + 600
+
+    monkeypatch.setattr(jobwatch.oncalendar, "next_after", next_after)
+    monkeypatch.setattr(jobwatch, "_expected", {(cfg.name, timer): fired - 1})
+    for _ in range(2):
+        with jobwatch.systemctl.using(in_round(timer, 800, 0)):
+            found = jobwatch.problems(cfg, ["index"])
+        assert any("has not started" in x for x in found), found
+    assert len(asked) == 1 and abs(asked[0] - fired) < 2
+    assert [f["DJOPS_EVENT"] for _, f in sent] == ["job.missed"]
