@@ -112,9 +112,12 @@ def test_a_rejected_settings_file_in_one_project_stops_no_other_projects_rounds(
         assert "http ok" in health_of(m, SIDE) and "http ok" in health_of(m, "demo")
         assert not events(m, SIDE, "health.overrun", since)
     finally:
+        restored = now(m)
         m.sh(f"cp -p /root/settings.keep {settings}", check=False)
         m.sh(f"djops disable {SIDE}; systemctl stop {SIDE}.service", check=False)
     wait_for(lambda: watching(m) == others, what="the disabled project dropped")
+    # the good file is applied (a restart of demo.service) before the next test
+    wait_for(lambda: events(m, "demo", "reload.applied", restored), timeout=60, what="restore")
 
 
 def test_a_dead_site_escalates_heals_and_recovers_with_mail(machine):
