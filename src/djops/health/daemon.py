@@ -26,7 +26,7 @@ class Health:
         self.results: dict[str, dict] = {}
         self._follow_checks()
         self.unsent: list[tuple[str, str, str]] = []  # mails the outbox had no room for
-        self.restart_queued = ""  # the check whose step queued this round's restart
+        self.restart_queued = ""  # the check whose step queued this outage's restart
         self.failing: set[str] = set()  # faults already logged, until they clear
         # whether P is still enabled: `djops disable` removes djops_P.prom, and
         # a round still in flight then must not write it again
@@ -84,7 +84,8 @@ class Health:
         self._save(now)
         self._metrics(now)
         self._retry_unsent()
-        self.restart_queued = ""  # one restart a round, however many checks ask
+        if all(ok for ok, _ in probed.values()):
+            self.restart_queued = ""  # one restart an outage, however many checks ask
         for name, step, detail, failures, because in todo:
             self._act(name, step, detail, failures, because)
 
@@ -93,8 +94,9 @@ class Health:
         failing check that held this one's restart back (DJOPS_CAUSE)."""
         p, svc = self.cfg.name, self.cfg.project.service
         if step.restart and self.restart_queued:
-            # service and http fail together when gunicorn is down: a second
-            # restart queued behind the first would stop the healed service
+            # service and http fail together when gunicorn is down, their
+            # ladders a round apart: a second restart queued behind the first
+            # would stop the service it just healed
             detail += f"; restart of {svc} already queued by check {self.restart_queued}"
         elif step.restart:
             # queued, not awaited: a unit slow to stop must not stall the loop

@@ -116,18 +116,23 @@ def test_a_restart_is_queued_once_per_outage(world):
 
 
 def test_service_and_http_failing_together_queue_one_restart(world, monkeypatch, sent):
-    """gunicorn down fails both: a second restart queued behind the first
-    would stop the service it just healed."""
+    """gunicorn down fails both, their ladders a round apart: a second
+    restart queued behind the first would stop the service it just healed."""
     cfg, script, _, restarts = world
     monkeypatch.setattr(probes, "enabled", lambda cfg: ["service", "http"])
-    script["service"] = [(False, "down")] * 7
-    script["http"] = [(False, "refused")] * 7
+    # http's ladder one round behind service's (systemd saw gunicorn die first)
+    script["service"] = [(False, "down")] * 7 + [(True, "up")] * 2 + [(False, "down")] * 8
+    script["http"] = [(True, "ok")] + [(False, "refused")] * 6 + [(True, "ok")] * 2
+    script["http"] += [(False, "refused")] * 8
     h = daemon.Health(cfg)
     for _ in range(7):
         h.round()
     assert restarts == [("restart", "--no-block", "p.service")]
     said = [f["DJOPS_REASON"] for _, f in sent if f["DJOPS_EVENT"] == "health.restarted"]
-    assert len(said) == 2 and "already queued by check" in said[1]
+    assert len(said) == 2 and "already queued by check service" in said[1]
+    for _ in range(10):  # all well, then a new outage: its own restart
+        h.round()
+    assert len(restarts) == 2
 
 
 @pytest.mark.parametrize(
