@@ -133,6 +133,21 @@ def test_rounds_due_together_share_one_systemctl_call(project, confdir, monkeypa
     assert "p.service" in calls[0] and "djops-clearsessions@q.timer" in calls[0]
 
 
+def test_a_round_out_of_step_asks_for_its_own_units_only(project, confdir, monkeypatch, sent):
+    """A round due in a minute is not read for now: rounds drifted apart
+    would each ask systemd for every project's units."""
+    (confdir / "q.toml").write_text((confdir / "p.toml").read_text())
+    calls = []
+    monkeypatch.setattr(host.bulk, "show", lambda units, props, **k: calls.append(units) or {})
+    d = host.HostHealth(["p", "q"])
+    for p in ("p", "q"):
+        d.slots[p] = host.Slot(p)
+        d._load(d.slots[p])
+    d.slots["q"].next_round = time.monotonic() + 60
+    d._unit_state(d.slots["p"].cfg)
+    assert "p.service" in calls[0] and "djops-clearsessions@q.timer" not in calls[0]
+
+
 def test_rounds_keep_their_interval_while_the_loop_waits_a_whole_watchdog_beat(two, monkeypatch):
     """A round that ends wakes the loop, which plans the next one then: at
     interval_seconds = 0.2 and a beat of 3 s, rounds come every 0.2 s, not
