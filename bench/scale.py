@@ -77,7 +77,8 @@ def group(c):
     return None
 out = {"djops": {}, "monit": {}, "cron": {}}
 for pid in filter(str.isdigit, os.listdir("/proc")):
-    g = group(cmd(pid))
+    c = cmd(pid)
+    g = group(c)
     if g is None:
         continue
     try:
