@@ -113,9 +113,17 @@ def timed(m, cmd: str) -> float:
     return end - start
 
 
+# schedules 12 h away from the run (the container keeps UTC): no job fires
+# during the bench (a run near midnight saw every project's jobs fire, 15 min
+# of RandomizedDelaySec spreading them over its idle windows)
+BASE_HOUR = (time.gmtime().tm_hour + 12) % 24
+
+
 def jobs_toml(n: int) -> str:
+    """n jobs a second apart from BASE_HOUR: distinct expressions."""
     return "".join(
-        f'[jobs.j{i}]\nexec = ["/bin/true"]\nschedule = "*-*-* {i // 60 % 24:02d}:{i % 60:02d}:{i // 1440:02d}"\n'
+        f'[jobs.j{i}]\nexec = ["/bin/true"]\nschedule = "*-*-* '
+        f'{(BASE_HOUR + i // 3600) % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}"\n'
         for i in range(n)
     )
 
@@ -191,7 +199,9 @@ def monit_conf(n: int) -> str:
 
 
 def crontab(n: int) -> str:
-    return "".join(f"{i % 60} {i // 60 % 24} * * * root /bin/true\n" for i in range(n * 10))
+    return "".join(
+        f"{i % 60} {(BASE_HOUR + i // 60 % 8) % 24} * * * root /bin/true\n" for i in range(n * 10)
+    )
 
 
 def window(m) -> dict:
@@ -324,6 +334,13 @@ def _idle(r: dict | None) -> float | None:
     return r["djops"]["core_percent"] + r["pid1"]["core_percent"]
 
 
+def real_runs(cpu: list[float]) -> list[float]:
+    """A `systemctl start` that met the unit still in its previous run's
+    ExecStopPost is a no-op: its figure is a few ms either side of zero,
+    below any start of three Python processes. Those are left out."""
+    return [c for c in cpu if c > 0.05]
+
+
 def _fmt(v: float | None, scale: float, unit: str) -> str:
     return "not measured" if v is None else f"{v * scale:.2f} {unit}"
 
@@ -335,6 +352,11 @@ def targets(per_j: list[dict], per_n: list[dict]) -> str:
     def med(rows, key, value, field):
         r = _pick(rows, key, value)
         return r[field]["median"] if r and r.get(field) else None
+
+    def ran(rows, value):  # the median of the runs that ran: see real_runs()
+        r = _pick(rows, "jobs", value)
+        runs = real_runs(r["raw"]["run_cpu"]) if r else []
+        return statistics.median(runs) if runs else None
 
     def first(rows, value):
         r = _pick(rows, "jobs", value)
@@ -378,7 +400,7 @@ def targets(per_j: list[dict], per_n: list[dict]) -> str:
             "<= 150 ms",
             150,
             "ms",
-            lambda r: med(r, "jobs", 10, "run_cpu"),
+            lambda r: ran(r, 10),
             1000,
         ),
         (
@@ -386,7 +408,7 @@ def targets(per_j: list[dict], per_n: list[dict]) -> str:
             "<= 150 ms",
             150,
             "ms",
-            lambda r: med(r, "jobs", 1000, "run_cpu"),
+            lambda r: ran(r, 1000),
             1000,
         ),
         (
