@@ -106,7 +106,7 @@ bench-trace: $(DEB)
 	cd bench && $(PY) batch_trace.py
 
 bench-scale: $(DEB)
-	cd bench && $(PY) scale.py
+	cd bench && $(PY) scale.py $(ARGS)
 
 clean:
 	rm -rf build dist .deps-stamp
