@@ -4,6 +4,7 @@ Every problem becomes one ConfigError line naming the file and the key.
 """
 
 import dataclasses
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,16 @@ class Config:
 
 def config_path(name: str) -> Path:
     return paths.config_dir() / f"{name}.toml"
+
+
+def stamp(name: str) -> tuple[int, int] | None:
+    """P.toml's (mtime_ns, size), None without one: what the host daemons
+    compare to load a project's config again only when it changed."""
+    try:
+        st = os.stat(config_path(name))
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 def check_name(name: str) -> str:

@@ -63,14 +63,6 @@ class Slot:
         return any(not r["ok"] for r in list(results.values()))
 
 
-def _stamp(p: str) -> tuple[int, int] | None:
-    try:
-        st = os.stat(config.config_path(p))
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
-
-
 class HostHealth(ServiceDaemon):
     """The dispatcher. `only`: watch these projects (a foreground run)."""
 
@@ -128,11 +120,11 @@ class HostHealth(ServiceDaemon):
         for p in sorted(wanted - set(self.slots)):
             self.slots[p] = Slot(p)
         for slot in self.slots.values():  # loaded by its round's thread, never here
-            if not slot.busy() and _stamp(slot.name) != slot.stamp:
+            if not slot.busy() and config.stamp(slot.name) != slot.stamp:
                 slot.next_round = 0.0
 
     def _load(self, slot: Slot) -> None:
-        slot.stamp = _stamp(slot.name)
+        slot.stamp = config.stamp(slot.name)
         try:
             cfg = config.load(slot.name)
         except ConfigError as e:
@@ -169,7 +161,7 @@ class HostHealth(ServiceDaemon):
         """P.toml (re)loaded if it changed (a load can be slow: never in the
         main loop), then the checks."""
         try:
-            if _stamp(slot.name) != slot.stamp:
+            if config.stamp(slot.name) != slot.stamp:
                 self._load(slot)
                 slot.next_round = slot.started + slot.interval()  # the new interval
             if slot.health is None:  # it never loaded: nothing to check with

@@ -244,7 +244,7 @@ class HostWatch(ServiceDaemon):
         stale = [
             p
             for p in sorted(wanted)
-            if p not in self.projects or self.projects[p].stamp != _stamp(p)
+            if p not in self.projects or self.projects[p].stamp != config.stamp(p)
         ]
         if stale and not (self.loader and self.loader.is_alive()):
             self.loader = threading.Thread(target=self._load_and_wake, args=(stale,), daemon=True)
@@ -253,7 +253,7 @@ class HostWatch(ServiceDaemon):
 
     def _load(self, projects: list[str]) -> None:
         for p in projects:
-            stamp = _stamp(p)
+            stamp = config.stamp(p)
             try:
                 cfg: Config | None = config.load(p, live=False)
             except ConfigError:
@@ -331,14 +331,6 @@ def _ready(pr: Project) -> bool:
     except OSError:
         return False
     return True
-
-
-def _stamp(p: str) -> tuple[int, int] | None:
-    try:
-        st = os.stat(config.config_path(p))
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
 
 
 POLL_SECONDS = 5.0
