@@ -119,14 +119,20 @@ def test_the_main_loop_answers_systemd_at_once_whatever_a_round_does(two, monkey
     assert calls.count("WATCHDOG=1") >= 3
 
 
-def test_rounds_due_together_share_one_systemctl_call(project, confdir, monkeypatch, sent):
+def _loaded_pair(confdir, monkeypatch) -> tuple[host.HostHealth, list]:
+    """Projects p and q loaded in one daemon; each bulk read's units recorded."""
     (confdir / "q.toml").write_text((confdir / "p.toml").read_text())
-    calls = []
+    calls: list = []
     monkeypatch.setattr(host.bulk, "show", lambda units, props, **k: calls.append(units) or {})
     d = host.HostHealth(["p", "q"])
     for p in ("p", "q"):
         d.slots[p] = host.Slot(p)
         d._load(d.slots[p])
+    return d, calls
+
+
+def test_rounds_due_together_share_one_systemctl_call(project, confdir, monkeypatch, sent):
+    d, calls = _loaded_pair(confdir, monkeypatch)
     a = d._unit_state(d.slots["p"].cfg)
     b = d._unit_state(d.slots["q"].cfg)
     assert a is b and len(calls) == 1, "one call for both projects' units"
@@ -136,13 +142,7 @@ def test_rounds_due_together_share_one_systemctl_call(project, confdir, monkeypa
 def test_a_round_out_of_step_asks_for_its_own_units_only(project, confdir, monkeypatch, sent):
     """A round due in a minute is not read for now: rounds drifted apart
     would each ask systemd for every project's units."""
-    (confdir / "q.toml").write_text((confdir / "p.toml").read_text())
-    calls = []
-    monkeypatch.setattr(host.bulk, "show", lambda units, props, **k: calls.append(units) or {})
-    d = host.HostHealth(["p", "q"])
-    for p in ("p", "q"):
-        d.slots[p] = host.Slot(p)
-        d._load(d.slots[p])
+    d, calls = _loaded_pair(confdir, monkeypatch)
     d.slots["q"].next_round = time.monotonic() + 60
     d._unit_state(d.slots["p"].cfg)
     assert "p.service" in calls[0] and "djops-clearsessions@q.timer" not in calls[0]
