@@ -27,15 +27,30 @@ def now(m: Machine) -> str:
     return m.sh("date +%s.%N").stdout.strip()[:17]
 
 
-def wait_for(predicate, timeout: float = 30, interval: float = 0.3, what: str = "condition"):
+def wait_for(
+    predicate, timeout: float = 30, interval: float = 0.3, what: str = "condition", explain=None
+):
+    """`explain()`, on a timeout, adds what the machine said meanwhile to the
+    failure (for the next reader of a CI log)."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            said = f"\n{explain()}" if explain else ""
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}{said}")
         time.sleep(interval)
+
+
+def watch_log(m: Machine, since: str) -> str:
+    """The host watcher's state and its journal since `since`, short."""
+    return m.sh(
+        "systemctl show -p NRestarts -p StatusText djops-watch; "
+        f"journalctl -o short-precise --since=@{since} -u djops-watch -u 'djops-reload@*' "
+        "| tail -n 25",
+        check=False,
+    ).stdout
 
 
 def sql(m: Machine, db: str, query: str, user: str) -> str:

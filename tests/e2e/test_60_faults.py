@@ -6,7 +6,7 @@ swapped, gunicorn that preloads the app. Nothing crash-loops, nothing is lost.
 import time
 
 import pytest
-from helpers import add_sessions, counts, events, health_of, now, wait_for
+from helpers import add_sessions, counts, events, health_of, now, wait_for, watch_log
 from provision import mails
 
 SETTINGS_DIR = "/etc/opt/demo"
@@ -63,11 +63,11 @@ def test_the_settings_directory_deleted_and_recreated(machine):
     wait_for(lambda: events(m, "demo", "watch.degraded", since), what="watch.degraded")
     assert "NOT WATCHING" in status(m, "djops-watch")
     m.sh(f"cp -a /root/settings-copy {SETTINGS_DIR}")
-    try:
-        wait_for(lambda: events(m, "demo", "watch.recovered", since), what="watch.recovered")
-    except AssertionError as e:  # say what the watcher did, for the next reader of a CI log
-        log = m.sh("journalctl -o short-precise -n 60 -u djops-watch", check=False).stdout
-        raise AssertionError(f"{e}\n{log}") from None
+    wait_for(
+        lambda: events(m, "demo", "watch.recovered", since),
+        what="watch.recovered",
+        explain=lambda: watch_log(m, since),
+    )
     wait_for(
         lambda: (
             status(m, "djops-watch").startswith("watching")

@@ -11,7 +11,7 @@ import secrets
 import string
 
 import pytest
-from helpers import events, now, pings_received, start_ping_recorder, wait_for, wait_mail
+from helpers import events, now, pings_received, start_ping_recorder, wait_for, wait_mail, watch_log
 from provision import mails
 
 SETTINGS = "/etc/opt/demo/settings.py"
@@ -150,7 +150,10 @@ def test_a_value_inside_a_settings_exception_is_masked(machine, loaded_secrets):
     since = now(machine)
     _write_settings(machine, text)
     [rejected] = wait_for(
-        lambda: events(machine, "demo", "reload.rejected", since), timeout=60, what="rejection"
+        lambda: events(machine, "demo", "reload.rejected", since),
+        timeout=60,
+        what="rejection",
+        explain=lambda: watch_log(machine, since),
     )
     assert "ValueError" in rejected["DJOPS_REASON"] and "********" in rejected["DJOPS_REASON"]
     assert broken not in rejected["MESSAGE"] + rejected["DJOPS_REASON"]

@@ -85,7 +85,9 @@ class Project:
     """One enabled project in the host's watcher: its roots, its debounce,
     and why inotify does not watch them now ("" while it does)."""
 
-    def __init__(self, p: str, cfg: Config, stamp: tuple[int, int] | None):
+    def __init__(
+        self, p: str, cfg: Config, stamp: tuple[int, int] | None, was: "Project | None" = None
+    ):
         self.p, self.stamp = p, stamp
         self.key = (tuple(cfg.watch.paths), cfg.watch.debounce_seconds)
         self.roots = [os.path.realpath(r) for r in cfg.watch.paths]
@@ -96,6 +98,10 @@ class Project:
         self.trouble = ""
         self.watched = False  # its roots are in the observer
         self.next_try = 0.0
+        if was is not None:  # P.toml changed: what was said about P stays true
+            self.trouble, self.next_try = was.trouble, was.next_try
+            w, old = self.watcher, was.watcher
+            w.last, w.reloads, w.at = old.last, old.reloads, old.at
 
     def status(self) -> str:
         if self.trouble:
@@ -239,7 +245,7 @@ class HostWatch(ServiceDaemon):
             if old is not None and old.key == (tuple(cfg.watch.paths), cfg.watch.debounce_seconds):
                 old.stamp = stamp
                 continue
-            self.projects[p] = Project(p, cfg, stamp)
+            self.projects[p] = Project(p, cfg, stamp, was=old)
             changed = True
         stale = [
             p

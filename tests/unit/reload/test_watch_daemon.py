@@ -158,3 +158,27 @@ def test_the_watcher_follows_djops_enable_and_disable(project, tmp_path, confdir
     finally:
         if d.observer is not None:
             fswatch.stop(d.observer)
+
+
+def test_a_config_change_while_blind_still_ends_in_a_recovery(daemon, sent, confdir, project):
+    """P.toml reloaded after the directory came back but before the next poll
+    saw it (`djops enable` at that moment): the new Project takes over the
+    old one's trouble, so "watches again" is still said."""
+    d, settings, _requests = daemon
+    keep = settings.parent / "keep"
+    shutil.copytree(settings, keep)
+    shutil.rmtree(settings)
+    run(d, 0.5)
+    assert "watch.degraded" in events(sent)
+    d.projects[project].next_try = time.monotonic() + 3600  # the poll comes later
+    shutil.copytree(keep, settings)
+    path = confdir / f"{project}.toml"
+    path.write_text(path.read_text().replace("debounce_seconds = 0.1", "debounce_seconds = 0.15"))
+    d.next_scan = 0.0
+    end = time.monotonic() + 30  # the loader thread reads P.toml (seconds on a loaded host)
+    while d.projects[project].key[1] != 0.15 and time.monotonic() < end:
+        d.step(0.02)
+    run(d, 0.5)
+    assert d.projects[project].key[1] == 0.15
+    assert events(sent)[-1] == "watch.recovered"
+    assert d.status().startswith("watching 1 files"), d.status()
