@@ -21,6 +21,7 @@ from pathlib import Path
 
 from container import machine
 from results import write_section
+from verdicts import targets_line
 
 HERE = Path(__file__).resolve().parent
 ENGINES = os.environ.get("BENCH_ENGINES", "sqlite sqlite-wal postgresql mariadb").split()
@@ -87,20 +88,20 @@ def verdict(runs: list[dict], engine: str) -> str:
     ours = [r for r in runs if r["contender"] == "djops"]
     ratio = statistics.median(r["wall"] for r in ours) / statistics.median(r["wall"] for r in dj)
     worst = max(r["worst"] for r in ours)
+    sqlite = engine.startswith("sqlite")
     checks = [
-        f"wall time {ratio:.2f}x Django's (median)",
-        f"worst save {worst * 1000:.0f} ms (max of runs)",
+        (f"wall time {ratio:.2f}x Django's (median)", ratio <= (1.3 if sqlite else 1.5)),
+        (f"worst save {worst * 1000:.0f} ms (max of runs)", worst < 0.25),
     ]
-    if engine.startswith("sqlite"):
-        met = worst < 0.25 and ratio <= 1.3
-        target = SQLITE_TARGETS
-    else:
-        p99 = max(r["p99"] / max(r["idle_p99"], 1e-4) for r in ours)
-        txn = max(r["longest_txn"] for r in ours)
-        checks += [f"writer p99 up to {p99:.1f}x idle", f"longest djops transaction {txn:.2f} s"]
-        met = worst < 0.25 and ratio <= 1.5 and p99 <= 2 and txn <= 1
-        target = SERVER_TARGETS
-    return f"Targets ({target}): {'met' if met else 'NOT met'}: " + "; ".join(checks) + "."
+    if sqlite:
+        return targets_line(SQLITE_TARGETS, checks)
+    p99 = max(r["p99"] / max(r["idle_p99"], 1e-4) for r in ours)
+    txn = max(r["longest_txn"] for r in ours)
+    checks += [
+        (f"writer p99 up to {p99:.1f}x idle", p99 <= 2),
+        (f"longest djops transaction {txn:.2f} s", txn <= 1),
+    ]
+    return targets_line(SERVER_TARGETS, checks)
 
 
 def main() -> None:

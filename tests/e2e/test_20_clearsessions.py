@@ -15,6 +15,11 @@ def test_enable_is_idempotent_and_schedules_the_timer(machine):
     first = machine.sh("djops enable demo")
     second = machine.sh("djops enable demo")
     assert "enabled" in first.stdout and second.returncode == 0
+    # the default restart without [socket]: said once, with demo.service's own --bind
+    assert first.stdout.count("warning: restarts of demo.service refuse connections") == 1
+    assert '\n  [socket] listen = ["127.0.0.1:8000"]\n  [watch] restart = "handover"' in (
+        first.stdout
+    ), first.stdout
     for unit in ("djops@demo.target", "djops-clearsessions@demo.timer"):
         assert machine.sh(f"systemctl is-enabled {unit}").stdout.strip() == "enabled"
         assert machine.sh(f"systemctl is-active {unit}").stdout.strip() == "active"

@@ -114,7 +114,8 @@ def render(cfg: Config, items: list[Item], as_json: bool) -> str:
         text = json.dumps({"project": cfg.name, "items": [asdict(i) for i in items]}, indent=2)
     else:
         mark = {OK: "  ok ", WARN: " WARN", FAIL: " FAIL"}
-        lines = [f"{mark[i.level]}  {i.section:<14} {i.text}" for i in items]
+        # an item's further lines (config to add) start under its first line's text
+        lines = [f"{mark[i.level]}  {i.section:<14} {_indented(i.text)}" for i in items]
         warned = sum(i.level == WARN for i in items)
         lines.append(
             f"\n{cfg.name}: {failed} failed, {warned} warnings, {len(items) - failed - warned} ok"
@@ -123,3 +124,7 @@ def render(cfg: Config, items: list[Item], as_json: bool) -> str:
     if failed:
         raise ReportFailed(text, f"{failed} checklist items of {cfg.name} failed")
     return text
+
+
+def _indented(text: str) -> str:
+    return text.replace("\n", "\n" + " " * 22)

@@ -1,12 +1,14 @@
 """`djops check`: is gunicorn's socket held by systemd ([socket] listen), and
 does gunicorn really serve on that socket rather than on one it bound itself
-(it ignores --bind only when systemd hands it LISTEN_FDS)?"""
+(it ignores --bind only when systemd hands it LISTEN_FDS)? Without it, do
+restarts refuse connections (djops.reload.refusals)?"""
 
 import subprocess
 import time
 
 from djops.checklist.item import FAIL, OK, WARN, Item
 from djops.config import Config
+from djops.reload import refusals
 from djops.systemd import systemctl, units
 
 
@@ -25,7 +27,8 @@ def listening(address: str) -> str:
 def items(cfg: Config) -> list[Item]:
     listen, svc, sock = cfg.socket.listen, cfg.project.service, units.socket(cfg.name)
     if not listen:
-        return []
+        said = refusals.advice(cfg)
+        return [Item("socket", WARN, "\n  ".join(said))] if said else []
     if not systemctl.is_active(sock):
         return [Item("socket", FAIL, f"{sock} is not active: run `djops enable {cfg.name}`")]
     out = [Item("socket", OK, f"{sock} holds {', '.join(listen)} across restarts of {svc}")]

@@ -1,10 +1,13 @@
-"""Render djops(8) from the CLI's own parser, so --help and the man page agree.
+"""Render djops(8) from the CLI's own parser, the config schema, the event
+table and the unit files, so --help, the units and the man page agree.
 
-`python3 -m djops.generate.manpage > djops.8` at package build.
+`python3 -m djops.generate.manpage > djops.8` at package build, in the
+source tree (the units are read from its units/).
 """
 
 import dataclasses
 import sys
+from pathlib import Path
 
 from djops import __version__
 from djops.cli import OPTIONS, VERBS, parser
@@ -12,65 +15,101 @@ from djops.config.schema import DOC_SECTIONS, SECTION_DOCS
 from djops.events import EVENTS, PRIORITY_NAMES
 from djops.generate import example
 
+UNITS_DIR = Path(__file__).resolve().parents[3] / "units"
+
+# the instance a template is shown with, keyed by file name without suffix; default P
+INSTANCE = {"djops-job@": "P:NAME", "djops-failure@": "UNIT"}
+
+# a suffix order that reads as the units act: what triggers first, the service last
+SUFFIXES = (".target", ".path", ".timer", ".socket", ".service")
+
+# where a unit's Description= says too little for the page, keyed like INSTANCE
+MORE = {
+    "djops-job@": (
+        "Run [jobs.NAME] on its schedule as its user (Persistent=true, a random delay of at "
+        "most a tenth of the period); djops run P NAME starts it now and waits for its end. "
+        "Type=notify, as djops-clearsessions@P: systemctl start returns as the run begins."
+    ),
+    "djops-clearsessions@": (
+        "Clear expired sessions as the project user on [clearsessions] schedule. "
+        "Type=notify: READY=1 comes once this host knows it runs this occurrence, so "
+        "systemctl start djops-clearsessions@P returns as the run begins; "
+        "djops clearsessions P (or systemctl start --wait) waits for its end."
+    ),
+    "djops-watch": (
+        "One per host: watch every enabled project's [watch] paths (one inotify observer); "
+        "after a change, start djops-reload@P.service. STATUS= shows the last reload."
+    ),
+    "djops-reload@": (
+        "Compile (root), validate (project user), then restart or reload P.service; a rejected "
+        "change leaves P.service untouched and fails the unit."
+    ),
+    "djops-health": (
+        "One per host, for every enabled project: checks each every [health] interval_seconds, "
+        "each project's round in a thread of its own; escalation: degraded, alert mail, one "
+        "restart, hourly reminders, recovery mail. STATUS= sums up (watching 12 projects: 1 "
+        "failing); a round past its interval logs health.overrun."
+    ),
+    "djops@": "All djops units of project P: systemctl status djops@P.target shows them.",
+    "djops-heartbeat@": "The heartbeat mail on [health] heartbeat.",
+    "djops-failure@": (
+        "OnFailure= handler of every djops unit and of P.service: mails status and journal."
+    ),
+    "djops-mailqueue": (
+        "Every five minutes (the timer), and as soon as a mail is queued in "
+        "/var/lib/djops/due/mail (the path): retry /var/lib/djops/outbox and flush dma's "
+        "queue (dma -q)."
+    ),
+    "djops-ping": (
+        "Deliver the queued healthchecks pings (/var/lib/djops/due/pings), retrying with backoff."
+    ),
+    "djops-notify": (
+        "Deliver /var/lib/djops/notify to the [notify] urls through Apprise, in order per URL, "
+        "retrying with backoff (the timer retries every five minutes)."
+    ),
+    "djops-socket@": (
+        "With [socket] listen: holds gunicorn's listening sockets (ListenStream= from a drop-in "
+        "written by djops enable, Backlog=1024) across restarts of P.service, which gets them "
+        "through Sockets=; while nobody accepts, connections wait instead of being refused."
+    ),
+    "djops-standin@": (
+        'With restart = "handover": P.service\'s own command, user and environment on the same '
+        "socket, started by djops-reload@P before it restarts P.service and stopped with SIGTERM "
+        "once P.service's workers are warm."
+    ),
+}
+
 
 def esc(text: str) -> str:
     return text.replace("\\", "\\e").replace("-", "\\-").replace("\n.", "\n\\&.")
 
 
-UNITS = [
-    (
-        "djops-job@P:NAME.timer, .service",
-        "Run [jobs.NAME] on its schedule as its user (Persistent=true, a random delay of at "
-        "most a tenth of the period); djops run P NAME starts it now and waits for its end. "
-        "Type=notify, as djops-clearsessions@P: systemctl start returns as the run begins.",
-    ),
-    (
-        "djops-clearsessions@P.timer, .service",
-        "Clear expired sessions as the project user on [clearsessions] schedule. "
-        "Type=notify: READY=1 comes once this host knows it runs this occurrence, so "
-        "systemctl start djops-clearsessions@P returns as the run begins; "
-        "djops clearsessions P (or systemctl start --wait) waits for its end.",
-    ),
-    (
-        "djops-watch.service",
-        "One per host: watch every enabled project's [watch] paths (one inotify observer); "
-        "after a change, start djops-reload@P.service. STATUS= shows the last reload.",
-    ),
-    (
-        "djops-reload@P.service",
-        "Compile (root), validate (project user), then restart or reload P.service; a rejected "
-        "change leaves P.service untouched and fails the unit.",
-    ),
-    (
-        "djops-health.service",
-        "One per host, for every enabled project: checks each every [health] interval_seconds, "
-        "each project's round in a thread of its own; escalation: degraded, alert mail, one "
-        "restart, hourly reminders, recovery mail. STATUS= sums up (watching 12 projects: 1 "
-        "failing); a round past its interval logs health.overrun.",
-    ),
-    ("djops-heartbeat@P.timer, .service", "The heartbeat mail on [health] heartbeat."),
-    (
-        "djops-failure@UNIT.service",
-        "OnFailure= handler of every djops unit and of P.service: mails status and journal.",
-    ),
-    (
-        "djops-mailqueue.timer, .service",
-        "Every five minutes: retry /var/lib/djops/outbox and flush dma's queue (dma -q).",
-    ),
-    (
-        "djops-mailqueue.path",
-        "Starts djops-mailqueue.service as soon as a mail is queued in /var/lib/djops/due/mail.",
-    ),
-    (
-        "djops-ping.path, .service",
-        "Deliver the queued healthchecks pings (/var/lib/djops/due/pings), retrying with backoff.",
-    ),
-    (
-        "djops-notify.path, .timer, .service",
-        "Deliver /var/lib/djops/notify to the [notify] urls through Apprise, in order per URL, "
-        "retrying with backoff (the timer retries every five minutes).",
-    ),
-]
+def description(unit: Path) -> str:
+    """The unit's Description=, as a sentence about project P."""
+    for line in unit.read_text().splitlines():
+        if line.startswith("Description="):
+            text = line.split("=", 1)[1].strip().removeprefix("djops: ")
+            text = text.replace("%i", INSTANCE.get(unit.stem, "P"))
+            return (text if text.startswith("djops") else text[:1].upper() + text[1:]) + "."
+    raise ValueError(f"{unit} has no Description=")
+
+
+def units(directory: Path = UNITS_DIR) -> list[tuple[str, str]]:
+    """(heading, text) for each unit name in `directory`, its .timer, .path,
+    .service... in one entry, the target of all first: the text from MORE,
+    else the Description= lines."""
+    groups: dict[str, list[Path]] = {}
+    for f in sorted(directory.iterdir()):
+        if f.is_file():  # not the drop-in directory djops-.service.d
+            groups.setdefault(f.stem, []).append(f)
+    out = []
+    for stem, files in sorted(groups.items(), key=lambda g: (g[0] != "djops@", g[0])):
+        files.sort(key=lambda f: SUFFIXES.index(f.suffix) if f.suffix in SUFFIXES else 99)
+        name = stem + INSTANCE.get(stem, "P") if stem.endswith("@") else stem
+        heading = name + ", ".join(f.suffix for f in files)
+        text = MORE.get(stem) or " ".join(dict.fromkeys(description(f) for f in files))
+        out.append((heading, text))
+    return out
 
 
 def synopsis(verb: str) -> str:
@@ -85,9 +124,8 @@ def synopsis(verb: str) -> str:
     return " ".join(parts)
 
 
-def render() -> str:
-    top = parser()
-    out = [
+def _head() -> list[str]:
+    return [
         f'.TH DJOPS 8 "" "djops {__version__}" "System Administration"',
         ".SH NAME",
         "djops \\- operate a Debian\\-deployed Django project with systemd",
@@ -97,9 +135,12 @@ def render() -> str:
         ".br",
         ".B djops \\-\\-version",
         ".SH DESCRIPTION",
-        esc(top.description or ""),
-        ".SH COMMANDS",
+        esc(parser().description or ""),
     ]
+
+
+def _commands() -> list[str]:
+    out = [".SH COMMANDS"]
     for name, verb in VERBS.items():
         if verb.help is None:  # run by units
             continue
@@ -107,7 +148,11 @@ def render() -> str:
     out += [".SH OPTIONS"]
     for arg, spec in OPTIONS:
         out += [".TP", f"\\fB{esc(arg)}\\fR", esc(spec["help"])]
-    out += [
+    return out
+
+
+def _configuration() -> list[str]:
+    out = [
         ".SH CONFIGURATION",
         "Each project \\fIP\\fR may have \\fI/etc/djops/P.toml\\fR. Every key is optional; "
         "defaults follow the layout /opt/P, /etc/opt/P, /var/opt/P. A bad value makes djops "
@@ -122,15 +167,18 @@ def render() -> str:
         for f in dataclasses.fields(cls):
             shown = example.toml_value(example.default(f))
             out += [".TP", f"\\fB{esc(f.name)}\\fR = {esc(shown)}", esc(f.metadata["doc"])]
-    out += [
-        ".SH UNITS",
-        ".TP",
-        "\\fBdjops@P.target\\fR",
-        "All djops units of project P.",
-    ]
-    for unit, what in UNITS:
-        out += [".TP", f"\\fB{esc(unit)}\\fR", esc(what)]
-    out += [
+    return out
+
+
+def _units(directory: Path) -> list[str]:
+    out = [".SH UNITS"]
+    for heading, text in units(directory):
+        out += [".TP", f"\\fB{esc(heading)}\\fR", esc(text)]
+    return out
+
+
+def _journal() -> list[str]:
+    out = [
         ".SH JOURNAL",
         "Every message carries SYSLOG_IDENTIFIER=djops, DJOPS_PROJECT=P, DJOPS_EVENT and a "
         "MESSAGE_ID explained by \\fBjournalctl \\-x\\fR. A project's troubles: "
@@ -142,7 +190,11 @@ def render() -> str:
             f"\\fB{esc(name)}\\fR ({PRIORITY_NAMES[ev.priority]})",
             esc(ev.subject.replace("@DJOPS_PROJECT@", "P").replace("@", "")),
         ]
-    out += [
+    return out
+
+
+def _security() -> list[str]:
+    return [
         ".SH SECURITY",
         "Root never runs the project's python with the project's paths: the compile step of "
         "djops\\-reload@P runs the interpreter behind the venv's python isolated (\\-I \\-S), "
@@ -154,27 +206,42 @@ def render() -> str:
         "prints or mails are escaped; settings values are masked.",
         ".SH EXIT STATUS",
         "0 success, 1 an operation or check failed, 2 usage or config error.",
-        ".SH FILES",
-        ".TP",
-        "\\fI/etc/djops/P.toml\\fR",
-        "per\\-project configuration",
-        ".TP",
-        "\\fI/etc/systemd/system/djops\\-*@P.*.d/djops.conf\\fR",
-        "drop\\-ins written by \\fBdjops enable\\fR and removed by \\fBdjops disable\\fR",
-        ".TP",
-        "\\fI/var/lib/djops/\\fR",
-        "state: mail outbox, migrated cron files",
-        ".TP",
-        "\\fI/run/djops/\\fR",
-        "root's runtime notes between the steps of a unit (0700)",
-        ".TP",
-        "\\fI/usr/share/doc/djops/examples/P.toml\\fR",
-        "every key with its default",
+    ]
+
+
+def _files() -> list[str]:
+    files = [
+        ("/etc/djops/P.toml", "per\\-project configuration"),
+        (
+            "/etc/systemd/system/djops\\-*@P.*.d/djops.conf",
+            "drop\\-ins written by \\fBdjops enable\\fR and removed by \\fBdjops disable\\fR",
+        ),
+        ("/var/lib/djops/", "state: mail outbox, migrated cron files"),
+        ("/run/djops/", "root's runtime notes between the steps of a unit (0700)"),
+        ("/usr/share/doc/djops/examples/P.toml", "every key with its default"),
+    ]
+    out = [".SH FILES"]
+    for path, what in files:
+        out += [".TP", f"\\fI{path}\\fR", what]
+    return [
+        *out,
         ".SH SEE ALSO",
         "\\fBsystemctl\\fR(1), \\fBjournalctl\\fR(1), \\fBsystemd.timer\\fR(5), "
         "\\fBsystemd.time\\fR(7), \\fBdma\\fR(8)",
     ]
-    return "\n".join(out) + "\n"
+
+
+def render(units_dir: Path = UNITS_DIR) -> str:
+    sections = (
+        _head(),
+        _commands(),
+        _configuration(),
+        _units(units_dir),
+        _journal(),
+        _security(),
+        _files(),
+    )
+    return "\n".join(line for section in sections for line in section) + "\n"
 
 
 if __name__ == "__main__":

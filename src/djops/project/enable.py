@@ -8,6 +8,7 @@ from djops.errors import ConfigError, OperationError
 from djops.health import dbaddress
 from djops.jobs import claim
 from djops.metrics import textfile
+from djops.reload import refusals
 from djops.systemd import dropins, journal, service, sockets, standin, systemctl, units
 
 HOW = {
@@ -72,6 +73,7 @@ def enable(cfg: Config) -> str:
         )
         + f"See: systemctl status 'djops-*@{p}.*'   journalctl DJOPS_PROJECT={p}   djops status {p}"
         + _missing(cfg)
+        + _refusing(cfg)
     )
 
 
@@ -93,6 +95,13 @@ def _missing(cfg: Config) -> str:
     """Enabled all the same (nothing is lost: the notifications wait), but said."""
     missing = apprise.missing(cfg.notify.urls)
     return f"\nwarning: {missing}" if missing else ""
+
+
+def _refusing(cfg: Config) -> str:
+    """Restarts that refuse connections: said once, with the config that
+    stops them; enabled all the same (the default, and a choice)."""
+    said = refusals.advice(cfg)
+    return "".join(["\nwarning: " + said[0], *("\n  " + line for line in said[1:])]) if said else ""
 
 
 def disable(name: str) -> str:

@@ -1,3 +1,7 @@
+import inspect
+import re
+import shutil
+
 from djops import cli, events
 from djops.generate import manpage
 
@@ -18,3 +22,52 @@ def test_manpage_says_a_plain_systemctl_start_does_not_wait_for_the_run():
     clear = page.split("djops-clearsessions@P.timer, .service", 1)[1].split(".TP", 1)[0]
     assert "Type=notify" in clear and "returns as the run begins" in clear
     assert "systemctl start --wait" in clear
+
+
+def _listed_units(page: str) -> set[tuple[str, str]]:
+    """(template name, suffix) of each heading in the page's UNITS section:
+    `djops-job@P:NAME.timer, .service` -> (djops-job@, .timer), (djops-job@, .service)."""
+    section = page.split(".SH UNITS\n", 1)[1].split("\n.SH ", 1)[0]
+    found = set()
+    for heading in re.findall(r"^\.TP\n\\fB(.*)\\fR$", section, re.MULTILINE):
+        name, *suffixes = heading.replace("\\-", "-").replace(",", "").split(".")
+        found |= {(re.sub(r"@.*", "@", name), "." + s.strip()) for s in suffixes}
+    return found
+
+
+def test_every_unit_file_is_on_the_page():
+    """Issue 31: the list was kept by hand and missed the socket and the stand-in."""
+    files = {(f.stem, f.suffix) for f in manpage.UNITS_DIR.iterdir() if f.is_file()}
+    assert ("djops-socket@", ".socket") in files and ("djops-standin@", ".service") in files
+    assert _listed_units(manpage.render()) == files
+
+
+def test_a_new_unit_file_is_listed_with_its_description(tmp_path):
+    for f in manpage.UNITS_DIR.iterdir():
+        if f.is_file():
+            shutil.copy(f, tmp_path / f.name)
+    (tmp_path / "djops-new@.service").write_text(
+        "[Unit]\nDescription=djops: frobnicate the settings of %i\n"
+    )
+    page = manpage.render(tmp_path)
+    assert "\\fBdjops\\-new@P.service\\fR\nFrobnicate the settings of P." in page
+    assert ("djops-new@", ".service") in _listed_units(page)
+
+
+def test_the_units_timer_and_service_share_one_entry_with_their_instance():
+    page = manpage.render().replace("\\-", "-")
+    assert "\\fBdjops-job@P:NAME.timer, .service\\fR" in page
+    assert "\\fBdjops-mailqueue.path, .timer, .service\\fR" in page
+    assert "\\fBdjops-failure@UNIT.service\\fR" in page
+    assert page.split(".SH UNITS\n.TP\n", 1)[1].startswith("\\fBdjops@P.target\\fR")
+
+
+def test_the_hand_written_texts_name_units_that_exist():
+    stems = {f.stem for f in manpage.UNITS_DIR.iterdir() if f.is_file()}
+    assert set(manpage.MORE) <= stems and set(manpage.INSTANCE) <= stems
+
+
+def test_each_function_of_the_renderer_stays_short():
+    for name, fn in inspect.getmembers(manpage, inspect.isfunction):
+        if fn.__module__ == manpage.__name__:
+            assert len(inspect.getsourcelines(fn)[0]) <= 50, name

@@ -11,7 +11,7 @@ from djops.systemd import dropins, systemctl
 def calls(monkeypatch):
     seen: list[tuple[str, ...]] = []
 
-    def fake(*args, check=True):
+    def fake(*args, check=True, utc=False):
         seen.append(args)
         return subprocess.CompletedProcess(["systemctl", *args], 0, "", "")
 
@@ -80,3 +80,24 @@ def test_disable_removes_the_projects_metrics_and_the_last_one_stops_the_host_da
     )
     assert not dropins.path_of(dropins.HOST_METRICS).exists()
     enable.disable(project)  # idempotent
+
+
+def test_enable_warns_once_that_restarts_refuse_connections_and_still_enables(
+    project, calls, sent, monkeypatch
+):
+    """Issue 31.3: the default restart without [socket] listen refuses
+    connections; enable says so once, with the two lines that stop it."""
+    real = systemctl.show
+    gunicorn = "{ path=/v/bin/gunicorn ; argv[]=/v/bin/gunicorn --bind 127.0.0.1:8000 p.wsgi ; }"
+
+    def show(unit, *props):
+        return {"ExecStart": gunicorn} if unit == "p.service" else real(unit, *props)
+
+    monkeypatch.setattr(systemctl, "show", show)
+    out = enable.enable(config.load(project))
+    assert out.startswith("djops enabled for p:")
+    assert out.count("warning:") == 1 and out.count("refuse connections") == 1
+    assert out.endswith(
+        '\n  [socket] listen = ["127.0.0.1:8000"]\n  [watch] restart = "handover"'
+    ), out
+    assert sent[-1][1]["DJOPS_EVENT"] == "project.enabled"
