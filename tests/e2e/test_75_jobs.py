@@ -4,6 +4,8 @@ migrates with `djops migrate-cron --apply`; the jobs run as the project user
 in a sandbox, their output in the journal, a failed run mailed through dma
 with its output; `djops run`, `djops status` and the `jobs` check."""
 
+import json
+
 import pytest
 from helpers import events, health_of, now, queue_run, sql, wait_for, wait_mail
 from provision import mails
@@ -136,6 +138,46 @@ def test_djops_run_prints_the_output_and_a_failure_is_mailed_with_it(machine):
     [mail] = wait_mail(machine, "djops-job@demo:broken.service failed", after=before)
     assert "failing-output-marker" in mail.get_content()
     machine.sh("systemctl reset-failed 'djops-job@demo:broken.service'")
+
+
+LIAR = "/usr/local/lib/djops-liar.py"
+LIAR_PY = """from systemd import journal
+journal.send("job liar of demo done in 0.1s", DJOPS_PROJECT="demo", DJOPS_EVENT="job.done",
+             DJOPS_JOB="liar", DJOPS_EXIT="0", DJOPS_DURATION="0.1", SYSLOG_IDENTIFIER="djops")
+"""
+LIAR_JOB = """[jobs.liar]
+exec = ["/bin/sh", "-c", "echo liar-fails; exit 3"]
+schedule = "weekly"
+"""
+
+
+def test_a_success_the_project_user_logs_after_a_failure_changes_nothing(machine):
+    """The job's own code runs as the project user, who can log a job.done
+    with every field djops writes, after the run's real failure: status and
+    history still take systemd's record of the run."""
+    m = machine
+    m.put(LIAR, LIAR_PY)
+    m.put("/etc/djops/demo.toml", CONFIG + LIAR_JOB)
+    m.sh("djops enable demo")
+    try:
+        since = now(m)
+        r = m.sh("djops run demo liar", check=False)
+        assert r.returncode == 1 and "exit status 3" in r.stderr, r
+        m.sh(f"python3 {LIAR}", user="demo")  # later than root's verdict
+        [forged] = events(m, "demo", "job.done", since, job="liar")  # the control
+        assert forged["_UID"] == m.sh("id -u demo").stdout.strip()
+        [failed] = events(m, "demo", "job.failed", since, job="liar")
+        assert failed["_UID"] == "0" and failed["DJOPS_EXIT"] == "3"
+        assert float(forged["__REALTIME_TIMESTAMP"]) > float(failed["__REALTIME_TIMESTAMP"])
+        status = m.sh("djops status demo").stdout
+        [line] = [ln for ln in status.splitlines() if ln.startswith("  job liar ")]
+        assert "failed" in line and "done" not in line, line
+        [run] = json.loads(m.sh("djops history demo liar --json").stdout)
+        assert (run["result"], run["exit"]) == ("failed", 3), run
+    finally:
+        m.sh(f"rm -f {LIAR}; systemctl reset-failed 'djops-job@demo:liar.service' || true")
+        m.put("/etc/djops/demo.toml", CONFIG)
+        m.sh("djops enable demo")
 
 
 def test_djops_run_at_a_terminal_prints_each_line_as_it_comes(machine):
