@@ -17,6 +17,7 @@ from djops.events import (
 from djops.health import probes
 from djops.health import state as health_state
 from djops.systemd import bulk, history, journal, paused, units
+from djops.text import plural
 
 # checks cheap enough to run again for the screen (one systemctl call, one
 # journal read), and whose answer a user expects to move right after a run
@@ -41,7 +42,7 @@ def one_line(p: str, shown: dict[str, dict[str, str]] | None = None, problems: i
     verdict = f"failing: {', '.join(failing)}" if failing else ("ok" if checks else "no round yet")
     return (
         f"{p:<16} watch {watch.get('ActiveState')}, health {hl.get('ActiveState')}: "
-        f"{verdict}; {problems} problems in 24 h"
+        f"{verdict}; {plural(problems, 'problem')} in 24 h"
     )
 
 

@@ -15,7 +15,7 @@ SHOW = {
     "djops@p.target": {"ActiveState": "active", "UnitFileState": "enabled"},
     "djops-clearsessions@p.timer": {"NextElapseUSecRealtime": "Tue 2026-11-24 03:30:00 UTC"},
     "djops-heartbeat@p.timer": {"NextElapseUSecRealtime": "Tue 2026-11-24 00:02:00 UTC"},
-    "djops-watch.service": {"ActiveState": "active", "StatusText": "watching 1 files"},
+    "djops-watch.service": {"ActiveState": "active", "StatusText": "watching 1 file"},
     "djops-health.service": {"ActiveState": "active", "StatusText": "service ok"},
 }
 
@@ -68,7 +68,7 @@ def test_one_screen_with_units_checks_and_the_days_trouble(cfg):
     text = status.project(cfg)
     assert text.startswith("p: djops@p.target active (enabled)")
     assert "clearsessions  next Tue 2026-11-24 03:30:00 UTC; last never" in text
-    assert "watcher        active: watching 1 files" in text
+    assert "watcher        active: watching 1 file" in text
     assert "    http           FAILING x2   HTTP 503" in text
     assert "problems (24 h, warning or worse): 3" in text
     assert "  2x health.degraded" in text and " warning p: check http is failing" in text
