@@ -69,7 +69,8 @@ def reload(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> str:
     from djops.jobs import job, pause
 
-    pause.refuse_if_paused(cfg := config.load(args.project), args.job)
+    job.job_of(cfg := config.load(args.project), args.job)  # one it has, before all else
+    pause.refuse_if_paused(cfg, args.job)
     return job.run_via_unit(cfg, args.job)
 
 

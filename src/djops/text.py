@@ -32,3 +32,12 @@ def printable(value: object, newlines: bool = True) -> str:
 def one_line(value: object, limit: int = 200) -> str:
     """A header-safe single line: runs of control characters become one space."""
     return re.sub(f"[\\x00-\\x1f\\x7f-\\x9f{_INVISIBLE}]+", " ", str(value)).strip()[:limit]
+
+
+def plural(n: object, noun: str, nouns: str = "") -> str:
+    """`1 file`, `2 files`, `1 batch`, `3 batches` (`nouns` when adding an
+    s is wrong): a count a user reads agrees with its noun. A float shows
+    as `:g` would ("1 hour", "1.5 hours"); anything else (None, "?") as is,
+    with the plural."""
+    shown = f"{n:g}" if isinstance(n, float) else str(n)
+    return f"{shown} {noun if shown == '1' else nouns or noun + 's'}"

@@ -61,7 +61,7 @@ def test_enable_starts_the_watcher_with_a_status_line(machine):
     [line] = [ln.strip() for ln in status.splitlines() if ln.strip().startswith("Status:")]
     # one line for the host: the demo's own, or a sum when more projects are enabled
     assert re.fullmatch(
-        r'Status: "watching (1 files; no reload yet|\d+ projects \(\d+ files\).*)"', line
+        r'Status: "watching (1 file; no reload yet|\d+ projects \(\d+ files?\).*)"', line
     ), status
 
 

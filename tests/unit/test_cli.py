@@ -43,3 +43,12 @@ def test_debug_shows_the_traceback(confdir):
     (confdir / "shop.toml").write_text("[nope]\n")
     with pytest.raises(ConfigError):
         cli.main(["--debug", "enable", "shop"])
+
+
+def test_run_of_a_job_the_project_lacks_says_so_and_lists_its_jobs(project, confdir, capsys):
+    path = confdir / "p.toml"
+    path.write_text(
+        path.read_text() + '[jobs.index]\ncommand = ["x"]\n[jobs.mail]\nexec = ["/bin/true"]\n'
+    )
+    assert cli.main(["run", "p", "nosuch"]) == 2
+    assert capsys.readouterr().err == "djops: p has no job 'nosuch' (jobs: index, mail)\n"

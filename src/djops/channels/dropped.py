@@ -13,13 +13,18 @@ from djops import config
 from djops.channels import fingerprint, mail, queue, sendmail
 from djops.errors import ConfigError
 from djops.systemd import journal
+from djops.text import plural
 
 TITLES = 20  # the dropped messages a mail names, the oldest first
 
 
 def why_old(seconds: float) -> str:
     hours = seconds / 3600
-    return f"undelivered for {hours:g} hours" if hours >= 1 else f"undelivered for {seconds:g}s"
+    return (
+        f"undelivered for {plural(hours, 'hour')}"
+        if hours >= 1
+        else f"undelivered for {seconds:g}s"
+    )
 
 
 def why_full(what: str) -> str:
@@ -40,7 +45,7 @@ class Drops:
     """The entries dropped in one pass, grouped per project and channel URL."""
 
     def __init__(self, what: str) -> None:
-        self.what = what  # "notifications", "pings"
+        self.what = what  # "notification", "ping": one of them
         self.count: Counter[tuple[str, str, str]] = Counter()
         self.titles: dict[tuple[str, str, str], list[str]] = defaultdict(list)
 
@@ -57,7 +62,7 @@ class Drops:
 
 def said(project: str, label: str, what: str, n: int, why: str, titles: list[str]) -> None:
     """notify.dropped, and the mail that says the same."""
-    text = f"{n} {what} of {project} to {label} dropped: {why}"
+    text = f"{plural(n, what)} of {project} to {label} dropped: {why}"
     journal.emit("notify.dropped", project, text, URL=label, COUNT=n, REASON=why)
     try:
         cfg = config.load(project, live=False)
@@ -73,7 +78,7 @@ def said(project: str, label: str, what: str, n: int, why: str, titles: list[str
         + f"\nSee why with: journalctl DJOPS_PROJECT={project} DJOPS_URL={label}\n"
         + f"--\nSent by djops on {socket.getfqdn()}.\n"
     )
-    subject = f"DROPPED {n} {what} to {label}"
+    subject = f"DROPPED {plural(n, what)} to {label}"
     msg = sendmail.compose(project, "dropped", subject, body, cfg.health.mail_to)
     with contextlib.suppress(OSError):  # the outbox is full or broken: the journal entry stands
         mail.send(project, msg, cfg.health.sendmail)

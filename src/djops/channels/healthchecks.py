@@ -28,7 +28,7 @@ from djops import paths, safefs
 from djops.channels import dropped, fingerprint
 from djops.channels import queue as durable
 from djops.systemd import journal
-from djops.text import printable
+from djops.text import plural, printable
 
 TIMEOUT = 10.0
 BODY_LIMIT = 10_000  # bytes, until the server says its Ping-Body-Limit
@@ -74,7 +74,7 @@ def deliver(limit: float = 3600.0) -> str:
     while True:
         pending = _give_up(durable.pending(paths.pings_dir()))
         if not pending:
-            return f"{sent} pings delivered"
+            return f"{plural(sent, 'ping')} delivered"
         f = pending[0]
         ping = _read(f)
         if ping is None:
@@ -91,7 +91,7 @@ def deliver(limit: float = 3600.0) -> str:
                 failed_once += 1
                 _failed(project, base, f"{getattr(e, 'reason', None) or e}; retrying")
             if time.monotonic() > deadline:
-                return f"{sent} pings delivered, {len(pending)} still queued"
+                return f"{plural(sent, 'ping')} delivered, {len(pending)} still queued"
             time.sleep(BACKOFF[min(tries, len(BACKOFF) - 1)])
             tries += 1
             continue
@@ -115,7 +115,7 @@ def _give_up(pending: list[Path]) -> list[Path]:
     """Drop what waited past the give-up time or lies beyond the bound
     (read once, to say whose it was); what is left, oldest first."""
     kept, old, over = dropped.expired(pending, time.time())
-    drops = dropped.Drops("pings")
+    drops = dropped.Drops("ping")
     for group, why in (
         (old, dropped.why_old(durable.give_up())),
         (over, dropped.why_full("pings")),

@@ -8,6 +8,7 @@ import subprocess
 
 from djops import paths
 from djops.channels import dmaspool, mail, sendmail
+from djops.text import plural
 
 STUCK_SECONDS = 3600
 
@@ -40,7 +41,7 @@ def health() -> tuple[bool, str]:
     kept = [f for f in pending if dmaspool.age(f) > STUCK_SECONDS]
     if stuck or kept:
         return False, (
-            f"{len(stuck)} mails stuck in {paths.dma_spool()}, {len(kept)} in the djops "
+            f"{plural(len(stuck), 'mail')} stuck in {paths.dma_spool()}, {len(kept)} in the djops "
             "outbox for over an hour; see `journalctl -t dma`"
         )
     return True, f"{len(queued)} queued, {len(pending)} in outbox"

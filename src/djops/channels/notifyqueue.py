@@ -98,7 +98,7 @@ def _remember(path: Path, entry: dict) -> Seen:
 def _give_up(entries: list[Path]) -> list[Path]:
     """Drop what waited too long or lies beyond the bound; what is left."""
     kept, old, over = dropped.expired(entries, time.time())
-    drops = dropped.Drops("notifications")
+    drops = dropped.Drops("notification")
     why_old, why_full = dropped.why_old(queue.give_up()), dropped.why_full("notifications")
     for group, why in ((old, why_old), (over, why_full)):
         for path in group:

@@ -8,6 +8,7 @@ import stat
 from djops.channels import apprise, dmaspool
 from djops.checklist.item import FAIL, WARN, Item, item
 from djops.config import Config
+from djops.text import plural
 
 STUCK_SECONDS = 3600
 
@@ -33,7 +34,7 @@ def items(cfg: Config) -> list[Item]:
             "notify",
             not stuck,
             f"notify queue: {len(kept)} waiting",
-            f"notify queue: {len(stuck)} notifications undelivered for over an hour; "
+            f"notify queue: {plural(len(stuck), 'notification')} undelivered for over an hour; "
             "see `journalctl -u djops-notify.service`",
             WARN,
         )

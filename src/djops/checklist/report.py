@@ -13,6 +13,7 @@ from djops.checklist import mail, notify, schedules, server, sessions, socket
 from djops.checklist.item import FAIL, OK, WARN, Item, item
 from djops.config import Config
 from djops.errors import ReportFailed
+from djops.text import plural
 
 FACTS_TIMEOUT = 120.0
 
@@ -118,11 +119,11 @@ def render(cfg: Config, items: list[Item], as_json: bool) -> str:
         lines = [f"{mark[i.level]}  {i.section:<14} {_indented(i.text)}" for i in items]
         warned = sum(i.level == WARN for i in items)
         lines.append(
-            f"\n{cfg.name}: {failed} failed, {warned} warnings, {len(items) - failed - warned} ok"
+            f"\n{cfg.name}: {failed} failed, {plural(warned, 'warning')}, {len(items) - failed - warned} ok"
         )
         text = "\n".join(lines)
     if failed:
-        raise ReportFailed(text, f"{failed} checklist items of {cfg.name} failed")
+        raise ReportFailed(text, f"{plural(failed, 'checklist item')} of {cfg.name} failed")
     return text
 
 

@@ -10,6 +10,7 @@ from djops.checklist.item import OK, WARN, Item
 from djops.config import Config
 from djops.jobs import dst
 from djops.systemd import results, units
+from djops.text import plural
 
 
 def server_zone() -> str:
@@ -34,6 +35,10 @@ def items(cfg: Config, now: datetime | None = None) -> list[Item]:
         clean += not found
     if clean:
         out.append(
-            Item("schedules", OK, f"{clean} schedules meet no daylight-saving change in 366 days")
+            Item(
+                "schedules",
+                OK,
+                f"{plural(clean, 'schedule')}: no daylight-saving change in 366 days",
+            )
         )
     return out

@@ -2,6 +2,7 @@
 read as the project user (djops.inproject.session_table)."""
 
 from djops.checklist.item import FAIL, OK, WARN, Item
+from djops.text import plural
 
 SECTION = "sessions"
 # dead rows worth a warning: a fifth of the table, and enough to matter
@@ -64,7 +65,9 @@ def _journal(mode: str) -> Item:
 
 def _bloat(table: str, size: int, live: int, dead: int) -> Item:
     share = dead / (live + dead) if live + dead else 0.0
-    figure = f"{table}: {_size(size)}, {live} live and {dead} dead rows ({share:.0%} dead)"
+    figure = (
+        f"{table}: {_size(size)}, {live} live and {plural(dead, 'dead row')} ({share:.0%} dead)"
+    )
     if share >= BLOATED_SHARE and dead >= BLOATED_ROWS:
         return Item(
             SECTION,

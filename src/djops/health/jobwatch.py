@@ -13,6 +13,7 @@ from djops import oncalendar
 from djops.config import Config
 from djops.systemd import dropins, journal, paused, results, systemctl, units
 from djops.systemd import schedule as timing
+from djops.text import plural
 
 STARTED = time.time()  # occurrences due before the daemon started are not judged
 _logged: set[tuple[str, str, str]] = set()  # (project, job, invocation or due) logged
@@ -62,7 +63,7 @@ def problems(cfg: Config, names: list[str]) -> list[str]:
             if found:
                 out.append(f"{name}: {found}")
         if policy.alert_after > 1 and (n := _failing(cfg, name, service)) >= policy.alert_after:
-            out.append(f"{name}: {n} failed runs in a row")
+            out.append(f"{name}: {plural(n, 'failed run')} in a row")
     return out
 
 

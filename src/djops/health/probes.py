@@ -21,7 +21,7 @@ from djops.config import Config
 from djops.events import JOB_SKIPPED
 from djops.health import dbaddress, jobwatch
 from djops.systemd import history, journal, paused, systemctl, units
-from djops.text import printable
+from djops.text import plural, printable
 
 Result = tuple[bool, str]
 TIMEOUT = 10.0
@@ -242,7 +242,10 @@ def jobs(cfg: Config) -> Result:
             late.append(f"{name}: {detail}")
     if late:
         return False, "; ".join(late)
-    return True, f"{fine} jobs succeeded within twice their period, or are not due yet"
+    return (
+        True,
+        f"{plural(fine, 'job')} on time: each succeeded within twice its period, or is not due yet",
+    )
 
 
 def database(cfg: Config) -> Result:

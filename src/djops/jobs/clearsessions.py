@@ -15,6 +15,7 @@ from djops.errors import OperationError
 from djops.events import CLEARSESSIONS_RESULT
 from djops.jobs import once
 from djops.systemd import journal, oneshot, terminal, units
+from djops.text import plural
 
 JOB = units.CLEARSESSIONS  # its name among the jobs (metrics, job.skipped, claims)
 
@@ -38,7 +39,8 @@ def run_here(cfg: Config) -> str:
         journal.emit(
             "clearsessions.interrupted",
             p,
-            f"clearsessions of {p} interrupted after removing {data.get('rows', 0)} expired sessions",
+            f"clearsessions of {p} interrupted after removing "
+            + plural(data.get("rows", 0), "expired session"),
             ROWS=data.get("rows", 0),
             DURATION=seconds,
             JOB=JOB,
@@ -59,8 +61,9 @@ def run_here(cfg: Config) -> str:
         text = f"expired sessions of {p} cleared by {engine} in {seconds:.2f}s"
     else:
         text = (
-            f"removed {rows} expired sessions of {p} in {seconds:.2f}s "
-            f"({data.get('batches')} batches on {db}, longest {data.get('longest', 0):.2f}s"
+            f"removed {plural(rows, 'expired session')} of {p} in {seconds:.2f}s "
+            f"({plural(data.get('batches'), 'batch', 'batches')} on {db}, "
+            f"longest {data.get('longest', 0):.2f}s"
             + (f", waited {data['waited']:.0f}s for replicas" if data.get("waited") else "")
             + (
                 f", {data['stepped_around']} of them stepped around rows a request held"

@@ -122,12 +122,15 @@ def show(cfg: Config, name: str | None, n: int, as_json: bool) -> str:
         return json.dumps(rows, indent=1)
     if not rows:
         return f"no runs of {name or 'any job'} of {cfg.name} in the journal"
-    lines = [f"{'start':<19} {'job':<14} {'host':<12} {'took':>8} {'result':<11} exit  last line"]
+    job = max(14, *(len(r["job"]) for r in rows))  # a long job name moves the columns
+    lines = [
+        f"{'start':<19} {'job':<{job}} {'host':<12} {'took':>8} {'result':<11} exit  last line"
+    ]
     for r in rows:
         start = datetime.fromtimestamp(r["start"]).strftime("%Y-%m-%d %H:%M:%S")
         took, code = _cell(r["duration"], "{:.1f}s"), _cell(r["exit"], "{}")
         last = (r["last_line"] or r["message"])[:100]
         lines.append(
-            f"{start:<19} {r['job']:<14} {r['host'][:12]:<12} {took:>8} {r['result']:<11} {code:<5} {last}"
+            f"{start:<19} {r['job']:<{job}} {r['host'][:12]:<12} {took:>8} {r['result']:<11} {code:<5} {last}"
         )
     return "\n".join(lines)

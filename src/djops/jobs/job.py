@@ -17,7 +17,7 @@ import time
 
 from djops.adapters import project_python, secrets
 from djops.config import Config
-from djops.errors import ConfigError, JobFailed, OperationError
+from djops.errors import JobFailed, OperationError, UsageError
 from djops.events import JOB_RESULT
 from djops.jobs import once, verdict
 from djops.systemd import journal, notify, oneshot, terminal, units
@@ -27,10 +27,15 @@ OUTPUT_LINES = 60
 
 
 def job_of(cfg: Config, name: str):
-    if name not in cfg.jobs:
-        known = ", ".join(cfg.jobs) or "none"
-        raise ConfigError(str(cfg.path), f"[jobs.{name}]", f"a job of that name (jobs: {known})")
-    return cfg.jobs[name]
+    """[jobs.NAME]; a name it does not have is a usage error (exit 2) that
+    lists the jobs it has, not an error in its config file."""
+    if name in cfg.jobs:
+        return cfg.jobs[name]
+    if name == units.CLEARSESSIONS:
+        raise UsageError(f"clearsessions of {cfg.name} runs with `djops clearsessions {cfg.name}`")
+    if not cfg.jobs:
+        raise UsageError(f"{cfg.name} has no job {name!r}, nor any: {cfg.path} has no [jobs.NAME]")
+    raise UsageError(f"{cfg.name} has no job {name!r} (jobs: {', '.join(cfg.jobs)})")
 
 
 def argv_of(cfg: Config, job) -> list[str]:

@@ -67,7 +67,8 @@ def turn(
         holder = printable(str(d.get("holder") or "another host"), newlines=False)[:100]
         ago = d.get("ago")
         how = "is running it" if d.get("running") else "ran it"
-        when = f" ({ago:.0f}s ago)" if isinstance(ago, (int, float)) else ""
+        # the claim's age: when the holder started this occurrence, not when it ended
+        when = f" (started {ago:.0f} s ago)" if isinstance(ago, (int, float)) else ""
         text = f"job {job} of {p} skipped: {holder} {how}{when}"
         journal.emit("job.skipped", p, text, JOB=job, HOLDER=holder, **_judged(d))
         notifier.ready(f"{notify.SKIPPED}{holder} {how}")

@@ -5,6 +5,7 @@ recovered and logs job.recovered."""
 
 from djops.config import Config
 from djops.systemd import journal, results
+from djops.text import plural
 
 LOOKBACK = 200  # results read: more than any sane alert_after
 
@@ -46,7 +47,9 @@ def recovery(cfg: Config, name: str, invocation: str) -> str:
     # the mail and channel modules' ~25 ms of imports only when one recovered
     from djops.mail import notices
 
-    text = f"job {name} of {cfg.name} recovered: it succeeded after {n} failed runs in a row"
+    text = (
+        f"job {name} of {cfg.name} recovered: it succeeded after {plural(n, 'failed run')} in a row"
+    )
     to = getattr(policy, "mail_to", None) or cfg.health.mail_to
     body = f"{text}.\n\nSee its runs with: djops history {cfg.name} {name}\n"
     lines = [f"{text}.", f"More: djops history {cfg.name} {name}"]

@@ -8,6 +8,7 @@ import time
 
 from djops.channels import announce, chat
 from djops.config import Config
+from djops.text import plural
 
 _VERB = {
     "health.degraded": "is failing",
@@ -24,14 +25,18 @@ _FOOTER = (
 
 _WHEN = "%Y-%m-%d %H:%M"
 # what health_line writes after the verb: "(3x): detail" or "after 3 failures: detail"
-_COUNT = re.compile(r" (?:\((\d+)x\)|after (\d+) failures): (.*)", re.S)
+_COUNT = re.compile(r" (?:\((\d+)x\)|after (\d+) failures?): (.*)", re.S)
 # the words of djops.health.jobwatch for a run too slow and an occurrence missed:
 # an alert of only those is a warning, not a failure
 _SLOW_OR_MISSED = ("longer than max_runtime_seconds", "has not started")
 
 
 def health_line(event: str, p: str, check: str, detail: str, failures: int) -> str:
-    count = f" after {failures} failures" if event == "health.recovered" else f" ({failures}x)"
+    count = (
+        f" after {plural(failures, 'failure')}"
+        if event == "health.recovered"
+        else f" ({failures}x)"
+    )
     return f"{p}: check {check} {_VERB[event]}{count}: {detail}"
 
 
@@ -55,14 +60,14 @@ def health_chat(cfg: Config, kind: str, check: str, line: str) -> list[str]:
     if kind == "recovery":
         since = now - failures * cfg.health.interval_seconds
         return [
-            f"Check {check} of {p} is ok again, after {failures} failed checks.",
+            f"Check {check} of {p} is ok again, after {plural(failures, 'failed check')}.",
             f"Failing from about {_at(since)} to {_at(now)}.",
             f"Now: {detail}",
             more,
         ]
     since = now - max(failures - 1, 0) * cfg.health.interval_seconds
     return [
-        f"Check {check} of {p} is failing ({failures} checks in a row).",
+        f"Check {check} of {p} is failing ({plural(failures, 'check')} in a row).",
         f"Since about {_at(since)}.",
         f"Cause: {detail}",
         more,

@@ -10,6 +10,7 @@ from djops.jobs import claim
 from djops.metrics import textfile
 from djops.reload import refusals
 from djops.systemd import dropins, journal, service, sockets, standin, systemctl, units
+from djops.text import plural
 
 HOW = {
     "restart": "restarted",
@@ -144,4 +145,4 @@ def purge_db(cfg: Config) -> str:
     if r.get("error"):
         raise OperationError(f"djops_claim of {cfg.name} not removed: {r['error']}")
     gone = "; the table djops_claim dropped" if r.get("dropped") else ""
-    return f"removed {r.get('rows', 0)} claims of {cfg.name} from its database{gone}"
+    return f"removed {plural(r.get('rows', 0), 'claim')} of {cfg.name} from its database{gone}"

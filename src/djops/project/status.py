@@ -16,7 +16,9 @@ from djops.events import (
 )
 from djops.health import probes
 from djops.health import state as health_state
+from djops.project import running
 from djops.systemd import bulk, history, journal, paused, units
+from djops.text import plural
 
 # checks cheap enough to run again for the screen (one systemctl call, one
 # journal read), and whose answer a user expects to move right after a run
@@ -30,7 +32,9 @@ PROPS = ("ActiveState", "UnitFileState", "StatusText", "NextElapseUSecRealtime")
 LIVE_JOBS_MAX = 20
 
 
-def one_line(p: str, shown: dict[str, dict[str, str]] | None = None, problems: int = 0) -> str:
+def one_line(
+    p: str, shown: dict[str, dict[str, str]] | None = None, problems: int = 0, width: int = 16
+) -> str:
     if shown is None:  # one project alone
         shown = bulk.show(units.HOST_DAEMONS, PROPS)
         problems = history.problems([p], WARNING, 86400)[p]
@@ -40,8 +44,8 @@ def one_line(p: str, shown: dict[str, dict[str, str]] | None = None, problems: i
     failing = sorted(name for name, r in checks.items() if not r.get("ok", True))
     verdict = f"failing: {', '.join(failing)}" if failing else ("ok" if checks else "no round yet")
     return (
-        f"{p:<16} watch {watch.get('ActiveState')}, health {hl.get('ActiveState')}: "
-        f"{verdict}; {problems} problems in 24 h"
+        f"{p:<{width}} watch {watch.get('ActiveState')}, health {hl.get('ActiveState')}: "
+        f"{verdict}; {plural(problems, 'problem')} in 24 h"
     )
 
 
@@ -53,37 +57,50 @@ def overview() -> str:
         return "no project is enabled; `djops enable P` starts one"
     shown = bulk.show(units.HOST_DAEMONS, PROPS)
     problems = history.problems(projects, WARNING, 86400)
-    return "\n".join(one_line(p, shown, problems[p]) for p in projects)
+    width = max(16, *(len(p) for p in projects))  # a long name moves the column
+    return "\n".join(one_line(p, shown, problems[p], width) for p in projects)
+
+
+Row = tuple[str, str] | str  # a labelled line of the screen, or a line as is
+LABEL_MIN = 14  # the label column with short job names; a longer one widens it
 
 
 def project(cfg: Config) -> str:
     p = cfg.name
+    clearsessions = units.service(units.CLEARSESSIONS, p)
     shown = bulk.show(
         [
             units.target(p),
             units.timer(units.CLEARSESSIONS, p),
+            clearsessions,
             units.timer(units.HEARTBEAT, p),
             units.WATCH_HOST,
             *([units.socket(p)] if cfg.socket.listen else []),
             *(units.job_timer(p, n) for n in cfg.jobs),
+            *(units.job_service(p, n) for n in cfg.jobs),
         ],
-        PROPS,
+        (*PROPS, *running.PROPS),
     )
     target = shown[units.target(p)]
     timer = shown[units.timer(units.CLEARSESSIONS, p)]
     beat = shown[units.timer(units.HEARTBEAT, p)]
     watch = shown[units.WATCH_HOST]
     state = health_state.read(p)
-    lines = [
+    last = history.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)
+    rows: list[Row] = [
         f"{p}: djops@{p}.target {target.get('ActiveState')} ({target.get('UnitFileState')})",
-        f"  clearsessions  {_next(p, units.CLEARSESSIONS, timer)}; "
-        f"last {history.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)}",
+        (
+            "clearsessions",
+            f"{_next(p, units.CLEARSESSIONS, timer)}; {_last(shown[clearsessions], last)}",
+        ),
         *_jobs(cfg, shown),
-        f"  watcher        {watch.get('ActiveState')}: {watch.get('StatusText') or '-'}",
-        f"  last reload    {history.last_event(p, RELOAD_RESULT)}",
+        ("watcher", f"{watch.get('ActiveState')}: {watch.get('StatusText') or '-'}"),
+        ("last reload", history.last_event(p, RELOAD_RESULT)),
         *_socket(cfg, shown),
-        "  health         "
-        + (_age(state.get("updated")) if state else "no state yet (djops-health not running?)"),
+        (
+            "health",
+            _age(state.get("updated")) if state else "no state yet (djops-health not running?)",
+        ),
     ]
     for name, r in state.get("checks", {}).items():
         if name in LIVE and (name != "jobs" or len(cfg.jobs) <= LIVE_JOBS_MAX):
@@ -91,39 +108,67 @@ def project(cfg: Config) -> str:
             ok, detail = probes.run(name, cfg)
             r = {**r, "ok": ok, "detail": detail}
         word = "ok" if r["ok"] else f"FAILING x{r['ladder']['failures']}"
-        lines.append(f"    {name:<14} {word:<12} {r['detail']}")
-    lines += [
-        f"  heartbeat      last {history.last_event(p, HEARTBEAT_RESULT)}; next "
-        f"{beat.get('NextElapseUSecRealtime') or '-'}",
-        f"  mail outbox    {len(mail.pending())} waiting",
-        f"  notify         {notifyqueue.summary(p, cfg.notify.urls)}",
+        rows.append(f"    {name:<14} {word:<12} {r['detail']}")
+    rows += [
+        (
+            "heartbeat",
+            f"last {history.last_event(p, HEARTBEAT_RESULT)}; next "
+            f"{beat.get('NextElapseUSecRealtime') or '-'}",
+        ),
+        ("mail outbox", f"{len(mail.pending())} waiting"),
+        ("notify", notifyqueue.summary(p, cfg.notify.urls)),
     ]
+    return "\n".join(aligned(rows) + _trouble(cfg))
+
+
+def aligned(rows: list[Row]) -> list[str]:
+    """The labels in one column as wide as the widest (at least LABEL_MIN):
+    a long job name moves the column, it does not push its own line out."""
+    width = max([LABEL_MIN, *(len(r[0]) for r in rows if isinstance(r, tuple))])
+    return [f"  {r[0]:<{width}} {r[1]}" if isinstance(r, tuple) else r for r in rows]
+
+
+def _trouble(cfg: Config) -> list[str]:
+    """The last 24 hours of warnings or worse: a line per event."""
+    p = cfg.name
     trouble = journal.recent(p, WARNING, 86400, tuple(cfg.jobs))
-    lines.append(f"  problems (24 h, warning or worse): {len(trouble) or 'none'}")
+    lines = [f"  problems (24 h, warning or worse): {len(trouble) or 'none'}"]
     latest: dict[str, tuple[int, dict]] = {}  # event -> (count, newest entry)
     for e in trouble:
         ev = str(e.get("DJOPS_EVENT") or e.get("SYSLOG_IDENTIFIER") or "?")
         latest[ev] = (latest.get(ev, (0, e))[0] + 1, e)
+    width = max([22, *(len(ev) for ev in latest)])
     for ev, (count, e) in sorted(latest.items(), key=lambda kv: kv[1][1]["__REALTIME_TIMESTAMP"]):
         when = e["__REALTIME_TIMESTAMP"].astimezone().strftime("%H:%M:%S")
         prio = PRIORITY_NAMES[int(e.get("PRIORITY", 6))]
-        lines.append(f"    {count:>3}x {ev:<22} last {when} {prio:<7} {e.get('MESSAGE', '')}")
+        lines.append(f"    {count:>3}x {ev:<{width}} last {when} {prio:<7} {e.get('MESSAGE', '')}")
     if trouble:
         lines.append(f"  all of them: journalctl DJOPS_PROJECT={p} -p warning --since -24h")
-    return "\n".join(lines)
+    return lines
 
 
-def _jobs(cfg: Config, shown: dict[str, dict[str, str]]) -> list[str]:
-    """One line per [jobs.NAME]: its next run and how the last one ended."""
-    out = []
+def _jobs(cfg: Config, shown: dict[str, dict[str, str]]) -> list[Row]:
+    """One row per [jobs.NAME]: its next run, and the run under way or how
+    the last one ended."""
+    out: list[Row] = []
     last = history.last_runs(cfg.name, list(cfg.jobs))
     for name, job in cfg.jobs.items():
         t = shown.get(units.job_timer(cfg.name, name), {})
         # @reboot: the timer has no calendar time, only "after each boot"
         nxt = "at boot" if job.schedule == "@reboot" else t.get("NextElapseUSecRealtime") or "-"
         nxt = _next(cfg.name, name, {"NextElapseUSecRealtime": nxt})
-        out.append(f"  job {name:<10} {nxt}; last {last[name]}")
+        run = shown.get(units.job_service(cfg.name, name), {})
+        out.append((f"job {name}", f"{nxt}; {_last(run, last[name])}"))
     return out
+
+
+def _last(service: dict[str, str], last: str) -> str:
+    """ "last <how it ended>"; while a run is under way "running since
+    HH:MM (N s)" before it, or instead of it before the first run ends."""
+    under_way = running.since(service)
+    if not under_way:
+        return f"last {last}"
+    return under_way if last == history.NEVER else f"{under_way}; last {last}"
 
 
 def _next(p: str, name: str, timer: dict[str, str]) -> str:
@@ -134,22 +179,25 @@ def _next(p: str, name: str, timer: dict[str, str]) -> str:
     )
 
 
-def _socket(cfg: Config, shown: dict[str, dict[str, str]]) -> list[str]:
+def _socket(cfg: Config, shown: dict[str, dict[str, str]]) -> list[Row]:
     """The held socket, and the figures of the last hand-over (if the last
     applied reload was one)."""
     if not cfg.socket.listen:
-        return ["  socket         none: gunicorn binds itself ([socket] listen not set)"]
+        return [("socket", "none: gunicorn binds itself ([socket] listen not set)")]
     sock = units.socket(cfg.name)
     state = shown.get(sock, {}).get("ActiveState", "?")
-    lines = [f"  socket         {sock} {state}: {', '.join(cfg.socket.listen)}"]
+    lines: list[Row] = [("socket", f"{sock} {state}: {', '.join(cfg.socket.listen)}")]
     last = journal.last_event(cfg.name, ("reload.applied",))
     if last and last.get("DJOPS_MODE") == "handover" and last.get("DJOPS_STANDIN_WARM"):
         when = last["__REALTIME_TIMESTAMP"].astimezone().strftime("%Y-%m-%d %H:%M:%S")
         mib = int(last.get("DJOPS_STANDIN_MEMORY") or 0) >> 20
         lines.append(
-            f"  last handover  {when}: stand-in warm after {last['DJOPS_STANDIN_WARM']} s, "
-            f"{cfg.project.service} warm after {last['DJOPS_SERVICE_WARM']} s, "
-            f"stand-in {mib} MiB"
+            (
+                "last handover",
+                f"{when}: stand-in warm after {last['DJOPS_STANDIN_WARM']} s, "
+                f"{cfg.project.service} warm after {last['DJOPS_SERVICE_WARM']} s, "
+                f"stand-in {mib} MiB",
+            )
         )
     return lines
 

@@ -20,7 +20,9 @@ from djops.adapters import project_python
 from djops.config import Config
 from djops.errors import ConfigError, OperationError, UsageError
 from djops.events import RELOAD_RESULT
+from djops.reload import changes
 from djops.systemd import journal
+from djops.text import plural
 
 # Each step is its own process of djops-reload@P.service, between the write
 # and the restart: what only the apply step (or `djops reload P`) uses is
@@ -88,8 +90,8 @@ def compile_step(cfg: Config) -> str:
             f"not compiled as root for {cfg.name}: {reason}",
             REASON=reason,
         )
-    _remember(cfg.name, changed)
-    return f"compiled {len(changed)} changed files of {cfg.name}"
+    changes.remember(cfg.name, p.settings_dir, changed)
+    return f"compiled {plural(len(changed), 'changed file')} of {cfg.name}"
 
 
 def seen_by_the_watcher(project: str, dirs: list[str]) -> list[str] | None:
@@ -180,10 +182,8 @@ def apply_step(cfg: Config) -> str:
             "reload.failed", cfg.name, f"{svc} {mode} failed: {e}", REASON=str(e), SERVICE=svc
         )
         raise
-    changed = _recall(cfg.name)
-    with contextlib.suppress(OSError):
-        paths.reload_compiled(cfg.name).unlink()
-    shown = ", ".join(changed) if changed else "no source file changed since the last compile"
+    shown = changes.summary(cfg.name, cfg.project.settings_dir)
+    changes.forget(cfg.name)
     how = f"{mode}ed" if mode != "handover" else _handed_over(extra)
     text = f"new settings of {cfg.name} applied: {svc} {how} (MainPID {pid}); {shown}"
     with contextlib.suppress(OSError):  # the settings may have moved the database
@@ -219,20 +219,3 @@ def reject(cfg: Config, reason: str) -> None:
         SERVICE=svc,
     )
     raise OperationError(f"new settings of {cfg.name} rejected, {svc} left untouched: {reason}")
-
-
-def _remember(project: str, changed: list[str]) -> None:
-    """Best effort: the list only makes the applied message more precise."""
-    with contextlib.suppress(OSError):
-        safefs.write_json(paths.reload_compiled(project), changed)
-
-
-def _recall(project: str) -> list[str]:
-    """Files compiled by this run plus files the watcher saw change; both
-    notes are root's, read without following links and bounded in size."""
-    found: list[str] = []
-    for f in (paths.reload_compiled(project), paths.watch_changed(project)):
-        with contextlib.suppress(OSError, ValueError):
-            data = safefs.read_json(f)
-            found += [str(x) for x in data] if isinstance(data, list) else []
-    return sorted(set(found))

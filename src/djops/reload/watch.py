@@ -24,6 +24,7 @@ from djops.events import RELOAD_RESULT
 from djops.reload import fswatch, snapshot
 from djops.systemd import journal, oneshot, units
 from djops.systemd.daemon import ServiceDaemon
+from djops.text import plural
 
 RELOAD_TIMEOUT = 360.0  # the reload unit's TimeoutStartSec= (5 min), and then some
 
@@ -47,7 +48,7 @@ class Watcher:
             self.events.put(path)
 
     def status(self) -> str:
-        return f"watching {len(self.snapshot)} files; {self.last}"
+        return f"watching {plural(len(self.snapshot), 'file')}; {self.last}"
 
     def busy(self) -> bool:
         return self.worker is not None and self.worker.is_alive()
@@ -211,7 +212,7 @@ class HostWatch(ServiceDaemon):
         if len(projects) == 1:
             return projects[0].status()
         files = sum(len(pr.watcher.snapshot) for pr in projects)
-        line = f"watching {len(projects)} projects ({files} files)"
+        line = f"watching {plural(len(projects), 'project')} ({plural(files, 'file')})"
         for pr in projects:
             if pr.trouble:
                 line += f"; {pr.p} NOT WATCHING ({pr.trouble})"

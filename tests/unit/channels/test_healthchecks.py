@@ -66,7 +66,7 @@ def test_pings_arrive_once_in_order_within_the_servers_body_limit(server):
 def test_a_failing_server_is_retried_and_logged_once(server, sent):
     Recorder.fail = 3
     pings.queue("p", pings.url_for(server, "r2", "success"))
-    assert pings.deliver(limit=5) == "1 pings delivered"
+    assert pings.deliver(limit=5) == "1 ping delivered"
     assert Recorder.got == [("/ping/abc?rid=r2", "")]
     [(message, fields)] = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "ping.failed"]
     assert fields["PRIORITY"] == "4" and "/ping/abc" not in message and "127.0.0.1" not in message
@@ -121,9 +121,9 @@ def test_the_body_limit_a_server_said_holds_in_the_next_run_too(limited):
     """djops-ping.service is one run per batch: the limit must outlive it."""
     url = limited[0] + "/ping/abc"
     pings.queue("p", pings.url_for(url, "r1", "start"))
-    assert pings.deliver(limit=5) == "1 pings delivered"  # learns 50
+    assert pings.deliver(limit=5) == "1 ping delivered"  # learns 50
     pings.queue("p", pings.url_for(url, "r1", "1"), "y" * 900 + "the tail")
-    assert pings.deliver(limit=5) == "1 pings delivered"  # a new run of the service
+    assert pings.deliver(limit=5) == "1 ping delivered"  # a new run of the service
     body = Limited.got[-1][1]
     assert len(body) == 50 and body.endswith(b"the tail")
 

@@ -139,4 +139,4 @@ def test_the_queue_is_stuck_when_dma_or_the_outbox_keeps_mail_over_an_hour(box, 
     old = time.time() - 2 * queue.STUCK_SECONDS
     os.utime(spool_dir / "Q1a.2b", (old, old))
     ok, detail = queue.health()
-    assert not ok and detail.startswith(f"1 mails stuck in {spool_dir}, 0 in the djops outbox")
+    assert not ok and detail.startswith(f"1 mail stuck in {spool_dir}, 0 in the djops outbox")

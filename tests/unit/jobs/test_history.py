@@ -133,3 +133,15 @@ def test_a_field_that_cannot_be_read_shows_a_question_mark(cfg, monkeypatch, val
     assert " ? " in row and "done" in row and row.count("?") == 2, row
     data = json.loads(history.show(cfg, "index", 5, True))
     assert data[0]["duration"] == "?" and data[0]["exit"] == "?"
+
+
+def test_a_long_job_name_moves_the_columns_it_does_not_break_them(project, confdir, monkeypatch):
+    name = "send_the_weekly_newsletter_to_everyone"
+    path = confdir / f"{project}.toml"
+    path.write_text(path.read_text() + f'[jobs.{name}]\ncommand = ["x"]\nschedule = "daily"\n')
+    cfg = config.load(project, live=False)
+    t = time.time() - 100
+    fake_journal(monkeypatch, run_entries(cfg.name, name, "a", "job.done", t, ["sent"]))
+    header, row = history.show(cfg, name, 5, False).splitlines()
+    assert header.index(" host ") == row.index(" web1 "), (header, row)
+    assert header.index(" result ") == row.index(" done "), (header, row)

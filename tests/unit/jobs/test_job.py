@@ -4,7 +4,7 @@ event for how it ended."""
 import pytest
 
 from djops import config
-from djops.errors import ConfigError, OperationError
+from djops.errors import OperationError, UsageError
 from djops.jobs import job
 
 
@@ -67,12 +67,24 @@ def test_a_manage_py_command_runs_with_the_venv_python(with_jobs):
     assert argv[2:] == ["clearsessions", "--verbosity", "0"]
 
 
-def test_an_unknown_job_is_a_config_error_naming_the_known_ones(with_jobs):
-    with pytest.raises(
-        ConfigError,
-        match=r"\[jobs.nope\]: expected a job of that name \(jobs: ok, bad, manage, env\)",
-    ):
+def test_an_unknown_job_is_a_usage_error_naming_the_known_ones(with_jobs):
+    with pytest.raises(UsageError) as err:
         job.run_here(with_jobs, "nope")
+    assert str(err.value) == "p has no job 'nope' (jobs: ok, bad, manage, env)"
+    assert err.value.exit_code == 2 and "toml" not in str(err.value)
+
+
+def test_clearsessions_is_not_a_job_to_run_but_says_how(with_jobs):
+    with pytest.raises(UsageError, match=r"runs with `djops clearsessions p`"):
+        job.job_of(with_jobs, "clearsessions")
+
+
+def test_a_project_without_jobs_says_it_has_none(project):
+    cfg = config.load(project, live=False)
+    with pytest.raises(
+        UsageError, match=r"^p has no job 'nope', nor any: .*p.toml has no \[jobs.NAME\]$"
+    ):
+        job.job_of(cfg, "nope")
 
 
 @pytest.mark.parametrize("tty", [True, False])

@@ -65,10 +65,18 @@ def test_a_skip_names_the_holder_in_the_journal_and_the_status(cfg, monkeypatch,
     fake_claims(monkeypatch, {"run": False, "holder": "app2", "running": False, "ago": 95.2})
     with once.turn(cfg, "index", "daily", True) as turn:
         assert not turn.run
-    assert turn.text == "job index of p skipped: app2 ran it (95s ago)"
+    assert turn.text == "job index of p skipped: app2 ran it (started 95 s ago)"
     [(_, f)] = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "job.skipped"]
     assert f["DJOPS_HOLDER"] == "app2" and f["DJOPS_JOB"] == "index" and f["PRIORITY"] == "5"
     assert notified == [f"READY=1\nSTATUS={notify.SKIPPED}app2 ran it"]
+
+
+def test_a_skip_for_a_run_under_way_says_when_it_started(cfg, monkeypatch, notified, sent):
+    monkeypatch.setenv("TRIGGER_UNIT", "djops-job@p:index.timer")
+    fake_claims(monkeypatch, {"run": False, "holder": "app2", "running": True, "ago": 2.4})
+    with once.turn(cfg, "index", "daily", True) as turn:
+        assert not turn.run
+    assert turn.text == "job index of p skipped: app2 is running it (started 2 s ago)"
 
 
 def test_no_claim_no_run(cfg, monkeypatch, notified, sent):

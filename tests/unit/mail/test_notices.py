@@ -17,6 +17,13 @@ def test_health_lines_say_the_step_and_the_count():
     )
 
 
+def test_one_failure_is_singular_and_still_counted_back():
+    line = notices.health_line("health.recovered", "p", "http", "HTTP 200", 1)
+    assert line == "p: check http recovered after 1 failure: HTTP 200"
+    assert notices._count(line) == (1, "HTTP 200")
+    assert notices._count("p: check http recovered after 4 failures: ok") == (4, "ok")
+
+
 def test_a_mail_carries_no_terminal_escape_from_unit_output(project, tmp_path, monkeypatch):
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setattr(mail, "kick", lambda: None)

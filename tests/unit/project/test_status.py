@@ -15,7 +15,7 @@ SHOW = {
     "djops@p.target": {"ActiveState": "active", "UnitFileState": "enabled"},
     "djops-clearsessions@p.timer": {"NextElapseUSecRealtime": "Tue 2026-11-24 03:30:00 UTC"},
     "djops-heartbeat@p.timer": {"NextElapseUSecRealtime": "Tue 2026-11-24 00:02:00 UTC"},
-    "djops-watch.service": {"ActiveState": "active", "StatusText": "watching 1 files"},
+    "djops-watch.service": {"ActiveState": "active", "StatusText": "watching 1 file"},
     "djops-health.service": {"ActiveState": "active", "StatusText": "service ok"},
 }
 
@@ -68,7 +68,7 @@ def test_one_screen_with_units_checks_and_the_days_trouble(cfg):
     text = status.project(cfg)
     assert text.startswith("p: djops@p.target active (enabled)")
     assert "clearsessions  next Tue 2026-11-24 03:30:00 UTC; last never" in text
-    assert "watcher        active: watching 1 files" in text
+    assert "watcher        active: watching 1 file" in text
     assert "    http           FAILING x2   HTTP 503" in text
     assert "problems (24 h, warning or worse): 3" in text
     assert "  2x health.degraded" in text and " warning p: check http is failing" in text
@@ -136,7 +136,8 @@ def test_a_thousand_jobs_cost_one_systemctl_run_and_one_journal_reader(cfg, conf
         },
     )
     text = status.project(config.load("p", live=False))
-    assert len(calls) == 1 and len(calls[0]) == 3 + 4 + 1000
+    # the timers and the services (a run under way) of all 1000 jobs: one run
+    assert len(calls) == 1 and len(calls[0]) == 3 + 5 + 2 * 1000
     assert len(read) == 1 and len(read[0]) == 1000
     assert "  job j999       next -; last never" in text
     assert "    jobs           ok           all 1000 on time" in text  # the round's view
@@ -168,3 +169,87 @@ def test_the_overview_is_one_systemctl_run_and_one_journal_pass(tmp_path, monkey
         == "p7               watch active, health active: failing: http; 2 problems in 24 h"
     )
     assert lines[8] == "p8               watch active, health active: ok; 2 problems in 24 h"
+
+
+def _started(seconds_ago: float) -> str:
+    """InactiveExitTimestampMonotonic of a run that began `seconds_ago`."""
+    return str(int((time.monotonic() - seconds_ago) * 1e6))
+
+
+def with_job(confdir, name: str) -> config.Config:
+    path = confdir / "p.toml"
+    path.write_text(path.read_text() + f'[jobs.{name}]\ncommand = ["x"]\n')
+    return config.load("p", live=False)
+
+
+def test_a_first_run_under_way_says_since_when_not_never(cfg, confdir, monkeypatch):
+    monkeypatch.setattr(
+        status.history, "last_runs", lambda p, js: dict.fromkeys(js, status.history.NEVER)
+    )
+    run = {"ActiveState": "active", "InactiveExitTimestampMonotonic": _started(12)}
+    monkeypatch.setitem(SHOW, "djops-job@p:index.service", run)
+    monkeypatch.setitem(SHOW, "djops-clearsessions@p.service", {**run, "ActiveState": "activating"})
+    at = datetime.fromtimestamp(time.time() - 12).strftime("%H:%M")
+    text = status.project(with_job(confdir, "index"))
+    assert f"  job index      next -; running since {at} (12 s)\n" in text, text
+    assert f"  clearsessions  next Tue 2026-11-24 03:30:00 UTC; running since {at} (12 s)\n" in text
+    runs = [ln for ln in text.splitlines() if ln.startswith(("  job ", "  clearsessions "))]
+    assert len(runs) == 2 and not [ln for ln in runs if "never" in ln], runs
+
+
+def test_a_run_under_way_after_earlier_ones_shows_both(cfg, confdir, monkeypatch):
+    monkeypatch.setattr(
+        status.history,
+        "last_runs",
+        lambda p, js: dict.fromkeys(js, "2026-11-23 08:00 done here (web1): ok"),
+    )
+    run = {"ActiveState": "active", "InactiveExitTimestampMonotonic": _started(600)}
+    monkeypatch.setitem(SHOW, "djops-job@p:index.service", run)
+    text = status.project(with_job(confdir, "index"))
+    assert (
+        "; running since " in text
+        and " (10 min); last 2026-11-23 08:00 done here (web1): ok" in text
+    )
+
+
+def test_a_run_that_ended_shows_its_end_only(cfg, confdir, monkeypatch):
+    ended = {"ActiveState": "inactive", "InactiveExitTimestampMonotonic": _started(600)}
+    monkeypatch.setitem(SHOW, "djops-job@p:index.service", ended)
+    assert "  job index      next -; last never" in status.project(with_job(confdir, "index"))
+
+
+def test_a_long_job_name_widens_the_label_column_for_every_line(cfg, confdir):
+    name = "send_the_weekly_newsletter_to_everyone"
+    text = status.project(with_job(confdir, name))
+    columns = {  # where the text after each label begins
+        len(ln) - len(ln[2 + len(word) :].lstrip(" "))
+        for ln in text.splitlines()
+        for word in ("clearsessions", f"job {name}", "watcher", "last reload", "health", "notify")
+        if ln.startswith(f"  {word} ")
+    }
+    assert columns == {2 + len(f"job {name}") + 1}, text
+    assert f"  job {name} next -; last never" in text
+
+
+def test_a_long_event_name_keeps_the_trouble_columns(cfg, monkeypatch):
+    at = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    trouble = [
+        {"DJOPS_EVENT": "clearsessions.interrupted", "PRIORITY": 4, "MESSAGE": "a", "__REALTIME_TIMESTAMP": at},
+        {"DJOPS_EVENT": "health.degraded", "PRIORITY": 4, "MESSAGE": "b", "__REALTIME_TIMESTAMP": at},
+    ]  # fmt: skip
+    monkeypatch.setattr(status.journal, "recent", lambda p, prio, seconds, jobs=(): trouble)
+    lines = [ln for ln in status.project(cfg).splitlines() if "x " in ln and " last " in ln]
+    assert len(lines) == 2 and len({ln.index(" last ") for ln in lines}) == 1, lines
+
+
+def test_a_long_project_name_widens_the_overview_column(monkeypatch):
+    from djops.systemd import units
+
+    fake_systemctl(monkeypatch)
+    long = "a_project_with_a_long_name"
+    monkeypatch.setattr(units, "enabled_projects", lambda: ["p", long])
+    monkeypatch.setattr(status.history, "problems", lambda ps, prio, s: dict.fromkeys(ps, 1))
+    monkeypatch.setattr(status.health_state, "read", lambda p: {})
+    lines = status.overview().splitlines()
+    assert lines[0].startswith("p" + " " * len(long) + "watch ")
+    assert lines[1].startswith(long + " watch ") and lines[1].endswith("; 1 problem in 24 h")

@@ -40,7 +40,7 @@ def events(sent):
 
 def test_a_deleted_and_recreated_directory_is_noticed_and_watched_again(daemon, sent):
     d, settings, requests = daemon
-    assert d.status().startswith("watching 1 files")
+    assert d.status().startswith("watching 1 file")
     keep = settings.parent / "keep"
     shutil.copytree(settings, keep)
     shutil.rmtree(settings)
@@ -50,7 +50,7 @@ def test_a_deleted_and_recreated_directory_is_noticed_and_watched_again(daemon, 
     shutil.copytree(keep, settings)
     run(d, 1.0)
     assert events(sent)[-1] == "watch.recovered"
-    assert d.status().startswith("watching 1 files")
+    assert d.status().startswith("watching 1 file")
     (settings / "settings.py").write_text("A = 2\n")  # inotify works again
     run(d, 1.0)
     assert requests[-1] == [str(settings / "settings.py")]

@@ -1,0 +1,92 @@
+"""What a reload says it changed: a count of the files compiled and the
+settings files by name, never the list of every file a deploy compiled."""
+
+import json
+
+import pytest
+
+from djops import config, paths
+from djops.reload import changes, steps
+
+SETTINGS_DIR = "/etc/opt/p"
+
+
+@pytest.fixture
+def run_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("DJOPS_RUN_DIR", str(tmp_path / "run"))
+    (tmp_path / "run" / "djops").mkdir(parents=True)
+    return tmp_path / "run"
+
+
+def deploy(n: int) -> list[str]:
+    """What `djops reload P` compiles after a code deploy."""
+    return [f"/opt/p/app/module_{i}.py" for i in range(n)] + [f"{SETTINGS_DIR}/settings.py"]
+
+
+def test_a_deploy_is_a_count_and_the_settings_file_by_name(run_dir):
+    changes.remember("p", SETTINGS_DIR, deploy(300))
+    said = changes.summary("p", SETTINGS_DIR)
+    assert said == f"compiled 301 files; settings changed: {SETTINGS_DIR}/settings.py"
+    assert "/opt/p/app" not in said
+
+
+def test_the_note_holds_the_count_not_the_list(run_dir):
+    changes.remember("p", SETTINGS_DIR, deploy(300))
+    note = json.loads(paths.reload_compiled("p").read_text())
+    assert note == {"compiled": 301, "settings": [f"{SETTINGS_DIR}/settings.py"]}
+
+
+def test_one_file_is_singular_and_code_alone_names_no_settings(run_dir):
+    changes.remember("p", SETTINGS_DIR, ["/opt/p/app/views.py"])
+    assert changes.summary("p", SETTINGS_DIR) == "compiled 1 file"
+
+
+def test_the_watchers_files_are_settings_named_through_the_settings_dir(tmp_path, run_dir):
+    real = tmp_path / "real-settings"
+    real.mkdir()
+    (tmp_path / "settings").symlink_to(real)
+    settings_dir = str(tmp_path / "settings")
+    note = paths.watch_changed("p")
+    note.parent.mkdir(parents=True)
+    # the watcher names files by their real path; a .env is not compiled
+    note.write_text(json.dumps([f"{real}/settings.py", f"{real}/.env", "/opt/p/app/views.py"]))
+    changes.remember("p", settings_dir, [f"{settings_dir}/settings.py"])
+    assert changes.summary("p", settings_dir) == (
+        f"compiled 1 file; settings changed: {settings_dir}/.env, {settings_dir}/settings.py"
+    )
+
+
+def test_many_settings_files_name_five_and_count_the_rest(run_dir):
+    many = [f"{SETTINGS_DIR}/conf/s{i}.py" for i in range(8)]
+    changes.remember("p", SETTINGS_DIR, many)
+    said = changes.summary("p", SETTINGS_DIR)
+    assert said.startswith("compiled 8 files; settings changed: /etc/opt/p/conf/s0.py, ")
+    assert said.endswith("/etc/opt/p/conf/s4.py and 3 more") and "s5.py" not in said
+
+
+def test_nothing_compiled_and_nothing_seen_says_so(run_dir):
+    assert changes.summary("p", SETTINGS_DIR) == changes.NOTHING
+    changes.remember("p", SETTINGS_DIR, [])
+    assert changes.summary("p", SETTINGS_DIR) == changes.NOTHING
+
+
+def test_a_garbled_note_is_nothing_compiled(run_dir):
+    paths.reload_compiled("p").write_text('{"compiled": "lots", "settings": 3}')
+    assert changes.summary("p", SETTINGS_DIR) == changes.NOTHING
+
+
+def test_the_applied_event_says_it_short_in_its_message_and_field(
+    project, run_dir, sent, monkeypatch
+):
+    cfg = config.load(project, live=False)
+    monkeypatch.setattr("djops.systemd.service.apply", lambda svc, mode: 42)
+    monkeypatch.setattr("djops.health.dbaddress.learn_isolated", lambda cfg: "")
+    settings = f"{cfg.project.settings_dir}/settings.py"
+    compiled = [f"{cfg.project.code_dir}/app/module_{i}.py" for i in range(40)] + [settings]
+    changes.remember("p", cfg.project.settings_dir, compiled)
+    text = steps.apply_step(cfg)
+    [(message, fields)] = [(m, f) for m, f in sent if f["DJOPS_EVENT"] == "reload.applied"]
+    tail = f"compiled 41 files; settings changed: {settings}"
+    assert message == text == f"new settings of p applied: p.service restarted (MainPID 42); {tail}"
+    assert fields["DJOPS_CHANGED"] == tail
+    assert not paths.reload_compiled("p").exists(), "the note is the run's own"
