@@ -26,7 +26,7 @@ def test_the_refusing_default_is_a_warning_with_the_two_lines(confdir, show):
     pad = " " * 24  # under the item's text, indented
     assert f'\n{pad}[socket] listen = ["10.0.0.5:8080"]\n' in text
     assert f'\n{pad}[watch] restart = "handover"\n' in text
-    assert text.endswith("p: 0 failed, 1 warnings, 0 ok")
+    assert text.endswith("p: 0 failed, 1 warning, 0 ok")
 
 
 def test_reload_without_a_socket_says_nothing(confdir, show):

@@ -181,4 +181,4 @@ def test_a_config_change_while_blind_still_ends_in_a_recovery(daemon, sent, conf
     run(d, 0.5)
     assert d.projects[project].key[1] == 0.15
     assert events(sent)[-1] == "watch.recovered"
-    assert d.status().startswith("watching 1 files"), d.status()
+    assert d.status().startswith("watching 1 file;"), d.status()
