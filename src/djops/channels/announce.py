@@ -17,11 +17,19 @@ from djops.text import printable
 PRIORITY = {"alert": ERR, "reminder": ERR, "recovery": ERR, "failure": ERR}
 
 
-def announce(cfg: Config, kind: str, subject: str, body: str, to: list[str] | None = None) -> None:
-    """Queue the message on every channel it goes to (never waits on one)."""
+def announce(
+    cfg: Config,
+    kind: str,
+    subject: str,
+    body: str,
+    to: list[str] | None = None,
+    thread: dict[str, str] | None = None,
+) -> None:
+    """Queue the message on every channel it goes to (never waits on one);
+    `thread`: Message-Id, In-Reply-To, References of an incident's mail."""
     redactor = secrets.redactor(cfg)
     subject, body = redactor.redact(subject), redactor.redact(printable(body))
-    msg = sendmail.compose(cfg.name, kind, subject, body, to or cfg.health.mail_to)
+    msg = sendmail.compose(cfg.name, kind, subject, body, to or cfg.health.mail_to, thread)
     mail.send(cfg.name, msg, cfg.health.sendmail)
     if cfg.notify.urls and goes_out(cfg, kind):
         apprise.send(cfg.name, cfg.notify.urls, str(msg["Subject"]), body)
