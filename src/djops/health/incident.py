@@ -15,6 +15,8 @@ How the daemon's round uses it (state: health-P.json gains "incident"):
 
     inc = incident.Incident(h.warn_after, h.alert_after, h.restart_after, cfg.project.service)
     inc.load(saved.get("incident"))                 # once, at start; garbage: afresh
+    if "incident" not in saved:                     # health-P.json of 0.1: per-check ladders
+        inc.adopt(saved.get("checks"))
     # each round:
     now = time.time()
     probed = {name: probes.run(name, cfg) for name in probes.enabled(cfg)}
@@ -159,3 +161,28 @@ class Incident:
             self.id, self.seen, self.streaks = "", [], {}
         elif not self.id:
             self.id = self._new_id(self.since)
+
+    def adopt(self, checks: object) -> None:
+        """Take over the per-check ladders of 0.1 (health-P.json "checks"):
+        an upgrade in the middle of an outage neither alerts nor restarts again."""
+        failing: dict[str, tuple[Ladder, dict]] = {}
+        for name, entry in checks.items() if isinstance(checks, dict) else ():
+            if name in CHECKS and isinstance(entry, dict) and entry.get("ok") is False:
+                lad = Ladder(1, 1, 1, False)
+                lad.load(entry.get("ladder") if isinstance(entry.get("ladder"), dict) else {})
+                if lad.failures > 0:
+                    failing[name] = (lad, entry)
+        if not failing:
+            return
+        longest = max(failing.values(), key=lambda f: f[0].failures)
+        self.ladder.load(longest[0].to_dict())
+        self.ladder.alerted = any(lad.alerted for lad, _ in failing.values())
+        self.ladder.restarted = any(lad.restarted for lad, _ in failing.values())
+        self.streaks = {n: lad.failures for n, (lad, _) in failing.items()}
+        self.details = {
+            n: e["detail"] for n, (_, e) in failing.items() if isinstance(e.get("detail"), str)
+        }
+        self.seen = [n for n in ORDER if n in failing]
+        at = longest[1].get("at")  # its last round: 0.1 kept no start
+        self.since = float(at) if isinstance(at, int | float) and not isinstance(at, bool) else 0.0
+        self.id = self._new_id(self.since)

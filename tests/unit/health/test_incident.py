@@ -227,3 +227,27 @@ def test_a_clock_set_back_does_not_hold_the_next_reminder():
     assert [s[2] for s in flat(later)] == []
     out = rounds(inc, [DOWN], start=T0 - 9 * REMIND_EVERY)
     assert [s[2] for s in flat(out)] == ["reminder"]
+
+
+def test_an_upgrade_mid_outage_takes_over_the_per_check_ladders_of_0_1():
+    """health-P.json of 0.1: service and http each alerted and restarted."""
+    lad = {"failures": 6, "restarted": True, "alerted": True, "last_reminder": T0 + 300.0}
+    checks = {
+        "service": {"ok": False, "detail": "p.service failed (failed)", "at": T0, "ladder": lad},
+        "http": {"ok": False, "detail": "refused", "at": T0, "ladder": {**lad, "failures": 5}},
+        "disk": {"ok": True, "detail": "fine", "at": T0, "ladder": {"failures": 0}},
+        "nope": {"ok": False, "ladder": lad},
+    }
+    inc = Incident(1, 3, 5)
+    inc.adopt(checks)
+    assert inc.ladder.failures == 6 and inc.streaks == {"service": 6, "http": 5}
+    assert inc.id == "20260528T202640Z" and inc.seen == ["service", "http"]
+    out = rounds(inc, [DOWN] * 3 + [{}], start=T0 + 60)
+    assert [s[:4] for s in flat(out)] == [("health.recovered", None, "recovery", False)]
+
+
+@pytest.mark.parametrize("checks", [None, [], {"service": "x"}, {"service": {"ok": False}}])
+def test_adopting_garbage_or_health_is_no_incident(checks):
+    inc = Incident(1, 3, 5)
+    inc.adopt(checks)
+    assert inc.ladder.failures == 0 and inc.id == ""

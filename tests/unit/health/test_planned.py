@@ -99,3 +99,19 @@ def test_as_root_a_note_someone_else_wrote_is_no_window():
     planned.mark("p", 60, "w", now=T0)
     os.chown(planned.path("p"), 65534, 65534)
     assert planned.active("p", T0) == ""
+
+
+def test_a_reload_seen_by_three_rounds_of_health_gives_no_step():
+    """The round as the daemon makes it: the window read, then the incident."""
+    from djops.health.incident import Incident
+
+    inc, steps = Incident(1, 3, 5), []
+    stopping = {"service": (False, "p.service deactivating (stop-sigterm)"), "http": (False, "x")}
+    with planned.window("p", planned.RELOAD_SECONDS, "reload (handover)"):
+        for _ in range(3):
+            steps += inc.observe(stopping, T0, planned=bool(planned.active("p")))
+    steps += inc.observe({"service": (True, "active"), "http": (True, "200")}, T0)
+    assert steps == [] and inc.id == ""
+    assert [s.step.event for s in inc.observe(stopping, T0, bool(planned.active("p")))] == [
+        "health.degraded"
+    ], "after the window, a failure is one again"
