@@ -8,7 +8,7 @@ health.causes. What djops does itself (health.planned) is not trouble: in a
 planned window, failing `service` and `http` neither count nor reset.
 
 The id (UTC start, `20261203T184707Z`) names the incident in the journal
-(DJOPS_INCIDENT), threads its mails (`<djops.P.ID@HOST>`, mail.threads) and
+(DJOPS_INCIDENT), threads its mails (`<djops.P.ID@HOST>`, mail.notices.thread) and
 keys its notices: one per step, each step a change of the incident's state.
 
 How the daemon's round uses it (state: health-P.json gains "incident"):
@@ -107,8 +107,8 @@ class Incident:
         if failing:
             checks, named = tuple(failing), cause or failing[0]
             detail = "; ".join(f"{n}: {self.details[n]}" for n in failing)
-            if held:
-                detail += causes.note(cause, how, self.service)
+            if held:  # the cause's own line is above when it still fails
+                detail += causes.note(cause, "" if cause in failing else how, self.service)
         else:
             checks = tuple(n for n in ORDER if n in self.seen)
             named, detail = checks[0] if checks else "", "all checks pass again"

@@ -106,9 +106,16 @@ def test_a_held_restart_says_why_in_its_detail():
     inc = Incident(1, 3, 5, "p.service")
     steps = [s for i in range(5) for s in inc.observe({**OK, **DB_DOWN}, T0 + i * 60)]
     held = next(s for s in steps if s.step.event == "health.restart_held")
-    assert held.detail.endswith(
-        "; cause: check database failing (127.0.0.1:5432: Connection refused), "
-        "which a restart of p.service cannot heal"
+    assert held.detail == (
+        "database: 127.0.0.1:5432: Connection refused; http: GET http://127.0.0.1:8000/: "
+        "HTTP 500; cause: check database, which a restart of p.service cannot heal"
+    )
+    inc = Incident(1, 1, 2, "p.service")
+    inc.observe({**OK, **DB_DOWN}, T0)
+    [back] = inc.observe({**OK, "http": DB_DOWN["http"]}, T0 + 60)  # a round to reconnect
+    assert back.step.event == "health.restart_held" and back.detail.endswith(
+        "; cause: check database failing until this round (127.0.0.1:5432: Connection "
+        "refused), which a restart of p.service cannot heal"
     )
 
 
