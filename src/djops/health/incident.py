@@ -18,9 +18,10 @@ How the daemon's round uses it (state: health-P.json gains "incident"):
     if "incident" not in saved:                     # health-P.json of 0.1: per-check ladders
         inc.adopt(saved.get("checks"))
     # each round:
-    now = time.time()
+    start = time.time()
     probed = {name: probes.run(name, cfg) for name in probes.enabled(cfg)}
-    window = planned.active(p, now)                 # "" or what djops is doing
+    now = time.time()
+    window = planned.active(p, now, since=start)    # "" or what djops did meanwhile
     steps = inc.observe(probed, now, planned=bool(window))
     state.save(p, {"updated": now, "checks": results, "incident": inc.to_dict()})
     for s in steps:                                 # after saving: a crash never replays one

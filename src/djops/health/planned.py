@@ -4,8 +4,10 @@ trouble, so health does not count `service` and `http` failing meanwhile.
 
 The window is a small root-only note, /run/djops/planned-P.json (root's own
 0700 runtime directory: no project user can open one to hide an outage),
-with an expiry: a writer killed before it clears the window cannot hide
-anything past it. A garbage or foreign note is no window.
+with an expiry: a writer killed before it closes the window cannot hide
+anything past it. Closing keeps the note with its end, so a round whose
+probes overlapped the window still sees it. A garbage or foreign note is no
+window.
 """
 
 import contextlib
@@ -28,18 +30,22 @@ def path(p: str) -> Path:
 
 def mark(p: str, seconds: float, why: str, now: float | None = None) -> dict:
     """Open (or extend) P's window until now + seconds; the note written,
-    which clear() compares so it removes no later writer's window."""
+    which clear() compares so it closes no later writer's window."""
     now = time.time() if now is None else now
     note = {"since": now, "until": now + min(seconds, MAX_SECONDS), "why": why, "pid": os.getpid()}
     safefs.write_json(path(p), note, mode=0o600)
     return note
 
 
-def clear(p: str, note: dict | None = None) -> None:
-    """End P's window; with `note`, only if it is still the one written."""
+def clear(p: str, note: dict | None = None, now: float | None = None) -> None:
+    """End P's window now; with `note`, only if it is still the one written.
+    The note stays, closed, so a round whose probes began inside the window
+    still sees it (active's `since`)."""
+    now = time.time() if now is None else now
     with contextlib.suppress(OSError, ValueError):
-        if note is None or safefs.read_json(path(p)) == note:
-            path(p).unlink()
+        current = safefs.read_json(path(p), 4096)
+        if isinstance(current, dict) and (note is None or current == note):
+            safefs.write_json(path(p), {**current, "until": now}, mode=0o600)
 
 
 @contextlib.contextmanager
@@ -56,10 +62,12 @@ def window(p: str, seconds: float, why: str) -> Iterator[None]:
             clear(p, note)
 
 
-def active(p: str, now: float | None = None) -> str:
-    """What djops is doing to P now ("" when nothing): the one call health
-    makes each round before counting service and http."""
+def active(p: str, now: float | None = None, since: float | None = None) -> str:
+    """What djops is doing (or did) to P ("" when nothing): the one call health
+    makes each round, after probing, with `since` the round's start, so a
+    window that closed while the probes ran still excuses what they saw."""
     now = time.time() if now is None else now
+    since = now if since is None else min(since, now)
     try:
         note = safefs.read_json(path(p), 4096)
         st = os.stat(path(p), follow_symlinks=False)
@@ -67,9 +75,9 @@ def active(p: str, now: float | None = None) -> str:
         return ""
     if not isinstance(note, dict) or (os.geteuid() == 0 and not safefs.root_only_stat(st)):
         return ""
-    since, until, why = note.get("since"), note.get("until"), note.get("why")
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (since, until)):
+    start, until, why = note.get("since"), note.get("until"), note.get("why")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (start, until)):
         return ""
-    if not since - 60 <= now < min(until, since + MAX_SECONDS):  # a clock set back: 60 s slack
+    if now < start - 60 or min(until, start + MAX_SECONDS) <= since:  # clock set back: 60 s slack
         return ""
     return why if isinstance(why, str) and why.isprintable() and why else "planned"
