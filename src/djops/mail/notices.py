@@ -5,9 +5,28 @@ since when, the cause, the one command that shows more)."""
 import re
 import socket
 import time
+from typing import Protocol
 
-from djops.channels import announce, chat
+from djops.channels import announce, chat, sendmail
 from djops.config import Config
+
+
+class _Step(Protocol):  # a health.ladder.Step (mail ranks below health)
+    event: str
+    mail: str | None
+
+
+class Step(Protocol):
+    """What the words need of a health.incident.Step."""
+
+    step: _Step
+    incident: str
+    checks: tuple[str, ...]
+    cause: str
+    detail: str
+    failures: int
+    since: float
+
 
 _VERB = {
     "health.degraded": "is failing",
@@ -87,6 +106,52 @@ def _count(line: str) -> tuple[int, str]:
 
 def _at(when: float) -> str:
     return time.strftime(_WHEN, time.localtime(when))
+
+
+_PLURAL = {
+    "is failing": "are failing",
+    "needs attention": "need attention",
+}
+
+
+def incident_line(p: str, s: Step) -> str:
+    """One line for the journal and the mail: every check, the count, the cause."""
+    event, checks = s.step.event, s.checks
+    verb = _VERB[event]
+    what = f"check {checks[0]}" if len(checks) == 1 else f"checks {', '.join(checks)}"
+    if len(checks) > 1:
+        verb = _PLURAL.get(verb, verb)
+    count = f" after {s.failures} failures" if event == "health.recovered" else f" ({s.failures}x)"
+    cause = f"; cause: {s.cause}" if len(checks) > 1 and "; cause: " not in s.detail else ""
+    return f"{p}: {what} {verb}{count}: {s.detail}{cause}"
+
+
+def incident_mail(cfg: Config, s: Step, line: str, status: str) -> None:
+    """The alert, reminder or recovery of one incident, in the incident's thread."""
+    checks = ", ".join(s.checks)
+    subject = {
+        "alert": f"ALERT {checks} failing",
+        "reminder": f"STILL FAILING {checks}",
+        "recovery": f"recovered {checks}",
+    }[s.step.mail or ""]
+    since = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(s.since))
+    body = (
+        f"{line}\n\nIncident {s.incident}, since {since}; cause: {s.cause}.\n"
+        f"All checks now: {status}\n" + footer(cfg.name)
+    )
+    kind = s.step.mail or "alert"
+    announce.announce(cfg, kind, subject, body, thread=thread(cfg.name, s.incident, kind))
+
+
+def thread(p: str, incident: str, kind: str, host: str = "") -> dict[str, str]:
+    """The alert starts the incident's thread under an id made of it; the
+    reminders and the recovery answer it (no id: no thread)."""
+    if not incident:
+        return {}
+    root = f"<djops.{p}.{incident}@{host or sendmail.hostname()}>"
+    if kind == "alert":
+        return {"Message-Id": root}
+    return {"In-Reply-To": root, "References": root}
 
 
 def footer(p: str) -> str:
