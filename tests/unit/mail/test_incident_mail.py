@@ -75,7 +75,7 @@ def test_a_gunicorn_crash_mails_one_thread(project, outbox):
     ]
 
 
-def test_the_line_names_every_check_and_the_cause(project):
+def test_the_line_names_every_check_and_the_cause(project, outbox):
     cfg = config.load(project, live=False)
     lines = dict(crash(cfg, [{**OK, **DOWN}] * 3))
     assert lines["health.alert"] == (

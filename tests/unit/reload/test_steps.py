@@ -153,7 +153,7 @@ def test_the_apply_step_is_a_planned_window_for_health(project, tmp_path, monkey
 
     monkeypatch.setenv("DJOPS_RUN_DIR", str(tmp_path / "run"))
     (tmp_path / "run" / "djops").mkdir(parents=True)
-    monkeypatch.setattr(dbaddress, "learn", lambda cfg: None)
+    monkeypatch.setattr(dbaddress, "learn_isolated", lambda cfg: "the database: sqlite")
     seen, broken = [], []
 
     def apply(unit, mode):
