@@ -80,6 +80,17 @@ class Incident:
     def __post_init__(self) -> None:
         self.ladder = Ladder(self.warn_after, self.alert_after, self.restart_after, False)
 
+    def follow(self, warn_after: int, alert_after: int, restart_after: int, service: str) -> None:
+        """The thresholds and service of a config loaded again (djops enable)."""
+        self.warn_after, self.alert_after, self.restart_after = (
+            warn_after,
+            alert_after,
+            restart_after,
+        )
+        lad = self.ladder
+        lad.warn_after, lad.alert_after, lad.restart_after = warn_after, alert_after, restart_after
+        self.service = service
+
     def observe(self, results: dict[str, Result], now: float, planned: bool = False) -> list[Step]:
         """The steps of this round, from every check's (ok, detail)."""
         before = {n: (False, d) for n, d in self.details.items()}

@@ -2,7 +2,7 @@
 apply step, a hand-over, `djops reload P`, the self-healing restart) is not
 trouble, so health does not count `service` and `http` failing meanwhile.
 
-The window is a small root-only note, /run/djops/planned-P.json (root's own
+The window is a small root-only note, paths.planned_window(P) (in root's own
 0700 runtime directory: no project user can open one to hide an outage),
 with an expiry: a writer killed before it closes the window cannot hide
 anything past it. Closing keeps the note with its end, so a round whose
@@ -14,7 +14,6 @@ import contextlib
 import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 from djops import paths, safefs
 
@@ -23,17 +22,12 @@ RESTART_SECONDS = 120.0  # the self-healing restart is not awaited: stop and sta
 MAX_SECONDS = 3600.0  # no note, however written, excuses more than an hour
 
 
-def path(p: str) -> Path:
-    """To move to paths.planned_window(p) (this module may not edit paths.py yet)."""
-    return paths.private_run_dir() / f"planned-{p}.json"
-
-
 def mark(p: str, seconds: float, why: str, now: float | None = None) -> dict:
     """Open (or extend) P's window until now + seconds; the note written,
     which clear() compares so it closes no later writer's window."""
     now = time.time() if now is None else now
     note = {"since": now, "until": now + min(seconds, MAX_SECONDS), "why": why, "pid": os.getpid()}
-    safefs.write_json(path(p), note, mode=0o600)
+    safefs.write_json(paths.planned_window(p), note, mode=0o600)
     return note
 
 
@@ -43,9 +37,9 @@ def clear(p: str, note: dict | None = None, now: float | None = None) -> None:
     still sees it (active's `since`)."""
     now = time.time() if now is None else now
     with contextlib.suppress(OSError, ValueError):
-        current = safefs.read_json(path(p), 4096)
+        current = safefs.read_json(paths.planned_window(p), 4096)
         if isinstance(current, dict) and (note is None or current == note):
-            safefs.write_json(path(p), {**current, "until": now}, mode=0o600)
+            safefs.write_json(paths.planned_window(p), {**current, "until": now}, mode=0o600)
 
 
 @contextlib.contextmanager
@@ -69,8 +63,8 @@ def active(p: str, now: float | None = None, since: float | None = None) -> str:
     now = time.time() if now is None else now
     since = now if since is None else min(since, now)
     try:
-        note = safefs.read_json(path(p), 4096)
-        st = os.stat(path(p), follow_symlinks=False)
+        note = safefs.read_json(paths.planned_window(p), 4096)
+        st = os.stat(paths.planned_window(p), follow_symlinks=False)
     except (OSError, ValueError):
         return ""
     if not isinstance(note, dict) or (os.geteuid() == 0 and not safefs.root_only_stat(st)):

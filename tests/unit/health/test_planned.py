@@ -20,8 +20,8 @@ def run_dir(tmp_path, monkeypatch):
 
 
 def test_the_note_lives_in_roots_own_runtime_directory(run_dir):
-    assert planned.path("shop") == paths.private_run_dir() / "planned-shop.json"
-    assert planned.path("shop").parent == run_dir
+    assert paths.planned_window("shop") == paths.private_run_dir() / "planned-shop.json"
+    assert paths.planned_window("shop").parent == run_dir
 
 
 def test_a_window_is_open_until_it_expires():
@@ -31,7 +31,7 @@ def test_a_window_is_open_until_it_expires():
     assert planned.active("p", T0 + 299) == "reload (handover)"
     assert planned.active("p", T0 + 300) == "", "a writer killed meanwhile hides nothing past it"
     assert planned.active("q", T0) == "", "one project's window is not another's"
-    assert oct(planned.path("p").stat().st_mode & 0o777) == "0o600"
+    assert oct(paths.planned_window("p").stat().st_mode & 0o777) == "0o600"
 
 
 def test_the_window_closes_at_the_end_of_what_it_surrounds():
@@ -80,32 +80,34 @@ def test_a_window_that_cannot_be_written_never_fails_the_reload(run_dir):
     ],
 )
 def test_garbage_or_stale_notes_are_no_window(text):
-    planned.path("p").write_text(text)
+    paths.planned_window("p").write_text(text)
     assert planned.active("p", T0) == ""
 
 
 def test_no_note_excuses_more_than_an_hour():
-    planned.path("p").write_text(json.dumps({"since": T0, "until": T0 + 86400, "why": "w"}))
+    paths.planned_window("p").write_text(json.dumps({"since": T0, "until": T0 + 86400, "why": "w"}))
     assert planned.active("p", T0 + 3599) == "w"
     assert planned.active("p", T0 + 3600) == ""
 
 
 def test_a_note_without_a_reason_still_says_planned():
-    planned.path("p").write_text(json.dumps({"since": T0, "until": T0 + 60, "why": "\x1b[2J"}))
+    paths.planned_window("p").write_text(
+        json.dumps({"since": T0, "until": T0 + 60, "why": "\x1b[2J"})
+    )
     assert planned.active("p", T0) == "planned"
 
 
 def test_a_link_is_no_window(tmp_path):
     target = tmp_path / "elsewhere.json"
     target.write_text(json.dumps({"since": T0, "until": T0 + 60, "why": "w"}))
-    os.symlink(target, planned.path("p"))
+    os.symlink(target, paths.planned_window("p"))
     assert planned.active("p", T0) == ""
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="chown needs root")
 def test_as_root_a_note_someone_else_wrote_is_no_window():
     planned.mark("p", 60, "w", now=T0)
-    os.chown(planned.path("p"), 65534, 65534)
+    os.chown(paths.planned_window("p"), 65534, 65534)
     assert planned.active("p", T0) == ""
 
 
