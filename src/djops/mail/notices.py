@@ -95,17 +95,21 @@ def incident_mail(cfg: Config, s: Step, line: str, status: str) -> None:
 
 def incident_chat(p: str, s: Step, kind: str) -> list[str]:
     """What, since when, the cause, where to read more: at most five lines."""
-    what = f"Check {s.checks[0]}" if len(s.checks) == 1 else f"Checks {', '.join(s.checks)}"
+    if len(s.checks) == 1:
+        what, be = f"Check {s.checks[0]}", "is"
+    else:
+        what, be = f"Checks {', '.join(s.checks)}", "are"
     more = f"More: journalctl DJOPS_PROJECT={p} DJOPS_INCIDENT={s.incident}"
     if kind == "recovery":
         return [
-            f"{what} of {p} ok again, after {s.failures} failed rounds.",
-            f"Failing from {_at(s.since)} to {_at(time.time())}; cause: {s.cause}.",
+            f"{what} of {p} {be} ok again, after {s.failures} failed checks.",
+            f"Failing from about {_at(s.since)} to {_at(time.time())}.",
+            f"Cause: check {s.cause}.",
             more,
         ]
     return [
-        f"{what} of {p} failing ({s.failures} rounds in a row).",
-        f"Since {_at(s.since)}.",
+        f"{what} of {p} {be} failing ({s.failures} checks in a row).",
+        f"Since about {_at(s.since)}.",
         f"Cause: {s.detail}",
         more,
     ]

@@ -261,9 +261,9 @@ def test_a_health_alert_in_chat_says_what_since_cause_and_more(cfg, received):
     notices.incident_mail(cfg, s, notices.incident_line("p", s), "http FAILING x3")
     notifyqueue.flush()
     body = received[0][2].split("\n")
-    assert body[0] == "Check http of p failing (3 rounds in a row)."
+    assert body[0] == "Check http of p is failing (3 checks in a row)."
     assert (
-        body[1].startswith("Since ")
+        body[1].startswith("Since about ")
         and body[2] == "Cause: http: HTTP 502 from http://127.0.0.1:8000/"
     )
     assert body[3] == "More: journalctl DJOPS_PROJECT=p DJOPS_INCIDENT=X1" and len(body) == 4
