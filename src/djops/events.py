@@ -214,22 +214,29 @@ EVENTS: dict[str, Event] = {
         "c548cdf963a447678edacc897ea86162",
         WARNING,
         "Health check @DJOPS_CHECK@ of @DJOPS_PROJECT@ is failing",
-        "The check has failed @DJOPS_FAILURES@ times in a row: @DJOPS_REASON@\n"
-        "An alert mail follows if it keeps failing.",
+        "Incident @DJOPS_INCIDENT@: the checks failing together (@DJOPS_CHECK@, cause\n"
+        "@DJOPS_CAUSE@, the most upstream of them) have failed @DJOPS_FAILURES@ rounds\n"
+        "in a row: @DJOPS_REASON@\n"
+        "An alert mail follows if it keeps failing; all its mails are one thread.",
     ),
     "health.alert": Event(
         "3da5694fa0ae4a809b7495c20478a7ce",
         ERR,
         "Health check @DJOPS_CHECK@ of @DJOPS_PROJECT@ needs attention",
-        "The check has failed @DJOPS_FAILURES@ times in a row: @DJOPS_REASON@\n"
-        "An alert mail was sent. Look at `djops status @DJOPS_PROJECT@`.",
+        "Incident @DJOPS_INCIDENT@ (cause: check @DJOPS_CAUSE@) has failed\n"
+        "@DJOPS_FAILURES@ rounds in a row: @DJOPS_REASON@\n"
+        "An alert mail was sent (a reminder at most hourly while it lasts). Look at\n"
+        "`djops status @DJOPS_PROJECT@` and\n"
+        "`journalctl DJOPS_PROJECT=@DJOPS_PROJECT@ DJOPS_INCIDENT=@DJOPS_INCIDENT@`.",
     ),
     "health.restarted": Event(
         "6ea25820c89b46899fabb38a1d61ce97",
         CRIT,
         "djops restarted @DJOPS_SERVICE@ of @DJOPS_PROJECT@",
-        "The site kept failing, so djops restarted its service once. It will not\n"
-        "restart again until the site has been seen healthy.",
+        "The site kept failing (incident @DJOPS_INCIDENT@: @DJOPS_REASON@), so djops\n"
+        "restarted its service once. It will not restart again until the site has\n"
+        "been seen healthy. What the restart does to checks service and http is\n"
+        "djops' own doing: for a while, their failures are not counted.",
     ),
     "health.restart_held": Event(
         "ff4b22ec117a497c9333831114ff1ac7",
@@ -247,7 +254,8 @@ EVENTS: dict[str, Event] = {
         "1372eefd0d91497fb174f30c3a8c4af1",
         NOTICE,
         "Health check @DJOPS_CHECK@ of @DJOPS_PROJECT@ recovered",
-        "The check passes again after @DJOPS_FAILURES@ failures. A recovery mail was sent.",
+        "Every check of incident @DJOPS_INCIDENT@ passes again after @DJOPS_FAILURES@\n"
+        "failed rounds. A recovery mail was sent, in the thread of its alert.",
     ),
     "health.overrun": Event(
         "d40cc772c1b04a54a0f218cafa5e45c8",

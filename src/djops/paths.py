@@ -159,6 +159,14 @@ def reload_compiled(project: str) -> Path:
     return private_run_dir() / f"reload-{project}.json"
 
 
+def planned_window(project: str) -> Path:
+    """What djops itself does to P.service now (a reload, a hand-over, the
+    self-healing restart), so health counts no failure meanwhile
+    (djops.health.planned): written by the reload unit's root apply step,
+    `djops enable` and djops-health.service, each with /run/djops writable."""
+    return private_run_dir() / f"planned-{project}.json"
+
+
 def database_address(project: str) -> Path:
     """Where the project's database server listens, as its python last said
     (djops.health.dbaddress), for the health check's connect."""

@@ -136,7 +136,7 @@ def test_a_full_var_lib_djops_crashes_nothing_and_the_alert_comes_once_there_is_
         assert active(m, "djops-health") and restarts(m, "djops-health") == 0
         m.sh("rm /var/lib/djops/filler")
         wait_for(
-            lambda: [x for x in mails(m)[before:] if "ALERT service failing" in str(x["Subject"])],
+            lambda: [x for x in mails(m)[before:] if "ALERT service" in str(x["Subject"])],
             timeout=60,
             what="the alert mail once there is room",
         )

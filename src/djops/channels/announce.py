@@ -28,13 +28,15 @@ def announce(
     to: list[str] | None = None,
     lines: list[str] | None = None,
     severity: str | None = None,
+    thread: dict[str, str] | None = None,
 ) -> None:
     """Queue the message on every channel it goes to (never waits on one).
     `lines`: the chat notice (default: the body's first line); `severity`:
-    its Apprise type (default: the kind's, djops.channels.chat.TYPE_OF)."""
+    its Apprise type (default: the kind's, djops.channels.chat.TYPE_OF);
+    `thread`: Message-Id, In-Reply-To, References of an incident's mail."""
     redactor = secrets.redactor(cfg)
     subject, body = redactor.redact(subject), redactor.redact(printable(body))
-    msg = sendmail.compose(cfg.name, kind, subject, body, to or cfg.health.mail_to)
+    msg = sendmail.compose(cfg.name, kind, subject, body, to or cfg.health.mail_to, thread)
     mail.send(cfg.name, msg, cfg.health.sendmail)
     if cfg.notify.urls and goes_out(cfg, kind):
         text = redactor.redact(printable("\n".join(lines))) if lines else body

@@ -24,7 +24,18 @@ def hostname() -> str:
     return one_line(socket.getfqdn() or socket.gethostname(), 100)
 
 
-def compose(project: str, kind: str, subject: str, body: str, to: list[str]) -> EmailMessage:
+THREAD_HEADERS = ("Message-Id", "In-Reply-To", "References")
+
+
+def compose(
+    project: str,
+    kind: str,
+    subject: str,
+    body: str,
+    to: list[str],
+    thread: dict[str, str] | None = None,
+) -> EmailMessage:
+    """`thread`: the mail's place in an incident's thread (THREAD_HEADERS)."""
     host = hostname()
     msg = EmailMessage(policy=email.policy.default)  # LF: sendmail is local
     msg["Subject"] = one_line(f"[djops] {project}@{host}: {subject}", 250)
@@ -34,6 +45,10 @@ def compose(project: str, kind: str, subject: str, body: str, to: list[str]) -> 
     msg["Message-Id"] = email.utils.make_msgid("djops", domain=host)
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Djops-Kind"] = one_line(kind, 40)
+    for name, value in (thread or {}).items():
+        if name in THREAD_HEADERS and value:
+            del msg[name]
+            msg[name] = one_line(value, 250)
     msg.set_content(body, charset="utf-8")
     return msg
 

@@ -25,4 +25,5 @@ def first_cause(now: dict[str, Result], before: dict[str, Result]) -> tuple[str,
 def note(cause: str, how: str, service: str) -> str:
     """What a held-back check's detail gets appended, so its journal line,
     mail and `djops status` say why the site was not restarted."""
-    return f"; cause: check {cause} {how}, which a restart of {service} cannot heal"
+    how = f" {how}" if how else ""  # "": the cause's own line is beside it
+    return f"; cause: check {cause}{how}, which a restart of {service} cannot heal"

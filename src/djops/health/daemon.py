@@ -1,15 +1,18 @@
 """One project's health round, run by djops-health.service (djops.health.host)
-every interval_seconds: the checks, each check's escalation ladder, the
-restart that heals what a restart can heal, and the state that `djops
+every interval_seconds: the checks, the project's one incident (its
+escalation ladder: alert, reminder, the restart that heals what a restart
+can heal, recovery; djops.health.incident), and the state that `djops
 heartbeat` and `djops status` report.
 """
 
+import contextlib
+import dataclasses
 import time
 from collections.abc import Callable
 
 from djops.config import Config
 from djops.events import CRIT, WARNING
-from djops.health import causes, jobwatch, ladder, probes, state
+from djops.health import causes, incident, jobwatch, planned, probes, state
 from djops.mail import notices
 from djops.metrics import collect, textfile
 from djops.systemd import bulk, journal, systemctl, units
@@ -21,12 +24,19 @@ class Health:
         saved, ignored = state.load(cfg.name)
         if ignored:
             journal.emit("state.ignored", cfg.name, ignored, REASON=ignored)
-        self.saved = saved.get("checks", {})
-        self.ladders: dict[str, ladder.Ladder] = {}
+        h = cfg.health
+        self.incident = incident.Incident(
+            h.warn_after, h.alert_after, h.restart_after, cfg.project.service
+        )
+        if "incident" in saved:
+            self.incident.load(saved["incident"])
+        else:  # the state of 0.1 (or none): its per-check ladders, taken over
+            self.incident.adopt(saved.get("checks"))
+        self.checks: list[str] = []  # the enabled checks, the upstream ones first
         self.results: dict[str, dict] = {}
-        self._follow_checks()
-        self.unsent: list[tuple[str, str, str]] = []  # mails the outbox had no room for
-        self.restart_queued = ""  # the check whose step queued this outage's restart
+        self.healing: dict | None = None  # the window of the restart health queued
+        self._follow_config()
+        self.unsent: list[tuple[incident.Step, str]] = []  # mails the outbox had no room for
         self.failing: set[str] = set()  # faults already logged, until they clear
         # whether P is still enabled: `djops disable` removes djops_P.prom, and
         # a round still in flight then must not write it again
@@ -35,105 +45,106 @@ class Health:
         # one read of every project's units between the rounds due together
         self.unit_state: Callable[[Config], dict] = own_units
 
-    def _follow_checks(self) -> None:
-        """A ladder per enabled check; a check that comes (the settings moved
-        to a database server) starts from its saved state, one that goes is
-        dropped with its ladder."""
-        h, names = self.cfg.health, probes.enabled(self.cfg)
-        for name in names:
-            if name not in self.ladders:
-                lad = ladder.Ladder(
-                    h.warn_after, h.alert_after, h.restart_after, probes.CHECKS[name][1]
-                )
-                entry = self.saved.get(name)
-                lad.load(entry.get("ladder", {}) if isinstance(entry, dict) else {})
-                self.ladders[name] = lad
-        for name in set(self.ladders) - set(names):
-            del self.ladders[name]
-            self.results.pop(name, None)
+    def _follow_config(self) -> None:
+        """The checks and the thresholds of the config last loaded: a check
+        that comes (the settings moved to a database server) is probed from
+        the next round, one that goes leaves the results."""
+        h = self.cfg.health
+        self.incident.follow(h.warn_after, h.alert_after, h.restart_after, self.cfg.project.service)
+        # the upstream checks (the database) first: a site failing because of
+        # them must know it in the same round
+        self.checks = sorted(probes.enabled(self.cfg), key=lambda n: n not in causes.UPSTREAM)
+        for name in set(self.results) - set(self.checks):
+            del self.results[name]
 
     def round(self) -> None:
-        """Probe everything, move every ladder, save, then act: the mails of a
+        """Probe everything, move the incident, save, then act: the mails of a
         round show that round's counts, and a crash while acting never
-        replays an alert on restart (the ladder was saved first)."""
-        now = time.time()
-        self._follow_checks()
+        replays an alert on restart (the incident was saved first)."""
+        start = time.time()
+        self._follow_config()
         # every unit of the project in ONE systemctl call: no process per job
         with systemctl.using(self.unit_state(self.cfg)):
-            self._round(now)
+            self._round(start)
 
-    def _round(self, now: float) -> None:
-        # the upstream checks (the database) first: a site failing because of
-        # them must know it in the same round, before its ladder moves
-        order = sorted(self.ladders, key=lambda n: n not in causes.UPSTREAM)
-        probed = {name: probes.run(name, self.cfg) for name in order}
-        last = {name: (r["ok"], r["detail"]) for name, r in self.results.items()}
-        cause, why = causes.first_cause(probed, last)
-        todo = []
-        for name, lad in self.ladders.items():
-            ok, detail = probed[name]
-            held = bool(cause) and lad.can_restart and not ok
-            if held:
-                detail += causes.note(cause, why, self.cfg.project.service)
-            before = lad.failures
-            steps = lad.observe(ok, now, hold=held)
-            self.results[name] = {"ok": ok, "detail": detail, "at": now, "ladder": lad.to_dict()}
-            todo += [
-                (name, s, detail, lad.failures or before, cause if held else "") for s in steps
-            ]
+    def _round(self, start: float) -> None:
+        p, svc = self.cfg.name, self.cfg.project.service
+        probed = {name: probes.run(name, self.cfg) for name in self.checks}
+        now = time.time()
+        # what djops itself did to P.service while the probes ran is no trouble
+        window = planned.active(p, now, since=start)
+        last = {n: (False, d) for n, d in self.incident.details.items()}
+        cause, how = causes.first_cause(probed, last)
+        steps = self.incident.observe(probed, now, planned=bool(window))
+        if self.healing and all(probed[n][0] for n in incident.PLANNED if n in probed):
+            # the restart healed: its window closes now, not at its bound, so
+            # gunicorn dying again a minute later is seen at once
+            planned.clear(p, self.healing)
+            self.healing = None
+        for name, (ok, detail) in probed.items():
+            if not ok and window and name in incident.PLANNED:
+                detail += f" (planned: {window})"
+            elif not ok and cause and name in incident.HEALABLE:
+                detail += causes.note(cause, how, svc)
+            failures = 0 if ok else self.incident.streaks.get(name, 0)
+            self.results[name] = {
+                "ok": ok,
+                "detail": detail,
+                "at": now,
+                "ladder": {"failures": failures},
+            }
         self._save(now)
         self._metrics(now)
         self._retry_unsent()
-        if all(ok for ok, _ in probed.values()):
-            self.restart_queued = ""  # one restart an outage, however many checks ask
-        for name, step, detail, failures, because in todo:
-            self._act(name, step, detail, failures, because)
+        for step in steps:
+            self._act(step)
 
-    def _act(self, name: str, step: ladder.Step, detail: str, failures: int, cause: str) -> None:
-        """Restart if the step says so, log the step, mail it; `cause`: the
-        failing check that held this one's restart back (DJOPS_CAUSE)."""
+    def _act(self, s: incident.Step) -> None:
+        """Restart if the step says so, log the step, mail it."""
         p, svc = self.cfg.name, self.cfg.project.service
-        if step.restart and self.restart_queued:
-            # service and http fail together when gunicorn is down, their
-            # ladders a round apart: a second restart queued behind the first
-            # would stop the service it just healed
-            detail += f"; restart of {svc} already queued by check {self.restart_queued}"
-        elif step.restart:
-            # queued, not awaited: a unit slow to stop must not stall the loop
-            # (and the watchdog); the next rounds show whether it helped
+        if s.step.restart:
+            # a window first: what the restart does to service and http is
+            # djops' own doing. Queued, not awaited: a unit slow to stop must
+            # not stall the loop (and the watchdog); the next rounds show
+            # whether it helped
+            with contextlib.suppress(OSError, ValueError):
+                self.healing = planned.mark(p, planned.RESTART_SECONDS, "self-healing restart")
             proc = systemctl.run("restart", "--no-block", svc, check=False)
-            detail += f"; restart of {svc} " + (
-                "queued" if proc.returncode == 0 else f"failed: {proc.stderr.strip()}"
+            s = dataclasses.replace(
+                s,
+                detail=s.detail
+                + f"; restart of {svc} "
+                + ("queued" if proc.returncode == 0 else f"failed: {proc.stderr.strip()}"),
             )
-            self.restart_queued = name
-        text = notices.health_line(step.event, p, name, detail, failures)
+        text = notices.incident_line(p, s)
         journal.emit(
-            step.event,
+            s.step.event,
             p,
             text,
-            step.priority,
-            CHECK=name,
-            REASON=detail,
-            FAILURES=failures,
+            s.step.priority,
+            CHECK=",".join(s.checks),
+            CAUSE=s.cause,
+            INCIDENT=s.incident,
+            REASON=s.detail,
+            FAILURES=s.failures,
             SERVICE=svc,
-            **({"CAUSE": cause} if cause else {}),
         )
-        if step.mail:
-            self._mail(step.mail, name, text)
+        if s.step.mail:
+            self._mail(s, text)
 
-    def _mail(self, kind: str, check: str, line: str) -> None:
+    def _mail(self, s: incident.Step, line: str) -> None:
         try:
-            notices.health_mail(self.cfg, kind, check, line, self.status())
+            notices.incident_mail(self.cfg, s, line, self.status())
         except OSError as e:  # the outbox is full or broken: keep it here, retry
-            self.unsent.append((kind, check, line))
+            self.unsent.append((s, line))
             self._cannot("mail.failed", "keep an alert mail in the outbox", e)
         else:
             self.failing.discard("mail.failed")
 
     def _retry_unsent(self) -> None:
         unsent, self.unsent = self.unsent, []
-        for kind, check, line in unsent:
-            self._mail(kind, check, line)
+        for s, line in unsent:
+            self._mail(s, line)
 
     def _cannot(self, event: str, what: str, e: Exception, priority: int = CRIT) -> None:
         """Log a fault once, not every round, until it clears."""
@@ -146,7 +157,7 @@ class Health:
 
     def status(self) -> str:
         parts = []
-        for name in self.ladders:
+        for name in self.checks:
             r = self.results.get(name)
             if r is None:
                 parts.append(f"{name} ?")
@@ -177,7 +188,10 @@ class Health:
 
     def _save(self, now: float) -> None:
         try:
-            state.save(self.cfg.name, {"updated": now, "checks": self.results})
+            state.save(
+                self.cfg.name,
+                {"updated": now, "checks": self.results, "incident": self.incident.to_dict()},
+            )
         except OSError as e:  # disk full: the daemon goes on, from memory
             self._cannot("state.failed", f"save {state.path(self.cfg.name)}", e)
         else:

@@ -37,9 +37,13 @@ class Ladder:
     held: bool = False  # the restart is due, but held back (said once)
     restarted_at: int = 0  # the failure count of the restart, for the reminder after it
 
-    def observe(self, ok: bool, now: float, hold: bool = False) -> list[Step]:
+    def observe(
+        self, ok: bool, now: float, hold: bool = False, healable: int | None = None
+    ) -> list[Step]:
         """The steps of this round; `hold`: a restart must not happen now (the
-        failure's cause is one a restart cannot heal)."""
+        failure's cause is one a restart cannot heal); `healable`: how long
+        what a restart heals has failed, when less than the ladder (an
+        incident that began with a check no restart heals), for restart_after."""
         if ok:
             steps = []
             if self.failures >= self.warn_after:
@@ -56,7 +60,8 @@ class Ladder:
         if f == self.alert_after:
             steps.append(Step("health.alert", ERR, mail="alert"))
             self.alerted, self.last_reminder = True, now
-        if self.can_restart and f >= self.restart_after and not self.restarted:
+        due = (f if healable is None else healable) >= self.restart_after
+        if self.can_restart and due and not self.restarted:
             if not hold:
                 steps.append(Step("health.restarted", restart=True))
                 self.restarted, self.held, self.restarted_at = True, False, f

@@ -5,7 +5,7 @@ from djops.adapters import secrets
 from djops.channels import apprise
 from djops.config import Config, check_name
 from djops.errors import ConfigError, OperationError
-from djops.health import dbaddress
+from djops.health import dbaddress, planned
 from djops.jobs import claim
 from djops.metrics import textfile
 from djops.reload import refusals
@@ -33,7 +33,9 @@ def enable(cfg: Config) -> str:
     secrets.ensure(p)  # the units' LoadCredential= needs it before their first start
     was_held = sockets.held(p, cfg.project.service)
     changed = dropins.write_for(cfg)
-    socket_line = sockets.sync(cfg, changed, was_held)
+    # the first hand-over to the socket stops and starts P.service: djops' own doing
+    with planned.window(p, planned.RELOAD_SECONDS, "socket hand-over"):
+        socket_line = sockets.sync(cfg, changed, was_held)
     if cfg.watch.restart == "handover":  # P.service's twin, refreshed at each hand-over too
         standin.write(cfg)
     dropins.link_jobs(cfg)

@@ -159,22 +159,23 @@ def _group_name(gid: int) -> str:
 
 
 def apply_step(cfg: Config) -> str:
-    from djops.health import dbaddress
+    from djops.health import dbaddress, planned
     from djops.reload import handover, standin_units
     from djops.systemd import service
 
     svc, mode = cfg.project.service, cfg.watch.restart
     extra: dict[str, str] = {}
-    try:
-        if mode == "handover":
-            pid, figures, peak = standin_units.apply(cfg)
-            extra = {
-                "STANDIN_WARM": f"{figures.standin_warm:.1f}",
-                "SERVICE_WARM": f"{figures.service_warm:.1f}",
-                "STANDIN_MEMORY": str(peak),
-            }
-        else:
-            pid = service.apply(svc, mode)
+    try:  # health counts no failure of service or http while djops restarts it
+        with planned.window(cfg.name, planned.RELOAD_SECONDS, f"reload ({mode})"):
+            if mode == "handover":
+                pid, figures, peak = standin_units.apply(cfg)
+                extra = {
+                    "STANDIN_WARM": f"{figures.standin_warm:.1f}",
+                    "SERVICE_WARM": f"{figures.service_warm:.1f}",
+                    "STANDIN_MEMORY": str(peak),
+                }
+            else:
+                pid = service.apply(svc, mode)
     except handover.Rejected as e:  # the old gunicorn serves on, untouched
         reject(cfg, str(e))
     except OperationError as e:

@@ -225,18 +225,30 @@ def test_a_chat_notice_is_the_title_and_at_most_five_short_lines(cfg, received):
     assert "status line 39" in mail.safefs.read_json(kept)["message"], "the mail keeps it all"
 
 
+def incident(kind, checks, detail, failures=3):
+    from djops.health.incident import Step
+    from djops.health.ladder import Step as LadderStep
+
+    event = "health.recovered" if kind == "recovery" else "health.alert"
+    return Step(LadderStep(event, mail=kind), "X1", checks, checks[0], detail, failures, 0.0)
+
+
 def test_notify_types_follow_severity(cfg, received):
     from djops.mail import notices
 
-    notices.health_mail(cfg, "alert", "service", "p: check service needs attention (3x): dead", "")
-    notices.health_mail(cfg, "recovery", "service", "p: check service recovered after 3 failures: ok", "")  # fmt: skip
+    def mail(kind, checks, detail):
+        s = incident(kind, checks, detail)
+        notices.incident_mail(cfg, s, notices.incident_line("p", s), "")
+
+    mail("alert", ("service",), "service: dead")
+    mail("recovery", ("service",), "all checks pass again")
     notices.send(cfg, "failure", "djops-job@p:x.service failed", "body")
-    slow = "p: check jobs needs attention (3x): x: running for 90s, longer than max_runtime_seconds = 60"  # fmt: skip
-    notices.health_mail(cfg, "alert", "jobs", slow, "")
-    missed = "p: check jobs needs attention (3x): x: the occurrence due at 03:00 has not started (9s past its start grace of 6s)"  # fmt: skip
-    notices.health_mail(cfg, "reminder", "jobs", missed, "")
-    both = "p: check jobs needs attention (3x): x: 3 failed runs in a row; y: running for 90s, longer than max_runtime_seconds = 60"  # fmt: skip
-    notices.health_mail(cfg, "alert", "jobs", both, "")
+    slow = "jobs: x: running for 90s, longer than max_runtime_seconds = 60"
+    mail("alert", ("jobs",), slow)
+    missed = "jobs: x: the occurrence due at 03:00 has not started (9s past its start grace of 6s)"
+    mail("reminder", ("jobs",), missed)
+    both = "jobs: x: 3 failed runs in a row; y: running for 90s, longer than max_runtime_seconds = 60"  # fmt: skip
+    mail("alert", ("jobs",), both)
     notifyqueue.flush()
     json_types = [t for (u, _, _), t in zip(received, received.types, strict=True) if "json" in u]
     assert json_types == ["failure", "success", "failure", "warning", "warning", "failure"]
@@ -245,16 +257,16 @@ def test_notify_types_follow_severity(cfg, received):
 def test_a_health_alert_in_chat_says_what_since_cause_and_more(cfg, received):
     from djops.mail import notices
 
-    line = "p: check http needs attention (3x): HTTP 502 from http://127.0.0.1:8000/"
-    notices.health_mail(cfg, "alert", "http", line, "http FAILING x3")
+    s = incident("alert", ("http",), "http: HTTP 502 from http://127.0.0.1:8000/")
+    notices.incident_mail(cfg, s, notices.incident_line("p", s), "http FAILING x3")
     notifyqueue.flush()
     body = received[0][2].split("\n")
     assert body[0] == "Check http of p is failing (3 checks in a row)."
     assert (
         body[1].startswith("Since about ")
-        and body[2] == "Cause: HTTP 502 from http://127.0.0.1:8000/"
+        and body[2] == "Cause: http: HTTP 502 from http://127.0.0.1:8000/"
     )
-    assert body[3] == "More: journalctl DJOPS_PROJECT=p -p warning" and len(body) == 4
+    assert body[3] == "More: journalctl DJOPS_PROJECT=p DJOPS_INCIDENT=X1" and len(body) == 4
 
 
 def test_a_token_url_is_never_shown(project, confdir, tmp_path, monkeypatch, received, sent):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from djops import config
+from djops import config, paths
 from djops.health import daemon, probes, state
 
 
@@ -11,6 +11,7 @@ def world(project, tmp_path, monkeypatch, sent):
     """Scripted probe results; mails and restarts recorded instead of sent."""
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
     (tmp_path / "state").mkdir()
+    paths.private_run_dir().mkdir(mode=0o700, parents=True)  # planned windows
     script = {"service": [], "disk": []}
     mails, restarts = [], []
 
@@ -60,14 +61,15 @@ def test_the_ladder_is_saved_before_acting_so_a_crash_replays_nothing(world, mon
     def crash(*a):
         raise RuntimeError("killed while mailing")
 
-    monkeypatch.setattr(daemon.notices, "health_mail", crash)
+    monkeypatch.setattr(daemon.notices, "incident_mail", crash)
     with pytest.raises(RuntimeError):
         h.round()
-    saved = state.read(cfg.name)["checks"]["service"]["ladder"]
+    saved = state.read(cfg.name)["incident"]["ladder"]
     assert saved["failures"] == 3 and saved["alerted"]
+    assert state.read(cfg.name)["checks"]["service"]["ladder"]["failures"] == 3
     again = daemon.Health(cfg)  # systemd restarted it
     monkeypatch.undo()
-    assert again.ladders["service"].failures == 3
+    assert again.incident.ladder.failures == 3 and again.incident.ladder.alerted
 
 
 def test_no_room_for_the_alert_mail_is_logged_and_retried(world, monkeypatch, sent):
@@ -116,8 +118,8 @@ def test_a_restart_is_queued_once_per_outage(world):
 
 
 def test_service_and_http_failing_together_queue_one_restart(world, monkeypatch, sent):
-    """gunicorn down fails both, their ladders a round apart: a second
-    restart queued behind the first would stop the service it just healed."""
+    """gunicorn down fails both, a round apart: one incident, one restart (a
+    second queued behind the first would stop the service it just healed)."""
     cfg, script, _, restarts = world
     monkeypatch.setattr(probes, "enabled", lambda cfg: ["service", "http"])
     # http's ladder one round behind service's (systemd saw gunicorn die first)
@@ -129,7 +131,7 @@ def test_service_and_http_failing_together_queue_one_restart(world, monkeypatch,
         h.round()
     assert restarts == [("restart", "--no-block", "p.service")]
     said = [f["DJOPS_REASON"] for _, f in sent if f["DJOPS_EVENT"] == "health.restarted"]
-    assert len(said) == 2 and "already queued by check service" in said[1]
+    assert len(said) == 1 and "service: down; http: refused" in said[0], said
     for _ in range(10):  # all well, then a new outage: its own restart
         h.round()
     assert len(restarts) == 2
@@ -145,7 +147,7 @@ def test_a_garbage_state_file_is_said_and_ignored(world, sent, garbage):
     h = daemon.Health(cfg)
     ignored = [f for _, f in sent if f["DJOPS_EVENT"] == "state.ignored"]
     if garbage.startswith(b'{"checks"'):  # valid JSON, odd content: per key
-        assert ignored == [] and h.ladders["service"].failures == 0
+        assert ignored == [] and h.incident.ladder.failures == 0
     else:
         assert len(ignored) == 1 and ignored[0]["PRIORITY"] == "4"
     script["service"] = [(False, "down")]
@@ -212,10 +214,10 @@ def test_each_round_writes_the_metrics_and_a_failure_is_logged_once(
 def test_a_site_failing_with_its_database_is_not_restarted_and_names_the_cause(
     world, monkeypatch, sent
 ):
-    """Issue 19.6: the database down, http answers 500. The database check
-    never restarts, and neither may http or service while it fails: their
-    lines and the alert mail name the database. Once it is back the site gets
-    a round to reconnect; a check still failing after that gets its restart."""
+    """Issue 19.6: the database down, http answers 500: one incident, its
+    cause the database, no restart while it fails; the lines, the alert mail
+    and `djops status` name the cause. Once it is back the site gets a round
+    to reconnect; still failing after that, it gets its restart."""
     cfg, script, mails, restarts = world
     monkeypatch.setattr(probes, "enabled", lambda cfg: ["service", "http", "database"])
     down = "postgresql at 127.0.0.1:5432: Connection refused"
@@ -226,23 +228,111 @@ def test_a_site_failing_with_its_database_is_not_restarted_and_names_the_cause(
     for _ in range(6):
         h.round()
     assert restarts == []
-    for check in ("http", "service"):
-        lines = [f for _, f in sent if f.get("DJOPS_CHECK") == check]
-        assert [f["DJOPS_EVENT"] for f in lines] == [
-            "health.degraded",
-            "health.alert",
-            "health.restart_held",
-        ]
-        assert all(f["DJOPS_CAUSE"] == "database" and down in f["DJOPS_REASON"] for f in lines)
-        assert "which a restart of p.service cannot heal" in lines[-1]["DJOPS_REASON"]
-    [alert] = [body for kind, subject, body in mails if "ALERT http" in subject]
-    assert "cause: check database failing (" + down in alert
+    lines = [f for _, f in sent if f["DJOPS_EVENT"].startswith("health.")]
+    assert [f["DJOPS_EVENT"] for f in lines] == [
+        "health.degraded",
+        "health.alert",
+        "health.restart_held",
+    ]
+    assert all(f["DJOPS_CHECK"] == "database,service,http" for f in lines)
+    assert all(f["DJOPS_CAUSE"] == "database" and down in f["DJOPS_REASON"] for f in lines)
+    assert len({f["DJOPS_INCIDENT"] for f in lines}) == 1
+    assert "which a restart of p.service cannot heal" in lines[-1]["DJOPS_REASON"]
+    [(_, subject, alert)] = mails
+    assert subject == "ALERT database, service, http failing"
+    assert "cause: database" in alert and down in alert
     assert "cause: check database" in state.read(cfg.name)["checks"]["http"]["detail"]
     h.round()  # the database is back: the site gets this round to reconnect
     assert restarts == []
     assert "database failing until this round (" in h.results["http"]["detail"]
     h.round()  # http still fails without the database's excuse: the one restart
     assert restarts == [("restart", "--no-block", "p.service")]
-    restarted = [f for _, f in sent if f["DJOPS_EVENT"] == "health.restarted"]
-    assert [f["DJOPS_CHECK"] for f in restarted] == ["http"]
-    assert "DJOPS_CAUSE" not in restarted[0]
+    [restarted] = [f for _, f in sent if f["DJOPS_EVENT"] == "health.restarted"]
+    assert restarted["DJOPS_CHECK"] == "http" and restarted["DJOPS_CAUSE"] == "http"
+    assert restarted["DJOPS_INCIDENT"] == lines[0]["DJOPS_INCIDENT"]
+
+
+def test_a_gunicorn_crash_is_one_alert_one_restart_one_recovery_in_one_thread(
+    world, monkeypatch, sent
+):
+    """Issue 30.1: service and http fail together; one incident. The restart
+    djops makes opens a planned window, so what it does to service and http
+    while gunicorn comes back is no failure."""
+    from djops.health import planned
+
+    cfg, script, _, restarts = world
+    monkeypatch.setattr(probes, "enabled", lambda cfg: ["service", "http", "disk"])
+    threads = []
+    monkeypatch.setattr(
+        daemon.notices,
+        "send",
+        lambda cfg, kind, subject, body, *a, thread=None, **k: threads.append((kind, thread)),
+    )
+    script["service"] = [(False, "p.service failed (failed)")] * 5 + [
+        (False, "p.service activating (start)"),
+        (True, "active"),
+    ]
+    script["http"] = [(False, "Connection refused")] * 6 + [(True, "HTTP 200")]
+    h = daemon.Health(cfg)
+    for _ in range(5):
+        h.round()
+    assert restarts == [("restart", "--no-block", "p.service")]
+    assert planned.active(cfg.name) == "self-healing restart"
+    h.round()  # gunicorn starting: djops' own doing
+    assert "(planned: self-healing restart)" in h.results["http"]["detail"]
+    h.round()
+    events = [(f["DJOPS_EVENT"], f["DJOPS_CHECK"]) for _, f in sent]
+    assert events == [
+        ("health.degraded", "service,http"),
+        ("health.alert", "service,http"),
+        ("health.restarted", "service,http"),
+        ("health.recovered", "service,http"),
+    ]
+    assert {f["DJOPS_CAUSE"] for _, f in sent} == {"service"}
+    [alert, recovery] = threads
+    assert alert[0] == "alert" and recovery[0] == "recovery"
+    root = alert[1]["Message-Id"]
+    assert root.startswith(f"<djops.{cfg.name}.") and recovery[1]["In-Reply-To"] == root
+    assert state.read(cfg.name)["incident"]["id"] == ""
+
+
+def test_a_reload_seen_by_a_round_is_no_failure(world, monkeypatch, sent):
+    from djops.health import planned
+
+    cfg, script, mails, restarts = world
+    script["service"] = [(False, "p.service deactivating (stop-sigterm)")] * 2 + [(True, "up")]
+    h = daemon.Health(cfg)
+    with planned.window(cfg.name, 300, "reload (restart)"):
+        h.round()
+        assert "service FAILING x0" in h.status()
+    planned.mark(cfg.name, 300, "reload (handover)")
+    planned.clear(cfg.name)
+    h.round()  # the window closed before this round began: it counts
+    assert [f["DJOPS_EVENT"] for _, f in sent] == ["health.degraded"]
+    h.round()
+    assert [f["DJOPS_EVENT"] for _, f in sent][-1] == "health.recovered"
+    assert mails == [] and restarts == []
+
+
+def test_an_outage_under_0_1s_per_check_ladders_goes_on_as_one_incident(world, sent):
+    """Upgraded mid-outage: the alert and the restart of 0.1 are not made again."""
+    cfg, script, mails, restarts = world
+    ladder = {"failures": 6, "restarted": True, "alerted": True, "last_reminder": 9e9}
+    state.save(
+        cfg.name,
+        {
+            "updated": 1.0,
+            "checks": {
+                "service": {"ok": False, "detail": "down", "at": 1.0, "ladder": ladder},
+                "disk": {"ok": True, "detail": "fine", "at": 1.0, "ladder": {"failures": 0}},
+            },
+        },
+    )
+    script["service"] = [(False, "down")] * 2 + [(True, "up")]
+    h = daemon.Health(cfg)
+    h.round()
+    h.round()
+    assert restarts == [] and mails == []
+    h.round()
+    assert [f["DJOPS_EVENT"] for _, f in sent] == ["health.recovered"]
+    assert [m[0] for m in mails] == ["recovery"]

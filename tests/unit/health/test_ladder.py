@@ -87,3 +87,12 @@ def test_a_check_that_passes_while_held_recovers_without_a_restart():
     again = Ladder(1, 3, 5, can_restart=True)
     again.load(lad.to_dict())
     assert [s[0] for s in climb(again, [False] * 5)[4]] == ["health.restarted"]
+
+
+def test_the_restart_waits_for_what_it_heals_to_fail_restart_after_times():
+    """An incident that began with a check no restart heals: the ladder is
+    far along, the site has just begun to fail."""
+    lad = Ladder(1, 3, 5, can_restart=True)
+    steps = [lad.observe(False, i * 60.0, healable=max(0, i - 9)) for i in range(15)]
+    assert [i for i, r in enumerate(steps) for s in r if s.restart] == [14]
+    assert [s.mail for s in lad.observe(False, 15 * 60.0, healable=6)] == ["reminder"]

@@ -8,20 +8,30 @@ from djops.channels import mail
 from djops.mail import notices
 
 
+def step(event, checks, detail, failures, cause=""):
+    from djops.health.incident import Step
+    from djops.health.ladder import Step as LadderStep
+
+    return Step(LadderStep(event), "X1", checks, cause or checks[0], detail, failures, 0.0)
+
+
 def test_health_lines_say_the_step_and_the_count():
-    assert notices.health_line("health.alert", "p", "http", "GET ...: HTTP 503", 3) == (
-        "p: check http needs attention (3x): GET ...: HTTP 503"
+    alert = step("health.alert", ("http",), "http: GET ...: HTTP 503", 3)
+    assert (
+        notices.incident_line("p", alert)
+        == "p: check http needs attention (3x): http: GET ...: HTTP 503"
     )
-    assert notices.health_line("health.recovered", "p", "http", "HTTP 200", 4) == (
-        "p: check http recovered after 4 failures: HTTP 200"
+    back = step("health.recovered", ("http",), "all checks pass again", 4)
+    assert notices.incident_line("p", back) == (
+        "p: check http recovered after 4 failures: all checks pass again"
     )
 
 
-def test_one_failure_is_singular_and_still_counted_back():
-    line = notices.health_line("health.recovered", "p", "http", "HTTP 200", 1)
-    assert line == "p: check http recovered after 1 failure: HTTP 200"
-    assert notices._count(line) == (1, "HTTP 200")
-    assert notices._count("p: check http recovered after 4 failures: ok") == (4, "ok")
+def test_one_failure_is_singular():
+    back = step("health.recovered", ("http",), "all checks pass again", 1)
+    assert notices.incident_line("p", back) == (
+        "p: check http recovered after 1 failure: all checks pass again"
+    )
 
 
 def test_a_mail_carries_no_terminal_escape_from_unit_output(project, tmp_path, monkeypatch):

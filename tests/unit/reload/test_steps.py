@@ -143,3 +143,30 @@ def test_the_compile_takes_only_the_sources_the_watcher_saw(tmp_path, monkeypatc
     ]
     note.write_text(f'["{real}/.env"]')
     assert steps.seen_by_the_watcher("p", [str(code), str(settings)]) == []  # nothing to compile
+
+
+def test_the_apply_step_is_a_planned_window_for_health(project, tmp_path, monkeypatch, sent):
+    """Health does not count service or http failing while the reload (or
+    `djops reload P`, which runs it) restarts P.service; closed after."""
+    from djops import config
+    from djops.health import dbaddress, planned
+
+    monkeypatch.setenv("DJOPS_RUN_DIR", str(tmp_path / "run"))
+    (tmp_path / "run" / "djops").mkdir(parents=True)
+    monkeypatch.setattr(dbaddress, "learn_isolated", lambda cfg: "the database: sqlite")
+    seen, broken = [], []
+
+    def apply(unit, mode):
+        seen.append(planned.active(project))
+        if broken:
+            raise OperationError(f"{unit} did not come back")
+        return 42
+
+    monkeypatch.setattr(service, "apply", apply)
+    cfg = config.load(project, live=False)
+    assert "(MainPID 42)" in steps.apply_step(cfg)
+    assert seen == ["reload (restart)"] and planned.active(project) == ""
+    broken.append(True)
+    with pytest.raises(OperationError):
+        steps.apply_step(cfg)
+    assert seen[-1] == "reload (restart)" and planned.active(project) == ""
