@@ -5,6 +5,8 @@ DjopsError and print as one line on stderr; `--debug` shows the traceback.
 """
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -266,6 +268,16 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    try:
+        return _answer(args)
+    except BrokenPipeError:  # `djops status | head`: the reader has all it wanted
+        # stdout's buffer still holds what the reader will never take: point
+        # the descriptor at /dev/null so the flush at exit says nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+
+
+def _answer(args: argparse.Namespace) -> int:
     try:
         answer = VERBS[args.verb].run(args)
     except DjopsError as e:

@@ -52,3 +52,21 @@ def test_run_of_a_job_the_project_lacks_says_so_and_lists_its_jobs(project, conf
     )
     assert cli.main(["run", "p", "nosuch"]) == 2
     assert capsys.readouterr().err == "djops: p has no job 'nosuch' (jobs: index, mail)\n"
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(monkeypatch, tmp_path):
+    """`djops status | head`: the pipe closes before djops is done printing;
+    djops ends quietly as a program killed by SIGPIPE would (141), its
+    stdout pointed at /dev/null so the flush at exit cannot fail again."""
+    import os
+    import sys
+
+    def answer(args):
+        print("a line the reader never takes")
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(cli, "_answer", answer)
+    with open(tmp_path / "stdout", "w") as f:
+        monkeypatch.setattr(sys, "stdout", f)
+        assert cli.main(["status"]) == 141
+        assert os.path.samestat(os.fstat(f.fileno()), os.stat(os.devnull))
