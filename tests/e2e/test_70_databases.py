@@ -534,7 +534,13 @@ def test_a_wrong_password_is_rejected_and_the_site_keeps_serving(machine, server
     r = djops(machine, "reload demo", check=False)
     assert r.returncode == 1 and "refused the login" in r.stderr
     apply_settings(machine, server.settings(machine, server.password))
-    assert "visits=1" in machine.sh("curl -fsS http://127.0.0.1:8000/visit").stdout
+    # restart mode: applied once systemd started gunicorn, which binds a moment later
+    visit = wait_for(
+        lambda: machine.sh("curl -fsS http://127.0.0.1:8000/visit", check=False).stdout,
+        timeout=30,
+        what="the restarted site",
+    )
+    assert "visits=1" in visit
 
 
 def test_no_password_leaves_in_the_journal_mail_or_output(machine, server):

@@ -156,13 +156,22 @@ def test_each_occurrence_runs_on_exactly_one_host(fleet):
 def test_status_and_metrics_say_where_the_last_occurrence_ran(fleet):
     app1, app2 = fleet["apps"]
     for m, other in ((app1, app2), (app2, app1)):
-        [last] = [e for e in runs(m, fleet["since"])][-1:]
-        line = [ln for ln in m.sh("djops status demo").stdout.splitlines() if "job tick" in ln]
-        assert line, m.name
-        if last["DJOPS_EVENT"] == "job.skipped":
-            assert f" on {other.name}: " in line[0], line
-        else:
-            assert " here (" in line[0], line
+
+        def agreed(m=m, other=other) -> list[str] | None:
+            """Status and the journal read with no run ending in between (an
+            occurrence a minute): the line, once the journal stood still."""
+            [last] = runs(m, fleet["since"])[-1:]
+            line = [ln for ln in m.sh("djops status demo").stdout.splitlines() if "job tick" in ln]
+            if runs(m, fleet["since"])[-1:] != [last]:
+                return None
+            assert line, m.name
+            if last["DJOPS_EVENT"] == "job.skipped":
+                assert f" on {other.name}: " in line[0], (line, last["MESSAGE"])
+            else:
+                assert " here (" in line[0], (line, last["MESSAGE"])
+            return line
+
+        wait_for(agreed, timeout=30, what="a still journal")
         skips = sum(e["DJOPS_EVENT"] == "job.skipped" for e in runs(m, 0))
         [shown] = wait_for(lambda m=m, n=skips: skipped_metric(m, n), timeout=30, what="metric")
         assert shown >= skips, m.name
