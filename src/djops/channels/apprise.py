@@ -14,10 +14,19 @@ from pathlib import Path
 
 from djops import paths, safefs
 from djops.channels import chat, fingerprint, queue
+from djops.channels.notice import Notice
+from djops.config import Config
+from djops.events import ERR, INFO, PRIORITY_NAMES
 from djops.systemd import wake
 
 MAX_BODY = 32_000  # characters; each Apprise service shortens further as it must
 FIELDS = {"project": str, "url": str, "title": str, "body": str}
+
+# the journal priority of what each kind announces; a recovery has its
+# alert's, so it goes wherever the alert it ends went. The heartbeat goes
+# to chat only with min_priority = "info" (or "debug"); a successful job's
+# output is mail only.
+PRIORITY = {"alert": ERR, "reminder": ERR, "recovery": ERR, "failure": ERR, "heartbeat": INFO}
 
 
 def available() -> bool:
@@ -36,6 +45,23 @@ def missing(urls: list[str]) -> str:
         f"[notify] urls: {len(urls)} set, but Apprise is missing: apt install apprise "
         "(the notifications wait in /var/lib/djops/notify/ until then)"
     )
+
+
+def announce(cfg: Config, notice: Notice) -> None:
+    """A chat notice to each [notify] url, for the kinds that reach
+    min_priority: the mail's subject as its title and the notice's short
+    lines (or the body's first line), typed by severity."""
+    if not cfg.notify.urls or not goes_out(cfg, notice.kind):
+        return
+    short = chat.body(notice.lines if notice.lines else notice.body.strip().split("\n")[:1])
+    kind_type = notice.severity if notice.severity in chat.TYPES else chat.kind_type(notice.kind)
+    send(cfg.name, cfg.notify.urls, notice.title, short, kind_type)
+
+
+def goes_out(cfg: Config, kind: str) -> bool:
+    """Whether `kind` reaches [notify] min_priority (a lower number is more urgent)."""
+    priority = PRIORITY.get(kind)
+    return priority is not None and priority <= PRIORITY_NAMES.index(cfg.notify.min_priority)
 
 
 def send(

@@ -14,7 +14,7 @@ import pytest
 
 from djops import config
 from djops.adapters import project_python, secrets
-from djops.channels import announce, runpings
+from djops.channels import apprise, mail, runpings
 from djops.inproject.redact import MASK
 from djops.jobs import job
 from djops.mail import failure
@@ -93,8 +93,8 @@ def test_a_jobs_lines_in_the_journal_and_at_roots_terminal(cfg, sent, capsys, tm
 def test_the_failure_mail_the_output_mail_apprise_and_the_ping(cfg, monkeypatch, tmp_path):
     lines = _shown(tmp_path)
     mails, notes, pings = [], [], []
-    monkeypatch.setattr(announce.mail, "send", lambda p, msg, prog: mails.append(msg))
-    monkeypatch.setattr(announce.apprise, "send", lambda p, u, t, b, *a, **k: notes.append((t, b)))
+    monkeypatch.setattr(mail, "send", lambda p, msg, prog: mails.append(msg))
+    monkeypatch.setattr(apprise, "send", lambda p, u, t, b, *a, **k: notes.append((t, b)))
     monkeypatch.setattr(failure.systemctl, "run", lambda *a, **k: type("R", (), {"stdout": ""}))
     monkeypatch.setattr(failure.systemctl, "show", lambda u, *props: {"InvocationID": "abc"})
     monkeypatch.setattr(failure.alerting, "held", lambda *a: "")
