@@ -8,19 +8,18 @@ fails holds back only its own later messages (so they still arrive in
 order), retried with backoff; notify.failed is logged once per message.
 """
 
-import importlib.util
 import os
+import time
 from pathlib import Path
 
 from djops import paths, safefs
-from djops.channels import chat, fingerprint, queue
+from djops.channels import chat, fingerprint, notifyqueue, queue
 from djops.channels.notice import Notice
 from djops.config import Config
 from djops.events import ERR, INFO, PRIORITY_NAMES
 from djops.systemd import wake
 
 MAX_BODY = 32_000  # characters; each Apprise service shortens further as it must
-FIELDS = {"project": str, "url": str, "title": str, "body": str}
 
 # the journal priority of what each kind announces; a recovery has its
 # alert's, so it goes wherever the alert it ends went. The heartbeat goes
@@ -29,17 +28,9 @@ FIELDS = {"project": str, "url": str, "title": str, "body": str}
 PRIORITY = {"alert": ERR, "reminder": ERR, "recovery": ERR, "failure": ERR, "heartbeat": INFO}
 
 
-def available() -> bool:
-    return importlib.util.find_spec("apprise") is not None
-
-
-def directory() -> Path:
-    return paths.state_dir() / "notify"
-
-
 def missing(urls: list[str]) -> str:
     """What to do when urls are set and Apprise is not installed; "" if nothing."""
-    if not urls or available():
+    if not urls or notifyqueue.available():
         return ""
     return (
         f"[notify] urls: {len(urls)} set, but Apprise is missing: apt install apprise "
@@ -70,7 +61,7 @@ def send(
     """Keep one entry per URL, then ask djops-notify.service to deliver."""
     kept = [
         queue.put(
-            directory(),
+            notifyqueue.directory(),
             {
                 "project": project,
                 "url": u,
@@ -83,19 +74,31 @@ def send(
     ]
     wake.request(wake.NOTIFY)
     if not os.path.isdir(paths.systemd_booted()):
-        from djops.channels import notifyqueue
-
         notifyqueue.flush()  # no systemd (tests, a chroot): deliver here
     return kept
 
 
 def pending(project: str | None = None) -> list[Path]:
-    return [p for p in queue.pending(directory()) if project is None or _of(p) == project]
+    return [
+        p for p in queue.pending(notifyqueue.directory()) if project is None or _of(p) == project
+    ]
 
 
 def shown(url: str) -> str:
     """Scheme and fingerprint only: the host of many Apprise URLs is their token."""
     return fingerprint.label(url)
+
+
+def summary(project: str, urls: list[str]) -> str:
+    """One line for `djops status` and the heartbeat: configured, last
+    delivered, waiting."""
+    if not urls:
+        return "none ([notify] urls is empty)"
+    when = notifyqueue.last_delivered().get(project)
+    last = time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if when else "never"
+    missing = "" if notifyqueue.available() else "; Apprise is not installed: apt install apprise"
+    where = ", ".join(fingerprint.label(u) for u in urls)
+    return f"{where}; last delivered {last}; {len(pending(project))} waiting{missing}"
 
 
 def _of(path: Path) -> str | None:

@@ -110,7 +110,7 @@ def test_a_url_that_is_down_holds_back_only_its_own_and_keeps_the_order(cfg, rec
 
 
 def test_without_apprise_nothing_is_lost(cfg, monkeypatch, sent):
-    monkeypatch.setattr(apprise, "available", lambda: False)
+    monkeypatch.setattr(notifyqueue, "available", lambda: False)
     announce.announce(cfg, "failure", "x failed", "body")
     assert notifyqueue.flush()[:2] == (0, 2)
     [why] = {f["DJOPS_REASON"] for _, f in sent if f["DJOPS_EVENT"] == "notify.failed"}
@@ -151,37 +151,37 @@ def test_a_bad_channel_url_is_named_by_file_and_key_never_quoted(
 
 
 def test_status_line_says_configured_last_delivered_waiting(cfg, received):
-    assert notifyqueue.summary("p", []) == "none ([notify] urls is empty)"
-    line = notifyqueue.summary("p", cfg.notify.urls)
+    assert apprise.summary("p", []) == "none ([notify] urls is empty)"
+    line = apprise.summary("p", cfg.notify.urls)
     a, b = (fingerprint.label(u) for u in cfg.notify.urls)
     assert line.startswith(f"{a}, {b}; last delivered never; 0 waiting")
     assert "a.example" not in line and "b.example" not in line
     announce.announce(cfg, "alert", "a", "b")
-    assert "; 2 waiting" in notifyqueue.summary("p", cfg.notify.urls)
+    assert "; 2 waiting" in apprise.summary("p", cfg.notify.urls)
     notifyqueue.flush()
-    assert "last delivered never" not in notifyqueue.summary("p", cfg.notify.urls)
+    assert "last delivered never" not in apprise.summary("p", cfg.notify.urls)
 
 
 def test_check_fails_when_urls_are_set_without_apprise(cfg, monkeypatch):
     from djops.checklist import notify
 
-    monkeypatch.setattr(apprise, "available", lambda: False)
+    monkeypatch.setattr(notifyqueue, "available", lambda: False)
     [missing, queued] = notify.items(cfg)[-2:]
     assert missing.level == "fail" and "apt install apprise" in missing.text
     assert queued.level == "ok"
-    monkeypatch.setattr(apprise, "available", lambda: True)
+    monkeypatch.setattr(notifyqueue, "available", lambda: True)
     assert notify.items(cfg)[-2].level == "ok"
 
 
 def test_enable_says_apt_install_apprise_in_one_line(cfg, monkeypatch):
     from djops.project import enable
 
-    monkeypatch.setattr(apprise, "available", lambda: False)
+    monkeypatch.setattr(notifyqueue, "available", lambda: False)
     assert enable._missing(cfg) == (
         "\nwarning: [notify] urls: 2 set, but Apprise is missing: apt install apprise "
         "(the notifications wait in /var/lib/djops/notify/ until then)"
     )
-    monkeypatch.setattr(apprise, "available", lambda: True)
+    monkeypatch.setattr(notifyqueue, "available", lambda: True)
     assert enable._missing(cfg) == ""
 
 
@@ -282,9 +282,9 @@ def test_a_token_url_is_never_shown(project, confdir, tmp_path, monkeypatch, rec
     received.down.add(url)
     announce.announce(cfg, "alert", "ALERT x failing", "body")
     notifyqueue.flush()
-    monkeypatch.setattr(apprise, "available", lambda: True)
+    monkeypatch.setattr(notifyqueue, "available", lambda: True)
     monkeypatch.setattr(notifyqueue, "_deliver", notifyqueue.__dict__["_deliver"])
-    shown = [notifyqueue.summary(project, cfg.notify.urls)]
+    shown = [apprise.summary(project, cfg.notify.urls)]
     shown += [m + repr(f) for m, f in sent]
     assert fingerprint.label(url) in shown[0] and all(token not in s for s in shown), shown
 
