@@ -145,3 +145,11 @@ def test_no_import_circle_inside_a_package():
 def test_a_circle_is_found():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) == []
+
+
+def test_notify_names_one_thing():
+    """`notify` is the user's word for the Apprise channel ([notify] urls,
+    djops-notify.service, notify.failed); systemd's protocol is sd_notify.
+    A new module with either word in its name picks its side here."""
+    named = {name for name, _ in _modules() if "notify" in name.rsplit(".", 1)[-1]}
+    assert named == {"djops.checklist.notify", "djops.systemd.sd_notify"}

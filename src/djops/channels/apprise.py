@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from djops import paths, safefs
-from djops.channels import chat, fingerprint, notifyqueue, queue
+from djops.channels import apprisequeue, chat, fingerprint, queue
 from djops.channels.notice import Notice
 from djops.config import Config
 from djops.events import ERR, INFO, PRIORITY_NAMES
@@ -30,7 +30,7 @@ PRIORITY = {"alert": ERR, "reminder": ERR, "recovery": ERR, "failure": ERR, "hea
 
 def missing(urls: list[str]) -> str:
     """What to do when urls are set and Apprise is not installed; "" if nothing."""
-    if not urls or notifyqueue.available():
+    if not urls or apprisequeue.available():
         return ""
     return (
         f"[notify] urls: {len(urls)} set, but Apprise is missing: apt install apprise "
@@ -61,7 +61,7 @@ def send(
     """Keep one entry per URL, then ask djops-notify.service to deliver."""
     kept = [
         queue.put(
-            notifyqueue.directory(),
+            apprisequeue.directory(),
             {
                 "project": project,
                 "url": u,
@@ -74,13 +74,13 @@ def send(
     ]
     wake.request(wake.NOTIFY)
     if not os.path.isdir(paths.systemd_booted()):
-        notifyqueue.flush()  # no systemd (tests, a chroot): deliver here
+        apprisequeue.flush()  # no systemd (tests, a chroot): deliver here
     return kept
 
 
 def pending(project: str | None = None) -> list[Path]:
     return [
-        p for p in queue.pending(notifyqueue.directory()) if project is None or _of(p) == project
+        p for p in queue.pending(apprisequeue.directory()) if project is None or _of(p) == project
     ]
 
 
@@ -94,9 +94,9 @@ def summary(project: str, urls: list[str]) -> str:
     delivered, waiting."""
     if not urls:
         return "none ([notify] urls is empty)"
-    when = notifyqueue.last_delivered().get(project)
+    when = apprisequeue.last_delivered().get(project)
     last = time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if when else "never"
-    missing = "" if notifyqueue.available() else "; Apprise is not installed: apt install apprise"
+    missing = "" if apprisequeue.available() else "; Apprise is not installed: apt install apprise"
     where = ", ".join(fingerprint.label(u) for u in urls)
     return f"{where}; last delivered {last}; {len(pending(project))} waiting{missing}"
 

@@ -11,7 +11,7 @@ delivering unit (djops-mailqueue, djops-ping, djops-notify)."""
 from collections.abc import Callable
 from typing import NamedTuple
 
-from djops.channels import apprise, fingerprint, healthchecks, mail, mailqueue, notifyqueue
+from djops.channels import apprise, apprisequeue, fingerprint, healthchecks, mail, mailqueue
 from djops.channels.notice import Notice
 from djops.config import Config
 from djops.systemd import wake
@@ -29,7 +29,7 @@ CHANNELS: dict[str, Channel] = {
     for c in (
         Channel(wake.MAIL, mailqueue.run, mail.fingerprint, mail.announce),
         Channel(wake.PINGS, healthchecks.deliver, fingerprint.label, None),  # a run's, not a notice
-        Channel(wake.NOTIFY, notifyqueue.run, fingerprint.label, apprise.announce),
+        Channel(wake.NOTIFY, apprisequeue.run, fingerprint.label, apprise.announce),
     )
 }
 

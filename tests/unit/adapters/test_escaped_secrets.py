@@ -106,7 +106,7 @@ def test_the_failure_mail_the_output_mail_apprise_and_the_ping(cfg, monkeypatch,
     job.mail_output(cfg, "show")
     monkeypatch.setenv("SERVICE_RESULT", "exit-code")
     monkeypatch.setenv("EXIT_STATUS", "3")
-    monkeypatch.setattr(runpings.notify, "skipped", lambda u: False)
+    monkeypatch.setattr(runpings.sd_notify, "skipped", lambda u: False)
     monkeypatch.setattr(runpings.pings, "queue", lambda p, url, body="", **k: pings.append(body))
     monkeypatch.setattr(runpings.wake, "request", lambda kind: None)
     runpings.ping("stop", "djops-job@p:show.service")
