@@ -3,7 +3,8 @@
 enable` say when urls are set without it).
 
 An announcement becomes one entry per URL in /var/lib/djops/notify/ (the
-durable queue); djops-notify.service delivers them oldest first. A URL that
+durable queue); djops-notify.service (djops.channels.apprisequeue) delivers
+them oldest first. A URL that
 fails holds back only its own later messages (so they still arrive in
 order), retried with backoff; notify.failed is logged once per message.
 """
