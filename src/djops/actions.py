@@ -118,15 +118,15 @@ def ping(args: argparse.Namespace) -> str:
 
 
 def flush_pings(args: argparse.Namespace) -> str:
-    from djops.channels import healthchecks
+    from djops.channels import registry
 
-    return healthchecks.deliver()
+    return registry.deliver("pings")
 
 
 def flush_notify(args: argparse.Namespace) -> str:
-    from djops.channels import notifyqueue
+    from djops.channels import registry
 
-    return notifyqueue.run()
+    return registry.deliver("notify")
 
 
 def status(args: argparse.Namespace) -> str:
@@ -183,6 +183,6 @@ def failure(args: argparse.Namespace) -> str:
 
 
 def flush_mail(args: argparse.Namespace) -> str:
-    from djops.channels import mailqueue
+    from djops.channels import registry
 
-    return mailqueue.run()
+    return registry.deliver("mail")

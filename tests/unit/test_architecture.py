@@ -97,3 +97,59 @@ def test_starting_the_cli_imports_no_verb_it_does_not_run():
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     heavy = {"health", "mail", "jobs", "checklist", "project", "migrate", "generate", "adapters"}
     assert not [m for m in loaded.split() if _part(m) in heavy], loaded
+
+
+def _package(module: str) -> str:
+    """A module's package: djops.channels.mail -> djops.channels."""
+    return (
+        module
+        if (SRC.joinpath(*module.split(".")) / "__init__.py").exists()
+        else (module.rsplit(".", 1)[0])
+    )
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import circle of `graph` (module -> modules it imports), or []."""
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return []
+
+
+def test_no_import_circle_inside_a_package():
+    """Ranks keep packages apart; inside one, modules also import one way
+    (a function-level import counts: it is the same circle, only later)."""
+    graph: dict[str, set[str]] = {}
+    for name, path in _modules():
+        if _part(name) == "inproject":
+            continue
+        graph[name] = {t for t in _imports(path) if _package(t) == _package(name) and t != name}
+    assert _cycle(graph) == []
+
+
+def test_a_circle_is_found():
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) == []
+
+
+def test_notify_names_one_thing():
+    """`notify` is the user's word for the Apprise channel ([notify] urls,
+    djops-notify.service, notify.failed); systemd's protocol is sd_notify.
+    A new module with either word in its name picks its side here."""
+    named = {name for name, _ in _modules() if "notify" in name.rsplit(".", 1)[-1]}
+    assert named == {"djops.checklist.notify", "djops.systemd.sd_notify"}

@@ -1,23 +1,19 @@
-"""The one call that tells every configured channel: mail to [health]
-mail_to (or `to`), and each [notify] url for the kinds that go there.
+"""The one call that tells every configured channel: each channel of the
+registry (djops.channels.registry) that carries notices gets the same
+Notice and takes what fits it (mail the whole body to [health] mail_to or
+`to`, Apprise a chat notice to each [notify] url, for the kinds that go
+there).
 
-Mail gets the whole body; a chat notice gets the mail's subject as its title
-and the short lines `chat` (djops.channels.chat), typed by severity.
 Everything is masked with the project's redactor first (the loaded secret
-values and the settings scan), so no channel ever receives a secret.
+values and the settings scan), here and only here, so no channel ever
+receives a secret.
 """
 
 from djops.adapters import secrets
-from djops.channels import apprise, chat, mail, sendmail
+from djops.channels import registry, sendmail
+from djops.channels.notice import Notice
 from djops.config import Config
-from djops.events import ERR, INFO, PRIORITY_NAMES
 from djops.text import printable
-
-# the journal priority of what each kind announces; a recovery has its
-# alert's, so it goes wherever the alert it ends went. The heartbeat goes
-# to chat only with min_priority = "info" (or "debug"); a successful job's
-# output is mail only.
-PRIORITY = {"alert": ERR, "reminder": ERR, "recovery": ERR, "failure": ERR, "heartbeat": INFO}
 
 
 def announce(
@@ -36,16 +32,8 @@ def announce(
     `thread`: Message-Id, In-Reply-To, References of an incident's mail."""
     redactor = secrets.redactor(cfg)
     subject, body = redactor.redact(subject), redactor.redact(printable(body))
-    msg = sendmail.compose(cfg.name, kind, subject, body, to or cfg.health.mail_to, thread)
-    mail.send(cfg.name, msg, cfg.health.sendmail)
-    if cfg.notify.urls and goes_out(cfg, kind):
-        text = redactor.redact(printable("\n".join(lines))) if lines else body
-        short = chat.body(text.split("\n") if lines else text.strip().split("\n")[:1])
-        kind_type = severity if severity in chat.TYPES else chat.kind_type(kind)
-        apprise.send(cfg.name, cfg.notify.urls, str(msg["Subject"]), short, kind_type)
-
-
-def goes_out(cfg: Config, kind: str) -> bool:
-    """Whether `kind` reaches [notify] min_priority (a lower number is more urgent)."""
-    priority = PRIORITY.get(kind)
-    return priority is not None and priority <= PRIORITY_NAMES.index(cfg.notify.min_priority)
+    short = redactor.redact(printable("\n".join(lines))).split("\n") if lines else None
+    title = sendmail.title(cfg.name, subject)
+    notice = Notice(kind, subject, title, body, to, short, severity, thread)
+    for channel in registry.announcing():
+        channel.announce(cfg, notice)

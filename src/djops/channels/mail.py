@@ -15,13 +15,28 @@ from pathlib import Path
 
 from djops import paths, safefs
 from djops.channels import dmaspool, queue, sendmail
+from djops.channels.notice import Notice
+from djops.config import Config
 from djops.systemd import journal, wake
+from djops.text import one_line
 
 LAST_RETRY = queue.LAST_RETRY
 
 
 def directory() -> Path:
     return paths.state_dir() / "outbox"
+
+
+def announce(cfg: Config, notice: Notice) -> None:
+    """Every notice is mailed, whole, to [health] mail_to (or its `to`)."""
+    to = notice.to or cfg.health.mail_to
+    msg = sendmail.compose(cfg.name, notice.kind, notice.subject, notice.body, to, notice.thread)
+    send(cfg.name, msg, cfg.health.sendmail)
+
+
+def fingerprint(address: str) -> str:
+    """A mail address is no token: shown as it is, on one line."""
+    return one_line(address, 254)
 
 
 def send(project: str, msg: EmailMessage, program: str) -> Path:

@@ -1,7 +1,11 @@
-"""The one durable queue under every channel: an entry is a JSON file in the
-channel's directory under /var/lib/djops, written fsynced before anyone is
-asked to deliver it and removed once delivered. What fails waits with
-backoff; what cannot be read is moved aside, never deleted.
+"""The durable queue each channel keeps in its own directory under
+/var/lib/djops, delivered by its own drain: an entry is a JSON file, written
+fsynced before anyone is asked to deliver it and removed once delivered;
+names sort oldest first, and every queue gives up the same way
+(djops.channels.dropped). Mail and Apprise also keep a retry time with
+backoff in each entry, move what cannot be read aside (never deleted) and
+lock their directory while delivering; pings retry in order within one run
+of djops-ping.service (djops.channels.healthchecks).
 
 Mail keeps /var/lib/djops/outbox, pings /var/lib/djops/pings, Apprise
 /var/lib/djops/notify: the same shape in each, so each is read the same way.

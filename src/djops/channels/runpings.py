@@ -8,7 +8,7 @@ import os
 from djops import config
 from djops.adapters import secrets
 from djops.channels import healthchecks as pings
-from djops.systemd import journal, notify, units, wake
+from djops.systemd import journal, sd_notify, units, wake
 
 TAIL_LINES = 60
 
@@ -17,7 +17,7 @@ def ping(phase: str, unit: str) -> str:
     p = units.project_of(unit)
     if p is None:
         return f"{unit} is not a djops unit: no ping"
-    if notify.skipped(unit):  # another host runs this occurrence: not a run here
+    if sd_notify.skipped(unit):  # another host runs this occurrence: not a run here
         return ""
     cfg = config.load(p, live=False)
     name = units.job_name_of(unit)

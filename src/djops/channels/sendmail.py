@@ -38,7 +38,7 @@ def compose(
     """`thread`: the mail's place in an incident's thread (THREAD_HEADERS)."""
     host = hostname()
     msg = EmailMessage(policy=email.policy.default)  # LF: sendmail is local
-    msg["Subject"] = one_line(f"[djops] {project}@{host}: {subject}", 250)
+    msg["Subject"] = subject_line(project, subject, host)
     msg["To"] = ", ".join(one_line(a, 254) for a in to)
     msg["From"] = f"djops <root@{host}>"
     msg["Date"] = email.utils.formatdate(localtime=True)
@@ -51,6 +51,17 @@ def compose(
             msg[name] = one_line(value, 250)
     msg.set_content(body, charset="utf-8")
     return msg
+
+
+def subject_line(project: str, subject: str, host: str | None = None) -> str:
+    """The whole Subject: every djops mail's begins `[djops] P@HOST: `."""
+    return one_line(f"[djops] {project}@{host or hostname()}: {subject}", 250)
+
+
+def title(project: str, subject: str) -> str:
+    """The Subject as the composed message gives it back (str(msg["Subject"])):
+    a chat notice's title."""
+    return str(email.policy.default.header_factory("Subject", subject_line(project, subject)))
 
 
 class SendError(Exception):

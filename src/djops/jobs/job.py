@@ -20,7 +20,7 @@ from djops.config import Config
 from djops.errors import JobFailed, OperationError, UsageError
 from djops.events import JOB_RESULT
 from djops.jobs import once, verdict
-from djops.systemd import journal, notify, oneshot, terminal, units
+from djops.systemd import journal, oneshot, sd_notify, terminal, units
 from djops.text import printable
 
 OUTPUT_LINES = 60
@@ -55,7 +55,7 @@ def run_here(cfg: Config, name: str) -> str:
             return turn.text
         code, seconds, stopped = _execute(cfg, name, job)
         turn.done(code)
-    notify.Notifier().status(verdict.said(code, seconds, stopped, turn.status))
+    sd_notify.Notifier().status(verdict.said(code, seconds, stopped, turn.status))
     p = cfg.name
     if stopped:
         text = f"job {name} of {p} interrupted after {seconds:.1f}s"
@@ -130,7 +130,7 @@ def mail_output(cfg: Config, name: str) -> str:
     job = job_of(cfg, name)
     if os.environ.get("SERVICE_RESULT", "success") != "success":
         return ""
-    if notify.skipped(units.job_service(cfg.name, name)):  # another host ran it
+    if sd_notify.skipped(units.job_service(cfg.name, name)):  # another host ran it
         return ""
     invocation = os.environ.get("INVOCATION_ID", "")
     lines = journal.invocation_lines(invocation, OUTPUT_LINES) if invocation else []

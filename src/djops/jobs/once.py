@@ -22,7 +22,7 @@ from djops.config import Config
 from djops.config.values import CALENDAR, shown
 from djops.errors import ConfigError, OperationError
 from djops.jobs import claim
-from djops.systemd import journal, notify, units
+from djops.systemd import journal, sd_notify, units
 from djops.text import printable
 
 REBOOT = "@reboot"  # every host boots for itself: no claim
@@ -48,7 +48,7 @@ def wanted(once: bool, schedule: str) -> bool:
 def turn(
     cfg: Config, job: str, schedule: str, once: bool, failed: str = "job.failed"
 ) -> Iterator[Turn]:
-    p, notifier = cfg.name, notify.Notifier()
+    p, notifier = cfg.name, sd_notify.Notifier()
     if not wanted(once, schedule):
         notifier.ready(said := f"running {job} here")
         yield Turn(True, status=said)
@@ -71,7 +71,7 @@ def turn(
         when = f" (started {ago:.0f} s ago)" if isinstance(ago, (int, float)) else ""
         text = f"job {job} of {p} skipped: {holder} {how}{when}"
         journal.emit("job.skipped", p, text, JOB=job, HOLDER=holder, **_judged(d))
-        notifier.ready(f"{notify.SKIPPED}{holder} {how}")
+        notifier.ready(f"{sd_notify.SKIPPED}{holder} {how}")
         yield Turn(False, text=text)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from djops.config import Config
 from djops.jobs import verdict
 from djops.mail import alerting
-from djops.systemd import journal, notify, results, units
+from djops.systemd import journal, results, sd_notify, units
 
 WAIT = 3.0  # seconds for journald to store the run's own result
 
@@ -19,7 +19,7 @@ WAIT = 3.0  # seconds for journald to store the run's own result
 def after(cfg: Config, name: str) -> str:
     unit = _unit(cfg.name, name)
     invocation = os.environ.get("INVOCATION_ID", "")
-    if notify.skipped(unit):
+    if sd_notify.skipped(unit):
         return ""
     # a job's result: root's, from systemd's record of this run
     entry = None if name == units.CLEARSESSIONS else verdict.log(cfg.name, name, unit)

@@ -5,7 +5,7 @@ and the last 24 hours of trouble from the journal."""
 import time
 from datetime import datetime
 
-from djops.channels import mail, notifyqueue
+from djops.channels import apprise, mail
 from djops.config import Config
 from djops.events import (
     CLEARSESSIONS_RESULT,
@@ -116,7 +116,7 @@ def project(cfg: Config) -> str:
             f"{beat.get('NextElapseUSecRealtime') or '-'}",
         ),
         ("mail outbox", f"{len(mail.pending())} waiting"),
-        ("notify", notifyqueue.summary(p, cfg.notify.urls)),
+        ("notify", apprise.summary(p, cfg.notify.urls)),
     ]
     return "\n".join(aligned(rows) + _trouble(cfg))
 

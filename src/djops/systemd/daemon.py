@@ -12,12 +12,12 @@ import os
 import select
 import signal
 
-from djops.systemd import notify
+from djops.systemd import sd_notify
 
 
 class ServiceDaemon:
     def __init__(self) -> None:
-        self.notifier = notify.Notifier()
+        self.notifier = sd_notify.Notifier()
         self.stopping = False
         self.shown: str | None = None  # the STATUS= systemd has
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
@@ -65,7 +65,7 @@ class ServiceDaemon:
 
     def run(self) -> str:
         signal.signal(signal.SIGTERM, self._on_term)
-        beat = notify.watchdog_interval()
+        beat = sd_notify.watchdog_interval()
         self.first()
         self.shown = self.status()
         self.notifier.ready(self.shown)

@@ -14,7 +14,7 @@ import pytest
 
 from djops import config
 from djops.adapters import project_python, secrets
-from djops.channels import announce, runpings
+from djops.channels import apprise, mail, runpings
 from djops.inproject.redact import MASK
 from djops.jobs import job
 from djops.mail import failure
@@ -93,8 +93,8 @@ def test_a_jobs_lines_in_the_journal_and_at_roots_terminal(cfg, sent, capsys, tm
 def test_the_failure_mail_the_output_mail_apprise_and_the_ping(cfg, monkeypatch, tmp_path):
     lines = _shown(tmp_path)
     mails, notes, pings = [], [], []
-    monkeypatch.setattr(announce.mail, "send", lambda p, msg, prog: mails.append(msg))
-    monkeypatch.setattr(announce.apprise, "send", lambda p, u, t, b, *a, **k: notes.append((t, b)))
+    monkeypatch.setattr(mail, "send", lambda p, msg, prog: mails.append(msg))
+    monkeypatch.setattr(apprise, "send", lambda p, u, t, b, *a, **k: notes.append((t, b)))
     monkeypatch.setattr(failure.systemctl, "run", lambda *a, **k: type("R", (), {"stdout": ""}))
     monkeypatch.setattr(failure.systemctl, "show", lambda u, *props: {"InvocationID": "abc"})
     monkeypatch.setattr(failure.alerting, "held", lambda *a: "")
@@ -106,7 +106,7 @@ def test_the_failure_mail_the_output_mail_apprise_and_the_ping(cfg, monkeypatch,
     job.mail_output(cfg, "show")
     monkeypatch.setenv("SERVICE_RESULT", "exit-code")
     monkeypatch.setenv("EXIT_STATUS", "3")
-    monkeypatch.setattr(runpings.notify, "skipped", lambda u: False)
+    monkeypatch.setattr(runpings.sd_notify, "skipped", lambda u: False)
     monkeypatch.setattr(runpings.pings, "queue", lambda p, url, body="", **k: pings.append(body))
     monkeypatch.setattr(runpings.wake, "request", lambda kind: None)
     runpings.ping("stop", "djops-job@p:show.service")

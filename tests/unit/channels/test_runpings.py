@@ -21,7 +21,7 @@ def cfg(project, confdir):
 def test_the_recovering_run_pings_success_with_its_own_run_id(cfg, monkeypatch):
     queued = []
     monkeypatch.setattr(runpings.config, "load", lambda p, live: cfg)
-    monkeypatch.setattr(runpings.notify, "skipped", lambda unit: False)
+    monkeypatch.setattr(runpings.sd_notify, "skipped", lambda unit: False)
     monkeypatch.setattr(runpings.wake, "request", lambda kind: None)
     monkeypatch.setattr(runpings.journal, "invocation_lines", lambda i, n: ["done"])
     monkeypatch.setattr(pings, "queue", lambda p, url, body="", base="": queued.append((url, body)))

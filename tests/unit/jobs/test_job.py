@@ -30,7 +30,7 @@ def said(monkeypatch):
     """The relay's STATUS= lines (the time cut off)."""
     lines: list[str] = []
     monkeypatch.setattr(
-        job.notify.Notifier, "status", lambda self, text: lines.append(text.rsplit(" ", 1)[0])
+        job.sd_notify.Notifier, "status", lambda self, text: lines.append(text.rsplit(" ", 1)[0])
     )
     return lines
 

@@ -9,7 +9,7 @@ import pytest
 from djops import config
 from djops.errors import OperationError
 from djops.jobs import claim, once
-from djops.systemd import notify
+from djops.systemd import sd_notify
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def cfg(project):
 @pytest.fixture
 def notified(monkeypatch):
     states: list[str] = []
-    monkeypatch.setattr(notify.Notifier, "send", lambda self, s: states.append(s))
+    monkeypatch.setattr(sd_notify.Notifier, "send", lambda self, s: states.append(s))
     return states
 
 
@@ -68,7 +68,7 @@ def test_a_skip_names_the_holder_in_the_journal_and_the_status(cfg, monkeypatch,
     assert turn.text == "job index of p skipped: app2 ran it (started 95 s ago)"
     [(_, f)] = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "job.skipped"]
     assert f["DJOPS_HOLDER"] == "app2" and f["DJOPS_JOB"] == "index" and f["PRIORITY"] == "5"
-    assert notified == [f"READY=1\nSTATUS={notify.SKIPPED}app2 ran it"]
+    assert notified == [f"READY=1\nSTATUS={sd_notify.SKIPPED}app2 ran it"]
 
 
 def test_a_skip_for_a_run_under_way_says_when_it_started(cfg, monkeypatch, notified, sent):

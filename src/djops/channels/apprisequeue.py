@@ -10,16 +10,28 @@ is read when it is new to this process or due; one that waits is judged
 from what the last read found, so a pass over a long queue reads little."""
 
 import contextlib
+import importlib.util
 import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from djops import paths, safefs
-from djops.channels import apprise, chat, dropped, queue
+from djops.channels import chat, dropped, fingerprint, queue
 from djops.systemd import journal
 
 POLL = 5.0
+FIELDS = {"project": str, "url": str, "title": str, "body": str}
+
+
+def available() -> bool:
+    """Whether Debian's `apprise` package is installed (Suggests:)."""
+    return importlib.util.find_spec("apprise") is not None
+
+
+def directory() -> Path:
+    """The queue: one JSON entry per message and URL (djops.channels.queue)."""
+    return paths.state_dir() / "notify"
 
 
 @dataclass
@@ -51,8 +63,8 @@ def flush() -> tuple[int, int, float]:
     delivered = waiting = 0
     held: set[str] = set()  # URLs with an older message still waiting
     wait = queue.LAST_RETRY
-    with queue.locked(apprise.directory()):
-        entries = _give_up(queue.pending(apprise.directory()))
+    with queue.locked(directory()):
+        entries = _give_up(queue.pending(directory()))
         for name in set(_seen) - {p.name for p in entries}:
             del _seen[name]
         for path in entries:
@@ -140,7 +152,7 @@ def _report(path: Path, entry: dict, why: str) -> None:
         return
     entry["reported"] = True
     safefs.write_json(path, entry)
-    shown = apprise.shown(entry["url"])
+    shown = fingerprint.label(entry["url"])
     journal.emit(
         "notify.failed",
         entry["project"],
@@ -156,16 +168,16 @@ class DeliveryError(Exception):
 
 
 def _deliver(url: str, title: str, body: str, kind_type: str = chat.INFO) -> None:
-    if not apprise.available():
+    if not available():
         raise DeliveryError("Apprise is not installed (apt install apprise)")
     import apprise as lib  # Debian's apprise package
 
     _quiet(lib)
     a = lib.Apprise()
     if not a.add(url):
-        raise DeliveryError(f"Apprise does not accept the URL {apprise.shown(url)}")
+        raise DeliveryError(f"Apprise does not accept the URL {fingerprint.label(url)}")
     if not a.notify(body=body, title=title, notify_type=kind_type):
-        raise DeliveryError(f"{apprise.shown(url)} did not take it")
+        raise DeliveryError(f"{fingerprint.label(url)} did not take it")
 
 
 def _quiet(lib: object) -> None:
@@ -178,7 +190,7 @@ def _quiet(lib: object) -> None:
 
 
 def _load(path: Path) -> dict | None:
-    return queue.load_or_set_aside(path, apprise.FIELDS, "notify.failed", "notification", "QUEUE")
+    return queue.load_or_set_aside(path, FIELDS, "notify.failed", "notification", "QUEUE")
 
 
 def last_delivered() -> dict[str, float]:
@@ -195,15 +207,3 @@ def _stamp(project: str) -> None:
     seen[project] = time.time()
     with contextlib.suppress(OSError):  # only status reads it
         safefs.write_json(paths.state_dir() / "notify-delivered.json", seen)
-
-
-def summary(project: str, urls: list[str]) -> str:
-    """One line for `djops status` and the heartbeat: configured, last
-    delivered, waiting."""
-    if not urls:
-        return "none ([notify] urls is empty)"
-    when = last_delivered().get(project)
-    last = time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if when else "never"
-    missing = "" if apprise.available() else "; Apprise is not installed: apt install apprise"
-    where = ", ".join(apprise.shown(u) for u in urls)
-    return f"{where}; last delivered {last}; {len(apprise.pending(project))} waiting{missing}"
