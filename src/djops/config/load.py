@@ -13,6 +13,7 @@ from typing import Any
 from djops import paths
 from djops.config import cache, values
 from djops.config.schema import (
+    CLEARSESSIONS,
     SECTIONS,
     Clearsessions,
     Health,
@@ -29,7 +30,6 @@ from djops.errors import ConfigError
 _PROJECT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 JOB_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 JOBS = "jobs"
-RESERVED_JOB = "clearsessions"  # djops.systemd.units.CLEARSESSIONS, a job already
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ def _typed_jobs(path: Path, data: Any, project: str) -> dict[str, dict[str, Any]
         section = f"jobs.{job}"
         if not JOB_NAME.fullmatch(job):
             raise ConfigError(str(path), f"[{section}]", "a NAME of letters, digits, _ and -")
-        if job == RESERVED_JOB:  # its claim key, metrics label and job.skipped are taken
+        if job == CLEARSESSIONS:  # its claim key, metrics label and job.skipped are taken
             raise ConfigError(
                 str(path), f"[{section}]", "another NAME: clearsessions is [clearsessions]"
             )

@@ -11,7 +11,6 @@ from djops.events import CLEARSESSIONS_RESULT, JOB_RESULT, JOB_SKIPPED, RELOAD_R
 from djops.metrics.textfile import Family
 from djops.systemd import history, journal, paused, units
 
-CLEARSESSIONS = "clearsessions"
 # a _total counts from here: it resets when djops-health restarts, as a
 # process's counters do (the sandbox cannot read this boot's ID)
 STARTED = time.time()
@@ -46,13 +45,13 @@ def families(
     held = Family("djops_job_paused", "1 while `djops pause` holds the job's runs")
     slow = Family("djops_job_slow", "1 while a run goes on past max_runtime_seconds")
     missed = Family("djops_job_missed", "1 while an occurrence has not started within its grace")
-    jobs = {CLEARSESSIONS: units.service(units.CLEARSESSIONS, p)}
+    jobs = {units.CLEARSESSIONS: units.service(units.CLEARSESSIONS, p)}
     jobs |= {name: units.job_service(p, name) for name in cfg.jobs}
     for job, unit in jobs.items():
         seen = _journal(cfg, job, unit)
         if seen.get("done"):
             success.add(seen["done"]["at"], project=p, job=job)
-            if job == CLEARSESSIONS:
+            if job == units.CLEARSESSIONS:
                 rows.add(float(seen["done"]["rows"]), project=p, job=job)
         if seen.get("last"):
             duration.add(seen["last"]["duration"], project=p, job=job)
@@ -81,7 +80,7 @@ def _at(entry: dict) -> float:
 
 
 def _job(p: str, job: str) -> dict[str, Any]:
-    if job == CLEARSESSIONS:
+    if job == units.CLEARSESSIONS:
         done = journal.last_event(p, ("clearsessions.done",))
         last = journal.last_event(p, CLEARSESSIONS_RESULT)
         exit_of = {"clearsessions.done": 0.0, "clearsessions.failed": 1.0}

@@ -56,7 +56,7 @@ def streak(entries: list[dict[str, Any]], invocation: str = "") -> int:
 
 def policy_of(cfg: Any, name: str) -> Any:
     """[jobs.NAME], or [clearsessions] for the built-in job: the policy keys."""
-    if name == units.CLEARSESSIONS and name not in cfg.jobs:
+    if name == units.CLEARSESSIONS:  # no [jobs.NAME] may take its name (config.load)
         return cfg.clearsessions
     return cfg.jobs.get(name)
 
