@@ -8,8 +8,9 @@ from typing import Any
 
 from djops.config import Config
 from djops.events import CLEARSESSIONS_RESULT, JOB_RESULT, JOB_SKIPPED, RELOAD_RESULT
+from djops.jobs.policy import pause_store
 from djops.metrics.textfile import Family
-from djops.systemd import history, journal, paused, units
+from djops.systemd import history, journal, units
 
 # a _total counts from here: it resets when djops-health restarts, as a
 # process's counters do (the sandbox cannot read this boot's ID)
@@ -22,7 +23,7 @@ def families(
     cfg: Config, checks: dict[str, dict], now: float, policy: dict[str, dict] | None = None
 ) -> list[Family]:
     """`policy`: per job, what the round's job policy look found
-    ({"slow": 0/1, "missed": 0/1}, from djops.health.jobwatch)."""
+    ({"slow": 0/1, "missed": 0/1}, from djops.jobs.policy.lapses)."""
     p = cfg.name
     up = Family("djops_health_check_up", "1 if the health check passed in the last round")
     fails = Family(
@@ -57,7 +58,7 @@ def families(
             duration.add(seen["last"]["duration"], project=p, job=job)
             code.add(seen["last"]["exit"], project=p, job=job)
         skipped.add(float(seen.get("skipped", 0)), project=p, job=job)
-        held.add(1.0 if paused.active(p, job) else 0.0, project=p, job=job)
+        held.add(1.0 if pause_store.active(p, job) else 0.0, project=p, job=job)
         if (look := (policy or {}).get(job)) is not None:
             slow.add(look["slow"], project=p, job=job)
             missed.add(look["missed"], project=p, job=job)

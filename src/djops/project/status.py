@@ -16,8 +16,9 @@ from djops.events import (
 )
 from djops.health import probes
 from djops.health import state as health_state
+from djops.jobs.policy import pause_store
 from djops.project import running
-from djops.systemd import bulk, history, journal, paused, units
+from djops.systemd import bulk, history, journal, units
 from djops.text import plural
 
 # checks cheap enough to run again for the screen (one systemctl call, one
@@ -175,7 +176,8 @@ def _next(p: str, name: str, timer: dict[str, str]) -> str:
     """ "paused (until ...)" while `djops pause` holds the job (clearsessions
     too: its timer keeps running, its runs are skipped), else its next run."""
     return (
-        paused.shown(paused.active(p, name)) or f"next {timer.get('NextElapseUSecRealtime') or '-'}"
+        pause_store.shown(pause_store.active(p, name))
+        or f"next {timer.get('NextElapseUSecRealtime') or '-'}"
     )
 
 
