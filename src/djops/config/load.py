@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from djops import paths
-from djops.config import cache, values
+from djops.config import cache, restart_modes, values
 from djops.config.schema import (
     CLEARSESSIONS,
     SECTIONS,
@@ -199,12 +199,14 @@ def _build(path: Path, name: str, typed: cache.Typed, live: bool) -> Config:
             fields[f.name] = value
         parts[s] = cls(**fields)
     _cross_checks(path, parts["health"])
-    if parts["watch"].restart == "handover" and not parts["socket"].listen:
+    mode = restart_modes.of(parts["watch"].restart)
+    if mode.needs_socket and not parts["socket"].listen:
         raise ConfigError(
             str(path),
             "[watch] restart",
-            '"restart" or "reload", or [socket] listen set: "handover" needs the socket held',
-            '"handover"',
+            f"{restart_modes.without_socket()}, or [socket] listen set: "
+            f'"{mode.name}" needs the socket held',
+            f'"{mode.name}"',
         )
     jobs = _jobs(path, typed["jobs"], parts["project"].user, live)
     return Config(name=name, path=path, **parts, jobs=jobs)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from djops import paths
+from djops.config import restart_modes
 from djops.config import values as c
 from djops.events import PRIORITY_NAMES
 
@@ -134,10 +135,7 @@ class Watch:
         2.0, c.positive_number, "quiet time after the last write before a reload"
     )
     restart: str = key(
-        "restart",
-        c.one_of("restart", "reload", "handover"),
-        '"restart", "reload" (graceful: SIGHUP through ExecReload=), or "handover" (needs'
-        " [socket] listen: a stand-in gunicorn on the same socket serves while the service restarts)",
+        restart_modes.DEFAULT, c.one_of(*restart_modes.MODES), restart_modes.described()
     )
 
 

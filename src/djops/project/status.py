@@ -6,7 +6,7 @@ import time
 from datetime import datetime
 
 from djops.channels import mail, notifyqueue
-from djops.config import Config
+from djops.config import Config, restart_modes
 from djops.events import (
     CLEARSESSIONS_RESULT,
     HEARTBEAT_RESULT,
@@ -190,7 +190,8 @@ def _socket(cfg: Config, shown: dict[str, dict[str, str]]) -> list[Row]:
     state = shown.get(sock, {}).get("ActiveState", "?")
     lines: list[Row] = [("socket", f"{sock} {state}: {', '.join(cfg.socket.listen)}")]
     last = journal.last_event(cfg.name, ("reload.applied",))
-    if last and last.get("DJOPS_MODE") == "handover" and last.get("DJOPS_STANDIN_WARM"):
+    mode = restart_modes.MODES.get(str(last.get("DJOPS_MODE"))) if last else None
+    if last and mode and mode.standin and last.get("DJOPS_STANDIN_WARM"):
         when = last["__REALTIME_TIMESTAMP"].astimezone().strftime("%Y-%m-%d %H:%M:%S")
         mib = int(last.get("DJOPS_STANDIN_MEMORY") or 0) >> 20
         lines.append(
