@@ -51,6 +51,8 @@ MOVED = {
     "mail.alerting": "jobs.policy.alerting",
     "health.jobwatch": "jobs.policy.lapses",
     "jobs.pause": "jobs.policy.pause_commands",
+    "reload.warm": "reload.worker_ready",
+    "reload.warmup": "reload.warm_requests",
 }
 
 
