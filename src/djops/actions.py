@@ -67,10 +67,11 @@ def reload(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> str:
-    from djops.jobs import job, pause
+    from djops.jobs import job
+    from djops.jobs.policy import pause_commands
 
     job.job_of(cfg := config.load(args.project), args.job)  # one it has, before all else
-    pause.refuse_if_paused(cfg, args.job)
+    pause_commands.refuse_if_paused(cfg, args.job)
     return job.run_via_unit(cfg, args.job)
 
 
@@ -82,12 +83,12 @@ def history(args: argparse.Namespace) -> str:
 
 def pause(args: argparse.Namespace) -> str:
     """`djops pause` and `djops resume`."""
-    from djops.jobs import pause
+    from djops.jobs.policy import pause_commands
 
     cfg = config.load(args.project)
     if args.verb == "pause":
-        return pause.pause(cfg, args.job, args.until)
-    return pause.resume(cfg, args.job)
+        return pause_commands.pause(cfg, args.job, args.until)
+    return pause_commands.resume(cfg, args.job)
 
 
 def job(args: argparse.Namespace) -> str:
@@ -96,18 +97,18 @@ def job(args: argparse.Namespace) -> str:
 
     p, name = units.split_instance(args.instance)
     if args.paused:  # ExecCondition=: skip a paused job's run
-        from djops.jobs import pause
+        from djops.jobs.policy import pause_commands
 
-        return pause.condition(p, name)
+        return pause_commands.condition(p, name)
     from djops.jobs import job
 
     cfg = config.load(p)
     if args.mail_output:
         return job.mail_output(cfg, name)
     if args.after:  # the root step after a run: djops.jobs.policy
-        from djops.jobs import policy
+        from djops.jobs.policy import after
 
-        return policy.after(cfg, name)
+        return after.after(cfg, name)
     return job.run_here(cfg, name)
 
 

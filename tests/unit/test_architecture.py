@@ -2,8 +2,12 @@
 cli/actions -> project/checklist/migrate -> health/jobs/reload -> mail (the
 words) -> channels (every way out) and metrics -> systemd -> adapters (the
 bridge into the project's python) -> config -> base modules (errors, paths,
-text, events, oncalendar, safefs). Nothing imports upward; inproject imports
-none of djops (it runs in the project's interpreter)."""
+text, terminal, events, oncalendar, safefs). Nothing imports upward;
+inproject imports none of djops (it runs in the project's interpreter).
+
+The job policy has one home, djops.jobs.policy, whose modules rank one by
+one: what systemd's drop-ins and the metrics read sits low, what sends sits
+with jobs. systemd/ holds only what talks to systemd."""
 
 import ast
 import subprocess
@@ -17,7 +21,7 @@ PKG = SRC / "djops"
 # rank or lower, and two packages of one rank never import each other both ways
 RANK = {
     "__init__": 0, "errors": 0, "paths": 0, "text": 0, "events": 0, "oncalendar": 0,
-    "safefs": 0,
+    "safefs": 0, "terminal": 0,
     "config": 1,
     "adapters": 2,
     "systemd": 3,
@@ -25,7 +29,33 @@ RANK = {
     "health": 5, "jobs": 5, "reload": 5,
     "checklist": 6, "project": 6, "migrate": 6,
     "actions": 7, "cli": 7, "__main__": 7, "generate": 8,
+    # the job policy, module by module (its package imports nothing)
+    "jobs.policy": 2, "jobs.policy.keys": 2, "jobs.policy.timing": 2,
+    "jobs.policy.pause_store": 2,
+    "jobs.policy.alerting": 3.5,  # reads systemd's results; mail.failure asks it
+    "jobs.policy.after": 5, "jobs.policy.lapses": 5, "jobs.policy.pause_commands": 5,
 }  # fmt: skip
+
+# what talks to systemd (units, drop-ins, systemctl, journald, sd_notify,
+# transient runs): a module that does not belongs elsewhere
+SYSTEMD = {
+    "__init__", "bulk", "daemon", "dropins", "follow", "history", "journal", "sd_notify",
+    "oneshot", "results", "service", "sockets", "standin", "systemctl", "transient",
+    "units", "wake",
+}  # fmt: skip
+# moved to their homes (issue 31): the old names stay gone
+MOVED = {
+    "systemd.paused": "jobs.policy.pause_store",
+    "systemd.schedule": "jobs.policy.timing",
+    "systemd.terminal": "terminal",
+    "mail.alerting": "jobs.policy.alerting",
+    "health.jobwatch": "jobs.policy.lapses",
+    "jobs.pause": "jobs.policy.pause_commands",
+    "reload.warm": "reload.worker_ready",
+    "reload.warmup": "reload.warm_requests",
+    "systemd.notify": "systemd.sd_notify",
+    "channels.notifyqueue": "channels.apprisequeue",
+}
 
 
 def _exists(module: str) -> bool:
@@ -38,7 +68,12 @@ def _ours(module: str) -> bool:
 
 
 def _part(module: str) -> str:
-    return module.split(".")[1] if module.count(".") else "__init__"
+    """The RANK entry of a module: the longest one naming it or a parent."""
+    names = module.split(".")[1:]
+    for n in range(len(names), 0, -1):
+        if ".".join(names[:n]) in RANK:
+            return ".".join(names[:n])
+    return names[0] if names else "__init__"
 
 
 def _imports(path: Path) -> set[str]:
@@ -62,7 +97,24 @@ def _modules():
 
 def test_every_part_of_djops_has_a_rank():
     parts = {p.stem if p.is_file() else p.name for p in PKG.iterdir() if p.name != "__pycache__"}
-    assert parts - {"inproject"} == set(RANK), "give the new package a rank here"
+    assert parts - {"inproject"} == {p for p in RANK if "." not in p}, "give it a rank here"
+
+
+def test_every_module_of_the_job_policy_has_its_own_rank():
+    found = {f"jobs.policy.{p.stem}" for p in (PKG / "jobs" / "policy").glob("*.py")}
+    assert found - {"jobs.policy.__init__"} == {p for p in RANK if p.startswith("jobs.policy.")}
+
+
+def test_systemd_holds_only_what_talks_to_systemd():
+    assert {p.stem for p in (PKG / "systemd").glob("*.py")} == SYSTEMD, (
+        "a module that does not talk to systemd belongs elsewhere (else list it in SYSTEMD)"
+    )
+
+
+def test_moved_modules_stay_in_their_new_home():
+    for old, new in MOVED.items():
+        assert not _exists(f"djops.{old}"), f"djops.{old} lives at djops.{new}"
+        assert _exists(f"djops.{new}")
 
 
 def test_nothing_imports_upward():
@@ -96,7 +148,7 @@ def test_starting_the_cli_imports_no_verb_it_does_not_run():
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     heavy = {"health", "mail", "jobs", "checklist", "project", "migrate", "generate", "adapters"}
-    assert not [m for m in loaded.split() if _part(m) in heavy], loaded
+    assert not [m for m in loaded.split() if _part(m).split(".")[0] in heavy], loaded
 
 
 def _package(module: str) -> str:

@@ -9,7 +9,8 @@ from djops import paths
 from djops.checklist.item import OK, WARN, Item
 from djops.config import Config
 from djops.jobs import dst
-from djops.systemd import results, units
+from djops.jobs.policy import keys
+from djops.systemd import units
 from djops.text import plural
 
 
@@ -26,7 +27,7 @@ def items(cfg: Config, now: datetime | None = None) -> list[Item]:
     now = now or datetime.now(UTC)
     out, clean = [], 0
     for name in [units.CLEARSESSIONS, *cfg.jobs]:
-        policy = results.policy_of(cfg, name)
+        policy = keys.of(cfg, name)
         if policy.schedule == "@reboot":
             continue
         zone = policy.timezone or server_zone()

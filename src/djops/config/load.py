@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from djops import paths
-from djops.config import cache, values
+from djops.config import cache, restart_modes, values
 from djops.config.schema import (
+    CLEARSESSIONS,
     SECTIONS,
     Clearsessions,
     Health,
@@ -29,7 +30,6 @@ from djops.errors import ConfigError
 _PROJECT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 JOB_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 JOBS = "jobs"
-RESERVED_JOB = "clearsessions"  # djops.systemd.units.CLEARSESSIONS, a job already
 
 
 @dataclass(frozen=True)
@@ -199,12 +199,14 @@ def _build(path: Path, name: str, typed: cache.Typed, live: bool) -> Config:
             fields[f.name] = value
         parts[s] = cls(**fields)
     _cross_checks(path, parts["health"])
-    if parts["watch"].restart == "handover" and not parts["socket"].listen:
+    mode = restart_modes.of(parts["watch"].restart)
+    if mode.needs_socket and not parts["socket"].listen:
         raise ConfigError(
             str(path),
             "[watch] restart",
-            '"restart" or "reload", or [socket] listen set: "handover" needs the socket held',
-            '"handover"',
+            f"{restart_modes.without_socket()}, or [socket] listen set: "
+            f'"{mode.name}" needs the socket held',
+            f'"{mode.name}"',
         )
     jobs = _jobs(path, typed["jobs"], parts["project"].user, live)
     return Config(name=name, path=path, **parts, jobs=jobs)
@@ -220,7 +222,7 @@ def _typed_jobs(path: Path, data: Any, project: str) -> dict[str, dict[str, Any]
         section = f"jobs.{job}"
         if not JOB_NAME.fullmatch(job):
             raise ConfigError(str(path), f"[{section}]", "a NAME of letters, digits, _ and -")
-        if job == RESERVED_JOB:  # its claim key, metrics label and job.skipped are taken
+        if job == CLEARSESSIONS:  # its claim key, metrics label and job.skipped are taken
             raise ConfigError(
                 str(path), f"[{section}]", "another NAME: clearsessions is [clearsessions]"
             )

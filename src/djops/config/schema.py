@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from djops import paths
+from djops.config import restart_modes
 from djops.config import values as c
 from djops.events import PRIORITY_NAMES
 
@@ -29,52 +30,45 @@ def key(
     return field(default=default, metadata=meta)
 
 
-def policy(name: str) -> Any:
-    """The job policy keys, shared by [clearsessions] and [jobs.NAME]
-    (djops.jobs.policy applies them); a fresh field for each table."""
-    keys = {
-        "timezone": (
-            "",
-            c.timezone,
-            'IANA zone of the schedule, e.g. "Europe/Berlin"; "": the server\'s',
-        ),
-        "catch_up": (
-            "once",
-            c.one_of("once", "none"),
-            'a run missed while the server was down: "once" at boot (Persistent=), or "none"',
-        ),
-        "alert_after": (
-            1,
-            c.positive_int,
-            "failed runs in a row before the failure mail and the alert (1: every failure, as cron)",
-        ),
-        "max_runtime_seconds": (
-            0.0,
-            c.nonnegative_number,
-            "a run still going after this logs job.slow and alerts once (0: off)",
-        ),
-        "min_runtime_seconds": (
-            0.0,
-            c.nonnegative_number,
-            "a run that ends sooner logs job.too_fast (0: off)",
-        ),
-        "start_grace_seconds": (
-            0.0,
-            c.nonnegative_number,
-            "an occurrence not started on any host by then logs job.missed (0: a tenth of the period)",
-        ),
-    }
-    return key(*keys[name])
+# the built-in job: its section, and its name among the jobs (claims, metrics
+# labels, DJOPS_JOB); no [jobs.NAME] may take it. djops.systemd.units names
+# its units from it (config imports nothing above it).
+CLEARSESSIONS = "clearsessions"
 
 
-POLICY_KEYS = (
-    "timezone",
-    "catch_up",
-    "alert_after",
-    "max_runtime_seconds",
-    "min_runtime_seconds",
-    "start_grace_seconds",
-)
+@dataclass(frozen=True)
+class JobPolicy:
+    """The job policy keys, declared once and shared by [clearsessions] and
+    [jobs.NAME] (djops.jobs.policy applies them). A table lists its own
+    keys first: `class T(JobPolicy, TOwnKeys)` (dataclass fields follow the
+    reversed MRO), so the example config and the man page keep that order."""
+
+    timezone: str = key(
+        "", c.timezone, 'IANA zone of the schedule, e.g. "Europe/Berlin"; "": the server\'s'
+    )
+    catch_up: str = key(
+        "once",
+        c.one_of("once", "none"),
+        'a run missed while the server was down: "once" at boot (Persistent=), or "none"',
+    )
+    alert_after: int = key(
+        1,
+        c.positive_int,
+        "failed runs in a row before the failure mail and the alert (1: every failure, as cron)",
+    )
+    max_runtime_seconds: float = key(
+        0.0,
+        c.nonnegative_number,
+        "a run still going after this logs job.slow and alerts once (0: off)",
+    )
+    min_runtime_seconds: float = key(
+        0.0, c.nonnegative_number, "a run that ends sooner logs job.too_fast (0: off)"
+    )
+    start_grace_seconds: float = key(
+        0.0,
+        c.nonnegative_number,
+        "an occurrence not started on any host by then logs job.missed (0: a tenth of the period)",
+    )
 
 
 @dataclass(frozen=True)
@@ -107,7 +101,7 @@ class Project:
 
 
 @dataclass(frozen=True)
-class Clearsessions:
+class _ClearsessionsKeys:
     schedule: str = key("daily", c.calendar, "when to clear expired sessions (systemd OnCalendar)")
     batch_size: int = key(
         1_000_000,
@@ -125,12 +119,11 @@ class Clearsessions:
     ping_url: str = key(
         "", c.http_url, 'healthchecks-compatible ping URL: /start, success, /<exit code>; "": none'
     )
-    timezone: str = policy("timezone")
-    catch_up: str = policy("catch_up")
-    alert_after: int = policy("alert_after")
-    max_runtime_seconds: float = policy("max_runtime_seconds")
-    min_runtime_seconds: float = policy("min_runtime_seconds")
-    start_grace_seconds: float = policy("start_grace_seconds")
+
+
+@dataclass(frozen=True)
+class Clearsessions(JobPolicy, _ClearsessionsKeys):
+    """[clearsessions]: its own keys, then the job policy's."""
 
 
 @dataclass(frozen=True)
@@ -142,10 +135,7 @@ class Watch:
         2.0, c.positive_number, "quiet time after the last write before a reload"
     )
     restart: str = key(
-        "restart",
-        c.one_of("restart", "reload", "handover"),
-        '"restart", "reload" (graceful: SIGHUP through ExecReload=), or "handover" (needs'
-        " [socket] listen: a stand-in gunicorn on the same socket serves while the service restarts)",
+        restart_modes.DEFAULT, c.one_of(*restart_modes.MODES), restart_modes.described()
     )
 
 
@@ -181,8 +171,8 @@ class Health:
 
 
 @dataclass(frozen=True)
-class Job:
-    """One [jobs.NAME] table: what a crontab line of manage.py did."""
+class _JobKeys:
+    """A [jobs.NAME] table's own keys: what a crontab line of manage.py did."""
 
     command: list[str] = key(
         [], c.manage_command, "a manage.py command and its arguments (or exec, not both)"
@@ -212,12 +202,11 @@ class Job:
     ping_url: str = key(
         "", c.http_url, 'healthchecks-compatible ping URL: /start, success, /<exit code>; "": none'
     )
-    timezone: str = policy("timezone")
-    catch_up: str = policy("catch_up")
-    alert_after: int = policy("alert_after")
-    max_runtime_seconds: float = policy("max_runtime_seconds")
-    min_runtime_seconds: float = policy("min_runtime_seconds")
-    start_grace_seconds: float = policy("start_grace_seconds")
+
+
+@dataclass(frozen=True)
+class Job(JobPolicy, _JobKeys):
+    """One [jobs.NAME] table: its own keys, then the job policy's."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 from djops.config import Config
 from djops.events import CRIT, WARNING
-from djops.health import causes, incident, jobwatch, planned, probes, state
+from djops.health import causes, incident, planned, probes, state
+from djops.jobs.policy import lapses
 from djops.mail import notices
 from djops.metrics import collect, textfile
 from djops.systemd import bulk, journal, systemctl, units
@@ -176,9 +177,7 @@ class Health:
             textfile.write(
                 d,
                 self.cfg.name,
-                collect.families(
-                    self.cfg, self.results, now, jobwatch.latest.get(self.cfg.name, {})
-                ),
+                collect.families(self.cfg, self.results, now, lapses.latest.get(self.cfg.name, {})),
             )
         except Exception as e:
             where = textfile.path(d, self.cfg.name)

@@ -9,8 +9,9 @@ from djops.config import Config
 from djops.events import CLEARSESSIONS_RESULT, HEARTBEAT_RESULT, JOB_RESULT, RELOAD_RESULT
 from djops.health import probes
 from djops.health import state as health_state
+from djops.jobs.policy import pause_store
 from djops.mail import notices
-from djops.systemd import history, journal, oneshot, paused, units
+from djops.systemd import history, journal, oneshot, units
 
 _WHEN = "%Y-%m-%d %H:%M"
 
@@ -28,10 +29,10 @@ def report(cfg: Config) -> str:
     if quiet:
         lines.append(f"  ({quiet})")
     last = history.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)
-    held = paused.shown(paused.active(p, units.CLEARSESSIONS))  # djops pause
+    held = pause_store.shown(pause_store.active(p, units.CLEARSESSIONS))  # djops pause
     lines += ["", f"Last clearsessions: {last}" + (f"; {held}" if held else "")]
     for name in cfg.jobs:
-        held = paused.shown(paused.active(p, name))  # djops pause
+        held = pause_store.shown(pause_store.active(p, name))  # djops pause
         lines.append(
             f"Last job {name}: {history.last_run(p, JOB_RESULT, name)}"
             + (f"; {held}" if held else "")

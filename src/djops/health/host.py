@@ -21,8 +21,8 @@ from djops import config, paths
 from djops.config import Config
 from djops.errors import ConfigError
 from djops.events import CRIT, INFO
-from djops.health import jobwatch
 from djops.health.daemon import UNIT_PROPERTIES, Health, watched_units
+from djops.jobs.policy import lapses
 from djops.mail import notices
 from djops.systemd import bulk, journal, units
 from djops.systemd.daemon import ServiceDaemon
@@ -68,7 +68,7 @@ class HostHealth(ServiceDaemon):
 
     def __init__(self, only: list[str] | None = None):
         super().__init__()
-        jobwatch.watching()
+        lapses.watching()
         self.only = only
         self.slots: dict[str, Slot] = {}
         self.next_scan = 0.0

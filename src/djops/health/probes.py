@@ -19,8 +19,9 @@ from djops import paths
 from djops.channels import mailqueue as queue
 from djops.config import Config
 from djops.events import JOB_SKIPPED
-from djops.health import dbaddress, jobwatch
-from djops.systemd import history, journal, paused, systemctl, units
+from djops.health import dbaddress
+from djops.jobs.policy import lapses, pause_store
+from djops.systemd import history, journal, systemctl, units
 from djops.text import plural, printable
 
 Result = tuple[bool, str]
@@ -144,7 +145,7 @@ def _on_time(
     while the newest skip saw the holder's claim run longer than `timeout`.
     The journal is read only when the service ran again since; between
     runs only the age moves."""
-    period = jobwatch.period(schedule)
+    period = lapses.period(schedule)
 
     def read() -> tuple[float | None, str]:
         # one clearsessions per project: its events, old ones without DJOPS_JOB too
@@ -207,10 +208,10 @@ def _hours(seconds: float) -> str:
 
 def clearsessions(cfg: Config) -> Result:
     p, kind = cfg.name, units.CLEARSESSIONS
-    if policy := jobwatch.problems(cfg, [kind]):  # slow, missed, failing: djops.health.jobwatch
+    if policy := lapses.problems(cfg, [kind]):  # slow, missed, failing: djops.jobs.policy.lapses
         return False, "; ".join(policy)
-    if paused.active(p, kind):
-        return True, paused.shown(paused.active(p, kind))
+    if pause_store.active(p, kind):
+        return True, pause_store.shown(pause_store.active(p, kind))
     return _on_time(
         cfg,
         units.service(kind, p),
@@ -223,9 +224,9 @@ def clearsessions(cfg: Config) -> Result:
 
 def jobs(cfg: Config) -> Result:
     """Every scheduled job succeeded within twice its period (as clearsessions)."""
-    late, fine = jobwatch.problems(cfg, list(cfg.jobs)), 0  # slow, missed, failing
+    late, fine = lapses.problems(cfg, list(cfg.jobs)), 0  # slow, missed, failing
     for name, job in cfg.jobs.items():
-        if job.schedule == "@reboot" or paused.active(cfg.name, name):
+        if job.schedule == "@reboot" or pause_store.active(cfg.name, name):
             continue
         ok, detail = _on_time(
             cfg,

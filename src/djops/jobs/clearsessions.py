@@ -9,12 +9,13 @@ run's progress lines (a line every few seconds on a big table) as they come.
 
 import time
 
+from djops import terminal
 from djops.adapters import project_python
 from djops.config import Config
 from djops.errors import OperationError
 from djops.events import CLEARSESSIONS_RESULT
 from djops.jobs import once
-from djops.systemd import journal, oneshot, terminal, units
+from djops.systemd import journal, oneshot, units
 from djops.text import plural
 
 JOB = units.CLEARSESSIONS  # its name among the jobs (metrics, job.skipped, claims)

@@ -17,6 +17,7 @@ from typing import Any
 from djops.config import Config
 from djops.errors import UsageError
 from djops.events import CLEARSESSIONS_RESULT, JOB_RESULT
+from djops.jobs.policy import keys
 from djops.systemd import journal, results, units
 
 SCAN = 50  # entries read per run asked for
@@ -26,7 +27,7 @@ RESULTS = (*JOB_RESULT, *CLEARSESSIONS_RESULT)
 def runs(cfg: Config, name: str | None, n: int) -> list[dict[str, Any]]:
     from systemd import journal as sd
 
-    if name is not None and results.policy_of(cfg, name) is None:
+    if name is not None and keys.of(cfg, name) is None:
         raise UsageError(
             f"{cfg.name} has no job {name!r} (jobs: {', '.join([units.CLEARSESSIONS, *cfg.jobs])})"
         )

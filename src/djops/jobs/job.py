@@ -15,12 +15,13 @@ import signal
 import subprocess
 import time
 
+from djops import terminal
 from djops.adapters import project_python, secrets
 from djops.config import Config
 from djops.errors import JobFailed, OperationError, UsageError
 from djops.events import JOB_RESULT
 from djops.jobs import once, verdict
-from djops.systemd import journal, oneshot, sd_notify, terminal, units
+from djops.systemd import journal, oneshot, sd_notify, units
 from djops.text import printable
 
 OUTPUT_LINES = 60

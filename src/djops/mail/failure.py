@@ -8,7 +8,8 @@ from djops import config, paths
 from djops.adapters import secrets
 from djops.config import Config
 from djops.errors import ConfigError, OperationError
-from djops.mail import alerting, notices
+from djops.jobs.policy import alerting
+from djops.mail import notices
 from djops.systemd import journal, systemctl, units
 
 LINES = 60

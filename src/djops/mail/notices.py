@@ -42,7 +42,7 @@ _FOOTER = (
 )
 
 _WHEN = "%Y-%m-%d %H:%M"
-# the words of djops.health.jobwatch for a run too slow and an occurrence missed:
+# the words of djops.jobs.policy.lapses for a run too slow and an occurrence missed:
 # an alert of only those is a warning, not a failure
 _SLOW_OR_MISSED = ("longer than max_runtime_seconds", "has not started")
 

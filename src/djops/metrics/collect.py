@@ -8,10 +8,10 @@ from typing import Any
 
 from djops.config import Config
 from djops.events import CLEARSESSIONS_RESULT, JOB_RESULT, JOB_SKIPPED, RELOAD_RESULT
+from djops.jobs.policy import pause_store
 from djops.metrics.textfile import Family
-from djops.systemd import history, journal, paused, units
+from djops.systemd import history, journal, units
 
-CLEARSESSIONS = "clearsessions"
 # a _total counts from here: it resets when djops-health restarts, as a
 # process's counters do (the sandbox cannot read this boot's ID)
 STARTED = time.time()
@@ -23,7 +23,7 @@ def families(
     cfg: Config, checks: dict[str, dict], now: float, policy: dict[str, dict] | None = None
 ) -> list[Family]:
     """`policy`: per job, what the round's job policy look found
-    ({"slow": 0/1, "missed": 0/1}, from djops.health.jobwatch)."""
+    ({"slow": 0/1, "missed": 0/1}, from djops.jobs.policy.lapses)."""
     p = cfg.name
     up = Family("djops_health_check_up", "1 if the health check passed in the last round")
     fails = Family(
@@ -46,19 +46,19 @@ def families(
     held = Family("djops_job_paused", "1 while `djops pause` holds the job's runs")
     slow = Family("djops_job_slow", "1 while a run goes on past max_runtime_seconds")
     missed = Family("djops_job_missed", "1 while an occurrence has not started within its grace")
-    jobs = {CLEARSESSIONS: units.service(units.CLEARSESSIONS, p)}
+    jobs = {units.CLEARSESSIONS: units.service(units.CLEARSESSIONS, p)}
     jobs |= {name: units.job_service(p, name) for name in cfg.jobs}
     for job, unit in jobs.items():
         seen = _journal(cfg, job, unit)
         if seen.get("done"):
             success.add(seen["done"]["at"], project=p, job=job)
-            if job == CLEARSESSIONS:
+            if job == units.CLEARSESSIONS:
                 rows.add(float(seen["done"]["rows"]), project=p, job=job)
         if seen.get("last"):
             duration.add(seen["last"]["duration"], project=p, job=job)
             code.add(seen["last"]["exit"], project=p, job=job)
         skipped.add(float(seen.get("skipped", 0)), project=p, job=job)
-        held.add(1.0 if paused.active(p, job) else 0.0, project=p, job=job)
+        held.add(1.0 if pause_store.active(p, job) else 0.0, project=p, job=job)
         if (look := (policy or {}).get(job)) is not None:
             slow.add(look["slow"], project=p, job=job)
             missed.add(look["missed"], project=p, job=job)
@@ -81,7 +81,7 @@ def _at(entry: dict) -> float:
 
 
 def _job(p: str, job: str) -> dict[str, Any]:
-    if job == CLEARSESSIONS:
+    if job == units.CLEARSESSIONS:
         done = journal.last_event(p, ("clearsessions.done",))
         last = journal.last_event(p, CLEARSESSIONS_RESULT)
         exit_of = {"clearsessions.done": 0.0, "clearsessions.failed": 1.0}

@@ -3,7 +3,7 @@
 from djops import config
 from djops.adapters import secrets
 from djops.channels import apprise
-from djops.config import Config, check_name
+from djops.config import Config, check_name, restart_modes
 from djops.errors import ConfigError, OperationError
 from djops.health import dbaddress, planned
 from djops.jobs import claim
@@ -12,17 +12,16 @@ from djops.reload import refusals
 from djops.systemd import dropins, journal, service, sockets, standin, systemctl, units
 from djops.text import plural
 
-HOW = {
-    "restart": "restarted",
-    "reload": "reloaded",
-    "handover": "restarted while a stand-in serves",
-}
-
 
 def enable(cfg: Config) -> str:
-    p = cfg.name
-    if cfg.watch.restart == "reload" and (why := service.refuse_reload(cfg.project.service)):
-        raise ConfigError(str(cfg.path), "[watch] restart", f'"restart", because {why}', '"reload"')
+    p, mode = cfg.name, restart_modes.of(cfg.watch.restart)
+    if mode.needs_exec_reload and (why := service.refuse_reload(cfg.project.service)):
+        raise ConfigError(
+            str(cfg.path),
+            "[watch] restart",
+            f'"{restart_modes.DEFAULT}", because {why}',
+            f'"{mode.name}"',
+        )
     # an admin's explicit enable also lifts a start limit hit by earlier crashes
     systemctl.run("reset-failed", *units.HOST_DAEMONS, check=False)
     keep = {units.job_service(p, n) for n in cfg.jobs} | {units.job_timer(p, n) for n in cfg.jobs}
@@ -36,7 +35,7 @@ def enable(cfg: Config) -> str:
     # the first hand-over to the socket stops and starts P.service: djops' own doing
     with planned.window(p, planned.RELOAD_SECONDS, "socket hand-over"):
         socket_line = sockets.sync(cfg, changed, was_held)
-    if cfg.watch.restart == "handover":  # P.service's twin, refreshed at each hand-over too
+    if mode.standin:  # P.service's twin, refreshed at each hand-over too
         standin.write(cfg)
     dropins.link_jobs(cfg)
     jobs = [units.job_timer(p, n) for n in cfg.jobs]
@@ -66,7 +65,7 @@ def enable(cfg: Config) -> str:
         f"  sessions cleared on {cfg.clearsessions.schedule!r}, heartbeat mailed on "
         f"{cfg.health.heartbeat!r} to {', '.join(cfg.health.mail_to)}\n"
         f"  {', '.join(cfg.watch.paths)} watched; changes validated, then "
-        f"{cfg.project.service} {HOW[cfg.watch.restart]}\n"
+        f"{cfg.project.service} {mode.enabled}\n"
         + socket_line
         + f"  health checked every {cfg.health.interval_seconds:g}s by {units.HEALTH_HOST}; "
         f"failures of {cfg.project.service} and djops units are mailed; {learned}\n"

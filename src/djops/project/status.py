@@ -6,7 +6,7 @@ import time
 from datetime import datetime
 
 from djops.channels import apprise, mail
-from djops.config import Config
+from djops.config import Config, restart_modes
 from djops.events import (
     CLEARSESSIONS_RESULT,
     HEARTBEAT_RESULT,
@@ -16,8 +16,9 @@ from djops.events import (
 )
 from djops.health import probes
 from djops.health import state as health_state
+from djops.jobs.policy import pause_store
 from djops.project import running
-from djops.systemd import bulk, history, journal, paused, units
+from djops.systemd import bulk, history, journal, units
 from djops.text import plural
 
 # checks cheap enough to run again for the screen (one systemctl call, one
@@ -175,7 +176,8 @@ def _next(p: str, name: str, timer: dict[str, str]) -> str:
     """ "paused (until ...)" while `djops pause` holds the job (clearsessions
     too: its timer keeps running, its runs are skipped), else its next run."""
     return (
-        paused.shown(paused.active(p, name)) or f"next {timer.get('NextElapseUSecRealtime') or '-'}"
+        pause_store.shown(pause_store.active(p, name))
+        or f"next {timer.get('NextElapseUSecRealtime') or '-'}"
     )
 
 
@@ -188,7 +190,8 @@ def _socket(cfg: Config, shown: dict[str, dict[str, str]]) -> list[Row]:
     state = shown.get(sock, {}).get("ActiveState", "?")
     lines: list[Row] = [("socket", f"{sock} {state}: {', '.join(cfg.socket.listen)}")]
     last = journal.last_event(cfg.name, ("reload.applied",))
-    if last and last.get("DJOPS_MODE") == "handover" and last.get("DJOPS_STANDIN_WARM"):
+    mode = restart_modes.MODES.get(str(last.get("DJOPS_MODE"))) if last else None
+    if last and mode and mode.standin and last.get("DJOPS_STANDIN_WARM"):
         when = last["__REALTIME_TIMESTAMP"].astimezone().strftime("%Y-%m-%d %H:%M:%S")
         mib = int(last.get("DJOPS_STANDIN_MEMORY") or 0) >> 20
         lines.append(

@@ -11,7 +11,7 @@ systemd holds the socket and connections wait instead; with restart =
 import os
 import shlex
 
-from djops.config import Config
+from djops.config import Config, restart_modes
 from djops.config.values import Invalid, listen_list
 from djops.systemd import standin, systemctl
 
@@ -62,7 +62,7 @@ def service_binds(service: str) -> list[str]:
 def advice(cfg: Config) -> list[str]:
     """[] when P's restarts refuse nothing; else what happens, then the two
     config lines that stop it ([section] key = value)."""
-    if cfg.watch.restart != "restart" or cfg.socket.listen:
+    if not restart_modes.of(cfg.watch.restart).refuses or cfg.socket.listen:
         return []
     svc = cfg.project.service
     binds = service_binds(svc)

@@ -3,7 +3,7 @@ apply step of restart = "handover"."""
 
 from djops.config import Config
 from djops.errors import OperationError
-from djops.reload import handover, warm, warmup
+from djops.reload import handover, warm_requests, worker_ready
 from djops.systemd import standin, systemctl, units
 
 TIMEOUT = 120.0  # per gunicorn: the app's load, on a busy 2-core box
@@ -31,14 +31,16 @@ class SystemdUnits:
 
     def warm(self, unit: str) -> bool:
         mem = systemctl.show(unit, "MemoryCurrent").get("MemoryCurrent", "")
-        self.peak[unit] = max(self.peak.get(unit, 0), int(mem) if mem.isdigit() else warm.rss(unit))
-        return warm.warm(unit)
+        self.peak[unit] = max(
+            self.peak.get(unit, 0), int(mem) if mem.isdigit() else worker_ready.rss(unit)
+        )
+        return worker_ready.warm(unit)
 
     def warm_up(self, unit: str) -> None:
         """Two requests per worker of the unit: new connections, so other
         workers on the socket (the old gunicorn's too) take some of them."""
-        _, pids = warm.workers(unit)
-        warmup.send(self.listen, 2 * len(pids) + 1)
+        _, pids = worker_ready.workers(unit)
+        warm_requests.send(self.listen, 2 * len(pids) + 1)
 
     def why(self, unit: str) -> str:
         """What systemd knows; gunicorn's own words stay in its log (they may

@@ -17,7 +17,7 @@ import os
 
 from djops import config, paths, safefs
 from djops.adapters import project_python
-from djops.config import Config
+from djops.config import Config, restart_modes
 from djops.errors import ConfigError, OperationError, UsageError
 from djops.events import RELOAD_RESULT
 from djops.reload import changes
@@ -163,11 +163,11 @@ def apply_step(cfg: Config) -> str:
     from djops.reload import handover, standin_units
     from djops.systemd import service
 
-    svc, mode = cfg.project.service, cfg.watch.restart
+    svc, mode = cfg.project.service, restart_modes.of(cfg.watch.restart)
     extra: dict[str, str] = {}
     try:  # health counts no failure of service or http while djops restarts it
-        with planned.window(cfg.name, planned.RELOAD_SECONDS, f"reload ({mode})"):
-            if mode == "handover":
+        with planned.window(cfg.name, planned.RELOAD_SECONDS, f"reload ({mode.name})"):
+            if mode.standin:
                 pid, figures, peak = standin_units.apply(cfg)
                 extra = {
                     "STANDIN_WARM": f"{figures.standin_warm:.1f}",
@@ -175,17 +175,17 @@ def apply_step(cfg: Config) -> str:
                     "STANDIN_MEMORY": str(peak),
                 }
             else:
-                pid = service.apply(svc, mode)
+                pid = service.apply(svc, mode.name)
     except handover.Rejected as e:  # the old gunicorn serves on, untouched
         reject(cfg, str(e))
     except OperationError as e:
         journal.emit(
-            "reload.failed", cfg.name, f"{svc} {mode} failed: {e}", REASON=str(e), SERVICE=svc
+            "reload.failed", cfg.name, f"{svc} {mode.name} failed: {e}", REASON=str(e), SERVICE=svc
         )
         raise
     shown = changes.summary(cfg.name, cfg.project.settings_dir)
     changes.forget(cfg.name)
-    how = f"{mode}ed" if mode != "handover" else _handed_over(extra)
+    how = _handed_over(mode.applied, extra) if mode.standin else mode.applied
     text = f"new settings of {cfg.name} applied: {svc} {how} (MainPID {pid}); {shown}"
     with contextlib.suppress(OSError):  # the settings may have moved the database
         dbaddress.learn_isolated(cfg)  # in its own transient unit: nothing outlives it
@@ -194,7 +194,7 @@ def apply_step(cfg: Config) -> str:
         cfg.name,
         text,
         SERVICE=svc,
-        MODE=mode,
+        MODE=mode.name,
         CHANGED=shown,
         MAINPID=pid,
         **extra,
@@ -202,10 +202,10 @@ def apply_step(cfg: Config) -> str:
     return text
 
 
-def _handed_over(f: dict[str, str]) -> str:
+def _handed_over(applied: str, f: dict[str, str]) -> str:
     mib = int(f["STANDIN_MEMORY"]) >> 20
     return (
-        f"restarted behind a stand-in (stand-in warm after {f['STANDIN_WARM']} s, "
+        f"{applied} (stand-in warm after {f['STANDIN_WARM']} s, "
         f"the service warm after {f['SERVICE_WARM']} s, stand-in {mib} MiB)"
     )
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from djops import oncalendar, paths, safefs
 from djops.config import Config
-from djops.systemd import schedule as timing
+from djops.jobs.policy import timing
 from djops.systemd import systemctl, units
 
 HEADER = "# Written by `djops enable`; `djops disable` removes it.\n# Edit /etc/djops/{p}.toml instead, then run `djops enable {p}` again.\n"

@@ -54,13 +54,6 @@ def streak(entries: list[dict[str, Any]], invocation: str = "") -> int:
     return count
 
 
-def policy_of(cfg: Any, name: str) -> Any:
-    """[jobs.NAME], or [clearsessions] for the built-in job: the policy keys."""
-    if name == units.CLEARSESSIONS and name not in cfg.jobs:
-        return cfg.clearsessions
-    return cfg.jobs.get(name)
-
-
 def job_of_unit(unit: str) -> str | None:
     """The job a unit runs: NAME of djops-job@P:NAME, or clearsessions."""
     if unit.startswith(f"djops-{units.CLEARSESSIONS}@"):

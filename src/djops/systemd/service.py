@@ -7,6 +7,7 @@ import shlex
 import time
 
 from djops import safefs
+from djops.config import restart_modes
 from djops.errors import OperationError
 from djops.systemd import systemctl
 
@@ -60,22 +61,26 @@ def refuse_reload(unit: str) -> str:
     return f"{unit} preloads the app ({why}): a SIGHUP there does not load new settings"
 
 
-def apply(unit: str, mode: str = "restart", timeout: float = 60.0) -> int:
-    """`systemctl restart|reload unit`, then wait until it is active; its MainPID."""
+def apply(unit: str, mode: str = restart_modes.DEFAULT, timeout: float = 60.0) -> int:
+    """`systemctl restart|reload unit` (the mode's verb), then wait until it
+    is active; its MainPID."""
+    how = restart_modes.of(mode)
     state = systemctl.show(unit, "LoadState", "ExecReload")
     if state.get("LoadState") != "loaded":
         raise OperationError(f"{unit} does not exist; set [project] service in the djops config")
-    if mode == "reload" and not state.get("ExecReload"):
+    if how.needs_exec_reload and not state.get("ExecReload"):
         raise OperationError(
             f'{unit} has no ExecReload=, so [watch] restart = "reload" cannot work: add '
             '`ExecReload=/bin/kill -s HUP $MAINPID` to it, or use restart = "restart"'
         )
-    if mode == "reload" and (why := refuse_reload(unit)):
+    if how.needs_exec_reload and (why := refuse_reload(unit)):
         raise OperationError(f'{why}; use [watch] restart = "restart"')
-    proc = systemctl.run(mode, unit, check=False)
+    proc = systemctl.run(how.systemctl, unit, check=False)
     if proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip().splitlines()
-        raise OperationError(f"systemctl {mode} {unit}: {detail[-1] if detail else 'failed'}")
+        raise OperationError(
+            f"systemctl {how.systemctl} {unit}: {detail[-1] if detail else 'failed'}"
+        )
     return wait_active(unit, timeout)
 
 

@@ -8,9 +8,9 @@ by `djops@P.target`; the mail queue is one per server.
 import re
 
 from djops import paths
+from djops.config.schema import CLEARSESSIONS
 
-CLEARSESSIONS, RELOAD, HEARTBEAT, WATCH, HEALTH = (
-    "clearsessions",
+RELOAD, HEARTBEAT, WATCH, HEALTH = (
     "reload",
     "heartbeat",
     "watch",

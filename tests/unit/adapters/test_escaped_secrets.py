@@ -12,13 +12,12 @@ import textwrap
 
 import pytest
 
-from djops import config
+from djops import config, terminal
 from djops.adapters import project_python, secrets
 from djops.channels import apprise, mail, runpings
 from djops.inproject.redact import MASK
 from djops.jobs import job
 from djops.mail import failure
-from djops.systemd import terminal
 
 PW = "pa\\ss'w\"ördé%41x"
 PIECES = ("41x", "pa\\", "pa%")

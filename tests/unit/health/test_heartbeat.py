@@ -89,10 +89,10 @@ def test_a_job_another_host_ran_last_names_that_host(cfg, confdir):
 
 
 def test_a_paused_clearsessions_says_so_like_a_paused_job(cfg):
-    from djops.systemd import paused
+    from djops.jobs.policy import pause_store
 
-    paused.write(cfg.name, "clearsessions", None)
+    pause_store.write(cfg.name, "clearsessions", None)
     text = heartbeat.report(cfg)
     assert "Last clearsessions: " in text and "; paused (until djops resume)\n" in text, text
-    paused.remove(cfg.name, "clearsessions")
+    pause_store.remove(cfg.name, "clearsessions")
     assert "paused" not in heartbeat.report(cfg)

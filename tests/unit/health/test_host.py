@@ -13,10 +13,10 @@ from djops.health import host
 def _logging_stays_here(monkeypatch):
     """The daemon turns job.slow/job.missed logging on for its process: not
     for the tests after these."""
-    from djops.health import jobwatch
+    from djops.jobs.policy import lapses
 
-    monkeypatch.setattr(jobwatch, "LOGGING", jobwatch.LOGGING)
-    monkeypatch.setattr(jobwatch, "STARTED", jobwatch.STARTED)
+    monkeypatch.setattr(lapses, "LOGGING", lapses.LOGGING)
+    monkeypatch.setattr(lapses, "STARTED", lapses.STARTED)
 
 
 @pytest.fixture

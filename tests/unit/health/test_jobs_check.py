@@ -33,7 +33,7 @@ def entry(event: str, ago: float, **fields) -> dict:
 
 def judge(monkeypatch, cfg, own: dict | None, skip: dict | None) -> tuple[bool, str]:
     probes._last_done.clear()
-    monkeypatch.setattr(probes.jobwatch, "period", lambda schedule, floor=60.0: DAY)
+    monkeypatch.setattr(probes.lapses, "period", lambda schedule, floor=60.0: DAY)
     monkeypatch.setattr(probes.systemctl, "show", lambda unit, *props: {p: "0" for p in props})
 
     def last_event(p, events, since_usec=0, job=None):

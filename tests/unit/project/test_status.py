@@ -99,17 +99,17 @@ def test_a_reboot_job_runs_next_at_boot(cfg, confdir):
 
 
 def test_a_paused_clearsessions_shows_paused_like_a_paused_job(cfg, confdir):
-    from djops.systemd import paused
+    from djops.jobs.policy import pause_store
 
     path = confdir / "p.toml"
     path.write_text(path.read_text() + '[jobs.index]\ncommand = ["index"]\n')
     cfg = config.load("p", live=False)
-    paused.write("p", "clearsessions", None)
-    paused.write("p", "index", time.time() + 3600)
+    pause_store.write("p", "clearsessions", None)
+    pause_store.write("p", "index", time.time() + 3600)
     text = status.project(cfg)
     assert "  clearsessions  paused (until djops resume); last " in text, text
     assert "  job index      paused (until 20" in text, text
-    paused.remove("p", "clearsessions")
+    pause_store.remove("p", "clearsessions")
     assert "  clearsessions  next Tue 2026-11-24 03:30:00 UTC; last " in status.project(cfg)
 
 

@@ -8,10 +8,9 @@ import pytest
 
 from djops import config
 from djops.errors import UsageError
-from djops.health import jobwatch, probes
-from djops.jobs import pause
+from djops.health import probes
+from djops.jobs.policy import lapses, pause_commands, pause_store
 from djops.metrics import collect
-from djops.systemd import paused
 
 
 @pytest.fixture
@@ -23,28 +22,28 @@ def cfg(project, confdir, tmp_path, monkeypatch):
 
 
 def test_a_paused_job_skips_its_runs_until_resumed(cfg, sent):
-    assert "paused (until djops resume)" in pause.pause(cfg, "index", None)
+    assert "paused (until djops resume)" in pause_commands.pause(cfg, "index", None)
     assert sent[-1][1]["DJOPS_EVENT"] == "job.paused"
-    with pytest.raises(pause.Skipped) as e:
-        pause.condition(cfg.name, "index")
+    with pytest.raises(pause_commands.Skipped) as e:
+        pause_commands.condition(cfg.name, "index")
     assert e.value.exit_code == 1, "ExecCondition=: 1 skips without failing the unit"
     with pytest.raises(UsageError):
-        pause.refuse_if_paused(cfg, "index")
-    assert "resumed" in pause.resume(cfg, "index")
+        pause_commands.refuse_if_paused(cfg, "index")
+    assert "resumed" in pause_commands.resume(cfg, "index")
     assert sent[-1][1]["DJOPS_EVENT"] == "job.resumed"
-    assert pause.condition(cfg.name, "index") == ""
-    assert "was not paused" in pause.resume(cfg, "index")
+    assert pause_commands.condition(cfg.name, "index") == ""
+    assert "was not paused" in pause_commands.resume(cfg, "index")
 
 
 @pytest.mark.host("systemd-analyze")
 def test_until_ends_the_pause_at_the_first_run_after_it(cfg, sent):
-    text = pause.pause(cfg, "index", "+1h")
+    text = pause_commands.pause(cfg, "index", "+1h")
     assert "paused (until 2" in text, text
-    state = paused.read(cfg.name, "index")
+    state = pause_store.read(cfg.name, "index")
     assert 3500 < state["until"] - time.time() < 3700
-    paused.write(cfg.name, "index", time.time() - 1)  # the hour went by
-    assert "its pause ended" in pause.condition(cfg.name, "index")
-    assert paused.read(cfg.name, "index") is None
+    pause_store.write(cfg.name, "index", time.time() - 1)  # the hour went by
+    assert "its pause ended" in pause_commands.condition(cfg.name, "index")
+    assert pause_store.read(cfg.name, "index") is None
     assert sent[-1][1]["DJOPS_EVENT"] == "job.resumed"
 
 
@@ -54,19 +53,19 @@ def test_until_ends_the_pause_at_the_first_run_after_it(cfg, sent):
 )
 def test_bad_input_is_one_line_and_changes_nothing(cfg, name, until):
     with pytest.raises(UsageError) as e:
-        pause.pause(cfg, name, until)
+        pause_commands.pause(cfg, name, until)
     assert "\n" not in str(e.value)
-    assert paused.read(cfg.name, name) is None
+    assert pause_store.read(cfg.name, name) is None
 
 
 def test_clearsessions_can_be_paused_too(cfg, sent):
-    pause.pause(cfg, "clearsessions", None)
-    assert paused.active(cfg.name, "clearsessions")
+    pause_commands.pause(cfg, "clearsessions", None)
+    assert pause_store.active(cfg.name, "clearsessions")
 
 
 def test_a_paused_job_is_not_judged_and_shows_in_metrics(cfg, monkeypatch, sent):
-    pause.pause(cfg, "index", None)
-    assert jobwatch.problems(cfg, ["index"]) == []
+    pause_commands.pause(cfg, "index", None)
+    assert lapses.problems(cfg, ["index"]) == []
     monkeypatch.setattr(probes.systemctl, "show", lambda unit, *props: {})
     ok, detail = probes.jobs(cfg)
     assert ok, detail

@@ -1,14 +1,18 @@
-"""The job policy keys: alert_after holds the failure mail until N failures
-in a row and mails once, a success after an alerted streak mails a recovery,
-min_runtime_seconds logs job.too_fast, catch_up and timezone reach the timer."""
+"""The root step after each run (djops job --after): min_runtime_seconds
+logs job.too_fast, a success after an alerted streak mails a recovery, on
+every channel its failure reached (the healthchecks side:
+tests/unit/channels/test_runpings.py); and what the policy keys add to the
+units (djops.jobs.policy.timing) and how a bad one is refused."""
 
 import pytest
 
 from djops import config
+from djops.channels import announce, apprise, mail
 from djops.errors import ConfigError
-from djops.jobs import policy
-from djops.mail import alerting
+from djops.jobs.policy import after
 from djops.systemd import dropins, results
+
+HC = "https://hc.example/ping/abc"
 
 
 def entry(event: str, invocation: str = "", **fields) -> dict:
@@ -26,47 +30,8 @@ def cfg(project, confdir):
     return config.load(project, live=False)
 
 
-def test_failures_in_a_row_stop_at_the_newest_success_and_skip_the_judged_run():
-    runs = [entry("job.failed", "now"), entry("job.interrupted"), entry("job.failed")]
-    runs += [entry("job.done"), entry("job.failed")]
-    assert results.streak(runs, "now") == 2
-    assert results.streak(runs) == 3
-    later = [entry("job.failed", "later"), *runs]
-    assert results.streak(later, "now") == 2, "a run after the judged one does not count"
-    assert results.streak([entry("clearsessions.failed"), entry("clearsessions.done")]) == 1
-
-
-@pytest.mark.parametrize(
-    ("alert_after", "before", "mailed"),
-    [(1, 0, True), (1, 5, True), (3, 0, False), (3, 1, False), (3, 2, True), (3, 3, False)],
-)
-def test_the_failure_mail_goes_every_time_at_1_else_once_at_the_threshold(
-    alert_after, before, mailed
-):
-    assert alerting.mailed(alert_after, before) is mailed
-
-
 def fake_journal(monkeypatch, runs: list[dict]) -> None:
     monkeypatch.setattr(results, "newest", lambda p, job, limit: runs[:limit])
-
-
-def test_a_failure_below_alert_after_is_held_and_logged(cfg, monkeypatch, sent):
-    unit = f"djops-job@{cfg.name}:index.service"
-    fake_journal(monkeypatch, [entry("job.failed", "i2"), entry("job.done")])
-    held = alerting.held(cfg, unit, "i2")
-    assert "failure 1 in a row" in held and "alert_after = 3" in held
-    assert sent[-1][1]["DJOPS_EVENT"] == "job.failing"
-    fake_journal(monkeypatch, [entry("job.failed"), entry("job.failed"), entry("job.done")])
-    assert alerting.held(cfg, unit, "i3") == "", "the third in a row is mailed"
-    fake_journal(monkeypatch, [entry("job.failed")] * 3)
-    assert alerting.held(cfg, unit, "i4"), "the fourth is not mailed again"
-
-
-def test_clearsessions_has_its_own_alert_after(cfg, monkeypatch, sent):
-    unit = f"djops-clearsessions@{cfg.name}.service"
-    fake_journal(monkeypatch, [entry("clearsessions.failed")])
-    assert alerting.held(cfg, unit, "x") == "", "alert_after = 2: the second failure is mailed"
-    assert alerting.held(cfg, "other.service", "x") == "", "other units: always mailed"
 
 
 def test_a_success_after_an_alerted_streak_mails_a_recovery_once(cfg, monkeypatch, sent):
@@ -75,22 +40,22 @@ def test_a_success_after_an_alerted_streak_mails_a_recovery_once(cfg, monkeypatc
 
     monkeypatch.setattr(notices, "send", lambda *a, **k: mails.append(a))
     fake_journal(monkeypatch, [entry("job.done", "ok")] + [entry("job.failed")] * 2)
-    assert alerting.recovery(cfg, "index", "ok") == "" and not mails, "2 < alert_after: no alert"
+    assert after.recovery(cfg, "index", "ok") == "" and not mails, "2 < alert_after: no alert"
     fake_journal(monkeypatch, [entry("job.done", "ok")] + [entry("job.failed")] * 3)
-    assert "recovered" in alerting.recovery(cfg, "index", "ok")
+    assert "recovered" in after.recovery(cfg, "index", "ok")
     assert mails and "recovered" in mails[0][2]
     assert sent[-1][1]["DJOPS_EVENT"] == "job.recovered"
     fake_journal(monkeypatch, [entry("job.done", "ok2"), entry("job.done", "ok")])
-    assert alerting.recovery(cfg, "index", "ok2") == "", "the next success says nothing"
+    assert after.recovery(cfg, "index", "ok2") == "", "the next success says nothing"
 
 
 def test_a_run_sooner_than_min_runtime_logs_too_fast(cfg, sent):
-    assert "sooner" in policy.too_fast(cfg, "index", entry("job.done", DJOPS_DURATION="1.5"))
+    assert "sooner" in after.too_fast(cfg, "index", entry("job.done", DJOPS_DURATION="1.5"))
     assert sent[-1][1]["DJOPS_EVENT"] == "job.too_fast"
     assert sent[-1][1]["PRIORITY"] == "4"
-    assert policy.too_fast(cfg, "index", entry("job.done", DJOPS_DURATION="9")) == ""
-    assert policy.too_fast(cfg, "index", entry("job.failed", DJOPS_DURATION="1")) == ""
-    assert policy.too_fast(cfg, "clearsessions", entry("clearsessions.done")) == "", "0 = off"
+    assert after.too_fast(cfg, "index", entry("job.done", DJOPS_DURATION="9")) == ""
+    assert after.too_fast(cfg, "index", entry("job.failed", DJOPS_DURATION="1")) == ""
+    assert after.too_fast(cfg, "clearsessions", entry("clearsessions.done")) == "", "0 = off"
 
 
 @pytest.mark.host("systemd-analyze")
@@ -124,3 +89,40 @@ def test_a_bad_policy_key_names_file_key_and_expectation(project, confdir, key, 
     with pytest.raises(ConfigError) as e:
         config.load(project, live=False)
     assert str(path) in str(e.value) and key in str(e.value) and expected in str(e.value)
+
+
+@pytest.fixture
+def notify_cfg(project, confdir, tmp_path, monkeypatch):
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(mail, "kick", lambda: None)
+    monkeypatch.setattr(apprise.wake, "request", lambda kind: None)
+    monkeypatch.setattr(apprise.os.path, "isdir", lambda d: True)  # "under systemd": queue only
+    with open(confdir / f"{project}.toml", "a") as f:
+        f.write(
+            '[notify]\nurls = ["json://a.example/x"]\n'
+            f'[jobs.index]\ncommand = ["index"]\nschedule = "hourly"\nalert_after = 2\n'
+            f'ping_url = "{HC}"\n'
+        )
+    return config.load(project, live=False)
+
+
+def streak(monkeypatch, failures: int) -> None:
+    runs = [{"DJOPS_EVENT": "job.done", "_SYSTEMD_INVOCATION_ID": "ok"}]
+    runs += [{"DJOPS_EVENT": "job.failed", "_SYSTEMD_INVOCATION_ID": ""}] * failures
+    monkeypatch.setattr(results, "newest", lambda p, job, limit: runs[:limit])
+
+
+def test_the_recovery_goes_to_the_notify_urls_like_the_failure(notify_cfg, monkeypatch, sent):
+    announce.announce(notify_cfg, "failure", "djops-job@p:index.service failed", "x")
+    failure = (len(mail.pending()), len(apprise.pending()))
+    assert failure == (1, 1)
+    streak(monkeypatch, 2)
+    assert "recovered" in after.recovery(notify_cfg, "index", "ok")
+    assert (len(mail.pending()), len(apprise.pending())) == (2, 2), "each channel once more"
+    assert sent[-1][1]["DJOPS_EVENT"] == "job.recovered"
+
+
+def test_no_alert_no_recovery_on_any_channel(notify_cfg, monkeypatch, sent):
+    streak(monkeypatch, 1)  # below alert_after = 2: nothing was alerted
+    assert after.recovery(notify_cfg, "index", "ok") == ""
+    assert mail.pending() == [] and apprise.pending() == []

@@ -2,7 +2,8 @@
 (ExecStopPost=+, `djops job --after P:NAME`): a job's result event from
 systemd's record (djops.jobs.verdict), job.too_fast for a run shorter
 than min_runtime_seconds, and the recovery mail after an alerted streak of
-failures (djops.mail.alerting). A run another host took does nothing."""
+failures (djops.jobs.policy.alerting counts it). A run another host took
+does nothing."""
 
 import os
 import time
@@ -10,8 +11,9 @@ from typing import Any
 
 from djops.config import Config
 from djops.jobs import verdict
-from djops.mail import alerting
+from djops.jobs.policy import alerting, keys
 from djops.systemd import journal, results, sd_notify, units
+from djops.text import plural
 
 WAIT = 3.0  # seconds for journald to store the run's own result
 
@@ -26,7 +28,7 @@ def after(cfg: Config, name: str) -> str:
     if os.environ.get("SERVICE_RESULT", "success") != "success":
         return ""
     entry = entry or this_run(cfg, name, invocation)
-    said = [too_fast(cfg, name, entry), alerting.recovery(cfg, name, invocation)]
+    said = [too_fast(cfg, name, entry), recovery(cfg, name, invocation)]
     return "; ".join(x for x in said if x)
 
 
@@ -51,7 +53,7 @@ def this_run(cfg: Config, name: str, invocation: str) -> dict[str, Any] | None:
 
 def too_fast(cfg: Config, name: str, entry: dict[str, Any] | None) -> str:
     """job.too_fast for a run that succeeded sooner than min_runtime_seconds."""
-    policy = results.policy_of(cfg, name)
+    policy = keys.of(cfg, name)
     least = policy.min_runtime_seconds if policy else 0
     if not least or not entry or results.failed(entry):
         return ""
@@ -63,4 +65,27 @@ def too_fast(cfg: Config, name: str, entry: dict[str, Any] | None) -> str:
         return ""
     text = f"job {name} of {cfg.name} ended after {took:.1f}s, sooner than min_runtime_seconds = {least:g}"
     journal.emit("job.too_fast", cfg.name, text, JOB=name, DURATION=took, MIN=least)
+    return text
+
+
+def recovery(cfg: Config, name: str, invocation: str) -> str:
+    """After a success: the recovery mail if the failures before it were alerted."""
+    policy = keys.of(cfg, name)
+    n = alerting.before(cfg, name, invocation)
+    if policy is None or n < policy.alert_after:
+        return ""
+    # imported only to send: the step after every run (this module) pays
+    # the mail and channel modules' ~25 ms of imports only when one recovered
+    from djops.mail import notices
+
+    text = (
+        f"job {name} of {cfg.name} recovered: it succeeded after {plural(n, 'failed run')} in a row"
+    )
+    to = getattr(policy, "mail_to", None) or cfg.health.mail_to
+    body = f"{text}.\n\nSee its runs with: djops history {cfg.name} {name}\n"
+    lines = [f"{text}.", f"More: djops history {cfg.name} {name}"]
+    notices.send(
+        cfg, "recovery", f"job {name} recovered", body + notices.footer(cfg.name), to, lines
+    )
+    journal.emit("job.recovered", cfg.name, text, JOB=name, FAILURES=n)
     return text

@@ -6,7 +6,8 @@ import time
 import pytest
 
 from djops import config
-from djops.health import jobwatch, probes
+from djops.health import probes
+from djops.jobs.policy import lapses
 
 # schedules as systemd itself computes them
 pytestmark = pytest.mark.host("systemd-analyze")
@@ -19,10 +20,10 @@ def cfg(project, confdir, monkeypatch):
         path.read_text() + '[jobs.index]\ncommand = ["index"]\nschedule = "*:0/10"\n'
         "max_runtime_seconds = 60\nstart_grace_seconds = 30\nalert_after = 2\n"
     )
-    jobwatch._logged.clear()
-    jobwatch._failures.clear()
-    monkeypatch.setattr(jobwatch, "STARTED", time.time() - 3600)
-    monkeypatch.setattr(jobwatch, "LOGGING", True)
+    lapses._logged.clear()
+    lapses._failures.clear()
+    monkeypatch.setattr(lapses, "STARTED", time.time() - 3600)
+    monkeypatch.setattr(lapses, "LOGGING", True)
     return config.load(project, live=False)
 
 
@@ -32,7 +33,7 @@ def fake_units(monkeypatch, service: dict, timer: dict) -> None:
             return {"LastTriggerUSec": timer.get("LastTriggerUSec", "n/a")}
         return dict(service)
 
-    monkeypatch.setattr(jobwatch.systemctl, "show", show)
+    monkeypatch.setattr(lapses.systemctl, "show", show)
 
 
 def mono_ago(seconds: float) -> str:
@@ -48,29 +49,29 @@ def utc_ago(seconds: float) -> str:
 def test_a_run_past_max_runtime_is_slow_and_logged_once(cfg, monkeypatch, sent):
     running = {"ActiveState": "active", "ExecMainStartTimestampMonotonic": mono_ago(90)}
     fake_units(monkeypatch, {**running, "InvocationID": "a"}, {"LastTriggerUSec": utc_ago(90)})
-    monkeypatch.setattr(jobwatch.results, "newest", lambda *a: [])
-    found = jobwatch.problems(cfg, ["index"])
+    monkeypatch.setattr(lapses.results, "newest", lambda *a: [])
+    found = lapses.problems(cfg, ["index"])
     assert any("longer than max_runtime_seconds = 60" in x for x in found), found
-    jobwatch.problems(cfg, ["index"])
+    lapses.problems(cfg, ["index"])
     assert [f["DJOPS_EVENT"] for _, f in sent] == ["job.slow"], "once per run"
     assert sent[0][1]["PRIORITY"] == "4"
-    assert jobwatch.latest[cfg.name]["index"]["slow"] == 1.0, "the metrics' djops_job_slow"
+    assert lapses.latest[cfg.name]["index"]["slow"] == 1.0, "the metrics' djops_job_slow"
     fake_units(monkeypatch, {**running, "ExecMainStartTimestampMonotonic": mono_ago(10)}, {})
-    assert not [x for x in jobwatch.problems(cfg, ["index"]) if "max_runtime" in x]
-    assert jobwatch.latest[cfg.name]["index"]["slow"] == 0.0
+    assert not [x for x in lapses.problems(cfg, ["index"]) if "max_runtime" in x]
+    assert lapses.latest[cfg.name]["index"]["slow"] == 0.0
 
 
 def test_an_occurrence_the_timer_did_not_start_is_missed_after_the_grace(cfg, monkeypatch, sent):
-    monkeypatch.setattr(jobwatch.results, "newest", lambda *a: [])
+    monkeypatch.setattr(lapses.results, "newest", lambda *a: [])
     # the timer last fired 15 min ago: the occurrence after it was due 5-15 min ago
     fake_units(monkeypatch, {"ActiveState": "inactive"}, {"LastTriggerUSec": utc_ago(900)})
-    found = jobwatch.problems(cfg, ["index"])
+    found = lapses.problems(cfg, ["index"])
     assert any("has not started" in x for x in found), found
-    jobwatch.problems(cfg, ["index"])
+    lapses.problems(cfg, ["index"])
     assert [f["DJOPS_EVENT"] for _, f in sent] == ["job.missed"], "once per occurrence"
     assert sent[0][1]["PRIORITY"] == "3"
     fake_units(monkeypatch, {"ActiveState": "inactive"}, {"LastTriggerUSec": utc_ago(1)})
-    assert jobwatch.problems(cfg, ["index"]) == [], "it fired: nothing missed"
+    assert lapses.problems(cfg, ["index"]) == [], "it fired: nothing missed"
 
 
 def test_failures_in_a_row_fail_the_check_at_alert_after(cfg, monkeypatch, sent):
@@ -80,9 +81,9 @@ def test_failures_in_a_row_fail_the_check_at_alert_after(cfg, monkeypatch, sent)
         {"LastTriggerUSec": utc_ago(1)},
     )
     failed = {"DJOPS_EVENT": "job.failed"}
-    monkeypatch.setattr(jobwatch.results, "newest", lambda p, job, n: [failed] * n)
+    monkeypatch.setattr(lapses.results, "newest", lambda p, job, n: [failed] * n)
     monkeypatch.setattr(probes.journal, "last_event", lambda *a, **kw: None)
-    assert jobwatch.problems(cfg, ["index"]) == ["index: 2 failed runs in a row"]
+    assert lapses.problems(cfg, ["index"]) == ["index: 2 failed runs in a row"]
     ok, detail = probes.jobs(cfg)
     assert not ok and "2 failed runs in a row" in detail
 
@@ -92,23 +93,21 @@ def test_alert_after_1_leaves_the_check_to_the_period_as_before(project, confdir
     path.write_text(path.read_text() + '[jobs.x]\ncommand = ["x"]\nschedule = "daily"\n')
     cfg = config.load(project, live=False)
     fake_units(monkeypatch, {}, {"LastTriggerUSec": utc_ago(1)})
-    monkeypatch.setattr(
-        jobwatch.results, "newest", lambda p, job, n: [{"DJOPS_EVENT": "job.failed"}]
-    )
-    assert jobwatch.problems(cfg, ["x", "clearsessions"]) == []
+    monkeypatch.setattr(lapses.results, "newest", lambda p, job, n: [{"DJOPS_EVENT": "job.failed"}])
+    assert lapses.problems(cfg, ["x", "clearsessions"]) == []
 
 
 def test_only_the_health_daemon_logs_a_status_only_looks(cfg, monkeypatch, sent):
-    monkeypatch.setattr(jobwatch, "LOGGING", False)
+    monkeypatch.setattr(lapses, "LOGGING", False)
     fake_units(monkeypatch, {"ActiveState": "inactive"}, {"LastTriggerUSec": utc_ago(900)})
-    monkeypatch.setattr(jobwatch.results, "newest", lambda *a: [])
-    assert jobwatch.problems(cfg, ["index"]) and not sent
+    monkeypatch.setattr(lapses.results, "newest", lambda *a: [])
+    assert lapses.problems(cfg, ["index"]) and not sent
 
 
 def test_systemd_writes_the_calendar_times_of_a_snapshot_in_utc():
-    assert jobwatch.systemctl.utc_epoch("Fri 2026-11-27 19:47:01 UTC") == 1795808821.0
-    assert jobwatch.systemctl.utc_epoch("n/a") is None
-    assert jobwatch.systemctl.utc_epoch("Fri 2026-11-27 20:47:01 CET") is None
+    assert lapses.systemctl.utc_epoch("Fri 2026-11-27 19:47:01 UTC") == 1795808821.0
+    assert lapses.systemctl.utc_epoch("n/a") is None
+    assert lapses.systemctl.utc_epoch("Fri 2026-11-27 20:47:01 CET") is None
 
 
 def in_round(timer: str, last_ago: float, next_elapse: float) -> dict:
@@ -128,18 +127,18 @@ def in_round(timer: str, last_ago: float, next_elapse: float) -> dict:
 def test_a_round_takes_the_next_elapse_from_systemd_and_never_runs_systemd_analyze(
     cfg, monkeypatch, sent
 ):
-    monkeypatch.setattr(jobwatch.results, "newest", lambda *a: [])
-    monkeypatch.setattr(jobwatch.oncalendar, "next_after", lambda *a: pytest.fail("analyze"))
-    monkeypatch.setattr(jobwatch, "_periods", {("*:0/10", 0): 600.0, ("*:0/10", 60.0): 600.0})
+    monkeypatch.setattr(lapses.results, "newest", lambda *a: [])
+    monkeypatch.setattr(lapses.oncalendar, "next_after", lambda *a: pytest.fail("analyze"))
+    monkeypatch.setattr(lapses, "_periods", {("*:0/10", 0): 600.0, ("*:0/10", 60.0): 600.0})
     timer = "djops-job@p:index.timer"
     snap = in_round(timer, 300, time.time() + 300)  # fired 5 min ago, next in 5
-    with jobwatch.systemctl.using(snap):
-        assert jobwatch.problems(cfg, ["index"]) == []
+    with lapses.systemctl.using(snap):
+        assert lapses.problems(cfg, ["index"]) == []
     # the timer was stopped since: systemd names no next elapse, the one it
     # last said is remembered and goes by unstarted
-    monkeypatch.setattr(jobwatch, "_expected", {(cfg.name, timer): time.time() - 200})
-    with jobwatch.systemctl.using(in_round(timer, 800, 0)):
-        found = jobwatch.problems(cfg, ["index"])
+    monkeypatch.setattr(lapses, "_expected", {(cfg.name, timer): time.time() - 200})
+    with lapses.systemctl.using(in_round(timer, 800, 0)):
+        found = lapses.problems(cfg, ["index"])
     assert any("has not started" in x for x in found), found
     assert [f["DJOPS_EVENT"] for _, f in sent] == ["job.missed"]
 
@@ -149,8 +148,8 @@ def test_a_timer_stopped_after_a_trigger_no_round_saw_is_missed_at_the_next_occu
 ):
     """The last next elapse a round saw is the trigger that then happened
     (rounds share a snapshot): systemd-analyze names the one after it, once."""
-    monkeypatch.setattr(jobwatch.results, "newest", lambda *a: [])
-    monkeypatch.setattr(jobwatch, "_periods", {("*:0/10", 0): 600.0, ("*:0/10", 60.0): 600.0})
+    monkeypatch.setattr(lapses.results, "newest", lambda *a: [])
+    monkeypatch.setattr(lapses, "_periods", {("*:0/10", 0): 600.0, ("*:0/10", 60.0): 600.0})
     timer = "djops-job@p:index.timer"
     fired = time.time() - 800
     asked = []
@@ -159,11 +158,11 @@ def test_a_timer_stopped_after_a_trigger_no_round_saw_is_missed_at_the_next_occu
         asked.append(since)
         return since + 600
 
-    monkeypatch.setattr(jobwatch.oncalendar, "next_after", next_after)
-    monkeypatch.setattr(jobwatch, "_expected", {(cfg.name, timer): fired - 1})
+    monkeypatch.setattr(lapses.oncalendar, "next_after", next_after)
+    monkeypatch.setattr(lapses, "_expected", {(cfg.name, timer): fired - 1})
     for _ in range(2):
-        with jobwatch.systemctl.using(in_round(timer, 800, 0)):
-            found = jobwatch.problems(cfg, ["index"])
+        with lapses.systemctl.using(in_round(timer, 800, 0)):
+            found = lapses.problems(cfg, ["index"])
         assert any("has not started" in x for x in found), found
     assert len(asked) == 1 and abs(asked[0] - fired) < 2
     assert [f["DJOPS_EVENT"] for _, f in sent] == ["job.missed"]

@@ -2,7 +2,7 @@
 
 import os
 
-from djops.reload import warm
+from djops.reload import worker_ready
 
 
 def worker(tmp_path, pid: int, mode: int, touched: bool):
@@ -22,19 +22,19 @@ def test_fresh_temp_file_is_cold_touched_is_warm(tmp_path):
     worker(tmp_path, 11, 0o600, touched=True)
     worker(tmp_path, 12, 0o001, touched=False)  # gunicorn 20: fchmod spinner
     proc = tmp_path / "proc"
-    assert warm.touched(10, proc) is False
-    assert warm.touched(11, proc) is True
-    assert warm.touched(12, proc) is True
-    assert warm.touched(99, proc) is None
+    assert worker_ready.touched(10, proc) is False
+    assert worker_ready.touched(11, proc) is True
+    assert worker_ready.touched(12, proc) is True
+    assert worker_ready.touched(99, proc) is None
 
 
 def test_a_worker_that_closed_its_files_while_dying_is_not_warm(monkeypatch):
     """gunicorn's worker that failed to load the app closes its files before it exits."""
-    monkeypatch.setattr(warm, "workers", lambda unit: (1, [2, 3]))
+    monkeypatch.setattr(worker_ready, "workers", lambda unit: (1, [2, 3]))
     seen = {2: None, 3: True}
-    monkeypatch.setattr(warm, "touched", lambda pid: seen[pid])
-    assert warm.warm("x.service") is False
+    monkeypatch.setattr(worker_ready, "touched", lambda pid: seen[pid])
+    assert worker_ready.warm("x.service") is False
     seen[2] = True
-    assert warm.warm("x.service") is True
-    monkeypatch.setattr(warm, "workers", lambda unit: (1, []))
-    assert warm.warm("x.service") is False
+    assert worker_ready.warm("x.service") is True
+    monkeypatch.setattr(worker_ready, "workers", lambda unit: (1, []))
+    assert worker_ready.warm("x.service") is False

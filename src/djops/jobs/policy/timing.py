@@ -2,7 +2,7 @@
 schedule (`OnCalendar=EXPR ZONE`, systemd >= 235) and whether a run missed
 while the server was down is made up at boot (`Persistent=`, catch_up)."""
 
-from typing import Any
+from djops.config.schema import JobPolicy
 
 
 def on_calendar(schedule: str, zone: str) -> str:
@@ -10,15 +10,15 @@ def on_calendar(schedule: str, zone: str) -> str:
     return f"{schedule} {zone}" if zone else schedule
 
 
-def persistent(policy: Any) -> str:
+def persistent(policy: JobPolicy) -> str:
     """catch_up = "none": no run at boot for an occurrence missed while down
     (the template says Persistent=true, "once")."""
-    return "Persistent=false\n" if getattr(policy, "catch_up", "once") == "none" else ""
+    return "Persistent=false\n" if policy.catch_up == "none" else ""
 
 
 def root_steps(p: str, job: str) -> str:
     """Root steps around each run: ExecCondition= skips a paused job's run
-    (djops.jobs.pause), ExecStopPost= applies min_runtime_seconds and mails a
+    (djops.jobs.policy.pause_commands), ExecStopPost= applies min_runtime_seconds and mails a
     recovery (djops.jobs.policy.after); `-`: that one never fails the run."""
     return (
         f"ExecCondition=+/usr/bin/djops job --paused {p}:{job}\n"

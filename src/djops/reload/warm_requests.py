@@ -1,4 +1,5 @@
-"""HTTP requests through the held socket before the hand-over goes on.
+"""HTTP requests through the held socket before the hand-over goes on
+(whether the workers loaded the app at all: djops.reload.worker_ready).
 
 A gunicorn worker that has loaded the app is not yet warm for Django: it
 imports the URLconf (and what the views import) on its first request. The

@@ -13,7 +13,8 @@ import re
 from typing import TYPE_CHECKING
 
 from djops.errors import OperationError, UsageError
-from djops.systemd import journal, paused, results, units
+from djops.jobs.policy import keys, pause_store
+from djops.systemd import journal, units
 
 if TYPE_CHECKING:  # the root condition before each run loads no config
     from djops.config import Config
@@ -27,7 +28,7 @@ class Skipped(OperationError):
 
 
 def _known(cfg: Config, name: str) -> None:
-    if results.policy_of(cfg, name) is None:
+    if keys.of(cfg, name) is None:
         known = ", ".join([units.CLEARSESSIONS, *cfg.jobs])
         raise UsageError(f"{cfg.name} has no job {name!r} (jobs: {known})")
 
@@ -50,8 +51,8 @@ def pause(cfg: Config, name: str, until_text: str | None) -> str:
     until = when(until_text) if until_text else None
     if until is not None and until <= time.time():
         raise UsageError(f"--until: expected a time in the future, got {until_text!r}")
-    paused.write(cfg.name, name, until)
-    shown = paused.shown(paused.read(cfg.name, name))
+    pause_store.write(cfg.name, name, until)
+    shown = pause_store.shown(pause_store.read(cfg.name, name))
     text = f"job {name} of {cfg.name} {shown}: its runs are skipped"
     journal.emit("job.paused", cfg.name, text, JOB=name, UNTIL=until_text or "")
     return text
@@ -59,7 +60,7 @@ def pause(cfg: Config, name: str, until_text: str | None) -> str:
 
 def resume(cfg: Config, name: str) -> str:
     _known(cfg, name)
-    if not paused.remove(cfg.name, name):
+    if not pause_store.remove(cfg.name, name):
         return f"job {name} of {cfg.name} was not paused"
     text = f"job {name} of {cfg.name} resumed: it runs on its schedule again"
     journal.emit("job.resumed", cfg.name, text, JOB=name)
@@ -73,12 +74,12 @@ def condition(p: str, name: str) -> str:
     broken config fails the run itself, which mails it)."""
     if not (_NAME.fullmatch(p) and _NAME.fullmatch(name)):  # they name a file below
         raise UsageError(f"expected P:NAME of a project and a job, got {p!r}:{name!r}")
-    if state := paused.active(p, name):
-        text = f"job {name} of {p} {paused.shown(state)}: this run is skipped"
+    if state := pause_store.active(p, name):
+        text = f"job {name} of {p} {pause_store.shown(state)}: this run is skipped"
         journal.emit("job.paused", p, text, JOB=name, UNTIL=state.get("until") or "")
         raise Skipped(text)
-    if paused.read(p, name) is not None:
-        paused.remove(p, name)
+    if pause_store.read(p, name) is not None:
+        pause_store.remove(p, name)
         text = f"job {name} of {p} resumed: its pause ended"
         journal.emit("job.resumed", p, text, JOB=name)
         return text
@@ -87,7 +88,7 @@ def condition(p: str, name: str) -> str:
 
 def refuse_if_paused(cfg: Config, name: str) -> None:
     """`djops run` of a paused job: say so rather than wait for a skipped run."""
-    if state := paused.active(cfg.name, name):
+    if state := pause_store.active(cfg.name, name):
         raise UsageError(
-            f"job {name} of {cfg.name} is {paused.shown(state)}; `djops resume {cfg.name} {name}` first"
+            f"job {name} of {cfg.name} is {pause_store.shown(state)}; `djops resume {cfg.name} {name}` first"
         )

@@ -7,12 +7,12 @@ Each event is logged once, per run or per occurrence; the check fails
 while it lasts, so the health ladder alerts once and mails the recovery."""
 
 import time
-from typing import Any
 
 from djops import oncalendar
 from djops.config import Config
-from djops.systemd import dropins, journal, paused, results, systemctl, units
-from djops.systemd import schedule as timing
+from djops.config.schema import Clearsessions, Job, JobPolicy
+from djops.jobs.policy import keys, pause_store, timing
+from djops.systemd import dropins, journal, results, systemctl, units
 from djops.text import plural
 
 STARTED = time.time()  # occurrences due before the daemon started are not judged
@@ -52,7 +52,7 @@ def problems(cfg: Config, names: list[str]) -> list[str]:
     """What is wrong with these jobs now; a paused job is not judged."""
     out, seen = [], latest.setdefault(cfg.name, {})
     for name in names:
-        policy = results.policy_of(cfg, name)
+        policy = keys.of(cfg, name)
         if policy is None or _paused(cfg, name):
             seen[name] = {"slow": 0.0, "missed": 0.0}
             continue
@@ -68,7 +68,7 @@ def problems(cfg: Config, names: list[str]) -> list[str]:
 
 
 def _paused(cfg: Config, name: str) -> bool:
-    return paused.active(cfg.name, name) is not None
+    return pause_store.active(cfg.name, name) is not None
 
 
 def _units(p: str, name: str) -> tuple[str, str]:
@@ -77,7 +77,7 @@ def _units(p: str, name: str) -> tuple[str, str]:
     return units.job_service(p, name), units.job_timer(p, name)
 
 
-def slow(cfg: Config, name: str, policy: Any, service: str) -> str:
+def slow(cfg: Config, name: str, policy: JobPolicy, service: str) -> str:
     """A run going on past max_runtime_seconds (timeout_seconds still stops it)."""
     most = policy.max_runtime_seconds
     keys = ("ActiveState", "ExecMainStartTimestampMonotonic", "InvocationID")
@@ -94,7 +94,7 @@ def slow(cfg: Config, name: str, policy: Any, service: str) -> str:
     return text
 
 
-def missed(cfg: Config, name: str, policy: Any, timer: str) -> str:
+def missed(cfg: Config, name: str, policy: Clearsessions | Job, timer: str) -> str:
     """The occurrence after the timer's last trigger, not started by its
     latest start (the timer's random delay) plus start_grace_seconds."""
     if policy.schedule == "@reboot" or not (every := period(policy.schedule, floor=0)):
@@ -109,7 +109,7 @@ def missed(cfg: Config, name: str, policy: Any, timer: str) -> str:
         if due is not None and due <= last and not nxt:
             # stopped right after a trigger no snapshot saw: the occurrence
             # after that trigger, asked of systemd once for this stop
-            expression = timing.on_calendar(policy.schedule, getattr(policy, "timezone", ""))
+            expression = timing.on_calendar(policy.schedule, policy.timezone)
             due = _expected[(cfg.name, timer)] = oncalendar.next_after(expression, last)
         if due is None or due <= last or due < STARTED:
             return ""
@@ -117,7 +117,7 @@ def missed(cfg: Config, name: str, policy: Any, timer: str) -> str:
         # a look (status), or no snapshot: the schedule's occurrence after
         # the last trigger (the daemon judges from its start)
         since = max(STARTED, last) if LOGGING else (last or time.time())
-        expression = timing.on_calendar(policy.schedule, getattr(policy, "timezone", ""))
+        expression = timing.on_calendar(policy.schedule, policy.timezone)
         due = oncalendar.next_after(expression, since)
     late = time.time() - (due or time.time()) - min(every / 10, dropins.MAX_DELAY)
     if due is None or late <= grace:
@@ -139,7 +139,7 @@ def _failing(cfg: Config, name: str, service: str) -> int:
         "ExecMainExitTimestampMonotonic", ""
     )
     if (cached := _failures.get(service)) is None or cached[0] != ran:
-        limit = results.policy_of(cfg, name).alert_after
+        limit = keys.of(cfg, name).alert_after
         cached = _failures[service] = (ran, results.streak(results.newest(cfg.name, name, limit)))
     return cached[1]
 

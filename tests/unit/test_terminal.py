@@ -2,7 +2,7 @@
 
 import io
 
-from djops.systemd import terminal
+from djops import terminal
 
 
 class Tty(io.StringIO):
