@@ -62,7 +62,10 @@ class Health:
         """Probe everything, move the incident, save, then act: the mails of a
         round show that round's counts, and a crash while acting never
         replays an alert on restart (the incident was saved first)."""
-        start = time.time()
+        # the unit state may be a read shared with rounds that began up to
+        # STATE_AGE earlier (health.host): a planned window that closed in
+        # that time still explains what it shows
+        start = time.time() - STATE_AGE
         self._follow_config()
         # every unit of the project in ONE systemctl call: no process per job
         with systemctl.using(self.unit_state(self.cfg)):
@@ -80,7 +83,7 @@ class Health:
         if self.healing and all(probed[n][0] for n in incident.PLANNED if n in probed):
             # the restart healed: its window closes now, not at its bound, so
             # gunicorn dying again a minute later is seen at once
-            planned.clear(p, self.healing)
+            planned.clear(p, self.healing, now=start)  # as of the state this round read
             self.healing = None
         for name, (ok, detail) in probed.items():
             if not ok and window and name in incident.PLANNED:
@@ -198,6 +201,7 @@ class Health:
 
 
 # what the checks and the metrics read of the project's units (systemctl.show)
+STATE_AGE = 2.0  # seconds: how old a round's unit state may be (one read shared by rounds)
 UNIT_PROPERTIES = (
     "ActiveState",
     "SubState",

@@ -21,14 +21,14 @@ from djops import config, paths
 from djops.config import Config
 from djops.errors import ConfigError
 from djops.events import CRIT, INFO
-from djops.health.daemon import UNIT_PROPERTIES, Health, watched_units
+from djops.health.daemon import STATE_AGE, UNIT_PROPERTIES, Health, watched_units
 from djops.jobs.policy import lapses
 from djops.mail import notices
 from djops.systemd import bulk, journal, units
 from djops.systemd.daemon import ServiceDaemon
 
 RESCAN_SECONDS = 5.0
-SHARED_SECONDS = 2.0  # rounds starting this close together share one read of the units  # how often the enabled set and the P.toml files are looked at
+SHARED_SECONDS = STATE_AGE  # rounds starting this close together share one read of the units
 HOST = "djops-health.service"
 
 
