@@ -157,7 +157,8 @@ def test_a_success_the_project_user_logs_after_a_failure_changes_nothing(machine
     history still take systemd's record of the run."""
     m = machine
     m.put(LIAR, LIAR_PY)
-    m.put("/etc/djops/demo.toml", CONFIG + LIAR_JOB)
+    kept = m.sh("cat /etc/djops/demo.toml").stdout  # with the jobs migrate-cron added
+    m.put("/etc/djops/demo.toml", kept + LIAR_JOB)
     m.sh("djops enable demo")
     try:
         since = now(m)
@@ -176,7 +177,7 @@ def test_a_success_the_project_user_logs_after_a_failure_changes_nothing(machine
         assert (run["result"], run["exit"]) == ("failed", 3), run
     finally:
         m.sh(f"rm -f {LIAR}; systemctl reset-failed 'djops-job@demo:liar.service' || true")
-        m.put("/etc/djops/demo.toml", CONFIG)
+        m.put("/etc/djops/demo.toml", kept)
         m.sh("djops enable demo")
 
 
