@@ -107,6 +107,18 @@ def test_each_jobs_newest_trusted_run_through_one_reader(journal, monkeypatch):
     assert got["new"] == history.NEVER
 
 
+def test_a_flood_of_look_alikes_never_hides_the_real_run(journal, monkeypatch):
+    """Issue 28.3: more look-alikes from another user than the scan's budget,
+    all newer than the real run: the query itself asks only for the trusted
+    sources, so the real run is still the one shown."""
+    monkeypatch.setattr(history, "_here", lambda: "web1")
+    journal.append(_run("broken", "job.failed"))
+    forged = _run("broken", "job.done", _UID="65534", _SYSTEMD_UNIT="session-3.scope")
+    journal += [dict(forged) for _ in range(history.journal.SCAN_LIMIT + 100)]
+    got = history.last_runs("p", ["broken"])
+    assert got["broken"].endswith("failed here (web1): job broken of p failed")
+
+
 def test_problem_counts_of_every_project_in_one_pass(journal):
     root = {"_UID": "0", "PRIORITY": 4, "__REALTIME_TIMESTAMP": AT}
     journal += [
