@@ -1,8 +1,9 @@
 """The layout shows the architecture, and imports flow one way:
 cli/actions -> project/checklist/migrate -> health/jobs/reload -> mail (the
-words) -> channels (every way out) and metrics -> systemd -> adapters (the
-bridge into the project's python) -> config -> base modules (errors, paths,
-text, terminal, events, oncalendar, safefs). Nothing imports upward;
+words) -> channels (every way out) and metrics -> systemd -> project_python
+(the bridge into the project's python) and secrets (the loaded values every
+relay masks) -> config -> base modules (errors, paths, text, terminal,
+events, oncalendar, safefs). Nothing imports upward;
 inproject imports none of djops (it runs in the project's interpreter).
 
 The job policy has one home, djops.jobs.policy, whose modules rank one by
@@ -23,7 +24,7 @@ RANK = {
     "__init__": 0, "errors": 0, "paths": 0, "text": 0, "events": 0, "oncalendar": 0,
     "safefs": 0, "terminal": 0,
     "config": 1,
-    "adapters": 2,
+    "project_python": 2, "secrets": 2,
     "systemd": 3,
     "channels": 4, "mail": 4, "metrics": 4,
     "health": 5, "jobs": 5, "reload": 5,
@@ -55,6 +56,9 @@ MOVED = {
     "reload.warmup": "reload.warm_requests",
     "systemd.notify": "systemd.sd_notify",
     "channels.notifyqueue": "channels.apprisequeue",
+    "adapters.project_python": "project_python",
+    "adapters.secrets": "secrets",
+    "adapters": "project_python",
 }
 
 
@@ -147,7 +151,8 @@ def test_starting_the_cli_imports_no_verb_it_does_not_run():
         "print(' '.join(m for m in sys.modules if m.startswith('djops.')))"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
-    heavy = {"health", "mail", "jobs", "checklist", "project", "migrate", "generate", "adapters"}
+    heavy = {"health", "mail", "jobs", "checklist", "project", "migrate", "generate"}
+    heavy |= {"project_python", "secrets"}
     assert not [m for m in loaded.split() if _part(m).split(".")[0] in heavy], loaded
 
 

@@ -9,8 +9,7 @@ run's progress lines (a line every few seconds on a big table) as they come.
 
 import time
 
-from djops import terminal
-from djops.adapters import project_python
+from djops import project_python, terminal
 from djops.config import Config
 from djops.errors import OperationError
 from djops.events import CLEARSESSIONS_RESULT

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from djops.adapters import project_python
+from djops import project_python
 from djops.config import Config, schema, values
 from djops.config.write import table
 from djops.inproject.sensitive import HIDDEN

@@ -1,7 +1,6 @@
 """`djops enable P` / `djops disable P`: idempotent, and each undoes the other."""
 
-from djops import config
-from djops.adapters import secrets
+from djops import config, secrets
 from djops.channels import apprise
 from djops.config import Config, check_name, restart_modes
 from djops.errors import ConfigError, OperationError
