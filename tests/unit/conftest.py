@@ -168,10 +168,10 @@ def pytest_runtest_makereport(item, call):
 def _root_may_be_the_project_user(monkeypatch):
     """The tests run as whoever runs them (root on the e2e host): let that
     user stand in for the project user, which djops refuses to be root."""
-    from djops.config import values
+    from djops.config import live_values
 
     if os.getuid() == 0:
-        monkeypatch.setattr(values, "ROOT_UID", -1)
+        monkeypatch.setattr(live_values, "ROOT_UID", -1)
 
 
 @pytest.fixture
