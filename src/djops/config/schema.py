@@ -2,9 +2,10 @@
 
 Each field's default may contain `{project}`; its metadata names the value
 check (djops.config.values, .addresses, .live_values), whether a check needs
-the live system (`live`: users, files), which `djops disable` and unit tests can skip, whether the
-default is a path of the host (`host`: one of djops.paths', which the loader
-takes through paths.host()), and a one-line description. The loader, the
+the live system (`live`: users, files), which `djops disable` and unit tests
+can skip, whether the default is a path of the host (`host`: one of
+djops.paths', which the loader takes through paths.host()), and a one-line
+description. The loader, the
 example config (examples/P.toml) and the man page's key table all come from
 here (djops.generate.example, .manpage).
 """
