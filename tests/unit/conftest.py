@@ -20,8 +20,12 @@ sys.dont_write_bytecode = True  # modules a test imports late: no __pycache__ in
 import tripwire  # noqa: E402
 from sample import SETTINGS  # noqa: E402
 
-from djops import config, oncalendar, paths  # noqa: E402
-from djops.adapters import project_python  # noqa: E402
+from djops import (  # noqa: E402
+    config,
+    oncalendar,
+    paths,
+    project_python,
+)
 from djops.systemd import journal  # noqa: E402
 
 # a venv with Django for the tests that run manage.py (DJOPS_TEST_VENV: one
@@ -164,10 +168,10 @@ def pytest_runtest_makereport(item, call):
 def _root_may_be_the_project_user(monkeypatch):
     """The tests run as whoever runs them (root on the e2e host): let that
     user stand in for the project user, which djops refuses to be root."""
-    from djops.config import values
+    from djops.config import live_values
 
     if os.getuid() == 0:
-        monkeypatch.setattr(values, "ROOT_UID", -1)
+        monkeypatch.setattr(live_values, "ROOT_UID", -1)
 
 
 @pytest.fixture

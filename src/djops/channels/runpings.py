@@ -5,8 +5,7 @@ djops-ping.service without waiting."""
 
 import os
 
-from djops import config
-from djops.adapters import secrets
+from djops import config, secrets
 from djops.channels import healthchecks as pings
 from djops.systemd import journal, sd_notify, units, wake
 

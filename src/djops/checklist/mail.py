@@ -41,6 +41,15 @@ def items(cfg: Config, recipient_domains: list[str]) -> list[Item]:
         "root is aliased in /etc/aliases",
         "root has no alias in /etc/aliases: add `root: you@example.com`",
     )
+    out += _dma_items()
+    ok, detail = mailqueue.health()
+    add(ok, f"mail queue: {detail}", f"mail queue: {detail}")
+    return out
+
+
+def _dma_items() -> list[Item]:
+    """dma's own settings: its port agrees with its TLS, auth.conf is private."""
+    out: list[Item] = []
     if paths.dma_conf().exists():
         conf = _dma_conf()
         port, starttls = conf.get("PORT", "25"), "STARTTLS" in conf
@@ -50,21 +59,25 @@ def items(cfg: Config, recipient_domains: list[str]) -> list[Item]:
             or (port == "465" and secure and not starttls)
             or (port not in ("587", "465") and not secure)
         )
-        add(
-            consistent,
-            f"dma: PORT {port} agrees with its TLS settings",
-            f"dma: PORT {port} with{'' if starttls else 'out'} STARTTLS: use 587 with "
-            "SECURETRANSFER and STARTTLS, or 465 with SECURETRANSFER and no STARTTLS",
+        out.append(
+            item(
+                "mail",
+                consistent,
+                f"dma: PORT {port} agrees with its TLS settings",
+                f"dma: PORT {port} with{'' if starttls else 'out'} STARTTLS: use 587 with "
+                "SECURETRANSFER and STARTTLS, or 465 with SECURETRANSFER and no STARTTLS",
+            )
         )
     if paths.dma_auth().exists():
         mode = paths.dma_auth().stat().st_mode
-        add(
-            not mode & stat.S_IROTH,
-            "/etc/dma/auth.conf is not world-readable",
-            "/etc/dma/auth.conf is world-readable: chmod 0640 /etc/dma/auth.conf",
+        out.append(
+            item(
+                "mail",
+                not mode & stat.S_IROTH,
+                "/etc/dma/auth.conf is not world-readable",
+                "/etc/dma/auth.conf is world-readable: chmod 0640 /etc/dma/auth.conf",
+            )
         )
-    ok, detail = mailqueue.health()
-    add(ok, f"mail queue: {detail}", f"mail queue: {detail}")
     return out
 
 

@@ -8,7 +8,7 @@ ever printed.
 import json
 from dataclasses import asdict
 
-from djops.adapters import project_python
+from djops import project_python
 from djops.checklist import mail, notify, schedules, server, sessions, socket
 from djops.checklist.item import FAIL, OK, WARN, Item, item
 from djops.config import Config
@@ -21,72 +21,120 @@ __all__ = ["FAIL", "OK", "WARN", "Item", "render", "run", "settings_items"]
 
 
 def settings_items(cfg: Config, facts: dict) -> list[Item]:
+    """The settings' items, in the order the reference's checklist gives them."""
+    return [
+        *_secrecy_items(cfg, facts),
+        *_mail_items(facts),
+        *_directory_items(cfg, facts),
+        *_deploy_check_items(facts),
+    ]
+
+
+def _setting(ok: bool, good: str, bad: str, level: str = FAIL) -> Item:
+    return item("settings", ok, good, bad, level)
+
+
+def _secrecy_items(cfg: Config, facts: dict) -> list[Item]:
+    """DEBUG, ALLOWED_HOSTS and SECRET_KEY: what exposes the site."""
     s = cfg.project.settings_dir
-    items: list[Item] = []
-
-    def add(ok: bool, good: str, bad: str, level: str = FAIL) -> None:
-        items.append(item("settings", ok, good, bad, level))
-
-    add(not facts["debug"], "DEBUG is off", f"DEBUG is on: set DEBUG = False in {s}")
-    add(
-        facts["allowed_hosts"] > 0,
-        "ALLOWED_HOSTS is set",
-        "ALLOWED_HOSTS is empty: list the site's host names",
-    )
     key = facts["secret_key"]
-    add(
-        key["length"] >= 50 and key["distinct"] >= 5,
-        "SECRET_KEY is long and random",
-        "SECRET_KEY is short or repetitive: generate one with "
-        "django.utils.crypto.get_random_string(50)",
-    )
-    add(
-        not key["in_code"],
-        "SECRET_KEY is not in the code directory",
-        f"SECRET_KEY also appears in {cfg.project.code_dir}/{key['in_code']} (source control): "
-        f"keep it only in {s} and make a new one",
-    )
-    add(facts["admins"] > 0, "ADMINS is set", "ADMINS is empty: nobody gets error mails", WARN)
-    add(facts["managers"] > 0, "MANAGERS is set", "MANAGERS is empty: set MANAGERS = ADMINS", WARN)
-    for name in ("SERVER_EMAIL", "DEFAULT_FROM_EMAIL"):
-        local = facts[
-            "server_email_localhost" if name == "SERVER_EMAIL" else "default_from_localhost"
-        ]
-        add(
-            not local,
-            f"{name} is not at localhost",
-            f"{name} is at localhost: use an address of your domain",
+    return [
+        _setting(not facts["debug"], "DEBUG is off", f"DEBUG is on: set DEBUG = False in {s}"),
+        _setting(
+            facts["allowed_hosts"] > 0,
+            "ALLOWED_HOSTS is set",
+            "ALLOWED_HOSTS is empty: list the site's host names",
+        ),
+        _setting(
+            key["length"] >= 50 and key["distinct"] >= 5,
+            "SECRET_KEY is long and random",
+            "SECRET_KEY is short or repetitive: generate one with "
+            "django.utils.crypto.get_random_string(50)",
+        ),
+        _setting(
+            not key["in_code"],
+            "SECRET_KEY is not in the code directory",
+            f"SECRET_KEY also appears in {cfg.project.code_dir}/{key['in_code']} (source "
+            f"control): keep it only in {s} and make a new one",
+        ),
+    ]
+
+
+def _mail_items(facts: dict) -> list[Item]:
+    """Who gets error mails, from which address, through which backend."""
+    items = [
+        _setting(
+            facts["admins"] > 0, "ADMINS is set", "ADMINS is empty: nobody gets error mails", WARN
+        ),
+        _setting(
+            facts["managers"] > 0,
+            "MANAGERS is set",
+            "MANAGERS is empty: set MANAGERS = ADMINS",
+            WARN,
+        ),
+    ]
+    for name, fact in (
+        ("SERVER_EMAIL", "server_email_localhost"),
+        ("DEFAULT_FROM_EMAIL", "default_from_localhost"),
+    ):
+        items.append(
+            _setting(
+                not facts[fact],
+                f"{name} is not at localhost",
+                f"{name} is at localhost: use an address of your domain",
+            )
         )
     for b in facts["mail_backends"]:
-        add(
-            b["sendmail"] and not b["console"],
-            f"{b['name']} delivers through sendmail (dma)",
-            f"{b['name']} does not deliver through sendmail: dma listens on no port, "
-            "use a sendmail backend",
-            WARN,
+        items.append(
+            _setting(
+                b["sendmail"] and not b["console"],
+                f"{b['name']} delivers through sendmail (dma)",
+                f"{b['name']} does not deliver through sendmail: dma listens on no port, "
+                "use a sendmail backend",
+                WARN,
+            )
         )
+    return items
+
+
+def _directory_items(cfg: Config, facts: dict) -> list[Item]:
+    """Where logs, caches and static files go exists for the project user."""
+    user = cfg.project.user
+    items = []
     for h in facts["log_dirs"]:
-        add(
-            h["exists"] and h["writable"],
-            f"LOGGING handler {h['handler']!r}: {h['dir']} writable by {cfg.project.user}",
-            f"LOGGING handler {h['handler']!r}: {h['dir']} missing or not writable by "
-            f"{cfg.project.user}: mkdir it and chown {cfg.project.user}",
+        items.append(
+            _setting(
+                h["exists"] and h["writable"],
+                f"LOGGING handler {h['handler']!r}: {h['dir']} writable by {user}",
+                f"LOGGING handler {h['handler']!r}: {h['dir']} missing or not writable by "
+                f"{user}: mkdir it and chown {user}",
+            )
         )
     for c in facts["cache_dirs"]:
-        add(
-            c["exists"] and c["owned"],
-            f"CACHES {c['alias']!r}: {c['dir']} owned by {cfg.project.user}",
-            f"CACHES {c['alias']!r}: {c['dir']} missing or not owned by {cfg.project.user}: "
-            f"mkdir -p it; chown {cfg.project.user} it",
+        items.append(
+            _setting(
+                c["exists"] and c["owned"],
+                f"CACHES {c['alias']!r}: {c['dir']} owned by {user}",
+                f"CACHES {c['alias']!r}: {c['dir']} missing or not owned by {user}: "
+                f"mkdir -p it; chown {user} it",
+            )
         )
-    add(
-        facts["static_root"],
-        "STATIC_ROOT is set",
-        "STATIC_ROOT is not set: collectstatic has nowhere to go",
+    items.append(
+        _setting(
+            facts["static_root"],
+            "STATIC_ROOT is set",
+            "STATIC_ROOT is not set: collectstatic has nowhere to go",
+        )
     )
+    return items
+
+
+def _deploy_check_items(facts: dict) -> list[Item]:
+    """Django's own `check --deploy`, its gist only (see Django's docs)."""
+    items = []
     for m in facts["deploy_check"]:
         level = FAIL if m["level"] in ("ERROR", "CRITICAL") else WARN
-        first = m["msg"].splitlines()[0].split(". ")[0].rstrip(".")  # the gist; see Django's docs
+        first = m["msg"].splitlines()[0].split(". ")[0].rstrip(".")
         items.append(Item("check --deploy", level, f"{m['id']}: {first}"))
     return items
 

@@ -7,8 +7,7 @@ import os
 import pwd
 import stat
 
-from djops import safefs
-from djops.adapters import project_python
+from djops import project_python, safefs
 from djops.checklist.item import FAIL, OK, WARN, Item, item
 from djops.config import Config
 from djops.inproject import compile as compiler

@@ -1,10 +1,11 @@
 """The config schema, kept as data: one dataclass per TOML section.
 
 Each field's default may contain `{project}`; its metadata names the value
-check (djops.config.values), whether a check needs the live system (`live`:
-users, files), which `djops disable` and unit tests can skip, whether the
-default is a path of the host (`host`: one of djops.paths', which the loader
-takes through paths.host()), and a one-line description. The loader, the
+check (djops.config.values, .addresses, .live_values), whether a check needs
+the live system (`live`: users, files), which `djops disable` and unit tests
+can skip, whether the default is a path of the host (`host`: one of
+djops.paths', which the loader takes through paths.host()), and a one-line
+description. The loader, the
 example config (examples/P.toml) and the man page's key table all come from
 here (djops.generate.example, .manpage).
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from djops import paths
-from djops.config import restart_modes
+from djops.config import addresses, live_values, restart_modes
 from djops.config import values as c
 from djops.events import PRIORITY_NAMES
 
@@ -44,7 +45,9 @@ class JobPolicy:
     reversed MRO), so the example config and the man page keep that order."""
 
     timezone: str = key(
-        "", c.timezone, 'IANA zone of the schedule, e.g. "Europe/Berlin"; "": the server\'s'
+        "",
+        live_values.timezone,
+        'IANA zone of the schedule, e.g. "Europe/Berlin"; "": the server\'s',
     )
     catch_up: str = key(
         "once",
@@ -77,23 +80,23 @@ class Project:
         "{project}",
         c.nonempty_text,
         "the Django user (DJANGO_USER) that runs gunicorn; may differ from P; never root",
-        c.project_user,
+        live_values.project_user,
     )
     code_dir: str = key(
-        paths.CODE_DIR, c.unit_path, "where manage.py is", c.dir_with_manage_py, host=True
+        paths.CODE_DIR, c.unit_path, "where manage.py is", live_values.dir_with_manage_py, host=True
     )
     venv: str = key(
         paths.VENV,
         c.unit_path,
         "the project's virtualenv (Django runs from it)",
-        c.venv_dir,
+        live_values.venv_dir,
         host=True,
     )
     settings_dir: str = key(
         paths.SETTINGS_DIR,
         c.unit_path,
         "the settings directory (first on PYTHONPATH)",
-        c.existing_dir,
+        live_values.existing_dir,
         host=True,
     )
     settings_module: str = key("settings", c.module_name, "DJANGO_SETTINGS_MODULE")
@@ -117,7 +120,9 @@ class _ClearsessionsKeys:
         True, c.boolean, "several app servers, one database: one host runs each occurrence"
     )
     ping_url: str = key(
-        "", c.http_url, 'healthchecks-compatible ping URL: /start, success, /<exit code>; "": none'
+        "",
+        addresses.http_url,
+        'healthchecks-compatible ping URL: /start, success, /<exit code>; "": none',
     )
 
 
@@ -143,7 +148,7 @@ class Watch:
 class Socket:
     listen: list[str] = key(
         [],
-        c.listen_list,
+        addresses.listen_list,
         'gunicorn\'s addresses, e.g. ["127.0.0.1:8000"] or ["/run/P/gunicorn.sock"]; set: '
         "djops-socket@P.socket holds them across restarts and hands them to the service",
     )
@@ -154,11 +159,13 @@ class Health:
     interval_seconds: float = key(60.0, c.positive_number, "seconds between two rounds of checks")
     url: str = key(
         "",
-        c.http_url,
+        addresses.http_url,
         'the site\'s URL for the http check, e.g. "http://127.0.0.1:8000/"; "": none',
     )
     heartbeat: str = key("daily", c.calendar, "when to mail the heartbeat (systemd OnCalendar)")
-    mail_to: list[str] = key(["root"], c.address_list, "who gets heartbeat, alert and failure mail")
+    mail_to: list[str] = key(
+        ["root"], addresses.address_list, "who gets heartbeat, alert and failure mail"
+    )
     sendmail: str = key(paths.SENDMAIL, c.absolute_path, "the MTA's sendmail (dma)", host=True)
     warn_after: int = key(1, c.positive_int, "failures in a row before a warning in the journal")
     alert_after: int = key(3, c.positive_int, "failures in a row before the alert mail")
@@ -166,7 +173,7 @@ class Health:
         5, c.positive_int, "failures in a row before one restart of the service"
     )
     ping_url: str = key(
-        "", c.http_url, 'pinged with each heartbeat (healthchecks-compatible); "": none'
+        "", addresses.http_url, 'pinged with each heartbeat (healthchecks-compatible); "": none'
     )
 
 
@@ -189,7 +196,9 @@ class _JobKeys:
         "daily", c.job_schedule, 'when (systemd OnCalendar), or "@reboot": after each boot'
     )
     timeout_seconds: int = key(3600, c.positive_int, "a run longer than this is stopped")
-    user: str = key("", c.job_user, 'who runs it; "": the [project] user', c.optional_user)
+    user: str = key(
+        "", live_values.job_user, 'who runs it; "": the [project] user', live_values.optional_user
+    )
     once: bool = key(
         True, c.boolean, "several app servers, one database: one host runs each occurrence"
     )
@@ -198,9 +207,13 @@ class _JobKeys:
         c.one_of("failure", "always"),
         '"failure": mail the output of failed runs; "always": of every run (cron\'s MAILTO)',
     )
-    mail_to: list[str] = key([], c.mail_to_or_default, "who gets its mail; []: [health] mail_to")
+    mail_to: list[str] = key(
+        [], addresses.mail_to_or_default, "who gets its mail; []: [health] mail_to"
+    )
     ping_url: str = key(
-        "", c.http_url, 'healthchecks-compatible ping URL: /start, success, /<exit code>; "": none'
+        "",
+        addresses.http_url,
+        'healthchecks-compatible ping URL: /start, success, /<exit code>; "": none',
     )
 
 
@@ -213,7 +226,7 @@ class Job(JobPolicy, _JobKeys):
 class Notify:
     urls: list[str] = key(
         [],
-        c.apprise_urls,
+        addresses.apprise_urls,
         'Apprise URLs ("ntfys://topic", "slack://...", "json://host/path"): alerts, '
         "reminders, recoveries, unit and job failures go there as well as to mail_to; "
         'shown everywhere as scheme + fingerprint ("ntfys://…#3f2a"), never whole',

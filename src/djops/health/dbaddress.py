@@ -14,8 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from djops import paths, safefs
-from djops.adapters import project_python
+from djops import paths, project_python, safefs
 from djops.config import Config
 from djops.systemd import transient
 

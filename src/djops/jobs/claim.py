@@ -15,8 +15,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from djops import paths
-from djops.adapters import project_python
+from djops import paths, project_python
 from djops.config import Config
 
 DECISION_TIMEOUT = 60.0

@@ -9,8 +9,7 @@ run's progress lines (a line every few seconds on a big table) as they come.
 
 import time
 
-from djops import terminal
-from djops.adapters import project_python
+from djops import project_python, terminal
 from djops.config import Config
 from djops.errors import OperationError
 from djops.events import CLEARSESSIONS_RESULT
@@ -36,6 +35,27 @@ def run_here(cfg: Config) -> str:
         seconds = round(time.monotonic() - started, 3)
         turn.done(res.status)
     data = res.data
+    _raise_unless_done(p, res, seconds)
+    rows, engine, db = data.get("rows"), data.get("engine"), data.get("database", "")
+    text = _done_text(p, data, seconds)
+    journal.emit(
+        "clearsessions.done",
+        p,
+        text,
+        ROWS=rows or 0,
+        BATCHES=data.get("batches", 0),
+        DURATION=seconds,
+        LONGEST=data.get("longest", 0),
+        ENGINE=engine,
+        DATABASE=db,
+        JOB=JOB,
+    )
+    return text
+
+
+def _raise_unless_done(p: str, res: project_python.Result, seconds: float) -> None:
+    """Log an interrupted or failed run (clearsessions.interrupted/.failed) and raise."""
+    data = res.data
     if data.get("interrupted"):
         journal.emit(
             "clearsessions.interrupted",
@@ -57,35 +77,25 @@ def run_here(cfg: Config) -> str:
             JOB=JOB,
         )
         raise OperationError(f"clearsessions of {p} failed: {reason}")
+
+
+def _done_text(p: str, data: dict, seconds: float) -> str:
+    """What clearsessions.done says: rows, batches, the longest, any waits."""
     rows, engine, db = data.get("rows"), data.get("engine"), data.get("database", "")
     if rows is None:  # cache, file or signed-cookie sessions: the engine cleans up itself
-        text = f"expired sessions of {p} cleared by {engine} in {seconds:.2f}s"
-    else:
-        text = (
-            f"removed {plural(rows, 'expired session')} of {p} in {seconds:.2f}s "
-            f"({plural(data.get('batches'), 'batch', 'batches')} on {db}, "
-            f"longest {data.get('longest', 0):.2f}s"
-            + (f", waited {data['waited']:.0f}s for replicas" if data.get("waited") else "")
-            + (
-                f", {data['stepped_around']} of them stepped around rows a request held"
-                if data.get("stepped_around")
-                else ""
-            )
-            + ")"
+        return f"expired sessions of {p} cleared by {engine} in {seconds:.2f}s"
+    return (
+        f"removed {plural(rows, 'expired session')} of {p} in {seconds:.2f}s "
+        f"({plural(data.get('batches'), 'batch', 'batches')} on {db}, "
+        f"longest {data.get('longest', 0):.2f}s"
+        + (f", waited {data['waited']:.0f}s for replicas" if data.get("waited") else "")
+        + (
+            f", {data['stepped_around']} of them stepped around rows a request held"
+            if data.get("stepped_around")
+            else ""
         )
-    journal.emit(
-        "clearsessions.done",
-        p,
-        text,
-        ROWS=rows or 0,
-        BATCHES=data.get("batches", 0),
-        DURATION=seconds,
-        LONGEST=data.get("longest", 0),
-        ENGINE=engine,
-        DATABASE=db,
-        JOB=JOB,
+        + ")"
     )
-    return text
 
 
 def run_via_unit(cfg: Config) -> str:

@@ -15,8 +15,7 @@ import signal
 import subprocess
 import time
 
-from djops import terminal
-from djops.adapters import project_python, secrets
+from djops import project_python, secrets, terminal
 from djops.config import Config
 from djops.errors import JobFailed, OperationError, UsageError
 from djops.events import JOB_RESULT

@@ -100,7 +100,7 @@ def _readable(schedule: str) -> bool:
 
 
 def _judged(decision: dict) -> dict[str, float]:
-    """What health judges a skip by (djops.health.probes): the holder's
+    """What health judges a skip by (djops.health.on_time): the holder's
     claim's age, and when any host last finished with exit 0. The skip
     itself proves no run: anyone can hold the lock or write the table."""
     out = {}

@@ -4,7 +4,7 @@ job's `timezone`. Only the crontab's own NAME=value lines count: a `TZ=` in
 front of the command only changes what the command sees."""
 
 from djops import paths
-from djops.config import values
+from djops.config import live_values, values
 
 NAMES = ("CRON_TZ", "TZ")  # CRON_TZ first: it is the one made for the schedule
 
@@ -15,7 +15,7 @@ def zone(env: dict[str, tuple[str, str]]) -> tuple[str, str, str]:
         if name in env:
             value, where = env[name]
             try:
-                return values.timezone(value.removeprefix(":")), "", where
+                return live_values.timezone(value.removeprefix(":")), "", where
             except values.Invalid:
                 return (
                     "",

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from djops.adapters import project_python
+from djops import project_python
 from djops.config import Config, schema, values
 from djops.config.write import table
 from djops.inproject.sensitive import HIDDEN
@@ -114,23 +114,10 @@ class Planner:
         ]
         if same:  # the command's own assignments: say what became of them
             notes.append(f"it sets {', '.join(same)} as djops does: nothing to carry")
-        if user in ("", "root") and found.kind == "file":
-            if p.user != "root":
-                notes.append(f"cron ran it as root; the job runs as {p.user}, as gunicorn does")
-            user = ""
-        elif user != p.user:
-            why = _user_problem(user)
-            if why:
-                return why, ""
-        t: dict = {"command": cmd.manage[2], "schedule": schedule, **_timeout(cmd.wrappers)}
-        if zone[0]:
-            t["timezone"] = zone[0]
-        if user and user != p.user:
-            t["user"] = user
-        if mailto:
-            t["mail_to"] = [a.strip() for a in mailto.split(",") if a.strip()]
-        if env:
-            t["environment"] = env
+        user, why = self._user(found, user, notes)
+        if why:
+            return why, ""
+        t = _job_table(cmd, schedule, zone[0], "" if user == p.user else user, mailto, env)
         why = _invalid(t)
         if why:
             return why, ""  # refused here: it would make P.toml not load, and --apply stop
@@ -150,6 +137,18 @@ class Planner:
             )
         self.plan.jobs.append(Job(found, name, t, old, tuple(notes)))
         return "", ""
+
+    def _user(self, found: Found, user: str, notes: list[str]) -> tuple[str, str]:
+        """(the job's user, "" for the project's; why not): a system
+        crontab's root becomes the project user, as gunicorn runs."""
+        p = self.cfg.project
+        if user in ("", "root") and found.kind == "file":
+            if p.user != "root":
+                notes.append(f"cron ran it as root; the job runs as {p.user}, as gunicorn does")
+            return "", ""
+        if user != p.user:
+            return user, _user_problem(user)
+        return user, ""
 
     def _runs(self, cmd: cronshell.Command, start: str) -> str:
         """Why cmd is not P's manage.py X with P's python in P's code
@@ -240,6 +239,22 @@ def _invalid(t: dict) -> str:
         except values.Invalid as e:
             return f"as [jobs] {k} it would not load (expected {e}): got {values.shown(v)}"
     return ""
+
+
+def _job_table(
+    cmd: cronshell.Command, schedule: str, timezone: str, user: str, mailto: str | None, env: dict
+) -> dict:
+    """The [jobs.NAME] table of a planned job; `user` "" for the project's."""
+    t: dict = {"command": cmd.manage[2], "schedule": schedule, **_timeout(cmd.wrappers)}
+    if timezone:
+        t["timezone"] = timezone
+    if user:
+        t["user"] = user
+    if mailto:
+        t["mail_to"] = [a.strip() for a in mailto.split(",") if a.strip()]
+    if env:
+        t["environment"] = env
+    return t
 
 
 def _user_problem(user: str) -> str:

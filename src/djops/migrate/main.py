@@ -63,7 +63,24 @@ def run(cfg: Config, apply: bool) -> str:
         cfg = _add_jobs(cfg, jobs, dest)
         notes.append(f"{cfg.path}: [jobs.*] added; before: {dest / str(cfg.path).lstrip('/')}")
     enabled = enable.enable(cfg)  # validates everything before anything moves
-    for f in [*found, *(j.found for j in jobs)]:
+    notes += _set_aside([*found, *(j.found for j in jobs)], dest)
+    shim = legacy.roots()["sbin"] / f"restart-{p}"
+    if any(f.path == shim for f in found):
+        _write_shim(shim, cfg, dest)
+        notes.append(f"{shim}: now runs `djops reload {p}`")
+    (dest / "MIGRATED.txt").write_text(
+        f"djops migrate-cron {p}, {time.strftime('%Y-%m-%d %H:%M:%S')}\n" + "\n".join(notes) + "\n"
+    )
+    return "\n".join(
+        [f"migrated {p} to djops; old files kept in {dest}:", *plan, *left, "", enabled]
+    )
+
+
+def _set_aside(olds: list[legacy.Found], dest: Path) -> list[str]:
+    """Move each old file into `dest`, comment out each old crontab line
+    (its file copied there first); one note each, saying how to undo it."""
+    notes = []
+    for f in olds:
         keep = dest / str(f.path).lstrip("/")
         keep.parent.mkdir(parents=True, exist_ok=True)
         if f.kind == "file":
@@ -76,16 +93,7 @@ def run(cfg: Config, apply: bool) -> str:
             notes.append(
                 f"{f.where}: commented out; original: {keep}; restore: cp -p {keep} {f.path}"
             )
-    shim = legacy.roots()["sbin"] / f"restart-{p}"
-    if any(f.path == shim for f in found):
-        _write_shim(shim, cfg, dest)
-        notes.append(f"{shim}: now runs `djops reload {p}`")
-    (dest / "MIGRATED.txt").write_text(
-        f"djops migrate-cron {p}, {time.strftime('%Y-%m-%d %H:%M:%S')}\n" + "\n".join(notes) + "\n"
-    )
-    return "\n".join(
-        [f"migrated {p} to djops; old files kept in {dest}:", *plan, *left, "", enabled]
-    )
+    return notes
 
 
 def _add_jobs(cfg: Config, jobs: list[jobtable.Job], dest: Path) -> Config:

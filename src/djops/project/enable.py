@@ -1,7 +1,6 @@
 """`djops enable P` / `djops disable P`: idempotent, and each undoes the other."""
 
-from djops import config
-from djops.adapters import secrets
+from djops import config, secrets
 from djops.channels import apprise
 from djops.config import Config, check_name, restart_modes
 from djops.errors import ConfigError, OperationError
@@ -15,20 +14,10 @@ from djops.text import plural
 
 def enable(cfg: Config) -> str:
     p, mode = cfg.name, restart_modes.of(cfg.watch.restart)
-    if mode.needs_exec_reload and (why := service.refuse_reload(cfg.project.service)):
-        raise ConfigError(
-            str(cfg.path),
-            "[watch] restart",
-            f'"{restart_modes.DEFAULT}", because {why}',
-            f'"{mode.name}"',
-        )
+    _refuse_an_unreloadable_service(cfg, mode)
     # an admin's explicit enable also lifts a start limit hit by earlier crashes
     systemctl.run("reset-failed", *units.HOST_DAEMONS, check=False)
-    keep = {units.job_service(p, n) for n in cfg.jobs} | {units.job_timer(p, n) for n in cfg.jobs}
-    gone = [u for u in dropins.job_units_on_disk(p) if u not in keep]
-    if gone:  # jobs taken out of P.toml: stopped, their drop-ins removed
-        systemctl.run("stop", *gone, check=False)
-        dropins.remove(gone)
+    _drop_removed_jobs(cfg)
     secrets.ensure(p)  # the units' LoadCredential= needs it before their first start
     was_held = sockets.held(p, cfg.project.service)
     changed = dropins.write_for(cfg)
@@ -60,6 +49,33 @@ def enable(cfg: Config) -> str:
     # the host daemons look at the enabled set and P.toml now (SIGHUP), not in 5 s
     systemctl.run("reload", *units.HOST_DAEMONS, check=False)
     journal.emit("project.enabled", p, f"djops enabled for {p}")
+    return _summary(cfg, mode, socket_line, learned)
+
+
+def _refuse_an_unreloadable_service(cfg: Config, mode: restart_modes.Mode) -> None:
+    """A restart mode that sends SIGHUP needs a P.service that can take it."""
+    if mode.needs_exec_reload and (why := service.refuse_reload(cfg.project.service)):
+        raise ConfigError(
+            str(cfg.path),
+            "[watch] restart",
+            f'"{restart_modes.DEFAULT}", because {why}',
+            f'"{mode.name}"',
+        )
+
+
+def _drop_removed_jobs(cfg: Config) -> None:
+    """Jobs taken out of P.toml: stopped, their drop-ins removed."""
+    p = cfg.name
+    keep = {units.job_service(p, n) for n in cfg.jobs} | {units.job_timer(p, n) for n in cfg.jobs}
+    gone = [u for u in dropins.job_units_on_disk(p) if u not in keep]
+    if gone:
+        systemctl.run("stop", *gone, check=False)
+        dropins.remove(gone)
+
+
+def _summary(cfg: Config, mode: restart_modes.Mode, socket_line: str, learned: str) -> str:
+    """What `djops enable` prints: what now runs, when, and where to look."""
+    p = cfg.name
     return (
         f"djops enabled for {p}:\n"
         f"  sessions cleared on {cfg.clearsessions.schedule!r}, heartbeat mailed on "

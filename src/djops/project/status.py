@@ -69,19 +69,7 @@ LABEL_MIN = 14  # the label column with short job names; a longer one widens it
 def project(cfg: Config) -> str:
     p = cfg.name
     clearsessions = units.service(units.CLEARSESSIONS, p)
-    shown = bulk.show(
-        [
-            units.target(p),
-            units.timer(units.CLEARSESSIONS, p),
-            clearsessions,
-            units.timer(units.HEARTBEAT, p),
-            units.WATCH_HOST,
-            *([units.socket(p)] if cfg.socket.listen else []),
-            *(units.job_timer(p, n) for n in cfg.jobs),
-            *(units.job_service(p, n) for n in cfg.jobs),
-        ],
-        (*PROPS, *running.PROPS),
-    )
+    shown = bulk.show(_units(cfg), (*PROPS, *running.PROPS))
     target = shown[units.target(p)]
     timer = shown[units.timer(units.CLEARSESSIONS, p)]
     beat = shown[units.timer(units.HEARTBEAT, p)]
@@ -103,13 +91,7 @@ def project(cfg: Config) -> str:
             _age(state.get("updated")) if state else "no state yet (djops-health not running?)",
         ),
     ]
-    for name, r in state.get("checks", {}).items():
-        if name in LIVE and (name != "jobs" or len(cfg.jobs) <= LIVE_JOBS_MAX):
-            # a run a moment ago must show, not the last round's view
-            ok, detail = probes.run(name, cfg)
-            r = {**r, "ok": ok, "detail": detail}
-        word = "ok" if r["ok"] else f"FAILING x{r['ladder']['failures']}"
-        rows.append(f"    {name:<14} {word:<12} {r['detail']}")
+    rows += _check_lines(cfg, state)
     rows += [
         (
             "heartbeat",
@@ -120,6 +102,34 @@ def project(cfg: Config) -> str:
         ("notify", apprise.summary(p, cfg.notify.urls)),
     ]
     return "\n".join(aligned(rows) + _trouble(cfg))
+
+
+def _units(cfg: Config) -> list[str]:
+    """The units the screen shows, read in one systemctl call."""
+    p = cfg.name
+    return [
+        units.target(p),
+        units.timer(units.CLEARSESSIONS, p),
+        units.service(units.CLEARSESSIONS, p),
+        units.timer(units.HEARTBEAT, p),
+        units.WATCH_HOST,
+        *([units.socket(p)] if cfg.socket.listen else []),
+        *(units.job_timer(p, n) for n in cfg.jobs),
+        *(units.job_service(p, n) for n in cfg.jobs),
+    ]
+
+
+def _check_lines(cfg: Config, state: dict) -> list[str]:
+    """One line per health check: the last round's, or a run now for those
+    cheap enough (LIVE), since a run a moment ago must show."""
+    lines = []
+    for name, r in state.get("checks", {}).items():
+        if name in LIVE and (name != "jobs" or len(cfg.jobs) <= LIVE_JOBS_MAX):
+            ok, detail = probes.run(name, cfg)
+            r = {**r, "ok": ok, "detail": detail}
+        word = "ok" if r["ok"] else f"FAILING x{r['ladder']['failures']}"
+        lines.append(f"    {name:<14} {word:<12} {r['detail']}")
+    return lines
 
 
 def aligned(rows: list[Row]) -> list[str]:

@@ -12,7 +12,8 @@ import os
 import shlex
 
 from djops.config import Config, restart_modes
-from djops.config.values import Invalid, listen_list
+from djops.config.addresses import listen_list
+from djops.config.values import Invalid
 from djops.systemd import standin, systemctl
 
 PLACEHOLDER = "HOST:PORT"

@@ -6,8 +6,7 @@ import json
 import pytest
 from sample import SETTINGS
 
-from djops import paths
-from djops.adapters import project_python
+from djops import paths, project_python
 from djops.checklist import mail, report
 from djops.errors import ReportFailed
 

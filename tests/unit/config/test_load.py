@@ -303,16 +303,16 @@ def test_a_job_runs_as_the_project_user_unless_it_says_otherwise(confdir):
 @pytest.mark.parametrize("alias", [False, True])
 def test_root_is_refused_as_the_project_user_under_any_name(confdir, project, monkeypatch, alias):
     """Jobs default to the project user: root there would run them all as root."""
-    from djops.config import values
+    from djops.config import live_values
 
-    monkeypatch.setattr(values, "ROOT_UID", 0)
+    monkeypatch.setattr(live_values, "ROOT_UID", 0)
     name = "root"
     if alias:  # a second name for uid 0 ("toor")
         import pwd
 
         real = pwd.getpwnam
         fake = pwd.struct_passwd(("toor", "x", 0, 0, "", "/root", "/bin/sh"))
-        monkeypatch.setattr(values.pwd, "getpwnam", lambda n: fake if n == "toor" else real(n))
+        monkeypatch.setattr(live_values.pwd, "getpwnam", lambda n: fake if n == "toor" else real(n))
         name = "toor"
     path = confdir / f"{project}.toml"
     path.write_text(path.read_text().replace('user = "', f'user = "{name}"  # was "', 1))

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from djops.adapters import project_python, secrets
+from djops import project_python, secrets
 from djops.inproject import sensitive
 from djops.inproject.redact import MASK, Redactor
 

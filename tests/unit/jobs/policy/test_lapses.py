@@ -6,7 +6,7 @@ import time
 import pytest
 
 from djops import config
-from djops.health import probes
+from djops.health import on_time
 from djops.jobs.policy import lapses
 
 # schedules as systemd itself computes them
@@ -82,9 +82,9 @@ def test_failures_in_a_row_fail_the_check_at_alert_after(cfg, monkeypatch, sent)
     )
     failed = {"DJOPS_EVENT": "job.failed"}
     monkeypatch.setattr(lapses.results, "newest", lambda p, job, n: [failed] * n)
-    monkeypatch.setattr(probes.journal, "last_event", lambda *a, **kw: None)
+    monkeypatch.setattr(on_time.journal, "last_event", lambda *a, **kw: None)
     assert lapses.problems(cfg, ["index"]) == ["index: 2 failed runs in a row"]
-    ok, detail = probes.jobs(cfg)
+    ok, detail = on_time.jobs(cfg)
     assert not ok and "2 failed runs in a row" in detail
 
 

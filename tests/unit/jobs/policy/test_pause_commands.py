@@ -8,7 +8,7 @@ import pytest
 
 from djops import config
 from djops.errors import UsageError
-from djops.health import probes
+from djops.health import on_time
 from djops.jobs.policy import lapses, pause_commands, pause_store
 from djops.metrics import collect
 
@@ -66,8 +66,8 @@ def test_clearsessions_can_be_paused_too(cfg, sent):
 def test_a_paused_job_is_not_judged_and_shows_in_metrics(cfg, monkeypatch, sent):
     pause_commands.pause(cfg, "index", None)
     assert lapses.problems(cfg, ["index"]) == []
-    monkeypatch.setattr(probes.systemctl, "show", lambda unit, *props: {})
-    ok, detail = probes.jobs(cfg)
+    monkeypatch.setattr(on_time.systemctl, "show", lambda unit, *props: {})
+    ok, detail = on_time.jobs(cfg)
     assert ok, detail
     monkeypatch.setattr(collect, "_journal", lambda *a: {})
     fams = {f.name: f for f in collect.families(cfg, {}, time.time())}

@@ -26,8 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from djops import paths, safefs, text
-from djops.adapters import secrets
+from djops import paths, safefs, secrets, text
 from djops.config import Config
 
 MAX_REPORT = 16 << 20

@@ -7,8 +7,7 @@ import sys
 
 import pytest
 
-from djops import config, safefs
-from djops.adapters import project_python
+from djops import config, project_python, safefs
 
 WORKER = """#!/bin/sh
 exec {python} -c '

@@ -12,8 +12,7 @@ import textwrap
 
 import pytest
 
-from djops import config, terminal
-from djops.adapters import project_python, secrets
+from djops import config, project_python, secrets, terminal
 from djops.channels import apprise, mail, runpings
 from djops.inproject.redact import MASK
 from djops.jobs import job
@@ -49,7 +48,7 @@ def clean(text: str, where: str) -> None:
 
 @pytest.fixture
 def cfg(project, confdir, tmp_path, monkeypatch):
-    """Root holds PW (as `djops.adapters.secrets` stores it)."""
+    """Root holds PW (as `djops.secrets` stores it)."""
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setattr(secrets, "stored", lambda p: [PW])
     (tmp_path / "pw").write_text(PW + "\n", encoding="utf-8")

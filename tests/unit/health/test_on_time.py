@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from djops import config
-from djops.health import probes
+from djops.health import on_time
 
 # schedules as systemd itself computes them
 pytestmark = pytest.mark.host("systemd-analyze")
@@ -32,15 +32,15 @@ def entry(event: str, ago: float, **fields) -> dict:
 
 
 def judge(monkeypatch, cfg, own: dict | None, skip: dict | None) -> tuple[bool, str]:
-    probes._last_done.clear()
-    monkeypatch.setattr(probes.lapses, "period", lambda schedule, floor=60.0: DAY)
-    monkeypatch.setattr(probes.systemctl, "show", lambda unit, *props: {p: "0" for p in props})
+    on_time._last_done.clear()
+    monkeypatch.setattr(on_time.lapses, "period", lambda schedule, floor=60.0: DAY)
+    monkeypatch.setattr(on_time.systemctl, "show", lambda unit, *props: {p: "0" for p in props})
 
     def last_event(p, events, since_usec=0, job=None):
         return skip if events == ("job.skipped",) else own
 
-    monkeypatch.setattr(probes.journal, "last_event", last_event)
-    return probes.jobs(cfg)
+    monkeypatch.setattr(on_time.journal, "last_event", last_event)
+    return on_time.jobs(cfg)
 
 
 old_done = entry("job.done", 3 * DAY)
