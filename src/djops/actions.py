@@ -100,15 +100,15 @@ def job(args: argparse.Namespace) -> str:
         from djops.jobs.policy import pause_commands
 
         return pause_commands.condition(p, name)
-    from djops.jobs import job
-
     cfg = config.load(p)
-    if args.mail_output:
-        return job.mail_output(cfg, name)
-    if args.after:  # the root step after a run: djops.jobs.policy
+    if args.after:  # the root step after a run: djops.jobs.policy (not the relay's imports)
         from djops.jobs.policy import after
 
         return after.after(cfg, name)
+    from djops.jobs import job
+
+    if args.mail_output:
+        return job.mail_output(cfg, name)
     return job.run_here(cfg, name)
 
 

@@ -70,3 +70,18 @@ def test_a_reader_that_stops_early_gets_no_traceback(monkeypatch, tmp_path):
         monkeypatch.setattr(sys, "stdout", f)
         assert cli.main(["status"]) == 141
         assert os.path.samestat(os.fstat(f.fileno()), os.stat(os.devnull))
+
+
+def test_a_unit_step_builds_only_its_verb_and_parses_as_the_whole_parser_does():
+    argv = ["--debug", "job", "--after", "p:index"]
+    assert cli.named_verb(argv) == "job"
+    one = cli.parser("job")
+    assert set(one._subparsers._group_actions[0].choices) == {"job"}
+    assert vars(one.parse_args(argv)) == vars(cli.parser().parse_args(argv))
+    assert cli.named_verb(["--help"]) is None and cli.named_verb(["frobnicate"]) is None
+
+
+def test_a_typo_still_lists_every_verb(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["stauts", "p"])
+    assert "enable" in capsys.readouterr().err

@@ -69,12 +69,19 @@ def _fields(name: str, seconds: float, code: int) -> dict[str, Any]:
     return {"JOB": name, "DURATION": round(seconds, 3), "EXIT": code}
 
 
-def log(p: str, name: str, unit: str) -> dict[str, Any] | None:
-    """Log this run's result (root's post step); the entry as readers see it."""
+RECORD = ("StatusText", "ExecMainStartTimestampMonotonic", "ExecMainExitTimestampMonotonic")
+
+
+def record(unit: str) -> dict[str, str]:
+    """systemd's record of the run the post step follows: one `systemctl
+    show` for all the post step reads (the relay's STATUS=, its times)."""
+    return systemctl.show(unit, *RECORD)
+
+
+def log(p: str, name: str, shown: dict[str, str]) -> dict[str, Any] | None:
+    """Log this run's result (root's post step) from its record(); the
+    entry as readers see it."""
     env = os.environ
-    shown = systemctl.show(
-        unit, "StatusText", "ExecMainStartTimestampMonotonic", "ExecMainExitTimestampMonotonic"
-    )
     relay = heard(shown.get("StatusText", ""))
     start, end = (
         shown.get(k, "")

@@ -62,7 +62,7 @@ def test_root_logs_it_from_the_environment_systemd_gives_its_post_step(monkeypat
     monkeypatch.setenv("EXIT_STATUS", "4")
     shown = {"StatusText": "ran: exited 4 after 2.000s"}
     monkeypatch.setattr(verdict.systemctl, "show", lambda unit, *props: shown)
-    entry = verdict.log("p", "index", "djops-job@p:index.service")
+    entry = verdict.log("p", "index", verdict.record("djops-job@p:index.service"))
     assert entry and entry["DJOPS_EVENT"] == "job.failed" and entry["DJOPS_EXIT"] == "4"
     [(message, fields)] = sent
     assert message == "job index of p failed: exit status 4 after 2.0s"

@@ -1,7 +1,8 @@
 """`djops pause P NAME [--until WHEN]` and `djops resume P NAME`.
 
 A paused job's runs are skipped by its unit's root ExecCondition= (`djops
-job --paused P:NAME`, exit 1: systemd skips the run without failing it) and
+job --paused P:NAME`, started only while the pause file exists; exit 1:
+systemd skips the run without failing it) and
 logged job.paused; the timer keeps running, so a pause needs nothing
 restarted, survives a reboot and `djops enable`, and ends by itself at
 WHEN (the next run after it removes the pause and logs job.resumed). The
