@@ -31,9 +31,10 @@ EVENTS: dict[str, Event] = {
         "e919f661231e49d192efaa99e417550b",
         INFO,
         "Expired Django sessions of @DJOPS_PROJECT@ cleared",
-        "djops removed @DJOPS_ROWS@ expired sessions of project @DJOPS_PROJECT@ in\n"
-        "@DJOPS_DURATION@ seconds, in @DJOPS_BATCHES@ batches of short transactions\n"
-        "on @DJOPS_DATABASE@; the longest took @DJOPS_LONGEST@ seconds.\n\n"
+        "djops removed the expired sessions of project @DJOPS_PROJECT@ from\n"
+        "@DJOPS_DATABASE@ in batches, each a short transaction. Sessions removed:\n"
+        "@DJOPS_ROWS@; batches: @DJOPS_BATCHES@, the longest @DJOPS_LONGEST@ seconds;\n"
+        "the whole run: @DJOPS_DURATION@ seconds.\n\n"
         "Nothing needs to be done. The schedule is the [clearsessions] schedule key\n"
         "of /etc/djops/@DJOPS_PROJECT@.toml; see `systemctl list-timers 'djops-*'`.",
     ),
@@ -51,7 +52,7 @@ EVENTS: dict[str, Event] = {
         "f10e02ced03c4dd6a164765b985ca0ae",
         WARNING,
         "Clearing Django sessions of @DJOPS_PROJECT@ was interrupted",
-        "The run was stopped (SIGTERM) after removing @DJOPS_ROWS@ expired sessions.\n"
+        "The run was stopped (SIGTERM); expired sessions it removed: @DJOPS_ROWS@.\n"
         "Every finished batch is committed, the batch in flight is rolled back, and\n"
         "no lock is left behind. The next run continues where this one stopped.",
     ),
@@ -106,8 +107,8 @@ EVENTS: dict[str, Event] = {
         "0c074b4c6913448f8c6ebc78b8b512e6",
         NOTICE,
         "Job @DJOPS_JOB@ of @DJOPS_PROJECT@ recovered",
-        "The job succeeded after @DJOPS_FAILURES@ failed runs in a row that were alerted;\n"
-        "a recovery mail was sent. Nothing needs to be done.",
+        "The job succeeded again after alerted failures (failed runs in a row:\n"
+        "@DJOPS_FAILURES@); a recovery mail was sent. Nothing needs to be done.",
     ),
     "job.too_fast": Event(
         "287d79687ffa4ce79560c22d0afbb837",
@@ -215,16 +216,17 @@ EVENTS: dict[str, Event] = {
         WARNING,
         "Health check @DJOPS_CHECK@ of @DJOPS_PROJECT@ is failing",
         "Incident @DJOPS_INCIDENT@: the checks failing together (@DJOPS_CHECK@, cause\n"
-        "@DJOPS_CAUSE@, the most upstream of them) have failed @DJOPS_FAILURES@ rounds\n"
-        "in a row: @DJOPS_REASON@\n"
+        "@DJOPS_CAUSE@, the most upstream of them) are failing: @DJOPS_REASON@\n"
+        "Rounds failed in a row: @DJOPS_FAILURES@.\n"
         "An alert mail follows if it keeps failing; all its mails are one thread.",
     ),
     "health.alert": Event(
         "3da5694fa0ae4a809b7495c20478a7ce",
         ERR,
         "Health check @DJOPS_CHECK@ of @DJOPS_PROJECT@ needs attention",
-        "Incident @DJOPS_INCIDENT@ (cause: check @DJOPS_CAUSE@) has failed\n"
-        "@DJOPS_FAILURES@ rounds in a row: @DJOPS_REASON@\n"
+        "Incident @DJOPS_INCIDENT@ (cause: check @DJOPS_CAUSE@) keeps failing:\n"
+        "@DJOPS_REASON@\n"
+        "Rounds failed in a row: @DJOPS_FAILURES@.\n"
         "An alert mail was sent (a reminder at most hourly while it lasts). Look at\n"
         "`djops status @DJOPS_PROJECT@` and\n"
         "`journalctl DJOPS_PROJECT=@DJOPS_PROJECT@ DJOPS_INCIDENT=@DJOPS_INCIDENT@`.",
@@ -242,9 +244,9 @@ EVENTS: dict[str, Event] = {
         "ff4b22ec117a497c9333831114ff1ac7",
         CRIT,
         "djops did not restart @DJOPS_SERVICE@ of @DJOPS_PROJECT@: check @DJOPS_CAUSE@ is failing",
-        "Check @DJOPS_CHECK@ has failed @DJOPS_FAILURES@ times in a row, enough for the\n"
-        "one restart djops makes, but check @DJOPS_CAUSE@ is failing too, and it is the\n"
-        "cause: @DJOPS_REASON@\n\n"
+        "Check @DJOPS_CHECK@ has failed enough rounds in a row for the one restart\n"
+        "djops makes (rounds failed: @DJOPS_FAILURES@), but check @DJOPS_CAUSE@ is\n"
+        "failing too, and it is the cause: @DJOPS_REASON@\n\n"
         "A restart of the site cannot heal its database and would only drop the\n"
         "requests in flight, so djops holds it back. Look at the database server\n"
         "(`systemctl status postgresql`, `systemctl status mariadb`). A check that\n"
@@ -254,8 +256,8 @@ EVENTS: dict[str, Event] = {
         "1372eefd0d91497fb174f30c3a8c4af1",
         NOTICE,
         "Health check @DJOPS_CHECK@ of @DJOPS_PROJECT@ recovered",
-        "Every check of incident @DJOPS_INCIDENT@ passes again after @DJOPS_FAILURES@\n"
-        "failed rounds. A recovery mail was sent, in the thread of its alert.",
+        "Every check of incident @DJOPS_INCIDENT@ passes again (rounds failed before:\n"
+        "@DJOPS_FAILURES@). A recovery mail was sent, in the thread of its alert.",
     ),
     "health.overrun": Event(
         "d40cc772c1b04a54a0f218cafa5e45c8",
@@ -334,7 +336,7 @@ EVENTS: dict[str, Event] = {
     "notify.dropped": Event(
         "577d67b2fcee453ba57953c82b5dfe98",
         CRIT,
-        "@DJOPS_COUNT@ messages of @DJOPS_PROJECT@ to @DJOPS_URL@ were dropped",
+        "Messages of @DJOPS_PROJECT@ to @DJOPS_URL@ were dropped (@DJOPS_COUNT@)",
         "A channel (an Apprise [notify] url or a healthchecks ping_url, named by\n"
         "its scheme and fingerprint) did not take @DJOPS_COUNT@ of its messages,\n"
         "and djops gave them up: @DJOPS_REASON@\n\n"

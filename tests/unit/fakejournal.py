@@ -1,7 +1,8 @@
 """A journal for the unit tests that filters as journald does: matches of
 one field ORed, of different fields ANDed, add_disjunction() ORs groups,
 add_conjunction() ANDs what came before with what follows. `reads` counts
-the entries a reader was handed (journald never hands over the others)."""
+the entries a reader was handed (journald never hands over the others),
+`opened` the readers."""
 
 import sys
 import types
@@ -13,6 +14,7 @@ class Journal:
     def __init__(self, entries: list[dict[str, Any]] | None = None) -> None:
         self.entries = entries if entries is not None else []  # oldest first
         self.reads = 0
+        self.opened = 0
 
     def install(self, monkeypatch: Any) -> "Journal":
         journal = self
@@ -31,6 +33,7 @@ class Journal:
 class _Reader:
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
+        journal.opened += 1
         self.tree: list[list[dict[str, set[str]]]] = [[{}]]
         self.pos = len(journal.entries)
 

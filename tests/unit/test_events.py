@@ -1,3 +1,5 @@
+import re
+
 from djops.events import EVENTS
 from djops.generate.catalog import render
 from djops.systemd import journal
@@ -29,6 +31,20 @@ def test_catalog_has_an_entry_per_event():
     for name, ev in EVENTS.items():
         assert f"-- {ev.message_id}\nSubject: " in text
         assert f"Event {name}." in text
+
+
+# fields that count something (so can be 1), and the plurals they stood before
+COUNTS = ("FAILURES", "ROWS", "BATCHES", "COUNT")
+PLURALS = ("rounds", "runs", "times", "batches", "sessions", "messages", "failures")
+
+
+def test_no_count_in_the_catalog_stands_before_a_plural_noun():
+    """Issue 31: journalctl -x puts the field in as it is, "1 batches", "failed
+    1 rounds in a row": a count reads right only as a value after its label."""
+    before = re.compile(rf"@DJOPS_({'|'.join(COUNTS)})@\s+(\w+\s+)?({'|'.join(PLURALS)})\b")
+    for name, ev in EVENTS.items():
+        for text in (ev.subject, ev.body):
+            assert not before.search(text), (name, before.search(text))
 
 
 def test_emit_stamps_contract_fields(sent):

@@ -16,6 +16,12 @@ from typing import Any
 EVERY = 5.0  # seconds between two lines
 
 
+def plural(n: int, noun: str) -> str:
+    """`1 expired session`, `2 expired sessions`: djops.text.plural's twin
+    (inproject runs in the project's python and imports none of djops)."""
+    return f"{n} {noun if n == 1 else noun + 's'}"
+
+
 def epoch(value: Any) -> float | None:
     """An expire_date as the driver returns it (an aware or UTC-naive
     datetime, SQLite's text) in epoch seconds; None when it is none."""
@@ -45,7 +51,9 @@ class Progress:
             return
         self.last = t
         rate = rows / max(t - self.started, 1e-6)
-        line = f"clearsessions: {rows} expired sessions removed so far, {rate:.0f} a second"
+        line = (
+            f"clearsessions: {plural(rows, 'expired session')} removed so far, {rate:.0f} a second"
+        )
         left = self.left(rows, at)
         if left is not None:
             line += f", about {left} left ({left / max(rate, 1):.0f} s)"

@@ -181,6 +181,23 @@ def match_trusted(
     return asked
 
 
+def match_project(reader: Any, project: str, jobs: tuple[str, ...] = ()) -> None:
+    """Ask `reader` for any of `project`'s entries from a source trusted for
+    it: root's, and each unit's own events (clearsessions, the reload's
+    validation, `jobs`' skips). The groups are ORed with whatever the query
+    held, so several projects' calls make one query for all of them; the
+    caller ANDs the rest (a priority, ...) after add_conjunction()."""
+    mine = {"DJOPS_PROJECT": project}
+    match(reader, mine, ROOT)
+    asked: list[tuple[str, Group]] = []
+    for event in (*_RESULTS, "reload.rejected"):
+        for job in (None, units.CLEARSESSIONS, *jobs):
+            for group in sources(project, event, job):
+                if group != ROOT and (event, group) not in asked:
+                    asked.append((event, group))
+                    match(reader, {**mine, "DJOPS_EVENT": event}, group)
+
+
 def result_units(project: str, event: str, job: Any) -> tuple[str, ...]:
     """The units whose runs `event` (of `job`) can be a result of."""
     clearsessions = units.service(units.CLEARSESSIONS, project)
@@ -261,15 +278,7 @@ def recent(
 
     reader = journal.Reader()
     try:
-        mine = {"DJOPS_PROJECT": project}
-        match(reader, mine, ROOT)
-        asked: list[tuple[str, Group]] = []
-        for event in (*_RESULTS, "reload.rejected"):
-            for job in (None, units.CLEARSESSIONS, *jobs):
-                for group in sources(project, event, job):
-                    if group != ROOT and (event, group) not in asked:
-                        asked.append((event, group))
-                        match(reader, {**mine, "DJOPS_EVENT": event}, group)
+        match_project(reader, project, jobs)
         reader.add_conjunction()
         reader.log_level(max_priority)
         reader.seek_realtime(time.time() - seconds)

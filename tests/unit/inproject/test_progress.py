@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from djops import text
 from djops.inproject import progress
 from djops.inproject.progress import Progress, epoch
 
@@ -48,6 +49,19 @@ def test_no_estimate_without_edges(said):
     t[0] = progress.EVERY
     p.batch(20, None)
     assert said == ["clearsessions: 20 expired sessions removed so far, 4 a second"]
+
+
+def test_one_session_is_one_session(said):
+    """Issue 31: a slow first batch of one row said "1 expired sessions"."""
+    p, t = make(said)
+    t[0] = progress.EVERY
+    p.batch(1, None)
+    assert said == ["clearsessions: 1 expired session removed so far, 0 a second"]
+
+
+def test_plural_says_what_djops_text_plural_says():
+    for n in (0, 1, 2, 11, 1000):
+        assert progress.plural(n, "expired session") == text.plural(n, "expired session")
 
 
 def test_epoch_takes_every_drivers_dates():

@@ -1,5 +1,5 @@
-"""`djops status P`'s last run of each job and the overview's problem
-counts: one journal reader for all of them (a fake reader here)."""
+"""`djops status P`'s last run of each job: one journal reader for all of
+them (a fake reader here; the overview's problem counts: test_history)."""
 
 import sys
 import types
@@ -21,7 +21,6 @@ class Reader:
     def __init__(self, entries):
         Reader.opened += 1
         self.entries, self.groups, self.current, self.pos = entries, [], {}, 0
-        self.level = None
 
     def add_match(self, **fields):
         for k, v in fields.items():
@@ -34,31 +33,21 @@ class Reader:
     def flush_matches(self):
         self.groups, self.current = [], {}
 
-    def log_level(self, level):
-        self.level = level
-
     def _hits(self):
         groups = [g for g in [*self.groups, self.current] if g] or [{}]
         return [
             e
             for e in self.entries
             if any(all(e.get(k) in vs for k, vs in g.items()) for g in groups)
-            and (self.level is None or e.get("PRIORITY", 6) <= self.level)
         ]
 
     def seek_tail(self):
         self.pos = len(self._hits())
 
-    def seek_realtime(self, when):
-        self.pos = 0
-
     def get_previous(self):
         hits = self._hits()
         self.pos -= 1
         return hits[self.pos] if self.pos >= 0 else {}
-
-    def __iter__(self):
-        return iter(self._hits())
 
     def close(self):
         pass
@@ -117,19 +106,3 @@ def test_a_flood_of_look_alikes_never_hides_the_real_run(journal, monkeypatch):
     journal += [dict(forged) for _ in range(history.journal.SCAN_LIMIT + 100)]
     got = history.last_runs("p", ["broken"])
     assert got["broken"].endswith("failed here (web1): job broken of p failed")
-
-
-def test_problem_counts_of_every_project_in_one_pass(journal):
-    root = {"_UID": "0", "PRIORITY": 4, "__REALTIME_TIMESTAMP": AT}
-    journal += [
-        {**root, "DJOPS_PROJECT": f"p{i % 3}", "DJOPS_EVENT": "health.degraded"} for i in range(7)
-    ]
-    journal.append({**root, "DJOPS_PROJECT": "p0", "_UID": "1000"})  # not djops' own
-    journal.append({**root, "DJOPS_PROJECT": "p1", "PRIORITY": 6})  # info
-    assert history.problems(["p0", "p1", "p2", "p9"], 4, 86400) == {
-        "p0": 3,
-        "p1": 2,
-        "p2": 2,
-        "p9": 0,
-    }
-    assert Reader.opened == 1
