@@ -10,7 +10,7 @@ SRC_FILES := $(shell find src units packaging examples prometheus -type f -not -
 APT_BUILD := debhelper dh-python pybuild-plugin-pyproject python3-all python3-setuptools lintian
 APT_TEST := python3-systemd python3-watchdog python3-sdnotify python3-pytest python3-hypothesis \
             python3-venv python3-pip systemd-container mmdebstrap sqlite3 curl \
-            python3-croniter prometheus apprise
+            python3-croniter python3-dbus prometheus apprise
 APT_ALL := $(APT_BUILD) $(APT_TEST)
 
 .PHONY: all deps deb lint unit unit-host unit-debians e2e lintian test demo demo-stop bench bench-claim bench-daemons bench-handover bench-trace bench-scale clean examples

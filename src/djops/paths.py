@@ -125,6 +125,11 @@ def systemd_booted() -> Path:
     return run_dir() / "systemd" / "system"
 
 
+def systemd_private_socket() -> Path:
+    """PID 1's own D-Bus socket, which root's systemctl uses (no dbus-daemon)."""
+    return run_dir() / "systemd" / "private"
+
+
 def inproject_entry() -> Path:
     """The script the project's venv python runs (see djops.inproject)."""
     return Path(__file__).resolve().parent / "inproject" / "__main__.py"

@@ -40,7 +40,7 @@ RANK = {
 # what talks to systemd (units, drop-ins, systemctl, journald, sd_notify,
 # transient runs): a module that does not belongs elsewhere
 SYSTEMD = {
-    "__init__", "bulk", "daemon", "dropins", "follow", "history", "journal", "sd_notify",
+    "__init__", "bulk", "daemon", "dbus_state", "dropins", "follow", "history", "journal", "sd_notify",
     "oneshot", "results", "service", "sockets", "standin", "systemctl", "transient",
     "units", "wake",
 }  # fmt: skip

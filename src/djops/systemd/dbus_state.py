@@ -1,0 +1,129 @@
+"""Unit properties asked of PID 1 over D-Bus, one property at a time: the
+health daemon's rounds read the same few properties of every unit each
+minute. `systemctl show -p ...` makes PID 1 serialise every property of
+every interface of each unit (GetAll) and filters afterwards: ~1.5 ms of
+PID 1 per unit, 121 ms for 80 units, against 13 ms for the same answers
+by Get (bench/RESULTS.md, scale notes). Root talks to PID 1 on its private
+socket, as systemctl does: no dbus-daemon needed, none loaded.
+
+The answers are shaped as `systemctl show --timestamp=utc` prints them
+(djops.systemd.bulk's contract), so a caller cannot tell the two apart."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from djops import paths
+
+SYSTEMD = "org.freedesktop.systemd1"
+PROPERTIES = "org.freedesktop.DBus.Properties"
+UNIT = f"{SYSTEMD}.Unit"
+# the interface of each property a unit's type adds; the rest are Unit's
+BY_TYPE = {
+    "service": ("Service", {"ExecMainStartTimestampMonotonic", "ExecMainExitTimestampMonotonic"}),
+    "timer": ("Timer", {"LastTriggerUSec", "NextElapseUSecRealtime"}),
+}
+REALTIME = {"LastTriggerUSec", "NextElapseUSecRealtime"}  # shown as a UTC date
+NEVER = (0, 2**64 - 1)  # systemctl shows these as nothing
+# seconds for one answer; always given: python3-dbus's default (-1) made
+# calls on the private socket fail at once with NoReply
+TIMEOUT = 10.0
+
+
+def object_path(unit: str) -> str:
+    """systemd's object path of a unit: every byte but [A-Za-z0-9] as _xx."""
+    label = "".join(
+        chr(b) if chr(b).isascii() and chr(b).isalnum() else f"_{b:02x}" for b in unit.encode()
+    )
+    return f"/org/freedesktop/systemd1/unit/{label}"
+
+
+def interface(unit: str, prop: str) -> str:
+    kind, props = BY_TYPE.get(unit.rpartition(".")[2], ("", set()))
+    return f"{SYSTEMD}.{kind}" if prop in props else UNIT
+
+
+def shown(prop: str, value: Any) -> str:
+    """A value as `systemctl show --timestamp=utc` prints it."""
+    if prop in REALTIME:
+        usec = int(value)
+        if usec in NEVER:
+            return ""
+        return time.strftime("%a %Y-%m-%d %H:%M:%S UTC", time.gmtime(usec // 1_000_000))
+    if prop == "InvocationID":
+        return bytes(int(b) for b in value).hex()
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    return str(int(value)) if isinstance(value, int) else str(value)
+
+
+_held: list[Any] = []  # the daemon's one connection, kept between rounds
+lock = threading.Lock()  # held around every use of the connection
+
+
+def connect() -> Any | None:
+    """The connection to PID 1's private socket, made once and kept; None
+    when it cannot be had (python3-dbus missing, not root, no systemd):
+    then systemctl answers. A new connection's first call can go unanswered
+    (python3-dbus, no main loop), so it is pinged until it answers."""
+    if _held:
+        return _held[0]
+    try:
+        import dbus.connection
+    except ImportError:
+        return None
+    try:
+        conn = dbus.connection.Connection(f"unix:path={paths.systemd_private_socket()}")
+    except Exception:  # dbus.DBusException: no such socket, refused
+        return None
+    for wait in (0.5, 2.0):  # the first may be lost; the second must answer
+        try:
+            conn.call_blocking(None, "/", "org.freedesktop.DBus.Peer", "Ping", "", (), timeout=wait)
+        except Exception:
+            continue
+        _held.append(conn)
+        return conn
+    conn.close()
+    return None
+
+
+def forget() -> None:
+    """Drop the kept connection (PID 1 went away, re-executed): the next
+    read connects again."""
+    while _held:
+        _held.pop().close()
+
+
+def show(conn: Any, units: Sequence[str], props: Sequence[str]) -> dict[str, dict[str, str]]:
+    """{unit: {prop: value}}; a property the unit lacks is left out (as
+    systemctl leaves it out). A failure of the connection raises."""
+    import dbus
+
+    out: dict[str, dict[str, str]] = {}
+    for unit in units:
+        path, got = object_path(unit), {"Id": unit}
+        for prop in props:
+            if prop == "Id":
+                continue
+            try:
+                value = conn.call_blocking(
+                    None,
+                    path,
+                    PROPERTIES,
+                    "Get",
+                    "ss",
+                    (interface(unit, prop), prop),
+                    timeout=TIMEOUT,
+                )
+            except dbus.DBusException as e:
+                if "Unknown" in (e.get_dbus_name() or "") or "InvalidArgs" in (
+                    e.get_dbus_name() or ""
+                ):
+                    continue  # a property its type does not have
+                raise
+            got[prop] = shown(prop, value)
+        out[unit] = got
+    return out
