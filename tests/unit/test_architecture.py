@@ -242,3 +242,49 @@ def test_the_long_function_allowance_names_only_long_functions():
 
 def test_a_long_function_is_found():
     assert _long_functions(0), "the finder finds nothing"
+
+
+# the longest a module may grow (lines): past it, it holds more than one
+# concern; split it where a reader would (issue 31)
+MAX_MODULE_LINES = 300
+# modules that are a table, allowed past it, each with why: splitting a
+# table scatters what a reader looks up in one place
+TABLES = {
+    "djops.events": "EVENTS, every journal event djops emits: the catalog's one source",
+}
+# what a table module holds besides its table (types, constants) stays short
+TABLE_REST_LINES = 60
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_text().splitlines())
+
+
+def _long_modules(limit: int) -> list[str]:
+    return [name for name, path in _modules() if _lines(path) > limit]  # inproject too
+
+
+def test_no_module_is_too_long_to_read():
+    long = [m for m in _long_modules(MAX_MODULE_LINES) if m not in TABLES]
+    assert long == [], f"over {MAX_MODULE_LINES} lines: split it where its concerns are"
+
+
+def test_the_table_allowance_names_only_long_modules():
+    assert not set(TABLES) - set(_long_modules(MAX_MODULE_LINES)), "shorten the list"
+
+
+def test_a_table_module_is_its_table():
+    """Past the limit only by its table: code added beside it still counts."""
+    for name, path in _modules():
+        if name in TABLES:
+            tree = ast.parse(path.read_text())
+            table = max(
+                (n for n in tree.body if isinstance(n, ast.Assign | ast.AnnAssign)),
+                key=lambda n: n.end_lineno - n.lineno,
+            )
+            rest = _lines(path) - (table.end_lineno - table.lineno + 1)
+            assert rest <= TABLE_REST_LINES, f"{name}: {rest} lines beside its table"
+
+
+def test_a_long_module_is_found():
+    assert _long_modules(0), "the finder finds nothing"

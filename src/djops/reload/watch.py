@@ -1,148 +1,29 @@
 """djops-watch.service: notice settings changes of every enabled project,
 then let djops-reload@P.service compile, validate and apply them.
 
-One reload per burst (`debounce_seconds` after the last write), none for a
-change that changes no content, and a change made while a reload runs gets
-exactly one more reload afterwards. The reload runs as its own unit, with
-its own user and sandbox; this daemon only watches and asks systemd.
+One inotify observer serves the host; each project has its own debounce
+(djops.reload.debounce), its own state (djops.reload.watched_project) and
+its own reloads (djops.reload.request). This module follows the enabled set
+and keeps the observer on every root it can watch.
 """
 
 import contextlib
-import errno
 import os
-import queue
 import signal
-import stat
 import threading
 import time
-from collections.abc import Callable
 
-from djops import config, paths, safefs
+from djops import config
 from djops.config import Config
 from djops.errors import ConfigError
-from djops.events import RELOAD_RESULT
-from djops.reload import fswatch, snapshot
-from djops.systemd import journal, oneshot, units
+from djops.reload import fswatch, watched_project
+from djops.reload.debounce import Watcher
+from djops.reload.watched_project import Project
+from djops.systemd import units
 from djops.systemd.daemon import ServiceDaemon
 from djops.text import plural
 
-RELOAD_TIMEOUT = 360.0  # the reload unit's TimeoutStartSec= (5 min), and then some
-
-
-class Watcher:
-    """The debounce and rerun logic, free of inotify and systemd for tests."""
-
-    def __init__(self, roots: list[str], debounce: float, apply: Callable[[list[str]], str]):
-        self.roots, self.debounce, self.apply = roots, debounce, apply
-        self.snapshot = snapshot.take(roots)
-        self.events: queue.Queue[str] = queue.Queue()
-        self.deadline: float | None = None
-        self.worker: threading.Thread | None = None
-        self.last = "no reload yet"
-        self.at = 0.0  # when the last reload ended
-        self.reloads = 0
-
-    def saw(self, path: str) -> None:
-        """Called from the observer thread for every path that may have changed."""
-        if snapshot.relevant(path, self.roots):
-            self.events.put(path)
-
-    def status(self) -> str:
-        return f"watching {plural(len(self.snapshot), 'file')}; {self.last}"
-
-    def busy(self) -> bool:
-        return self.worker is not None and self.worker.is_alive()
-
-    def step(self, wait: float) -> None:
-        """Wait up to `wait` seconds for news, then reload if one is due."""
-        if self.busy() or self.deadline is not None:
-            wait = min(wait, 0.1)
-        try:
-            self.events.get(timeout=wait)
-        except queue.Empty:
-            pass
-        else:  # a burst counts once; the deadline moves to its end
-            while not self.events.empty():
-                self.events.get_nowait()
-            self.deadline = time.monotonic() + self.debounce
-        if self.deadline is None or time.monotonic() < self.deadline or self.busy():
-            return
-        self.deadline = None
-        new = snapshot.take(self.roots, self.snapshot)
-        changed = snapshot.diff(self.snapshot, new)
-        self.snapshot = new
-        if changed:
-            self.worker = threading.Thread(target=self._reload, args=(changed,), daemon=True)
-            self.worker.start()
-
-    def _reload(self, changed: list[str]) -> None:
-        result = self.apply(changed)
-        self.reloads += 1
-        self.last = f"last reload {time.strftime('%H:%M:%S')} {result}"
-        self.at = time.time()
-
-
-class Project:
-    """One enabled project in the host's watcher: its roots, its debounce,
-    and why inotify does not watch them now ("" while it does)."""
-
-    def __init__(
-        self, p: str, cfg: Config, stamp: tuple[int, int] | None, was: "Project | None" = None
-    ):
-        self.p, self.stamp = p, stamp
-        self.key = (tuple(cfg.watch.paths), cfg.watch.debounce_seconds)
-        self.roots = [os.path.realpath(r) for r in cfg.watch.paths]
-        self.watcher = Watcher(
-            self.roots, cfg.watch.debounce_seconds, lambda changed: _request(p, changed)
-        )
-        self.identity: dict[str, tuple[int, int]] = {}
-        self.trouble = ""
-        self.watched = False  # its roots are in the observer
-        self.next_try = 0.0
-        if was is not None:  # P.toml changed: what was said about P stays true
-            self.trouble, self.next_try = was.trouble, was.next_try
-            w, old = self.watcher, was.watcher
-            w.last, w.reloads, w.at = old.last, old.reloads, old.at
-
-    def status(self) -> str:
-        if self.trouble:
-            return f"NOT WATCHING ({self.trouble}); polling every {POLL_SECONDS:g}s; {self.watcher.last}"
-        return self.watcher.status()
-
-    def problem(self) -> str:
-        for root, ident in self.identity.items():
-            try:
-                if _identity(root) != ident:
-                    return f"{root} was replaced by another directory"
-            except OSError:
-                return f"{root} was removed"
-        return ""
-
-    def degrade(self, reason: str) -> None:
-        if reason != self.trouble:
-            journal.emit(
-                "watch.degraded",
-                self.p,
-                f"the settings watcher of {self.p} is not watching: {reason}; "
-                f"polling every {POLL_SECONDS:g}s until inotify works again",
-                REASON=reason,
-            )
-        self.trouble, self.watched = reason, False
-        self.next_try = min(self.next_try, time.monotonic() + POLL_SECONDS)
-
-    def recovered(self) -> None:
-        journal.emit(
-            "watch.recovered",
-            self.p,
-            f"the settings watcher of {self.p} watches again (was: {self.trouble})",
-            REASON=self.trouble,
-        )
-        self.trouble = ""
-        self.rescan()  # what changed while blind
-
-    def rescan(self) -> None:
-        for root in self.roots:
-            self.watcher.saw(root)
+RESCAN_SECONDS = 5.0  # how often the enabled set and the P.toml files are looked at
 
 
 class HostWatch(ServiceDaemon):
@@ -195,8 +76,8 @@ class HostWatch(ServiceDaemon):
                 rebuild = True
         due = [pr for pr in self.projects.values() if pr.trouble and now >= pr.next_try]
         for pr in due:
-            pr.next_try = now + POLL_SECONDS
-            rebuild = rebuild or _ready(pr)
+            pr.next_try = now + watched_project.POLL_SECONDS
+            rebuild = rebuild or pr.ready()
         if rebuild:
             self._rebuild()
         for pr in due:
@@ -294,9 +175,9 @@ class HostWatch(ServiceDaemon):
         take: list[Project] = []
         for pr in self.projects.values():
             try:
-                pr.identity = {root: _identity(root) for root in pr.roots}
+                pr.identity = {root: watched_project.identity(root) for root in pr.roots}
             except OSError as e:
-                pr.degrade(_why(e))
+                pr.degrade(watched_project.why(e))
                 continue
             take.append(pr)
         roots = sorted({root for pr in take for root in pr.roots})
@@ -306,7 +187,7 @@ class HostWatch(ServiceDaemon):
             self.observer = fswatch.start(roots, self._route)
         except OSError as e:
             for pr in take:
-                pr.degrade(_why(e))
+                pr.degrade(watched_project.why(e))
             return
         for pr in take:
             pr.watched = True
@@ -323,64 +204,9 @@ class HostWatch(ServiceDaemon):
             os.write(self._wake_w, b"n")
 
 
-RESCAN_SECONDS = 5.0  # how often the enabled set and the P.toml files are looked at
-
-
 def _when(w: Watcher) -> float:
     return w.at
 
 
-def _ready(pr: Project) -> bool:
-    """Whether every root of `pr` is a directory again (worth a new observer)."""
-    try:
-        for root in pr.roots:
-            _identity(root)
-    except OSError:
-        return False
-    return True
-
-
-POLL_SECONDS = 5.0
-
-
-def _identity(root: str) -> tuple[int, int]:
-    st = os.stat(root)
-    if not stat.S_ISDIR(st.st_mode):
-        raise NotADirectoryError(errno.ENOTDIR, "not a directory", root)
-    return st.st_dev, st.st_ino
-
-
-def _why(e: OSError) -> str:
-    if e.errno == errno.ENOSPC:
-        return "the inotify watch limit is reached: raise fs.inotify.max_user_watches"
-    if e.errno == errno.EMFILE:
-        return "the inotify instance limit is reached: raise fs.inotify.max_user_instances"
-    if e.errno in (errno.ENOENT, errno.ENOTDIR):
-        return f"{e.filename} is not a directory (yet)"
-    return f"{e.strerror or e}" + (f": {e.filename}" if e.filename else "")
-
-
 def run(only: list[str] | None = None) -> str:
     return HostWatch(only).run()
-
-
-def _request(p: str, changed: list[str]) -> str:
-    """Start djops-reload@P.service and wait for it; 'applied', 'rejected' or 'failed'."""
-    journal.emit(
-        "reload.requested",
-        p,
-        f"settings of {p} changed ({', '.join(changed)}); validating before applying",
-        CHANGED=", ".join(changed),
-    )
-    note = paths.watch_changed(p)
-    if note.parent.is_dir():
-        with contextlib.suppress(OSError):
-            safefs.write_json(note, changed)
-    # the result of the run this started (its invocation), not of "a" reload:
-    # a `djops reload P` typed meanwhile has its own
-    run = oneshot.start_and_wait(p, units.service(units.RELOAD, p), RELOAD_RESULT, RELOAD_TIMEOUT)
-    note.unlink(missing_ok=True)
-    if run.entry:
-        return str(run.entry["DJOPS_EVENT"]).split(".", 1)[1]
-    # what systemd says, and that djops could not read more than that
-    return f"{'succeeded' if run.ok else 'failed'} (result unknown: no reload event in the journal)"

@@ -1,111 +1,192 @@
-"""The watcher's debounce and rerun logic, with real files and a fake reload."""
+"""The watcher as a service, with real inotify: a watched directory deleted,
+swapped by a rename, or an inotify limit hit; it says so, polls meanwhile,
+and watches again, applying what changed while it was blind."""
 
-import threading
+import errno
+import os
+import shutil
 import time
 
-from djops.reload.watch import Watcher
+import pytest
+
+from djops.reload import fswatch, request, watch, watched_project
 
 
-def run_for(w: Watcher, seconds: float) -> None:
+@pytest.fixture
+def daemon(project, tmp_path, confdir, monkeypatch, sent):
+    settings = tmp_path / "etc-opt-p"
+    (settings / "settings.py").write_text("A = 1\n")
+    path = confdir / f"{project}.toml"
+    path.write_text(path.read_text() + f'[watch]\npaths = ["{settings}"]\ndebounce_seconds = 0.1\n')
+    monkeypatch.setattr(watched_project, "POLL_SECONDS", 0.2)
+    requests: list[list[str]] = []
+    monkeypatch.setattr(request, "apply", lambda p, changed: requests.append(changed) or "applied")
+    d = watch.HostWatch([project])
+    d.first()
+    yield d, settings, requests
+    if d.observer is not None:
+        fswatch.stop(d.observer)
+
+
+def run(d, seconds):
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        w.step(0.02)
+        d.step(0.05)
 
 
-def make(tmp_path, debounce=0.2, block: threading.Event | None = None):
-    (tmp_path / "settings.py").write_text("A = 0\n")
-    calls: list[list[str]] = []
-
-    def apply(changed):
-        calls.append(changed)
-        if block:
-            block.wait(5)
-        return "applied"
-
-    return Watcher([str(tmp_path)], debounce, apply), calls
+def until(d, done, seconds=20.0):
+    """Step until done() (a loaded host takes seconds), at most `seconds`."""
+    end = time.monotonic() + seconds
+    while not done() and time.monotonic() < end:
+        d.step(0.05)
 
 
-def test_a_burst_gives_exactly_one_reload_after_the_last_write(tmp_path):
-    w, calls = make(tmp_path)
-    f = tmp_path / "settings.py"
-    started = time.monotonic()
-    for i in range(40):
-        with f.open("a") as out:
-            out.write(f"B{i} = {i}\n")
-        w.saw(str(f))
-        w.step(0.005)
-    last_write = time.monotonic()
-    assert calls == []
-    run_for(w, 0.6)
-    assert calls == [[str(f)]]
-    assert w.worker is not None
-    w.worker.join(1)
-    assert w.reloads == 1
-    assert last_write - started < 1.0
-    assert "last reload" in w.status() and "applied" in w.status()
+def events(sent):
+    return [f["DJOPS_EVENT"] for _, f in sent]
 
 
-def test_touch_gives_no_reload(tmp_path):
-    w, calls = make(tmp_path)
-    f = tmp_path / "settings.py"
-    f.touch()
-    f.write_text("A = 0\n")
-    w.saw(str(f))
-    run_for(w, 0.5)
-    assert calls == []
+def test_a_deleted_and_recreated_directory_is_noticed_and_watched_again(daemon, sent):
+    d, settings, requests = daemon
+    assert d.status().startswith("watching 1 file")
+    keep = settings.parent / "keep"
+    shutil.copytree(settings, keep)
+    shutil.rmtree(settings)
+    run(d, 0.5)
+    assert "watch.degraded" in events(sent)
+    assert d.status().startswith("NOT WATCHING (")
+    shutil.copytree(keep, settings)
+    run(d, 1.0)
+    assert events(sent)[-1] == "watch.recovered"
+    assert d.status().startswith("watching 1 file")
+    (settings / "settings.py").write_text("A = 2\n")  # inotify works again
+    run(d, 1.0)
+    assert requests[-1] == [str(settings / "settings.py")]
 
 
-def test_ignored_paths_do_not_even_start_the_debounce(tmp_path):
-    w, _ = make(tmp_path)
-    w.saw(str(tmp_path / ".settings.py.swp"))
-    w.saw(str(tmp_path / "__pycache__" / "settings.cpython-311.pyc"))
-    w.step(0.01)
-    assert w.deadline is None
+def test_a_directory_swapped_by_rename_is_followed_to_the_new_one(daemon, sent):
+    d, settings, requests = daemon
+    new = settings.parent / "new"
+    new.mkdir()
+    (new / "settings.py").write_text("A = 3\n")
+    os.rename(settings, settings.parent / "old")
+    os.rename(new, settings)
+    run(d, 1.5)
+    assert events(sent)[:2] == ["watch.degraded", "watch.recovered"]
+    assert "replaced" in sent[0][1]["DJOPS_REASON"] or "removed" in sent[0][1]["DJOPS_REASON"]
+    assert requests == [[str(settings / "settings.py")]], "the new content is applied"
+    (settings.parent / "old" / "settings.py").write_text("A = 4\n")
+    run(d, 0.5)
+    assert len(requests) == 1, "the old directory is no longer watched"
 
 
-def test_a_change_during_a_reload_gives_exactly_one_more(tmp_path):
-    gate = threading.Event()
-    w, calls = make(tmp_path, block=gate)
-    f = tmp_path / "settings.py"
-    f.write_text("A = 1\n")
-    w.saw(str(f))
-    run_for(w, 0.4)
-    assert len(calls) == 1 and w.busy()
-    for i in range(3):  # changes while the first reload runs
-        f.write_text(f"A = {i + 2}\n")
-        w.saw(str(f))
-        w.step(0.01)
-    run_for(w, 0.5)
-    assert len(calls) == 1, "never two reloads at once"
-    gate.set()
-    run_for(w, 0.5)
-    assert len(calls) == 2
-    w.worker.join(1)
-    run_for(w, 0.5)
-    assert len(calls) == 2
+def test_an_inotify_limit_is_said_and_polling_keeps_changes_coming(daemon, sent, monkeypatch):
+    d, settings, requests = daemon
+    real_start = fswatch.start
+
+    def no_watches(*a):
+        raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+    fswatch.stop(d.observer)
+    monkeypatch.setattr(fswatch, "start", no_watches)
+    run(d, 0.5)
+    assert "raise fs.inotify.max_user_watches" in d.status()
+    degraded = [f for _, f in sent if f["DJOPS_EVENT"] == "watch.degraded"][-1]
+    assert degraded["PRIORITY"] == "3" and "max_user_watches" in degraded["DJOPS_REASON"]
+    (settings / "settings.py").write_text("A = 5\n")
+    run(d, 1.0)
+    assert requests == [[str(settings / "settings.py")]], "polling noticed it"
+    monkeypatch.setattr(fswatch, "start", real_start)
+    run(d, 0.6)
+    assert events(sent)[-1] == "watch.recovered"
+    assert d.status().startswith("watching")
 
 
-def test_the_watcher_takes_its_own_reloads_result_not_one_typed_meanwhile(monkeypatch, sent):
-    """The watcher's reload is rejected; a `djops reload P` typed while it
-    ran is applied, and its systemctl returns first: each says its own."""
-    from fakesystemd import Systemd, install
+def test_one_observer_serves_every_project_each_with_its_own_reloads(
+    project, tmp_path, confdir, monkeypatch, sent
+):
+    monkeypatch.setattr(watched_project, "POLL_SECONDS", 0.2)
+    requests: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(
+        request, "apply", lambda p, changed: requests.append((p, changed)) or "applied"
+    )
+    base = (confdir / f"{project}.toml").read_text()
+    dirs = {}
+    for p in ("a", "b"):
+        dirs[p] = tmp_path / f"etc-opt-{p}"
+        dirs[p].mkdir()
+        (dirs[p] / "settings.py").write_text("A = 1\n")
+        (confdir / f"{p}.toml").write_text(
+            base + f'[watch]\npaths = ["{dirs[p]}"]\ndebounce_seconds = 0.1\n'
+        )
+    d = watch.HostWatch(["a", "b"])
+    d.first()
+    try:
+        assert len(d.observer.emitters) == 2, "one observer, a watch per root"
+        assert d.status().startswith("watching 2 projects (2 files)")
+        (dirs["b"] / "settings.py").write_text("A = 2\n")
+        until(d, lambda: requests)
+        assert requests == [("b", [str(dirs["b"] / "settings.py")])]
+        assert "last reload of b" in d.status()
+        shutil.rmtree(dirs["a"])
+        until(d, lambda: "a NOT WATCHING (" in d.status())
+        assert "a NOT WATCHING (" in d.status()
+        (dirs["b"] / "settings.py").write_text("A = 3\n")
+        b = ("b", [str(dirs["b"] / "settings.py")])
+        until(d, lambda: b in requests[1:])  # a's removal may be a request of a's own
+        assert b in requests[1:], "b is watched on"
+    finally:
+        if d.observer is not None:
+            fswatch.stop(d.observer)
 
-    from djops.events import RELOAD_RESULT
-    from djops.reload import watch
-    from djops.systemd import oneshot
 
-    install(monkeypatch, Systemd({"i1": "reload.rejected", "i2": "reload.applied"}, late=0.4))
-    got: dict[str, str] = {}
+def test_the_watcher_follows_djops_enable_and_disable(project, tmp_path, confdir, monkeypatch):
+    """djops enable P enables djops@P.target: the host watcher takes P up at
+    its next look (a few seconds, or at once on SIGHUP), and lets it go."""
+    monkeypatch.setattr(request, "apply", lambda p, changed: "applied")
+    settings = tmp_path / "etc-opt-p"
+    path = confdir / f"{project}.toml"
+    path.write_text(path.read_text() + f'[watch]\npaths = ["{settings}"]\n')
+    wants = tmp_path / "systemd" / "multi-user.target.wants"
+    wants.mkdir(parents=True)
+    d = watch.HostWatch()
+    d.first()
+    try:
+        assert d.projects == {} and d.status() == "watching 0 projects (0 files)"
+        (wants / f"djops@{project}.target").symlink_to("/dev/null")
+        d._on_hup(1, None)  # what `systemctl reload djops-watch` sends
+        for _ in range(500):  # a loaded host (an e2e run beside) takes seconds
+            d.step(0.02)
+            if project in d.projects and d.observer is not None:
+                break
+        assert d.status().startswith("watching 0 files"), d.status()
+        (wants / f"djops@{project}.target").unlink()
+        d.next_scan = 0.0
+        d.step(0.01)
+        assert d.projects == {}
+    finally:
+        if d.observer is not None:
+            fswatch.stop(d.observer)
 
-    def typed() -> None:
-        cfg = type("Cfg", (), {"name": "shop"})()
-        got["typed"] = oneshot.run(cfg, "djops-reload@shop.service", RELOAD_RESULT)
 
-    watcher = threading.Thread(target=lambda: got.update(watcher=watch._request("shop", ["x"])))
-    watcher.start()
-    time.sleep(0.05)
-    root = threading.Thread(target=typed)
-    root.start()
-    watcher.join()
-    root.join()
-    assert got == {"watcher": "rejected", "typed": "reload.applied by i2"}
+def test_a_config_change_while_blind_still_ends_in_a_recovery(daemon, sent, confdir, project):
+    """P.toml reloaded after the directory came back but before the next poll
+    saw it (`djops enable` at that moment): the new Project takes over the
+    old one's trouble, so "watches again" is still said."""
+    d, settings, _requests = daemon
+    keep = settings.parent / "keep"
+    shutil.copytree(settings, keep)
+    shutil.rmtree(settings)
+    run(d, 0.5)
+    assert "watch.degraded" in events(sent)
+    d.projects[project].next_try = time.monotonic() + 3600  # the poll comes later
+    shutil.copytree(keep, settings)
+    path = confdir / f"{project}.toml"
+    path.write_text(path.read_text().replace("debounce_seconds = 0.1", "debounce_seconds = 0.15"))
+    d.next_scan = 0.0
+    end = time.monotonic() + 30  # the loader thread reads P.toml (seconds on a loaded host)
+    while d.projects[project].key[1] != 0.15 and time.monotonic() < end:
+        d.step(0.02)
+    run(d, 0.5)
+    assert d.projects[project].key[1] == 0.15
+    assert events(sent)[-1] == "watch.recovered"
+    assert d.status().startswith("watching 1 file;"), d.status()
