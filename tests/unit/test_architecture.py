@@ -29,7 +29,7 @@ RANK = {
     "channels": 4, "mail": 4, "metrics": 4,
     "health": 5, "jobs": 5, "reload": 5,
     "checklist": 6, "project": 6, "migrate": 6,
-    "actions": 7, "cli": 7, "__main__": 7, "generate": 8,
+    "actions": 7, "cli": 7, "verbs": 7, "__main__": 7, "generate": 8,
     # the job policy, module by module (its package imports nothing)
     "jobs.policy": 2, "jobs.policy.keys": 2, "jobs.policy.timing": 2,
     "jobs.policy.pause_store": 2,
@@ -40,7 +40,7 @@ RANK = {
 # what talks to systemd (units, drop-ins, systemctl, journald, sd_notify,
 # transient runs): a module that does not belongs elsewhere
 SYSTEMD = {
-    "__init__", "bulk", "daemon", "dbus_state", "dropins", "follow", "history", "journal", "sd_notify",
+    "__init__", "bulk", "daemon", "dbus_state", "dropins", "run_output", "follow", "history", "journal", "sd_notify",
     "oneshot", "results", "service", "sockets", "standin", "systemctl", "transient",
     "units", "wake",
 }  # fmt: skip

@@ -7,7 +7,7 @@ import os
 
 from djops import config, secrets
 from djops.channels import healthchecks as pings
-from djops.systemd import journal, sd_notify, units, wake
+from djops.systemd import run_output, sd_notify, units, wake
 
 TAIL_LINES = 60
 
@@ -31,7 +31,7 @@ def ping(phase: str, unit: str) -> str:
         ok = os.environ.get("SERVICE_RESULT", "success") == "success"
         status = os.environ.get("EXIT_STATUS", "")
         kind = "success" if ok else (status if status.isdigit() else "fail")
-        lines = journal.invocation_lines(invocation, TAIL_LINES) if invocation else []
+        lines = run_output.invocation_lines(invocation, TAIL_LINES) if invocation else []
         body = secrets.redactor(cfg).redact("\n".join(lines))
         pings.queue(p, pings.url_for(url, run, kind), body, base=url)
     wake.request(wake.PINGS)

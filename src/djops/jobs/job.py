@@ -20,7 +20,7 @@ from djops.config import Config
 from djops.errors import JobFailed, OperationError, UsageError
 from djops.events import JOB_RESULT
 from djops.jobs import once, verdict
-from djops.systemd import journal, oneshot, sd_notify, units
+from djops.systemd import journal, oneshot, run_output, sd_notify, units
 from djops.text import printable
 
 OUTPUT_LINES = 60
@@ -117,7 +117,7 @@ def run_via_unit(cfg: Config, name: str) -> str:
 def _output(cfg: Config, invocation: str) -> str:
     """The run's lines as relayed, masked again with what root knows (a relay
     whose unit had no credential yet masked only what the text showed)."""
-    lines = journal.invocation_lines(invocation, OUTPUT_LINES) if invocation else []
+    lines = run_output.invocation_lines(invocation, OUTPUT_LINES) if invocation else []
     redactor = secrets.redactor(cfg)
     return "".join(f"{redactor.redact(ln)}\n" for ln in lines)
 
@@ -133,7 +133,7 @@ def mail_output(cfg: Config, name: str) -> str:
     if sd_notify.skipped(units.job_service(cfg.name, name)):  # another host ran it
         return ""
     invocation = os.environ.get("INVOCATION_ID", "")
-    lines = journal.invocation_lines(invocation, OUTPUT_LINES) if invocation else []
+    lines = run_output.invocation_lines(invocation, OUTPUT_LINES) if invocation else []
     redactor = secrets.redactor(cfg)
     body = (
         f"Output of job {name} ({' '.join(argv_of(cfg, job))}):\n\n"

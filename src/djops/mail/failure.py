@@ -9,7 +9,7 @@ from djops.config import Config
 from djops.errors import ConfigError, OperationError
 from djops.jobs.policy import alerting
 from djops.mail import notices
-from djops.systemd import journal, systemctl, units
+from djops.systemd import journal, run_output, systemctl, units
 
 LINES = 60
 UNKNOWN = "unknown"
@@ -42,7 +42,7 @@ def run(unit: str) -> str:
     invocation = systemctl.show(unit, "InvocationID").get("InvocationID", "")
     if held := alerting.held(cfg, unit, invocation):  # alert_after: not mailed yet
         return held
-    lines = journal.invocation_lines(invocation, LINES) if invocation else []
+    lines = run_output.invocation_lines(invocation, LINES) if invocation else []
     body = (
         f"{unit} failed on this server.\n\n{status.rstrip()}\n\n"
         f"Journal of the failed run (invocation {invocation or 'unknown'}, last {LINES} lines):\n"

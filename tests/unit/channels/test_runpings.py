@@ -23,7 +23,7 @@ def test_the_recovering_run_pings_success_with_its_own_run_id(cfg, monkeypatch):
     monkeypatch.setattr(runpings.config, "load", lambda p, live: cfg)
     monkeypatch.setattr(runpings.sd_notify, "skipped", lambda unit: False)
     monkeypatch.setattr(runpings.wake, "request", lambda kind: None)
-    monkeypatch.setattr(runpings.journal, "invocation_lines", lambda i, n: ["done"])
+    monkeypatch.setattr(runpings.run_output, "invocation_lines", lambda i, n: ["done"])
     monkeypatch.setattr(pings, "queue", lambda p, url, body="", base="": queued.append((url, body)))
     invocation = "0123456789abcdef0123456789abcdef"
     monkeypatch.setenv("INVOCATION_ID", invocation)
