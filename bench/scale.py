@@ -448,6 +448,13 @@ def targets(per_j: list[dict], per_n: list[dict]) -> str:
     return "\n".join(rows)
 
 
+def _beside(per_n: list[dict]) -> str:
+    """What else the host ran while the jobs were measured."""
+    if "--jobs-only" in sys.argv:
+        return "alone on its host (--jobs-only: the projects' rows above are an earlier run's)"
+    return f"the {max((r['projects'] for r in per_n), default=0)} projects above still enabled"
+
+
 def render(per_j, per_n, cores, version, systemd, wall) -> str:
     missing = [f"J={j}" for j in JOBS if j not in [r["jobs"] for r in per_j]]
     missing += [f"N={n}" for n in PROJECTS if n not in [r["projects"] for r in per_n]]
@@ -469,8 +476,8 @@ def render(per_j, per_n, cores, version, systemd, wall) -> str:
     if most and "idle" in most:
         w = most["idle"]
         idle_j = (
-            f"\nIdle over {IDLE:.0f} s with these {most['jobs']} jobs enabled beside "
-            f"{max((r['projects'] for r in per_n), default=0)} projects of 10: djops {w['djops']['processes']} processes, "
+            f"\nIdle over {IDLE:.0f} s with these {most['jobs']} jobs enabled, {_beside(per_n)}: "
+            f"djops {w['djops']['processes']} processes, "
             f"{w['djops']['pss_mib']:.1f} MiB PSS ({roles(w)}), "
             f"{w['djops']['core_percent']:.2f}% of a core + PID 1 {w['pid1']['core_percent']:.2f}%.\n"
         )
@@ -497,7 +504,7 @@ same window:
 | --- | --- | --- | --- | --- | --- | --- |
 {rows_n}
 
-Jobs in one more project, the {max((r["projects"] for r in per_n), default=0)} projects above still enabled and
+Jobs in one more project, {_beside(per_n)} and
 the host daemons running (monit and cron stopped). A run is started with `systemctl start`
 (no timer: no once-per-fleet claim, which runs the project's python); its CPU is its unit's
 cgroup CPU (all djops steps) minus a bare unit's running /bin/true:
