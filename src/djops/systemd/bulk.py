@@ -44,15 +44,16 @@ def show(
 
 def _over_dbus(units: list[str], props: Sequence[str]) -> dict[str, dict[str, str]] | None:
     """PID 1's answers over D-Bus; None: systemctl answers instead."""
-    with dbus_state.lock:  # one connection, shared by the rounds' threads
+    with dbus_state.lock:
         conn = dbus_state.connect()
         if conn is None:
             return None
         try:
             return dbus_state.show(conn, units, props)
         except Exception:  # dbus.DBusException: PID 1 went away, a timeout
-            dbus_state.forget()
             return None
+        finally:
+            conn.close()
 
 
 def _blocks(chunk: list[str], text: str) -> dict[str, dict[str, str]]:

@@ -35,12 +35,18 @@ def test_values_are_shown_as_systemctl_prints_them():
 
 
 class Pid1:
-    """PID 1 answering Get; a property a unit's type lacks is an error reply."""
+    """PID 1 answering GetUnit for the units it holds, and Get; a property a
+    unit's type lacks is an error reply."""
 
     def __init__(self, values: dict[tuple[str, str], object]) -> None:
         self.values, self.asked = values, []
 
     def call_blocking(self, dest, path, iface, method, sig, args, timeout=None):
+        if method == "GetUnit":
+            held = {p for p, _ in self.values}
+            if dbus_state.object_path(args[0]) not in held:
+                raise dbus.DBusException(name="org.freedesktop.systemd1.NoSuchUnit")
+            return dbus.ObjectPath(dbus_state.object_path(args[0]))
         interface, prop = args
         self.asked.append((path.rsplit("/", 1)[1], interface.rsplit(".", 1)[1], prop))
         if (path, prop) not in self.values:
@@ -72,6 +78,23 @@ def test_each_property_is_asked_of_its_interface_and_missing_ones_are_left_out()
     assert ("p_2etimer", "Unit", "ExecMainExitTimestampMonotonic") in pid1.asked
 
 
+def test_a_unit_pid1_does_not_hold_is_answered_as_a_fresh_load_without_loading_it():
+    pid1 = Pid1({})
+    props = ["ActiveState", "SubState", "ExecMainStartTimestampMonotonic", "InvocationID"]
+    props += ["LastTriggerUSec"]  # a timer's: systemctl prints none for a service
+    got = dbus_state.show(pid1, ["djops-job@p:idle.service"], props)
+    assert got == {
+        "djops-job@p:idle.service": {
+            "Id": "djops-job@p:idle.service",
+            "ActiveState": "inactive",
+            "SubState": "dead",
+            "ExecMainStartTimestampMonotonic": "0",
+            "InvocationID": "",
+        }
+    }
+    assert pid1.asked == [], "no property asked of a unit PID 1 would have to load"
+
+
 def test_a_round_falls_back_to_systemctl_when_pid1_cannot_be_asked(monkeypatch):
     calls = []
 
@@ -93,15 +116,15 @@ def test_a_round_falls_back_to_systemctl_when_pid1_cannot_be_asked(monkeypatch):
         def call_blocking(self, *a, **k):
             raise dbus.DBusException(name="org.freedesktop.DBus.Error.NoReply")
 
-    monkeypatch.setattr(dbus_state, "_held", [Gone({})])
+        def close(self):
+            closed.append(self)
+
     closed = []
-    Gone.close = lambda self: closed.append(self)
+    monkeypatch.setattr(dbus_state, "connect", lambda: Gone({}))
     assert (
         bulk.show(["p.service"], ["ActiveState"], utc=True)["p.service"]["ActiveState"] == "active"
     )
-    assert closed and dbus_state._held == [], (
-        "a broken connection is dropped, the next read reconnects"
-    )
+    assert closed, "a read's connection is closed: PID 1's signals never pile up in it"
 
 
 @pytest.mark.parametrize("utc", [False])
