@@ -26,14 +26,21 @@ class Project:
         self.p, self.stamp = p, stamp
         self.key = (tuple(cfg.watch.paths), cfg.watch.debounce_seconds)
         self.roots = [os.path.realpath(r) for r in cfg.watch.paths]
-        self.watcher = Watcher(
-            self.roots, cfg.watch.debounce_seconds, lambda changed: request.apply(p, changed)
-        )
         self.identity: dict[str, tuple[int, int]] = {}
         self.trouble = ""
         self.watched = False  # its roots are in the observer
         self.next_try = 0.0
-        if was is not None:  # P.toml changed: what was said about P stays true
+        if was is not None and was.roots == self.roots:
+            # P.toml changed, the roots did not: the same watcher goes on with
+            # the new debounce, so a reload it is running reports to it (a
+            # new one would say "no reload yet" while the old one's ended)
+            self.watcher = was.watcher
+            self.watcher.debounce = cfg.watch.debounce_seconds
+        else:
+            self.watcher = Watcher(
+                self.roots, cfg.watch.debounce_seconds, lambda changed: request.apply(p, changed)
+            )
+        if was is not None:  # what was said about P stays true
             self.trouble, self.next_try = was.trouble, was.next_try
             w, old = self.watcher, was.watcher
             w.last, w.reloads, w.at = old.last, old.reloads, old.at
