@@ -22,13 +22,14 @@ SYSTEMD = "org.freedesktop.systemd1"
 PROPERTIES = "org.freedesktop.DBus.Properties"
 UNIT = f"{SYSTEMD}.Unit"
 MANAGER, MANAGER_PATH = f"{SYSTEMD}.Manager", "/org/freedesktop/systemd1"
-SYSTEMD_PATH_DEST = None  # a peer connection to PID 1: no bus name to address
+PEER = None  # the destination on a peer connection to PID 1: no bus name to address
 # the interface of each property a unit's type adds; the rest are Unit's
 BY_TYPE = {
     "service": ("Service", {"ExecMainStartTimestampMonotonic", "ExecMainExitTimestampMonotonic"}),
     "timer": ("Timer", {"LastTriggerUSec", "NextElapseUSecRealtime"}),
 }
-REALTIME = {"LastTriggerUSec", "NextElapseUSecRealtime"}  # shown as a UTC date
+TYPED = {p for _, props in BY_TYPE.values() for p in props}
+REALTIME = BY_TYPE["timer"][1]  # shown as a UTC date
 NEVER = (0, 2**64 - 1)  # systemctl shows these as nothing
 # seconds for one answer; always given: python3-dbus's default (-1) made
 # calls on the private socket fail at once with NoReply
@@ -102,7 +103,7 @@ def show(conn: Any, units: Sequence[str], props: Sequence[str]) -> dict[str, dic
     for unit in units:
         try:
             path = conn.call_blocking(
-                SYSTEMD_PATH_DEST, MANAGER_PATH, MANAGER, "GetUnit", "s", (unit,), timeout=TIMEOUT
+                PEER, MANAGER_PATH, MANAGER, "GetUnit", "s", (unit,), timeout=TIMEOUT
             )
         except dbus.DBusException as e:
             if not (e.get_dbus_name() or "").endswith("NoSuchUnit"):
@@ -117,8 +118,7 @@ def _has(unit: str, prop: str) -> bool:
     """Whether systemctl prints `prop` for `unit`: Unit's, or its type's."""
     if prop == "Id":
         return False
-    typed = {p for _, props in BY_TYPE.values() for p in props}
-    return prop not in typed or interface(unit, prop) != UNIT
+    return prop not in TYPED or interface(unit, prop) != UNIT
 
 
 def unloaded(prop: str) -> str:
@@ -137,7 +137,7 @@ def _asked(conn: Any, unit: str, path: str, props: Sequence[str]) -> dict[str, s
             continue
         try:
             value = conn.call_blocking(
-                None, path, PROPERTIES, "Get", "ss", (interface(unit, prop), prop), timeout=TIMEOUT
+                PEER, path, PROPERTIES, "Get", "ss", (interface(unit, prop), prop), timeout=TIMEOUT
             )
         except dbus.DBusException as e:
             if any(k in (e.get_dbus_name() or "") for k in ("Unknown", "InvalidArgs")):
