@@ -5,11 +5,12 @@ import subprocess
 import time
 from datetime import UTC, datetime
 
+import clock
 import pytest
 
 from djops import config
 from djops.health import state
-from djops.project import status
+from djops.project import running, status
 
 SHOW = {
     "djops@p.target": {"ActiveState": "active", "UnitFileState": "enabled"},
@@ -171,9 +172,14 @@ def test_the_overview_is_one_systemctl_run_and_one_journal_pass(tmp_path, monkey
     assert lines[8] == "p8               watch active, health active: ok; 2 problems in 24 h"
 
 
+@pytest.fixture(autouse=True)
+def booted_long_ago(monkeypatch):
+    clock.shift(monkeypatch, running)
+
+
 def _started(seconds_ago: float) -> str:
     """InactiveExitTimestampMonotonic of a run that began `seconds_ago`."""
-    return str(int((time.monotonic() - seconds_ago) * 1e6))
+    return clock.mono_ago(seconds_ago)
 
 
 def with_job(confdir, name: str) -> config.Config:

@@ -3,6 +3,7 @@ round: each problem fails the check while it lasts and is logged once."""
 
 import time
 
+import clock
 import pytest
 
 from djops import config
@@ -24,6 +25,7 @@ def cfg(project, confdir, monkeypatch):
     lapses._failures.clear()
     monkeypatch.setattr(lapses, "STARTED", time.time() - 3600)
     monkeypatch.setattr(lapses, "LOGGING", True)
+    clock.shift(monkeypatch, lapses)
     return config.load(project, live=False)
 
 
@@ -36,8 +38,7 @@ def fake_units(monkeypatch, service: dict, timer: dict) -> None:
     monkeypatch.setattr(lapses.systemctl, "show", show)
 
 
-def mono_ago(seconds: float) -> str:
-    return str(int((time.monotonic() - seconds) * 1e6))
+mono_ago = clock.mono_ago
 
 
 def utc_ago(seconds: float) -> str:
