@@ -13,7 +13,7 @@ PRIORITY_NAMES = ("emerg", "alert", "crit", "err", "warning", "notice", "info", 
 
 # the events that end one run of a unit, for "the last run" of each kind
 CLEARSESSIONS_RESULT = ("clearsessions.done", "clearsessions.failed", "clearsessions.interrupted")
-RELOAD_RESULT = ("reload.applied", "reload.rejected", "reload.failed")
+RELOAD_RESULT = ("reload.applied", "reload.rejected", "reload.failed", "reload.superseded")
 HEARTBEAT_RESULT = ("heartbeat.sent",)
 JOB_RESULT = ("job.done", "job.failed", "job.interrupted")
 JOB_SKIPPED = "job.skipped"  # another host runs this occurrence (once per fleet)
@@ -174,6 +174,15 @@ EVENTS: dict[str, Event] = {
         "The new settings were valid, but restarting (or reloading) @DJOPS_SERVICE@\n"
         "failed: @DJOPS_REASON@\n\n"
         "Look at `journalctl -u @DJOPS_SERVICE@ -n 50` and `systemctl status @DJOPS_SERVICE@`.",
+    ),
+    "reload.superseded": Event(
+        "5b0f3c1e9d8a4e6f8a27c4d1b9e06a53",
+        NOTICE,
+        "Settings of @DJOPS_PROJECT@ changed again while they were validated",
+        "A save landed between the validation and the restart, so what was\n"
+        "validated is not what @DJOPS_SERVICE@ would load: it was not restarted and\n"
+        "keeps serving the settings it had. djops-watch.service saw that save and\n"
+        "validates it next; `djops reload @DJOPS_PROJECT@` does the same by hand.",
     ),
     "reload.not_compiled": Event(
         "514c054e8b2a46b2bfe29a1bed1db879",

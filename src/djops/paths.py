@@ -164,6 +164,11 @@ def reload_compiled(project: str) -> Path:
     return private_run_dir() / f"reload-{project}.json"
 
 
+def reload_validated(project: str) -> Path:
+    """The digest of the watched files as the reload's validation read them."""
+    return private_run_dir() / f"validated-{project}.json"
+
+
 def planned_window(project: str) -> Path:
     """What djops itself does to P.service now (a reload, a hand-over, the
     self-healing restart), so health counts no failure meanwhile

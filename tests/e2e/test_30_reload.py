@@ -13,6 +13,7 @@ from helpers import events, now, wait_for
 SETTINGS = "/etc/opt/demo/settings.py"
 SECRET = "hunter2-planted"
 DEBOUNCE = 1.0
+VALIDATING = "/var/opt/demo/validating"  # the project user may write there
 
 
 def marker(m) -> str:
@@ -131,6 +132,38 @@ def test_bad_settings_never_reach_the_site_and_never_leak(machine, kind):
     assert SECRET not in by_hand.stdout + by_hand.stderr
     journal = machine.sh("journalctl -o json --no-pager").stdout
     assert SECRET not in journal, f"{kind}: the planted secret reached the journal"
+    since = now(machine)
+    save_by_rename(machine, good("fixed"))
+    wait_for(lambda: marker(machine) == "demo marker=fixed", timeout=DEBOUNCE + 15)
+    wait_for(lambda: events(machine, "demo", "reload.applied", since))
+
+
+def test_a_save_during_the_last_ones_validation_never_reaches_gunicorn(machine):
+    """A broken save that lands while the previous, good one is validated: the
+    restart would load it unvalidated, so it is skipped (reload.superseded);
+    the next reload rejects it and the site serves on, untouched."""
+    since = now(machine)
+    save_by_rename(machine, good("before-race"))
+    wait_for(lambda: marker(machine) == "demo marker=before-race", timeout=DEBOUNCE + 15)
+    wait_for(lambda: events(machine, "demo", "reload.applied", since))
+    pid, since = main_pid(machine, "demo.service"), now(machine)
+    machine.sh(f"rm -f {VALIDATING}")
+    # its validation has read the file when it makes VALIDATING, then sleeps
+    slow = f"open({VALIDATING!r}, 'w').close()\nimport time\ntime.sleep(6)\n"
+    save_by_rename(machine, good("slow") + slow)
+    wait_for(
+        lambda: machine.sh(f"test -e {VALIDATING}", check=False).returncode == 0,
+        timeout=DEBOUNCE + 15,
+        what="the validation of the slow save",
+    )
+    save_by_rename(machine, good("broken") + BAD["value in a traceback"])
+    [skipped] = wait_for(lambda: events(machine, "demo", "reload.superseded", since))
+    assert skipped["PRIORITY"] == "5" and "not restarted" in skipped["MESSAGE"]
+    wait_for(lambda: events(machine, "demo", "reload.rejected", since), timeout=DEBOUNCE + 30)
+    assert events(machine, "demo", "reload.applied", since) == []
+    assert main_pid(machine, "demo.service") == pid, "gunicorn must not be touched"
+    assert marker(machine) == "demo marker=before-race"
+    assert SECRET not in machine.sh("journalctl -o json --no-pager").stdout
     since = now(machine)
     save_by_rename(machine, good("fixed"))
     wait_for(lambda: marker(machine) == "demo marker=fixed", timeout=DEBOUNCE + 15)

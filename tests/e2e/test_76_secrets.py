@@ -103,7 +103,16 @@ def loaded_secrets(machine):
     machine.sh("djops enable demo")
     since = now(machine)
     _write_settings(machine, original + EXTRA)
-    wait_for(lambda: events(machine, "demo", "reload.applied", since), timeout=60, what="reload")
+    # the reload of this save, not one the key files above started
+    wait_for(
+        lambda: [
+            e
+            for e in events(machine, "demo", "reload.applied", since)
+            if "settings.py" in e.get("DJOPS_CHANGED", "")
+        ],
+        timeout=60,
+        what="reload",
+    )
     yield original
     machine.sh("systemctl stop ping-recorder", check=False)
     _write_settings(machine, original)

@@ -19,7 +19,7 @@ from djops import config, paths, project_python, safefs
 from djops.config import Config, restart_modes
 from djops.errors import ConfigError, OperationError, UsageError
 from djops.events import RELOAD_RESULT
-from djops.reload import changes
+from djops.reload import changes, validated
 from djops.systemd import journal
 from djops.text import plural
 
@@ -56,8 +56,12 @@ def run_via_unit(cfg: Config) -> str:
 
 
 def compile_step(cfg: Config) -> str:
-    """Compile what only root can write; skip (and warn about) the rest."""
+    """Compile what only root can write; skip (and warn about) the rest.
+    First, before validation imports anything: note what it will read."""
     p = cfg.project
+    with contextlib.suppress(OSError):  # a stale note would skip a good restart
+        validated.forget(cfg.name)
+        validated.note(cfg.name, list(cfg.watch.paths))
     skipped: list[str] = []
     dirs: list[str] = []
     try:
@@ -163,6 +167,8 @@ def apply_step(cfg: Config) -> str:
     from djops.systemd import service
 
     svc, mode = cfg.project.service, restart_modes.of(cfg.watch.restart)
+    if validated.changed_since(cfg.name, list(cfg.watch.paths)):
+        return superseded(cfg)
     extra: dict[str, str] = {}
     try:  # health counts no failure of service or http while djops restarts it
         with planned.window(cfg.name, planned.RELOAD_SECONDS, f"reload ({mode.name})"):
@@ -184,6 +190,8 @@ def apply_step(cfg: Config) -> str:
         raise
     shown = changes.summary(cfg.name, cfg.project.settings_dir)
     changes.forget(cfg.name)
+    with contextlib.suppress(OSError):
+        validated.forget(cfg.name)
     how = _handed_over(mode.applied, extra) if mode.standin else mode.applied
     text = f"new settings of {cfg.name} applied: {svc} {how} (MainPID {pid}); {shown}"
     with contextlib.suppress(OSError):  # the settings may have moved the database
@@ -198,6 +206,20 @@ def apply_step(cfg: Config) -> str:
         MAINPID=pid,
         **extra,
     )
+    return text
+
+
+def superseded(cfg: Config) -> str:
+    """A save landed during validation: restarting now would load it unvalidated."""
+    svc = cfg.project.service
+    with contextlib.suppress(OSError):
+        validated.forget(cfg.name)
+    text = (
+        f"settings of {cfg.name} changed again while they were validated: {svc} not "
+        f"restarted, it keeps serving its settings; djops-watch.service validates "
+        f"the new ones next (or: djops reload {cfg.name})"
+    )
+    journal.emit("reload.superseded", cfg.name, text, SERVICE=svc)
     return text
 
 

@@ -170,3 +170,36 @@ def test_the_apply_step_is_a_planned_window_for_health(project, tmp_path, monkey
     with pytest.raises(OperationError):
         steps.apply_step(cfg)
     assert seen[-1] == "reload (restart)" and planned.active(project) == ""
+
+
+def test_a_save_during_validation_is_not_restarted_into_gunicorn(
+    project, tmp_path, monkeypatch, sent
+):
+    """The compile step notes the watched files before validation reads them;
+    a save that lands before the apply step means gunicorn would load what
+    nobody validated: no restart, reload.superseded, the watcher's next reload
+    validates it. Unchanged files restart as usual."""
+    from djops import config
+    from djops.health import dbaddress
+    from djops.reload import validated
+
+    monkeypatch.setenv("DJOPS_RUN_DIR", str(tmp_path / "run"))
+    (tmp_path / "run" / "djops").mkdir(parents=True)
+    monkeypatch.setattr(dbaddress, "learn_isolated", lambda cfg: "the database: sqlite")
+    restarted: list[str] = []
+    monkeypatch.setattr(service, "apply", lambda unit, mode: restarted.append(unit) or 42)
+    cfg = config.load(project, live=False)
+    os.makedirs(cfg.watch.paths[0], exist_ok=True)
+    settings = os.path.join(cfg.watch.paths[0], "settings.py")
+    with open(settings, "w") as f:
+        f.write("A = 1\n")
+    validated.note(project, list(cfg.watch.paths))  # what the compile step does first
+    with open(settings, "a") as f:
+        f.write("X = int('broken')\n")
+    text = steps.apply_step(cfg)
+    assert restarted == [] and "changed again while they were validated" in text
+    [(_, fields)] = [(m, f) for m, f in sent if f["DJOPS_EVENT"] == "reload.superseded"]
+    assert fields["PRIORITY"] == "5"
+    validated.note(project, list(cfg.watch.paths))
+    assert "(MainPID 42)" in steps.apply_step(cfg) and restarted == [cfg.project.service]
+    assert not validated.changed_since(project, list(cfg.watch.paths))  # no note left
