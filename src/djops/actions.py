@@ -6,11 +6,15 @@ Actions are imported by the verb that needs them: every unit start runs
 the CLI, and importing all of them would cost each start ~0.1 s.
 """
 
-import argparse
+from __future__ import annotations
+
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from djops import errors
+
+if TYPE_CHECKING:  # annotations only: a job run's start never imports argparse
+    import argparse
 
 
 class _Config:

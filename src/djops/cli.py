@@ -4,20 +4,27 @@ Verbs map to functions in one table (djops.verbs.VERBS). Expected failures are
 DjopsError and print as one line on stderr; `--debug` shows the traceback.
 """
 
-import argparse
+from __future__ import annotations
+
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING, Any
 
 from djops.errors import DjopsError, ReportFailed
 from djops.systemd import journal
 from djops.text import printable
-from djops.verbs import EPILOG, OPTIONS, VERBS
+from djops.verbs import EPILOG, OPTIONS, VERBS, unit_step
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser, or with `only` the subparser of that one verb: each
     unit step starts the CLI, and building all the verbs costs it ~5 ms."""
+    import argparse
+
     top = argparse.ArgumentParser(
         prog="djops",
         description="Run a Debian-deployed Django project with systemd: clear "
@@ -34,8 +41,10 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
         # a verb given no help= is left out of the listing: the units' own
         listed = {"help": verb.help} if verb.help else {}
         p = sub.add_parser(name, description=verb.description, **listed)
-        for arg, spec in (*verb.args, *verb.hidden):
+        for arg, spec in verb.args:
             p.add_argument(arg, **spec)
+        for arg, spec in verb.hidden:
+            p.add_argument(arg, **spec, help=argparse.SUPPRESS)
     return top
 
 
@@ -48,7 +57,7 @@ def named_verb(argv: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = parser(named_verb(argv)).parse_args(argv)
+    args = unit_step(argv) or parser(named_verb(argv)).parse_args(argv)
     try:
         return _answer(args)
     except BrokenPipeError:  # `djops status | head`: the reader has all it wanted
@@ -58,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + signal.SIGPIPE
 
 
-def _answer(args: argparse.Namespace) -> int:
+def _answer(args: Any) -> int:
     try:
         answer = VERBS[args.verb].run(args)
     except DjopsError as e:

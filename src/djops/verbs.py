@@ -2,8 +2,8 @@
 --help says and which arguments it takes. djops.cli parses with it; the
 man page and the shell completion are generated from it."""
 
-import argparse
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from djops import __version__, actions
@@ -28,7 +28,7 @@ or check failed, 2 usage or config error. See djops(8)."""
 
 Arg = tuple[str, dict[str, Any]]
 PROJECT: Arg = ("project", {"metavar": "P", "help": "the project name (/etc/djops/P.toml)"})
-HERE: Arg = ("--here", {"action": "store_true", "help": argparse.SUPPRESS})
+HERE: Arg = ("--here", {"action": "store_true"})
 JOB: Arg = ("job", {"metavar": "NAME", "help": "the job ([jobs.NAME] in P.toml, or clearsessions)"})
 
 
@@ -44,10 +44,10 @@ OPTIONS: tuple[Arg, ...] = (
 class Verb(NamedTuple):
     """One verb: what runs, what --help says, and what it takes. `help` None:
     run by units, not listed. `args` are shown; `hidden` flags are what the
-    units pass (`--here`, `--step`). A NamedTuple, not a dataclass: every unit
+    units pass (`--here`, `--step`), never listed. A NamedTuple, not a dataclass: every unit
     step starts the CLI, and dataclasses' imports (inspect, ast) cost ~10 ms."""
 
-    run: Callable[[argparse.Namespace], str]
+    run: Callable[[Any], str]  # given the parsed Namespace, or unit_step()'s
     help: str | None
     description: str
     args: tuple[Arg, ...] = (PROJECT,)
@@ -101,7 +101,7 @@ VERBS: dict[str, Verb] = {
         '[watch] restart = "reload", gracefully reload) P.service. If validation '
         "fails, P.service is not touched and keeps serving the old settings. "
         "The watcher does this by itself when a file under [watch] paths changes.",
-        hidden=(("--step", {"choices": STEPS, "help": argparse.SUPPRESS}),),
+        hidden=(("--step", {"choices": STEPS}),),
     ),
     "heartbeat": Verb(
         actions.heartbeat,
@@ -188,9 +188,9 @@ VERBS: dict[str, Verb] = {
         "Run one job inside its unit (djops-job@P:NAME.service).",
         args=(("instance", {"metavar": "P:NAME", "help": "the unit's instance"}),),
         hidden=(
-            ("--mail-output", {"action": "store_true", "help": argparse.SUPPRESS}),
-            ("--after", {"action": "store_true", "help": argparse.SUPPRESS}),
-            ("--paused", {"action": "store_true", "help": argparse.SUPPRESS}),
+            ("--mail-output", {"action": "store_true"}),
+            ("--after", {"action": "store_true"}),
+            ("--paused", {"action": "store_true"}),
         ),
     ),
     "watch": Verb(
@@ -206,7 +206,7 @@ VERBS: dict[str, Verb] = {
         "Run the health daemon in the foreground (djops-health.service): every "
         "enabled project, or only P.",
         args=(("project", {"metavar": "P", "nargs": "?", "help": "only this project"}),),
-        hidden=(("--learn-database", {"action": "store_true", "help": argparse.SUPPRESS}),),
+        hidden=(("--learn-database", {"action": "store_true"}),),
     ),
     "failure": Verb(
         actions.failure,
@@ -236,3 +236,24 @@ VERBS: dict[str, Verb] = {
         args=(),
     ),
 }
+
+
+# the verb the job units start twice a run (the run, the step after it)
+UNIT_STEP = "job"
+
+
+def unit_step(argv: list[str]) -> SimpleNamespace | None:
+    """`djops job [--after|--paused|--mail-output] P:NAME` read without argparse:
+    its import and build are ~6 ms of each of a run's two starts, and the
+    units' own words need no parser. None for anything else (argparse answers)."""
+    verb = VERBS[UNIT_STEP]
+    if len(argv) not in (2, 3) or argv[0] != UNIT_STEP or argv[-1].startswith("-"):
+        return None
+    flags = {arg[2:].replace("-", "_"): False for arg, _ in verb.hidden}
+    for word in argv[1:-1]:
+        name = word[2:].replace("-", "_")
+        if not word.startswith("--") or name not in flags:
+            return None
+        flags[name] = True
+    [(positional, _)] = verb.args
+    return SimpleNamespace(verb=UNIT_STEP, debug=False, **{positional: argv[-1]}, **flags)

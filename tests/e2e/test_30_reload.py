@@ -232,7 +232,7 @@ def test_a_hung_watcher_is_killed_and_restarted_by_the_watchdog(machine):
     machine.sh(f"kill -STOP {pid}")
     wait_for(
         lambda: main_pid(machine, "djops-watch") not in ("0", pid),
-        timeout=45,
+        timeout=75,  # WatchdogSec=30s, then the abort and RestartSec=
         what="the systemd watchdog to replace the stopped watcher",
     )
     log = machine.sh("journalctl -u djops-watch --no-pager").stdout

@@ -125,6 +125,8 @@ def hermetic(request, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "systemd", type(sys)("systemd"))
     monkeypatch.setattr(sys.modules["systemd"], "journal", stand_in, raising=False)
     monkeypatch.setitem(sys.modules, "systemd.journal", stand_in)
+    monkeypatch.setattr(sys.modules["systemd"], "_journal", stand_in, raising=False)
+    monkeypatch.setitem(sys.modules, "systemd._journal", stand_in)  # the sender's C half
     monkeypatch.setattr(journal, "_sender", None)
     programs = {p for m in request.node.iter_markers("host") for p in m.args}
     for cached in (oncalendar.valid, oncalendar.period, oncalendar.next_after):

@@ -85,3 +85,49 @@ def test_a_typo_still_lists_every_verb(capsys):
     with pytest.raises(SystemExit):
         cli.main(["stauts", "p"])
     assert "enable" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["job", "p:index"],
+        ["job", "--after", "p:index"],
+        ["job", "--paused", "p:index"],
+        ["job", "--mail-output", "p:index"],
+    ],
+)
+def test_a_job_units_words_read_without_argparse_as_argparse_reads_them(argv):
+    assert vars(cli.unit_step(argv)) == vars(cli.parser().parse_args(argv))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["job"],
+        ["job", "--after"],
+        ["job", "--nope", "p:index"],
+        ["job", "after", "p:index"],
+        ["job", "--after", "--paused", "p:index"],
+        ["--debug", "job", "p:index"],
+        ["run", "p", "index"],
+        ["job", "p:index", "--after"],
+    ],
+)
+def test_anything_else_goes_to_argparse(argv):
+    assert cli.unit_step(argv) is None
+
+
+def test_a_job_run_never_imports_argparse():
+    import os
+    import subprocess
+    import sys
+
+    import djops
+
+    src = os.path.dirname(os.path.dirname(djops.__file__))
+    probe = (
+        f"import sys; sys.path.insert(0, {src!r}); from djops import cli; "
+        "cli.unit_step(['job', 'p:x']); print('argparse' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out

@@ -17,6 +17,7 @@ from djops.channels import apprise, mail, runpings
 from djops.inproject.redact import MASK
 from djops.jobs import job
 from djops.mail import failure
+from djops.systemd import run_output
 
 PW = "pa\\ss'w\"ördé%41x"
 PIECES = ("41x", "pa\\", "pa%")
@@ -100,7 +101,7 @@ def test_the_failure_mail_the_output_mail_apprise_and_the_ping(cfg, monkeypatch,
     monkeypatch.setattr(failure.journal, "emit", lambda *a, **k: None)
     failure.run("djops-job@p:show.service")
     monkeypatch.setenv("INVOCATION_ID", "abc")
-    monkeypatch.setattr(job.run_output, "invocation_lines", lambda i, n: lines)
+    monkeypatch.setattr(run_output, "invocation_lines", lambda i, n: lines)
     job.mail_output(cfg, "show")
     monkeypatch.setenv("SERVICE_RESULT", "exit-code")
     monkeypatch.setenv("EXIT_STATUS", "3")

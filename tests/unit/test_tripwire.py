@@ -190,7 +190,7 @@ def test_a_hosts_unix_socket_is_out_of_reach(outcome):
 
 
 def test_the_hosts_journal_is_out_of_reach(outcome):
-    assert "systemd.journal.send" in failure(outcome, "test_sending_to_the_journal")
+    assert "systemd.journal.sendv" in failure(outcome, "test_sending_to_the_journal")
     assert "systemd.journal.Reader" in failure(outcome, "test_reading_the_journal")
     assert "the `sent` fixture" in failure(outcome, "test_reading_the_journal")
 

@@ -15,13 +15,15 @@ import signal
 import subprocess
 import time
 
-from djops import project_python, secrets, terminal
+from djops import project_python, secrets
 from djops.config import Config
 from djops.errors import JobFailed, OperationError, UsageError
-from djops.events import JOB_RESULT
 from djops.jobs import once, verdict
-from djops.systemd import journal, oneshot, run_output, sd_notify, units
+from djops.systemd import journal, sd_notify, units
 from djops.text import printable
+
+# the relay (run_here) runs once per job run: what only `djops run` and the
+# mail step use is imported there
 
 OUTPUT_LINES = 60
 
@@ -101,6 +103,10 @@ def _execute(cfg: Config, name: str, job) -> tuple[int, float, bool]:
 def run_via_unit(cfg: Config, name: str) -> str:
     """`djops run P NAME`: start the unit, print its output and its result.
     At a terminal the output is printed as it comes; otherwise at the end."""
+    from djops import terminal
+    from djops.events import JOB_RESULT
+    from djops.systemd import oneshot
+
     job = job_of(cfg, name)
     unit = units.job_service(cfg.name, name)
     show = terminal.printer(secrets.redactor(cfg)) if terminal.attached() else None
@@ -117,6 +123,8 @@ def run_via_unit(cfg: Config, name: str) -> str:
 def _output(cfg: Config, invocation: str) -> str:
     """The run's lines as relayed, masked again with what root knows (a relay
     whose unit had no credential yet masked only what the text showed)."""
+    from djops.systemd import run_output
+
     lines = run_output.invocation_lines(invocation, OUTPUT_LINES) if invocation else []
     redactor = secrets.redactor(cfg)
     return "".join(f"{redactor.redact(ln)}\n" for ln in lines)
@@ -126,6 +134,7 @@ def mail_output(cfg: Config, name: str) -> str:
     """ExecStopPost=+ of a job with mail_output = "always": mail a successful
     run's output (a failed one is mailed by OnFailure=)."""
     from djops.mail import notices
+    from djops.systemd import run_output
 
     job = job_of(cfg, name)
     if os.environ.get("SERVICE_RESULT", "success") != "success":

@@ -3,9 +3,10 @@ event for how it ended."""
 
 import pytest
 
-from djops import config
+from djops import config, terminal
 from djops.errors import OperationError, UsageError
 from djops.jobs import job
+from djops.systemd import oneshot
 
 
 @pytest.fixture
@@ -97,10 +98,10 @@ def test_run_at_a_terminal_prints_lines_as_they_come_otherwise_at_the_end(
         asked["show"] = show
         if show:
             show("line k-8f3Jq-never-shown")  # masked by root's redactor too
-        return job.oneshot.Run(unit, True, "a1", {"MESSAGE": "job ok of p done in 1.0s"})
+        return oneshot.Run(unit, True, "a1", {"MESSAGE": "job ok of p done in 1.0s"})
 
-    monkeypatch.setattr(job.terminal, "attached", lambda: tty)
-    monkeypatch.setattr(job.oneshot, "started", started)
+    monkeypatch.setattr(terminal, "attached", lambda: tty)
+    monkeypatch.setattr(oneshot, "started", started)
     monkeypatch.setattr(job, "_output", lambda cfg, inv: f"all lines of {inv} at the end\n")
     answer = job.run_via_unit(with_jobs, "ok")
     if tty:
