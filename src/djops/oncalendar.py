@@ -3,7 +3,6 @@ systemd.time(7)), read by systemd itself: the one place djops runs
 `systemd-analyze calendar` and `systemd-analyze timestamp`."""
 
 import functools
-import shutil
 import subprocess
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -21,6 +20,8 @@ class Unavailable(Exception):
 def _analyze(
     *args: str, verb: str = "calendar", env: dict[str, str] | None = _ENV
 ) -> subprocess.CompletedProcess[str]:
+    import shutil  # here: its import pulls bz2 and lzma, ~12 ms of every job run's start
+
     tool = shutil.which("systemd-analyze") or paths.systemd_analyze()
     try:
         return subprocess.run(
@@ -68,28 +69,31 @@ def survey(expressions: Iterable[str]) -> dict[str, float | None]:
     if not wanted:
         return {e: _surveyed[e] for e in asked}
     out = _analyze("--iterations=2", "--", *wanted).stdout
-    found: dict[str, float | None] = {}
-    current, stamps = None, []
-
-    def close() -> None:
-        if current is not None:
-            found[current] = _gap(stamps)
-
-    for line in out.splitlines():
-        head, _, rest = line.strip().partition(":")
-        if head == "Original form":
-            close()
-            current, stamps = rest.strip(), []
-        elif head in ("Next elapse", "Iteration #2", "Iter. #2"):
-            stamps.append(rest.strip())
-    close()
-    result: dict[str, float | None] = {e: found[e] for e in wanted if e in found}
-    # an expression systemd echoes in another form: asked alone (rare)
-    for e in wanted:
-        if e not in found and len(found) < len(wanted) and valid(e):
-            result[e] = period(e, floor=0)
+    blocks = _blocks(out)
+    if len(blocks) == len(wanted):  # one block per expression, in order; empty: invalid
+        result = {e: _gap(_elapses(b)) for e, b in zip(wanted, blocks, strict=True) if b}
+    else:  # an output djops cannot pair with what it asked: each alone
+        result = {e: period(e, floor=0) for e in wanted if valid(e)}
     _surveyed.update(result)
     return {e: _surveyed[e] for e in asked if e in _surveyed}
+
+
+def _blocks(out: str) -> list[list[str]]:
+    """systemd-analyze's answer per expression: blocks between blank lines,
+    an invalid expression's empty. Not keyed by "Original form": systemd 257
+    prints that line only when the normalized form differs."""
+    blocks: list[list[str]] = [[]]
+    for line in out.splitlines():
+        if line.strip():
+            blocks[-1].append(line.strip())
+        else:
+            blocks.append([])
+    return blocks if out.strip() else []
+
+
+def _elapses(block: list[str]) -> list[str]:
+    heads = ("Next elapse", "Iteration #2", "Iter. #2")
+    return [rest.strip() for head, _, rest in (ln.partition(":") for ln in block) if head in heads]
 
 
 def _gap(stamps: list[str]) -> float | None:
