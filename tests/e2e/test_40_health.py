@@ -83,6 +83,43 @@ def test_kill_9_mid_round_restarts_the_health_daemon_and_mails(machine):
 SIDE = "side"  # a second, cheap project: the demo's code on its own port
 
 
+# every djops unit of the host, and a job's service systemd never loaded,
+# read over D-Bus as the health rounds (UTC) and the screens (the host's zone) do
+SAME_AS_SYSTEMCTL = """
+import subprocess
+from djops.health.daemon import UNIT_PROPERTIES
+from djops.project import running, status
+from djops.systemd import dbus_state
+listed = subprocess.run(
+    ["systemctl", "list-units", "--all", "--plain", "--no-legend", "djops*", "demo.service"],
+    capture_output=True, text=True, check=True,
+).stdout
+names = [ln.split()[0] for ln in listed.splitlines() if ln.strip()]
+names.append("djops-job@demo:never-ran.service")
+props = list(dict.fromkeys([*UNIT_PROPERTIES, *status.PROPS, *running.PROPS]))
+for utc in (True, False):
+    conn = dbus_state.connect()
+    assert conn is not None, "PID 1's private socket answers root"
+    over = dbus_state.show(conn, {n: props for n in names}, utc)
+    conn.close()
+    for n in names:
+        out = subprocess.run(
+            ["systemctl", "show", *(["--timestamp=utc"] if utc else []),
+             "-p", ",".join(["Id", *props]), "--", n],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        want = dict(ln.split("=", 1) for ln in out.splitlines() if "=" in ln)
+        assert over[n] == want, (utc, n, over[n], want)
+print(len(names), "units the same")
+"""
+
+
+def test_pid1_over_dbus_answers_as_systemctl_does(machine):
+    machine.put("/root/same-as-systemctl.py", SAME_AS_SYSTEMCTL)
+    out = machine.sh("python3 /root/same-as-systemctl.py").stdout
+    assert int(out.split()[0]) > 8, out
+
+
 def test_a_rejected_settings_file_in_one_project_stops_no_other_projects_rounds(machine):
     m = machine
     m.sh(f"sh /root/demo-src/deploy.sh {SIDE} {SIDE} 8040 /opt/demo/venv", timeout=300)

@@ -8,7 +8,16 @@ from djops.health import dbaddress, planned
 from djops.jobs import claim
 from djops.metrics import textfile
 from djops.reload import refusals
-from djops.systemd import dropins, journal, service, sockets, standin, systemctl, units
+from djops.systemd import (
+    bulk,
+    dropins,
+    journal,
+    service,
+    sockets,
+    standin,
+    systemctl,
+    units,
+)
 from djops.text import plural
 
 
@@ -35,21 +44,32 @@ def enable(cfg: Config) -> str:
     # enabling djops@P.target is what adds P to djops-watch.service and
     # djops-health.service: they read the enabled set every few seconds, and
     # P.toml whenever it changes
-    systemctl.enable_now(
-        units.target(p),
-        *units.timers(p),
-        units.MAILQUEUE,
-        *units.WAKERS,
-        *units.HOST_DAEMONS,
-    )
-    if jobs:
-        systemctl.run("start", *jobs)
+    wanted = [units.target(p), *units.timers(p), units.MAILQUEUE, *units.WAKERS]
+    if to_enable := _not_yet([*wanted, *units.HOST_DAEMONS], enabled=True):
+        systemctl.enable_now(*to_enable)
+    if to_start := _not_yet(jobs):
+        systemctl.run("start", *to_start)
     if metrics_moved:  # its sandbox is made at start: a new writable directory
         systemctl.run("try-restart", units.HEALTH_HOST)
     # the host daemons look at the enabled set and P.toml now (SIGHUP), not in 5 s
     systemctl.run("reload", *units.HOST_DAEMONS, check=False)
     journal.emit("project.enabled", p, f"djops enabled for {p}")
     return _summary(cfg, mode, socket_line, learned)
+
+
+def _not_yet(names: list[str], enabled: bool = False) -> list[str]:
+    """Those of `names` not active yet (or, with `enabled`, not enabled):
+    an enable that changes nothing asks systemd nothing more. At 1,000 jobs
+    its `enable --now` and `start` of units already running took 5 s."""
+    if not names:
+        return []
+    shown = bulk.show(names, ("ActiveState", "UnitFileState"))
+    return [
+        n
+        for n in names
+        if shown[n].get("ActiveState") != "active"
+        or (enabled and shown[n].get("UnitFileState") != "enabled")
+    ]
 
 
 def _refuse_an_unreloadable_service(cfg: Config, mode: restart_modes.Mode) -> None:

@@ -69,7 +69,7 @@ LABEL_MIN = 14  # the label column with short job names; a longer one widens it
 def project(cfg: Config) -> str:
     p = cfg.name
     clearsessions = units.service(units.CLEARSESSIONS, p)
-    shown = bulk.show(_units(cfg), (*PROPS, *running.PROPS))
+    shown = bulk.show_each(_asks(cfg))
     target = shown[units.target(p)]
     timer = shown[units.timer(units.CLEARSESSIONS, p)]
     beat = shown[units.timer(units.HEARTBEAT, p)]
@@ -104,19 +104,23 @@ def project(cfg: Config) -> str:
     return "\n".join(aligned(rows) + _trouble(cfg))
 
 
-def _units(cfg: Config) -> list[str]:
-    """The units the screen shows, read in one systemctl call."""
-    p = cfg.name
-    return [
-        units.target(p),
-        units.timer(units.CLEARSESSIONS, p),
-        units.service(units.CLEARSESSIONS, p),
-        units.timer(units.HEARTBEAT, p),
-        units.WATCH_HOST,
-        *([units.socket(p)] if cfg.socket.listen else []),
-        *(units.job_timer(p, n) for n in cfg.jobs),
-        *(units.job_service(p, n) for n in cfg.jobs),
-    ]
+# what a job's two units show on the screen: its next run, its run under way
+JOB_TIMER_PROPS = ("ActiveState", "NextElapseUSecRealtime")
+
+
+def _asks(cfg: Config) -> dict[str, tuple[str, ...]]:
+    """The units the screen shows and what it reads of each, in one read."""
+    p, screen = cfg.name, (*PROPS, *running.PROPS)
+    return {
+        units.target(p): screen,
+        units.timer(units.CLEARSESSIONS, p): screen,
+        units.service(units.CLEARSESSIONS, p): screen,
+        units.timer(units.HEARTBEAT, p): screen,
+        units.WATCH_HOST: screen,
+        **({units.socket(p): screen} if cfg.socket.listen else {}),
+        **{units.job_timer(p, n): JOB_TIMER_PROPS for n in cfg.jobs},
+        **{units.job_service(p, n): running.PROPS for n in cfg.jobs},
+    }
 
 
 def _check_lines(cfg: Config, state: dict) -> list[str]:

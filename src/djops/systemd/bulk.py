@@ -3,10 +3,12 @@ of units, so a screen or a round over a thousand jobs costs PID 1 one
 answer, not a thousand forks (each ~20 ms of djops and PID 1 CPU).
 
 The interface is the whole module: `show(units, props)` -> {unit: {prop:
-value}}, every unit asked present (empty when systemd could not say). A
-daemon's round (`utc`) asks PID 1 over D-Bus, a property at a time
-(djops.systemd.dbus_state: a ninth of PID 1's CPU); a screen, or a host
-where that cannot be done, asks systemctl."""
+value}}, every unit asked present (empty when systemd could not say), and
+`show_each` when units want different props (a screen of 1,000 jobs asks
+each timer its next time and each service its state, not all of both).
+Root asks PID 1 over D-Bus (djops.systemd.dbus_state: `systemctl show`
+makes PID 1 serialise every property of each unit, 5 s for 2,000 units);
+without it (no python3-dbus, not root) systemctl answers."""
 
 from collections.abc import Iterable, Sequence
 
@@ -20,16 +22,24 @@ CHUNK = 4000
 def show(
     units: Iterable[str], props: Sequence[str], utc: bool = False, timeout: float = 30.0
 ) -> dict[str, dict[str, str]]:
-    """{unit: {prop: value}} of `props` for each of `units`, in one run
-    (one per CHUNK units); a unit systemd does not know answers with its
-    defaults (LoadState=not-found), one it could not be asked about with {}.
-    `utc`: calendar timestamps in UTC, for `systemctl.utc_epoch` (a daemon's
-    round); a screen shows them in the host's zone."""
-    wanted = list(dict.fromkeys(units))
-    out: dict[str, dict[str, str]] = {u: {} for u in wanted}
-    if utc and (asked_pid1 := _over_dbus(wanted, props)) is not None:
+    """{unit: {prop: value}} of `props` for each of `units`; a unit systemd
+    does not know answers with its defaults (LoadState=not-found), one it
+    could not be asked about with {}. `utc`: calendar timestamps in UTC, for
+    `systemctl.utc_epoch` (a daemon's round); a screen shows the host's zone."""
+    return show_each({u: props for u in units}, utc, timeout)
+
+
+def show_each(
+    asks: dict[str, Sequence[str]], utc: bool = False, timeout: float = 30.0
+) -> dict[str, dict[str, str]]:
+    """show() with each unit's own props. systemctl, when it answers, is
+    asked all of them for every unit (one run per CHUNK units)."""
+    out: dict[str, dict[str, str]] = {u: {} for u in asks}
+    if (asked_pid1 := _over_dbus(asks, utc)) is not None:
         return {**out, **asked_pid1}
-    asked = ",".join(dict.fromkeys(["Id", *props]))
+    wanted = list(asks)
+    every = dict.fromkeys(p for props in asks.values() for p in props)
+    asked = ",".join(dict.fromkeys(["Id", *every]))
     for i in range(0, len(wanted), CHUNK):
         chunk = wanted[i : i + CHUNK]
         try:
@@ -42,14 +52,14 @@ def show(
     return out
 
 
-def _over_dbus(units: list[str], props: Sequence[str]) -> dict[str, dict[str, str]] | None:
+def _over_dbus(asks: dict[str, Sequence[str]], utc: bool) -> dict[str, dict[str, str]] | None:
     """PID 1's answers over D-Bus; None: systemctl answers instead."""
     with dbus_state.lock:
         conn = dbus_state.connect()
         if conn is None:
             return None
         try:
-            return dbus_state.show(conn, units, props)
+            return dbus_state.show(conn, asks, utc)
         except Exception:  # dbus.DBusException: PID 1 went away, a timeout
             return None
         finally:

@@ -1,13 +1,15 @@
 """Unit properties asked of PID 1 over D-Bus, one property at a time: the
 health daemon's rounds read the same few properties of every unit each
-minute. `systemctl show -p ...` makes PID 1 serialise every property of
-every interface of each unit (GetAll) and filters afterwards: ~1.5 ms of
-PID 1 per unit, 121 ms for 80 units, against 13 ms for the same answers
-by Get (bench/RESULTS.md, scale notes). Root talks to PID 1 on its private
-socket, as systemctl does: no dbus-daemon needed, none loaded.
+minute, and `djops status P` those of every job. `systemctl show -p ...`
+makes PID 1 serialise every property of every interface of each unit
+(GetAll) and filters afterwards: ~1.5 ms of PID 1 per unit, 121 ms for 80
+units against 13 ms for the same answers by Get (bench/RESULTS.md, scale
+notes), 5 s for a screen of 1,000 jobs against 0.5 s. Root talks to PID 1 on
+its private socket, as systemctl does: no dbus-daemon needed, none loaded.
 
-The answers are shaped as `systemctl show --timestamp=utc` prints them
-(djops.systemd.bulk's contract), so a caller cannot tell the two apart."""
+The answers are shaped as `systemctl show` prints them (djops.systemd.bulk's
+contract; e2e test_40 compares them for every djops unit of a host), so a
+caller cannot tell the two apart."""
 
 from __future__ import annotations
 
@@ -23,10 +25,22 @@ PROPERTIES = "org.freedesktop.DBus.Properties"
 UNIT = f"{SYSTEMD}.Unit"
 MANAGER, MANAGER_PATH = f"{SYSTEMD}.Manager", "/org/freedesktop/systemd1"
 PEER = None  # the destination on a peer connection to PID 1: no bus name to address
+PING_IFACE = "org.freedesktop.DBus.Peer"
 # the interface of each property a unit's type adds; the rest are Unit's
 BY_TYPE = {
-    "service": ("Service", {"ExecMainStartTimestampMonotonic", "ExecMainExitTimestampMonotonic"}),
-    "timer": ("Timer", {"LastTriggerUSec", "NextElapseUSecRealtime"}),
+    "service": (
+        "Service",
+        {
+            "ExecMainStartTimestampMonotonic",
+            "ExecMainExitTimestampMonotonic",
+            "StatusText",
+            "MainPID",
+            "Result",
+            "NRestarts",
+        },
+    ),
+    "timer": ("Timer", {"LastTriggerUSec", "NextElapseUSecRealtime", "Result"}),
+    "socket": ("Socket", {"Result"}),
 }
 TYPED = {p for _, props in BY_TYPE.values() for p in props}
 REALTIME = BY_TYPE["timer"][1]  # shown as a UTC date
@@ -44,18 +58,28 @@ def object_path(unit: str) -> str:
     return f"/org/freedesktop/systemd1/unit/{label}"
 
 
+def _own(unit: str) -> str:
+    """The interface of the unit's type (Service, Timer, ...), asked when
+    Unit lacks a property BY_TYPE does not know of."""
+    kind = unit.rpartition(".")[2]
+    return f"{SYSTEMD}.{kind[:1].upper()}{kind[1:]}" if kind else UNIT
+
+
 def interface(unit: str, prop: str) -> str:
     kind, props = BY_TYPE.get(unit.rpartition(".")[2], ("", set()))
     return f"{SYSTEMD}.{kind}" if prop in props else UNIT
 
 
-def shown(prop: str, value: Any) -> str:
-    """A value as `systemctl show --timestamp=utc` prints it."""
+def shown(prop: str, value: Any, utc: bool = True) -> str:
+    """A value as `systemctl show` prints it: with --timestamp=utc (`utc`,
+    a daemon's round), or in the host's zone (a screen)."""
     if prop in REALTIME:
         usec = int(value)
         if usec in NEVER:
             return ""
-        return time.strftime("%a %Y-%m-%d %H:%M:%S UTC", time.gmtime(usec // 1_000_000))
+        if utc:
+            return time.strftime("%a %Y-%m-%d %H:%M:%S UTC", time.gmtime(usec // 1_000_000))
+        return time.strftime("%a %Y-%m-%d %H:%M:%S %Z", time.localtime(usec // 1_000_000))
     if prop == "InvocationID":
         return bytes(int(b) for b in value).hex()
     if isinstance(value, (bytes, bytearray)):
@@ -70,48 +94,95 @@ def connect() -> Any | None:
     """A connection to PID 1's private socket for one read, or None (python3-dbus
     missing, not root, no systemd): then systemctl answers. Never kept: PID 1
     sends its signals to every private connection, and one nobody reads piles
-    them up (60 MiB and 16% of a core in 5 min at 20 projects). A new
-    connection's first call can go unanswered (python3-dbus without a main
-    loop), so it is pinged until one answers."""
+    them up (60 MiB and 16% of a core in 5 min at 20 projects). PID 1 drops a
+    new connection's first message (python3-dbus without a main loop, systemd
+    257 of Debian 13): a ping that wants no answer goes first, sacrificed,
+    where waiting for a lost answer cost each read 0.5 s."""
     try:
         import dbus.connection
+        import dbus.lowlevel
     except ImportError:
         return None
     try:
         conn = dbus.connection.Connection(f"unix:path={paths.systemd_private_socket()}")
     except Exception:  # dbus.DBusException: no such socket, refused
         return None
-    for wait in (0.5, 2.0):  # the first may be lost; the second must answer
-        try:
-            conn.call_blocking(None, "/", "org.freedesktop.DBus.Peer", "Ping", "", (), timeout=wait)
-        except Exception:
+    try:
+        first = dbus.lowlevel.MethodCallMessage(PEER, MANAGER_PATH, PING_IFACE, "Ping")
+        first.set_no_reply(True)
+        conn.send_message(first)
+        conn.call_blocking(PEER, MANAGER_PATH, PING_IFACE, "Ping", "", (), timeout=2.0)
+    except Exception:  # dbus.DBusException: no answer
+        conn.close()
+        return None
+    return conn
+
+
+def show(conn: Any, asks: dict[str, Sequence[str]], utc: bool = True) -> dict[str, dict[str, str]]:
+    """{unit: {prop: value}} for each unit's own props; a property the unit
+    lacks is left out (as systemctl leaves it out). A unit PID 1 does not
+    hold (never started, or collected since its last run) answers with what
+    a fresh load would say, without loading it: asking made PID 1 read every
+    idle job's unit file and drop-ins again each round. Past MANY units, one
+    ListUnits says which PID 1 holds and their states (a screen of 1,000
+    jobs: 2,000 GetUnit calls saved). A failure of the connection raises."""
+    held = _listed(conn) if len(asks) > MANY else None
+    out: dict[str, dict[str, str]] = {}
+    for unit, props in asks.items():
+        known = held.get(unit) if held is not None else _get_unit(conn, unit)
+        if known is None:
+            out[unit] = {"Id": unit, **{p: unloaded(p) for p in props if _has(unit, p)}}
+            if "UnitFileState" in props:  # from its file alone: systemctl would load it
+                out[unit]["UnitFileState"] = _file_state(conn, unit)
             continue
-        return conn
-    conn.close()
-    return None
+        path, states = known
+        got = {p: states[p] for p in props if p in states}
+        rest = [p for p in props if p not in states]
+        out[unit] = {"Id": unit, **got, **_asked(conn, unit, path, rest, utc)}
+    return out
 
 
-def show(conn: Any, units: Sequence[str], props: Sequence[str]) -> dict[str, dict[str, str]]:
-    """{unit: {prop: value}}; a property the unit lacks is left out (as
-    systemctl leaves it out). A unit PID 1 does not hold (never started, or
-    collected since its last run) answers with what a fresh load would say,
-    without loading it: asking made PID 1 read every idle job's unit file
-    and drop-ins again each round. A failure of the connection raises."""
+MANY = 64  # units of one read past which one ListUnits beats a GetUnit each
+State = tuple[str, dict[str, str]]  # a held unit's object path, and the states known
+
+
+def _get_unit(conn: Any, unit: str) -> State | None:
     import dbus
 
-    out: dict[str, dict[str, str]] = {}
-    for unit in units:
-        try:
-            path = conn.call_blocking(
-                PEER, MANAGER_PATH, MANAGER, "GetUnit", "s", (unit,), timeout=TIMEOUT
+    try:
+        path = conn.call_blocking(
+            PEER, MANAGER_PATH, MANAGER, "GetUnit", "s", (unit,), timeout=TIMEOUT
+        )
+    except dbus.DBusException as e:
+        if not (e.get_dbus_name() or "").endswith("NoSuchUnit"):
+            raise
+        return None
+    return str(path), {}
+
+
+def _file_state(conn: Any, unit: str) -> str:
+    import dbus
+
+    try:
+        return str(
+            conn.call_blocking(
+                PEER, MANAGER_PATH, MANAGER, "GetUnitFileState", "s", (unit,), timeout=TIMEOUT
             )
-        except dbus.DBusException as e:
-            if not (e.get_dbus_name() or "").endswith("NoSuchUnit"):
-                raise
-            out[unit] = {"Id": unit, **{p: unloaded(p) for p in props if _has(unit, p)}}
-            continue
-        out[unit] = {"Id": unit, **_asked(conn, unit, str(path), props)}
-    return out
+        )
+    except dbus.DBusException:  # no such file
+        return ""
+
+
+def _listed(conn: Any) -> dict[str, State]:
+    """Every unit PID 1 holds: its path and its load, active and sub states."""
+    rows = conn.call_blocking(PEER, MANAGER_PATH, MANAGER, "ListUnits", "", (), timeout=TIMEOUT)
+    return {
+        str(r[0]): (
+            str(r[6]),
+            {"LoadState": str(r[2]), "ActiveState": str(r[3]), "SubState": str(r[4])},
+        )
+        for r in rows
+    }
 
 
 def _has(unit: str, prop: str) -> bool:
@@ -128,20 +199,24 @@ def unloaded(prop: str) -> str:
     )
 
 
-def _asked(conn: Any, unit: str, path: str, props: Sequence[str]) -> dict[str, str]:
+def _asked(conn: Any, unit: str, path: str, props: Sequence[str], utc: bool) -> dict[str, str]:
     import dbus
 
     got: dict[str, str] = {}
     for prop in props:
         if prop == "Id":
             continue
-        try:
-            value = conn.call_blocking(
-                PEER, path, PROPERTIES, "Get", "ss", (interface(unit, prop), prop), timeout=TIMEOUT
-            )
-        except dbus.DBusException as e:
-            if any(k in (e.get_dbus_name() or "") for k in ("Unknown", "InvalidArgs")):
-                continue  # a property its type does not have
-            raise
-        got[prop] = shown(prop, value)
+        # a property BY_TYPE knows is asked once; another one of Unit, then of the type's
+        tried = (interface(unit, prop),) if prop in TYPED else (UNIT, _own(unit))
+        for iface in dict.fromkeys(tried):
+            try:
+                value = conn.call_blocking(
+                    PEER, path, PROPERTIES, "Get", "ss", (iface, prop), timeout=TIMEOUT
+                )
+            except dbus.DBusException as e:
+                if any(k in (e.get_dbus_name() or "") for k in ("Unknown", "InvalidArgs")):
+                    continue  # not this interface's: its type's, or none (left out)
+                raise
+            got[prop] = shown(prop, value, utc)
+            break
     return got

@@ -6,14 +6,24 @@ from djops import config
 from djops.project import enable
 from djops.systemd import dropins, systemctl
 
+RUNNING: set[str] = set()
+
 
 @pytest.fixture
 def calls(monkeypatch):
+    RUNNING.clear()
     seen: list[tuple[str, ...]] = []
 
-    def fake(*args, check=True, utc=False):
+    def fake(*args, check=True, utc=False, timeout=None):
         seen.append(args)
-        return subprocess.CompletedProcess(["systemctl", *args], 0, "", "")
+        out = ""
+        if args[0] == "show":  # the units RUNNING holds: active and enabled
+            out = "\n\n".join(
+                f"Id={u}\nActiveState=active\nUnitFileState=enabled" if u in RUNNING else f"Id={u}"
+                for u in (args[args.index("--") + 1 :] if "--" in args else args[1:])
+                if not u.startswith("-")
+            )
+        return subprocess.CompletedProcess(["systemctl", *args], 0, out, "")
 
     monkeypatch.setattr(systemctl, "run", fake)
     monkeypatch.setattr(enable.dbaddress, "learn_isolated", lambda cfg: "the database: sqlite")
@@ -101,3 +111,22 @@ def test_enable_warns_once_that_restarts_refuse_connections_and_still_enables(
         '\n  [socket] listen = ["127.0.0.1:8000"]\n  [watch] restart = "handover"'
     ), out
     assert sent[-1][1]["DJOPS_EVENT"] == "project.enabled"
+
+
+def test_an_enable_that_changes_nothing_starts_nothing(project, calls, sent):
+    """At 1,000 jobs `enable --now` and `start` of units already running took
+    5 s: what is active (and enabled) is left alone; the rest is started."""
+    cfg = config.load(project)
+    cfg.path.write_text(
+        cfg.path.read_text() + '[jobs.a]\ncommand = ["x"]\n[jobs.b]\ncommand = ["y"]\n'
+    )
+    cfg = config.load(project)
+    enable.enable(cfg)
+    assert ("start", "djops-job@p:a.timer", "djops-job@p:b.timer") in calls
+    RUNNING.update(c for call in calls if call[:2] == ("enable", "--now") for c in call[2:])
+    RUNNING.add("djops-job@p:a.timer")
+    calls.clear()
+    enable.enable(cfg)
+    assert not any(c[0] == "enable" for c in calls), calls
+    assert ("start", "djops-job@p:b.timer") in calls
+    assert not any(c[0] == "start" and "djops-job@p:a.timer" in c for c in calls)

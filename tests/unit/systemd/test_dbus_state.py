@@ -4,9 +4,9 @@ every djops unit of the demo project), and fall back to systemctl when
 PID 1 cannot be asked."""
 
 import calendar
+import time
 
 import dbus
-import pytest
 
 from djops.systemd import bulk, dbus_state, systemctl
 
@@ -38,10 +38,31 @@ class Pid1:
     """PID 1 answering GetUnit for the units it holds, and Get; a property a
     unit's type lacks is an error reply."""
 
-    def __init__(self, values: dict[tuple[str, str], object]) -> None:
-        self.values, self.asked = values, []
+    def __init__(self, values: dict[tuple[str, str], object], names=()) -> None:
+        self.values, self.asked, self.methods = values, [], []
+        self.names = {dbus_state.object_path(n): n for n in names}
 
     def call_blocking(self, dest, path, iface, method, sig, args, timeout=None):
+        self.methods.append(method)
+        if method == "ListUnits":  # (name, description, load, active, sub, following, path, ...)
+            held = {}
+            for (p, prop), value in self.values.items():
+                held.setdefault(p, {})[prop] = value
+            return [
+                (
+                    self.names[p],
+                    "",
+                    "loaded",
+                    v.get("ActiveState", "inactive"),
+                    "x",
+                    "",
+                    p,
+                    0,
+                    "",
+                    "/",
+                )
+                for p, v in held.items()
+            ]
         if method == "GetUnit":
             held = {p for p, _ in self.values}
             if dbus_state.object_path(args[0]) not in held:
@@ -63,9 +84,8 @@ def test_each_property_is_asked_of_its_interface_and_missing_ones_are_left_out()
             (tmr, "ActiveState"): dbus.String("active"),
         }
     )
-    got = dbus_state.show(
-        pid1, ["p.service", "p.timer"], ["ActiveState", "ExecMainExitTimestampMonotonic"]
-    )
+    props = ["ActiveState", "ExecMainExitTimestampMonotonic"]
+    got = dbus_state.show(pid1, {"p.service": props, "p.timer": props})
     assert got == {
         "p.service": {
             "Id": "p.service",
@@ -82,7 +102,7 @@ def test_a_unit_pid1_does_not_hold_is_answered_as_a_fresh_load_without_loading_i
     pid1 = Pid1({})
     props = ["ActiveState", "SubState", "ExecMainStartTimestampMonotonic", "InvocationID"]
     props += ["LastTriggerUSec"]  # a timer's: systemctl prints none for a service
-    got = dbus_state.show(pid1, ["djops-job@p:idle.service"], props)
+    got = dbus_state.show(pid1, {"djops-job@p:idle.service": props})
     assert got == {
         "djops-job@p:idle.service": {
             "Id": "djops-job@p:idle.service",
@@ -127,14 +147,35 @@ def test_a_round_falls_back_to_systemctl_when_pid1_cannot_be_asked(monkeypatch):
     assert closed, "a read's connection is closed: PID 1's signals never pile up in it"
 
 
-@pytest.mark.parametrize("utc", [False])
-def test_a_screen_asks_systemctl(monkeypatch, utc):
-    monkeypatch.setattr(dbus_state, "connect", lambda: pytest.fail("a screen never uses D-Bus"))
+def test_a_screen_asks_pid1_too_and_shows_the_hosts_zone(monkeypatch):
+    at = 1_800_000_000
+    tmr = dbus_state.object_path("p.timer")
+    pid1 = Pid1({(tmr, "NextElapseUSecRealtime"): dbus.UInt64(at * 1_000_000)})
+    pid1.close = lambda: None
+    monkeypatch.setattr(dbus_state, "connect", lambda: pid1)
+    monkeypatch.setenv("TZ", "Europe/Vienna")
+    time.tzset()
+    try:
+        got = bulk.show(["p.timer"], ["NextElapseUSecRealtime"])["p.timer"]
+        assert got["NextElapseUSecRealtime"] == time.strftime(
+            "%a %Y-%m-%d %H:%M:%S CET", time.localtime(at)
+        )
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
 
-    class Done:
-        stdout = "Id=p.service\nActiveState=active\n"
 
-    monkeypatch.setattr(systemctl, "run", lambda *a, **k: Done())
-    assert (
-        bulk.show(["p.service"], ["ActiveState"], utc=utc)["p.service"]["ActiveState"] == "active"
-    )
+def test_past_many_units_one_listunits_answers_which_are_held_and_their_states():
+    """A screen of 1,000 jobs: no GetUnit per unit, and the states PID 1
+    listed are not asked again; an idle job's service is still not loaded."""
+    names = [f"djops-job@p:j{i}.timer" for i in range(dbus_state.MANY + 1)]
+    values = {(dbus_state.object_path(n), "NextElapseUSecRealtime"): dbus.UInt64(0) for n in names}
+    values.update({(dbus_state.object_path(n), "ActiveState"): "active" for n in names})
+    pid1 = Pid1(values, names)
+    asks = {n: ("ActiveState", "NextElapseUSecRealtime") for n in names}
+    asks["djops-job@p:j0.service"] = ("ActiveState", "InactiveExitTimestampMonotonic")
+    got = dbus_state.show(pid1, asks)
+    assert got[names[3]] == {"Id": names[3], "ActiveState": "active", "NextElapseUSecRealtime": ""}
+    assert got["djops-job@p:j0.service"]["ActiveState"] == "inactive"
+    assert pid1.methods.count("ListUnits") == 1 and "GetUnit" not in pid1.methods
+    assert [p for _, _, p in pid1.asked] == ["NextElapseUSecRealtime"] * len(names)
