@@ -164,6 +164,11 @@ def reload_compiled(project: str) -> Path:
     return private_run_dir() / f"reload-{project}.json"
 
 
+def failing_mark(project: str, job: str) -> Path:
+    """Present while a job's runs have failed since its last success."""
+    return state_dir() / "failing" / f"{project}:{job}"
+
+
 def reload_validated(project: str) -> Path:
     """The digest of the watched files as the reload's validation read them."""
     return private_run_dir() / f"validated-{project}.json"

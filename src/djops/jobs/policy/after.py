@@ -27,6 +27,7 @@ def after(cfg: Config, name: str) -> str:
     # a job's result: root's, from systemd's record of this run
     entry = None if name == units.CLEARSESSIONS else verdict.log(cfg.name, name, shown)
     if os.environ.get("SERVICE_RESULT", "success") != "success":
+        alerting.mark_failed(cfg.name, name)
         return ""
     entry = entry or this_run(cfg, name, invocation)
     said = [too_fast(cfg, name, entry), recovery(cfg, name, invocation)]
@@ -72,8 +73,11 @@ def too_fast(cfg: Config, name: str, entry: dict[str, Any] | None) -> str:
 def recovery(cfg: Config, name: str, invocation: str) -> str:
     """After a success: the recovery mail if the failures before it were alerted."""
     policy = keys.of(cfg, name)
+    if policy is None or not alerting.failed_since_success(cfg.name, name):
+        return ""  # no failed run since the last success: no streak to read
     n = alerting.before(cfg, name, invocation)
-    if policy is None or n < policy.alert_after:
+    alerting.clear_failed(cfg.name, name)
+    if n < policy.alert_after:
         return ""
     # imported only to send: the step after every run (this module) pays
     # the mail and channel modules' ~25 ms of imports only when one recovered

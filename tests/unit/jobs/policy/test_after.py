@@ -9,7 +9,7 @@ import pytest
 from djops import config
 from djops.channels import announce, apprise, mail
 from djops.errors import ConfigError
-from djops.jobs.policy import after, pause_store
+from djops.jobs.policy import after, alerting, pause_store
 from djops.systemd import dropins, results
 
 HC = "https://hc.example/ping/abc"
@@ -40,13 +40,32 @@ def test_a_success_after_an_alerted_streak_mails_a_recovery_once(cfg, monkeypatc
 
     monkeypatch.setattr(notices, "send", lambda *a, **k: mails.append(a))
     fake_journal(monkeypatch, [entry("job.done", "ok")] + [entry("job.failed")] * 2)
+    alerting.mark_failed(cfg.name, "index")  # what the failed runs' post steps did
     assert after.recovery(cfg, "index", "ok") == "" and not mails, "2 < alert_after: no alert"
     fake_journal(monkeypatch, [entry("job.done", "ok")] + [entry("job.failed")] * 3)
+    alerting.mark_failed(cfg.name, "index")
     assert "recovered" in after.recovery(cfg, "index", "ok")
     assert mails and "recovered" in mails[0][2]
     assert sent[-1][1]["DJOPS_EVENT"] == "job.recovered"
     fake_journal(monkeypatch, [entry("job.done", "ok2"), entry("job.done", "ok")])
     assert after.recovery(cfg, "index", "ok2") == "", "the next success says nothing"
+
+
+def test_a_success_after_a_success_reads_no_journal(cfg, monkeypatch, tmp_path):
+    """Every run's post step: only a failed run since the last success (its
+    mark, written by that run's post step) makes the next success read the
+    journal for the streak."""
+    monkeypatch.setattr(results, "newest", lambda *a: pytest.fail("the journal was read"))
+    assert after.recovery(cfg, "index", "ok") == ""
+    monkeypatch.setenv("SERVICE_RESULT", "exit-code")
+    monkeypatch.setattr(after.verdict, "record", lambda unit: {})
+    monkeypatch.setattr(after.verdict, "log", lambda p, name, shown: None)
+    after.after(cfg, "index")  # a failed run's post step marks it
+    assert alerting.failed_since_success(cfg.name, "index")
+    read = []
+    monkeypatch.setattr(results, "newest", lambda *a: read.append(a) or [])
+    assert after.recovery(cfg, "index", "ok") == "" and read, "the next success reads it"
+    assert not alerting.failed_since_success(cfg.name, "index"), "then the mark goes"
 
 
 def test_a_run_sooner_than_min_runtime_logs_too_fast(cfg, sent):
@@ -121,6 +140,7 @@ def test_the_recovery_goes_to_the_notify_urls_like_the_failure(notify_cfg, monke
     failure = (len(mail.pending()), len(apprise.pending()))
     assert failure == (1, 1)
     streak(monkeypatch, 2)
+    alerting.mark_failed(notify_cfg.name, "index")
     assert "recovered" in after.recovery(notify_cfg, "index", "ok")
     assert (len(mail.pending()), len(apprise.pending())) == (2, 2), "each channel once more"
     assert sent[-1][1]["DJOPS_EVENT"] == "job.recovered"
