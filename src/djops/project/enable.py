@@ -6,6 +6,7 @@ from djops.config import Config, check_name, restart_modes
 from djops.errors import ConfigError, OperationError
 from djops.health import dbaddress, planned
 from djops.jobs import claim
+from djops.jobs.policy import alerting
 from djops.metrics import textfile
 from djops.reload import refusals
 from djops.systemd import (
@@ -26,7 +27,7 @@ def enable(cfg: Config) -> str:
     _refuse_an_unreloadable_service(cfg, mode)
     # an admin's explicit enable also lifts a start limit hit by earlier crashes
     systemctl.run("reset-failed", *units.HOST_DAEMONS, check=False)
-    _drop_removed_jobs(cfg)
+    dropped = _drop_removed_jobs(cfg)
     secrets.ensure(p)  # the units' LoadCredential= needs it before their first start
     was_held = sockets.held(p, cfg.project.service)
     changed = dropins.write_for(cfg)
@@ -35,7 +36,11 @@ def enable(cfg: Config) -> str:
         socket_line = sockets.sync(cfg, changed, was_held)
     if mode.standin:  # P.service's twin, refreshed at each hand-over too
         standin.write(cfg)
-    dropins.link_jobs(cfg)
+    added, unlinked = dropins.link_jobs(cfg)
+    if added or unlinked or (dropped and not changed):
+        # PID 1 learns the target's new wants (and forgets a removed job's
+        # units) only from a reload made after the change
+        systemctl.daemon_reload()
     jobs = [units.job_timer(p, n) for n in cfg.jobs]
     learned = dbaddress.learn_isolated(cfg)  # before the health daemon sees P
     metrics_moved = dropins.write_host_metrics(_textfile_dirs(p, cfg.metrics.textfile_dir))
@@ -83,14 +88,15 @@ def _refuse_an_unreloadable_service(cfg: Config, mode: restart_modes.Mode) -> No
         )
 
 
-def _drop_removed_jobs(cfg: Config) -> None:
-    """Jobs taken out of P.toml: stopped, their drop-ins removed."""
+def _drop_removed_jobs(cfg: Config) -> bool:
+    """Jobs taken out of P.toml: stopped, their drop-ins removed. True if any."""
     p = cfg.name
     keep = {units.job_service(p, n) for n in cfg.jobs} | {units.job_timer(p, n) for n in cfg.jobs}
     gone = [u for u in dropins.job_units_on_disk(p) if u not in keep]
     if gone:
         systemctl.run("stop", *gone, check=False)
         dropins.remove(gone)
+    return bool(gone)
 
 
 def _summary(cfg: Config, mode: restart_modes.Mode, socket_line: str, learned: str) -> str:
@@ -172,6 +178,8 @@ def disable(name: str) -> str:
     elif dropins.write_host_metrics(_textfile_dirs(p, None)):
         systemctl.daemon_reload()
     secrets.forget(p)
+    for name in (*loaded.jobs, units.CLEARSESSIONS):  # what a later enable must not inherit
+        alerting.clear_failed(p, name)
     journal.emit("project.disabled", p, f"djops disabled for {p}")
     return f"djops disabled for {p}: its units are stopped and disabled, drop-ins removed."
 

@@ -64,8 +64,12 @@ def test_enable_writes_dropins_once_and_enables_target_and_timer(project, calls,
 
 
 def test_disable_undoes_enable(project, calls, sent):
+    from djops.jobs.policy import alerting
+
     enable.enable(config.load(project))
+    alerting.mark_failed(project, "clearsessions")  # a failed run's mark goes with P
     enable.disable(project)
+    assert not alerting.failed_since_success(project, "clearsessions")
     assert not dropins.path_of("djops-clearsessions@p.service").exists()
     assert any(c[:2] == ("disable", "--now") for c in calls)
     enable.disable(project)  # idempotent
@@ -130,3 +134,22 @@ def test_an_enable_that_changes_nothing_starts_nothing(project, calls, sent):
     assert not any(c[0] == "enable" for c in calls), calls
     assert ("start", "djops-job@p:b.timer") in calls
     assert not any(c[0] == "start" and "djops-job@p:a.timer" in c for c in calls)
+
+
+def test_a_job_taken_out_or_added_reloads_systemd_after_its_link_changed(project, calls, sent):
+    """The target's wants change on disk; PID 1 sees it only after a reload
+    made then (an unchanged enable makes none: it starts nothing either)."""
+    cfg = config.load(project)
+    cfg.path.write_text(cfg.path.read_text() + '[jobs.a]\ncommand = ["x"]\n')
+    enable.enable(config.load(project))
+    RUNNING.update(c for call in calls if call[:2] == ("enable", "--now") for c in call[2:])
+    RUNNING.add("djops-job@p:a.timer")
+    calls.clear()
+    enable.enable(config.load(project))
+    assert ("daemon-reload",) not in calls
+    cfg.path.write_text(cfg.path.read_text().replace('[jobs.a]\ncommand = ["x"]\n', ""))
+    calls.clear()
+    enable.enable(config.load(project))
+    assert calls.index(("daemon-reload",)) > calls.index(
+        ("stop", "djops-job@p:a.service", "djops-job@p:a.timer")
+    )
