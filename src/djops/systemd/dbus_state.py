@@ -43,7 +43,7 @@ BY_TYPE = {
     "socket": ("Socket", {"Result"}),
 }
 TYPED = {p for _, props in BY_TYPE.values() for p in props}
-REALTIME = BY_TYPE["timer"][1]  # shown as a UTC date
+REALTIME = {"LastTriggerUSec", "NextElapseUSecRealtime"}  # shown as a date
 NEVER = (0, 2**64 - 1)  # systemctl shows these as nothing
 # seconds for one answer; always given: python3-dbus's default (-1) made
 # calls on the private socket fail at once with NoReply

@@ -179,3 +179,7 @@ def test_past_many_units_one_listunits_answers_which_are_held_and_their_states()
     assert got["djops-job@p:j0.service"]["ActiveState"] == "inactive"
     assert pid1.methods.count("ListUnits") == 1 and "GetUnit" not in pid1.methods
     assert [p for _, _, p in pid1.asked] == ["NextElapseUSecRealtime"] * len(names)
+
+
+def test_a_timers_result_is_a_word_not_a_date():
+    assert dbus_state.shown("Result", dbus.String("success")) == "success"
