@@ -59,8 +59,8 @@ def compile_step(cfg: Config) -> str:
     """Compile what only root can write; skip (and warn about) the rest.
     First, before validation imports anything: note what it will read."""
     p = cfg.project
-    with contextlib.suppress(OSError):  # a stale note would skip a good restart
-        validated.forget(cfg.name)
+    validated.forget(cfg.name)  # a stale note would skip a good restart
+    with contextlib.suppress(OSError):
         validated.note(cfg.name, list(cfg.watch.paths))
     skipped: list[str] = []
     dirs: list[str] = []
@@ -190,8 +190,7 @@ def apply_step(cfg: Config) -> str:
         raise
     shown = changes.summary(cfg.name, cfg.project.settings_dir)
     changes.forget(cfg.name)
-    with contextlib.suppress(OSError):
-        validated.forget(cfg.name)
+    validated.forget(cfg.name)
     how = _handed_over(mode.applied, extra) if mode.standin else mode.applied
     text = f"new settings of {cfg.name} applied: {svc} {how} (MainPID {pid}); {shown}"
     with contextlib.suppress(OSError):  # the settings may have moved the database
@@ -212,8 +211,7 @@ def apply_step(cfg: Config) -> str:
 def superseded(cfg: Config) -> str:
     """A save landed during validation: restarting now would load it unvalidated."""
     svc = cfg.project.service
-    with contextlib.suppress(OSError):
-        validated.forget(cfg.name)
+    validated.forget(cfg.name)
     text = (
         f"settings of {cfg.name} changed again while they were validated: {svc} not "
         f"restarted, it keeps serving its settings; djops-watch.service validates "

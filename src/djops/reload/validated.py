@@ -9,6 +9,7 @@ just before the restart and skips a restart whose files changed meanwhile.
 The watcher saw that save and validates it in its next reload.
 """
 
+import contextlib
 import hashlib
 
 from djops import paths, safefs
@@ -40,4 +41,7 @@ def changed_since(project: str, roots: list[str]) -> bool:
 
 
 def forget(project: str) -> None:
-    paths.reload_validated(project).unlink(missing_ok=True)
+    """Best effort, like the note: a note that cannot go is compared and
+    written anew by the next reload's compile step."""
+    with contextlib.suppress(OSError):
+        paths.reload_validated(project).unlink(missing_ok=True)
