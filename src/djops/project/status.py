@@ -220,7 +220,10 @@ def _socket(cfg: Config, shown: dict[str, dict[str, str]]) -> list[Row]:
 
 
 def _age(stamp: float | None) -> str:
+    """How old the health round's view is, in running.span()'s units: the
+    same screen says "running since 05:21 (12 s)", and a daemon stopped a
+    day ago reads "24.0 h", not "86400s"."""
     if not stamp:
         return "-"
-    ago = time.time() - stamp
-    return f"checked {ago:.0f}s ago ({datetime.fromtimestamp(stamp):%H:%M:%S})"
+    ago = max(time.time() - stamp, 0.0)
+    return f"checked {running.span(ago)} ago ({datetime.fromtimestamp(stamp):%H:%M:%S})"

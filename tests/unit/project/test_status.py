@@ -259,3 +259,11 @@ def test_a_long_project_name_widens_the_overview_column(monkeypatch):
     lines = status.overview().splitlines()
     assert lines[0].startswith("p" + " " * len(long) + "watch ")
     assert lines[1].startswith(long + " watch ") and lines[1].endswith("; 1 problem in 24 h")
+
+
+def test_the_health_rounds_age_reads_as_the_run_under_way_does(cfg):
+    """A fresh view in seconds, a stale one in hours (not "10800s ago")."""
+    state.save(cfg.name, {"updated": time.time() - 16, "checks": {}})
+    assert "  health         checked 16 s ago (" in status.project(cfg)
+    state.save(cfg.name, {"updated": time.time() - 3 * 3600, "checks": {}})
+    assert "  health         checked 3.0 h ago (" in status.project(cfg)
