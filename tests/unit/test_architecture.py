@@ -59,6 +59,7 @@ MOVED = {
     "adapters.project_python": "project_python",
     "adapters.secrets": "secrets",
     "adapters": "project_python",
+    "health.daemon": "health.project_round",  # one project's round; host.py is the daemon
 }
 
 
