@@ -62,6 +62,7 @@ MOVED = {
     "adapters.secrets": "secrets",
     "adapters": "project_python",
     "health.daemon": "health.project_round",  # one project's round; host.py is the daemon
+    "health.verdict": "health.check",  # a run's verdict is djops.jobs.verdict
 }
 
 
