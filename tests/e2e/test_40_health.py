@@ -87,7 +87,7 @@ SIDE = "side"  # a second, cheap project: the demo's code on its own port
 # read over D-Bus as the health rounds (UTC) and the screens (the host's zone) do
 SAME_AS_SYSTEMCTL = """
 import subprocess
-from djops.health.daemon import UNIT_PROPERTIES
+from djops.health.project_round import UNIT_PROPERTIES
 from djops.project import running, status
 from djops.systemd import dbus_state
 listed = subprocess.run(

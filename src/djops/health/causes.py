@@ -3,7 +3,7 @@ with them: while one of them fails, a failing `service` or `http` check is
 its symptom, so no restart (it would only drop the requests in flight), and
 the check's events and mails name the cause."""
 
-from djops.health.verdict import Result
+from djops.health.check import Result
 
 # checks whose failure explains the site's, in the order they are named
 UPSTREAM = ("database",)

@@ -21,7 +21,7 @@ from djops import config, paths
 from djops.config import Config
 from djops.errors import ConfigError
 from djops.events import CRIT, INFO
-from djops.health.daemon import STATE_AGE, UNIT_PROPERTIES, Health, watched_units
+from djops.health.project_round import STATE_AGE, UNIT_PROPERTIES, Health, watched_units
 from djops.jobs.policy import lapses
 from djops.mail import notices
 from djops.systemd import bulk, journal, units

@@ -6,8 +6,8 @@ import socket
 from urllib.parse import urlsplit
 
 from djops.config import Config
-from djops.health import verdict
-from djops.health.verdict import Result
+from djops.health import check
+from djops.health.check import Result
 
 
 def http(cfg: Config) -> Result:
@@ -63,14 +63,12 @@ def _status_of(url: str) -> int:
         clean = f"{parts.scheme}://{host_header}{path}"
         request = urllib.request.Request(clean, headers={"Authorization": auth} if auth else {})
         try:
-            with urllib.request.build_opener(NoRedirect).open(
-                request, timeout=verdict.TIMEOUT
-            ) as r:
+            with urllib.request.build_opener(NoRedirect).open(request, timeout=check.TIMEOUT) as r:
                 return r.status
         except urllib.error.HTTPError as e:
             return e.code
-    with socket.create_connection((host, port or 80), timeout=verdict.TIMEOUT) as conn:
-        conn.settimeout(verdict.TIMEOUT)
+    with socket.create_connection((host, port or 80), timeout=check.TIMEOUT) as conn:
+        conn.settimeout(check.TIMEOUT)
         request = (
             f"GET {path} HTTP/1.0\r\nHost: {host_header}\r\n"
             + (f"Authorization: {auth}\r\n" if auth else "")

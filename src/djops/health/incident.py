@@ -41,10 +41,10 @@ import time
 from dataclasses import dataclass, field
 
 from djops.health import causes
+from djops.health.check import Result
 from djops.health.ladder import Ladder
 from djops.health.ladder import Step as LadderStep
 from djops.health.probes import CHECKS
-from djops.health.verdict import Result
 
 HEALABLE = tuple(name for name, (_, heals) in CHECKS.items() if heals)  # service, http
 PLANNED = ("service", "http")  # what a planned window excuses

@@ -6,7 +6,7 @@ import time
 
 from djops.config import Config
 from djops.events import JOB_SKIPPED
-from djops.health.verdict import Result
+from djops.health.check import Result
 from djops.jobs.policy import lapses, pause_store
 from djops.systemd import history, journal, systemctl, units
 from djops.text import plural, printable

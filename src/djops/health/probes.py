@@ -17,8 +17,8 @@ from collections.abc import Callable
 from djops import paths
 from djops.channels import mailqueue as queue
 from djops.config import Config
-from djops.health import dbaddress, http_probe, on_time, verdict
-from djops.health.verdict import Result
+from djops.health import check, dbaddress, http_probe, on_time
+from djops.health.check import Result
 from djops.systemd import systemctl
 
 MIN_FREE_FRACTION = 0.05
@@ -60,12 +60,12 @@ def database(cfg: Config) -> Result:
             if problem := dbaddress.socket_problem(addr["vendor"], addr["unix"]):
                 return False, f"{where}: {problem}"
             conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            conn.settimeout(verdict.TIMEOUT)
+            conn.settimeout(check.TIMEOUT)
             conn.connect(addr["unix"])
         else:
             if not 0 < addr["port"] < 65536:
                 return False, f"{where}: not a TCP port"
-            conn = socket.create_connection((addr["host"], addr["port"]), timeout=verdict.TIMEOUT)
+            conn = socket.create_connection((addr["host"], addr["port"]), timeout=check.TIMEOUT)
         with conn:
             greeting = dbaddress.SERVERS[addr["vendor"]].greeting
             if greeting and (why := greeting(conn)):

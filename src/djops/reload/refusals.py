@@ -63,7 +63,8 @@ def service_binds(service: str) -> list[str]:
 def advice(cfg: Config) -> list[str]:
     """[] when P's restarts refuse nothing; else what happens, then the two
     config lines that stop it ([section] key = value)."""
-    if not restart_modes.of(cfg.watch.restart).refuses or cfg.socket.listen:
+    mode = restart_modes.of(cfg.watch.restart)
+    if not mode.refuses or cfg.socket.listen:
         return []
     svc = cfg.project.service
     binds = service_binds(svc)
@@ -75,8 +76,8 @@ def advice(cfg: Config) -> list[str]:
         )
     return [
         f"restarts of {svc} refuse connections while gunicorn stops and binds again "
-        f'([watch] restart = "restart" without [socket] listen); to stop it, set in '
+        f'([watch] restart = "{mode.name}" without [socket] listen); to stop it, set in '
         f"{cfg.path} (each key in its section):",
         listen,
-        '[watch] restart = "handover"',
+        f'[watch] restart = "{restart_modes.HANDOVER.name}"',
     ]

@@ -124,7 +124,7 @@ ROOT: Group = {"_UID": ("0",)}
 _RESULTS = (*CLEARSESSIONS_RESULT, JOB_SKIPPED)  # logged by djops inside the run's unit
 
 
-def sources(project: str, event: str, job: Any = None) -> list[Group]:
+def sources(project: str, event: str, job: object = None) -> list[Group]:
     """Who may log `event` (of `job`) for `project`, by the fields journald
     sets (`_UID`, `_SYSTEMD_UNIT`), never by ones a process chooses: the
     one rule of trusted() and of the journal queries (so journald drops a
@@ -205,8 +205,9 @@ def match_project(reader: Any, project: str, jobs: tuple[str, ...] = ()) -> None
                     match(reader, {**mine, "DJOPS_EVENT": event}, group)
 
 
-def result_units(project: str, event: str, job: Any) -> tuple[str, ...]:
-    """The units whose runs `event` (of `job`) can be a result of."""
+def result_units(project: str, event: str, job: object) -> tuple[str, ...]:
+    """The units whose runs `event` (of `job`) can be a result of. `job` is
+    an entry's DJOPS_JOB as read, of whatever type a writer gave it."""
     clearsessions = units.service(units.CLEARSESSIONS, project)
     if event in CLEARSESSIONS_RESULT:
         return (clearsessions,)

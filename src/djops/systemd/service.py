@@ -70,11 +70,12 @@ def apply(unit: str, mode: str = restart_modes.DEFAULT, timeout: float = 60.0) -
         raise OperationError(f"{unit} does not exist; set [project] service in the djops config")
     if how.needs_exec_reload and not state.get("ExecReload"):
         raise OperationError(
-            f'{unit} has no ExecReload=, so [watch] restart = "reload" cannot work: add '
-            '`ExecReload=/bin/kill -s HUP $MAINPID` to it, or use restart = "restart"'
+            f'{unit} has no ExecReload=, so [watch] restart = "{how.name}" cannot work: add '
+            "`ExecReload=/bin/kill -s HUP $MAINPID` to it, or use "
+            f'restart = "{restart_modes.DEFAULT}"'
         )
     if how.needs_exec_reload and (why := refuse_reload(unit)):
-        raise OperationError(f'{why}; use [watch] restart = "restart"')
+        raise OperationError(f'{why}; use [watch] restart = "{restart_modes.DEFAULT}"')
     proc = systemctl.run(how.systemctl, unit, check=False)
     if proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip().splitlines()

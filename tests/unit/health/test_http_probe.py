@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from djops import config
-from djops.health import http_probe, probes, verdict
+from djops.health import check, http_probe, probes
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -49,7 +49,7 @@ def test_http_fails_on_no_answer_and_on_a_timeout(project, confdir, monkeypatch)
         port = s.getsockname()[1]
     ok, detail = http_probe.http(cfg_with(project, confdir, f"http://127.0.0.1:{port}/"))
     assert not ok and "refused" in detail
-    monkeypatch.setattr(verdict, "TIMEOUT", 0.3)
+    monkeypatch.setattr(check, "TIMEOUT", 0.3)
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen()

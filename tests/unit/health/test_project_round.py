@@ -5,7 +5,7 @@ import time
 import pytest
 
 from djops import config, paths
-from djops.health import daemon, probes, state
+from djops.health import probes, project_round, state
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def world(project, tmp_path, monkeypatch, sent):
     monkeypatch.setattr(probes, "enabled", lambda cfg: ["service", "disk"])
     monkeypatch.setattr(probes, "run", fake_run)
     monkeypatch.setattr(
-        daemon.notices,
+        project_round.notices,
         "send",
         lambda cfg, kind, subject, body, *_, **__: mails.append((kind, subject, body)),
     )
@@ -32,10 +32,14 @@ def world(project, tmp_path, monkeypatch, sent):
     class Proc:
         returncode, stderr = 0, ""
 
-    monkeypatch.setattr(daemon.systemctl, "run", lambda *a, **k: restarts.append(a) or Proc())
-    monkeypatch.setattr(daemon.bulk, "show", lambda *a, **k: {})
-    real = daemon.textfile.wanted  # never the host's own node-exporter directory
-    monkeypatch.setattr(daemon.textfile, "wanted", lambda d: d.startswith("/tmp") and real(d))
+    monkeypatch.setattr(
+        project_round.systemctl, "run", lambda *a, **k: restarts.append(a) or Proc()
+    )
+    monkeypatch.setattr(project_round.bulk, "show", lambda *a, **k: {})
+    real = project_round.textfile.wanted  # never the host's own node-exporter directory
+    monkeypatch.setattr(
+        project_round.textfile, "wanted", lambda d: d.startswith("/tmp") and real(d)
+    )
     cfg = config.load(project, live=False)
     return cfg, script, mails, restarts
 
@@ -43,7 +47,7 @@ def world(project, tmp_path, monkeypatch, sent):
 def test_the_alert_mail_shows_this_rounds_count(world, sent):
     cfg, script, mails, _ = world
     script["service"] = [(False, "p.service failed (failed)")] * 3
-    h = daemon.Health(cfg)
+    h = project_round.Health(cfg)
     for _ in range(3):
         h.round()
     [(kind, subject, body)] = mails
@@ -56,20 +60,20 @@ def test_the_alert_mail_shows_this_rounds_count(world, sent):
 def test_the_ladder_is_saved_before_acting_so_a_crash_replays_nothing(world, monkeypatch):
     cfg, script, _, _ = world
     script["service"] = [(False, "down")] * 3
-    h = daemon.Health(cfg)
+    h = project_round.Health(cfg)
     h.round()
     h.round()
 
     def crash(*a):
         raise RuntimeError("killed while mailing")
 
-    monkeypatch.setattr(daemon.notices, "incident_mail", crash)
+    monkeypatch.setattr(project_round.notices, "incident_mail", crash)
     with pytest.raises(RuntimeError):
         h.round()
     saved = state.read(cfg.name)["incident"]["ladder"]
     assert saved["failures"] == 3 and saved["alerted"]
     assert state.read(cfg.name)["checks"]["service"]["ladder"]["failures"] == 3
-    again = daemon.Health(cfg)  # systemd restarted it
+    again = project_round.Health(cfg)  # systemd restarted it
     monkeypatch.undo()
     assert again.incident.ladder.failures == 3 and again.incident.ladder.alerted
 
@@ -78,15 +82,15 @@ def test_no_room_for_the_alert_mail_is_logged_and_retried(world, monkeypatch, se
     cfg, script, mails, _ = world
     script["service"] = [(False, "down")] * 5
     full = {"on": True}
-    real_send = daemon.notices.send
+    real_send = project_round.notices.send
 
     def send(*a, **k):
         if full["on"]:
             raise OSError(28, "No space left on device")
         real_send(*a, **k)
 
-    monkeypatch.setattr(daemon.notices, "send", send)
-    h = daemon.Health(cfg)
+    monkeypatch.setattr(project_round.notices, "send", send)
+    h = project_round.Health(cfg)
     for _ in range(3):
         h.round()
     assert mails == []
@@ -104,7 +108,7 @@ def test_a_full_disk_never_stops_the_rounds(world, monkeypatch, sent):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(state, "save", no_room)
-    h = daemon.Health(cfg)
+    h = project_round.Health(cfg)
     h.round()
     h.round()
     assert [f["DJOPS_EVENT"] for _, f in sent] == ["state.failed"], "once, not every round"
@@ -113,7 +117,7 @@ def test_a_full_disk_never_stops_the_rounds(world, monkeypatch, sent):
 def test_a_restart_is_queued_once_per_outage(world):
     cfg, script, _, restarts = world
     script["service"] = [(False, "down")] * 7 + [(True, "up")]
-    h = daemon.Health(cfg)
+    h = project_round.Health(cfg)
     for _ in range(8):
         h.round()
     assert restarts == [("restart", "--no-block", "p.service")]
@@ -128,7 +132,7 @@ def test_service_and_http_failing_together_queue_one_restart(world, monkeypatch,
     script["service"] = [(False, "down")] * 7 + [(True, "up")] * 2 + [(False, "down")] * 8
     script["http"] = [(True, "ok")] + [(False, "refused")] * 6 + [(True, "ok")] * 2
     script["http"] += [(False, "refused")] * 8
-    h = daemon.Health(cfg)
+    h = project_round.Health(cfg)
     for _ in range(7):
         h.round()
     assert restarts == [("restart", "--no-block", "p.service")]
@@ -146,7 +150,7 @@ def test_service_and_http_failing_together_queue_one_restart(world, monkeypatch,
 def test_a_garbage_state_file_is_said_and_ignored(world, sent, garbage):
     cfg, script, *_ = world
     state.path(cfg.name).write_bytes(garbage)
-    h = daemon.Health(cfg)
+    h = project_round.Health(cfg)
     ignored = [f for _, f in sent if f["DJOPS_EVENT"] == "state.ignored"]
     if garbage.startswith(b'{"checks"'):  # valid JSON, odd content: per key
         assert ignored == [] and h.incident.ladder.failures == 0
@@ -164,7 +168,7 @@ def test_a_check_comes_and_goes_with_the_settings(world, monkeypatch, sent):
     checks = ["service", "disk"]
     monkeypatch.setattr(probes, "enabled", lambda cfg: list(checks))
     script["database"] = [(False, "postgresql at /run/x: Connection refused")] * 6
-    h = daemon.Health(cfg)
+    h = project_round.Health(cfg)
     h.round()
     assert "database" not in h.status()
     checks.append("database")
@@ -197,7 +201,7 @@ def test_each_round_writes_the_metrics_and_a_failure_is_logged_once(
             textfile.Family("djops_t", "t", samples=[({"project": c.name}, float(len(checks)))])
         ],
     )
-    h = daemon.Health(cfg)
+    h = project_round.Health(cfg)
     h.round()
     assert (
         (out / f"djops_{cfg.name}.prom")
@@ -226,7 +230,7 @@ def test_a_site_failing_with_its_database_is_not_restarted_and_names_the_cause(
     script["http"] = [(False, "GET http://127.0.0.1:8000/: HTTP 500")] * 8 + [(True, "HTTP 200")]
     script["service"] = [(False, "p.service failed (failed)")] * 6 + [(True, "active")]
     script["database"] = [(False, down)] * 6 + [(True, "accepts connections")]
-    h = daemon.Health(cfg)
+    h = project_round.Health(cfg)
     for _ in range(6):
         h.round()
     assert restarts == []
@@ -266,7 +270,7 @@ def test_a_gunicorn_crash_is_one_alert_one_restart_one_recovery_in_one_thread(
     monkeypatch.setattr(probes, "enabled", lambda cfg: ["service", "http", "disk"])
     threads = []
     monkeypatch.setattr(
-        daemon.notices,
+        project_round.notices,
         "send",
         lambda cfg, kind, subject, body, *a, thread=None, **k: threads.append((kind, thread)),
     )
@@ -275,7 +279,7 @@ def test_a_gunicorn_crash_is_one_alert_one_restart_one_recovery_in_one_thread(
         (True, "active"),
     ]
     script["http"] = [(False, "Connection refused")] * 6 + [(True, "HTTP 200")]
-    h = daemon.Health(cfg)
+    h = project_round.Health(cfg)
     for _ in range(5):
         h.round()
     assert restarts == [("restart", "--no-block", "p.service")]
@@ -303,7 +307,7 @@ def test_a_reload_seen_by_a_round_is_no_failure(world, monkeypatch, sent):
 
     cfg, script, mails, restarts = world
     script["service"] = [(False, "p.service deactivating (stop-sigterm)")] * 3 + [(True, "up")]
-    h = daemon.Health(cfg)
+    h = project_round.Health(cfg)
     with planned.window(cfg.name, 300, "reload (restart)"):
         h.round()
         assert "service FAILING x0" in h.status()
@@ -313,7 +317,7 @@ def test_a_reload_seen_by_a_round_is_no_failure(world, monkeypatch, sent):
     planned.clear(cfg.name, now=time.time() - 1)
     h.round()
     assert sent == [] and "service FAILING x0" in h.status()
-    planned.clear(cfg.name, now=time.time() - daemon.STATE_AGE - 1)
+    planned.clear(cfg.name, now=time.time() - project_round.STATE_AGE - 1)
     h.round()  # the window closed before any state this round may read: it counts
     assert [f["DJOPS_EVENT"] for _, f in sent] == ["health.degraded"]
     h.round()
@@ -336,7 +340,7 @@ def test_an_outage_under_0_1s_per_check_ladders_goes_on_as_one_incident(world, s
         },
     )
     script["service"] = [(False, "down")] * 2 + [(True, "up")]
-    h = daemon.Health(cfg)
+    h = project_round.Health(cfg)
     h.round()
     h.round()
     assert restarts == [] and mails == []
