@@ -21,10 +21,10 @@ from djops import config, paths
 from djops.config import Config
 from djops.errors import ConfigError
 from djops.events import CRIT, INFO
-from djops.health.project_round import STATE_AGE, UNIT_PROPERTIES, Health, watched_units
+from djops.health.project_round import STATE_AGE, Health, unit_state, watched_units
 from djops.jobs.policy import lapses
 from djops.mail import notices
-from djops.systemd import bulk, journal, units
+from djops.systemd import journal, units
 from djops.systemd.daemon import ServiceDaemon
 
 RESCAN_SECONDS = 5.0
@@ -202,7 +202,7 @@ class HostHealth(ServiceDaemon):
             ]
             every = {u for c in soon for u in watched_units(c)}
             asked = every | mine
-            held = bulk.show(sorted(asked), UNIT_PROPERTIES, utc=True)
+            held = unit_state(sorted(asked))
             self.shared = (time.monotonic(), asked, held)
             return held
 

@@ -200,23 +200,38 @@ class Health:
             self.failing.discard("state.failed")
 
 
-# what the checks and the metrics read of the project's units (systemctl.show)
+# what the checks and the metrics read of the project's units (systemctl.show),
+# each kind only its own: a service's run, a timer's elapses; every property
+# more is one more question to PID 1 per unit and round
 STATE_AGE = 2.0  # seconds: how old a round's unit state may be (one read shared by rounds)
-UNIT_PROPERTIES = (
+SERVICE_PROPERTIES = (
     "ActiveState",
     "SubState",
-    "ActiveEnterTimestampMonotonic",
     "ExecMainStartTimestampMonotonic",
     "ExecMainExitTimestampMonotonic",
     "InvocationID",
+)
+TIMER_PROPERTIES = (
+    "ActiveState",
+    "SubState",
+    "ActiveEnterTimestampMonotonic",
     "LastTriggerUSec",
     "NextElapseUSecRealtime",
 )
+UNIT_PROPERTIES = tuple(dict.fromkeys((*SERVICE_PROPERTIES, *TIMER_PROPERTIES)))
+
+
+def properties(unit: str) -> tuple[str, ...]:
+    return TIMER_PROPERTIES if unit.endswith(".timer") else SERVICE_PROPERTIES
+
+
+def unit_state(names: list[str]) -> dict[str, dict]:
+    """The units' state in ONE read: no process per job."""
+    return bulk.show_each({u: properties(u) for u in names}, utc=True)
 
 
 def own_units(cfg: Config) -> dict[str, dict]:
-    """Every unit of the project in ONE systemctl call: no process per job."""
-    return bulk.show(watched_units(cfg), UNIT_PROPERTIES, utc=True)
+    return unit_state(watched_units(cfg))
 
 
 def watched_units(cfg: Config) -> list[str]:

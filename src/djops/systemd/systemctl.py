@@ -62,10 +62,15 @@ def start(unit: str, timeout: float | None = None) -> bool:
 def show(unit: str, *props: str) -> dict[str, str]:
     """Properties of `unit` (timestamps in UTC, for utc_epoch); inside
     `using(snapshot)` from the snapshot when it holds them all (a health
-    round reads every unit in one call)."""
+    round reads every unit in one call). A unit the snapshot asked of
+    systemd in vain answers {} there too: a round never asks again per unit
+    (a PID 1 too busy for one read made a fork per job, 2,000 a round)."""
     held = getattr(_local, "snapshot", None)
-    if held is not None and unit in held and all(p in held[unit] for p in props):
-        return {p: held[unit][p] for p in props}
+    if held is not None and unit in held:
+        if not held[unit]:
+            return {}
+        if all(p in held[unit] for p in props):
+            return {p: held[unit][p] for p in props}
     try:
         out = run("show", unit, *(f"--property={p}" for p in props), check=False, utc=True).stdout
     except OperationError:

@@ -123,7 +123,7 @@ def _loaded_pair(confdir, monkeypatch) -> tuple[host.HostHealth, list]:
     """Projects p and q loaded in one daemon; each bulk read's units recorded."""
     (confdir / "q.toml").write_text((confdir / "p.toml").read_text())
     calls: list = []
-    monkeypatch.setattr(host.bulk, "show", lambda units, props, **k: calls.append(units) or {})
+    monkeypatch.setattr(host, "unit_state", lambda units: calls.append(units) or {})
     d = host.HostHealth(["p", "q"])
     for p in ("p", "q"):
         d.slots[p] = host.Slot(p)

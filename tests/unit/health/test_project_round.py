@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from fakejournal import Journal
 
 from djops import config, paths
 from djops.health import probes, project_round, state
@@ -35,7 +36,7 @@ def world(project, tmp_path, monkeypatch, sent):
     monkeypatch.setattr(
         project_round.systemctl, "run", lambda *a, **k: restarts.append(a) or Proc()
     )
-    monkeypatch.setattr(project_round.bulk, "show", lambda *a, **k: {})
+    monkeypatch.setattr(project_round.bulk, "show_each", lambda *a, **k: {})
     real = project_round.textfile.wanted  # never the host's own node-exporter directory
     monkeypatch.setattr(
         project_round.textfile, "wanted", lambda d: d.startswith("/tmp") and real(d)
@@ -347,3 +348,41 @@ def test_an_outage_under_0_1s_per_check_ladders_goes_on_as_one_incident(world, s
     h.round()
     assert [f["DJOPS_EVENT"] for _, f in sent] == ["health.recovered"]
     assert [m[0] for m in mails] == ["recovery"]
+
+
+def test_a_round_asks_each_unit_its_own_kinds_properties_and_starts_no_process(
+    project, confdir, tmp_path, monkeypatch, sent
+):
+    """Every property a round reads is in its one read, and nothing more: a
+    property missing there made a `systemctl show` per job and round, one
+    more there a question to PID 1 per unit and round."""
+    path = confdir / "p.toml"
+    path.write_text(
+        path.read_text() + '[jobs.index]\ncommand = ["index"]\nschedule = "*:0/10"\n'
+        "max_runtime_seconds = 60\nalert_after = 2\n"
+    )
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
+    (tmp_path / "state").mkdir()
+    asked: dict = {}
+
+    def show_each(asks, utc=False, timeout=30.0):
+        asked.update(asks)
+        return {
+            u: {"Id": u, **{p: "active" if p == "ActiveState" else "0" for p in props}}
+            for u, props in asks.items()
+        }
+
+    Journal().install(monkeypatch)  # no run logged yet
+    ran: list = []
+    monkeypatch.setattr(project_round.bulk, "show_each", show_each)
+    monkeypatch.setattr(project_round.systemctl, "run", lambda *a, **k: ran.append(a))
+    monkeypatch.setattr(probes, "enabled", lambda cfg: ["service", "clearsessions", "jobs"])
+    lapses = project_round.lapses
+    for held in ("_logged", "_periods", "_failures", "_expected"):  # this round's own
+        monkeypatch.setattr(lapses, held, type(getattr(lapses, held))())
+    monkeypatch.setattr(project_round.lapses, "STARTED", time.time())  # as watching() does
+    monkeypatch.setattr(project_round.lapses, "LOGGING", True)
+    project_round.Health(config.load(project, live=False)).round()
+    assert [a for a in ran if a and a[0] == "show"] == []
+    assert "LastTriggerUSec" not in asked["djops-job@p:index.service"]
+    assert "ExecMainStartTimestampMonotonic" not in asked["djops-job@p:index.timer"]

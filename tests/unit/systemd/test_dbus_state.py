@@ -4,6 +4,7 @@ every djops unit of the demo project), and fall back to systemctl when
 PID 1 cannot be asked."""
 
 import calendar
+import re
 import time
 
 import dbus
@@ -34,6 +35,11 @@ def test_values_are_shown_as_systemctl_prints_them():
     assert dbus_state.shown("ActiveState", dbus.String("active")) == "active"
 
 
+def _unit_of(path: str) -> str:
+    label = path.rsplit("/", 1)[1]
+    return re.sub(r"_([0-9a-f]{2})", lambda m: chr(int(m.group(1), 16)), label)
+
+
 class Pid1:
     """PID 1 answering GetUnit for the units it holds, and Get; a property a
     unit's type lacks is an error reply."""
@@ -44,13 +50,19 @@ class Pid1:
 
     def call_blocking(self, dest, path, iface, method, sig, args, timeout=None):
         self.methods.append(method)
+        if method == "ListUnitsByPatterns":  # the names, as fnmatch patterns
+            _states, patterns = args
+            names = {p.replace("\\", "") for p in patterns}
+            every = self.call_blocking(dest, path, iface, "ListUnits", "", ())
+            self.methods.pop()
+            return [r for r in every if r[0] in names]
         if method == "ListUnits":  # (name, description, load, active, sub, following, path, ...)
             held = {}
             for (p, prop), value in self.values.items():
                 held.setdefault(p, {})[prop] = value
             return [
                 (
-                    self.names[p],
+                    self.names.get(p) or _unit_of(p),
                     "",
                     "loaded",
                     v.get("ActiveState", "inactive"),
@@ -95,7 +107,12 @@ def test_each_property_is_asked_of_its_interface_and_missing_ones_are_left_out()
         "p.timer": {"Id": "p.timer", "ActiveState": "active"},
     }
     assert ("p_2eservice", "Service", "ExecMainExitTimestampMonotonic") in pid1.asked
-    assert ("p_2etimer", "Unit", "ExecMainExitTimestampMonotonic") in pid1.asked
+    # which units PID 1 holds, and their states: one call for the round's units
+    assert pid1.methods.count("ListUnitsByPatterns") == 1 and "GetUnit" not in pid1.methods
+    assert not [a for a in pid1.asked if a[2] == "ActiveState"]
+    # a service's own property is never asked of a timer: one call saved per
+    # unit and property, 2,300 units a round at 100 projects
+    assert not [a for a in pid1.asked if a[0] == "p_2etimer" and a[2].startswith("ExecMain")]
 
 
 def test_a_unit_pid1_does_not_hold_is_answered_as_a_fresh_load_without_loading_it():
