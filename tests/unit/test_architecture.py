@@ -57,7 +57,9 @@ MOVED = {
     "reload.warm": "reload.worker_ready",
     "reload.warmup": "reload.warm_requests",
     "systemd.notify": "systemd.sd_notify",
-    "channels.notifyqueue": "channels.apprisequeue",
+    "channels.notifyqueue": "channels.apprise",
+    "channels.apprisequeue": "channels.apprise",  # one module per channel; the drain is shared
+    "channels.mailqueue": "channels.mail",
     "adapters.project_python": "project_python",
     "adapters.secrets": "secrets",
     "adapters": "project_python",

@@ -3,22 +3,28 @@
 enable` say when urls are set without it).
 
 An announcement becomes one entry per URL in /var/lib/djops/notify/ (the
-durable queue); djops-notify.service (djops.channels.apprisequeue) delivers
-them oldest first. A URL that
-fails holds back only its own later messages (so they still arrive in
-order), retried with backoff; notify.failed is logged once per message.
+durable queue); djops-notify.service (`djops flush-notify`) delivers them
+oldest first through the one drain (djops.channels.drain), for up to ten
+minutes; djops-notify.timer starts it again for what waits longer. A URL
+that fails holds back only its own later messages (so they still arrive in
+order), retried with backoff; notify.failed is logged once per message. A
+message undelivered for a day, or beyond the queue's bound, is dropped with
+notify.dropped (djops.channels.dropped).
 """
 
+import contextlib
+import importlib.util
+import logging
 import os
 import time
 from pathlib import Path
 
 from djops import paths, safefs
-from djops.channels import apprisequeue, chat, fingerprint, queue
+from djops.channels import chat, drain, dropped, fingerprint, queue
 from djops.channels.notice import Notice
 from djops.config import Config
 from djops.events import ERR, INFO, PRIORITY_NAMES
-from djops.systemd import wake
+from djops.systemd import journal, wake
 
 MAX_BODY = 32_000  # characters; each Apprise service shortens further as it must
 
@@ -29,9 +35,19 @@ MAX_BODY = 32_000  # characters; each Apprise service shortens further as it mus
 PRIORITY = {"alert": ERR, "reminder": ERR, "recovery": ERR, "failure": ERR, "heartbeat": INFO}
 
 
+def available() -> bool:
+    """Whether Debian's `apprise` package is installed (Suggests:)."""
+    return importlib.util.find_spec("apprise") is not None
+
+
+def directory() -> Path:
+    """The queue: one JSON entry per message and URL (djops.channels.queue)."""
+    return paths.state_dir() / "notify"
+
+
 def missing(urls: list[str]) -> str:
     """What to do when urls are set and Apprise is not installed; "" if nothing."""
-    if not urls or apprisequeue.available():
+    if not urls or available():
         return ""
     return (
         f"[notify] urls: {len(urls)} set, but Apprise is missing: apt install apprise "
@@ -62,7 +78,7 @@ def send(
     """Keep one entry per URL, then ask djops-notify.service to deliver."""
     kept = [
         queue.put(
-            apprisequeue.directory(),
+            directory(),
             {
                 "project": project,
                 "url": u,
@@ -75,14 +91,12 @@ def send(
     ]
     wake.request(wake.NOTIFY)
     if not os.path.isdir(paths.systemd_booted()):
-        apprisequeue.flush()  # no systemd (tests, a chroot): deliver here
+        flush()  # no systemd (tests, a chroot): deliver here
     return kept
 
 
 def pending(project: str | None = None) -> list[Path]:
-    return [
-        p for p in queue.pending(apprisequeue.directory()) if project is None or _of(p) == project
-    ]
+    return [p for p in queue.pending(directory()) if project is None or _of(p) == project]
 
 
 def shown(url: str) -> str:
@@ -95,9 +109,9 @@ def summary(project: str, urls: list[str]) -> str:
     delivered, waiting."""
     if not urls:
         return "none ([notify] urls is empty)"
-    when = apprisequeue.last_delivered().get(project)
+    when = last_delivered().get(project)
     last = time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if when else "never"
-    missing = "" if apprisequeue.available() else "; Apprise is not installed: apt install apprise"
+    missing = "" if available() else "; Apprise is not installed: apt install apprise"
     where = ", ".join(fingerprint.label(u) for u in urls)
     return f"{where}; last delivered {last}; {len(pending(project))} waiting{missing}"
 
@@ -107,3 +121,91 @@ def _of(path: Path) -> str | None:
         return str(safefs.read_json(path)["project"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def run(limit: float = 600.0) -> str:
+    """djops-notify.service: deliver until nothing waits or `limit` passes."""
+    delivered, waiting = drain.run(QUEUE, limit)
+    return f"notifications: {delivered} delivered, {waiting} waiting"
+
+
+def flush() -> tuple[int, int, float]:
+    """One pass: (delivered, still waiting, seconds until the next is due)."""
+    return drain.flush(QUEUE)
+
+
+class DeliveryError(drain.Undelivered):
+    """Apprise is missing, or did not deliver; the reason is one line."""
+
+
+def _send_one(path: Path, entry: dict) -> None:
+    _deliver(entry["url"], entry["title"], entry["body"], _type(entry))
+    _stamp(entry["project"])
+
+
+def _type(entry: dict) -> str:
+    kind = entry.get("type")
+    return kind if kind in chat.TYPES else chat.INFO  # an entry from before types: info
+
+
+def _deliver(url: str, title: str, body: str, kind_type: str = chat.INFO) -> None:
+    if not available():
+        raise DeliveryError("Apprise is not installed (apt install apprise)")
+    import apprise as lib  # Debian's apprise package
+
+    _quiet(lib)
+    a = lib.Apprise()
+    if not a.add(url):
+        raise DeliveryError(f"Apprise does not accept the URL {fingerprint.label(url)}")
+    if not a.notify(body=body, title=title, notify_type=kind_type):
+        raise DeliveryError(f"{fingerprint.label(url)} did not take it")
+
+
+def _quiet(lib: object) -> None:
+    """Apprise's own log lines name the service's target (a topic, a device,
+    a key): none of them reaches the journal."""
+    log = logging.getLogger("apprise")
+    log.propagate = False
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+
+
+def _kept(path: Path, entry: dict, why: str, delay: float | None) -> None:
+    """notify.failed, once per undelivered message (the drain marks its entry)."""
+    why = why if delay is None else f"retry in {delay:.0f}s: {why}"
+    label = fingerprint.label(entry["url"])
+    journal.emit(
+        "notify.failed",
+        entry["project"],
+        f"notification {entry['title']!r} to {label} kept, {why}",
+        REASON=why,
+        URL=label,
+        QUEUE=str(path),
+    )
+
+
+def last_delivered() -> dict[str, float]:
+    """When each project's last notification was delivered (for status)."""
+    try:
+        data = safefs.read_json(paths.state_dir() / "notify-delivered.json")
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _stamp(project: str) -> None:
+    seen = last_delivered()
+    seen[project] = time.time()
+    with contextlib.suppress(OSError):  # only status reads it
+        safefs.write_json(paths.state_dir() / "notify-delivered.json", seen)
+
+
+QUEUE = drain.Drain(
+    directory=directory,
+    fields={"project": str, "url": str, "title": str, "body": str},
+    send=_send_one,
+    line=lambda path, entry: entry["url"],  # a URL that is down holds back only its own
+    kept=_kept,
+    unreadable=("notify.failed", "notification", "QUEUE"),
+    give_up=dropped.giver("notification", lambda e: (e["project"], e["url"], e["title"])),
+)

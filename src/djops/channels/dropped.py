@@ -2,11 +2,14 @@
 beyond the queue's bound, is dropped with one `notify.dropped` entry at
 priority crit per project and channel, naming the channel by its label and
 how many went, and a mail to the project's [health] mail_to (kept in the
-outbox: it goes whenever mail works)."""
+outbox: it goes whenever mail works). A channel's drain (djops.channels.drain)
+gives up through `giver`, before it tries anything."""
 
 import contextlib
 import socket
+import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from djops import config
@@ -39,6 +42,29 @@ def expired(entries: list[Path], now: float) -> tuple[list[Path], list[Path], li
     rest = [p for p in entries if p not in set(old)]
     over = rest[: max(len(rest) - queue.MAX_ENTRIES, 0)]
     return rest[len(over) :], old, over
+
+
+def giver(
+    what: str, whose: Callable[[dict], tuple[str, str, str]]
+) -> Callable[[list[Path], Callable[[Path], dict | None]], list[Path]]:
+    """How a channel gives up: `what` it holds ("ping"), and whose an entry
+    is (project, URL, title). The drain passes the queue's entries (oldest
+    first) and how to read one; what is kept comes back."""
+
+    def give_up(entries: list[Path], load: Callable[[Path], dict | None]) -> list[Path]:
+        kept, old, over = expired(entries, time.time())
+        drops = Drops(what)
+        for group, why in ((old, why_old(queue.give_up())), (over, why_full(f"{what}s"))):
+            for path in group:
+                entry = load(path)  # read once, to say whose it was
+                path.unlink(missing_ok=True)
+                if entry is not None:
+                    project, url, title = whose(entry)
+                    drops.add(project, url, why, title)
+        drops.report()
+        return kept
+
+    return give_up
 
 
 class Drops:

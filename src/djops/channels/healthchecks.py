@@ -4,9 +4,11 @@ Better Stack): `/start?rid=R` when a run starts, then `?rid=R` (success) or
 
 A run never waits on the ping server: the unit's root steps only queue the
 ping in /var/lib/djops/pings/ (a rename, no network) and start
-djops-ping.service without waiting; that service delivers in order, retrying
-with backoff, and logs ping.failed once per ping it cannot deliver yet. A
-ping undelivered for a day, or beyond the queue's bound, is dropped with
+djops-ping.service without waiting; that service delivers them through the
+one drain (djops.channels.drain), strictly in the order they were queued,
+retrying with backoff (1 s up to 5 min, kept in each entry), and logs
+ping.failed once per ping it cannot deliver yet (tried, or waiting behind
+one); an unreadable entry is moved aside. A ping undelivered for a day, or beyond the queue's bound, is dropped with
 notify.dropped (djops.channels.dropped). A ping URL is a token: it is named
 by its scheme and fingerprint only (djops.channels.fingerprint).
 
@@ -25,7 +27,7 @@ import uuid
 from pathlib import Path
 
 from djops import paths, safefs
-from djops.channels import dropped, fingerprint
+from djops.channels import drain, dropped, fingerprint
 from djops.channels import queue as durable
 from djops.systemd import journal
 from djops.text import plural, printable
@@ -66,67 +68,46 @@ def queue(project: str, url: str, body: str = "", base: str = "") -> Path:
 def deliver(limit: float = 3600.0) -> str:
     """Send the queued pings in order; wait and retry while one fails, up to
     `limit` seconds; what is still queued then waits for the next start."""
-    sent = failed_once = 0
-    logged: set[str] = set()
-    tries = 0
-    deadline = time.monotonic() + limit
-    limits = _limits()
-    while True:
-        pending = _give_up(durable.pending(paths.pings_dir()))
-        if not pending:
-            return f"{plural(sent, 'ping')} delivered"
-        f = pending[0]
-        ping = _read(f)
-        if ping is None:
-            f.unlink(missing_ok=True)  # garbage: nothing to send
-            continue
-        url, body, project = str(ping["url"]), str(ping.get("body", "")), str(ping["project"])
-        base = str(ping.get("base") or url)
-        host = _host(url)
-        try:
-            said = _send(url, _tail(body.encode("utf-8"), limits.get(host, BODY_LIMIT)))
-        except (OSError, ValueError) as e:
-            if f.name not in logged:
-                logged.add(f.name)
-                failed_once += 1
-                _failed(project, base, f"{getattr(e, 'reason', None) or e}; retrying")
-            if time.monotonic() > deadline:
-                return f"{plural(sent, 'ping')} delivered, {len(pending)} still queued"
-            time.sleep(BACKOFF[min(tries, len(BACKOFF) - 1)])
-            tries += 1
-            continue
-        tries = 0
-        sent += 1
-        f.unlink(missing_ok=True)
-        if said is not None and limits.get(host) != said:
-            limits[host] = said
-            _keep(limits)
+    sent, waiting = drain.run(PINGS, limit)
+    return f"{plural(sent, 'ping')} delivered" + (f", {waiting} still queued" if waiting else "")
 
 
-def _read(f: Path) -> dict | None:
+def _send_one(path: Path, ping: dict) -> None:
+    """POST one ping within its server's body limit; learn the limit it says."""
+    url, body = ping["url"], str(ping.get("body", ""))
+    host, limits = _host(url), _limits()
     try:
-        ping = safefs.read_json(f)
-        return ping if isinstance(ping, dict) and "url" in ping and "project" in ping else None
-    except (OSError, ValueError):
-        return None
+        said = _send(url, _tail(body.encode("utf-8"), limits.get(host, BODY_LIMIT)))
+    except (OSError, ValueError) as e:
+        raise drain.Undelivered(str(getattr(e, "reason", None) or e)) from None
+    if said is not None and limits.get(host) != said:
+        limits[host] = said
+        _keep(limits)
 
 
-def _give_up(pending: list[Path]) -> list[Path]:
-    """Drop what waited past the give-up time or lies beyond the bound
-    (read once, to say whose it was); what is left, oldest first."""
-    kept, old, over = dropped.expired(pending, time.time())
-    drops = dropped.Drops("ping")
-    for group, why in (
-        (old, dropped.why_old(durable.give_up())),
-        (over, dropped.why_full("pings")),
-    ):
-        for f in group:
-            ping = _read(f)
-            f.unlink(missing_ok=True)
-            if ping is not None:
-                drops.add(str(ping["project"]), str(ping.get("base") or ping["url"]), why)
-    drops.report()
-    return kept
+def _backoff(attempts: int) -> float:
+    return BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
+
+
+def _base(ping: dict) -> str:
+    """The configured ping_url a ping was made from: the channel it goes to."""
+    return str(ping.get("base") or ping["url"])
+
+
+def _kept(path: Path, ping: dict, why: str, delay: float | None) -> None:
+    _failed(ping["project"], _base(ping), f"{why}; retrying" if delay is not None else why)
+
+
+PINGS = drain.Drain(
+    directory=paths.pings_dir,
+    fields={"project": str, "url": str},
+    send=_send_one,
+    line=lambda path, ping: "",  # one line: pings go strictly in the order they were queued
+    kept=_kept,
+    unreadable=("ping.failed", "ping", "QUEUE"),
+    give_up=dropped.giver("ping", lambda ping: (ping["project"], _base(ping), "")),
+    backoff=_backoff,
+)
 
 
 def _tail(body: bytes, limit: int) -> bytes:

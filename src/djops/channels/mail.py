@@ -1,26 +1,30 @@
 """The mail channel. Nothing is lost: every djops mail is written to
 /var/lib/djops/outbox/ first (channels.queue), then djops-mailqueue.service
-hands it to sendmail and removes it once sendmail took it. What could not be
-handed over is retried with backoff (the service again, from
-djops-mailqueue.timer).
+(every few minutes, and whenever djops queues a mail) hands it to sendmail
+through the one drain (channels.drain) and removes it once sendmail took it.
+What could not be handed over is retried with backoff; each message on its
+own (sendmail orders nothing), each failed try said at crit. Then it flushes
+dma's own queue, the job Debian's dma leaves to cron (`dma -q`), which a
+server without cron never runs.
 
 Only that one unit runs sendmail: dma is setgid mail, which the sandboxes of
 the other units (NoNewPrivileges=) rightly forbid.
 """
 
 import os
-import time
+import subprocess
 from email.message import EmailMessage
 from pathlib import Path
 
 from djops import paths, safefs
-from djops.channels import dmaspool, queue, sendmail
+from djops.channels import dmaspool, drain, queue, sendmail
 from djops.channels.notice import Notice
 from djops.config import Config
 from djops.systemd import journal, wake
-from djops.text import one_line
+from djops.text import one_line, plural
 
 LAST_RETRY = queue.LAST_RETRY
+STUCK_SECONDS = 3600
 
 
 def directory() -> Path:
@@ -59,72 +63,93 @@ def kick() -> None:
         flush()  # no systemd (tests, a chroot): deliver here
 
 
+def run() -> str:
+    """djops-mailqueue.service: the outbox to sendmail, then dma's queue."""
+    sendmail.become_subreaper()
+    delivered, waiting = drain.run(OUTBOX, limit=0)  # the timer retries what waits
+    dma = ""
+    if os.access(paths.dma(), os.X_OK):
+        try:
+            subprocess.run([paths.dma(), "-q"], capture_output=True, timeout=120)
+            dma = "; dma queue flushed"
+        except (OSError, subprocess.TimeoutExpired):
+            dma = "; dma -q did not finish within 120s (its queue keeps the mail)"
+    sendmail.settle()
+    # a mail queued while dma ran asked for a run that systemd merged into
+    # this one: take it now rather than at the next tick
+    if drain.fresh(OUTBOX):
+        more, waiting = drain.run(OUTBOX, limit=0)
+        delivered += more
+        sendmail.settle()
+    return f"djops outbox: {delivered} handed to sendmail, {waiting} waiting{dma}"
+
+
 def flush() -> tuple[int, int]:
     """Retry every message that is due; (delivered, still waiting)."""
-    delivered = waiting = 0
-    with queue.locked(directory()):
-        for path in pending():
-            entry = _load(path)
-            if entry is None:
-                continue
-            if not _due(entry, time.time()):
-                waiting += 1
-            elif _try(path, entry):
-                delivered += 1
-            else:
-                waiting += 1
-    return delivered, waiting
+    return drain.flush(OUTBOX)[:2]
 
 
 def pending() -> list[Path]:
     return queue.pending(directory())
 
 
-def due() -> bool:
-    """Whether some kept message waits for no backoff (it is new)."""
-    for path in pending():
-        try:
-            if safefs.read_json(path)["attempts"] == 0:
-                return True
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-    return False
+def health() -> tuple[bool, str]:
+    """Whether mail moves: nothing in dma's spool or the djops outbox for over
+    an hour (the health check `mailqueue` and the checklist both ask)."""
+    queued, kept_files = dmaspool.queued(), pending()  # each listed once
+    stuck = [e for e in queued if dmaspool.age(e) > STUCK_SECONDS]
+    kept = [f for f in kept_files if dmaspool.age(f) > STUCK_SECONDS]
+    if stuck or kept:
+        return False, (
+            f"{plural(len(stuck), 'mail')} stuck in {paths.dma_spool()}, {len(kept)} in the djops "
+            "outbox for over an hour; see `journalctl -t dma`"
+        )
+    return True, f"{len(queued)} queued, {len(kept_files)} in outbox"
 
 
 _due = queue.due
-_FIELDS = {"project": str, "sendmail": str, "subject": str, "message": str}
 
 
 def _load(path: Path) -> dict | None:
-    return queue.load_or_set_aside(path, _FIELDS, "mail.failed", "outbox entry", "OUTBOX")
+    return drain.load(OUTBOX, path)
 
 
-def _try(path: Path, entry: dict) -> bool:
+def _send(path: Path, entry: dict) -> None:
     """Hand one message over, exactly once: the entry is marked before
     sendmail runs, so a run killed meanwhile leaves a mark; the next run then
     asks dma's spool whether dma took the message before sending it again."""
     msgid = _message_id(entry["message"])
     if entry.get("handing") and msgid and dmaspool.holds(msgid):
-        path.unlink(missing_ok=True)  # dma took it before the last run died
-        return True
+        return  # dma took it before the last run died
     entry["handing"] = True
     safefs.write_json(path, entry)
     try:
         sendmail.sendmail(entry["sendmail"], entry["message"].encode("utf-8", "surrogateescape"))
     except sendmail.SendError as e:
         entry["handing"] = False
-        delay = queue.postpone(path, entry, str(e))
-        journal.emit(
-            "mail.failed",
-            entry["project"],
-            f"mail {entry['subject']!r} kept in {path}, retry in {delay:.0f}s: {e}",
-            REASON=str(e),
-            OUTBOX=str(path),
-            ATTEMPTS=entry["attempts"],
-        )
-        return False
-    path.unlink(missing_ok=True)
-    return True
+        raise drain.Undelivered(str(e)) from None
+
+
+def _kept(path: Path, entry: dict, why: str, delay: float | None) -> None:
+    journal.emit(
+        "mail.failed",
+        entry["project"],
+        f"mail {entry['subject']!r} kept in {path}, retry in {delay or 0:.0f}s: {why}",
+        REASON=why,
+        OUTBOX=str(path),
+        ATTEMPTS=entry["attempts"],
+    )
+
+
+OUTBOX = drain.Drain(
+    directory=directory,
+    fields={"project": str, "sendmail": str, "subject": str, "message": str},
+    send=_send,
+    line=lambda path, entry: path.name,  # each message on its own: none holds back another
+    kept=_kept,
+    unreadable=("mail.failed", "outbox entry", "OUTBOX"),
+    say_every_try=True,
+)
 
 
 def _message_id(text: str) -> str:

@@ -1,14 +1,14 @@
-"""The durable queue each channel keeps in its own directory under
-/var/lib/djops, delivered by its own drain: an entry is a JSON file, written
-fsynced before anyone is asked to deliver it and removed once delivered;
-names sort oldest first, and every queue gives up the same way
-(djops.channels.dropped). Mail and Apprise also keep a retry time with
-backoff in each entry, move what cannot be read aside (never deleted) and
-lock their directory while delivering; pings retry in order within one run
-of djops-ping.service (djops.channels.healthchecks).
+"""The durable queue every channel keeps in its own directory under
+/var/lib/djops: an entry is a JSON file, written fsynced before anyone is
+asked to deliver it and removed once delivered; names sort oldest first.
+Each entry keeps its tries and its next retry time (backoff); what cannot be
+read is moved aside to `unreadable/` (never deleted); one deliverer at a
+time holds the directory's lock.
 
 Mail keeps /var/lib/djops/outbox, pings /var/lib/djops/pings, Apprise
-/var/lib/djops/notify: the same shape in each, so each is read the same way.
+/var/lib/djops/notify: the same shape in each, so one drain delivers them
+all (djops.channels.drain), and every queue gives up the same way
+(djops.channels.dropped).
 """
 
 import contextlib
@@ -16,7 +16,7 @@ import fcntl
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from djops import safefs
@@ -109,10 +109,17 @@ def due(entry: dict, now: float) -> bool:
     return next_try <= now or next_try > now + LAST_RETRY
 
 
-def postpone(path: Path, entry: dict, error: str) -> float:
+def backoff(attempts: int) -> float:
+    """The wait after `attempts` failed tries: doubling from FIRST_RETRY up to LAST_RETRY."""
+    return min(FIRST_RETRY * 2 ** (attempts - 1), LAST_RETRY)
+
+
+def postpone(
+    path: Path, entry: dict, error: str, delays: Callable[[int], float] = backoff
+) -> float:
     """Count a failed try and keep the entry for later; the delay."""
     entry["attempts"] += 1
-    delay = min(FIRST_RETRY * 2 ** (entry["attempts"] - 1), LAST_RETRY)
+    delay = delays(entry["attempts"])
     entry["next_try"] = time.time() + delay
     entry["last_error"] = error
     safefs.write_json(path, entry)

@@ -1,8 +1,10 @@
 """Every channel djops has, in one table (as borgmatic's hooks/dispatch.py):
 its name, how its queue is delivered, how it names a destination, and
 whether it carries notices. A new channel is one module, its tests and one
-line here; whatever tells "every channel" (djops.channels.announce, the
-flush-* verbs) goes through this table, never through a channel by hand.
+line here (its queue delivered by the one drain, djops.channels.drain, told
+only how to send one entry and its ordering rule); whatever tells "every
+channel" (djops.channels.announce, the flush-* verbs) goes through this
+table, never through a channel by hand.
 
 The name is the one the user already sees: `djops flush-NAME`, the queue's
 wake requests under /var/lib/djops/due/NAME (djops.systemd.wake), and its
@@ -11,7 +13,7 @@ delivering unit (djops-mailqueue, djops-ping, djops-notify)."""
 from collections.abc import Callable
 from typing import NamedTuple
 
-from djops.channels import apprise, apprisequeue, fingerprint, healthchecks, mail, mailqueue
+from djops.channels import apprise, fingerprint, healthchecks, mail
 from djops.channels.notice import Notice
 from djops.config import Config
 from djops.systemd import wake
@@ -27,9 +29,9 @@ class Channel(NamedTuple):
 CHANNELS: dict[str, Channel] = {
     c.name: c
     for c in (
-        Channel(wake.MAIL, mailqueue.run, mail.fingerprint, mail.announce),
+        Channel(wake.MAIL, mail.run, mail.fingerprint, mail.announce),
         Channel(wake.PINGS, healthchecks.deliver, fingerprint.label, None),  # a run's, not a notice
-        Channel(wake.NOTIFY, apprisequeue.run, fingerprint.label, apprise.announce),
+        Channel(wake.NOTIFY, apprise.run, fingerprint.label, apprise.announce),
     )
 }
 

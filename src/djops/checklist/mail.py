@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 from djops import paths
-from djops.channels import mailqueue
+from djops.channels import mail as mailchannel
 from djops.checklist.item import FAIL, Item, item
 from djops.config import Config
 
@@ -42,7 +42,7 @@ def items(cfg: Config, recipient_domains: list[str]) -> list[Item]:
         "root has no alias in /etc/aliases: add `root: you@example.com`",
     )
     out += _dma_items()
-    ok, detail = mailqueue.health()
+    ok, detail = mailchannel.health()
     add(ok, f"mail queue: {detail}", f"mail queue: {detail}")
     return out
 

@@ -15,7 +15,7 @@ import socket
 from collections.abc import Callable
 
 from djops import paths
-from djops.channels import mailqueue as queue
+from djops.channels import mail as mailchannel
 from djops.config import Config
 from djops.health import check, dbaddress, http_probe, on_time
 from djops.health.check import Result
@@ -46,7 +46,7 @@ def disk(cfg: Config) -> Result:
 
 
 def mailqueue(cfg: Config) -> Result:
-    return queue.health()
+    return mailchannel.health()
 
 
 def database(cfg: Config) -> Result:

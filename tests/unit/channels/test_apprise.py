@@ -9,7 +9,7 @@ import time
 import pytest
 
 from djops import config
-from djops.channels import announce, apprise, apprisequeue, chat, fingerprint, mail, queue
+from djops.channels import announce, apprise, chat, drain, fingerprint, mail, queue
 
 
 @pytest.fixture
@@ -40,19 +40,19 @@ def received(monkeypatch):
 
     def deliver(url, title, body, kind_type="info"):
         if url in down:
-            raise apprisequeue.DeliveryError("connection refused")
+            raise apprise.DeliveryError("connection refused")
         got.append((url, title, body))
         got.types.append(kind_type)
 
-    monkeypatch.setattr(apprisequeue, "_deliver", deliver)
+    monkeypatch.setattr(apprise, "_deliver", deliver)
     return got
 
 
 def test_an_alert_goes_to_every_url_once_with_no_secret(cfg, received):
     announce.announce(cfg, "alert", "ALERT http failing", "SECRET_KEY=planted-secret-value-1234")
     assert len(apprise.pending()) == 2 and len(mail.pending()) == 1
-    assert apprisequeue.flush()[:2] == (2, 0)
-    assert apprisequeue.flush()[:2] == (0, 0), "never twice"
+    assert apprise.flush()[:2] == (2, 0)
+    assert apprise.flush()[:2] == (0, 0), "never twice"
     assert [u for u, _, _ in received] == ["json://a.example/x", "ntfy://b.example/t"]
     assert all("planted-secret" not in t + b for _, t, b in received)
     assert received[0][1].startswith("[djops] p@") and "ALERT http failing" in received[0][1]
@@ -70,7 +70,7 @@ def test_the_heartbeat_goes_to_chat_at_min_priority_info_typed_info(cfg, confdir
     cfg = config.load("p", live=False)
     announce.announce(cfg, "heartbeat", "heartbeat", "Heartbeat of p.\n\nall well")
     announce.announce(cfg, "job output", "job x output", "ok")
-    apprisequeue.flush()
+    apprise.flush()
     assert received.types == ["info", "info"] and len(received) == 2
     assert received[0][2] == "Heartbeat of p.", "the body's first line"
 
@@ -88,31 +88,31 @@ def test_a_url_that_is_down_holds_back_only_its_own_and_keeps_the_order(cfg, rec
     received.down.add("json://a.example/x")
     announce.announce(cfg, "alert", "first", "1")
     announce.announce(cfg, "recovery", "second", "2")
-    assert apprisequeue.flush()[:2] == (2, 2), "ntfy got both, json keeps both"
-    assert apprisequeue.flush()[:2] == (0, 2), "backoff: not due yet"
-    assert apprisequeue.flush()[:2] == (0, 2), "said once per message, not per pass"
+    assert apprise.flush()[:2] == (2, 2), "ntfy got both, json keeps both"
+    assert apprise.flush()[:2] == (0, 2), "backoff: not due yet"
+    assert apprise.flush()[:2] == (0, 2), "said once per message, not per pass"
     failed = [f for _, f in sent if f["DJOPS_EVENT"] == "notify.failed"]
     assert len(failed) == 2 and failed[0]["PRIORITY"] == "4", "once per undelivered message"
     assert "waits behind" in failed[1]["DJOPS_REASON"]
     assert failed[0]["DJOPS_URL"] == fingerprint.label("json://a.example/x")
     assert failed[0]["DJOPS_URL"].startswith("json://…#"), "no host, no path, no token"
     received.down.clear()
-    apprisequeue._seen.clear()  # what follows is another process's doing
+    drain._seen.clear()  # what follows is another process's doing
     for path in apprise.pending():  # the backoff has passed
-        entry = apprisequeue._load(path)
+        entry = queue.load(path, apprise.QUEUE.fields)
         entry["next_try"] = 0
         apprise.safefs.write_json(path, entry)
-    assert apprisequeue.flush()[:2] == (2, 0)
+    assert apprise.flush()[:2] == (2, 0)
     json_titles = [t for u, t, _ in received if u.startswith("json")]
     assert [t.rsplit(": ", 1)[1] for t in json_titles] == ["first", "second"]
     assert len(received) == 4
-    assert "p" in apprisequeue.last_delivered()
+    assert "p" in apprise.last_delivered()
 
 
 def test_without_apprise_nothing_is_lost(cfg, monkeypatch, sent):
-    monkeypatch.setattr(apprisequeue, "available", lambda: False)
+    monkeypatch.setattr(apprise, "available", lambda: False)
     announce.announce(cfg, "failure", "x failed", "body")
-    assert apprisequeue.flush()[:2] == (0, 2)
+    assert apprise.flush()[:2] == (0, 2)
     [why] = {f["DJOPS_REASON"] for _, f in sent if f["DJOPS_EVENT"] == "notify.failed"}
     assert "Apprise is not installed (apt install apprise)" in why
     assert len(apprise.pending()) == 2
@@ -158,30 +158,30 @@ def test_status_line_says_configured_last_delivered_waiting(cfg, received):
     assert "a.example" not in line and "b.example" not in line
     announce.announce(cfg, "alert", "a", "b")
     assert "; 2 waiting" in apprise.summary("p", cfg.notify.urls)
-    apprisequeue.flush()
+    apprise.flush()
     assert "last delivered never" not in apprise.summary("p", cfg.notify.urls)
 
 
 def test_check_fails_when_urls_are_set_without_apprise(cfg, monkeypatch):
     from djops.checklist import notify
 
-    monkeypatch.setattr(apprisequeue, "available", lambda: False)
+    monkeypatch.setattr(apprise, "available", lambda: False)
     [missing, queued] = notify.items(cfg)[-2:]
     assert missing.level == "fail" and "apt install apprise" in missing.text
     assert queued.level == "ok"
-    monkeypatch.setattr(apprisequeue, "available", lambda: True)
+    monkeypatch.setattr(apprise, "available", lambda: True)
     assert notify.items(cfg)[-2].level == "ok"
 
 
 def test_enable_says_apt_install_apprise_in_one_line(cfg, monkeypatch):
     from djops.project import enable
 
-    monkeypatch.setattr(apprisequeue, "available", lambda: False)
+    monkeypatch.setattr(apprise, "available", lambda: False)
     assert enable._missing(cfg) == (
         "\nwarning: [notify] urls: 2 set, but Apprise is missing: apt install apprise "
         "(the notifications wait in /var/lib/djops/notify/ until then)"
     )
-    monkeypatch.setattr(apprisequeue, "available", lambda: True)
+    monkeypatch.setattr(apprise, "available", lambda: True)
     assert enable._missing(cfg) == ""
 
 
@@ -216,7 +216,7 @@ def test_a_chat_notice_is_the_title_and_at_most_five_short_lines(cfg, received):
     long_body = "\n".join(f"status line {i}" for i in range(40))
     lines = ["what", "since", "cause " + "x" * 1000, "more", "a sixth", "a seventh"]
     announce.announce(cfg, "failure", "u failed", long_body, lines=lines)
-    apprisequeue.flush()
+    apprise.flush()
     [(_, title, body)] = [r for r in received if r[0].startswith("json")]
     assert title.startswith("[djops] p@") and title.endswith(": u failed")
     assert body.split("\n")[:2] == ["what", "since"] and len(body.split("\n")) == 5
@@ -249,7 +249,7 @@ def test_notify_types_follow_severity(cfg, received):
     mail("reminder", ("jobs",), missed)
     both = "jobs: x: 3 failed runs in a row; y: running for 90s, longer than max_runtime_seconds = 60"  # fmt: skip
     mail("alert", ("jobs",), both)
-    apprisequeue.flush()
+    apprise.flush()
     json_types = [t for (u, _, _), t in zip(received, received.types, strict=True) if "json" in u]
     assert json_types == ["failure", "success", "failure", "warning", "warning", "failure"]
 
@@ -259,7 +259,7 @@ def test_a_health_alert_in_chat_says_what_since_cause_and_more(cfg, received):
 
     s = incident("alert", ("http",), "http: HTTP 502 from http://127.0.0.1:8000/")
     notices.incident_mail(cfg, s, notices.incident_line("p", s), "http FAILING x3")
-    apprisequeue.flush()
+    apprise.flush()
     body = received[0][2].split("\n")
     assert body[0] == "Check http of p is failing (3 checks in a row)."
     assert (
@@ -281,9 +281,9 @@ def test_a_token_url_is_never_shown(project, confdir, tmp_path, monkeypatch, rec
     cfg = config.load(project, live=False)
     received.down.add(url)
     announce.announce(cfg, "alert", "ALERT x failing", "body")
-    apprisequeue.flush()
-    monkeypatch.setattr(apprisequeue, "available", lambda: True)
-    monkeypatch.setattr(apprisequeue, "_deliver", apprisequeue.__dict__["_deliver"])
+    apprise.flush()
+    monkeypatch.setattr(apprise, "available", lambda: True)
+    monkeypatch.setattr(apprise, "_deliver", apprise.__dict__["_deliver"])
     shown = [apprise.summary(project, cfg.notify.urls)]
     shown += [m + repr(f) for m, f in sent]
     assert fingerprint.label(url) in shown[0] and all(token not in s for s in shown), shown
@@ -291,8 +291,8 @@ def test_a_token_url_is_never_shown(project, confdir, tmp_path, monkeypatch, rec
 
 def test_an_apprise_url_apprise_refuses_is_named_by_its_label(monkeypatch):
     pytest.importorskip("apprise")
-    with pytest.raises(apprisequeue.DeliveryError) as e:
-        apprisequeue._deliver("nosuchscheme://t0kenVALUE123/x", "t", "b")
+    with pytest.raises(apprise.DeliveryError) as e:
+        apprise._deliver("nosuchscheme://t0kenVALUE123/x", "t", "b")
     assert "t0kenVALUE123" not in str(e.value) and "nosuchscheme://…#" in str(e.value)
 
 
@@ -308,11 +308,11 @@ def test_a_notice_undelivered_for_a_day_is_dropped_loudly(cfg, received, sent):
     received.down.add("json://a.example/x")
     announce.announce(cfg, "alert", "first", "1")
     announce.announce(cfg, "recovery", "second", "2")
-    apprisequeue.flush()
+    apprise.flush()
     for path in apprise.pending():
         _age(path, queue.GIVE_UP + 60)
     mailed = len(mail.pending())
-    assert apprisequeue.flush()[:2] == (0, 0), "json gave up both; ntfy had them already"
+    assert apprise.flush()[:2] == (0, 0), "json gave up both; ntfy had them already"
     assert apprise.pending() == []
     [(message, fields)] = [(m, f) for m, f in sent if f["DJOPS_EVENT"] == "notify.dropped"]
     assert fields["PRIORITY"] == "2" and fields["DJOPS_COUNT"] == "2"
@@ -337,7 +337,7 @@ def test_a_queue_past_its_bound_drops_the_oldest_loudly(cfg, received, sent, mon
     for i in range(3):
         announce.announce(cfg, "alert", f"n{i}", "x")
     assert len(apprise.pending()) == 6
-    apprisequeue.flush()
+    apprise.flush()
     assert len(apprise.pending()) == 3
     drops = [f for _, f in sent if f["DJOPS_EVENT"] == "notify.dropped"]
     assert sorted(f["DJOPS_COUNT"] for f in drops) == ["1", "2"]
@@ -348,16 +348,16 @@ def test_a_pass_reads_only_what_is_new_or_due(cfg, received, sent, monkeypatch):
     received.down.add("json://a.example/x")
     for i in range(5):
         announce.announce(cfg, "alert", f"n{i}", "x")
-    apprisequeue.flush()
+    apprise.flush()
     reads = []
     real = queue.load
     monkeypatch.setattr(
         queue, "load", lambda path, fields: reads.append(path) or real(path, fields)
     )
-    delivered, waiting, wait = apprisequeue.flush()
+    delivered, waiting, wait = apprise.flush()
     assert (delivered, waiting) == (0, 5) and wait > 20, "no spinning behind a URL that is down"
     assert reads == [], "nothing due, nothing new: nothing read"
     before = {p.name for p in apprise.pending()}
     announce.announce(cfg, "alert", "n5", "x")
-    apprisequeue.flush()
+    apprise.flush()
     assert reads and not {p.name for p in reads} & before, "only the new entries are read"

@@ -78,7 +78,7 @@ def test_an_unreachable_server_keeps_the_ping(tmp_path, monkeypatch, sent):
     monkeypatch.setattr(pings, "BACKOFF", (0,))
     pings.queue("p", "http://127.0.0.1:9/ping")
     assert pings.deliver(limit=0) == "0 pings delivered, 1 still queued"
-    assert len(list((tmp_path / "pings").iterdir())) == 1
+    assert len(list((tmp_path / "pings").glob("*.json"))) == 1
 
 
 class Limited(http.server.BaseHTTPRequestHandler):
@@ -182,3 +182,52 @@ def test_a_ping_queue_past_its_bound_drops_the_oldest(tmp_path, monkeypatch, sen
     assert pings.deliver(limit=0) == "0 pings delivered, 2 still queued"
     [fields] = [f for _, f in sent if f["DJOPS_EVENT"] == "notify.dropped"]
     assert fields["DJOPS_COUNT"] == "3" and "more than 2 pings" in fields["DJOPS_REASON"]
+
+
+def test_an_unreadable_ping_is_moved_aside_not_deleted(tmp_path, monkeypatch, sent):
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path))
+    d = tmp_path / "pings"
+    d.mkdir()
+    (d / "0-garbage.json").write_bytes(b"\x00not json")
+    assert pings.deliver(limit=0) == "0 pings delivered"
+    assert (d / "unreadable" / "0-garbage.json").read_bytes() == b"\x00not json"
+    [fields] = [f for _, f in sent if f["DJOPS_EVENT"] == "ping.failed"]
+    assert "unreadable/0-garbage.json" in fields["DJOPS_QUEUE"]
+
+
+def test_pings_are_delivered_under_the_queues_lock(server, tmp_path):
+    """One deliverer at a time (a `djops flush-pings` beside the service)."""
+    import fcntl
+
+    held = []
+
+    class Locked(Recorder):
+        def do_POST(self):
+            with open(tmp_path / "pings" / ".lock", "w") as other:
+                try:
+                    fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    held.append(False)
+                except BlockingIOError:
+                    held.append(True)
+            super().do_POST()
+
+    srv = http.server.HTTPServer(("127.0.0.1", 0), Locked)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        pings.queue("p", f"http://127.0.0.1:{srv.server_address[1]}/ping/x")
+        assert pings.deliver(limit=5) == "1 ping delivered"
+    finally:
+        srv.shutdown()
+    assert held == [True]
+
+
+def test_a_ping_kept_is_said_once_also_behind_another_and_across_runs(tmp_path, monkeypatch, sent):
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(pings, "BACKOFF", (0,))
+    for kind in ("start", "success"):
+        pings.queue("p", pings.url_for("http://127.0.0.1:9/ping", "r1", kind))
+    assert pings.deliver(limit=0) == "0 pings delivered, 2 still queued"
+    assert pings.deliver(limit=0) == "0 pings delivered, 2 still queued"  # the next run
+    failed = [f["DJOPS_REASON"] for _, f in sent if f["DJOPS_EVENT"] == "ping.failed"]
+    assert len(failed) == 2, failed
+    assert failed[0].endswith("; retrying") and "waits behind" in failed[1]

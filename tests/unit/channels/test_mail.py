@@ -128,7 +128,7 @@ def test_a_message_dma_never_got_is_sent_once(box, monkeypatch):
 
 
 def test_the_queue_is_stuck_when_dma_or_the_outbox_keeps_mail_over_an_hour(box, monkeypatch):
-    from djops.channels import mailqueue as queue
+    queue = mail
 
     spool_dir = box / "spool"
     spool_dir.mkdir()

@@ -69,3 +69,20 @@ def test_a_notice_reaches_every_channel_of_the_table_masked(cfg, monkeypatch):
 def test_pings_carry_no_notice(cfg, monkeypatch):
     assert registry.get("pings") not in registry.announcing()
     assert [c.name for c in registry.announcing()] == ["mail", "notify"]
+
+
+def test_every_channel_is_delivered_by_the_one_drain():
+    """A channel module tells the drain (djops.channels.drain) how to send one
+    entry and its ordering rule; it keeps no loop, lock, backoff or give-up
+    of its own, so a new channel is that module and one line here."""
+    import inspect
+    import sys
+
+    from djops.channels import drain
+
+    for name, channel in registry.CHANNELS.items():
+        module = sys.modules[channel.deliver.__module__]
+        assert [v for v in vars(module).values() if isinstance(v, drain.Drain)], name
+        code = inspect.getsource(module)
+        for own in ("locked(", "postpone(", "sleep(", "expired(", "while True"):
+            assert own not in code, f"{module.__name__} has its own {own}"
