@@ -42,7 +42,7 @@ RANK = {
 # what talks to systemd (units, drop-ins, systemctl, journald, sd_notify,
 # transient runs): a module that does not belongs elsewhere
 SYSTEMD = {
-    "__init__", "bulk", "daemon", "dbus_state", "dropins", "run_output", "follow", "history", "journal", "sd_notify",
+    "__init__", "bulk", "daemon", "dbus_state", "dropins", "run_output", "follow", "lastruns", "journal", "sd_notify",
     "oneshot", "results", "service", "sockets", "standin", "systemctl", "transient",
     "units", "wake",
 }  # fmt: skip
@@ -60,6 +60,7 @@ MOVED = {
     "channels.notifyqueue": "channels.apprise",
     "channels.apprisequeue": "channels.apprise",  # one module per channel; the drain is shared
     "channels.mailqueue": "channels.mail",
+    "systemd.history": "systemd.lastruns",  # beside jobs.history, a name a newcomer could not tell apart
     "adapters.project_python": "project_python",
     "adapters.secrets": "secrets",
     "adapters": "project_python",

@@ -11,7 +11,7 @@ from djops.health import probes
 from djops.health import state as health_state
 from djops.jobs.policy import pause_store
 from djops.mail import notices
-from djops.systemd import history, journal, oneshot, units
+from djops.systemd import journal, lastruns, oneshot, units
 
 _WHEN = "%Y-%m-%d %H:%M"
 
@@ -28,16 +28,16 @@ def report(cfg: Config) -> str:
     quiet = _health_service_quiet(cfg)
     if quiet:
         lines.append(f"  ({quiet})")
-    last = history.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)
+    last = lastruns.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)
     held = pause_store.shown(pause_store.active(p, units.CLEARSESSIONS))  # djops pause
     lines += ["", f"Last clearsessions: {last}" + (f"; {held}" if held else "")]
     for name in cfg.jobs:
         held = pause_store.shown(pause_store.active(p, name))  # djops pause
         lines.append(
-            f"Last job {name}: {history.last_run(p, JOB_RESULT, name)}"
+            f"Last job {name}: {lastruns.last_run(p, JOB_RESULT, name)}"
             + (f"; {held}" if held else "")
         )
-    lines.append(f"Last reload:        {history.last_event(p, RELOAD_RESULT)}")
+    lines.append(f"Last reload:        {lastruns.last_event(p, RELOAD_RESULT)}")
     lines.append(f"Mail outbox:        {len(mail.pending())} waiting")
     lines.append(f"Notifications:      {apprise.summary(p, cfg.notify.urls)}")
     return "\n".join(lines) + "\n" + notices.footer(p)

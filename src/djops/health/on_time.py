@@ -8,11 +8,11 @@ from djops.config import Config
 from djops.events import JOB_SKIPPED
 from djops.health.check import Result
 from djops.jobs.policy import lapses, pause_store
-from djops.systemd import history, journal, systemctl, units
+from djops.systemd import journal, lastruns, systemctl, units
 from djops.text import plural, printable
 
 # unit -> (the time of its last success, a holder holding too long), per run
-_last_done = history.SinceExit()
+_last_done = lastruns.SinceExit()
 
 
 def _on_time(

@@ -10,13 +10,13 @@ from djops.config import Config
 from djops.events import CLEARSESSIONS_RESULT, JOB_RESULT, JOB_SKIPPED, RELOAD_RESULT
 from djops.jobs.policy import pause_store
 from djops.metrics.textfile import Family
-from djops.systemd import history, journal, units
+from djops.systemd import journal, lastruns, units
 
 # a _total counts from here: it resets when djops-health restarts, as a
 # process's counters do (the sandbox cannot read this boot's ID)
 STARTED = time.time()
 # unit -> (its last exit stamp, what the journal said then)
-_seen = history.SinceExit()  # unit -> what its runs logged, read again once it ran again
+_seen = lastruns.SinceExit()  # unit -> what its runs logged, read again once it ran again
 
 
 def families(

@@ -18,7 +18,7 @@ from djops.health import probes
 from djops.health import state as health_state
 from djops.jobs.policy import pause_store
 from djops.project import running
-from djops.systemd import bulk, history, journal, units
+from djops.systemd import bulk, journal, lastruns, units
 from djops.text import plural
 
 # checks cheap enough to run again for the screen (one systemctl call, one
@@ -38,7 +38,7 @@ def one_line(
 ) -> str:
     if shown is None:  # one project alone
         shown = bulk.show(units.HOST_DAEMONS, PROPS)
-        problems = history.problems([p], WARNING, 86400)[p]
+        problems = lastruns.problems([p], WARNING, 86400)[p]
     watch = shown.get(units.WATCH_HOST, {})
     hl = shown.get(units.HEALTH_HOST, {})
     checks = health_state.read(p).get("checks", {})
@@ -57,7 +57,7 @@ def overview() -> str:
     if not projects:
         return "no project is enabled; `djops enable P` starts one"
     shown = bulk.show(units.HOST_DAEMONS, PROPS)
-    problems = history.problems(projects, WARNING, 86400)
+    problems = lastruns.problems(projects, WARNING, 86400)
     width = max(16, *(len(p) for p in projects))  # a long name moves the column
     return "\n".join(one_line(p, shown, problems[p], width) for p in projects)
 
@@ -75,7 +75,7 @@ def project(cfg: Config) -> str:
     beat = shown[units.timer(units.HEARTBEAT, p)]
     watch = shown[units.WATCH_HOST]
     state = health_state.read(p)
-    last = history.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)
+    last = lastruns.last_run(p, CLEARSESSIONS_RESULT, units.CLEARSESSIONS, by_job=False)
     rows: list[Row] = [
         f"{p}: djops@{p}.target {target.get('ActiveState')} ({target.get('UnitFileState')})",
         (
@@ -84,7 +84,7 @@ def project(cfg: Config) -> str:
         ),
         *_jobs(cfg, shown),
         ("watcher", f"{watch.get('ActiveState')}: {watch.get('StatusText') or '-'}"),
-        ("last reload", history.last_event(p, RELOAD_RESULT)),
+        ("last reload", lastruns.last_event(p, RELOAD_RESULT)),
         *_socket(cfg, shown),
         (
             "health",
@@ -95,7 +95,7 @@ def project(cfg: Config) -> str:
     rows += [
         (
             "heartbeat",
-            f"last {history.last_event(p, HEARTBEAT_RESULT)}; next "
+            f"last {lastruns.last_event(p, HEARTBEAT_RESULT)}; next "
             f"{beat.get('NextElapseUSecRealtime') or '-'}",
         ),
         ("mail outbox", f"{len(mail.pending())} waiting"),
@@ -166,7 +166,7 @@ def _jobs(cfg: Config, shown: dict[str, dict[str, str]]) -> list[Row]:
     """One row per [jobs.NAME]: its next run, and the run under way or how
     the last one ended."""
     out: list[Row] = []
-    last = history.last_runs(cfg.name, list(cfg.jobs))
+    last = lastruns.last_runs(cfg.name, list(cfg.jobs))
     for name, job in cfg.jobs.items():
         t = shown.get(units.job_timer(cfg.name, name), {})
         # @reboot: the timer has no calendar time, only "after each boot"
@@ -183,7 +183,7 @@ def _last(service: dict[str, str], last: str) -> str:
     under_way = running.since(service)
     if not under_way:
         return f"last {last}"
-    return under_way if last == history.NEVER else f"{under_way}; last {last}"
+    return under_way if last == lastruns.NEVER else f"{under_way}; last {last}"
 
 
 def _next(p: str, name: str, timer: dict[str, str]) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from djops import config
 from djops.health import heartbeat, probes, state
-from djops.systemd import history
+from djops.systemd import lastruns
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def cfg(project, tmp_path, monkeypatch):
                 return {**last[ev], "__REALTIME_TIMESTAMP": stamp}
         return None
 
-    monkeypatch.setattr(history.journal, "last_event", fake_last)
+    monkeypatch.setattr(lastruns.journal, "last_event", fake_last)
     monkeypatch.setattr(probes, "enabled", lambda cfg: ["service", "disk"])
     monkeypatch.setattr(probes, "run", lambda name, cfg: (False, f"{name} probed now"))
     return config.load(project, live=False)

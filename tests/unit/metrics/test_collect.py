@@ -28,7 +28,7 @@ def cfg(project, confdir, monkeypatch):
 
     monkeypatch.setattr(collect.journal, "last_event", last_event)
     monkeypatch.setattr(collect.journal, "count_since", lambda *a: 0)
-    monkeypatch.setattr(collect.history.systemctl, "show", lambda unit, *props: {})
+    monkeypatch.setattr(collect.lastruns.systemctl, "show", lambda unit, *props: {})
     collect._seen.clear()
     return config.load(project, live=False)
 
@@ -92,7 +92,7 @@ def test_a_flood_of_look_alikes_from_nobody_leaves_the_failed_jobs_exit_code(
         for ev in ("job.done", "job.failed")
     ]
     Journal([real, *forged]).install(monkeypatch)
-    monkeypatch.setattr(collect.history.systemctl, "show", lambda unit, *props: {})
+    monkeypatch.setattr(collect.lastruns.systemctl, "show", lambda unit, *props: {})
     collect._seen.clear()
     text = textfile.render(collect.families(cfg, {}, t + 100))
     assert f'djops_job_last_exit_code{{job="mail",project="{p}"}} 4' in text

@@ -33,8 +33,8 @@ def cfg(project, tmp_path, monkeypatch):
         {"DJOPS_EVENT": "reload.rejected", "PRIORITY": 3, "MESSAGE": "rejected: SyntaxError", "__REALTIME_TIMESTAMP": at},
     ]  # fmt: skip
     monkeypatch.setattr(status.journal, "recent", lambda p, prio, seconds, jobs=(): trouble)
-    monkeypatch.setattr(status.history.journal, "last_event", lambda *a, **k: None)
-    monkeypatch.setattr(status.history, "last_runs", lambda p, jobs: dict.fromkeys(jobs, "never"))
+    monkeypatch.setattr(status.lastruns.journal, "last_event", lambda *a, **k: None)
+    monkeypatch.setattr(status.lastruns, "last_runs", lambda p, jobs: dict.fromkeys(jobs, "never"))
     return config.load(project, live=False)
 
 
@@ -118,7 +118,7 @@ def test_a_thousand_jobs_cost_one_systemctl_run_and_one_journal_reader(cfg, conf
     calls = fake_systemctl(monkeypatch)
     read: list[list[str]] = []
     monkeypatch.setattr(
-        status.history,
+        status.lastruns,
         "last_runs",
         lambda p, jobs: read.append(jobs) or dict.fromkeys(jobs, "never"),
     )
@@ -152,7 +152,7 @@ def test_the_overview_is_one_systemctl_run_and_one_journal_pass(tmp_path, monkey
     monkeypatch.setattr(units, "enabled_projects", lambda: projects)
     passes: list[list[str]] = []
     monkeypatch.setattr(
-        status.history, "problems", lambda ps, prio, s: passes.append(ps) or {p: 2 for p in ps}
+        status.lastruns, "problems", lambda ps, prio, s: passes.append(ps) or {p: 2 for p in ps}
     )
     SHOW["djops-health.service"] = {"ActiveState": "active", "StatusText": "watching 100"}
     monkeypatch.setattr(
@@ -190,7 +190,7 @@ def with_job(confdir, name: str) -> config.Config:
 
 def test_a_first_run_under_way_says_since_when_not_never(cfg, confdir, monkeypatch):
     monkeypatch.setattr(
-        status.history, "last_runs", lambda p, js: dict.fromkeys(js, status.history.NEVER)
+        status.lastruns, "last_runs", lambda p, js: dict.fromkeys(js, status.lastruns.NEVER)
     )
     run = {"ActiveState": "active", "InactiveExitTimestampMonotonic": _started(12)}
     monkeypatch.setitem(SHOW, "djops-job@p:index.service", run)
@@ -205,7 +205,7 @@ def test_a_first_run_under_way_says_since_when_not_never(cfg, confdir, monkeypat
 
 def test_a_run_under_way_after_earlier_ones_shows_both(cfg, confdir, monkeypatch):
     monkeypatch.setattr(
-        status.history,
+        status.lastruns,
         "last_runs",
         lambda p, js: dict.fromkeys(js, "2026-11-23 08:00 done here (web1): ok"),
     )
@@ -254,7 +254,7 @@ def test_a_long_project_name_widens_the_overview_column(monkeypatch):
     fake_systemctl(monkeypatch)
     long = "a_project_with_a_long_name"
     monkeypatch.setattr(units, "enabled_projects", lambda: ["p", long])
-    monkeypatch.setattr(status.history, "problems", lambda ps, prio, s: dict.fromkeys(ps, 1))
+    monkeypatch.setattr(status.lastruns, "problems", lambda ps, prio, s: dict.fromkeys(ps, 1))
     monkeypatch.setattr(status.health_state, "read", lambda p: {})
     lines = status.overview().splitlines()
     assert lines[0].startswith("p" + " " * len(long) + "watch ")

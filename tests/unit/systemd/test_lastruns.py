@@ -1,13 +1,17 @@
-"""`djops status P`'s last run of each job: one journal reader for all of
-them (a fake reader here; the overview's problem counts: test_history)."""
+"""djops.systemd.lastruns: `djops status P`'s last run of each job, one
+journal reader for all of them (a fake reader here); the journal read again
+for a unit only once it ran again; the overview's problem counts read only
+djops' own entries, in one pass."""
 
 import sys
+import time
 import types
 from datetime import UTC, datetime
 
 import pytest
+from fakejournal import Journal, entry
 
-from djops.systemd import history
+from djops.systemd import lastruns
 
 AT = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
@@ -80,29 +84,97 @@ def _run(job, event="job.done", unit=None, **extra):
 
 
 def test_each_jobs_newest_trusted_run_through_one_reader(journal, monkeypatch):
-    monkeypatch.setattr(history, "_here", lambda: "web1")
+    monkeypatch.setattr(lastruns, "_here", lambda: "web1")
     journal += [_run(f"j{i}") for i in range(100)]
     journal.append(_run("j1", "job.failed"))
     journal.append(
         _run("j2", "job.done", unit="djops-job@p:j3.service", _UID="1000")
     )  # j3's code lying
     journal.append(_run("j4", "job.skipped", DJOPS_HOLDER="web2"))
-    got = history.last_runs("p", [f"j{i}" for i in range(100)] + ["new"])
+    got = lastruns.last_runs("p", [f"j{i}" for i in range(100)] + ["new"])
     assert Reader.opened == 1
     assert got["j0"].endswith("done here (web1): job j0 of p done")
     assert got["j1"].endswith("failed here (web1): job j1 of p failed")
     assert got["j2"].endswith("done here (web1): job j2 of p done")
     assert " on web2: " in got["j4"]
-    assert got["new"] == history.NEVER
+    assert got["new"] == lastruns.NEVER
 
 
 def test_a_flood_of_look_alikes_never_hides_the_real_run(journal, monkeypatch):
     """Issue 28.3: more look-alikes from another user than the scan's budget,
     all newer than the real run: the query itself asks only for the trusted
     sources, so the real run is still the one shown."""
-    monkeypatch.setattr(history, "_here", lambda: "web1")
+    monkeypatch.setattr(lastruns, "_here", lambda: "web1")
     journal.append(_run("broken", "job.failed"))
     forged = _run("broken", "job.done", _UID="65534", _SYSTEMD_UNIT="session-3.scope")
-    journal += [dict(forged) for _ in range(history.journal.SCAN_LIMIT + 100)]
-    got = history.last_runs("p", ["broken"])
+    journal += [dict(forged) for _ in range(lastruns.journal.SCAN_LIMIT + 100)]
+    got = lastruns.last_runs("p", ["broken"])
     assert got["broken"].endswith("failed here (web1): job broken of p failed")
+
+
+def test_a_read_is_kept_until_the_unit_exits_again(monkeypatch):
+    exits = {"stamp": "100"}
+    monkeypatch.setattr(
+        lastruns.systemctl,
+        "show",
+        lambda unit, *props: {"ExecMainExitTimestampMonotonic": exits["stamp"]},
+    )
+    reads = []
+    seen = lastruns.SinceExit()
+    assert seen.get("u", lambda: reads.append(1) or len(reads)) == 1
+    assert seen.get("u", lambda: reads.append(1) or len(reads)) == 1
+    exits["stamp"] = "200"
+    assert seen.get("u", lambda: reads.append(1) or len(reads)) == 2
+
+
+def test_nothing_in_the_journal_says_never(monkeypatch):
+    monkeypatch.setattr(lastruns.journal, "last_event", lambda *a, **k: None)
+    assert lastruns.last_run("p", ("job.done",), "a") == lastruns.NEVER
+    assert lastruns.last_event("p", ("reload.applied",)) == lastruns.NEVER
+
+
+def _problems_journal(monkeypatch, entries):
+    return Journal(sorted(entries, key=lambda e: e["__REALTIME_TIMESTAMP"])).install(monkeypatch)
+
+
+def test_problem_counts_of_every_project_in_one_pass(monkeypatch):
+    t0 = time.time() - 3600
+    root = {"_UID": "0", "PRIORITY": "4", "DJOPS_EVENT": "health.degraded"}
+    entries = [entry(t0 + i, DJOPS_PROJECT=f"p{i % 3}", **root) for i in range(7)]
+    entries += [
+        entry(t0 + 10, DJOPS_PROJECT="p0", **{**root, "_UID": "1000"}),  # not djops' own
+        entry(t0 + 11, DJOPS_PROJECT="p1", **{**root, "PRIORITY": "6"}),  # info
+        entry(t0 - 90000, DJOPS_PROJECT="p2", **root),  # older than a day
+        entry(t0 + 12, DJOPS_PROJECT="p2", DJOPS_EVENT="clearsessions.failed", PRIORITY="3",
+              _UID="998", _SYSTEMD_UNIT="djops-clearsessions@p2.service"),  # its own unit
+        entry(t0 + 13, DJOPS_PROJECT="p0", DJOPS_EVENT="clearsessions.failed", PRIORITY="3",
+              _UID="998", _SYSTEMD_UNIT="djops-clearsessions@p2.service"),  # p2's unit: not p0's
+    ]  # fmt: skip
+    journal = _problems_journal(monkeypatch, entries)
+    assert lastruns.problems(["p0", "p1", "p2", "p9"], 4, 86400) == {
+        "p0": 3,
+        "p1": 2,
+        "p2": 3,
+        "p9": 0,
+    }
+    assert journal.opened == 1
+
+
+def test_a_flood_of_look_alikes_never_hides_the_real_problems(monkeypatch):
+    """Issue 28: more look-alikes from user nobody than the whole pass's
+    budget, all before the real entries: journald drops them by the query
+    (each project's trusted sources), so the real ones are all counted."""
+    t0 = time.time() - 3600
+    budget = lastruns.journal.SCAN_LIMIT * 2
+    forged = {"SYSLOG_IDENTIFIER": "djops", "_UID": "65534", "_SYSTEMD_UNIT": "session-4.scope",
+              "PRIORITY": "3", "DJOPS_EVENT": "health.alert"}  # fmt: skip
+    entries = [
+        entry(t0 + i / 1000, DJOPS_PROJECT=("shop", "blog")[i % 2], **forged)
+        for i in range(budget + 100)
+    ]
+    real = {"_UID": "0", "PRIORITY": "3", "DJOPS_EVENT": "health.alert"}
+    entries += [entry(t0 + 100 + i, DJOPS_PROJECT="shop", **real) for i in range(5)]
+    entries.append(entry(t0 + 200, DJOPS_PROJECT="blog", **real))
+    journal = _problems_journal(monkeypatch, entries)
+    assert lastruns.problems(["shop", "blog"], 4, 86400) == {"shop": 5, "blog": 1}
+    assert journal.reads == 6, "journald handed over only the real entries"
