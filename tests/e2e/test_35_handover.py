@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import events, now, wait_for
+from helpers import events, health_of, now, wait_for
 
 SETTINGS = "/etc/opt/demo/settings.py"
 WSGI = "/opt/demo/demo/wsgi.py"
@@ -19,7 +19,11 @@ TOML = "/etc/djops/demo.toml"
 CONFIG = (
     '[socket]\nlisten = ["127.0.0.1:{port}"]\n[watch]\ndebounce_seconds = 1.0\n'
     'restart = "handover"\n[clearsessions]\nschedule = "*-*-* 03:30"\n'
+    # rounds every second with the http check: a handover must not look like trouble
+    '[health]\ninterval_seconds = 1\nurl = "http://127.0.0.1:{port}/"\n'
 )
+# what the health daemon says of a project in trouble (issue 30.2: not of djops' own handover)
+TROUBLE = ("health.degraded", "health.alert", "health.restarted", "health.recovered")
 LOAD = (Path(__file__).parent / "load.py").read_text()
 CLIENTS = 8
 SAVED: dict[str, str] = {}
@@ -131,6 +135,13 @@ def test_systemctl_restart_with_the_socket_held_fails_no_request(machine):
 
 
 def test_a_settings_change_is_handed_over_without_a_failed_request(machine):
+    # the restart test before this one was trouble the health rounds saw: its
+    # incident ends before this window opens
+    wait_for(
+        lambda: "http ok" in (h := health_of(machine, "demo")) and "FAILING" not in h,
+        timeout=60,
+        what="demo healthy before the handover",
+    )
     pid = main_pid(machine, "demo.service")
     load = Load(machine, 20)
     since = now(machine)
@@ -147,6 +158,12 @@ def test_a_settings_change_is_handed_over_without_a_failed_request(machine):
     status = machine.sh("djops status demo").stdout
     assert "socket         djops-socket@demo.socket active" in status, status
     assert "last handover" in status and "stand-in warm after" in status, status
+    # rounds ran every second through the handover, and none of them saw trouble
+    time.sleep(3)
+    rounds = json.loads(machine.sh("cat /var/lib/djops/health-demo.json").stdout)
+    assert rounds["updated"] > float(since) + 3, "health rounds ran through the handover"
+    seen = [e for ev in TROUBLE for e in events(machine, "demo", ev, since)]
+    assert seen == [], [e.get("MESSAGE") for e in seen]
 
 
 def test_a_stand_in_that_cannot_load_the_code_leaves_the_old_gunicorn_serving(machine):

@@ -1,5 +1,8 @@
 """Restart or gracefully reload the project's gunicorn unit and make sure it
-came back, for reload (settings applied) and health (self-healing)."""
+came back, for the reload's apply step (settings applied). Health's
+self-healing restart does not wait here: it queues `systemctl restart
+--no-block` from its round (a unit slow to stop must not stall the round),
+and the next rounds show whether it helped."""
 
 import os
 import re
