@@ -328,7 +328,9 @@ EVENTS: dict[str, Event] = {
         CRIT,
         "djops could not hand a mail to sendmail",
         "The mail was kept in /var/lib/djops/outbox/ and will be retried: @DJOPS_REASON@\n"
-        "Check that the [health] sendmail path exists and that the MTA works.",
+        "Check that the [health] sendmail path exists and that the MTA works.\n"
+        "After a day it is given up (notify.dropped) and kept, never deleted, in\n"
+        "/var/lib/djops/outbox/given-up/.",
     ),
     "notify.failed": Event(
         "4d303eaa4c914d9e8bfabb50907b4dd1",
@@ -345,16 +347,23 @@ EVENTS: dict[str, Event] = {
     "notify.dropped": Event(
         "577d67b2fcee453ba57953c82b5dfe98",
         CRIT,
-        "Messages of @DJOPS_PROJECT@ to @DJOPS_URL@ were dropped (@DJOPS_COUNT@)",
+        "Messages of @DJOPS_PROJECT@ to @DJOPS_URL@ were given up (@DJOPS_COUNT@)",
         "A channel (an Apprise [notify] url or a healthchecks ping_url, named by\n"
-        "its scheme and fingerprint) did not take @DJOPS_COUNT@ of its messages,\n"
-        "and djops gave them up: @DJOPS_REASON@\n\n"
-        "A message is kept and retried for a day at most, and a queue holds at\n"
-        "most 1000; the older ones are dropped so that nothing grows without\n"
-        "bound. They are lost: read them in the journal (notify.failed and\n"
-        "ping.failed name the same channel) and in the mail that says this.\n"
-        "Fix the channel (`djops check @DJOPS_PROJECT@`, `djops status\n"
-        "@DJOPS_PROJECT@`), or take its URL out of /etc/djops/@DJOPS_PROJECT@.toml.",
+        "its scheme and fingerprint; or mail, named by its recipients) did not\n"
+        "take @DJOPS_COUNT@ of its messages, and djops gave them up: @DJOPS_REASON@\n\n"
+        "A message is retried for a day at most, and a queue holds at most 1000;\n"
+        "the older ones leave it so that nothing retried grows without bound.\n\n"
+        "Notifications and pings are dropped: read them in the journal\n"
+        "(notify.failed and ping.failed name the same channel) and in the mail\n"
+        "that says this. Fix the channel (`djops check @DJOPS_PROJECT@`, `djops\n"
+        "status @DJOPS_PROJECT@`), or take its URL out of\n"
+        "/etc/djops/@DJOPS_PROJECT@.toml.\n\n"
+        "Mail is never dropped: it is kept in /var/lib/djops/outbox/given-up/\n"
+        "(DJOPS_KEPT), and no mail says so. Read why in\n"
+        "mail.failed, fix sendmail or the MTA (`djops check @DJOPS_PROJECT@`), then\n"
+        "put the mail back in the outbox, where it is retried for another day:\n"
+        "  mv /var/lib/djops/outbox/given-up/*.json /var/lib/djops/outbox/\n"
+        "`djops check` warns while any mail is kept there; djops never deletes it.",
     ),
     "ping.failed": Event(
         "f8aaaae94e424be596287f76b6e74c46",

@@ -198,6 +198,18 @@ def loaded_secrets(project: str) -> Path:
 LOADED_SECRETS_CREDENTIAL = "djops-secrets"
 
 
+def outbox_dir() -> Path:
+    """Mail waiting for djops-mailqueue.service to hand it to sendmail (root's, 0700)."""
+    return state_dir() / "outbox"
+
+
+def outbox_given_up() -> Path:
+    """Mail the outbox gave up on (undelivered for a day, or beyond its
+    bound): out of the retried queue, kept beside it and never deleted by
+    djops; `mv` puts it back (djops.channels.dropped)."""
+    return outbox_dir() / "given-up"
+
+
 def pings_dir() -> Path:
     """Healthchecks pings waiting for djops-ping.service (root's, 0700)."""
     return state_dir() / "pings"

@@ -6,7 +6,8 @@ each: `mail` (the outbox handed to sendmail by djops-mailqueue.service;
 `apprise` ([notify] urls, djops-notify.service). Each keeps a durable
 queue of the one shape `queue` describes, and `drain` is the one loop that
 delivers every queue: a channel tells it how to send one entry and which
-entries keep their order, and `dropped` is how a queue gives up (loudly).
+entries keep their order, and `dropped` is how a queue gives up (loudly:
+pings and notices are deleted and `dropmail` mails it; mail is kept aside).
 `announce` gives one masked `notice` to every channel that carries
 notices, `chat` sizes and types a chat notice, and `fingerprint` is the
 one way a destination's URL is shown."""

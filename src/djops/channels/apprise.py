@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from djops import paths, safefs
-from djops.channels import chat, drain, dropped, fingerprint, queue
+from djops.channels import chat, drain, dropmail, dropped, fingerprint, queue
 from djops.channels.notice import Notice
 from djops.config import Config
 from djops.events import ERR, INFO, PRIORITY_NAMES
@@ -207,5 +207,7 @@ QUEUE = drain.Drain(
     line=lambda path, entry: entry["url"],  # a URL that is down holds back only its own
     kept=_kept,
     unreadable=("notify.failed", "notification", "QUEUE"),
-    give_up=dropped.giver("notification", lambda e: (e["project"], e["url"], e["title"])),
+    give_up=dropped.giver(
+        "notification", lambda e: (e["project"], e["url"], e["title"]), tell=dropmail.tell
+    ),
 )

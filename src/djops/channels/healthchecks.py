@@ -27,7 +27,7 @@ import uuid
 from pathlib import Path
 
 from djops import paths, safefs
-from djops.channels import drain, dropped, fingerprint
+from djops.channels import drain, dropmail, dropped, fingerprint
 from djops.channels import queue as durable
 from djops.systemd import journal
 from djops.text import plural, printable
@@ -105,7 +105,9 @@ PINGS = drain.Drain(
     line=lambda path, ping: "",  # one line: pings go strictly in the order they were queued
     kept=_kept,
     unreadable=("ping.failed", "ping", "QUEUE"),
-    give_up=dropped.giver("ping", lambda ping: (ping["project"], _base(ping), "")),
+    give_up=dropped.giver(
+        "ping", lambda ping: (ping["project"], _base(ping), ""), tell=dropmail.tell
+    ),
     backoff=_backoff,
 )
 

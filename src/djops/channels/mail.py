@@ -3,7 +3,15 @@
 (every few minutes, and whenever djops queues a mail) hands it to sendmail
 through the one drain (channels.drain) and removes it once sendmail took it.
 What could not be handed over is retried with backoff; each message on its
-own (sendmail orders nothing), each failed try said at crit. Then it flushes
+own (sendmail orders nothing), each failed try said at crit. A message still
+undelivered after a day, or beyond the outbox's bound, is given up: moved to
+/var/lib/djops/outbox/given-up/ (paths.outbox_given_up), said once per pass
+and project as notify.dropped (djops.channels.dropped) with the `mv` that
+re-queues it, and never deleted by djops: the retried queue stays bounded
+(each pass reads little) and no mail is lost. That directory has no bound
+of its own, as Postfix's hold queue has none: a bound would mean deleting
+mail, which is the admin's call, not djops'; instead `djops check` warns
+while it holds anything, with where to look and the `mv`. Then it flushes
 dma's own queue, the job Debian's dma leaves to cron (`dma -q`), which a
 server without cron never runs.
 
@@ -13,11 +21,11 @@ the other units (NoNewPrivileges=) rightly forbid.
 
 import os
 import subprocess
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from pathlib import Path
 
 from djops import paths, safefs
-from djops.channels import dmaspool, drain, queue, sendmail
+from djops.channels import dmaspool, drain, dropped, queue, sendmail
 from djops.channels.notice import Notice
 from djops.config import Config
 from djops.systemd import journal, wake
@@ -28,7 +36,12 @@ STUCK_SECONDS = 3600
 
 
 def directory() -> Path:
-    return paths.state_dir() / "outbox"
+    return paths.outbox_dir()
+
+
+def given_up() -> list[Path]:
+    """The mail the outbox gave up on, kept (oldest first)."""
+    return queue.pending(paths.outbox_given_up())
 
 
 def announce(cfg: Config, notice: Notice) -> None:
@@ -93,6 +106,15 @@ def pending() -> list[Path]:
     return queue.pending(directory())
 
 
+def summary() -> str:
+    """The outbox as status and the heartbeat show it: what waits, and the
+    given-up mail while any is kept (where it is)."""
+    kept = given_up()
+    return f"{len(pending())} waiting" + (
+        f"; {len(kept)} given up in {paths.outbox_given_up()}" if kept else ""
+    )
+
+
 def health() -> tuple[bool, str]:
     """Whether mail moves: nothing in dma's spool or the djops outbox for over
     an hour (the health check `mailqueue` and the checklist both ask)."""
@@ -149,10 +171,25 @@ OUTBOX = drain.Drain(
     kept=_kept,
     unreadable=("mail.failed", "outbox entry", "OUTBOX"),
     say_every_try=True,
+    give_up=dropped.giver(
+        "mail",
+        lambda entry: (entry["project"], _to(entry["message"]), entry["subject"]),
+        label=fingerprint,
+        keep_in=paths.outbox_given_up,  # nothing is lost: kept, and no mail says it
+    ),
 )
 
 
+def _to(text: str) -> str:
+    """The message's recipients (the mail channel's destination)."""
+    return str(_headers(text).get("To", "")) or "?"
+
+
 def _message_id(text: str) -> str:
+    return str(_headers(text).get("Message-Id", ""))
+
+
+def _headers(text: str) -> Message:
     from email.parser import HeaderParser
 
-    return str(HeaderParser().parsestr(text, headersonly=True).get("Message-Id", ""))
+    return HeaderParser().parsestr(text, headersonly=True)

@@ -25,7 +25,7 @@ from djops.systemd import journal
 FIRST_RETRY, LAST_RETRY = 30.0, 3600.0
 MAX_ENTRY = 32 << 20
 # a queue gives up loudly (notify.dropped): on an entry undelivered this long,
-# and on the oldest entries beyond this many
+# and on the oldest entries beyond this many (the mail outbox keeps them aside)
 GIVE_UP = 24 * 3600.0
 MAX_ENTRIES = 1000
 # the end-to-end tests shorten GIVE_UP through a drop-in (Environment=) on
@@ -38,9 +38,15 @@ def put(d: Path, entry: dict) -> Path:
     d.mkdir(mode=0o700, parents=True, exist_ok=True)
     entry.setdefault("attempts", 0)
     entry.setdefault("next_try", 0.0)
-    path = d / f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}.json"
+    path = d / name()
     safefs.write_json(path, entry)
     return path
+
+
+def name() -> str:
+    """A new entry's name: it sorts after every entry put before, and tells
+    when it was put (queued_at)."""
+    return f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}.json"
 
 
 def give_up() -> float:

@@ -1,15 +1,19 @@
 """Checklist items about mail, the reference's dma setup: sendmail exists,
 /etc/mailname differs from the recipients' domain, root is aliased, dma's
-port and TLS agree, auth.conf is private, and the queue moves."""
+port and TLS agree, auth.conf is private, the queue moves, and no mail
+waits given up (outbox/given-up/ has no bound of its own: djops never
+deletes mail, so the checklist says while any is there)."""
 
 import os
 import stat
 from pathlib import Path
 
 from djops import paths
+from djops.channels import dropped
 from djops.channels import mail as mailchannel
-from djops.checklist.item import FAIL, Item, item
+from djops.checklist.item import FAIL, WARN, Item, item
 from djops.config import Config
+from djops.text import plural
 
 
 def items(cfg: Config, recipient_domains: list[str]) -> list[Item]:
@@ -44,7 +48,21 @@ def items(cfg: Config, recipient_domains: list[str]) -> list[Item]:
     out += _dma_items()
     ok, detail = mailchannel.health()
     add(ok, f"mail queue: {detail}", f"mail queue: {detail}")
+    out += _given_up()
     return out
+
+
+def _given_up() -> list[Item]:
+    """A warning while the outbox keeps mail it gave up on; nothing when none."""
+    if not (kept := mailchannel.given_up()):
+        return []
+    where = paths.outbox_given_up()
+    text = (
+        f"{plural(len(kept), 'mail')} given up (undelivered for a day, or beyond the "
+        f"outbox's bound), kept in {where}: look with `ls -l {where}`; "
+        f"once mail works, re-queue with `{dropped.requeue(where)}`"
+    )
+    return [item("mail", False, "", text, WARN)]
 
 
 def _dma_items() -> list[Item]:

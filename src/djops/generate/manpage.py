@@ -59,7 +59,8 @@ MORE = {
     "djops-mailqueue": (
         "Every five minutes (the timer), and as soon as a mail is queued in "
         "/var/lib/djops/due/mail (the path): retry /var/lib/djops/outbox and flush dma's "
-        "queue (dma -q)."
+        "queue (dma -q). Mail undelivered for a day, or beyond 1000 waiting, is given up "
+        "(notify.dropped) and kept in /var/lib/djops/outbox/given-up."
     ),
     "djops-ping": (
         "Deliver the queued healthchecks pings (/var/lib/djops/due/pings), retrying with backoff."
@@ -218,6 +219,13 @@ def _files() -> list[str]:
             "drop\\-ins written by \\fBdjops enable\\fR and removed by \\fBdjops disable\\fR",
         ),
         ("/var/lib/djops/", "state: mail outbox, migrated cron files"),
+        (
+            "/var/lib/djops/outbox/given\\-up/",
+            "mail the outbox gave up on, kept and never deleted by djops; "
+            "\\fBdjops check\\fR warns while it holds any; "
+            "\\fBmv /var/lib/djops/outbox/given\\-up/*.json /var/lib/djops/outbox/\\fR "
+            "puts it back in the queue",
+        ),
         ("/run/djops/", "root's runtime notes between the steps of a unit (0700)"),
         ("/usr/share/doc/djops/examples/P.toml", "every key with its default"),
     ]

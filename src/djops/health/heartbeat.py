@@ -38,7 +38,7 @@ def report(cfg: Config) -> str:
             + (f"; {held}" if held else "")
         )
     lines.append(f"Last reload:        {lastruns.last_event(p, RELOAD_RESULT)}")
-    lines.append(f"Mail outbox:        {len(mail.pending())} waiting")
+    lines.append(f"Mail outbox:        {mail.summary()}")
     lines.append(f"Notifications:      {apprise.summary(p, cfg.notify.urls)}")
     return "\n".join(lines) + "\n" + notices.footer(p)
 

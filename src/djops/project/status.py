@@ -98,7 +98,7 @@ def project(cfg: Config) -> str:
             f"last {lastruns.last_event(p, HEARTBEAT_RESULT)}; next "
             f"{beat.get('NextElapseUSecRealtime') or '-'}",
         ),
-        ("mail outbox", f"{len(mail.pending())} waiting"),
+        ("mail outbox", mail.summary()),
         ("notify", apprise.summary(p, cfg.notify.urls)),
     ]
     return "\n".join(aligned(rows) + _trouble(cfg))

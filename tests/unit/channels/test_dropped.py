@@ -1,18 +1,28 @@
-"""notify.dropped: what it says of one dropped notice reads right."""
+"""notify.dropped: what it says of dropped and of kept entries reads right."""
 
 from djops.channels import dropped
 
 
-def test_one_dropped_notice_is_singular_in_the_journal_and_the_mail(project, sent, monkeypatch):
-    subjects: list[str] = []
-    monkeypatch.setattr(
-        dropped.sendmail, "compose", lambda p, kind, subject, *a: subjects.append(subject)
+def test_one_entry_per_project_and_channel_in_a_pass_whatever_the_reasons(sent):
+    drops = dropped.Drops("ping")
+    drops.add("p", "https://a.example/x", dropped.why_old(86400))
+    drops.add("p", "https://a.example/x", dropped.why_full("pings"))
+    drops.add("q", "https://a.example/x", dropped.why_old(86400))
+    drops.report()
+    assert [f["DJOPS_COUNT"] for _, f in sent] == ["2", "1"]
+    assert (
+        sent[0][1]["DJOPS_REASON"]
+        == "undelivered for 24 hours; the queue held more than 1000 pings"
     )
-    monkeypatch.setattr(dropped.mail, "send", lambda *a: None)
-    drops = dropped.Drops("notification")
-    drops.add(project, "json://a.example/x", dropped.why_old(3600), "title")
+
+
+def test_kept_entries_are_said_with_where_they_are_and_the_mv_that_requeues_them(tmp_path, sent):
+    drops = dropped.Drops("mail", str, kept=tmp_path / "q" / "given-up")
+    drops.add("p", "root", dropped.why_old(86400), "down")
     drops.report()
     [(message, fields)] = sent
-    assert message.startswith("1 notification of p to json://") and fields["DJOPS_COUNT"] == "1"
-    assert "undelivered for 1 hour" in message and "1 hours" not in message
-    assert subjects[0].startswith("DROPPED 1 notification to json://")
+    assert message == (
+        f"1 mail of p to root given up: undelivered for 24 hours; kept in {tmp_path}/q/given-up/, "
+        f"re-queue with: mv {tmp_path}/q/given-up/*.json {tmp_path}/q/"
+    )
+    assert fields["DJOPS_KEPT"] == f"{tmp_path}/q/given-up"

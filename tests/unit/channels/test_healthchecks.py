@@ -156,7 +156,7 @@ def _age(path, seconds):
 def test_a_ping_undelivered_for_a_day_is_dropped_loudly(tmp_path, monkeypatch, sent):
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("DJOPS_CONFIG_DIR", str(tmp_path / "etc"))
-    monkeypatch.setattr(pings.dropped.mail, "kick", lambda: None)
+    monkeypatch.setattr(pings.dropmail.mail, "kick", lambda: None)
     base = "http://127.0.0.1:9/ping/s3cretUUID-abcdef"
     for kind in ("start", "4"):
         pings.queue("p", pings.url_for(base, "r1", kind), base=base)
@@ -174,7 +174,7 @@ def test_a_ping_undelivered_for_a_day_is_dropped_loudly(tmp_path, monkeypatch, s
 def test_a_ping_queue_past_its_bound_drops_the_oldest(tmp_path, monkeypatch, sent):
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("DJOPS_CONFIG_DIR", str(tmp_path / "etc"))
-    monkeypatch.setattr(pings.dropped.mail, "kick", lambda: None)
+    monkeypatch.setattr(pings.dropmail.mail, "kick", lambda: None)
     monkeypatch.setattr(queue, "MAX_ENTRIES", 2)
     monkeypatch.setattr(pings, "BACKOFF", (0,))
     for i in range(5):

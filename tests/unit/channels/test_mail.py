@@ -140,3 +140,75 @@ def test_the_queue_is_stuck_when_dma_or_the_outbox_keeps_mail_over_an_hour(box, 
     os.utime(spool_dir / "Q1a.2b", (old, old))
     ok, detail = queue.health()
     assert not ok and detail.startswith(f"1 mail stuck in {spool_dir}, 0 in the djops outbox")
+
+
+def _age(path, seconds):
+    """Rename an outbox entry as if it had been put `seconds` ago."""
+    stamp = time.time_ns() - int(seconds * 1e9)
+    new = path.with_name(f"{stamp:020d}-{path.name.split('-', 1)[1]}")
+    os.replace(path, new)
+    return new
+
+
+def _undeliverable(box, n=1, to=("root",)):
+    sm = str(box / "nope")
+    for i in range(n):
+        mail.send("p", sendmail.compose("p", "alert", f"down {i}", "text", list(to)), sm)
+    return mail.pending()
+
+
+def test_mail_undelivered_for_a_day_is_given_up_kept_beside_the_outbox_and_said_once(box, sent):
+    for path in _undeliverable(box, 2):
+        _age(path, mail.queue.GIVE_UP + 60)
+    before = {p.name: json.loads(p.read_text())["message"] for p in mail.pending()}
+    assert mail.flush() == (0, 0)
+    assert mail.pending() == [], "out of the retried queue: nothing grows without bound"
+    kept = mail.given_up()
+    assert [p.parent for p in kept] == [box / "state" / "outbox" / "given-up"] * 2
+    assert {p.name: json.loads(p.read_text())["message"] for p in kept} == before, "never lost"
+    assert oct(kept[0].parent.stat().st_mode & 0o777) == "0o700"
+    [(message, fields)] = [(m, f) for m, f in sent if f["DJOPS_EVENT"] == "notify.dropped"]
+    assert fields["PRIORITY"] == "2" and fields["DJOPS_COUNT"] == "2"
+    assert fields["DJOPS_URL"] == mail.fingerprint("root") and fields["DJOPS_PROJECT"] == "p"
+    assert fields["DJOPS_KEPT"] == str(kept[0].parent)
+    assert message.startswith("2 mails of p to root given up: undelivered for 24 hours")
+    assert f"mv {kept[0].parent}/*.json {mail.directory()}/" in message
+    assert mail.pending() == [], "no mail says it: mail is what failed"
+
+
+def test_mail_beyond_the_outbox_bound_is_given_up_oldest_first(box, sent, monkeypatch):
+    queued = _undeliverable(box, 4)
+    monkeypatch.setattr(mail.queue, "MAX_ENTRIES", 2)
+    for path in mail.pending():
+        entry = json.loads(path.read_text())
+        entry["next_try"] = 0
+        path.write_text(json.dumps(entry))
+    mail.flush()
+    assert [p.name for p in mail.pending()] == [p.name for p in queued[2:]]
+    assert [p.name for p in mail.given_up()] == [p.name for p in queued[:2]]
+    [fields] = [f for _, f in sent if f["DJOPS_EVENT"] == "notify.dropped"]
+    assert fields["DJOPS_COUNT"] == "2" and "more than 2 mails" in fields["DJOPS_REASON"]
+
+
+def test_given_up_mail_moved_back_is_retried_not_given_up_again(box, sent):
+    [path] = _undeliverable(box)
+    _age(path, mail.queue.GIVE_UP + 60)
+    mail.flush()
+    [kept] = mail.given_up()
+    os.replace(kept, mail.directory() / kept.name)  # the `mv` notify.dropped names
+    for entry_path in mail.pending():
+        entry = json.loads(entry_path.read_text())
+        entry["sendmail"] = fake_sendmail(box / "good")
+        entry_path.write_text(json.dumps(entry))
+    assert mail.flush() == (1, 0), "tried at once: its give-up time starts again"
+    assert (box / "good.got").read_text().count("Subject:") == 1
+    assert mail.given_up() == []
+    assert len([f for _, f in sent if f["DJOPS_EVENT"] == "notify.dropped"]) == 1
+
+
+def test_status_and_heartbeat_show_given_up_mail_only_while_some_is_kept(box):
+    assert mail.summary() == "0 waiting"
+    [path] = _undeliverable(box)
+    _age(path, mail.queue.GIVE_UP + 60)
+    mail.flush()
+    assert mail.summary() == f"0 waiting; 1 given up in {box}/state/outbox/given-up"
