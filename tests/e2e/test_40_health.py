@@ -268,6 +268,45 @@ def test_without_sendmail_mail_is_kept_logged_crit_and_delivered_later(machine):
     assert sum(": heartbeat" in s for s in subjects(machine)[before:]) == 1, "sent exactly once"
 
 
+MAIL_GIVE_UP = "/etc/systemd/system/djops-mailqueue.service.d/give-up.conf"
+GIVEN_UP = "/var/lib/djops/outbox/given-up"
+
+
+def test_mail_undelivered_past_the_give_up_time_is_kept_aside_said_crit_and_goes_when_moved_back(
+    machine,
+):
+    """Issue 30.5: the outbox gives up loudly and loses nothing: the mail
+    leaves the retried queue for given-up/, notify.dropped says so at crit
+    with the `mv` that puts it back, and once moved back it is delivered."""
+    m = machine
+    m.sh(f"mkdir -p {MAIL_GIVE_UP.rsplit('/', 1)[0]}")
+    m.put(MAIL_GIVE_UP, "[Service]\nEnvironment=DJOPS_GIVE_UP_SECONDS=20\n")
+    m.sh("systemctl daemon-reload")
+    since, before = now(m), len(mails(m))
+    m.sh("mv /usr/sbin/sendmail /usr/sbin/sendmail.away")
+    try:
+        m.sh("djops heartbeat demo")
+        wait_for(lambda: events(m, "demo", "mail.failed", since), what="the failed try")
+        time.sleep(21)  # past the give-up time of 20 s
+        queue_run(m)
+        [dropped] = wait_for(lambda: events(m, "demo", "notify.dropped", since), timeout=60)
+        assert dropped["PRIORITY"] == "2" and dropped["DJOPS_COUNT"] == "1", dropped
+        assert dropped["DJOPS_KEPT"] == GIVEN_UP, dropped
+        assert f"mv {GIVEN_UP}/*.json /var/lib/djops/outbox/" in dropped["MESSAGE"], dropped
+        assert m.sh(f"ls {GIVEN_UP} | grep -c json", check=False).stdout.strip() == "1"
+        assert m.sh("ls /var/lib/djops/outbox/ | grep -c json", check=False).stdout.strip() == "0"
+        assert "given up" in m.sh("djops check demo", check=False).stdout
+    finally:
+        m.sh("mv /usr/sbin/sendmail.away /usr/sbin/sendmail", check=False)
+        m.sh(f"rm -r {MAIL_GIVE_UP.rsplit('/', 1)[0]} && systemctl daemon-reload", check=False)
+    assert len(mails(m)) == before, "nothing was delivered meanwhile"
+    m.sh(f"mv {GIVEN_UP}/*.json /var/lib/djops/outbox/")
+    queue_run(m)
+    wait_for(lambda: len(mails(m)) > before, what="the mail moved back")
+    assert sum(": heartbeat" in s for s in subjects(m)[before:]) == 1, "sent exactly once"
+    assert m.sh(f"ls {GIVEN_UP} | grep -c json", check=False).stdout.strip() == "0"
+
+
 def test_a_failed_clearsessions_run_mails_its_journal_excerpt(machine):
     since, before = now(machine), len(mails(machine))
     machine.sh(f"chmod 000 {DB}")
