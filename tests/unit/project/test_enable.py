@@ -153,3 +153,14 @@ def test_a_job_taken_out_or_added_reloads_systemd_after_its_link_changed(project
     assert calls.index(("daemon-reload",)) > calls.index(
         ("stop", "djops-job@p:a.service", "djops-job@p:a.timer")
     )
+
+
+def test_disable_reloads_systemd_once(project, calls, sent):
+    """Each implicit reload of `systemctl disable` costs PID 1 a second or
+    more on a busy host: 20 projects took 150 s to disable (e2e test_85)."""
+    enable.enable(config.load(project))
+    calls.clear()
+    enable.disable(project)
+    assert calls.count(("daemon-reload",)) == 1
+    [own] = [c for c in calls if c[0] == "disable" and f"djops@{project}.target" in c]
+    assert "--no-reload" in own, own
