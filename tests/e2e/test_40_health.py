@@ -87,7 +87,7 @@ SIDE = "side"  # a second, cheap project: the demo's code on its own port
 # read over D-Bus as the health rounds (UTC) and the screens (the host's zone) do
 SAME_AS_SYSTEMCTL = """
 import subprocess
-from djops.health.project_round import UNIT_PROPERTIES
+from djops.health.project_round import SERVICE_PROPERTIES, TIMER_PROPERTIES
 from djops.project import running, status
 from djops.systemd import dbus_state
 listed = subprocess.run(
@@ -96,7 +96,7 @@ listed = subprocess.run(
 ).stdout
 names = [ln.split()[0] for ln in listed.splitlines() if ln.strip()]
 names.append("djops-job@demo:never-ran.service")
-props = list(dict.fromkeys([*UNIT_PROPERTIES, *status.PROPS, *running.PROPS]))
+props = list(dict.fromkeys([*SERVICE_PROPERTIES, *TIMER_PROPERTIES, *status.PROPS, *running.PROPS]))
 for utc in (True, False):
     conn = dbus_state.connect()
     assert conn is not None, "PID 1's private socket answers root"

@@ -218,7 +218,6 @@ TIMER_PROPERTIES = (
     "LastTriggerUSec",
     "NextElapseUSecRealtime",
 )
-UNIT_PROPERTIES = tuple(dict.fromkeys((*SERVICE_PROPERTIES, *TIMER_PROPERTIES)))
 
 
 def properties(unit: str) -> tuple[str, ...]:
