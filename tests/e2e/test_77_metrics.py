@@ -142,7 +142,12 @@ def seen(m) -> dict[str, object]:
 
 
 def _lines(x) -> list[str]:
-    return x if isinstance(x, list) else x.splitlines()
+    """Without a timer's next elapse: journald's entries cannot move it, and
+    on Debian 12 a daemon-reload meanwhile may."""
+    return [
+        re.sub(r"next [^;]*; ", "next ...; ", ln)
+        for ln in (x if isinstance(x, list) else x.splitlines())
+    ]
 
 
 def test_a_flood_of_look_alikes_from_nobody_changes_nothing(machine):

@@ -174,6 +174,7 @@ def job_contents(cfg: Config) -> dict[str, str]:
             when = (
                 f"OnCalendar=\nOnCalendar={timing.on_calendar(job.schedule, job.timezone)}\n"
                 f"RandomizedDelaySec={int(min(period / 10, MAX_DELAY))}s\n"
+                "FixedRandomDelay=true\n"
             )
         out[units.job_timer(p, name)] = f"{part_of}[Timer]\n{when}{timing.persistent(job)}"
     return out

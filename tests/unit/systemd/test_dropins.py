@@ -39,6 +39,7 @@ def test_each_job_gets_its_target_user_timeout_and_a_fitted_random_delay(project
     timer = got[f"djops-job@{project}:mail.timer"]
     assert "OnCalendar=\nOnCalendar=*:0/5\n" in timer, "the template's daily is reset"
     assert "RandomizedDelaySec=30s" in timer  # 5 min / 10
+    assert "FixedRandomDelay=true" in timer  # a daemon-reload does not move `next`
     assert "OnCalendar=\nOnBootSec=2min" in got[f"djops-job@{project}:boot.timer"]
     assert (
         "ExecStopPost=+/usr/bin/djops job --mail-output %i"
