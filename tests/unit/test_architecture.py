@@ -43,7 +43,7 @@ RANK = {
 # transient runs): a module that does not belongs elsewhere
 SYSTEMD = {
     "__init__", "bulk", "daemon", "dbus_state", "dropins", "run_output", "follow", "lastruns", "journal", "sd_notify",
-    "oneshot", "results", "service", "sockets", "standin", "systemctl", "transient",
+    "oneshot", "results", "service", "show_text", "sockets", "standin", "systemctl", "transient",
     "units", "wake",
 }  # fmt: skip
 # moved to their homes (issue 31): the old names stay gone

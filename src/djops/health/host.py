@@ -1,7 +1,8 @@
 """djops-health.service: one daemon per host for every enabled project.
 
-Each project's round runs in a thread of its own, every interval_seconds:
-a hung HTTP probe or database of one project never delays another, and the
+Each project's round runs in a thread of its own, every interval_seconds,
+on one grid for the host (on_grid: rounds due together share one read of
+systemd's units): a hung HTTP probe or database of one project never delays another, and the
 main loop, which only dispatches, sends READY=1 at once and WATCHDOG=1
 whatever the rounds do. A round past its interval logs health.overrun.
 The enabled set (djops@P.target enabled) and each P.toml are read again
@@ -151,7 +152,7 @@ class HostHealth(ServiceDaemon):
 
     def _start_round(self, slot: Slot, now: float) -> None:
         slot.started, slot.overrun, slot.running = now, False, True
-        slot.next_round = now + slot.interval()
+        slot.next_round = on_grid(now, slot.interval())
         slot.thread = threading.Thread(
             target=self._round, args=(slot,), name=f"round-{slot.name}", daemon=True
         )
@@ -163,7 +164,7 @@ class HostHealth(ServiceDaemon):
         try:
             if config.stamp(slot.name) != slot.stamp:
                 self._load(slot)
-                slot.next_round = slot.started + slot.interval()  # the new interval
+                slot.next_round = on_grid(slot.started, slot.interval())  # the new interval
             if slot.health is None:  # it never loaded: nothing to check with
                 return
             slot.health.round()
@@ -228,6 +229,15 @@ class HostHealth(ServiceDaemon):
         if broken := [s.name for s in slots if s.broken]:
             line += f" (config not loading: {', '.join(broken)})"
         return line
+
+
+def on_grid(now: float, interval: float) -> float:
+    """The round after one started at `now`: the next multiple of its
+    interval on the monotonic clock, the same instant for every project of
+    that interval. Rounds due together share one read of their units (one
+    connection, one unit list); spread over the minute, 100 projects made
+    ~30 reads a minute, each listing every unit of the host (bench-scale)."""
+    return (now // interval + 1) * interval
 
 
 def _config_failed(slot: Slot, why: str) -> None:

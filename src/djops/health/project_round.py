@@ -16,7 +16,7 @@ from djops.health import causes, incident, planned, probes, state
 from djops.jobs.policy import lapses
 from djops.mail import notices
 from djops.metrics import collect, textfile
-from djops.systemd import bulk, journal, systemctl, units
+from djops.systemd import bulk, dbus_state, journal, systemctl, units
 
 
 class Health:
@@ -224,9 +224,14 @@ def properties(unit: str) -> tuple[str, ...]:
     return TIMER_PROPERTIES if unit.endswith(".timer") else SERVICE_PROPERTIES
 
 
+# what the daemon's reads keep between rounds: a unit that did not change
+# since is asked one stamp, not its three properties
+MEMORY = dbus_state.Memory()
+
+
 def unit_state(names: list[str]) -> dict[str, dict]:
     """The units' state in ONE read: no process per job."""
-    return bulk.show_each({u: properties(u) for u in names}, utc=True)
+    return bulk.show_each({u: properties(u) for u in names}, utc=True, memory=MEMORY)
 
 
 def own_units(cfg: Config) -> dict[str, dict]:

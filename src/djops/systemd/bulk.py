@@ -30,12 +30,16 @@ def show(
 
 
 def show_each(
-    asks: dict[str, Sequence[str]], utc: bool = False, timeout: float = 30.0
+    asks: dict[str, Sequence[str]],
+    utc: bool = False,
+    timeout: float = 30.0,
+    memory: dbus_state.Memory | None = None,
 ) -> dict[str, dict[str, str]]:
     """show() with each unit's own props. systemctl, when it answers, is
-    asked all of them for every unit (one run per CHUNK units)."""
+    asked all of them for every unit (one run per CHUNK units). `memory`:
+    a daemon's, kept between its reads (dbus_state.Memory)."""
     out: dict[str, dict[str, str]] = {u: {} for u in asks}
-    if (asked_pid1 := _over_dbus(asks, utc)) is not None:
+    if (asked_pid1 := _over_dbus(asks, utc, memory)) is not None:
         return {**out, **asked_pid1}
     wanted = list(asks)
     every = dict.fromkeys(p for props in asks.values() for p in props)
@@ -52,14 +56,16 @@ def show_each(
     return out
 
 
-def _over_dbus(asks: dict[str, Sequence[str]], utc: bool) -> dict[str, dict[str, str]] | None:
+def _over_dbus(
+    asks: dict[str, Sequence[str]], utc: bool, memory: dbus_state.Memory | None = None
+) -> dict[str, dict[str, str]] | None:
     """PID 1's answers over D-Bus; None: systemctl answers instead."""
     with dbus_state.lock:
         conn = dbus_state.connect()
         if conn is None:
             return None
         try:
-            return dbus_state.show(conn, asks, utc)
+            return dbus_state.show(conn, asks, utc, memory)
         except Exception:  # dbus.DBusException: PID 1 went away, a timeout
             return None
         finally:

@@ -16,9 +16,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from djops import paths
+from djops.systemd import show_text
 
 SYSTEMD = "org.freedesktop.systemd1"
 PROPERTIES = "org.freedesktop.DBus.Properties"
@@ -43,19 +45,9 @@ BY_TYPE = {
     "socket": ("Socket", {"Result"}),
 }
 TYPED = {p for _, props in BY_TYPE.values() for p in props}
-REALTIME = {"LastTriggerUSec", "NextElapseUSecRealtime"}  # shown as a date
-NEVER = (0, 2**64 - 1)  # systemctl shows these as nothing
 # seconds for one answer; always given: python3-dbus's default (-1) made
 # calls on the private socket fail at once with NoReply
 TIMEOUT = 10.0
-
-
-def object_path(unit: str) -> str:
-    """systemd's object path of a unit: every byte but [A-Za-z0-9] as _xx."""
-    label = "".join(
-        chr(b) if chr(b).isascii() and chr(b).isalnum() else f"_{b:02x}" for b in unit.encode()
-    )
-    return f"/org/freedesktop/systemd1/unit/{label}"
 
 
 def _own(unit: str) -> str:
@@ -68,23 +60,6 @@ def _own(unit: str) -> str:
 def interface(unit: str, prop: str) -> str:
     kind, props = BY_TYPE.get(unit.rpartition(".")[2], ("", set()))
     return f"{SYSTEMD}.{kind}" if prop in props else UNIT
-
-
-def shown(prop: str, value: Any, utc: bool = True) -> str:
-    """A value as `systemctl show` prints it: with --timestamp=utc (`utc`,
-    a daemon's round), or in the host's zone (a screen)."""
-    if prop in REALTIME:
-        usec = int(value)
-        if usec in NEVER:
-            return ""
-        if utc:
-            return time.strftime("%a %Y-%m-%d %H:%M:%S UTC", time.gmtime(usec // 1_000_000))
-        return time.strftime("%a %Y-%m-%d %H:%M:%S %Z", time.localtime(usec // 1_000_000))
-    if prop == "InvocationID":
-        return bytes(int(b) for b in value).hex()
-    if isinstance(value, (bytes, bytearray)):
-        return value.hex()
-    return str(int(value)) if isinstance(value, int) else str(value)
 
 
 lock = threading.Lock()  # one read at a time: the rounds' threads share it
@@ -121,7 +96,35 @@ def connect() -> Any | None:
     return conn
 
 
-def show(conn: Any, asks: dict[str, Sequence[str]], utc: bool = True) -> dict[str, dict[str, str]]:
+# what moves only when the unit's state does (a run, a trigger) or PID 1
+# reloads: a long-lived reader asks a held unit for them again only then
+STATE_BOUND = {
+    "ExecMainStartTimestampMonotonic",
+    "ExecMainExitTimestampMonotonic",
+    "InvocationID",
+    "ActiveEnterTimestampMonotonic",
+    "LastTriggerUSec",
+    "NextElapseUSecRealtime",
+}
+KEPT_SECONDS = 300.0  # at most this old, whatever the stamps say (a clock set, a zone)
+
+
+@dataclass
+class Memory:
+    """The STATE_BOUND answers a daemon's rounds read last, per unit, with
+    the unit's StateChangeTimestampMonotonic then (it moves with every run
+    and every trigger of a timer, though ListUnits shows "waiting" both
+    times) and PID 1's UnitsLoadTimestampMonotonic (it moves with every
+    daemon-reload, which may move a timer's next elapse). One Get of the
+    stamp replaces three per unit and round (bench-scale)."""
+
+    loaded: str = ""
+    units: dict[str, tuple[str, str, float, dict[str, str]]] = field(default_factory=dict)
+
+
+def show(
+    conn: Any, asks: dict[str, Sequence[str]], utc: bool = True, memory: Memory | None = None
+) -> dict[str, dict[str, str]]:
     """{unit: {prop: value}} for each unit's own props; a property the unit
     lacks is left out (as systemctl leaves it out). A unit PID 1 does not
     hold (never started, or collected since its last run) answers with what
@@ -131,19 +134,68 @@ def show(conn: Any, asks: dict[str, Sequence[str]], utc: bool = True) -> dict[st
     or past MANY units ListUnits (a screen of 1,000 jobs: 2,000 GetUnit
     calls saved). A failure of the connection raises."""
     held = _listed(conn) if len(asks) > MANY else _listed_by_name(conn, list(asks))
+    if memory is not None and (loaded := _units_loaded(conn)) != memory.loaded:
+        memory.loaded, memory.units = loaded, {}
     out: dict[str, dict[str, str]] = {}
     for unit, props in asks.items():
         known = held.get(unit) if held is not None else _get_unit(conn, unit)
         if known is None:
-            out[unit] = {"Id": unit, **{p: unloaded(p) for p in props if _has(unit, p)}}
+            out[unit] = {"Id": unit, **{p: show_text.unloaded(p) for p in props if _has(unit, p)}}
             if "UnitFileState" in props:  # from its file alone: systemctl would load it
                 out[unit]["UnitFileState"] = _file_state(conn, unit)
             continue
         path, states = known
         got = {p: states[p] for p in props if p in states}
         rest = [p for p in props if p not in states]
+        if memory is not None and memory.loaded:
+            got.update(
+                _remembered(conn, memory, unit, path, [p for p in rest if p in STATE_BOUND], utc)
+            )
+            rest = [p for p in rest if p not in STATE_BOUND]
         out[unit] = {"Id": unit, **got, **_asked(conn, unit, path, rest, utc)}
     return out
+
+
+def _remembered(
+    conn: Any, memory: Memory, unit: str, path: str, props: list[str], utc: bool
+) -> dict[str, str]:
+    """`props` (all STATE_BOUND) from memory while the unit's state stamp
+    holds, else asked and kept. The stamp is read first: a change after it
+    only makes the next round ask again."""
+    if not props:
+        return {}
+    stamp = _asked(conn, unit, path, ["StateChangeTimestampMonotonic"], utc).get(
+        "StateChangeTimestampMonotonic", ""
+    )
+    now = time.monotonic()
+    kept = memory.units.get(unit)
+    if (
+        kept
+        and kept[:2] == (path, stamp)
+        and now - kept[2] < KEPT_SECONDS
+        and all(p in kept[3] or not _has(unit, p) for p in props)
+    ):
+        return {p: kept[3][p] for p in props if p in kept[3]}
+    got = _asked(conn, unit, path, props, utc)
+    memory.units[unit] = (path, stamp, now, got) if stamp else (path, "", 0.0, {})
+    return got
+
+
+def _units_loaded(conn: Any) -> str:
+    """When PID 1 last loaded its units (boot or daemon-reload); "" when it
+    cannot say (then nothing is remembered)."""
+    import dbus
+
+    try:
+        value = conn.call_blocking(
+            PEER, MANAGER_PATH, PROPERTIES, "Get", "ss",
+            (MANAGER, "UnitsLoadTimestampMonotonic"), timeout=TIMEOUT,
+        )  # fmt: skip
+    except dbus.DBusException as e:
+        if any(k in (e.get_dbus_name() or "") for k in ("Unknown", "InvalidArgs")):
+            return ""
+        raise
+    return str(int(value))
 
 
 MANY = 64  # units of one read past which ListUnits beats matching their names
@@ -219,13 +271,6 @@ def _has(unit: str, prop: str) -> bool:
     return prop not in TYPED or interface(unit, prop) != UNIT
 
 
-def unloaded(prop: str) -> str:
-    """A property of a unit PID 1 does not hold, as `systemctl show` prints it."""
-    return {"ActiveState": "inactive", "SubState": "dead"}.get(
-        prop, "0" if prop.endswith("Monotonic") else ""
-    )
-
-
 def _asked(conn: Any, unit: str, path: str, props: Sequence[str], utc: bool) -> dict[str, str]:
     import dbus
 
@@ -244,6 +289,6 @@ def _asked(conn: Any, unit: str, path: str, props: Sequence[str], utc: bool) -> 
                 if any(k in (e.get_dbus_name() or "") for k in ("Unknown", "InvalidArgs")):
                     continue  # not this interface's: its type's, or none (left out)
                 raise
-            got[prop] = shown(prop, value, utc)
+            got[prop] = show_text.shown(prop, value, utc)
             break
     return got

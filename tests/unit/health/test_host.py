@@ -168,3 +168,23 @@ def test_rounds_keep_their_interval_while_the_loop_waits_a_whole_watchdog_beat(t
     while time.monotonic() - t0 < 1.5:
         d.step(3.0)
     assert rounds.count("p") >= 5, rounds
+
+
+def test_rounds_of_one_interval_fall_on_one_grid():
+    """Projects enabled at different moments come due at the same instant
+    after their first round, so their rounds share one read of the units."""
+    firsts = [1000.3, 1017.9, 1019.99]
+    assert [host.on_grid(t, 60.0) for t in firsts] == [1020.0, 1020.0, 1020.0]
+    assert host.on_grid(1020.0, 60.0) == 1080.0, "a round on the grid: the next point"
+    assert host.on_grid(1021.5, 5.0) == 1025.0
+
+
+def test_two_projects_started_apart_come_due_together(project, confdir, monkeypatch, sent):
+    d, _ = _loaded_pair(confdir, monkeypatch)
+    monkeypatch.setattr(host.Slot, "interval", lambda self: 60.0)
+    d._round = lambda slot: None  # the dispatch alone
+    d._start_round(d.slots["p"], 1000.3)
+    assert d.slots["p"].next_round == 1020.0
+    d._start_round(d.slots["p"], 1020.0)
+    d._start_round(d.slots["q"], 1031.0)  # enabled later
+    assert d.slots["p"].next_round == d.slots["q"].next_round == 1080.0

@@ -365,7 +365,8 @@ def test_a_round_asks_each_unit_its_own_kinds_properties_and_starts_no_process(
     (tmp_path / "state").mkdir()
     asked: dict = {}
 
-    def show_each(asks, utc=False, timeout=30.0):
+    def show_each(asks, utc=False, timeout=30.0, memory=None):
+        assert memory is project_round.MEMORY, "the daemon keeps what it read"
         asked.update(asks)
         return {
             u: {"Id": u, **{p: "active" if p == "ActiveState" else "0" for p in props}}

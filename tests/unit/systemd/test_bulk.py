@@ -68,7 +68,7 @@ def test_inside_a_round_a_unit_systemd_could_not_say_is_not_asked_again_alone(mo
         raise OperationError("systemctl show did not answer within 30s")
 
     monkeypatch.setattr(bulk.systemctl, "run", run)
-    monkeypatch.setattr(bulk, "_over_dbus", lambda asks, utc: None)
+    monkeypatch.setattr(bulk, "_over_dbus", lambda asks, utc, memory=None: None)
     snapshot = bulk.show(["a.service", "b.timer"], ["ActiveState"], utc=True)
     calls: list[tuple] = []
     monkeypatch.setattr(bulk.systemctl, "run", lambda *a, **k: calls.append(a))

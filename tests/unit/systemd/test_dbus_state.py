@@ -9,30 +9,32 @@ import time
 
 import dbus
 
-from djops.systemd import bulk, dbus_state, systemctl
+from djops.systemd import bulk, dbus_state, show_text, systemctl
 
 
-def test_object_paths_escape_as_systemd_does():
-    assert dbus_state.object_path("demo.service").endswith("/unit/demo_2eservice")
-    assert dbus_state.object_path("djops-job@demo:j0.timer").endswith(
-        "/unit/djops_2djob_40demo_3aj0_2etimer"
+def object_path(unit: str) -> str:
+    """systemd's object path of a unit (every byte but [A-Za-z0-9] as _xx):
+    where the fake PID 1 keeps it."""
+    label = "".join(
+        chr(b) if chr(b).isascii() and chr(b).isalnum() else f"_{b:02x}" for b in unit.encode()
     )
+    return f"/org/freedesktop/systemd1/unit/{label}"
 
 
 def test_values_are_shown_as_systemctl_prints_them():
     at = calendar.timegm((2026, 12, 3, 19, 0, 0))
-    shown = dbus_state.shown("NextElapseUSecRealtime", dbus.UInt64(at * 1_000_000 + 5))
+    shown = show_text.shown("NextElapseUSecRealtime", dbus.UInt64(at * 1_000_000 + 5))
     assert shown == "Thu 2026-12-03 19:00:00 UTC"
     assert systemctl.utc_epoch(shown) == at
-    assert dbus_state.shown("LastTriggerUSec", dbus.UInt64(0)) == ""
-    assert dbus_state.shown("NextElapseUSecRealtime", dbus.UInt64(2**64 - 1)) == ""
+    assert show_text.shown("LastTriggerUSec", dbus.UInt64(0)) == ""
+    assert show_text.shown("NextElapseUSecRealtime", dbus.UInt64(2**64 - 1)) == ""
     invocation = dbus.Array([dbus.Byte(b) for b in bytes.fromhex("84d9bca996f04fe9" * 2)])
-    assert dbus_state.shown("InvocationID", invocation) == "84d9bca996f04fe9" * 2
-    assert dbus_state.shown("InvocationID", dbus.Array([], signature="y")) == ""
-    assert dbus_state.shown("ExecMainStartTimestampMonotonic", dbus.UInt64(65387541549)) == (
+    assert show_text.shown("InvocationID", invocation) == "84d9bca996f04fe9" * 2
+    assert show_text.shown("InvocationID", dbus.Array([], signature="y")) == ""
+    assert show_text.shown("ExecMainStartTimestampMonotonic", dbus.UInt64(65387541549)) == (
         "65387541549"
     )
-    assert dbus_state.shown("ActiveState", dbus.String("active")) == "active"
+    assert show_text.shown("ActiveState", dbus.String("active")) == "active"
 
 
 def _unit_of(path: str) -> str:
@@ -46,7 +48,7 @@ class Pid1:
 
     def __init__(self, values: dict[tuple[str, str], object], names=()) -> None:
         self.values, self.asked, self.methods = values, [], []
-        self.names = {dbus_state.object_path(n): n for n in names}
+        self.names = {object_path(n): n for n in names}
 
     def call_blocking(self, dest, path, iface, method, sig, args, timeout=None):
         self.methods.append(method)
@@ -77,9 +79,9 @@ class Pid1:
             ]
         if method == "GetUnit":
             held = {p for p, _ in self.values}
-            if dbus_state.object_path(args[0]) not in held:
+            if object_path(args[0]) not in held:
                 raise dbus.DBusException(name="org.freedesktop.systemd1.NoSuchUnit")
-            return dbus.ObjectPath(dbus_state.object_path(args[0]))
+            return dbus.ObjectPath(object_path(args[0]))
         interface, prop = args
         self.asked.append((path.rsplit("/", 1)[1], interface.rsplit(".", 1)[1], prop))
         if (path, prop) not in self.values:
@@ -88,7 +90,7 @@ class Pid1:
 
 
 def test_each_property_is_asked_of_its_interface_and_missing_ones_are_left_out():
-    svc, tmr = dbus_state.object_path("p.service"), dbus_state.object_path("p.timer")
+    svc, tmr = object_path("p.service"), object_path("p.timer")
     pid1 = Pid1(
         {
             (svc, "ActiveState"): dbus.String("failed"),
@@ -166,7 +168,7 @@ def test_a_round_falls_back_to_systemctl_when_pid1_cannot_be_asked(monkeypatch):
 
 def test_a_screen_asks_pid1_too_and_shows_the_hosts_zone(monkeypatch):
     at = 1_800_000_000
-    tmr = dbus_state.object_path("p.timer")
+    tmr = object_path("p.timer")
     pid1 = Pid1({(tmr, "NextElapseUSecRealtime"): dbus.UInt64(at * 1_000_000)})
     pid1.close = lambda: None
     monkeypatch.setattr(dbus_state, "connect", lambda: pid1)
@@ -186,8 +188,8 @@ def test_past_many_units_one_listunits_answers_which_are_held_and_their_states()
     """A screen of 1,000 jobs: no GetUnit per unit, and the states PID 1
     listed are not asked again; an idle job's service is still not loaded."""
     names = [f"djops-job@p:j{i}.timer" for i in range(dbus_state.MANY + 1)]
-    values = {(dbus_state.object_path(n), "NextElapseUSecRealtime"): dbus.UInt64(0) for n in names}
-    values.update({(dbus_state.object_path(n), "ActiveState"): "active" for n in names})
+    values = {(object_path(n), "NextElapseUSecRealtime"): dbus.UInt64(0) for n in names}
+    values.update({(object_path(n), "ActiveState"): "active" for n in names})
     pid1 = Pid1(values, names)
     asks = {n: ("ActiveState", "NextElapseUSecRealtime") for n in names}
     asks["djops-job@p:j0.service"] = ("ActiveState", "InactiveExitTimestampMonotonic")
@@ -199,4 +201,57 @@ def test_past_many_units_one_listunits_answers_which_are_held_and_their_states()
 
 
 def test_a_timers_result_is_a_word_not_a_date():
-    assert dbus_state.shown("Result", dbus.String("success")) == "success"
+    assert show_text.shown("Result", dbus.String("success")) == "success"
+
+
+def test_a_daemons_memory_asks_an_unchanged_unit_only_its_state_stamp(monkeypatch):
+    """Between rounds a timer that did not trigger is asked one stamp, not
+    its three properties; a trigger (the stamp moves) or a daemon-reload
+    (PID 1's load stamp moves, a next elapse may too) asks them again."""
+    tmr = object_path("p.timer")
+    manager = dbus_state.MANAGER_PATH
+    pid1 = Pid1(
+        {
+            (tmr, "ActiveState"): dbus.String("active"),
+            (tmr, "StateChangeTimestampMonotonic"): dbus.UInt64(100),
+            (tmr, "LastTriggerUSec"): dbus.UInt64(0),
+            (tmr, "NextElapseUSecRealtime"): dbus.UInt64(1_800_000_000_000_000),
+            (tmr, "ActiveEnterTimestampMonotonic"): dbus.UInt64(5),
+        },
+        ["p.timer"],
+    )
+    pid1.values[(manager, "UnitsLoadTimestampMonotonic")] = dbus.UInt64(1)
+    props = ("ActiveState", "LastTriggerUSec", "NextElapseUSecRealtime")
+    props += ("ActiveEnterTimestampMonotonic",)
+    memory = dbus_state.Memory()
+
+    def read() -> tuple[dict, list[str]]:
+        pid1.asked.clear()
+        got = dbus_state.show(pid1, {"p.timer": props}, memory=memory)["p.timer"]
+        return got, [p for unit, _, p in pid1.asked if unit == "p_2etimer"]
+
+    first, asked = read()
+    assert first["NextElapseUSecRealtime"] == "Fri 2027-01-15 08:00:00 UTC"
+    assert sorted(asked) == sorted(["StateChangeTimestampMonotonic", *props[1:]])
+    again, asked = read()
+    assert again == first and asked == ["StateChangeTimestampMonotonic"]
+
+    pid1.values[(tmr, "StateChangeTimestampMonotonic")] = dbus.UInt64(200)  # it triggered
+    pid1.values[(tmr, "LastTriggerUSec")] = dbus.UInt64(1_700_000_000_000_000)
+    triggered, asked = read()
+    assert triggered["LastTriggerUSec"] == "Tue 2023-11-14 22:13:20 UTC" and len(asked) == 4
+
+    pid1.values[(manager, "UnitsLoadTimestampMonotonic")] = dbus.UInt64(2)  # daemon-reload
+    pid1.values[(tmr, "NextElapseUSecRealtime")] = dbus.UInt64(1_900_000_000_000_000)
+    reloaded, asked = read()
+    assert reloaded["NextElapseUSecRealtime"] == "Sun 2030-03-17 17:46:40 UTC" and len(asked) == 4
+
+    monkeypatch.setattr(dbus_state, "KEPT_SECONDS", 0.0)  # too old, whatever the stamps
+    _, asked = read()
+    assert len(asked) == 4
+
+    del pid1.values[(manager, "UnitsLoadTimestampMonotonic")]  # a PID 1 that cannot say
+    monkeypatch.setattr(dbus_state, "KEPT_SECONDS", 300.0)
+    read()
+    _, asked = read()
+    assert "StateChangeTimestampMonotonic" not in asked and len(asked) == 3, "nothing kept"
