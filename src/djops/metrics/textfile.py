@@ -65,7 +65,8 @@ def write(directory: str, project: str, families: list[Family]) -> Path | None:
                 f"({safefs.owner_name(parent.st_uid)}): not written; chown root {directory}",
                 directory,
             )
-        safefs.write_atomic_at(fd, target.name, render(families).encode("utf-8"), mode=0o644)
+        text = render(families).encode("utf-8")  # rewritten every round: no fsync
+        safefs.write_atomic_at(fd, target.name, text, mode=0o644, durable=False)
     finally:
         os.close(fd)
     return target
