@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from djops import paths
-from djops.config import addresses, live_values, restart_modes
+from djops.config import addresses, live_values, names, restart_modes
 from djops.config import values as c
 from djops.events import PRIORITY_NAMES
 
@@ -31,10 +31,8 @@ def key(
     return field(default=default, metadata=meta)
 
 
-# the built-in job: its section, and its name among the jobs (claims, metrics
-# labels, DJOPS_JOB); no [jobs.NAME] may take it. djops.systemd.units names
-# its units from it (config imports nothing above it).
-CLEARSESSIONS = "clearsessions"
+# the built-in job's name (djops.config.names), here too for the schema's readers
+CLEARSESSIONS = names.CLEARSESSIONS
 
 
 @dataclass(frozen=True)
