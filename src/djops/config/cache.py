@@ -7,6 +7,8 @@ condition, the run, the step after it); parsing and checking a thousand
 [jobs.NAME] tables costs ~60 ms each time, reading this ~3 ms. A file
 edited since enable does not match and is read and checked again (all
 but its schedules, which systemd reads at the next enable or check).
+Beside it goes what a job run's load needs of the schema (its live checks,
+a job's defaults), so that load imports no schema (djops.config.run_load).
 Only root writes it, with P.toml's owner and mode (the job's environment
 may be secret); a copy anyone else could have written is ignored."""
 
@@ -20,8 +22,10 @@ from typing import Any
 
 from djops import __version__, paths, safefs
 
-# {"sections": {section: {key: [value, given]}}, "jobs": {NAME: {key: value given}}}
+# {"sections": {section: {key: [value, given]}}, "jobs": {NAME: {key: value given}},
+#  "run": what a job run's load needs of the schema (djops.config.schema.run_shape)}
 Typed = dict[str, Any]
+RUN = "run"
 
 
 def path(name: str) -> Path:

@@ -161,7 +161,7 @@ def load(name: str, live: bool = True, schedules: bool = False) -> Config:
         calendars.validate(_build(path, name, typed, live=False))
     cfg = _build(path, name, typed, live)
     if schedules and raw is not None:
-        cache.write(name, path, raw, typed)
+        cache.write(name, path, raw, {**typed, cache.RUN: _schema().run_shape()})
     return cfg
 
 
