@@ -104,7 +104,7 @@ def job(args: argparse.Namespace) -> str:
         from djops.jobs.policy import pause_commands
 
         return pause_commands.condition(p, name)
-    cfg = config.load(p)
+    cfg = config.load_for_run(p)  # both starts of every run: not the schema's imports
     if args.after:  # the root step after a run: djops.jobs.policy (not the relay's imports)
         from djops.jobs.policy import after
 

@@ -5,7 +5,6 @@ systemd.time(7)), read by systemd itself: the one place djops runs
 import functools
 import subprocess
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from djops import paths
 
@@ -97,6 +96,8 @@ def _elapses(block: list[str]) -> list[str]:
 
 
 def _gap(stamps: list[str]) -> float | None:
+    from datetime import datetime  # here: every job run's start imports this module
+
     try:
         a, b = (datetime.strptime(s, "%a %Y-%m-%d %H:%M:%S %Z") for s in stamps[:2])
     except ValueError:  # "never", or one elapse only
@@ -115,6 +116,8 @@ def period(expression: str, floor: float = 60.0) -> float | None:
         out = _analyze("--iterations=2", "--", expression).stdout
     except Unavailable:
         return None
+    from datetime import datetime
+
     try:
         stamps = [
             datetime.strptime(ln.split(":", 1)[1].strip(), "%a %Y-%m-%d %H:%M:%S %Z")
@@ -133,6 +136,8 @@ def next_after(expression: str, epoch: float) -> float | None:
         out = _analyze(f"--base-time=@{int(epoch)}", "--iterations=1", "--", expression).stdout
     except Unavailable:
         return None
+    from datetime import UTC, datetime
+
     for ln in out.splitlines():
         if ln.strip().startswith("Next elapse:"):
             try:

@@ -23,8 +23,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from djops import paths, safefs, secrets, text
 from djops.config import Config
@@ -32,8 +31,7 @@ from djops.config import Config
 MAX_REPORT = 16 << 20
 
 
-@dataclass
-class Result:
+class Result(NamedTuple):  # not a dataclass: each job run imports this module
     status: int
     data: dict[str, Any]
 

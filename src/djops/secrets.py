@@ -23,8 +23,10 @@ MAX_BYTES = 8 << 20
 __all__ = ["LOADED_KEY", "ensure", "forget", "redactor", "remember", "stored"]
 
 
-def redactor(cfg: Config) -> Redactor:
-    r = Redactor.from_settings_dir(cfg.project.settings_dir)
+def redactor(cfg: Config, lazy: bool = False) -> Redactor:
+    """`lazy`: the settings directory is scanned when a line is first masked
+    (a job's relay: a run with no output never parses the settings)."""
+    r = Redactor.from_settings_dir(cfg.project.settings_dir, lazy=lazy)
     r.add(stored(cfg.name))
     return r
 

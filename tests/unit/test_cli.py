@@ -131,3 +131,24 @@ def test_a_job_run_never_imports_argparse():
     )
     out = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out
+
+
+def test_a_job_runs_starts_import_no_dataclasses():
+    """Both starts of every run (`djops job P:NAME`, `djops job --after
+    P:NAME`) import what they run, not the schema's dataclasses (inspect,
+    ast: ~15 ms of each start)."""
+    import os
+    import subprocess
+    import sys
+
+    import djops
+
+    src = os.path.dirname(os.path.dirname(djops.__file__))
+    probe = (
+        f"import sys; sys.path.insert(0, {src!r})\n"
+        "import djops.cli, djops.jobs.job, djops.jobs.policy.after, djops.config.run_load\n"
+        "print(sorted({'dataclasses', 'inspect', 'hashlib', 'datetime', 'djops.config.schema'}"
+        " & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out

@@ -7,11 +7,12 @@ condition, the run, the step after it); parsing and checking a thousand
 [jobs.NAME] tables costs ~60 ms each time, reading this ~3 ms. A file
 edited since enable does not match and is read and checked again (all
 but its schedules, which systemd reads at the next enable or check).
+Beside it goes what a job run's load needs of the schema (its live checks,
+a job's defaults), so that load imports no schema (djops.config.run_load).
 Only root writes it, with P.toml's owner and mode (the job's environment
 may be secret); a copy anyone else could have written is ignored."""
 
 import contextlib
-import hashlib
 import json
 import os
 import stat
@@ -20,8 +21,10 @@ from typing import Any
 
 from djops import __version__, paths, safefs
 
-# {"sections": {section: {key: [value, given]}}, "jobs": {NAME: {key: value given}}}
+# {"sections": {section: {key: [value, given]}}, "jobs": {NAME: {key: value given}},
+#  "run": what a job run's load needs of the schema (djops.config.schema.run_shape)}
 Typed = dict[str, Any]
+RUN = "run"
 
 
 def path(name: str) -> Path:
@@ -29,7 +32,20 @@ def path(name: str) -> Path:
 
 
 def _key(raw: bytes) -> str:
-    return f"{__version__}:{hashlib.sha256(raw).hexdigest()}"
+    return f"{__version__}:{_sha256(raw).hexdigest()}"
+
+
+def _sha256(raw: bytes) -> Any:
+    """hashlib's SHA-256 is OpenSSL's: loading libcrypto is ~2.5 ms of each
+    unit's start. CPython's own builtin gives the same digest."""
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found]  # CPython 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found,no-redef]  # 3.12 on
+        except ImportError:
+            from hashlib import sha256  # type: ignore[assignment]
+    return sha256(raw)
 
 
 def read(name: str, raw: bytes) -> Typed | None:

@@ -1,30 +1,27 @@
 """Read /etc/djops/P.toml, apply defaults and checks, return a Config.
 
 Every problem becomes one ConfigError line naming the file and the key.
+The schema (djops.config.schema) is imported where it is read: its
+dataclasses' imports and classes cost ~15 ms, which a job run's two starts
+need not pay (djops.config.run_load).
 """
 
-import dataclasses
+from __future__ import annotations
+
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from djops import paths
 from djops.config import cache, restart_modes, values
-from djops.config.schema import (
-    CLEARSESSIONS,
-    SECTIONS,
-    Clearsessions,
-    Health,
-    Job,
-    Metrics,
-    Notify,
-    Project,
-    Socket,
-    Watch,
-)
+from djops.config.names import CLEARSESSIONS
 from djops.errors import ConfigError
+
+if TYPE_CHECKING:
+    import dataclasses
+
+    from djops.config import schema
 
 # A Python identifier is both a Django project name and a systemd instance name.
 _PROJECT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -32,18 +29,20 @@ JOB_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 JOBS = "jobs"
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
+    """P.toml, loaded and checked. A NamedTuple, not a dataclass: a job
+    run's start builds one without importing dataclasses."""
+
     name: str
     path: Path
-    project: Project
-    clearsessions: Clearsessions
-    watch: Watch
-    health: Health
-    notify: Notify
-    metrics: Metrics
-    socket: Socket = field(default_factory=Socket)
-    jobs: dict[str, Job] = field(default_factory=dict)
+    project: schema.Project
+    clearsessions: schema.Clearsessions
+    watch: schema.Watch
+    health: schema.Health
+    notify: schema.Notify
+    metrics: schema.Metrics
+    socket: schema.Socket
+    jobs: dict[str, schema.Job]
 
 
 def config_path(name: str) -> Path:
@@ -99,7 +98,7 @@ def _section(path: Path, name: str, data: Any, cls: type, project: str) -> dict[
     """Type-check one section; returns {key: (value, given)} with defaults filled in."""
     if not isinstance(data, dict):
         raise ConfigError(str(path), f"[{name}]", "a table", values.shown(data))
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    fields = {f.name: f for f in _fields(cls)}
     for k in data:
         if k not in fields:
             raise ConfigError(
@@ -162,37 +161,51 @@ def load(name: str, live: bool = True, schedules: bool = False) -> Config:
         calendars.validate(_build(path, name, typed, live=False))
     cfg = _build(path, name, typed, live)
     if schedules and raw is not None:
-        cache.write(name, path, raw, typed)
+        cache.write(name, path, raw, {**typed, cache.RUN: _schema().run_shape()})
     return cfg
+
+
+def _schema() -> Any:
+    """djops.config.schema, imported on first use (its dataclasses: ~15 ms)."""
+    from djops.config import schema
+
+    return schema
+
+
+def _fields(cls: type) -> tuple[dataclasses.Field, ...]:
+    import dataclasses
+
+    return dataclasses.fields(cls)
 
 
 def _typed(path: Path, data: dict[str, Any], name: str) -> cache.Typed:
     """Every type check, before anything about the live system (users,
     directories), so a typo in the file is reported first: sections as
     {key: [value, given]}, jobs as {key: value} of the keys given."""
+    sections = _schema().SECTIONS
     for section in data:
-        if section not in SECTIONS and section != JOBS:
+        if section not in sections and section != JOBS:
             raise ConfigError(
                 str(path),
                 f"[{section}]",
-                "one of the sections: " + ", ".join([*SECTIONS, "jobs.NAME"]),
+                "one of the sections: " + ", ".join([*sections, "jobs.NAME"]),
             )
-    sections = {
+    checked = {
         s: {k: list(vg) for k, vg in _section(path, s, data.get(s, {}), cls, name).items()}
-        for s, cls in SECTIONS.items()
+        for s, cls in sections.items()
     }
     jobs = {
         job: {k: v for k, (v, given) in typed.items() if given}
         for job, typed in _typed_jobs(path, data.get(JOBS, {}), name).items()
     }
-    return {"sections": sections, "jobs": jobs}
+    return {"sections": checked, "jobs": jobs}
 
 
 def _build(path: Path, name: str, typed: cache.Typed, live: bool) -> Config:
     parts = {}
-    for s, cls in SECTIONS.items():
+    for s, cls in _schema().SECTIONS.items():
         fields = {}
-        for f in dataclasses.fields(cls):
+        for f in _fields(cls):
             value, given = typed["sections"][s][f.name]
             if live and f.metadata["live"]:
                 value = _apply(path, s, f.name, f.metadata["live"], value, given)
@@ -226,7 +239,7 @@ def _typed_jobs(path: Path, data: Any, project: str) -> dict[str, dict[str, Any]
             raise ConfigError(
                 str(path), f"[{section}]", "another NAME: clearsessions is [clearsessions]"
             )
-        typed[job] = _section(path, section, table, Job, project)
+        typed[job] = _section(path, section, table, _schema().Job, project)
         if bool(typed[job]["command"][0]) == bool(typed[job]["exec"][0]):
             raise ConfigError(
                 str(path), f"[{section}] command, exec", "exactly one of the two, not empty"
@@ -234,19 +247,18 @@ def _typed_jobs(path: Path, data: Any, project: str) -> dict[str, dict[str, Any]
     return typed
 
 
-# the [jobs.NAME] keys with a live check, and their defaults
-_LIVE_JOB_KEYS = [
-    (f.name, f.metadata["live"], f) for f in dataclasses.fields(Job) if f.metadata["live"]
-]
-
-
-def _jobs(path: Path, given: dict[str, dict[str, Any]], user: str, live: bool) -> dict[str, Job]:
+def _jobs(
+    path: Path, given: dict[str, dict[str, Any]], user: str, live: bool
+) -> dict[str, schema.Job]:
     """Live checks, and "" for the user means the [project] user. Each
     distinct value is checked once (a thousand jobs share a few users)."""
+    Job = _schema().Job
+    # the [jobs.NAME] keys with a live check, and their defaults
+    live_keys = [(f.name, f.metadata["live"], f) for f in _fields(Job) if f.metadata["live"]]
     jobs, checked = {}, {}
     for job, table in given.items():
         fields = dict(table)
-        for key, check, f in _LIVE_JOB_KEYS if live else ():
+        for key, check, f in live_keys if live else ():
             value = fields[key] if key in table else default_of(f)
             memo = (key, repr(value))
             if memo not in checked:
@@ -257,7 +269,7 @@ def _jobs(path: Path, given: dict[str, dict[str, Any]], user: str, live: bool) -
     return jobs
 
 
-def _cross_checks(path: Path, health: Health) -> None:
+def _cross_checks(path: Path, health: schema.Health) -> None:
     if not health.warn_after <= health.alert_after <= health.restart_after:
         raise ConfigError(
             str(path),
@@ -270,11 +282,13 @@ def _cross_checks(path: Path, health: Health) -> None:
 def defaults(name: str) -> Config:
     """Every key at its default: for the failure mail when P.toml is broken."""
     parts = {
-        s: cls(**{f.name: default(f, name) for f in dataclasses.fields(cls)})
-        for s, cls in SECTIONS.items()
+        s: cls(**{f.name: default(f, name) for f in _fields(cls)})
+        for s, cls in _schema().SECTIONS.items()
     }
-    return Config(name=name, path=config_path(name), **parts)
+    return Config(name=name, path=config_path(name), **parts, jobs={})
 
 
 def default_of(f: dataclasses.Field) -> Any:
+    import dataclasses
+
     return f.default_factory() if f.default is dataclasses.MISSING else f.default  # type: ignore[misc]

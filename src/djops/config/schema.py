@@ -10,11 +10,11 @@ example config (examples/P.toml) and the man page's key table all come from
 here (djops.generate.example, .manpage).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from djops import paths
-from djops.config import addresses, live_values, restart_modes
+from djops.config import addresses, live_values, names, restart_modes
 from djops.config import values as c
 from djops.events import PRIORITY_NAMES
 
@@ -31,10 +31,8 @@ def key(
     return field(default=default, metadata=meta)
 
 
-# the built-in job: its section, and its name among the jobs (claims, metrics
-# labels, DJOPS_JOB); no [jobs.NAME] may take it. djops.systemd.units names
-# its units from it (config imports nothing above it).
-CLEARSESSIONS = "clearsessions"
+# the built-in job's name (djops.config.names), here too for the schema's readers
+CLEARSESSIONS = names.CLEARSESSIONS
 
 
 @dataclass(frozen=True)
@@ -273,3 +271,20 @@ SECTIONS: dict[str, type] = {
 
 # every table a user may write, for the docs: the sections and one job
 DOC_SECTIONS: dict[str, type] = {**SECTIONS, "jobs.NAME": Job}
+
+
+def run_shape() -> dict[str, Any]:
+    """What a job run's load (djops.config.run_load) needs of the schema,
+    kept with the checked form so its starts need not import this module:
+    each live check by name ({section or "jobs": {key: check}}) and the
+    defaults of a [jobs.NAME] table's keys."""
+
+    def live(cls: type) -> dict[str, str]:
+        return {f.name: f.metadata["live"].__name__ for f in fields(cls) if f.metadata["live"]}
+
+    job_defaults = {
+        f.name: f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
+        for f in fields(Job)
+    }
+    checks = {s: live(cls) for s, cls in SECTIONS.items()}
+    return {"live": {**checks, "jobs": live(Job)}, "job_defaults": job_defaults}

@@ -72,7 +72,7 @@ def _execute(cfg: Config, name: str, job) -> tuple[int, float, bool]:
     """Run it, its output to the journal: (exit status, seconds, stopped)."""
     p, argv = cfg.name, argv_of(cfg, job)
     env = {**project_python.environment(cfg), **job.environment}
-    redactor = secrets.redactor(cfg)
+    redactor = secrets.redactor(cfg, lazy=True)  # a run without output scans nothing
     started = time.monotonic()
     proc = subprocess.Popen(
         argv,

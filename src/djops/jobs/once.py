@@ -14,7 +14,7 @@ status and stay silent.
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from djops import oncalendar
 from djops.config import Config
@@ -27,8 +27,7 @@ from djops.text import printable
 REBOOT = "@reboot"  # every host boots for itself: no claim
 
 
-@dataclass
-class Turn:
+class Turn(NamedTuple):  # not a dataclass: every job run imports this (inspect, ast)
     run: bool
     text: str = ""  # why not
     held: claim.Held | None = None

@@ -13,7 +13,6 @@ their control characters escaped.
 
 import sys
 from collections.abc import Callable
-from datetime import UTC
 from typing import Any
 
 from djops.events import CLEARSESSIONS_RESULT, EVENTS, JOB_RESULT, JOB_SKIPPED
@@ -92,7 +91,7 @@ def last_event(
 ) -> dict[str, Any] | None:
     """The newest of `events` for `project` (and `job`, and of one run of a
     unit: its `invocation` id) logged at or after `since_usec`."""
-    from datetime import datetime
+    from datetime import UTC, datetime  # here: every start imports this module
 
     from systemd import journal
 

@@ -8,7 +8,7 @@ by `djops@P.target`; the mail queue is one per server.
 import re
 
 from djops import paths
-from djops.config.schema import CLEARSESSIONS
+from djops.config.names import CLEARSESSIONS
 
 RELOAD, HEARTBEAT, WATCH, HEALTH = (
     "reload",

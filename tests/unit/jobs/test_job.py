@@ -110,3 +110,22 @@ def test_run_at_a_terminal_prints_lines_as_they_come_otherwise_at_the_end(
     else:
         assert asked["show"] is None
         assert answer == "all lines of a1 at the end\njob ok of p done in 1.0s"
+
+
+def test_a_run_without_output_never_reads_the_settings(with_jobs, confdir, monkeypatch, sent):
+    """The relay scans the settings directory for values to mask at its
+    first line: a quiet run (most timer runs) skips the parse (and ast's
+    and tokenize's imports)."""
+    from djops.inproject import redact
+
+    (confdir / "p.toml").write_text(
+        (confdir / "p.toml").read_text() + '[jobs.quiet]\nexec = ["/bin/true"]\n'
+    )
+    scanned = []
+    real = redact.Redactor._scan
+    monkeypatch.setattr(redact.Redactor, "_scan", lambda r: scanned.append(r) or real(r))
+    assert job.run_here(config.load("p", live=False), "quiet").startswith("job quiet of p done")
+    assert scanned == []
+    with pytest.raises(OperationError):
+        job.run_here(with_jobs, "bad")  # output: scanned, and masked (above)
+    assert len(scanned) == 1
