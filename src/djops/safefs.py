@@ -81,11 +81,18 @@ def read_json(path: Path | str, limit: int = MAX_STATE_BYTES) -> Any:
 
 
 def write_atomic(
-    path: Path | str, data: bytes, mode: int = 0o600, owner: tuple[int, int] | None = None
+    path: Path | str,
+    data: bytes,
+    mode: int = 0o600,
+    owner: tuple[int, int] | None = None,
+    durable: bool = True,
 ) -> None:
     """Write to a new temp file beside `path` (never an existing one, never
     through a symlink), fsync, rename over `path`, fsync the directory: a
-    crash leaves the old file or the new one, never an empty one."""
+    crash leaves the old file or the new one, never an empty one.
+    `durable=False`: no fsync (a kill -9 still leaves the old or the new
+    file; only a power cut may leave an empty one), for what is rewritten
+    every minute and read as no news when garbage."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with contextlib.suppress(FileNotFoundError):
@@ -98,12 +105,15 @@ def write_atomic(
             os.fchmod(fd, mode)  # the umask must not narrow it
             if owner is not None:
                 os.fchown(fd, *owner)
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    if not durable:
+        return
     with contextlib.suppress(OSError):
         dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
@@ -112,8 +122,8 @@ def write_atomic(
             os.close(dfd)
 
 
-def write_json(path: Path | str, value: Any, mode: int = 0o600) -> None:
-    write_atomic(path, json.dumps(value).encode("utf-8"), mode)
+def write_json(path: Path | str, value: Any, mode: int = 0o600, durable: bool = True) -> None:
+    write_atomic(path, json.dumps(value).encode("utf-8"), mode, durable=durable)
 
 
 def open_dir(path: str | Path) -> tuple[int, os.stat_result]:

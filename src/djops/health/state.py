@@ -28,5 +28,7 @@ def load(p: str) -> tuple[dict, str]:
     return data, ""
 
 
-def save(p: str, data: dict) -> None:
-    safefs.write_json(path(p), data, mode=0o644)
+def save(p: str, data: dict, durable: bool = True) -> None:
+    """`durable=False` for a round that moved no incident: its file is
+    rewritten next minute, and a torn one reads as no state."""
+    safefs.write_json(path(p), data, mode=0o644, durable=durable)

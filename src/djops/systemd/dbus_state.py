@@ -106,7 +106,7 @@ STATE_BOUND = {
     "LastTriggerUSec",
     "NextElapseUSecRealtime",
 }
-KEPT_SECONDS = 300.0  # at most this old, whatever the stamps say (a clock set, a zone)
+KEPT_SECONDS = 900.0  # at most this old, whatever the stamps say (a clock set, a zone)
 
 
 @dataclass

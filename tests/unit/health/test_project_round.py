@@ -115,6 +115,25 @@ def test_a_full_disk_never_stops_the_rounds(world, monkeypatch, sent):
     assert [f["DJOPS_EVENT"] for _, f in sent] == ["state.failed"], "once, not every round"
 
 
+def test_the_state_is_synced_to_disk_only_when_the_incident_moved(world, monkeypatch):
+    """A round that only says "still ok" is rewritten next minute; a step of
+    the ladder must survive a power cut."""
+    cfg, script, _, _ = world
+    synced: list[bool] = []
+    save = state.save
+    monkeypatch.setattr(
+        state,
+        "save",
+        lambda p, data, durable=True: synced.append(durable) or save(p, data, durable),
+    )
+    script["service"] = [(True, "ok")] * 3 + [(False, "p.service failed (failed)")] * 2
+    h = project_round.Health(cfg)
+    for _ in range(5):
+        h.round()
+    assert synced == [True, False, False, True, True]
+    assert state.read(cfg.name)["incident"]["streaks"] == {"service": 2}
+
+
 def test_a_restart_is_queued_once_per_outage(world):
     cfg, script, _, restarts = world
     script["service"] = [(False, "down")] * 7 + [(True, "up")]
