@@ -115,7 +115,8 @@ class Memory:
     the unit's StateChangeTimestampMonotonic then (it moves with every run
     and every trigger of a timer, though ListUnits shows "waiting" both
     times) and PID 1's UnitsLoadTimestampMonotonic (it moves with every
-    daemon-reload, which may move a timer's next elapse). One Get of the
+    daemon-reload, which may move a timer's next elapse: timers are then
+    asked again). One Get of the
     stamp replaces three per unit and round (bench-scale)."""
 
     loaded: str = ""
@@ -135,7 +136,12 @@ def show(
     calls saved). A failure of the connection raises."""
     held = _listed(conn) if len(asks) > MANY else _listed_by_name(conn, list(asks))
     if memory is not None and (loaded := _units_loaded(conn)) != memory.loaded:
-        memory.loaded, memory.units = loaded, {}
+        # a reload keeps each unit's runtime state (its runs' stamps and ids)
+        # but may move a timer's next elapse: only timers are asked afresh
+        # (100 enables at once each reloaded, and each read after one asked
+        # all 2,200 units of 100 projects again)
+        kept = {u: v for u, v in memory.units.items() if not u.endswith(".timer")}
+        memory.loaded, memory.units = loaded, kept if memory.loaded else {}
     out: dict[str, dict[str, str]] = {}
     for unit, props in asks.items():
         known = held.get(unit) if held is not None else _get_unit(conn, unit)

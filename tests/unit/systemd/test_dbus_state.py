@@ -245,6 +245,10 @@ def test_a_daemons_memory_asks_an_unchanged_unit_only_its_state_stamp(monkeypatc
     pid1.values[(tmr, "NextElapseUSecRealtime")] = dbus.UInt64(1_900_000_000_000_000)
     reloaded, asked = read()
     assert reloaded["NextElapseUSecRealtime"] == "Sun 2030-03-17 17:46:40 UTC" and len(asked) == 4
+    memory.units["p.service"] = ("/kept", "1", time.monotonic(), {})
+    pid1.values[(manager, "UnitsLoadTimestampMonotonic")] = dbus.UInt64(3)
+    read()
+    assert "p.service" in memory.units, "a reload keeps a service's runs: only timers go"
 
     monkeypatch.setattr(dbus_state, "KEPT_SECONDS", 0.0)  # too old, whatever the stamps
     _, asked = read()
