@@ -62,7 +62,7 @@ lintian: $(DEB)
 
 # The two Debians' suites run side by side (most of a test waits on a timer,
 # a restart or a mail; each suite's log is shown whole when both are done):
-# `make test` took 31 min so on 2 cores, against about 47 one after the other
+# `make test` took 28.5 min so on 2 cores, against about 47 one after the other
 # (2026-12-04). E2E_PARALLEL=0 runs them one after the other.
 E2E_SUITES ?= trixie bookworm
 E2E_PARALLEL ?= 1

@@ -251,7 +251,12 @@ def hosts(m, out: list[dict], save) -> None:
         started = time.monotonic()
         names = " ".join(f"n{i}" for i in range(enabled, n))
         # a few at once, as a configuration management run would
-        m.sh(f"printf '%s\\n' {names} | xargs -P4 -n1 djops enable >/dev/null", timeout=1800)
+        try:
+            m.sh(f"printf '%s\\n' {names} | xargs -P4 -n1 djops enable >/dev/null", timeout=1800)
+        except AssertionError:  # what PID 1 said, before the machine goes
+            said = "journalctl -p warning --since=-30min -o short-precise --no-pager | tail -60"
+            print(m.sh(said, check=False).stdout, file=sys.stderr)
+            raise
         enabling = (time.monotonic() - started) / max(n - enabled, 1)
         enabled = n
         m.put("/etc/monit/conf.d/bench", monit_conf(n), mode=0o600)
