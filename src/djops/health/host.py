@@ -2,9 +2,9 @@
 
 Each project's round runs in a thread of its own, every interval_seconds,
 on one grid for the host (on_grid: rounds due together share one read of
-systemd's units): a hung HTTP probe or database of one project never delays another, and the
-main loop, which only dispatches, sends READY=1 at once and WATCHDOG=1
-whatever the rounds do. A round past its interval logs health.overrun.
+systemd's units): a hung HTTP probe or database of one project never
+delays another, and the main loop, which only dispatches, sends READY=1 at
+once and WATCHDOG=1 whatever the rounds do. A round past its interval logs health.overrun.
 The enabled set (djops@P.target enabled) and each P.toml are read again
 every few seconds: `djops enable`/`disable` need not restart the daemon. A
 P.toml that no longer loads is reported (journal, alert mail) and P is

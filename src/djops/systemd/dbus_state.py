@@ -116,8 +116,8 @@ class Memory:
     and every trigger of a timer, though ListUnits shows "waiting" both
     times) and PID 1's UnitsLoadTimestampMonotonic (it moves with every
     daemon-reload, which may move a timer's next elapse: timers are then
-    asked again). One Get of the
-    stamp replaces three per unit and round (bench-scale)."""
+    asked again). One Get of the stamp replaces three per unit and round
+    (bench-scale)."""
 
     loaded: str = ""
     units: dict[str, tuple[str, str, float, dict[str, str]]] = field(default_factory=dict)
