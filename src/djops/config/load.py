@@ -289,6 +289,4 @@ def defaults(name: str) -> Config:
 
 
 def default_of(f: dataclasses.Field) -> Any:
-    import dataclasses
-
-    return f.default_factory() if f.default is dataclasses.MISSING else f.default  # type: ignore[misc]
+    return _schema().default_of(f)

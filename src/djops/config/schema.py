@@ -273,6 +273,11 @@ SECTIONS: dict[str, type] = {
 DOC_SECTIONS: dict[str, type] = {**SECTIONS, "jobs.NAME": Job}
 
 
+def default_of(f: Any) -> Any:
+    """A key's default: a fresh list or table from its factory."""
+    return f.default_factory() if f.default is MISSING else f.default
+
+
 def run_shape() -> dict[str, Any]:
     """What a job run's load (djops.config.run_load) needs of the schema,
     kept with the checked form so its starts need not import this module:
@@ -282,9 +287,6 @@ def run_shape() -> dict[str, Any]:
     def live(cls: type) -> dict[str, str]:
         return {f.name: f.metadata["live"].__name__ for f in fields(cls) if f.metadata["live"]}
 
-    job_defaults = {
-        f.name: f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
-        for f in fields(Job)
-    }
+    job_defaults = {f.name: default_of(f) for f in fields(Job)}
     checks = {s: live(cls) for s, cls in SECTIONS.items()}
     return {"live": {**checks, "jobs": live(Job)}, "job_defaults": job_defaults}
