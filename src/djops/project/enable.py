@@ -30,30 +30,29 @@ def enable(cfg: Config) -> str:
     dropped = _drop_removed_jobs(cfg)
     secrets.ensure(p)  # the units' LoadCredential= needs it before their first start
     was_held = sockets.held(p, cfg.project.service)
-    changed = dropins.write_for(cfg)
+    # everything on disk first, then ONE daemon-reload: each reload costs PID 1
+    # seconds on a host of 3,000 units (1,000 new jobs beside 100 projects
+    # took 16-19 s with three)
+    changed = dropins.write(p, dropins.contents(cfg))
+    added, unlinked = dropins.link_jobs(cfg)  # the target's wants: known after a reload
+    metrics_moved = dropins.write_host_metrics(_textfile_dirs(p, cfg.metrics.textfile_dir))
+    if changed or added or unlinked or dropped or metrics_moved:
+        systemctl.daemon_reload()
     # the first hand-over to the socket stops and starts P.service: djops' own doing
     with planned.window(p, planned.RELOAD_SECONDS, "socket hand-over"):
         socket_line = sockets.sync(cfg, changed, was_held)
     if mode.standin:  # P.service's twin, refreshed at each hand-over too
         standin.write(cfg)
-    added, unlinked = dropins.link_jobs(cfg)
-    if added or unlinked or (dropped and not changed):
-        # PID 1 learns the target's new wants (and forgets a removed job's
-        # units) only from a reload made after the change
-        systemctl.daemon_reload()
     jobs = [units.job_timer(p, n) for n in cfg.jobs]
     learned = dbaddress.learn_isolated(cfg)  # before the health daemon sees P
-    metrics_moved = dropins.write_host_metrics(_textfile_dirs(p, cfg.metrics.textfile_dir))
-    if metrics_moved:
-        systemctl.daemon_reload()
     # enabling djops@P.target is what adds P to djops-watch.service and
     # djops-health.service: they read the enabled set every few seconds, and
     # P.toml whenever it changes
     wanted = [units.target(p), *units.timers(p), units.MAILQUEUE, *units.WAKERS]
     to_enable, to_start = _not_yet([*wanted, *units.HOST_DAEMONS], jobs)
-    if to_enable:
-        systemctl.enable_now(*to_enable)
-    if to_start:
+    if to_enable:  # links only: what they add matters at boot, which reloads anyway
+        systemctl.enable_links(*to_enable)
+    if to_start := [*to_enable, *to_start]:
         systemctl.run("start", *to_start)
     if metrics_moved:  # its sandbox is made at start: a new writable directory
         systemctl.run("try-restart", units.HEALTH_HOST)

@@ -43,8 +43,11 @@ def daemon_reload() -> None:
     run("daemon-reload")
 
 
-def enable_now(*units: str) -> None:
-    run("enable", "--now", *units)
+def enable_links(*units: str) -> None:
+    """`enable` without its implicit daemon-reload: the caller made one
+    already, after writing every unit and drop-in (PID 1 still answers
+    UnitFileState=enabled at once, on systemd 252 and 257 alike)."""
+    run("enable", "--no-reload", *units)
 
 
 def disable_now(*units: str, reload: bool = True) -> None:

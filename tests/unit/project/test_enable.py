@@ -34,9 +34,7 @@ def test_enable_writes_dropins_once_and_enables_target_and_timer(project, calls,
     cfg = config.load(project)
     enable.enable(cfg)
     assert ("daemon-reload",) in calls
-    assert (
-        "enable",
-        "--now",
+    wanted = (
         "djops@p.target",
         "djops-clearsessions@p.timer",
         "djops-heartbeat@p.timer",
@@ -47,7 +45,11 @@ def test_enable_writes_dropins_once_and_enables_target_and_timer(project, calls,
         "djops-notify.timer",
         "djops-watch.service",
         "djops-health.service",
-    ) in calls
+    )
+    assert ("enable", "--no-reload", *wanted) in calls
+    assert ("start", *wanted) in calls
+    assert calls.count(("daemon-reload",)) == 1, "one reload, before the links and the start"
+    assert calls.index(("daemon-reload",)) < calls.index(("start", *wanted))
     assert "OnFailure=djops-failure@%n.service" in dropins.path_of("p.service").read_text()
     calls.clear()
     enable.enable(cfg)
@@ -126,8 +128,9 @@ def test_an_enable_that_changes_nothing_starts_nothing(project, calls, sent):
     )
     cfg = config.load(project)
     enable.enable(cfg)
-    assert ("start", "djops-job@p:a.timer", "djops-job@p:b.timer") in calls
-    RUNNING.update(c for call in calls if call[:2] == ("enable", "--now") for c in call[2:])
+    [start] = [c for c in calls if c[0] == "start"]
+    assert start[-2:] == ("djops-job@p:a.timer", "djops-job@p:b.timer")
+    RUNNING.update(c for call in calls if call[:2] == ("enable", "--no-reload") for c in call[2:])
     RUNNING.add("djops-job@p:a.timer")
     calls.clear()
     enable.enable(cfg)
@@ -142,7 +145,7 @@ def test_a_job_taken_out_or_added_reloads_systemd_after_its_link_changed(project
     cfg = config.load(project)
     cfg.path.write_text(cfg.path.read_text() + '[jobs.a]\ncommand = ["x"]\n')
     enable.enable(config.load(project))
-    RUNNING.update(c for call in calls if call[:2] == ("enable", "--now") for c in call[2:])
+    RUNNING.update(c for call in calls if call[:2] == ("enable", "--no-reload") for c in call[2:])
     RUNNING.add("djops-job@p:a.timer")
     calls.clear()
     enable.enable(config.load(project))
@@ -153,6 +156,20 @@ def test_a_job_taken_out_or_added_reloads_systemd_after_its_link_changed(project
     assert calls.index(("daemon-reload",)) > calls.index(
         ("stop", "djops-job@p:a.service", "djops-job@p:a.timer")
     )
+
+
+def test_a_first_enable_with_jobs_reloads_systemd_once(project, calls, sent):
+    """Drop-ins, the jobs' links and the enable's own links cost one
+    daemon-reload, not three: each took PID 1 seconds beside 100 projects."""
+    cfg = config.load(project)
+    cfg.path.write_text(
+        cfg.path.read_text() + '[jobs.a]\ncommand = ["x"]\n[jobs.b]\ncommand = ["y"]\n'
+    )
+    enable.enable(config.load(project))
+    assert calls.count(("daemon-reload",)) == 1, calls
+    assert not any("--now" in c for c in calls), "enable --now would reload once more"
+    [start] = [c for c in calls if c[0] == "start"]
+    assert {"djops@p.target", "djops-job@p:a.timer", "djops-job@p:b.timer"} <= set(start)
 
 
 def test_disable_reloads_systemd_once(project, calls, sent):
