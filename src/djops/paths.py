@@ -182,6 +182,12 @@ def planned_window(project: str) -> Path:
     return private_run_dir() / f"planned-{project}.json"
 
 
+def incident_thread(project: str) -> Path:
+    """Whose mail opened P's open incident's thread (djops.mail.threads):
+    written by the failure handler and djops-health.service, both root."""
+    return state_dir() / f"thread-{project}.json"
+
+
 def database_address(project: str) -> Path:
     """Where the project's database server listens, as its python last said
     (djops.health.dbaddress), for the health check's connect."""

@@ -8,6 +8,7 @@ a recorder down past the give-up time gives notify.dropped and a mail."""
 import hashlib
 import json
 import re
+import time
 import urllib.parse
 
 import pytest
@@ -122,6 +123,34 @@ def test_alert_recovery_and_job_failure_arrive_once_without_the_secret(machine):
     [failed_mail] = [x for x in mails(m) if "leaky.service failed" in str(x["Subject"])][-1:]
     assert "tail-marker" in failed_mail.get_content()
     m.sh("systemctl reset-failed 'djops-job@demo:leaky.service'")
+
+
+def test_a_killed_gunicorn_is_two_notices_failure_then_success(machine):
+    """Issue 30.7: kill -9 of gunicorn: systemd's failure of demo.service is
+    the incident's one failure notice (health's alert is not sent again), its
+    recovery the one success notice; nothing in between."""
+    m = machine
+    # the ladder longer than the failure handler takes to start, as at the
+    # default interval (60 s)
+    m.put("/etc/djops/demo.toml", CONFIG.replace("alert_after = 2", "alert_after = 4"))
+    m.sh("djops enable demo")
+    since, before = now(m), len(notices(m))
+    pid = m.sh("systemctl show -P MainPID demo.service").stdout.strip()
+    assert pid not in ("", "0")
+    try:
+        m.sh(f"kill -9 {pid}")
+        wait_for(lambda: events(m, "demo", "health.alert", since), timeout=30, what="the alert")
+        m.sh("systemctl start demo.service")
+        wait_for(lambda: events(m, "demo", "health.recovered", since), timeout=30, what="recovery")
+        wait_for(lambda: len(notices(m)) >= before + 2, timeout=60, what="two notices")
+    finally:
+        m.sh("systemctl start demo.service")
+        m.put("/etc/djops/demo.toml", CONFIG)
+        m.sh("djops enable demo")
+    time.sleep(5)  # the drain runs at once: a third notice would be here by now
+    got = [(n["title"].split(": ", 1)[1], n["type"]) for n in notices(m)[before:]]
+    assert len(got) == 2 and got[0] == ("demo.service failed", "failure"), got
+    assert got[1][0].startswith("recovered ") and got[1][1] == "success", got
 
 
 def test_a_recorder_down_for_a_minute_loses_nothing_and_keeps_the_order(machine):

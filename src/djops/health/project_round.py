@@ -14,7 +14,7 @@ from djops.config import Config
 from djops.events import CRIT, WARNING
 from djops.health import causes, incident, planned, probes, state
 from djops.jobs.policy import lapses
-from djops.mail import notices
+from djops.mail import notices, threads
 from djops.metrics import collect, textfile
 from djops.systemd import bulk, dbus_state, journal, systemctl, units
 
@@ -80,7 +80,12 @@ class Health:
         window = planned.active(p, now, since=start)
         last = {n: (False, d) for n, d in self.incident.details.items()}
         cause, how = causes.first_cause(probed, last)
-        steps = self.incident.observe(probed, now, planned=bool(window))
+        inc = self.incident
+        if inc.id and threads.opened_by_failure(p, inc.id, inc.since):
+            inc.ladder.alerted = True  # P.service's failure mail said it: its recovery is owed
+        steps = inc.observe(probed, now, planned=bool(window))
+        if not inc.id and not steps:  # a recovery answers the thread first
+            threads.settle(p, before=start)  # a failure that was over before a round saw it
         if self.healing and all(probed[n][0] for n in incident.PLANNED if n in probed):
             # the restart healed: its window closes now, not at its bound, so
             # gunicorn dying again a minute later is seen at once

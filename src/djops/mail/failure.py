@@ -5,10 +5,11 @@ job's output, with every settings value redacted."""
 import time
 
 from djops import config, paths, secrets
+from djops.channels import sendmail
 from djops.config import Config
 from djops.errors import ConfigError, OperationError
 from djops.jobs.policy import alerting
-from djops.mail import notices
+from djops.mail import notices, threads
 from djops.systemd import journal, run_output, systemctl, units
 
 LINES = 60
@@ -51,13 +52,39 @@ def run(unit: str) -> str:
     )
     job = cfg.jobs.get(units.job_name_of(unit) or "")
     to = (job.mail_to if job else None) or cfg.health.mail_to
-    lines = _chat(unit, invocation, lines)
+    kind, thread = "failure", None
+    if p != UNKNOWN and unit == cfg.project.service:  # the site itself: an incident
+        kind, thread, said = _incident(p, invocation)
+        body += said
     notices.send(
-        cfg, "failure", f"{unit} failed", redactor.redact(body) + notices.footer(p), to, lines
+        cfg,
+        kind,
+        f"{unit} failed",
+        redactor.redact(body) + notices.footer(p),
+        to,
+        _chat(unit, invocation, lines),
+        thread=thread,
     )
     text = f"{unit} failed; status and journal mailed to {', '.join(to)}"
     journal.emit("unit.failed", p, text, UNIT=unit, INVOCATION=invocation)
     return text
+
+
+def _incident(p: str, invocation: str) -> tuple[str, dict[str, str], str]:
+    """P.service's failure opens the incident health is about to see: health's
+    alert, reminders and recovery answer this mail (djops.mail.threads). An
+    incident open already gets this mail in its thread, and no chat notice:
+    its alert said it there."""
+    stamp = invocation[:12] or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    root = f"<djops.{p}.failed-{stamp}@{sendmail.hostname()}>"
+    if opened := threads.open_by_failure(p, root):
+        said = (
+            "\ndjops-health sees this incident too: it restarts the site if its checks "
+            "keep failing, and mails the recovery as an answer to this mail.\n"
+        )
+        return "failure", opened, said
+    note = threads.read(p)
+    return "update", threads.reply(note["root"]) if note else {}, ""
 
 
 def _chat(unit: str, invocation: str, output: list[str]) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from djops.channels import announce, chat, sendmail
 from djops.config import Config
+from djops.mail import threads
 from djops.text import plural
 
 
@@ -87,6 +88,12 @@ def incident_mail(cfg: Config, s: Step, line: str, status: str) -> None:
         f"{line}\n\nIncident {s.incident}, since {since}; cause: {s.cause}.\n"
         f"All checks now: {status}\n" + footer(cfg.name)
     )
+    headers = thread(cfg.name, s.incident, kind)
+    if s.incident:  # P.service's own failure mail may have opened the thread
+        own = thread(cfg.name, s.incident, "alert")["Message-Id"]
+        headers = threads.for_step(cfg.name, s.incident, kind, s.since, own)
+        if headers is None:
+            return  # that mail was this incident's alert, on every channel
     send(
         cfg,
         kind,
@@ -94,7 +101,7 @@ def incident_mail(cfg: Config, s: Step, line: str, status: str) -> None:
         body,
         lines=incident_chat(cfg.name, s, kind),
         severity=incident_severity(s, kind),
-        thread=thread(cfg.name, s.incident, kind),
+        thread=headers,
     )
 
 

@@ -406,3 +406,69 @@ def test_a_round_asks_each_unit_its_own_kinds_properties_and_starts_no_process(
     assert [a for a in ran if a and a[0] == "show"] == []
     assert "LastTriggerUSec" not in asked["djops-job@p:index.service"]
     assert "ExecMainStartTimestampMonotonic" not in asked["djops-job@p:index.timer"]
+
+
+def _sends(monkeypatch):
+    out = []
+    monkeypatch.setattr(
+        project_round.notices,
+        "send",
+        lambda cfg, kind, subject, body, *a, thread=None, **k: out.append((kind, thread)),
+    )
+    return out
+
+
+def test_p_services_failure_mail_is_the_incidents_alert_and_health_answers_it(
+    world, monkeypatch, sent
+):
+    """Issue 30.1: systemd's OnFailure= mail of P.service went out at once;
+    the ladder's alert is logged but not mailed again, the recovery answers it."""
+    from djops.mail import threads
+
+    cfg, script, _, restarts = world
+    failed = f"<djops.{cfg.name}.failed-0123456789ab@h>"
+    assert threads.open_by_failure(cfg.name, failed)
+    out = _sends(monkeypatch)
+    script["service"] = [(False, "p.service failed (failed)")] * 5 + [(True, "active")]
+    h = project_round.Health(cfg)
+    for _ in range(6):
+        h.round()
+    events = [f["DJOPS_EVENT"] for _, f in sent]
+    assert events == ["health.degraded", "health.alert", "health.restarted", "health.recovered"]
+    assert out == [("recovery", {"In-Reply-To": failed, "References": failed})]
+    assert threads.read(cfg.name) is None
+
+
+def test_a_failure_mail_is_answered_even_when_the_site_is_back_before_the_alert(
+    world, monkeypatch, sent
+):
+    from djops.mail import threads
+
+    cfg, script, _, _ = world
+    failed = f"<djops.{cfg.name}.failed-0123456789ab@h>"
+    threads.open_by_failure(cfg.name, failed)
+    out = _sends(monkeypatch)
+    script["service"] = [(False, "p.service failed (failed)")] * 2 + [(True, "active")]
+    h = project_round.Health(cfg)
+    for _ in range(3):
+        h.round()
+    assert [f["DJOPS_EVENT"] for _, f in sent] == ["health.degraded", "health.recovered"]
+    assert out == [("recovery", {"In-Reply-To": failed, "References": failed})]
+
+
+def test_a_failure_the_site_was_back_from_before_a_round_opens_nothing_later(
+    world, monkeypatch, sent
+):
+    from djops.mail import threads
+
+    cfg, script, _, _ = world
+    threads.open_by_failure(cfg.name, "<djops.p.failed-x@h>", now=time.time() - 120)
+    out = _sends(monkeypatch)
+    h = project_round.Health(cfg)
+    h.round()  # all well: that failure is over
+    assert threads.read(cfg.name) is None
+    script["service"] = [(False, "p.service failed (failed)")] * 3
+    for _ in range(3):
+        h.round()
+    [(kind, thread)] = out
+    assert kind == "alert" and thread["Message-Id"].startswith(f"<djops.{cfg.name}.2")

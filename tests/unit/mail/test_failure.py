@@ -7,3 +7,65 @@ def test_the_failed_unit_names_its_project(project, confdir):
     (confdir / "shop.toml").write_text('[project]\nservice = "gunicorn-shop.service"\n')
     assert failure.project_of("gunicorn-shop.service") == "shop"
     assert failure.project_of("other.service") == "unknown", "never a made-up name"
+
+
+def _failing(monkeypatch, tmp_path):
+    """P.service failed: its status, its invocation, its lines; what is sent."""
+    import subprocess
+
+    from djops.channels import sendmail
+    from djops.systemd import run_output, systemctl
+
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(sendmail, "hostname", lambda: "h")
+    monkeypatch.setattr(
+        systemctl,
+        "run",
+        lambda *a, **k: subprocess.CompletedProcess(a, 3, "x p.service - P\n Active: failed", ""),
+    )
+    monkeypatch.setattr(
+        systemctl,
+        "show",
+        lambda unit, *props: {"InvocationID": "0123456789abcdef" * 2, "Result": "signal"},
+    )
+    monkeypatch.setattr(run_output, "invocation_lines", lambda inv, n: ["worker killed"])
+    sent = []
+    monkeypatch.setattr(
+        failure.notices,
+        "send",
+        lambda cfg, kind, subject, body, to, lines, thread=None: sent.append((kind, thread, body)),
+    )
+    return sent
+
+
+def test_the_sites_own_failure_opens_the_incident_thread(project, monkeypatch, tmp_path, sent):
+    """Issue 30.1: P.service's failure mail goes out at once and is the
+    incident's alert; health's recovery answers it (djops.mail.threads)."""
+    from djops.mail import threads
+
+    mails = _failing(monkeypatch, tmp_path)
+    failure.run("p.service")
+    [(kind, thread, body)] = mails
+    root = "<djops.p.failed-0123456789ab@h>"
+    assert kind == "failure" and thread == {"Message-Id": root}
+    assert "mails the recovery as an answer to this mail" in body
+    assert threads.read("p")["root"] == root
+    failure.run("p.service")  # it fails again before health's recovery: in its thread
+    assert mails[-1][:2] == ("update", {"In-Reply-To": root, "References": root})
+
+
+def test_a_job_units_failure_opens_no_incident(project, monkeypatch, tmp_path, sent):
+    from djops.mail import threads
+
+    mails = _failing(monkeypatch, tmp_path)
+    failure.run("djops-clearsessions@p.service")
+    assert mails[0][:2] == ("failure", None) and threads.read("p") is None
+
+
+def test_an_update_in_an_open_incident_is_mail_only(project):
+    """Its chat notice was the incident's alert: chat gets no second one."""
+    from djops import config
+    from djops.channels import apprise
+
+    cfg = config.load(project, live=False)
+    assert apprise.goes_out(cfg, "failure") and not apprise.goes_out(cfg, "update")
