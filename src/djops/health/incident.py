@@ -48,6 +48,8 @@ from djops.health.probes import CHECKS
 
 HEALABLE = tuple(name for name, (_, heals) in CHECKS.items() if heals)  # service, http
 PLANNED = ("service", "http")  # what a planned window excuses
+# what the round reads from PID 1: unknown, not failing, when it did not answer
+FROM_UNITS = ("service", "clearsessions", "jobs")
 # the order checks are named in, the cause first: what explains the others
 ORDER = tuple(dict.fromkeys((*causes.UPSTREAM, "service", *CHECKS)))
 _ID = re.compile(r"[0-9A-Za-z-]{1,40}")
@@ -92,11 +94,18 @@ class Incident:
         lad.warn_after, lad.alert_after, lad.restart_after = warn_after, alert_after, restart_after
         self.service = service
 
-    def observe(self, results: dict[str, Result], now: float, planned: bool = False) -> list[Step]:
-        """The steps of this round, from every check's (ok, detail)."""
+    def observe(
+        self,
+        results: dict[str, Result],
+        now: float,
+        planned: bool = False,
+        unknown: tuple[str, ...] = (),
+    ) -> list[Step]:
+        """The steps of this round, from every check's (ok, detail); `unknown`:
+        checks whose answer could not be read, which neither count nor reset."""
         before = {n: (False, d) for n, d in self.details.items()}
         self.details = {n: r[1] for n, r in results.items() if not r[0]}
-        excused = {n for n in self.details if planned and n in PLANNED}
+        excused = {n for n in self.details if (planned and n in PLANNED) or n in unknown}
         failing = [n for n in ORDER if n in self.details and n not in excused]
         for n in list(self.streaks):
             if n not in excused and n not in failing:

@@ -69,10 +69,15 @@ class Health:
         start = time.time() - STATE_AGE
         self._follow_config()
         # every unit of the project in ONE systemctl call: no process per job
-        with systemctl.using(self.unit_state(self.cfg)):
-            self._round(start)
+        snapshot = self.unit_state(self.cfg)
+        svc = self.cfg.project.service
+        # PID 1 did not answer the read (busy with a reload of thousands of
+        # units): what the unit checks would say is unknown, not a failure
+        blind = incident.FROM_UNITS if svc in snapshot and not snapshot[svc] else ()
+        with systemctl.using(snapshot):
+            self._round(start, blind)
 
-    def _round(self, start: float) -> None:
+    def _round(self, start: float, blind: tuple[str, ...] = ()) -> None:
         p, svc = self.cfg.name, self.cfg.project.service
         probed = {name: probes.run(name, self.cfg) for name in self.checks}
         now = time.time()
@@ -83,7 +88,7 @@ class Health:
         inc = self.incident
         if inc.id and threads.opened_by_failure(p, inc.id, inc.since):
             inc.ladder.alerted = True  # P.service's failure mail said it: its recovery is owed
-        steps = inc.observe(probed, now, planned=bool(window))
+        steps = inc.observe(probed, now, planned=bool(window), unknown=blind)
         if not inc.id and not steps:  # a recovery answers the thread first
             threads.settle(p, before=start)  # a failure that was over before a round saw it
         if self.healing and all(probed[n][0] for n in incident.PLANNED if n in probed):
@@ -92,7 +97,9 @@ class Health:
             planned.clear(p, self.healing, now=start)  # as of the state this round read
             self.healing = None
         for name, (ok, detail) in probed.items():
-            if not ok and window and name in incident.PLANNED:
+            if not ok and name in blind:
+                detail += " (systemd did not answer: not counted)"
+            elif not ok and window and name in incident.PLANNED:
                 detail += f" (planned: {window})"
             elif not ok and cause and name in incident.HEALABLE:
                 detail += causes.note(cause, how, svc)

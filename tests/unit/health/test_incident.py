@@ -7,7 +7,7 @@ import time
 import pytest
 
 from djops.events import ALERT, ERR
-from djops.health.incident import Incident
+from djops.health.incident import FROM_UNITS, Incident
 from djops.health.ladder import REMIND_EVERY
 
 OK = {
@@ -258,3 +258,15 @@ def test_adopting_garbage_or_health_is_no_incident(checks):
     inc = Incident(1, 3, 5)
     inc.adopt(checks)
     assert inc.ladder.failures == 0 and inc.id == ""
+
+
+def test_checks_pid1_could_not_answer_neither_count_nor_reset():
+    """PID 1 busy with a reload of thousands of units: the unit checks read
+    "?" for every project; that is unknown, not 100 sites failing."""
+    inc = Incident(1, 3, 5)
+    unread = {"service": (False, "p.service ? (?)"), "jobs": (False, "? (?)")}
+    assert inc.observe(unread, T0, unknown=FROM_UNITS) == []
+    assert inc.ladder.failures == 0 and not inc.id
+    inc.observe({"service": DOWN["service"]}, T0 + 60)
+    inc.observe(unread, T0 + 120, unknown=FROM_UNITS)
+    assert inc.streaks == {"service": 1}, "an unread round keeps the streak it had"

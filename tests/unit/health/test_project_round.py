@@ -425,7 +425,7 @@ def test_p_services_failure_mail_is_the_incidents_alert_and_health_answers_it(
     the ladder's alert is logged but not mailed again, the recovery answers it."""
     from djops.mail import threads
 
-    cfg, script, _, restarts = world
+    cfg, script, _, _ = world
     failed = f"<djops.{cfg.name}.failed-0123456789ab@h>"
     assert threads.open_by_failure(cfg.name, failed)
     out = _sends(monkeypatch)
@@ -472,3 +472,16 @@ def test_a_failure_the_site_was_back_from_before_a_round_opens_nothing_later(
         h.round()
     [(kind, thread)] = out
     assert kind == "alert" and thread["Message-Id"].startswith(f"<djops.{cfg.name}.2")
+
+
+def test_a_round_pid1_did_not_answer_counts_no_unit_check(world, monkeypatch, sent):
+    """A read that PID 1 left unanswered ({} for P.service) is no failure of
+    the site: 100 projects degraded at once during one `djops disable`."""
+    cfg, script, _, _ = world
+    script["service"] = [(False, "p.service ? (?)")]
+    monkeypatch.setattr(project_round.bulk, "show_each", lambda asks, **k: {u: {} for u in asks})
+    h = project_round.Health(cfg)
+    for _ in range(4):
+        h.round()
+    assert sent == [] and h.incident.ladder.failures == 0
+    assert h.results["service"]["detail"].endswith("(systemd did not answer: not counted)")
