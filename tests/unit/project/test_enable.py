@@ -73,7 +73,7 @@ def test_disable_undoes_enable(project, calls, sent):
     enable.disable(project)
     assert not alerting.failed_since_success(project, "clearsessions")
     assert not dropins.path_of("djops-clearsessions@p.service").exists()
-    assert any(c[:2] == ("disable", "--now") for c in calls)
+    assert any(c[0] == "disable" for c in calls)
     enable.disable(project)  # idempotent
     assert sent[-1][1]["DJOPS_EVENT"] == "project.disabled"
 
@@ -181,3 +181,30 @@ def test_disable_reloads_systemd_once(project, calls, sent):
     assert calls.count(("daemon-reload",)) == 1
     [own] = [c for c in calls if c[0] == "disable" and f"djops@{project}.target" in c]
     assert "--no-reload" in own, own
+
+
+def test_disable_stops_first_and_disables_once_the_job_dropins_are_gone(
+    project, calls, sent, monkeypatch
+):
+    """`systemctl disable` scans /etc/systemd/system for links: 9 s a unit
+    with 2,000 job drop-in directories there, past the 90 s timeout for one
+    project of 1,000 jobs. Its units are stopped first, in one call."""
+    cfg = config.load(project)
+    cfg.path.write_text(cfg.path.read_text() + '[jobs.a]\ncommand = ["x"]\n')
+    enable.enable(config.load(project))
+    calls.clear()
+    seen = {}
+    real = systemctl.run
+
+    def spy(*args, **kw):
+        if args[0] == "disable":
+            seen["left"] = dropins.job_units_on_disk(project)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(systemctl, "run", spy)
+    enable.disable(project)
+    [stop] = [c for c in calls if c[0] == "stop"]
+    assert {"djops@p.target", "djops-job@p:a.service", "djops-job@p:a.timer"} <= set(stop)
+    first = next(c for c in calls if c[0] == "disable")
+    assert calls.index(stop) < calls.index(first) and "--now" not in first
+    assert seen["left"] == []
