@@ -295,7 +295,7 @@ def _long_functions(limit: int) -> list[str]:
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-                and node.end_lineno - node.lineno > limit
+                and node.end_lineno - node.lineno + 1 > limit
             ):
                 found.append(f"{name}.{node.name}")
     return sorted(found)
