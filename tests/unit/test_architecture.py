@@ -13,6 +13,7 @@ newcomer looks for has one folder (HOMES), and no module or function grows
 past what a reader holds at once."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -358,3 +359,46 @@ def test_a_table_module_is_its_table():
 
 def test_a_long_module_is_found():
     assert _long_modules(0), "the finder finds nothing"
+
+
+README = SRC.parent / "README.md"
+
+
+def _readme_layout() -> list[list[str]]:
+    """The README's layout table: per row, what its first column names
+    (`jobs/policy/` a folder, `paths.py` a module of djops/ itself)."""
+    text = README.read_text()
+    section = text[text.index("Layout of `src/djops/`") :]
+    rows = []
+    for line in section.splitlines()[1:]:
+        if rows and not line.startswith("|"):
+            break
+        if line.startswith("| `"):
+            rows.append(re.findall(r"`([^`]+)`", line.split(" | ", 1)[0]))
+    return rows
+
+
+def _rank_of(entry: str) -> float:
+    return RANK[_part("djops." + entry.removesuffix(".py").strip("/").replace("/", "."))]
+
+
+def test_the_readme_layout_names_every_home_and_nothing_gone():
+    """One source: the README's table is HOMES and djops/'s own modules, in
+    the import order, so a move that forgets the README fails here."""
+    named = [e for row in _readme_layout() for e in row]
+    folders = {e.rstrip("/") for e in named if e.endswith("/")}
+    modules = {e.removesuffix(".py") for e in named if e.endswith(".py")}
+    assert set(HOMES.values()) - {""} - folders == set(), "a home the README does not name"
+    top = {p.stem for p in PKG.glob("*.py")} - {"__init__", "__main__"}
+    assert top - modules == set(), "a module of djops/ the README does not name"
+    assert [
+        e
+        for e in named
+        if not _exists("djops." + e.removesuffix(".py").strip("/").replace("/", "."))
+    ] == []
+    assert set(named) == {*(f"{f}/" for f in folders), *(f"{m}.py" for m in modules)}
+
+
+def test_the_readme_layout_follows_the_import_order():
+    ranks = [max(_rank_of(e) for e in row) for row in _readme_layout() if row != ["inproject/"]]
+    assert ranks == sorted(ranks, reverse=True), "rows go down the import order"
