@@ -1,10 +1,10 @@
 """The layout shows the architecture, and imports flow one way:
-cli/actions -> project/checklist/migrate -> health/jobs/reload -> mail (the
-words) -> channels (every way out) and metrics -> systemd -> project_python
-(the bridge into the project's python) and secrets (the loaded values every
-relay masks) -> config -> base modules (errors, paths, text, terminal,
-events, oncalendar, safefs). Nothing imports upward;
-inproject imports none of djops (it runs in the project's interpreter).
+cli -> project/checklist/migrate -> health/jobs/reload -> mail (the
+words) -> channels (every way out) and metrics -> systemd -> bridge (into
+the project's python, and the loaded secrets every relay masks) -> config
+-> base modules (errors, paths, text, terminal, events, oncalendar,
+safefs). Nothing imports upward; inproject imports none of djops (it runs
+in the project's interpreter).
 
 The job policy has one home, djops.jobs.policy, whose modules rank one by
 one: what systemd's drop-ins and the metrics read sits low, what sends sits
@@ -27,12 +27,12 @@ RANK = {
     "__init__": 0, "errors": 0, "paths": 0, "text": 0, "events": 0, "oncalendar": 0,
     "safefs": 0, "terminal": 0,
     "config": 1,
-    "project_python": 2, "secrets": 2,
+    "bridge": 2,
     "systemd": 3,
     "channels": 4, "mail": 4, "metrics": 4,
     "health": 5, "jobs": 5, "reload": 5,
     "checklist": 6, "project": 6, "migrate": 6,
-    "actions": 7, "cli": 7, "verbs": 7, "__main__": 7, "generate": 8,
+    "cli": 7, "__main__": 7, "generate": 8,
     # the job policy, module by module (its package imports nothing)
     "jobs.policy": 2, "jobs.policy.keys": 2, "jobs.policy.timing": 2,
     "jobs.policy.pause_store": 2,
@@ -62,9 +62,13 @@ MOVED = {
     "channels.apprisequeue": "channels.apprise",  # one module per channel; the drain is shared
     "channels.mailqueue": "channels.mail",
     "systemd.history": "systemd.lastruns",  # beside jobs.history, a name a newcomer could not tell apart
-    "adapters.project_python": "project_python",
-    "adapters.secrets": "secrets",
-    "adapters": "project_python",
+    "adapters.project_python": "bridge.project_python",
+    "adapters.secrets": "bridge.secrets",
+    "adapters": "bridge",
+    "project_python": "bridge.project_python",  # a package of its own, named apart from
+    "secrets": "bridge.secrets",  # inproject/ (the other side) and project/
+    "verbs": "cli.verbs",
+    "actions": "cli.actions",
     "health.daemon": "health.project_round",  # one project's round; host.py is the daemon
     "health.verdict": "health.check",  # a run's verdict is djops.jobs.verdict
 }
@@ -160,7 +164,7 @@ def test_starting_the_cli_imports_no_verb_it_does_not_run():
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     heavy = {"health", "mail", "jobs", "checklist", "project", "migrate", "generate"}
-    heavy |= {"project_python", "secrets"}
+    heavy |= {"bridge"}
     assert not [m for m in loaded.split() if _part(m).split(".")[0] in heavy], loaded
 
 
@@ -213,10 +217,12 @@ def test_a_circle_is_found():
 
 
 # each concern a newcomer looks for, and the one folder that holds it
-# (issue 31); "" is djops/ itself: the CLI, beside the base modules
+# (issue 31); "" is djops/ itself: the base modules every layer uses
 HOMES = {
+    "the base modules: errors, paths, escaping, the terminal, events, calendars": "",
     "config: P.toml's schema, value checks, loading, the restart modes": "config",
-    "CLI: the parser, the verb table, one action per verb": "",
+    "CLI: the parser, the verb table, one action per verb": "cli",
+    "the bridge into the project's python, and the secrets it loaded": "bridge",
     "systemd: unit names, drop-ins, systemctl, the journal, sd_notify": "systemd",
     "clearsessions and [jobs.NAME]: their runs, results, history": "jobs",
     "the job policy: pauses, alert_after, lapses, the step after a run": "jobs/policy",
@@ -232,7 +238,11 @@ HOMES = {
     "generated docs: man page, catalog, completion, example config": "generate",
     "code that runs in the project's python": "inproject",
 }
-CLI = {"cli", "verbs", "actions", "__main__"}
+# what djops/ itself holds: what every layer uses, and `python3 -m djops`.
+# oncalendar stays here, not in systemd/: config (rank 1) checks schedules
+# with it, and systemd/ ranks above config
+BASE = {"errors", "paths", "text", "terminal", "safefs", "events", "oncalendar"}
+TOP = BASE | {"__init__", "__main__"}
 # a module named for a concern lives in that concern's folder
 NAMED = {
     "claim": {"jobs", "inproject"},
@@ -260,9 +270,9 @@ def test_every_folder_is_one_concerns_home():
     assert strays == set(), "a new folder: name its concern in HOMES"
 
 
-def test_djops_itself_holds_only_the_cli_and_the_base_modules():
-    top = {p.stem for p in PKG.glob("*.py")}
-    assert {m for m in top if RANK[m] > 2} == CLI, "a concern's module belongs in its folder"
+def test_djops_itself_holds_only_the_base_modules():
+    assert {p.stem for p in PKG.glob("*.py")} == TOP, "a concern's module belongs in its folder"
+    assert {m for m in BASE if RANK[m] > 0} == set(), "a base module imports no concern"
 
 
 def test_a_module_named_for_a_concern_lives_in_its_home():

@@ -12,7 +12,8 @@ import textwrap
 
 import pytest
 
-from djops import config, project_python, secrets, terminal
+from djops import config, terminal
+from djops.bridge import project_python, secrets
 from djops.channels import apprise, mail, runpings
 from djops.inproject.redact import MASK
 from djops.jobs import job

@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 from djops import __version__
-from djops.cli import parser
+from djops.cli.command import parser
+from djops.cli.verbs import OPTIONS, VERBS
 from djops.config.schema import DOC_SECTIONS, SECTION_DOCS
 from djops.events import EVENTS, PRIORITY_NAMES
 from djops.generate import example
-from djops.verbs import OPTIONS, VERBS
 
 UNITS_DIR = Path(__file__).resolve().parents[3] / "units"
 

@@ -9,7 +9,8 @@ run's progress lines (a line every few seconds on a big table) as they come.
 
 import time
 
-from djops import project_python, terminal
+from djops import terminal
+from djops.bridge import project_python
 from djops.config import Config
 from djops.errors import OperationError
 from djops.events import CLEARSESSIONS_RESULT

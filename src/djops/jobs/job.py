@@ -15,7 +15,7 @@ import signal
 import subprocess
 import time
 
-from djops import project_python, secrets
+from djops.bridge import project_python, secrets
 from djops.config import Config
 from djops.errors import JobFailed, OperationError, UsageError
 from djops.jobs import once, verdict

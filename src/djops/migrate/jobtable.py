@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from djops import project_python
+from djops.bridge import project_python
 from djops.config import Config, schema, values
 from djops.config.write import table
 from djops.inproject.sensitive import HIDDEN

@@ -3,8 +3,8 @@
 import pytest
 
 from djops import config
+from djops.bridge.project_python import Result
 from djops.jobs import clearsessions
-from djops.project_python import Result
 
 
 @pytest.fixture

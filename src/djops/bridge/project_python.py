@@ -25,7 +25,8 @@ import sys
 import time
 from typing import Any, NamedTuple
 
-from djops import paths, safefs, secrets, text
+from djops import paths, safefs, text
+from djops.bridge import secrets
 from djops.config import Config
 
 MAX_REPORT = 16 << 20
