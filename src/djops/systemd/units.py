@@ -79,6 +79,13 @@ def job_name_of(unit: str) -> str | None:
     return m["job"] if m and unit.startswith(f"djops-{JOB}@") else None
 
 
+def job_of_unit(unit: str) -> str | None:
+    """The job a unit runs: NAME of djops-job@P:NAME, or clearsessions."""
+    if unit.startswith(f"djops-{CLEARSESSIONS}@"):
+        return CLEARSESSIONS
+    return job_name_of(unit)
+
+
 def target(p: str) -> str:
     return f"djops@{p}.target"
 

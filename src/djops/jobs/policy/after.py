@@ -11,7 +11,7 @@ from typing import Any
 
 from djops.config import Config
 from djops.jobs import verdict
-from djops.jobs.policy import alerting, keys
+from djops.jobs.policy import alerting, keys, streak
 from djops.systemd import journal, results, sd_notify, units
 from djops.text import plural
 
@@ -57,7 +57,7 @@ def too_fast(cfg: Config, name: str, entry: dict[str, Any] | None) -> str:
     """job.too_fast for a run that succeeded sooner than min_runtime_seconds."""
     policy = keys.of(cfg, name)
     least = policy.min_runtime_seconds if policy else 0
-    if not least or not entry or results.failed(entry):
+    if not least or not entry or streak.failed(entry):
         return ""
     try:
         took = float(entry.get("DJOPS_DURATION", ""))
