@@ -43,9 +43,9 @@ RANK = {
 # what talks to systemd (units, drop-ins, systemctl, journald, sd_notify,
 # transient runs): a module that does not belongs elsewhere
 SYSTEMD = {
-    "__init__", "bulk", "daemon", "dbus_state", "dropins", "run_output", "follow", "lastruns", "journal", "sd_notify",
-    "oneshot", "results", "service", "show_text", "sockets", "standin", "systemctl", "transient",
-    "units", "wake",
+    "__init__", "bulk", "daemon", "dbus_state", "dropins", "follow", "gunicorn_unit", "journal",
+    "lastruns", "oneshot", "results", "run_output", "sd_notify", "service", "show_text", "sockets",
+    "standin", "systemctl", "transient", "units", "wake",
 }  # fmt: skip
 # moved to their homes (issue 31): the old names stay gone
 MOVED = {
