@@ -20,7 +20,7 @@ from djops.config import Config
 from djops.errors import JobFailed, OperationError, UsageError
 from djops.jobs import once, verdict
 from djops.systemd import journal, sd_notify, units
-from djops.text import printable
+from djops.text import printable, span
 
 # the relay (run_here) runs once per job run: what only `djops run` and the
 # mail step use is imported there
@@ -60,12 +60,12 @@ def run_here(cfg: Config, name: str) -> str:
     sd_notify.Notifier().status(verdict.said(code, seconds, stopped, turn.status))
     p = cfg.name
     if stopped:
-        text = f"job {name} of {p} interrupted after {seconds:.1f}s"
+        text = f"job {name} of {p} interrupted after {span(seconds)}"
         raise OperationError(journal.logged_by_root(text))
     if code != 0:
-        text = f"job {name} of {p} failed: exit status {code} after {seconds:.1f}s"
+        text = f"job {name} of {p} failed: exit status {code} after {span(seconds)}"
         raise JobFailed(journal.logged_by_root(text), code)
-    return journal.logged_by_root(f"job {name} of {p} done in {seconds:.1f}s")
+    return journal.logged_by_root(f"job {name} of {p} done in {span(seconds)}")
 
 
 def _execute(cfg: Config, name: str, job) -> tuple[int, float, bool]:

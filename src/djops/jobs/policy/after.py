@@ -13,7 +13,7 @@ from djops.config import Config
 from djops.jobs import verdict
 from djops.jobs.policy import alerting, keys, streak
 from djops.systemd import journal, results, sd_notify, units
-from djops.text import plural
+from djops.text import plural, span
 
 WAIT = 3.0  # seconds for journald to store the run's own result
 
@@ -65,7 +65,7 @@ def too_fast(cfg: Config, name: str, entry: dict[str, Any] | None) -> str:
         return ""
     if took >= least:
         return ""
-    text = f"job {name} of {cfg.name} ended after {took:.1f}s, sooner than min_runtime_seconds = {least:g}"
+    text = f"job {name} of {cfg.name} ended after {span(took)}, sooner than min_runtime_seconds = {least:g}"
     journal.emit("job.too_fast", cfg.name, text, JOB=name, DURATION=took, MIN=least)
     return text
 

@@ -13,7 +13,7 @@ from djops.config import Config
 from djops.config.schema import Clearsessions, Job, JobPolicy
 from djops.jobs.policy import keys, lapse_words, pause_store, streak, timing
 from djops.systemd import dropins, journal, results, systemctl, units
-from djops.text import plural
+from djops.text import plural, span
 
 STARTED = time.time()  # occurrences due before the daemon started are not judged
 _logged: set[tuple[str, str, str]] = set()  # (project, job, invocation or due) logged
@@ -88,7 +88,7 @@ def slow(cfg: Config, name: str, policy: JobPolicy, service: str) -> str:
     running = time.monotonic() - int(start) / 1e6
     if running <= most:
         return ""
-    text = f"running for {running:.0f}s, {lapse_words.SLOW} = {most:g}"
+    text = f"running for {span(running)}, {lapse_words.SLOW} = {most:g}"
     _once((name, s.get("InvocationID", "")), "job.slow", cfg.name, f"job {name} of {cfg.name} {text}",
           JOB=name, UNIT=service, RUNNING=round(running), MAX=most)  # fmt: skip
     return text
@@ -123,7 +123,7 @@ def missed(cfg: Config, name: str, policy: Clearsessions | Job, timer: str) -> s
     if due is None or late <= grace:
         return ""
     at = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(due))
-    text = f"the occurrence due at {at} {lapse_words.MISSED} ({late:.0f}s past its start grace of {grace:g}s)"
+    text = f"the occurrence due at {at} {lapse_words.MISSED} ({span(late)} past its start grace of {span(grace)})"
     _once((name, str(due)), "job.missed", cfg.name, f"job {name} of {cfg.name}: {text}",
           JOB=name, DUE=at, GRACE=grace, TIMER=timer)  # fmt: skip
     return text
