@@ -28,10 +28,8 @@ RESULTS = (*JOB_RESULT, *CLEARSESSIONS_RESULT)
 def runs(cfg: Config, name: str | None, n: int) -> list[dict[str, Any]]:
     from systemd import journal as sd
 
-    if name is not None and keys.of(cfg, name) is None:
-        raise UsageError(
-            f"{cfg.name} has no job {name!r} (jobs: {', '.join([units.CLEARSESSIONS, *cfg.jobs])})"
-        )
+    if name is not None:
+        keys.known(cfg, name)
     reader = sd.Reader()
     try:
         _ask(reader, cfg, [name] if name else [units.CLEARSESSIONS, *cfg.jobs])

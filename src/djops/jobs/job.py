@@ -19,6 +19,7 @@ from djops.bridge import project_python, secrets
 from djops.config import Config
 from djops.errors import JobFailed, OperationError, UsageError
 from djops.jobs import once, verdict
+from djops.jobs.policy import keys
 from djops.systemd import journal, sd_notify, units
 from djops.text import printable, span
 
@@ -35,9 +36,7 @@ def job_of(cfg: Config, name: str):
         return cfg.jobs[name]
     if name == units.CLEARSESSIONS:
         raise UsageError(f"clearsessions of {cfg.name} runs with `djops clearsessions {cfg.name}`")
-    if not cfg.jobs:
-        raise UsageError(f"{cfg.name} has no job {name!r}, nor any: {cfg.path} has no [jobs.NAME]")
-    raise UsageError(f"{cfg.name} has no job {name!r} (jobs: {', '.join(cfg.jobs)})")
+    raise keys.unknown(cfg, name)
 
 
 def argv_of(cfg: Config, job) -> list[str]:

@@ -52,7 +52,10 @@ def test_run_of_a_job_the_project_lacks_says_so_and_lists_its_jobs(project, conf
         path.read_text() + '[jobs.index]\ncommand = ["x"]\n[jobs.mail]\nexec = ["/bin/true"]\n'
     )
     assert command.main(["run", "p", "nosuch"]) == 2
-    assert capsys.readouterr().err == "djops: p has no job 'nosuch' (jobs: index, mail)\n"
+    assert (
+        capsys.readouterr().err
+        == "djops: p has no job 'nosuch' (jobs: clearsessions, index, mail)\n"
+    )
 
 
 def test_a_reader_that_stops_early_gets_no_traceback(monkeypatch, tmp_path):
