@@ -82,7 +82,6 @@ def _units(cfg: Config) -> list[Item]:
     out = []
     for unit in (
         units.timer(units.CLEARSESSIONS, p),
-        *units.daemons(p),
         *units.HOST_DAEMONS,
         units.MAILQUEUE,
         *units.WAKERS,
