@@ -200,7 +200,7 @@ EVENTS: dict[str, Event] = {
         "2cd408dfedc449ceb5b5d00213cd6a45",
         INFO,
         "Settings of @DJOPS_PROJECT@ changed",
-        "djops-watch.service saw these files change: @DJOPS_CHANGED@\n"
+        "djops-watch.service saw files change (@DJOPS_CHANGED@)\n"
         "and started djops-reload@@DJOPS_PROJECT@.service to validate and apply them.",
     ),
     "watch.degraded": Event(
