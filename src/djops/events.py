@@ -1,8 +1,9 @@
 """Every journal event djops emits, kept as data.
 
-The table is the single source for the journal adapter (MESSAGE_ID, default
-priority) and for the catalog (`djops.catalog`, rendered by djops.generate.catalog),
-so `journalctl -x` explains every line djops writes.
+The table is the single source for djops.systemd.journal, which writes
+each event with its MESSAGE_ID and default priority, and for the catalog
+(`djops.catalog`, rendered by djops.generate.catalog), so `journalctl -x`
+explains every line djops writes.
 """
 
 from typing import NamedTuple
