@@ -23,7 +23,7 @@ INSIDE = """
 import json, subprocess, sys, time
 from djops import config
 from djops.jobs import claim
-from djops import project_python
+from djops.bridge import project_python
 cfg, out = config.load("demo"), {"claim": [], "rss_kb": [], "job_alone": []}
 for i in range(int(sys.argv[1])):
     t = time.monotonic()

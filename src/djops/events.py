@@ -1,8 +1,9 @@
 """Every journal event djops emits, kept as data.
 
-The table is the single source for the journal adapter (MESSAGE_ID, default
-priority) and for the catalog (`djops.catalog`, rendered by djops.generate.catalog),
-so `journalctl -x` explains every line djops writes.
+The table is the single source for djops.systemd.journal, which writes
+each event with its MESSAGE_ID and default priority, and for the catalog
+(`djops.catalog`, rendered by djops.generate.catalog), so `journalctl -x`
+explains every line djops writes.
 """
 
 from typing import NamedTuple
@@ -200,7 +201,7 @@ EVENTS: dict[str, Event] = {
         "2cd408dfedc449ceb5b5d00213cd6a45",
         INFO,
         "Settings of @DJOPS_PROJECT@ changed",
-        "djops-watch.service saw these files change: @DJOPS_CHANGED@\n"
+        "djops-watch.service saw files change (@DJOPS_CHANGED@)\n"
         "and started djops-reload@@DJOPS_PROJECT@.service to validate and apply them.",
     ),
     "watch.degraded": Event(

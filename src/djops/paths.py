@@ -196,7 +196,7 @@ def database_address(project: str) -> Path:
 
 def loaded_secrets(project: str) -> Path:
     """The sensitive settings values the project's python last loaded, for
-    root's relays to mask (root's, 0600; djops.secrets). The job
+    root's relays to mask (root's, 0600; djops.bridge.secrets). The job
     units get it as the credential LOADED_SECRETS_CREDENTIAL."""
     return state_dir() / f"secrets-{project}.json"
 

@@ -48,3 +48,20 @@ def plural(n: object, noun: str, nouns: str = "") -> str:
     with the plural."""
     shown = f"{n:g}" if isinstance(n, float) else str(n)
     return f"{shown} {noun if shown == '1' else nouns or noun + 's'}"
+
+
+def span(seconds: float) -> str:
+    """How long, in one unit a reader takes in at once, the same in every
+    line djops writes: 0.65 s, 16 s, 25 min, 3.5 h, 7 days. Two significant
+    digits under 10 s (a short run's length still shows), whole seconds
+    under 2 min, then minutes, hours up to two days, then days."""
+    seconds = max(seconds, 0.0)
+    if seconds < 10:
+        return f"{round(seconds, 2):.2g} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{round(seconds / 3600, 1):g} h"
+    return f"{round(seconds / 86400, 1):g} days"

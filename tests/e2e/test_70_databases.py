@@ -429,7 +429,7 @@ def test_once_per_fleet_cannot_be_silenced_while_health_says_ok(machine, server)
             what="the jobs check failing",
         )
         message = degraded[0]["MESSAGE"]
-        assert "ghost held the claim for" in message and "timeout of 1 min" in message, message
+        assert "ghost held the claim for" in message and "timeout of 60 s" in message, message
     finally:
         m.sh("systemctl stop lockholder", check=False)
         m.sh("systemctl reset-failed lockholder 'djops-job@demo:*'", check=False)

@@ -260,7 +260,7 @@ def test_a_recorder_down_past_the_give_up_time_gives_notify_dropped(machine):
             what="notify.dropped",
         )
         assert dropped["PRIORITY"] == "2" and dropped["DJOPS_COUNT"] == "1", dropped
-        assert "undelivered for 20s" in dropped["MESSAGE"] and "8096" not in dropped["MESSAGE"]
+        assert "undelivered for 20 s" in dropped["MESSAGE"] and "8096" not in dropped["MESSAGE"]
         [mail] = wait_mail(m, f"DROPPED 1 notification to {label(JSON_URL)}")
         assert "leaky.service failed" in mail.get_content()
         left = m.sh("cat /var/lib/djops/notify/*.json 2>/dev/null || true").stdout

@@ -20,12 +20,8 @@ sys.dont_write_bytecode = True  # modules a test imports late: no __pycache__ in
 import tripwire  # noqa: E402
 from sample import SETTINGS  # noqa: E402
 
-from djops import (  # noqa: E402
-    config,
-    oncalendar,
-    paths,
-    project_python,
-)
+from djops import config, oncalendar, paths  # noqa: E402
+from djops.bridge import project_python  # noqa: E402
 from djops.systemd import journal  # noqa: E402
 
 # a venv with Django for the tests that run manage.py (DJOPS_TEST_VENV: one

@@ -1,10 +1,10 @@
 """The layout shows the architecture, and imports flow one way:
-cli/actions -> project/checklist/migrate -> health/jobs/reload -> mail (the
-words) -> channels (every way out) and metrics -> systemd -> project_python
-(the bridge into the project's python) and secrets (the loaded values every
-relay masks) -> config -> base modules (errors, paths, text, terminal,
-events, oncalendar, safefs). Nothing imports upward;
-inproject imports none of djops (it runs in the project's interpreter).
+cli -> project/checklist/migrate -> health/jobs/reload -> mail (the
+words) -> channels (every way out) and metrics -> systemd -> bridge (into
+the project's python, and the loaded secrets every relay masks) -> config
+-> base modules (errors, paths, text, terminal, events, oncalendar,
+safefs). Nothing imports upward; inproject imports none of djops (it runs
+in the project's interpreter).
 
 The job policy has one home, djops.jobs.policy, whose modules rank one by
 one: what systemd's drop-ins and the metrics read sits low, what sends sits
@@ -13,6 +13,7 @@ newcomer looks for has one folder (HOMES), and no module or function grows
 past what a reader holds at once."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,15 +27,15 @@ RANK = {
     "__init__": 0, "errors": 0, "paths": 0, "text": 0, "events": 0, "oncalendar": 0,
     "safefs": 0, "terminal": 0,
     "config": 1,
-    "project_python": 2, "secrets": 2,
+    "bridge": 2,
     "systemd": 3,
     "channels": 4, "mail": 4, "metrics": 4,
     "health": 5, "jobs": 5, "reload": 5,
     "checklist": 6, "project": 6, "migrate": 6,
-    "actions": 7, "cli": 7, "verbs": 7, "__main__": 7, "generate": 8,
+    "cli": 7, "__main__": 7, "generate": 8,
     # the job policy, module by module (its package imports nothing)
     "jobs.policy": 2, "jobs.policy.keys": 2, "jobs.policy.timing": 2,
-    "jobs.policy.pause_store": 2,
+    "jobs.policy.pause_store": 2, "jobs.policy.streak": 2, "jobs.policy.lapse_words": 2,
     "jobs.policy.alerting": 3.5,  # reads systemd's results; mail.failure asks it
     "jobs.policy.after": 5, "jobs.policy.lapses": 5, "jobs.policy.pause_commands": 5,
 }  # fmt: skip
@@ -42,9 +43,9 @@ RANK = {
 # what talks to systemd (units, drop-ins, systemctl, journald, sd_notify,
 # transient runs): a module that does not belongs elsewhere
 SYSTEMD = {
-    "__init__", "bulk", "daemon", "dbus_state", "dropins", "run_output", "follow", "lastruns", "journal", "sd_notify",
-    "oneshot", "results", "service", "show_text", "sockets", "standin", "systemctl", "transient",
-    "units", "wake",
+    "__init__", "bulk", "daemon", "dbus_state", "dropins", "follow", "gunicorn_unit", "journal",
+    "lastruns", "oneshot", "results", "run_output", "sd_notify", "service", "show_text", "sockets",
+    "standin", "systemctl", "transient", "units", "wake",
 }  # fmt: skip
 # moved to their homes (issue 31): the old names stay gone
 MOVED = {
@@ -61,11 +62,20 @@ MOVED = {
     "channels.apprisequeue": "channels.apprise",  # one module per channel; the drain is shared
     "channels.mailqueue": "channels.mail",
     "systemd.history": "systemd.lastruns",  # beside jobs.history, a name a newcomer could not tell apart
-    "adapters.project_python": "project_python",
-    "adapters.secrets": "secrets",
-    "adapters": "project_python",
+    "adapters.project_python": "bridge.project_python",
+    "adapters.secrets": "bridge.secrets",
+    "adapters": "bridge",
+    "project_python": "bridge.project_python",  # a package of its own, named apart from
+    "secrets": "bridge.secrets",  # inproject/ (the other side) and project/
+    "verbs": "cli.verbs",
+    "actions": "cli.actions",
     "health.daemon": "health.project_round",  # one project's round; host.py is the daemon
     "health.verdict": "health.check",  # a run's verdict is djops.jobs.verdict
+}
+# moved functions: module -> names it no longer holds (issue 31)
+MOVED_NAMES = {
+    "systemd.results": {"streak", "failed", "FAILED", "job_of_unit"},  # policy; units
+    "mail.notices": {"_SLOW_OR_MISSED"},  # jobs.policy.lapse_words
 }
 
 
@@ -128,6 +138,17 @@ def test_moved_modules_stay_in_their_new_home():
         assert _exists(f"djops.{new}")
 
 
+def test_moved_names_stay_in_their_new_home():
+    for module, names in MOVED_NAMES.items():
+        tree = ast.parse(SRC.joinpath("djops", *module.split(".")).with_suffix(".py").read_text())
+        defined = {
+            getattr(n, "name", None) or getattr(n.targets[0], "id", None)
+            for n in tree.body
+            if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Assign)
+        }
+        assert not defined & names, module
+
+
 def test_nothing_imports_upward():
     upward, edges = [], set()
     for name, path in _modules():
@@ -159,7 +180,7 @@ def test_starting_the_cli_imports_no_verb_it_does_not_run():
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     heavy = {"health", "mail", "jobs", "checklist", "project", "migrate", "generate"}
-    heavy |= {"project_python", "secrets"}
+    heavy |= {"bridge"}
     assert not [m for m in loaded.split() if _part(m).split(".")[0] in heavy], loaded
 
 
@@ -212,10 +233,12 @@ def test_a_circle_is_found():
 
 
 # each concern a newcomer looks for, and the one folder that holds it
-# (issue 31); "" is djops/ itself: the CLI, beside the base modules
+# (issue 31); "" is djops/ itself: the base modules every layer uses
 HOMES = {
+    "the base modules: errors, paths, escaping, the terminal, events, calendars": "",
     "config: P.toml's schema, value checks, loading, the restart modes": "config",
-    "CLI: the parser, the verb table, one action per verb": "",
+    "CLI: the parser, the verb table, one action per verb": "cli",
+    "the bridge into the project's python, and the secrets it loaded": "bridge",
     "systemd: unit names, drop-ins, systemctl, the journal, sd_notify": "systemd",
     "clearsessions and [jobs.NAME]: their runs, results, history": "jobs",
     "the job policy: pauses, alert_after, lapses, the step after a run": "jobs/policy",
@@ -231,7 +254,11 @@ HOMES = {
     "generated docs: man page, catalog, completion, example config": "generate",
     "code that runs in the project's python": "inproject",
 }
-CLI = {"cli", "verbs", "actions", "__main__"}
+# what djops/ itself holds: what every layer uses, and `python3 -m djops`.
+# oncalendar stays here, not in systemd/: config (rank 1) checks schedules
+# with it, and systemd/ ranks above config
+BASE = {"errors", "paths", "text", "terminal", "safefs", "events", "oncalendar"}
+TOP = BASE | {"__init__", "__main__"}
 # a module named for a concern lives in that concern's folder
 NAMED = {
     "claim": {"jobs", "inproject"},
@@ -259,9 +286,9 @@ def test_every_folder_is_one_concerns_home():
     assert strays == set(), "a new folder: name its concern in HOMES"
 
 
-def test_djops_itself_holds_only_the_cli_and_the_base_modules():
-    top = {p.stem for p in PKG.glob("*.py")}
-    assert {m for m in top if RANK[m] > 2} == CLI, "a concern's module belongs in its folder"
+def test_djops_itself_holds_only_the_base_modules():
+    assert {p.stem for p in PKG.glob("*.py")} == TOP, "a concern's module belongs in its folder"
+    assert {m for m in BASE if RANK[m] > 0} == set(), "a base module imports no concern"
 
 
 def test_a_module_named_for_a_concern_lives_in_its_home():
@@ -295,7 +322,7 @@ def _long_functions(limit: int) -> list[str]:
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-                and node.end_lineno - node.lineno > limit
+                and node.end_lineno - node.lineno + 1 > limit
             ):
                 found.append(f"{name}.{node.name}")
     return sorted(found)
@@ -358,3 +385,46 @@ def test_a_table_module_is_its_table():
 
 def test_a_long_module_is_found():
     assert _long_modules(0), "the finder finds nothing"
+
+
+README = SRC.parent / "README.md"
+
+
+def _readme_layout() -> list[list[str]]:
+    """The README's layout table: per row, what its first column names
+    (`jobs/policy/` a folder, `paths.py` a module of djops/ itself)."""
+    text = README.read_text()
+    section = text[text.index("Layout of `src/djops/`") :]
+    rows = []
+    for line in section.splitlines()[1:]:
+        if rows and not line.startswith("|"):
+            break
+        if line.startswith("| `"):
+            rows.append(re.findall(r"`([^`]+)`", line.split(" | ", 1)[0]))
+    return rows
+
+
+def _rank_of(entry: str) -> float:
+    return RANK[_part("djops." + entry.removesuffix(".py").strip("/").replace("/", "."))]
+
+
+def test_the_readme_layout_names_every_home_and_nothing_gone():
+    """One source: the README's table is HOMES and djops/'s own modules, in
+    the import order, so a move that forgets the README fails here."""
+    named = [e for row in _readme_layout() for e in row]
+    folders = {e.rstrip("/") for e in named if e.endswith("/")}
+    modules = {e.removesuffix(".py") for e in named if e.endswith(".py")}
+    assert set(HOMES.values()) - {""} - folders == set(), "a home the README does not name"
+    top = {p.stem for p in PKG.glob("*.py")} - {"__init__", "__main__"}
+    assert top - modules == set(), "a module of djops/ the README does not name"
+    assert [
+        e
+        for e in named
+        if not _exists("djops." + e.removesuffix(".py").strip("/").replace("/", "."))
+    ] == []
+    assert set(named) == {*(f"{f}/" for f in folders), *(f"{m}.py" for m in modules)}
+
+
+def test_the_readme_layout_follows_the_import_order():
+    ranks = [max(_rank_of(e) for e in row) for row in _readme_layout() if row != ["inproject/"]]
+    assert ranks == sorted(ranks, reverse=True), "rows go down the import order"

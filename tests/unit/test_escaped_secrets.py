@@ -12,7 +12,8 @@ import textwrap
 
 import pytest
 
-from djops import config, project_python, secrets, terminal
+from djops import config, terminal
+from djops.bridge import project_python, secrets
 from djops.channels import apprise, mail, runpings
 from djops.inproject.redact import MASK
 from djops.jobs import job
@@ -49,7 +50,7 @@ def clean(text: str, where: str) -> None:
 
 @pytest.fixture
 def cfg(project, confdir, tmp_path, monkeypatch):
-    """Root holds PW (as `djops.secrets` stores it)."""
+    """Root holds PW (as `djops.bridge.secrets` stores it)."""
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setattr(secrets, "stored", lambda p: [PW])
     (tmp_path / "pw").write_text(PW + "\n", encoding="utf-8")

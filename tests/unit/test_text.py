@@ -2,6 +2,7 @@
 
 import pytest
 
+from djops import text
 from djops.text import plural
 
 
@@ -20,3 +21,23 @@ def test_an_irregular_plural_is_given():
 
 def test_an_unknown_count_takes_the_plural():
     assert plural("?", "expired session") == "? expired sessions"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (0, "0 s"),
+        (0.004, "0 s"),
+        (0.65, "0.65 s"),
+        (4.12, "4.1 s"),
+        (12, "12 s"),
+        (119, "119 s"),
+        (600, "10 min"),
+        (9000, "2.5 h"),
+        (86400, "24 h"),
+        (7 * 86400, "7 days"),
+        (-3, "0 s"),
+    ],
+)
+def test_a_span_reads_at_once_in_one_unit(seconds, said):
+    assert text.span(seconds) == said

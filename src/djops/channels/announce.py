@@ -9,7 +9,7 @@ values and the settings scan), here and only here, so no channel ever
 receives a secret.
 """
 
-from djops import secrets
+from djops.bridge import secrets
 from djops.channels import registry, sendmail
 from djops.channels.notice import Notice
 from djops.config import Config

@@ -25,6 +25,7 @@ from djops.channels.notice import Notice
 from djops.config import Config
 from djops.events import ERR, INFO, PRIORITY_NAMES
 from djops.systemd import journal, wake
+from djops.text import span
 
 MAX_BODY = 32_000  # characters; each Apprise service shortens further as it must
 
@@ -172,7 +173,7 @@ def _quiet(lib: object) -> None:
 
 def _kept(path: Path, entry: dict, why: str, delay: float | None) -> None:
     """notify.failed, once per undelivered message (the drain marks its entry)."""
-    why = why if delay is None else f"retry in {delay:.0f}s: {why}"
+    why = why if delay is None else f"retry in {span(delay)}: {why}"
     label = fingerprint.label(entry["url"])
     journal.emit(
         "notify.failed",

@@ -23,7 +23,7 @@ from pathlib import Path
 from djops import safefs
 from djops.channels import fingerprint, queue
 from djops.systemd import journal
-from djops.text import plural
+from djops.text import plural, span
 
 TITLES = 20  # the dropped messages a mail names, the oldest first
 MARK = "given_up"  # in a kept entry: when its queue gave it up
@@ -35,12 +35,7 @@ Tell = Callable[[str, str, str, int, str, list[str]], None]
 
 
 def why_old(seconds: float) -> str:
-    hours = seconds / 3600
-    return (
-        f"undelivered for {plural(hours, 'hour')}"
-        if hours >= 1
-        else f"undelivered for {seconds:g}s"
-    )
+    return f"undelivered for {span(seconds)}"
 
 
 def why_full(what: str) -> str:

@@ -29,7 +29,7 @@ from djops.channels import dmaspool, drain, dropped, queue, sendmail
 from djops.channels.notice import Notice
 from djops.config import Config
 from djops.systemd import journal, wake
-from djops.text import one_line, plural
+from djops.text import one_line, plural, span
 
 LAST_RETRY = queue.LAST_RETRY
 STUCK_SECONDS = 3600
@@ -156,7 +156,7 @@ def _kept(path: Path, entry: dict, why: str, delay: float | None) -> None:
     journal.emit(
         "mail.failed",
         entry["project"],
-        f"mail {entry['subject']!r} kept in {path}, retry in {delay or 0:.0f}s: {why}",
+        f"mail {entry['subject']!r} kept in {path}, retry in {span(delay or 0)}: {why}",
         REASON=why,
         OUTBOX=str(path),
         ATTEMPTS=entry["attempts"],

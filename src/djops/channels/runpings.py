@@ -5,7 +5,8 @@ djops-ping.service without waiting."""
 
 import os
 
-from djops import config, secrets
+from djops import config
+from djops.bridge import secrets
 from djops.channels import healthchecks as pings
 from djops.systemd import run_output, sd_notify, units, wake
 

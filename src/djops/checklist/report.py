@@ -8,7 +8,7 @@ ever printed.
 import json
 from dataclasses import asdict
 
-from djops import project_python
+from djops.bridge import project_python
 from djops.checklist import mail, notify, schedules, server, sessions, socket
 from djops.checklist.item import FAIL, OK, WARN, Item, item
 from djops.config import Config

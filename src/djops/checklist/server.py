@@ -7,7 +7,8 @@ import os
 import pwd
 import stat
 
-from djops import project_python, safefs
+from djops import safefs
+from djops.bridge import project_python
 from djops.checklist.item import FAIL, OK, WARN, Item, item
 from djops.config import Config
 from djops.inproject import compile as compiler
@@ -81,7 +82,6 @@ def _units(cfg: Config) -> list[Item]:
     out = []
     for unit in (
         units.timer(units.CLEARSESSIONS, p),
-        *units.daemons(p),
         *units.HOST_DAEMONS,
         units.MAILQUEUE,
         *units.WAKERS,

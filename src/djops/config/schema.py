@@ -14,7 +14,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from djops import paths
-from djops.config import addresses, live_values, names, restart_modes
+from djops.config import addresses, live_values, restart_modes
 from djops.config import values as c
 from djops.events import PRIORITY_NAMES
 
@@ -29,10 +29,6 @@ def key(
     if factory:
         return field(default_factory=factory, metadata=meta)
     return field(default=default, metadata=meta)
-
-
-# the built-in job's name (djops.config.names), here too for the schema's readers
-CLEARSESSIONS = names.CLEARSESSIONS
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 from djops import __version__
-from djops.cli import parser
+from djops.cli.command import parser
+from djops.cli.verbs import OPTIONS, VERBS
 from djops.config.schema import DOC_SECTIONS, SECTION_DOCS
 from djops.events import EVENTS, PRIORITY_NAMES
 from djops.generate import example
-from djops.verbs import OPTIONS, VERBS
 
 UNITS_DIR = Path(__file__).resolve().parents[3] / "units"
 
@@ -57,13 +57,14 @@ MORE = {
         "OnFailure= handler of every djops unit and of P.service: mails status and journal."
     ),
     "djops-mailqueue": (
-        "Every five minutes (the timer), and as soon as a mail is queued in "
-        "/var/lib/djops/due/mail (the path): retry /var/lib/djops/outbox and flush dma's "
+        "Every five minutes (the timer), and as soon as a mail is queued (the path, on a "
+        "request in /var/lib/djops/due/mail): retry /var/lib/djops/outbox and flush dma's "
         "queue (dma -q). Mail undelivered for a day, or beyond 1000 waiting, is given up "
         "(notify.dropped) and kept in /var/lib/djops/outbox/given-up."
     ),
     "djops-ping": (
-        "Deliver the queued healthchecks pings (/var/lib/djops/due/pings), retrying with backoff."
+        "Deliver the healthchecks pings queued in /var/lib/djops/pings, retrying with backoff; "
+        "the path starts it as soon as a run queues one (a request in /var/lib/djops/due/pings)."
     ),
     "djops-notify": (
         "Deliver /var/lib/djops/notify to the [notify] urls through Apprise, in order per URL, "

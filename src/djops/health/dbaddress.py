@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from djops import paths, project_python, safefs
+from djops import paths, safefs
+from djops.bridge import project_python
 from djops.config import Config
 from djops.systemd import transient
 

@@ -9,7 +9,7 @@ from djops.events import JOB_SKIPPED
 from djops.health.check import Result
 from djops.jobs.policy import lapses, pause_store
 from djops.systemd import journal, lastruns, systemctl, units
-from djops.text import plural, printable
+from djops.text import plural, printable, span
 
 # unit -> (the time of its last success, a holder holding too long), per run
 _last_done = lastruns.SinceExit()
@@ -47,15 +47,15 @@ def _on_time(
     if period is None:  # systemd cannot say how often: report, do not judge
         every, limit = "schedule period unknown, not judged", float("inf")
     else:
-        every, limit = f"schedule every {_hours(period)}", 2 * period
+        every, limit = f"schedule every {span(period)}", 2 * period
     if succeeded is not None:
         age = time.time() - succeeded
-        return age <= limit, f"last run {_hours(age)} ago ({every})"
+        return age <= limit, f"last run {span(age)} ago ({every})"
     since = systemctl.show(timer, "ActiveEnterTimestampMonotonic").get(
         "ActiveEnterTimestampMonotonic", "0"
     )
     up = time.monotonic() - int(since) / 1e6 if since.isdigit() and since != "0" else 0
-    return up <= limit, f"no successful run yet ({timer} active {_hours(up)}; {every})"
+    return up <= limit, f"no successful run yet ({timer} active {span(up)}; {every})"
 
 
 def _number(entry: dict, field: str) -> float | None:
@@ -83,13 +83,9 @@ def _holding_too_long(skip: dict | None, own_at: float | None, timeout: float | 
         return ""
     holder = printable(str(skip.get("DJOPS_HOLDER", "?")), newlines=False)[:100]
     return (
-        f"{holder} held the claim for {_hours(held)}, longer than its timeout of {_hours(timeout)}"
+        f"{holder} held the claim for {span(held)}, longer than its timeout of {span(timeout)}"
         " (a run that hangs, or a session holding its lock)"
     )
-
-
-def _hours(seconds: float) -> str:
-    return f"{seconds / 3600:.1f} h" if seconds >= 360 else f"{seconds / 60:.0f} min"
 
 
 def clearsessions(cfg: Config) -> Result:

@@ -51,7 +51,7 @@ def main(argv: list[str]) -> int:
         report, status = {"error": redactor.describe(exc)}, 1
     if redactor.loaded and not getattr(
         module, "REPORTS_EARLY", False
-    ):  # root's relays (djops.secrets); never shown
+    ):  # root's relays (djops.bridge.secrets); never shown
         report = {**report, redact.LOADED: sorted(redactor.loaded)}
     reporter.send(report)
     return status

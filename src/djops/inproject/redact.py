@@ -20,7 +20,7 @@ from . import forms, sensitive
 from .sensitive import MIN_LENGTH
 
 MASK = "********"
-# the key of a report that carries the loaded values to root (djops.secrets)
+# the key of a report that carries the loaded values to root (djops.bridge.secrets)
 LOADED = "_djops_loaded_secrets"
 # a bound on what one project may ask every relay to mask
 MAX_SECRETS, MAX_SECRET_LENGTH = 2000, 1 << 16

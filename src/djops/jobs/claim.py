@@ -15,7 +15,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from djops import paths, project_python
+from djops import paths
+from djops.bridge import project_python
 from djops.config import Config
 
 DECISION_TIMEOUT = 60.0

@@ -9,13 +9,14 @@ run's progress lines (a line every few seconds on a big table) as they come.
 
 import time
 
-from djops import project_python, terminal
+from djops import terminal
+from djops.bridge import project_python
 from djops.config import Config
 from djops.errors import OperationError
 from djops.events import CLEARSESSIONS_RESULT
 from djops.jobs import once
 from djops.systemd import journal, oneshot, units
-from djops.text import plural
+from djops.text import plural, span
 
 JOB = units.CLEARSESSIONS  # its name among the jobs (metrics, job.skipped, claims)
 
@@ -83,12 +84,12 @@ def _done_text(p: str, data: dict, seconds: float) -> str:
     """What clearsessions.done says: rows, batches, the longest, any waits."""
     rows, engine, db = data.get("rows"), data.get("engine"), data.get("database", "")
     if rows is None:  # cache, file or signed-cookie sessions: the engine cleans up itself
-        return f"expired sessions of {p} cleared by {engine} in {seconds:.2f}s"
+        return f"expired sessions of {p} cleared by {engine} in {span(seconds)}"
     return (
-        f"removed {plural(rows, 'expired session')} of {p} in {seconds:.2f}s "
+        f"removed {plural(rows, 'expired session')} of {p} in {span(seconds)} "
         f"({plural(data.get('batches'), 'batch', 'batches')} on {db}, "
-        f"longest {data.get('longest', 0):.2f}s"
-        + (f", waited {data['waited']:.0f}s for replicas" if data.get("waited") else "")
+        f"longest {span(data.get('longest', 0))}"
+        + (f", waited {span(data['waited'])} for replicas" if data.get("waited") else "")
         + (
             f", {data['stepped_around']} of them stepped around rows a request held"
             if data.get("stepped_around")

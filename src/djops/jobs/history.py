@@ -19,6 +19,7 @@ from djops.errors import UsageError
 from djops.events import CLEARSESSIONS_RESULT, JOB_RESULT
 from djops.jobs.policy import keys
 from djops.systemd import journal, results, units
+from djops.text import span
 
 SCAN = 50  # entries read per run asked for
 RESULTS = (*JOB_RESULT, *CLEARSESSIONS_RESULT)
@@ -27,10 +28,8 @@ RESULTS = (*JOB_RESULT, *CLEARSESSIONS_RESULT)
 def runs(cfg: Config, name: str | None, n: int) -> list[dict[str, Any]]:
     from systemd import journal as sd
 
-    if name is not None and keys.of(cfg, name) is None:
-        raise UsageError(
-            f"{cfg.name} has no job {name!r} (jobs: {', '.join([units.CLEARSESSIONS, *cfg.jobs])})"
-        )
+    if name is not None:
+        keys.known(cfg, name)
     reader = sd.Reader()
     try:
         _ask(reader, cfg, [name] if name else [units.CLEARSESSIONS, *cfg.jobs])
@@ -115,6 +114,12 @@ def _cell(value: Any, fmt: str) -> str:
     return value if value == UNREADABLE else fmt.format(value)
 
 
+def _took(value: Any) -> str:
+    if value is None or value == UNREADABLE:
+        return _cell(value, "{}")
+    return span(value)
+
+
 def show(cfg: Config, name: str | None, n: int, as_json: bool) -> str:
     if n <= 0:
         raise UsageError(f"-n: expected a positive number of runs, got {n}")
@@ -129,7 +134,7 @@ def show(cfg: Config, name: str | None, n: int, as_json: bool) -> str:
     ]
     for r in rows:
         start = datetime.fromtimestamp(r["start"]).strftime("%Y-%m-%d %H:%M:%S")
-        took, code = _cell(r["duration"], "{:.1f}s"), _cell(r["exit"], "{}")
+        took, code = _took(r["duration"]), _cell(r["exit"], "{}")
         last = (r["last_line"] or r["message"])[:100]
         lines.append(
             f"{start:<19} {r['job']:<{job}} {r['host'][:12]:<12} {took:>8} {r['result']:<11} {code:<5} {last}"

@@ -15,12 +15,13 @@ import signal
 import subprocess
 import time
 
-from djops import project_python, secrets
+from djops.bridge import project_python, secrets
 from djops.config import Config
 from djops.errors import JobFailed, OperationError, UsageError
 from djops.jobs import once, verdict
+from djops.jobs.policy import keys
 from djops.systemd import journal, sd_notify, units
-from djops.text import printable
+from djops.text import printable, span
 
 # the relay (run_here) runs once per job run: what only `djops run` and the
 # mail step use is imported there
@@ -35,9 +36,7 @@ def job_of(cfg: Config, name: str):
         return cfg.jobs[name]
     if name == units.CLEARSESSIONS:
         raise UsageError(f"clearsessions of {cfg.name} runs with `djops clearsessions {cfg.name}`")
-    if not cfg.jobs:
-        raise UsageError(f"{cfg.name} has no job {name!r}, nor any: {cfg.path} has no [jobs.NAME]")
-    raise UsageError(f"{cfg.name} has no job {name!r} (jobs: {', '.join(cfg.jobs)})")
+    raise keys.unknown(cfg, name)
 
 
 def argv_of(cfg: Config, job) -> list[str]:
@@ -60,12 +59,12 @@ def run_here(cfg: Config, name: str) -> str:
     sd_notify.Notifier().status(verdict.said(code, seconds, stopped, turn.status))
     p = cfg.name
     if stopped:
-        text = f"job {name} of {p} interrupted after {seconds:.1f}s"
+        text = f"job {name} of {p} interrupted after {span(seconds)}"
         raise OperationError(journal.logged_by_root(text))
     if code != 0:
-        text = f"job {name} of {p} failed: exit status {code} after {seconds:.1f}s"
+        text = f"job {name} of {p} failed: exit status {code} after {span(seconds)}"
         raise JobFailed(journal.logged_by_root(text), code)
-    return journal.logged_by_root(f"job {name} of {p} done in {seconds:.1f}s")
+    return journal.logged_by_root(f"job {name} of {p} done in {span(seconds)}")
 
 
 def _execute(cfg: Config, name: str, job) -> tuple[int, float, bool]:

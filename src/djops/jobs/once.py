@@ -22,7 +22,7 @@ from djops.config.values import CALENDAR, shown
 from djops.errors import ConfigError, OperationError
 from djops.jobs import claim
 from djops.systemd import journal, sd_notify, units
-from djops.text import printable
+from djops.text import printable, span
 
 REBOOT = "@reboot"  # every host boots for itself: no claim
 
@@ -66,7 +66,7 @@ def turn(
         ago = d.get("ago")
         how = "is running it" if d.get("running") else "ran it"
         # the claim's age: when the holder started this occurrence, not when it ended
-        when = f" (started {ago:.0f} s ago)" if isinstance(ago, (int, float)) else ""
+        when = f" (started {span(ago)} ago)" if isinstance(ago, (int, float)) else ""
         text = f"job {job} of {p} skipped: {holder} {how}{when}"
         journal.emit("job.skipped", p, text, JOB=job, HOLDER=holder, **_judged(d))
         notifier.ready(f"{sd_notify.SKIPPED}{holder} {how}")

@@ -16,6 +16,7 @@ import re
 from typing import Any, NamedTuple
 
 from djops.systemd import journal, systemctl
+from djops.text import span
 
 RAN = "ran: "  # the end of the relay's last STATUS=: "...; ran: exited 3 after 1.204s"
 _SAID = re.compile(r"(?:^|; )ran: (exited|interrupted) (-?\d+) after (\d+(?:\.\d+)?)s$")
@@ -49,17 +50,17 @@ def judge(
     took = relay.seconds if relay else seconds
     ok = result == "success" and how == "exited" and status == "0"
     if ok and relay and not relay.stopped and relay.code == 0:
-        return "job.done", f"job {name} of {p} done in {took:.1f}s", _fields(name, took, 0)
+        return "job.done", f"job {name} of {p} done in {span(took)}", _fields(name, took, 0)
     if result == "timeout" or (relay and relay.stopped):
         code = relay.code if relay else 143
-        text = f"job {name} of {p} interrupted after {took:.1f}s"
+        text = f"job {name} of {p} interrupted after {span(took)}"
         return "job.interrupted", text, _fields(name, took, code)
     if relay:
         code = relay.code
-        text = f"job {name} of {p} failed: exit status {code} after {took:.1f}s"
+        text = f"job {name} of {p} failed: exit status {code} after {span(took)}"
     else:  # the relay itself died (killed, out of memory): systemd's words
         code = int(status) if how == "exited" and status.isdigit() else 1
-        text = f"job {name} of {p} failed: {result} ({how} {status}) after {took:.1f}s"
+        text = f"job {name} of {p} failed: {result} ({how} {status}) after {span(took)}"
     return "job.failed", text, _fields(name, took, code)
 
 

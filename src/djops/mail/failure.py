@@ -4,7 +4,8 @@ job's output, with every settings value redacted."""
 
 import time
 
-from djops import config, paths, secrets
+from djops import config, paths
+from djops.bridge import secrets
 from djops.channels import sendmail
 from djops.config import Config
 from djops.errors import ConfigError, OperationError

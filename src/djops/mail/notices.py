@@ -8,6 +8,7 @@ from typing import Protocol
 
 from djops.channels import announce, chat, sendmail
 from djops.config import Config
+from djops.jobs.policy import lapse_words
 from djops.mail import threads
 from djops.text import plural
 
@@ -43,9 +44,6 @@ _FOOTER = (
 )
 
 _WHEN = "%Y-%m-%d %H:%M"
-# the words of djops.jobs.policy.lapses for a run too slow and an occurrence missed:
-# an alert of only those is a warning, not a failure
-_SLOW_OR_MISSED = ("longer than max_runtime_seconds", "has not started")
 
 
 def _at(when: float) -> str:
@@ -132,7 +130,7 @@ def incident_severity(s: Step, kind: str) -> str:
     warning; any other alert a failure."""
     if kind in ("alert", "reminder") and set(s.checks) <= {"jobs", "clearsessions"}:
         problems = s.detail.split("; ")  # "jobs: one problem; another"
-        if all(any(w in d for w in _SLOW_OR_MISSED) for d in problems):
+        if all(any(w in d for w in lapse_words.WARNINGS) for d in problems):
             return chat.WARNING
     return chat.kind_type(kind)
 

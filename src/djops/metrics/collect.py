@@ -24,7 +24,13 @@ def families(
 ) -> list[Family]:
     """`policy`: per job, what the round's job policy look found
     ({"slow": 0/1, "missed": 0/1}, from djops.jobs.policy.lapses)."""
-    p = cfg.name
+    last_round = Family("djops_health_last_round_timestamp_seconds", "when the last round ran")
+    last_round.add(now, project=cfg.name)
+    return [*_checks(cfg.name, checks), last_round, *_jobs(cfg, policy or {}), *_reloads_of(cfg)]
+
+
+def _checks(p: str, checks: dict[str, dict]) -> list[Family]:
+    """Each health check's state, as the round left it."""
     up = Family("djops_health_check_up", "1 if the health check passed in the last round")
     fails = Family(
         "djops_health_check_consecutive_failures", "failures in a row of the health check"
@@ -32,8 +38,12 @@ def families(
     for name, r in checks.items():
         up.add(1.0 if r["ok"] else 0.0, project=p, check=name)
         fails.add(float(r["ladder"]["failures"]), project=p, check=name)
-    last_round = Family("djops_health_last_round_timestamp_seconds", "when the last round ran")
-    last_round.add(now, project=p)
+    return [up, fails]
+
+
+def _jobs(cfg: Config, policy: dict[str, dict]) -> list[Family]:
+    """Per job: its last runs (from the journal), its pause, its lapses."""
+    p = cfg.name
     success = Family("djops_job_last_success_timestamp_seconds", "end of the last successful run")
     duration = Family("djops_job_last_duration_seconds", "how long the last run took")
     code = Family("djops_job_last_exit_code", "exit status of the last run (0: success)")
@@ -59,17 +69,21 @@ def families(
             code.add(seen["last"]["exit"], project=p, job=job)
         skipped.add(float(seen.get("skipped", 0)), project=p, job=job)
         held.add(1.0 if pause_store.active(p, job) else 0.0, project=p, job=job)
-        if (look := (policy or {}).get(job)) is not None:
+        if (look := policy.get(job)) is not None:
             slow.add(look["slow"], project=p, job=job)
             missed.add(look["missed"], project=p, job=job)
-    reloads = _journal(cfg, "", units.service(units.RELOAD, p))
+    return [success, duration, code, rows, skipped, held, slow, missed]
+
+
+def _reloads_of(cfg: Config) -> list[Family]:
+    """When the last reload was applied, and when one was last rejected."""
+    reloads = _journal(cfg, "", units.service(units.RELOAD, cfg.name))
     applied = Family("djops_reload_last_applied_timestamp_seconds", "the last applied reload")
     rejected = Family("djops_reload_last_rejected_timestamp_seconds", "the last rejected reload")
     for fam, key in ((applied, "applied"), (rejected, "rejected")):
         if reloads.get(key):
-            fam.add(reloads[key], project=p)
-    jobs_families = [success, duration, code, rows, skipped, held, slow, missed]
-    return [up, fails, last_round, *jobs_families, applied, rejected]
+            fam.add(reloads[key], project=cfg.name)
+    return [applied, rejected]
 
 
 def _journal(cfg: Config, job: str, unit: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from djops import project_python
+from djops.bridge import project_python
 from djops.config import Config, schema, values
 from djops.config.write import table
 from djops.inproject.sensitive import HIDDEN
@@ -101,19 +101,14 @@ class Planner:
         user, MAILTO); env the variables in force; zone (timezone, where the
         crontab set it); start the directory cron starts it in (HOME)."""
         schedule, user, mailto = when
-        cfg, p = self.cfg, self.cfg.project
+        p = self.cfg.project
         why = self._runs(cmd, start)
         if why:
             return why, ""
         env, why, wheres = self.carry(env)
         if why:
             return why, ""
-        notes = []
-        same = [
-            k for k, v in cmd.env.items() if k not in NOT_CARRIED and self.reference.get(k) == v
-        ]
-        if same:  # the command's own assignments: say what became of them
-            notes.append(f"it sets {', '.join(same)} as djops does: nothing to carry")
+        notes = self._same(cmd)
         user, why = self._user(found, user, notes)
         if why:
             return why, ""
@@ -122,21 +117,35 @@ class Planner:
         if why:
             return why, ""  # refused here: it would make P.toml not load, and --apply stop
         name = self.name(t["command"][0])
-        differs = _differs(cmd.wrappers, units.job_service(cfg.name, name))
+        differs = _differs(cmd.wrappers, units.job_service(self.cfg.name, name))
         if differs:
             return differs, table(f"jobs.{name}", t)
+        self._add(Job(found, name, t, old, tuple(notes)), cmd, wheres, zone)
+        return "", ""
+
+    def _same(self, cmd: cronshell.Command) -> list[str]:
+        """What to say of the command's own assignments djops makes anyway."""
+        same = [
+            k for k, v in cmd.env.items() if k not in NOT_CARRIED and self.reference.get(k) == v
+        ]
+        return [f"it sets {', '.join(same)} as djops does: nothing to carry"] if same else []
+
+    def _add(
+        self, job: Job, cmd: cronshell.Command, wheres: list[str], zone: tuple[str, str]
+    ) -> None:
+        """Plan the job, noting where its settings and zone came from and what
+        it does instead of cron's wrappers and log file."""
         for w in wheres:
-            self.carried.setdefault(w, []).append(name)
+            self.carried.setdefault(w, []).append(job.name)
         if zone[0]:
-            self.zoned.setdefault(zone[1], []).append(name)
-        notes += [w.note for w in cmd.wrappers]
+            self.zoned.setdefault(zone[1], []).append(job.name)
+        notes = [*job.notes, *(w.note for w in cmd.wrappers)]
         if cmd.log:
             notes.append(
                 f"its output went to {cmd.log}; now to the journal: "
-                f"journalctl -u '{units.job_service(cfg.name, name)}'"
+                f"journalctl -u '{units.job_service(self.cfg.name, job.name)}'"
             )
-        self.plan.jobs.append(Job(found, name, t, old, tuple(notes)))
-        return "", ""
+        self.plan.jobs.append(dataclasses.replace(job, notes=tuple(notes)))
 
     def _user(self, found: Found, user: str, notes: list[str]) -> tuple[str, str]:
         """(the job's user, "" for the project's; why not): a system

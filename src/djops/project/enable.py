@@ -1,6 +1,7 @@
 """`djops enable P` / `djops disable P`: idempotent, and each undoes the other."""
 
-from djops import config, secrets
+from djops import config
+from djops.bridge import secrets
 from djops.channels import apprise
 from djops.config import Config, check_name, restart_modes
 from djops.errors import ConfigError, OperationError

@@ -9,6 +9,8 @@ which never enters "active" before its run ends.
 import time
 from datetime import datetime
 
+from djops.text import span
+
 # what status asks of each run's service, beside its own PROPS
 PROPS = ("ActiveState", "InactiveExitTimestampMonotonic")
 BUSY = ("activating", "active", "deactivating", "reloading")
@@ -23,12 +25,3 @@ def since(unit: dict[str, str]) -> str:
     took = max(time.monotonic() - int(start) / 1e6, 0.0)
     at = datetime.fromtimestamp(time.time() - took)
     return f"running since {at:%H:%M} ({span(took)})"
-
-
-def span(seconds: float) -> str:
-    """12 s, 25 min, 3.5 h: how long, in a unit a reader takes in at once."""
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"

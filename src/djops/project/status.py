@@ -19,7 +19,7 @@ from djops.health import state as health_state
 from djops.jobs.policy import pause_store
 from djops.project import running
 from djops.systemd import bulk, journal, lastruns, units
-from djops.text import plural
+from djops.text import plural, span
 
 # checks cheap enough to run again for the screen (one systemctl call, one
 # journal read), and whose answer a user expects to move right after a run
@@ -220,10 +220,10 @@ def _socket(cfg: Config, shown: dict[str, dict[str, str]]) -> list[Row]:
 
 
 def _age(stamp: float | None) -> str:
-    """How old the health round's view is, in running.span()'s units: the
-    same screen says "running since 05:21 (12 s)", and a daemon stopped a
-    day ago reads "24.0 h", not "86400s"."""
+    """How old the health round's view is, in text.span()'s units as the
+    rest of the screen: a daemon stopped a day ago reads "24 h", not
+    "86400s"."""
     if not stamp:
         return "-"
     ago = max(time.time() - stamp, 0.0)
-    return f"checked {running.span(ago)} ago ({datetime.fromtimestamp(stamp):%H:%M:%S})"
+    return f"checked {span(ago)} ago ({datetime.fromtimestamp(stamp):%H:%M:%S})"

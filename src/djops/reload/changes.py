@@ -5,8 +5,10 @@ filled the terminal, the journal entry and `djops status`).
 
 Two notes say it, both root's own, read without following links and
 bounded in size: the compile step's (its count and the settings files it
-compiled) and the watcher's (the files it saw change, for a reload it
-started). The compile step writes its note; the apply step reads both.
+compiled) and the watcher's (the settings files among those it saw change,
+for a reload it started). The compile step writes its note, the watcher
+its own (djops.reload.request, which says what it saw with seen()); the
+apply step reads both.
 """
 
 import contextlib
@@ -38,10 +40,24 @@ def summary(project: str, settings_dir: str) -> str:
     if not count and not named:
         return NOTHING
     said = f"compiled {plural(count, 'file')}" if count else "nothing compiled"
-    if named:
-        more = f" and {len(named) - NAMED} more" if named[NAMED:] else ""
-        said += f"; settings changed: {', '.join(named[:NAMED])}{more}"
-    return said
+    return f"{said}; settings changed: {_names(named)}" if named else said
+
+
+def seen(changed: Iterable[str], settings_dir: str) -> str:
+    """What the watcher saw, said short for reload.requested: how many
+    files, naming the settings files among them (else the first files):
+    `1 file: /etc/opt/P/settings.py`, `40 files; settings: /etc/opt/P/x.py`."""
+    files = sorted(set(changed))
+    settings = settings_files(files, settings_dir)
+    if settings and len(settings) < len(files):
+        return f"{plural(len(files), 'file')}; settings: {_names(settings)}"
+    return f"{plural(len(files), 'file')}: {_names(settings or files)}"
+
+
+def _names(files: list[str]) -> str:
+    """At most NAMED of `files`, then how many more."""
+    more = f" and {len(files) - NAMED} more" if files[NAMED:] else ""
+    return ", ".join(files[:NAMED]) + more
 
 
 def forget(project: str) -> None:

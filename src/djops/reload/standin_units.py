@@ -1,7 +1,7 @@
 """The hand-over's systemd side (djops.reload.handover.Units), and the
 apply step of restart = "handover"."""
 
-from djops.config import Config
+from djops.config import Config, restart_modes
 from djops.errors import OperationError
 from djops.reload import handover, warm_requests, worker_ready
 from djops.systemd import standin, systemctl, units
@@ -56,7 +56,8 @@ def apply(cfg: Config) -> tuple[int, handover.Figures, int]:
     """The hand-over; (P.service's new MainPID, figures, stand-in peak bytes)."""
     svc, p = cfg.project.service, cfg.name
     if not cfg.socket.listen:
-        raise OperationError(f'[watch] restart = "handover" needs [socket] listen in {cfg.path}')
+        mode = restart_modes.HANDOVER.name
+        raise OperationError(f'[watch] restart = "{mode}" needs [socket] listen in {cfg.path}')
     if not systemctl.is_active(units.socket(p)):
         raise OperationError(f"{units.socket(p)} is not active: run `djops enable {p}`")
     standin.write(cfg)

@@ -15,7 +15,8 @@ directory, never in one the project user's step can write.
 import contextlib
 import os
 
-from djops import config, paths, project_python, safefs
+from djops import config, paths, safefs
+from djops.bridge import project_python
 from djops.config import Config, restart_modes
 from djops.errors import ConfigError, OperationError, UsageError
 from djops.events import RELOAD_RESULT

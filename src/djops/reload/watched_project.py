@@ -7,6 +7,7 @@ import errno
 import os
 import stat
 import time
+from collections.abc import Callable
 
 from djops.config import Config
 from djops.reload import request
@@ -36,14 +37,17 @@ class Project:
             # new one would say "no reload yet" while the old one's ended)
             self.watcher = was.watcher
             self.watcher.debounce = cfg.watch.debounce_seconds
+            self.watcher.apply = self._apply(cfg)
         else:
-            self.watcher = Watcher(
-                self.roots, cfg.watch.debounce_seconds, lambda changed: request.apply(p, changed)
-            )
+            self.watcher = Watcher(self.roots, cfg.watch.debounce_seconds, self._apply(cfg))
         if was is not None:  # what was said about P stays true
             self.trouble, self.next_try = was.trouble, was.next_try
             w, old = self.watcher, was.watcher
             w.last, w.reloads, w.at = old.last, old.reloads, old.at
+
+    def _apply(self, cfg: Config) -> Callable[[list[str]], str]:
+        settings_dir = cfg.project.settings_dir
+        return lambda changed: request.apply(self.p, changed, settings_dir)
 
     def status(self) -> str:
         if self.trouble:

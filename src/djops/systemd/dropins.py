@@ -106,7 +106,7 @@ def socket_contents(cfg: Config) -> dict[str, str]:
 
 def _masked(p: str) -> str:
     """The loaded secret values, for the relays that run as the project user
-    (djops.secrets); `djops enable` makes sure the file exists."""
+    (djops.bridge.secrets); `djops enable` makes sure the file exists."""
     return f"LoadCredential={paths.LOADED_SECRETS_CREDENTIAL}:{paths.loaded_secrets(p)}\n"
 
 

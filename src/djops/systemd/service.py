@@ -4,56 +4,22 @@ self-healing restart does not wait here: it queues `systemctl restart
 --no-block` from its round (a unit slow to stop must not stall the round),
 and the next rounds show whether it helped."""
 
-import os
-import re
-import shlex
 import time
 
-from djops import safefs
 from djops.config import restart_modes
 from djops.errors import OperationError
-from djops.systemd import systemctl
+from djops.systemd import gunicorn_unit, systemctl
 
 SETTLE_SECONDS = 1.0
-_ARGV = re.compile(r"argv\[\]=([^;]*)")
-_PRELOAD_APP = re.compile(r"^\s*preload_app\s*=\s*True\b", re.M)
 
 
 def preloads(unit: str) -> str:
     """Why a SIGHUP would not load new settings into `unit`'s gunicorn ("" if
-    it would): with --preload (or preload_app = True in its config file) the
-    master imports the app once, and a HUP only forks new workers from it."""
-    s = systemctl.show(unit, "ExecStart", "Environment", "WorkingDirectory")
-    m = _ARGV.search(s.get("ExecStart", ""))
+    it would, or if its command cannot be read)."""
     try:
-        argv = shlex.split(m.group(1)) if m else []
+        return gunicorn_unit.read(unit).preloads()
     except ValueError:
-        argv = m.group(1).split() if m else []
-    if "--preload" in argv:
-        return "--preload in its ExecStart="
-    if "--preload" in s.get("Environment", "") and "GUNICORN_CMD_ARGS" in s.get("Environment", ""):
-        return "--preload in its GUNICORN_CMD_ARGS="
-    config = _config_file(argv, s.get("WorkingDirectory", ""))
-    try:  # read only: root never imports the project's config
-        text = safefs.read_bytes(config, 1 << 20, follow=True).decode("utf-8", "replace")
-    except (OSError, TypeError):
         return ""
-    return f"preload_app = True in {config}" if _PRELOAD_APP.search(text) else ""
-
-
-def _config_file(argv: list[str], cwd: str) -> str:
-    for i, arg in enumerate(argv):
-        if arg in ("-c", "--config") and i + 1 < len(argv):
-            path = argv[i + 1]
-            break
-        if arg.startswith("--config="):
-            path = arg.split("=", 1)[1]
-            break
-    else:
-        path = "gunicorn.conf.py"  # gunicorn's default, in its working directory
-    if path.startswith("python:"):
-        return ""
-    return path if os.path.isabs(path) else os.path.join(cwd or "/", path)
 
 
 def refuse_reload(unit: str) -> str:

@@ -17,11 +17,9 @@ RELOAD, HEARTBEAT, WATCH, HEALTH = (
     "health",
 )
 SCHEDULED = (CLEARSESSIONS, HEARTBEAT)  # a timer starts them
-# 0.1's long-running units per project (djops-watch@P, djops-health@P): now
-# one of each for the whole host, serving every enabled project (djops enable
-# adds P by enabling djops@P.target: the daemons read that set every few
-# seconds, and at once on `systemctl reload`)
-DAEMONS: tuple[str, ...] = ()
+# the long-running units: one of each for the whole host, serving every
+# enabled project (djops enable adds P by enabling djops@P.target: the
+# daemons read that set every few seconds, and at once on `systemctl reload`)
 HEALTH_HOST, WATCH_HOST = "djops-health.service", "djops-watch.service"
 HOST_DAEMONS = (WATCH_HOST, HEALTH_HOST)
 # one run per start (Type=oneshot, or Type=notify until the run ends)
@@ -79,6 +77,13 @@ def job_name_of(unit: str) -> str | None:
     return m["job"] if m and unit.startswith(f"djops-{JOB}@") else None
 
 
+def job_of_unit(unit: str) -> str | None:
+    """The job a unit runs: NAME of djops-job@P:NAME, or clearsessions."""
+    if unit.startswith(f"djops-{CLEARSESSIONS}@"):
+        return CLEARSESSIONS
+    return job_name_of(unit)
+
+
 def target(p: str) -> str:
     return f"djops@{p}.target"
 
@@ -87,13 +92,8 @@ def timers(p: str) -> list[str]:
     return [timer(kind, p) for kind in SCHEDULED]
 
 
-def daemons(p: str) -> list[str]:
-    """Long-running services that `djops enable` starts."""
-    return [service(kind, p) for kind in DAEMONS]
-
-
 def services(p: str) -> list[str]:
-    return [service(kind, p) for kind in (*RUNS, *DAEMONS, STANDIN)]
+    return [service(kind, p) for kind in (*RUNS, STANDIN)]
 
 
 _OWN = re.compile(r"djops-[a-z]+@(?P<p>[A-Za-z0-9_]+)(:(?P<job>[A-Za-z0-9_-]+))?\.(service|timer)")

@@ -171,7 +171,7 @@ def test_mail_undelivered_for_a_day_is_given_up_kept_beside_the_outbox_and_said_
     assert fields["PRIORITY"] == "2" and fields["DJOPS_COUNT"] == "2"
     assert fields["DJOPS_URL"] == mail.fingerprint("root") and fields["DJOPS_PROJECT"] == "p"
     assert fields["DJOPS_KEPT"] == str(kept[0].parent)
-    assert message.startswith("2 mails of p to root given up: undelivered for 24 hours")
+    assert message.startswith("2 mails of p to root given up: undelivered for 24 h")
     assert f"mv {kept[0].parent}/*.json {mail.directory()}/" in message
     assert mail.pending() == [], "no mail says it: mail is what failed"
 

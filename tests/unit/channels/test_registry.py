@@ -5,8 +5,9 @@ the table that carries notices, masked, whatever the channel."""
 
 import pytest
 
-from djops import cli, config
+from djops import config
 from djops.channels import announce, apprise, fingerprint, healthchecks, mail, registry
+from djops.cli import verbs
 from djops.systemd import wake
 
 
@@ -29,7 +30,7 @@ def test_each_channel_is_named_as_the_user_sees_it():
     for name, channel in registry.CHANNELS.items():
         assert channel.name == name
         assert name in wake.SERVICES, "its wake request and delivering unit"
-        assert f"flush-{name}" in cli.VERBS, "djops flush-NAME delivers it"
+        assert f"flush-{name}" in verbs.VERBS, "djops flush-NAME delivers it"
 
 
 def test_flush_verbs_deliver_through_the_table(monkeypatch):
@@ -37,7 +38,7 @@ def test_flush_verbs_deliver_through_the_table(monkeypatch):
         registry.CHANNELS, "pings", registry.get("pings")._replace(deliver=lambda: "1 ping sent")
     )
     assert registry.deliver("pings") == "1 ping sent"
-    assert cli.VERBS["flush-pings"].run(None) == "1 ping sent"
+    assert verbs.VERBS["flush-pings"].run(None) == "1 ping sent"
 
 
 def test_the_pings_entry_is_the_healthchecks_channel():

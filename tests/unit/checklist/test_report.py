@@ -6,7 +6,8 @@ import json
 import pytest
 from sample import SETTINGS
 
-from djops import paths, project_python
+from djops import paths
+from djops.bridge import project_python
 from djops.checklist import mail, report
 from djops.errors import ReportFailed
 

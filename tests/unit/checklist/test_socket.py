@@ -6,14 +6,14 @@ import pytest
 from djops import config
 from djops.checklist import report, socket
 from djops.checklist.item import WARN
-from djops.reload import refusals
+from djops.systemd import gunicorn_unit
 
 EXEC = "{ path=/opt/p/venv/bin/gunicorn ; argv[]=/opt/p/venv/bin/gunicorn -b 10.0.0.5:8080 x ; }"
 
 
 @pytest.fixture
 def show(monkeypatch):
-    monkeypatch.setattr(refusals.systemctl, "show", lambda unit, *props: {"ExecStart": EXEC})
+    monkeypatch.setattr(gunicorn_unit.systemctl, "show", lambda unit, *props: {"ExecStart": EXEC})
 
 
 def test_the_refusing_default_is_a_warning_with_the_two_lines(confdir, show):

@@ -2,14 +2,16 @@ import inspect
 import re
 import shutil
 
-from djops import cli, events
+from djops import events, paths
+from djops.channels import apprise
+from djops.cli import verbs
 from djops.generate import manpage
 
 
 def test_manpage_documents_every_listed_verb_and_every_event():
     page = manpage.render().replace("\\-", "-")
     assert page.startswith(".TH DJOPS 8")
-    for verb, record in cli.VERBS.items():
+    for verb, record in verbs.VERBS.items():
         short = record.help
         assert (f"djops {verb}" in page) == (short is not None), verb
     for name in events.EVENTS:
@@ -65,6 +67,40 @@ def test_the_units_timer_and_service_share_one_entry_with_their_instance():
 def test_the_hand_written_texts_name_units_that_exist():
     stems = {f.stem for f in manpage.UNITS_DIR.iterdir() if f.is_file()}
     assert set(manpage.MORE) <= stems and set(manpage.INSTANCE) <= stems
+
+
+def test_the_hand_written_texts_name_only_directories_djops_uses():
+    """A queue or request directory the man page names is one the code or
+    the units use (djops-ping's queue is /var/lib/djops/pings, not due/)."""
+    state = paths.state_dir()
+    used = {
+        f"/var/lib/djops/{d.relative_to(state)}"
+        for d in (
+            paths.pings_dir(),
+            paths.outbox_dir(),
+            paths.outbox_given_up(),
+            apprise.directory(),
+        )
+    }
+    for unit in manpage.UNITS_DIR.iterdir():
+        if unit.is_file():
+            used |= set(re.findall(r"/var/lib/djops/[\w/-]*\w", unit.read_text()))
+    named = {
+        m for text in manpage.MORE.values() for m in re.findall(r"/var/lib/djops/[\w/-]*\w", text)
+    }
+    assert named and named <= used, named - used
+
+
+def test_each_delivery_unit_names_its_own_queue():
+    state = paths.state_dir()
+    queues = {
+        "djops-ping": paths.pings_dir(),
+        "djops-notify": apprise.directory(),
+        "djops-mailqueue": paths.outbox_dir(),
+    }
+    for unit, queue in queues.items():
+        path = re.escape(f"/var/lib/djops/{queue.relative_to(state)}")
+        assert re.search(rf"{path}(?![\w/-])", manpage.MORE[unit]), unit
 
 
 def test_each_function_of_the_renderer_stays_short():

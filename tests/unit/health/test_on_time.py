@@ -65,7 +65,7 @@ def test_a_holder_holding_longer_than_the_timeout_fails(monkeypatch, cfg):
         "job.skipped", 60, DJOPS_HOLDER="app2", DJOPS_SUCCEEDED_AGO="600", DJOPS_HELD_FOR="7200"
     )
     ok, detail = judge(monkeypatch, cfg, old_done, skip)
-    assert not ok and "app2 held the claim for 2.0 h" in detail and "1.0 h" in detail
+    assert not ok and "app2 held the claim for 2 h" in detail and "timeout of 60 min" in detail
     # a run here since then: the holder is no longer the question
     assert judge(monkeypatch, cfg, entry("job.done", 10), skip)[0]
     fine = entry(

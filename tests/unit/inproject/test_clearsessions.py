@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sample import SETTINGS
 
-from djops import project_python
+from djops.bridge import project_python
 
 
 def add(db: Path, expired: int, live: int) -> None:

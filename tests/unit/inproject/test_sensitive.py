@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from djops import project_python, secrets
+from djops.bridge import project_python, secrets
 from djops.inproject import sensitive
 from djops.inproject.redact import MASK, Redactor
 

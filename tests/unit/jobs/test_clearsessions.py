@@ -3,8 +3,8 @@
 import pytest
 
 from djops import config
+from djops.bridge.project_python import Result
 from djops.jobs import clearsessions
-from djops.project_python import Result
 
 
 @pytest.fixture
@@ -21,10 +21,10 @@ def ran(project, monkeypatch, sent):
 def test_one_session_in_one_batch_is_singular(ran):
     text = ran({"rows": 1, "batches": 1, "engine": "db", "database": "pg", "longest": 0.01})
     assert text.startswith("removed 1 expired session of p in ")
-    assert "(1 batch on pg, longest 0.01s)" in text
+    assert "(1 batch on pg, longest 0.01 s)" in text
 
 
 def test_many_are_plural(ran):
     text = ran({"rows": 3000, "batches": 3, "engine": "db", "database": "pg", "longest": 0.2})
     assert text.startswith("removed 3000 expired sessions of p in ")
-    assert "(3 batches on pg, longest 0.20s)" in text
+    assert "(3 batches on pg, longest 0.2 s)" in text

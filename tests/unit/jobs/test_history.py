@@ -80,7 +80,7 @@ def test_a_thousand_runs_are_one_pass(cfg, monkeypatch):
 
 def test_an_unknown_job_or_bad_n_is_one_line(cfg, monkeypatch):
     fake_journal(monkeypatch, [])
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match=r"^p has no job 'nosuch' \(jobs: clearsessions, "):
         history.show(cfg, "nosuch", 5, False)
     with pytest.raises(UsageError):
         history.show(cfg, "index", 0, False)

@@ -71,7 +71,7 @@ def test_a_manage_py_command_runs_with_the_venv_python(with_jobs):
 def test_an_unknown_job_is_a_usage_error_naming_the_known_ones(with_jobs):
     with pytest.raises(UsageError) as err:
         job.run_here(with_jobs, "nope")
-    assert str(err.value) == "p has no job 'nope' (jobs: ok, bad, manage, env)"
+    assert str(err.value) == "p has no job 'nope' (jobs: clearsessions, ok, bad, manage, env)"
     assert err.value.exit_code == 2 and "toml" not in str(err.value)
 
 
@@ -83,7 +83,8 @@ def test_clearsessions_is_not_a_job_to_run_but_says_how(with_jobs):
 def test_a_project_without_jobs_says_it_has_none(project):
     cfg = config.load(project, live=False)
     with pytest.raises(
-        UsageError, match=r"^p has no job 'nope', nor any: .*p.toml has no \[jobs.NAME\]$"
+        UsageError,
+        match=r"^p has no job 'nope' \(jobs: clearsessions; .*p.toml has no \[jobs.NAME\]\)$",
     ):
         job.job_of(cfg, "nope")
 

@@ -76,7 +76,7 @@ def test_a_skip_for_a_run_under_way_says_when_it_started(cfg, monkeypatch, notif
     fake_claims(monkeypatch, {"run": False, "holder": "app2", "running": True, "ago": 2.4})
     with once.turn(cfg, "index", "daily", True) as turn:
         assert not turn.run
-    assert turn.text == "job index of p skipped: app2 is running it (started 2 s ago)"
+    assert turn.text == "job index of p skipped: app2 is running it (started 2.4 s ago)"
 
 
 def test_no_claim_no_run(cfg, monkeypatch, notified, sent):

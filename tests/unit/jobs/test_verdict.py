@@ -29,7 +29,7 @@ def test_the_relays_status_line_round_trips():
 
 def test_success_needs_systemds_success_and_the_relays_exit_0():
     event, text, fields = judge("success", "exited", "0", "ran: exited 0 after 1.500s")
-    assert (event, text) == ("job.done", "job index of p done in 1.5s")
+    assert (event, text) == ("job.done", "job index of p done in 1.5 s")
     assert fields == {"JOB": "index", "DURATION": 1.5, "EXIT": 0}
 
 
@@ -65,6 +65,6 @@ def test_root_logs_it_from_the_environment_systemd_gives_its_post_step(monkeypat
     entry = verdict.log("p", "index", verdict.record("djops-job@p:index.service"))
     assert entry and entry["DJOPS_EVENT"] == "job.failed" and entry["DJOPS_EXIT"] == "4"
     [(message, fields)] = sent
-    assert message == "job index of p failed: exit status 4 after 2.0s"
+    assert message == "job index of p failed: exit status 4 after 2 s"
     assert fields["DJOPS_EVENT"] == "job.failed" and fields["PRIORITY"] == "3"
     assert journal.trusted({**fields, "_UID": 0, "_SYSTEMD_UNIT": "djops-job@p:index.service"}, "p")

@@ -266,4 +266,4 @@ def test_the_health_rounds_age_reads_as_the_run_under_way_does(cfg):
     state.save(cfg.name, {"updated": time.time() - 16, "checks": {}})
     assert "  health         checked 16 s ago (" in status.project(cfg)
     state.save(cfg.name, {"updated": time.time() - 3 * 3600, "checks": {}})
-    assert "  health         checked 3.0 h ago (" in status.project(cfg)
+    assert "  health         checked 3 h ago (" in status.project(cfg)

@@ -90,3 +90,42 @@ def test_the_applied_event_says_it_short_in_its_message_and_field(
     assert message == text == f"new settings of p applied: p.service restarted (MainPID 42); {tail}"
     assert fields["DJOPS_CHANGED"] == tail
     assert not paths.reload_compiled("p").exists(), "the note is the run's own"
+
+
+@pytest.mark.parametrize(
+    ("changed", "said"),
+    [
+        ([f"{SETTINGS_DIR}/settings.py"], f"1 file: {SETTINGS_DIR}/settings.py"),
+        (deploy(300), f"301 files; settings: {SETTINGS_DIR}/settings.py"),
+        (deploy(6)[:6], "6 files: " + ", ".join(deploy(5)[:5]) + " and 1 more"),
+        (
+            [f"{SETTINGS_DIR}/s{i}.py" for i in range(7)],
+            "7 files: " + ", ".join(f"{SETTINGS_DIR}/s{i}.py" for i in range(5)) + " and 2 more",
+        ),
+    ],
+)
+def test_what_the_watcher_saw_is_a_count_and_at_most_five_names(changed, said):
+    assert changes.seen(changed, SETTINGS_DIR) == said
+
+
+def test_the_reload_request_says_a_deploy_short_and_notes_only_settings(run_dir, sent, monkeypatch):
+    from djops.reload import request
+
+    paths.watch_changed("p").parent.mkdir(parents=True)
+    notes = []
+    monkeypatch.setattr(
+        request.oneshot,
+        "start_and_wait",
+        lambda *a: (
+            notes.append(json.loads(paths.watch_changed("p").read_text()))
+            or type("Run", (), {"entry": {"DJOPS_EVENT": "reload.applied"}, "ok": True})()
+        ),
+    )
+    assert request.apply("p", deploy(1000), SETTINGS_DIR) == "applied"
+    [(message, fields)] = sent
+    assert message == (
+        f"settings of p changed (1001 files; settings: {SETTINGS_DIR}/settings.py); "
+        "validating before applying"
+    )
+    assert fields["DJOPS_CHANGED"] == f"1001 files; settings: {SETTINGS_DIR}/settings.py"
+    assert notes == [[f"{SETTINGS_DIR}/settings.py"]]

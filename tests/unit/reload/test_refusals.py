@@ -6,26 +6,12 @@ import pytest
 
 from djops import config
 from djops.reload import refusals
+from djops.systemd import gunicorn_unit
 
 EXEC = (
     "{ path=/opt/p/venv/bin/gunicorn ; argv[]=/opt/p/venv/bin/gunicorn --workers=2 "
     "%s p.wsgi ; ignore_errors=no ; start_time=[n/a] }"
 )
-
-
-@pytest.mark.parametrize(
-    ("args", "binds"),
-    [
-        (["--bind", "127.0.0.1:8000"], ["127.0.0.1:8000"]),
-        (["--bind=127.0.0.1:8000", "-b", "[::1]:8001"], ["127.0.0.1:8000", "[::1]:8001"]),
-        (["-b127.0.0.1:8000", "-b", "127.0.0.1:8000"], ["127.0.0.1:8000"]),
-        (["--bind", "unix:/run/p/gunicorn.sock"], ["/run/p/gunicorn.sock"]),
-        (["--bind", "fd://3", "-b", "localhost"], []),  # nothing systemd could hold
-        (["--backlog", "64", "-w", "2"], []),
-    ],
-)
-def test_gunicorn_binds_in_listen_form(args, binds):
-    assert refusals.gunicorn_binds(["/opt/p/venv/bin/gunicorn", *args, "p.wsgi"]) == binds
 
 
 def _show(monkeypatch, props):
@@ -35,7 +21,7 @@ def _show(monkeypatch, props):
         seen.append(unit)
         return {k: v for k, v in props.items() if k in names}
 
-    monkeypatch.setattr(refusals.systemctl, "show", show)
+    monkeypatch.setattr(gunicorn_unit.systemctl, "show", show)
     return seen
 
 

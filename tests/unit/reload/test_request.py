@@ -20,7 +20,9 @@ def test_the_watcher_takes_its_own_reloads_result_not_one_typed_meanwhile(monkey
         cfg = type("Cfg", (), {"name": "shop"})()
         got["typed"] = oneshot.run(cfg, "djops-reload@shop.service", RELOAD_RESULT)
 
-    watcher = threading.Thread(target=lambda: got.update(watcher=request.apply("shop", ["x"])))
+    watcher = threading.Thread(
+        target=lambda: got.update(watcher=request.apply("shop", ["x"], "/etc/opt/shop"))
+    )
     watcher.start()
     time.sleep(0.05)
     root = threading.Thread(target=typed)

@@ -20,7 +20,9 @@ def daemon(project, tmp_path, confdir, monkeypatch, sent):
     path.write_text(path.read_text() + f'[watch]\npaths = ["{settings}"]\ndebounce_seconds = 0.1\n')
     monkeypatch.setattr(watched_project, "POLL_SECONDS", 0.2)
     requests: list[list[str]] = []
-    monkeypatch.setattr(request, "apply", lambda p, changed: requests.append(changed) or "applied")
+    monkeypatch.setattr(
+        request, "apply", lambda p, changed, settings_dir: requests.append(changed) or "applied"
+    )
     d = watch.HostWatch([project])
     d.first()
     yield d, settings, requests
@@ -107,7 +109,9 @@ def test_one_observer_serves_every_project_each_with_its_own_reloads(
     monkeypatch.setattr(watched_project, "POLL_SECONDS", 0.2)
     requests: list[tuple[str, list[str]]] = []
     monkeypatch.setattr(
-        request, "apply", lambda p, changed: requests.append((p, changed)) or "applied"
+        request,
+        "apply",
+        lambda p, changed, settings_dir: requests.append((p, changed)) or "applied",
     )
     base = (confdir / f"{project}.toml").read_text()
     dirs = {}
@@ -142,7 +146,7 @@ def test_one_observer_serves_every_project_each_with_its_own_reloads(
 def test_the_watcher_follows_djops_enable_and_disable(project, tmp_path, confdir, monkeypatch):
     """djops enable P enables djops@P.target: the host watcher takes P up at
     its next look (a few seconds, or at once on SIGHUP), and lets it go."""
-    monkeypatch.setattr(request, "apply", lambda p, changed: "applied")
+    monkeypatch.setattr(request, "apply", lambda p, changed, settings_dir: "applied")
     settings = tmp_path / "etc-opt-p"
     path = confdir / f"{project}.toml"
     path.write_text(path.read_text() + f'[watch]\npaths = ["{settings}"]\n')

@@ -8,7 +8,10 @@ from djops.reload.watched_project import Project
 
 
 def cfg(root, debounce: float):
-    return SimpleNamespace(watch=SimpleNamespace(paths=[str(root)], debounce_seconds=debounce))
+    return SimpleNamespace(
+        watch=SimpleNamespace(paths=[str(root)], debounce_seconds=debounce),
+        project=SimpleNamespace(settings_dir=str(root)),
+    )
 
 
 def test_a_reload_running_while_p_toml_changes_reports_to_the_project_that_replaced_it(tmp_path):

@@ -1,5 +1,8 @@
 """The job policy's one home: what [clearsessions] and [jobs.NAME]'s policy
 keys mean (djops.config.schema.JobPolicy declares them), pauses, the steps
-around each run, the failure streak and the health round's job checks.
-Its modules sit at different ranks (tests/unit/test_architecture.py): the
-low ones serve systemd's drop-ins and the metrics, the high ones send."""
+around each run, the failure streak, and what the health round's job
+checks add from those keys (lapses: slow, missed, failing in a row). The
+checks' own rule, a success within twice the period, is health's
+(djops.health.on_time): no policy key sets it. Its modules sit at
+different ranks (tests/unit/test_architecture.py): the low ones serve
+systemd's drop-ins, the metrics and mail's words, the high ones send."""

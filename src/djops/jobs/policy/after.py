@@ -11,9 +11,9 @@ from typing import Any
 
 from djops.config import Config
 from djops.jobs import verdict
-from djops.jobs.policy import alerting, keys
+from djops.jobs.policy import alerting, keys, streak
 from djops.systemd import journal, results, sd_notify, units
-from djops.text import plural
+from djops.text import plural, span
 
 WAIT = 3.0  # seconds for journald to store the run's own result
 
@@ -57,7 +57,7 @@ def too_fast(cfg: Config, name: str, entry: dict[str, Any] | None) -> str:
     """job.too_fast for a run that succeeded sooner than min_runtime_seconds."""
     policy = keys.of(cfg, name)
     least = policy.min_runtime_seconds if policy else 0
-    if not least or not entry or results.failed(entry):
+    if not least or not entry or streak.failed(entry):
         return ""
     try:
         took = float(entry.get("DJOPS_DURATION", ""))
@@ -65,7 +65,7 @@ def too_fast(cfg: Config, name: str, entry: dict[str, Any] | None) -> str:
         return ""
     if took >= least:
         return ""
-    text = f"job {name} of {cfg.name} ended after {took:.1f}s, sooner than min_runtime_seconds = {least:g}"
+    text = f"job {name} of {cfg.name} ended after {span(took)}, sooner than min_runtime_seconds = {least:g}"
     journal.emit("job.too_fast", cfg.name, text, JOB=name, DURATION=took, MIN=least)
     return text
 

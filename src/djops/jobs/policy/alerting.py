@@ -8,15 +8,15 @@ import os
 
 from djops import paths, safefs
 from djops.config import Config
-from djops.jobs.policy import keys
-from djops.systemd import journal, results
+from djops.jobs.policy import keys, streak
+from djops.systemd import journal, results, units
 
 LOOKBACK = 200  # results read: more than any sane alert_after
 
 
 def before(cfg: Config, name: str, invocation: str) -> int:
     """Failed runs in a row before the run `invocation`."""
-    return results.streak(results.newest(cfg.name, name, LOOKBACK), invocation)
+    return streak.streak(results.newest(cfg.name, name, LOOKBACK), invocation)
 
 
 def mark_failed(p: str, name: str) -> None:
@@ -46,7 +46,7 @@ def mailed(alert_after: int, failures_before: int) -> bool:
 def held(cfg: Config, unit: str, invocation: str) -> str:
     """Log job.failing and say so when the failure mail of `unit`'s run
     waits for more failures in a row; "" = mail it."""
-    name = results.job_of_unit(unit)
+    name = units.job_of_unit(unit)
     policy = keys.of(cfg, name) if name else None
     if name is None or policy is None or policy.alert_after == 1:
         return ""

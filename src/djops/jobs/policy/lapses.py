@@ -11,9 +11,9 @@ import time
 from djops import oncalendar
 from djops.config import Config
 from djops.config.schema import Clearsessions, Job, JobPolicy
-from djops.jobs.policy import keys, pause_store, timing
+from djops.jobs.policy import keys, lapse_words, pause_store, streak, timing
 from djops.systemd import dropins, journal, results, systemctl, units
-from djops.text import plural
+from djops.text import plural, span
 
 STARTED = time.time()  # occurrences due before the daemon started are not judged
 _logged: set[tuple[str, str, str]] = set()  # (project, job, invocation or due) logged
@@ -88,7 +88,7 @@ def slow(cfg: Config, name: str, policy: JobPolicy, service: str) -> str:
     running = time.monotonic() - int(start) / 1e6
     if running <= most:
         return ""
-    text = f"running for {running:.0f}s, longer than max_runtime_seconds = {most:g}"
+    text = f"running for {span(running)}, {lapse_words.SLOW} = {most:g}"
     _once((name, s.get("InvocationID", "")), "job.slow", cfg.name, f"job {name} of {cfg.name} {text}",
           JOB=name, UNIT=service, RUNNING=round(running), MAX=most)  # fmt: skip
     return text
@@ -123,7 +123,7 @@ def missed(cfg: Config, name: str, policy: Clearsessions | Job, timer: str) -> s
     if due is None or late <= grace:
         return ""
     at = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(due))
-    text = f"the occurrence due at {at} has not started ({late:.0f}s past its start grace of {grace:g}s)"
+    text = f"the occurrence due at {at} {lapse_words.MISSED} ({span(late)} past its start grace of {span(grace)})"
     _once((name, str(due)), "job.missed", cfg.name, f"job {name} of {cfg.name}: {text}",
           JOB=name, DUE=at, GRACE=grace, TIMER=timer)  # fmt: skip
     return text
@@ -140,7 +140,7 @@ def _failing(cfg: Config, name: str, service: str) -> int:
     )
     if (cached := _failures.get(service)) is None or cached[0] != ran:
         limit = keys.of(cfg, name).alert_after
-        cached = _failures[service] = (ran, results.streak(results.newest(cfg.name, name, limit)))
+        cached = _failures[service] = (ran, streak.streak(results.newest(cfg.name, name, limit)))
     return cached[1]
 
 

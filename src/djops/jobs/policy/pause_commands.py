@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from djops.errors import OperationError, UsageError
 from djops.jobs.policy import keys, pause_store
-from djops.systemd import journal, units
+from djops.systemd import journal
 
 if TYPE_CHECKING:  # the root condition before each run loads no config
     from djops.config import Config
@@ -26,12 +26,6 @@ _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 class Skipped(OperationError):
     """ExecCondition=: exit 1 (1-254) skips the run; the unit does not fail."""
-
-
-def _known(cfg: Config, name: str) -> None:
-    if keys.of(cfg, name) is None:
-        known = ", ".join([units.CLEARSESSIONS, *cfg.jobs])
-        raise UsageError(f"{cfg.name} has no job {name!r} (jobs: {known})")
 
 
 def when(text: str) -> float:
@@ -48,7 +42,7 @@ def when(text: str) -> float:
 def pause(cfg: Config, name: str, until_text: str | None) -> str:
     import time
 
-    _known(cfg, name)
+    keys.known(cfg, name)
     until = when(until_text) if until_text else None
     if until is not None and until <= time.time():
         raise UsageError(f"--until: expected a time in the future, got {until_text!r}")
@@ -60,7 +54,7 @@ def pause(cfg: Config, name: str, until_text: str | None) -> str:
 
 
 def resume(cfg: Config, name: str) -> str:
-    _known(cfg, name)
+    keys.known(cfg, name)
     if not pause_store.remove(cfg.name, name):
         return f"job {name} of {cfg.name} was not paused"
     text = f"job {name} of {cfg.name} resumed: it runs on its schedule again"

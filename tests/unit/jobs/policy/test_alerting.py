@@ -23,16 +23,6 @@ def cfg(project, confdir):
     return config.load(project, live=False)
 
 
-def test_failures_in_a_row_stop_at_the_newest_success_and_skip_the_judged_run():
-    runs = [entry("job.failed", "now"), entry("job.interrupted"), entry("job.failed")]
-    runs += [entry("job.done"), entry("job.failed")]
-    assert results.streak(runs, "now") == 2
-    assert results.streak(runs) == 3
-    later = [entry("job.failed", "later"), *runs]
-    assert results.streak(later, "now") == 2, "a run after the judged one does not count"
-    assert results.streak([entry("clearsessions.failed"), entry("clearsessions.done")]) == 1
-
-
 @pytest.mark.parametrize(
     ("alert_after", "before", "mailed"),
     [(1, 0, True), (1, 5, True), (3, 0, False), (3, 1, False), (3, 2, True), (3, 3, False)],

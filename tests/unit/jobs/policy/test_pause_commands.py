@@ -54,8 +54,10 @@ def test_until_ends_the_pause_at_the_first_run_after_it(cfg, sent):
 def test_bad_input_is_one_line_and_changes_nothing(cfg, name, until):
     with pytest.raises(UsageError) as e:
         pause_commands.pause(cfg, name, until)
-    assert "\n" not in str(e.value)
+    assert "\n" not in str(e.value) and e.value.exit_code == 2
     assert pause_store.read(cfg.name, name) is None
+    if name == "nosuch":  # the same words as `djops run` and `djops history`
+        assert str(e.value).startswith("p has no job 'nosuch' (jobs: clearsessions, ")
 
 
 def test_clearsessions_can_be_paused_too(cfg, sent):

@@ -25,7 +25,8 @@ import sys
 import time
 from typing import Any, NamedTuple
 
-from djops import paths, safefs, secrets, text
+from djops import paths, safefs, text
+from djops.bridge import secrets
 from djops.config import Config
 
 MAX_REPORT = 16 << 20
@@ -128,7 +129,12 @@ def _spawn(
         os.close(read_fd)
     if timed_out:
         return Result(124, {"error": f"the project's python did not finish within {timeout:.0f}s"})
-    status = proc.returncode
+    return _result(cfg, proc.returncode, raw, as_project=bool(identity))
+
+
+def _result(cfg: Config, status: int, raw: bytes, as_project: bool) -> Result:
+    """The worker's report: a JSON object, with the secret values it loaded
+    taken out (remembered for masking, if root ran the project's own python)."""
     try:
         data = json.loads(raw.decode("utf-8")) if raw.strip() else {}
     except ValueError:
@@ -136,7 +142,7 @@ def _spawn(
     if not isinstance(data, dict):
         data = {}
     loaded = data.pop(secrets.LOADED_KEY, None)
-    if isinstance(loaded, list) and identity:  # root ran the project's own python
+    if isinstance(loaded, list) and as_project:
         secrets.remember(cfg.name, loaded)
     if status != 0 and not data.get("error"):
         data["error"] = f"the project's python exited with status {status} without a report"

@@ -1,21 +1,22 @@
 import pytest
 
-from djops import __version__, cli
+from djops import __version__
+from djops.cli import command, verbs
 
 
 def test_version(capsys):
     with pytest.raises(SystemExit) as e:
-        cli.main(["--version"])
+        command.main(["--version"])
     assert e.value.code == 0
     assert capsys.readouterr().out.strip() == f"djops {__version__}"
 
 
 def test_help_lists_every_user_verb_and_hides_the_units_own(capsys):
     with pytest.raises(SystemExit):
-        cli.main(["--help"])
+        command.main(["--help"])
     out = capsys.readouterr().out
     assert "SUPPRESS" not in out
-    for verb, record in cli.VERBS.items():
+    for verb, record in verbs.VERBS.items():
         short = record.help
         assert (f"    {verb} " in out or f"    {verb}\n" in out) == (short is not None), verb
     assert "journalctl DJOPS_PROJECT=" in out
@@ -23,13 +24,13 @@ def test_help_lists_every_user_verb_and_hides_the_units_own(capsys):
 
 def test_usage_error_exits_2(capsys):
     with pytest.raises(SystemExit) as e:
-        cli.main(["frobnicate", "x"])
+        command.main(["frobnicate", "x"])
     assert e.value.code == 2
 
 
 def test_config_error_is_one_line_and_exit_2(confdir, capsys):
     (confdir / "shop.toml").write_text('[health]\ninterval_seconds = "abc"\n')
-    assert cli.main(["enable", "shop"]) == 2
+    assert command.main(["enable", "shop"]) == 2
     err = capsys.readouterr().err
     assert err == (
         f"djops: {confdir}/shop.toml: [health] interval_seconds: expected a positive number, "
@@ -42,7 +43,7 @@ def test_debug_shows_the_traceback(confdir):
 
     (confdir / "shop.toml").write_text("[nope]\n")
     with pytest.raises(ConfigError):
-        cli.main(["--debug", "enable", "shop"])
+        command.main(["--debug", "enable", "shop"])
 
 
 def test_run_of_a_job_the_project_lacks_says_so_and_lists_its_jobs(project, confdir, capsys):
@@ -50,8 +51,11 @@ def test_run_of_a_job_the_project_lacks_says_so_and_lists_its_jobs(project, conf
     path.write_text(
         path.read_text() + '[jobs.index]\ncommand = ["x"]\n[jobs.mail]\nexec = ["/bin/true"]\n'
     )
-    assert cli.main(["run", "p", "nosuch"]) == 2
-    assert capsys.readouterr().err == "djops: p has no job 'nosuch' (jobs: index, mail)\n"
+    assert command.main(["run", "p", "nosuch"]) == 2
+    assert (
+        capsys.readouterr().err
+        == "djops: p has no job 'nosuch' (jobs: clearsessions, index, mail)\n"
+    )
 
 
 def test_a_reader_that_stops_early_gets_no_traceback(monkeypatch, tmp_path):
@@ -65,25 +69,25 @@ def test_a_reader_that_stops_early_gets_no_traceback(monkeypatch, tmp_path):
         print("a line the reader never takes")
         raise BrokenPipeError(32, "Broken pipe")
 
-    monkeypatch.setattr(cli, "_answer", answer)
+    monkeypatch.setattr(command, "_answer", answer)
     with open(tmp_path / "stdout", "w") as f:
         monkeypatch.setattr(sys, "stdout", f)
-        assert cli.main(["status"]) == 141
+        assert command.main(["status"]) == 141
         assert os.path.samestat(os.fstat(f.fileno()), os.stat(os.devnull))
 
 
 def test_a_unit_step_builds_only_its_verb_and_parses_as_the_whole_parser_does():
     argv = ["--debug", "job", "--after", "p:index"]
-    assert cli.named_verb(argv) == "job"
-    one = cli.parser("job")
+    assert command.named_verb(argv) == "job"
+    one = command.parser("job")
     assert set(one._subparsers._group_actions[0].choices) == {"job"}
-    assert vars(one.parse_args(argv)) == vars(cli.parser().parse_args(argv))
-    assert cli.named_verb(["--help"]) is None and cli.named_verb(["frobnicate"]) is None
+    assert vars(one.parse_args(argv)) == vars(command.parser().parse_args(argv))
+    assert command.named_verb(["--help"]) is None and command.named_verb(["frobnicate"]) is None
 
 
 def test_a_typo_still_lists_every_verb(capsys):
     with pytest.raises(SystemExit):
-        cli.main(["stauts", "p"])
+        command.main(["stauts", "p"])
     assert "enable" in capsys.readouterr().err
 
 
@@ -97,7 +101,7 @@ def test_a_typo_still_lists_every_verb(capsys):
     ],
 )
 def test_a_job_units_words_read_without_argparse_as_argparse_reads_them(argv):
-    assert vars(cli.unit_step(argv)) == vars(cli.parser().parse_args(argv))
+    assert vars(verbs.unit_step(argv)) == vars(command.parser().parse_args(argv))
 
 
 @pytest.mark.parametrize(
@@ -114,7 +118,7 @@ def test_a_job_units_words_read_without_argparse_as_argparse_reads_them(argv):
     ],
 )
 def test_anything_else_goes_to_argparse(argv):
-    assert cli.unit_step(argv) is None
+    assert verbs.unit_step(argv) is None
 
 
 def test_a_job_run_never_imports_argparse():
@@ -126,8 +130,8 @@ def test_a_job_run_never_imports_argparse():
 
     src = os.path.dirname(os.path.dirname(djops.__file__))
     probe = (
-        f"import sys; sys.path.insert(0, {src!r}); from djops import cli; "
-        "cli.unit_step(['job', 'p:x']); print('argparse' in sys.modules)"
+        f"import sys; sys.path.insert(0, {src!r}); from djops.cli import verbs; "
+        "verbs.unit_step(['job', 'p:x']); print('argparse' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out

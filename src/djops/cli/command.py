@@ -1,6 +1,6 @@
 """The `djops` command: parse, load config, call one action, print its answer.
 
-Verbs map to functions in one table (djops.verbs.VERBS). Expected failures are
+Verbs map to functions in one table (djops.cli.verbs.VERBS). Expected failures are
 DjopsError and print as one line on stderr; `--debug` shows the traceback.
 """
 
@@ -11,10 +11,10 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
+from djops.cli.verbs import EPILOG, OPTIONS, VERBS, unit_step
 from djops.errors import DjopsError, ReportFailed
 from djops.systemd import journal
 from djops.text import printable
-from djops.verbs import EPILOG, OPTIONS, VERBS, unit_step
 
 if TYPE_CHECKING:
     import argparse

@@ -1,6 +1,6 @@
 """What each verb does: one function per verb, taking the parsed arguments and
-returning the line(s) to print. The table of verbs and the parser are in
-djops.cli.
+returning the line(s) to print. The table of verbs is djops.cli.verbs, the
+parser djops.cli.command.
 
 Actions are imported by the verb that needs them: every unit start runs
 the CLI, and importing all of them would cost each start ~0.1 s.

@@ -1,12 +1,13 @@
 """The verb table (as certbot's): what each `djops` verb runs, what its
---help says and which arguments it takes. djops.cli parses with it; the
+--help says and which arguments it takes. djops.cli.command parses with it; the
 man page and the shell completion are generated from it."""
 
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from djops import __version__, actions
+from djops import __version__
+from djops.cli import actions
 from djops.reload import STEPS
 
 EPILOG = """\

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from djops import config, project_python, safefs
+from djops import config, safefs
+from djops.bridge import project_python
 
 WORKER = """#!/bin/sh
 exec {python} -c '
