@@ -145,38 +145,51 @@ LIAR_PY = """from systemd import journal
 journal.send("job liar of demo done in 0.1s", DJOPS_PROJECT="demo", DJOPS_EVENT="job.done",
              DJOPS_JOB="liar", DJOPS_EXIT="0", DJOPS_DURATION="0.1", SYSLOG_IDENTIFIER="djops")
 """
-LIAR_JOB = """[jobs.liar]
-exec = ["/bin/sh", "-c", "echo liar-fails; exit 3"]
+# the job's own command leaves a child that ignores SIGTERM (systemd's stop
+# of what is left once the command exited) and logs a success 2 s after the
+# command failed: from inside the job's unit, as the project user, in the
+# run's invocation; KillMode=control-group ends it before root's post step
+LIAR_JOB = f"""[jobs.liar]
+exec = ["/bin/sh", "-c", "(trap \\"\\" TERM; /bin/sleep 2; exec /usr/bin/python3 {LIAR}) >/dev/null 2>&1 & echo liar-fails; exit 3"]
 schedule = "weekly"
 """
 
 
 def test_a_success_the_project_user_logs_after_a_failure_changes_nothing(machine):
-    """The job's own code runs as the project user, who can log a job.done
-    with every field djops writes, after the run's real failure: status and
-    history still take systemd's record of the run."""
+    """The job's own code runs as the project user in the job's unit, and
+    can leave a process behind that logs a job.done with every field djops
+    writes after the command's real failure: status and history still take
+    systemd's record of the run (root's post step's job.failed)."""
     m = machine
     m.put(LIAR, LIAR_PY)
     kept = m.sh("cat /etc/djops/demo.toml").stdout  # with the jobs migrate-cron added
     m.put("/etc/djops/demo.toml", kept + LIAR_JOB)
     m.sh("djops enable demo")
+    unit = "djops-job@demo:liar.service"
     try:
         since = now(m)
         r = m.sh("djops run demo liar", check=False)
         assert r.returncode == 1 and "exit status 3" in r.stderr, r
-        m.sh(f"python3 {LIAR}", user="demo")  # later than root's verdict
         [forged] = events(m, "demo", "job.done", since, job="liar")  # the control
-        assert forged["_UID"] == m.sh("id -u demo").stdout.strip()
         [failed] = events(m, "demo", "job.failed", since, job="liar")
         assert failed["_UID"] == "0" and failed["DJOPS_EXIT"] == "3"
-        assert float(forged["__REALTIME_TIMESTAMP"]) > float(failed["__REALTIME_TIMESTAMP"])
+        assert forged["_UID"] == m.sh("id -u demo").stdout.strip()
+        assert forged["_SYSTEMD_UNIT"] == failed["_SYSTEMD_UNIT"] == unit, forged
+        assert forged["_SYSTEMD_INVOCATION_ID"] == failed["_SYSTEMD_INVOCATION_ID"], "that run"
+        [output] = [
+            e
+            for e in m.journal(f"--since=@{since}", "DJOPS_PROJECT=demo", "DJOPS_JOB=liar")
+            if e.get("MESSAGE") == "liar-fails"
+        ]
+        at = float(forged["__REALTIME_TIMESTAMP"])
+        assert float(output["__REALTIME_TIMESTAMP"]) + 1e6 < at, "logged after the command failed"
         status = m.sh("djops status demo").stdout
         [line] = [ln for ln in status.splitlines() if ln.startswith("  job liar ")]
         assert "failed" in line and "done" not in line, line
         [run] = json.loads(m.sh("djops history demo liar --json").stdout)
         assert (run["result"], run["exit"]) == ("failed", 3), run
     finally:
-        m.sh(f"rm -f {LIAR}; systemctl reset-failed 'djops-job@demo:liar.service' || true")
+        m.sh(f"rm -f {LIAR}; systemctl reset-failed '{unit}' || true")
         m.put("/etc/djops/demo.toml", kept)
         m.sh("djops enable demo")
 

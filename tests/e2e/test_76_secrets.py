@@ -2,16 +2,28 @@
 settings rule), not only from what the settings text shows: a password set
 by subscript, a key from an environment default and a value read from a file
 at import time never reach the journal, a job's relayed output, `djops run`,
-a failure mail, a ping body, or a rejected reload's reason. Nor does a
-password with a backslash, both quote kinds, non-ASCII letters and a '%', in
-any of its escaped forms (repr, ascii, JSON, URL-quoted, a traceback), nor a
-string a raising settings module held in a lowercase helper."""
+a failure mail, a job's output mail, a ping body, an Apprise notice, or a
+rejected reload's reason. Nor does a password with a backslash, both quote
+kinds, non-ASCII letters and a '%', in any of its escaped forms (repr,
+ascii, JSON, URL-quoted, a traceback), nor a string a raising settings
+module held in a lowercase helper."""
 
+import json
 import secrets
 import string
 
 import pytest
-from helpers import events, now, pings_received, start_ping_recorder, wait_for, wait_mail, watch_log
+from helpers import (
+    events,
+    now,
+    pings_received,
+    received,
+    start_ping_recorder,
+    start_recorder,
+    wait_for,
+    wait_mail,
+    watch_log,
+)
 from provision import mails
 
 SETTINGS = "/etc/opt/demo/settings.py"
@@ -48,7 +60,7 @@ try:
 except ValueError as e:
     traceback.print_exc(file=sys.stdout)
     print(repr(e)); print(json.dumps({"error": str(e)}))
-sys.exit(3)
+sys.exit(int(sys.argv[1]) if sys.argv[1:] else 3)
 """
 EXTRA = f"""
 # shapes a static scan of this text cannot see as secrets
@@ -72,6 +84,8 @@ interval_seconds = 5
 debounce_seconds = 0.5
 [clearsessions]
 schedule = "*-*-* 03:30"
+[notify]
+urls = ["json://127.0.0.1:8094/secrets"]
 [jobs.leak]
 exec = ["/opt/demo/venv/bin/python", "-c", "{LEAK}"]
 schedule = "weekly"
@@ -80,7 +94,12 @@ ping_url = "http://127.0.0.1:8099/ping/leak"
 exec = ["/opt/demo/venv/bin/python", "/usr/local/lib/djops-e2e-forms.py"]
 schedule = "weekly"
 ping_url = "http://127.0.0.1:8099/ping/forms"
+[jobs.formsok]
+exec = ["/opt/demo/venv/bin/python", "/usr/local/lib/djops-e2e-forms.py", "0"]
+schedule = "weekly"
+mail_output = "always"
 """
+NOTIFY = "notify-secrets"  # the json:// recorder: what Apprise posts, as sent
 VALUES = (PW, TOKEN, FILEKEY, MARK, HELPER_MARK)
 
 
@@ -99,6 +118,8 @@ def loaded_secrets(machine):
         machine.sh(f"install -m 0640 -o root -g demo /root/value.pw {path}")
     machine.put("/usr/local/lib/djops-e2e-forms.py", FORMS)
     start_ping_recorder(machine)
+    machine.sh(f"rm -f /var/tmp/{NOTIFY}.jsonl")
+    start_recorder(machine, NOTIFY, 8094)
     machine.put("/etc/djops/demo.toml", CONFIG)
     machine.sh("djops enable demo")
     since = now(machine)
@@ -114,17 +135,28 @@ def loaded_secrets(machine):
         what="reload",
     )
     yield original
-    machine.sh("systemctl stop ping-recorder", check=False)
+    machine.sh(f"systemctl stop ping-recorder {NOTIFY}", check=False)
     _write_settings(machine, original)
     machine.sh("rm -f /etc/opt/demo/shop.key /root/shop.key /root/settings.new /root/value.pw")
     machine.sh(f"rm -f {WEIRD_FILE} {HELPER_FILE} /usr/local/lib/djops-e2e-forms.py")
     machine.put("/etc/djops/demo.toml", "")
     machine.sh("djops enable demo; systemctl reset-failed 'djops-*'", check=False)
+    machine.sh("rm -rf /var/lib/djops/notify/*.json")  # nothing left for a recorder that is gone
 
 
 def _clean(text: str, where: str) -> None:
     for v in VALUES:
         assert v not in text, f"a loaded secret in {where}"
+
+
+def _notices(machine) -> list[dict]:
+    """What Apprise posted to the json:// recorder (title, message, type)."""
+    return [json.loads(r["body"]) for r in received(machine, NOTIFY)]
+
+
+def _notices_clean(machine) -> None:
+    for r in received(machine, NOTIFY):  # the body as posted, before any decoding
+        _clean(r["body"], "an Apprise notice")
 
 
 def test_roots_store_is_roots_alone(machine):
@@ -208,10 +240,34 @@ def test_every_escaped_form_of_a_password_is_masked_in_a_jobs_outputs(machine):
     )
     assert "repr '********'" in ping["body"], ping["body"]
     _clean(ping["body"], "the ping body")
+    wait_for(
+        lambda: [
+            n for n in _notices(machine) if "djops-job@demo:forms.service failed" in n["title"]
+        ],
+        what="the failure's Apprise notice",
+    )
+    _notices_clean(machine)
     for cmd in ("djops history demo", "djops history demo forms --json", "djops status demo"):
         r = machine.sh(cmd, check=False)
         _clean(r.stdout + r.stderr, cmd)
     machine.sh("systemctl reset-failed 'djops-job@demo:forms.service'")
+
+
+def test_every_escaped_form_of_a_password_is_masked_in_a_jobs_output_mail(machine):
+    """mail_output = "always": a successful run's output is mailed (what
+    cron's MAILTO did), each line as the relay masked it and again by root."""
+    after = len(mails(machine))
+    r = machine.sh("djops run demo formsok", check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    _clean(r.stdout + r.stderr, "djops run's output")
+    [mail] = wait_mail(machine, "job formsok output", after=after)
+    body = mail.get_body(("plain",)).get_content()
+    assert "raw ********" in body and "repr '********'" in body, body
+    assert '"PASSWORD": "********"' in body and "'PASSWORD': '********'" in body, body
+    _clean(_mail_text(mail), "the job's output mail")
+    for cmd in ("djops history demo formsok", "djops history demo formsok --json"):
+        r = machine.sh(cmd, check=False)
+        _clean(r.stdout + r.stderr, cmd)
 
 
 def test_a_raising_settings_module_never_shows_its_strings_or_escaped_secrets(
@@ -244,3 +300,4 @@ def test_a_raising_settings_module_never_shows_its_strings_or_escaped_secrets(
     _clean(machine.sh("journalctl -o json --no-pager").stdout, "the whole journal's JSON")
     for m in mails(machine):
         _clean(_mail_text(m), f"the mail {m['Subject']}")
+    _notices_clean(machine)  # every notice this module's failures sent

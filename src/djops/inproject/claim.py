@@ -35,8 +35,10 @@ REPORTS_EARLY = True  # the decision, before the run; main reports nothing after
 TABLE = "djops_claim"
 LOCK_TRIES = 3
 KEEPALIVE = 600.0  # seconds between two queries while the run holds the claim
+# {key}: the vendor's KEY, a type that compares exactly (MariaDB's VARCHAR
+# ignores case under its default collation: `Shop` and `shop` would share a claim)
 CREATE = (
-    f"CREATE TABLE IF NOT EXISTS {TABLE} (job VARCHAR(190) PRIMARY KEY, "
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (job {{key}} PRIMARY KEY, "
     "host VARCHAR(255) NOT NULL, started DOUBLE PRECISION NOT NULL, "
     "finished DOUBLE PRECISION NULL, exit_status INTEGER NULL, succeeded DOUBLE PRECISION NULL)"
 )
@@ -67,7 +69,7 @@ def claim(db: claimdb.Db, job: str, host: str, window: float) -> dict[str, Any]:
     Each statement is its own transaction (autocommit): the lock orders the
     claimers of a server, the primary key those of SQLite's one file."""
     now = db.module.NOW
-    db.execute(CREATE)
+    db.execute(CREATE.format(key=db.module.KEY))
     _add_succeeded(db)
     held = lock(db, job)
     for _ in range(LOCK_TRIES):  # another host in its claim's few ms: let it commit
@@ -150,22 +152,17 @@ def drop(db: claimdb.Db, project: str) -> dict[str, Any]:
         db.execute(f"SELECT 1 FROM {TABLE} WHERE 1 = 0").fetchall()
     except db.driver.Error:  # no such table: nothing to remove
         return {"rows": 0, "dropped": False}
+    # the prefix compared exactly, byte for byte: LIKE ignores case on SQLite
+    # and MariaDB (`shop`'s purge took `Shop`'s rows) and `_` is its wildcard
+    exact, prefix = db.module.BINARY, f"{project}:"
     rows = db.execute(
-        f"DELETE FROM {TABLE} WHERE job LIKE %s ESCAPE '{ESCAPE}'", [f"{like_literal(project)}:%"]
+        f"DELETE FROM {TABLE} WHERE {exact.format('substr(job, 1, %s)')} = {exact.format('%s')}",
+        [len(prefix), prefix],
     ).rowcount
     empty = db.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0] == 0
     if empty:
         db.execute(f"DROP TABLE {TABLE}")
     return {"rows": rows, "dropped": empty}
-
-
-ESCAPE = "!"  # not a backslash: MySQL's string literals would eat it
-
-
-def like_literal(text: str) -> str:
-    """`text` matching only itself in a LIKE pattern: `_` and `%` are
-    wildcards (project a_b's purge would take axb's rows)."""
-    return "".join(ESCAPE + c if c in ("_", "%", ESCAPE) else c for c in text)
 
 
 def wait_for_the_end(db: claimdb.Db, keepalive: float) -> str:

@@ -7,13 +7,18 @@ comes first, then its output lines, the first of which is its last. Only
 what journal.trusted accepts counts (a result from its trusted source, a
 line from the job's own unit); the query asks journald for nothing else,
 so a flood of look-alikes from another user is never read, and at most
-SCAN entries per run shown are read, so a chatty job cannot stall it."""
+SCAN entries per run shown are read, so a chatty job cannot stall it. The
+last line and the message are masked again with what root holds (a relay
+whose unit had no credential yet masked only what the settings text
+showed), as `djops run` masks a run's output (djops.jobs.job._output)."""
 
 import json
 import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from djops.bridge import secrets
 from djops.config import Config
 from djops.errors import UsageError
 from djops.events import CLEARSESSIONS_RESULT, JOB_RESULT
@@ -30,6 +35,7 @@ def runs(cfg: Config, name: str | None, n: int) -> list[dict[str, Any]]:
 
     if name is not None:
         keys.known(cfg, name)
+    mask = secrets.redactor(cfg, lazy=True).redact  # no run shown: no settings scanned
     reader = sd.Reader()
     try:
         _ask(reader, cfg, [name] if name else [units.CLEARSESSIONS, *cfg.jobs])
@@ -45,10 +51,10 @@ def runs(cfg: Config, name: str | None, n: int) -> list[dict[str, Any]]:
                 # an older run's result: the newer runs of that job had their lines
                 waiting = {i: r for i, r in waiting.items() if r["job"] != str(job)}
                 if len(out) < n:
-                    out.append(row := _row(e))
+                    out.append(row := _row(e, mask))
                     waiting[invocation] = row
             elif event is None and invocation in waiting and _own(cfg, e, job):
-                waiting.pop(invocation)["last_line"] = journal.clean(e)["MESSAGE"]
+                waiting.pop(invocation)["last_line"] = mask(journal.clean(e)["MESSAGE"])
             if len(out) >= n and not waiting:
                 break
         return out
@@ -75,7 +81,7 @@ def _own(cfg: Config, e: dict[str, Any], job: Any) -> bool:
 UNREADABLE = "?"  # a field there but not a number djops would write (inf, nan, garbage)
 
 
-def _row(e: dict[str, Any]) -> dict[str, Any]:
+def _row(e: dict[str, Any], mask: Callable[[str], str]) -> dict[str, Any]:
     end: datetime = e["__REALTIME_TIMESTAMP"]
     duration = _number(e.get("DJOPS_DURATION"), float)
     exit_code = _number(e.get("DJOPS_EXIT"), int)
@@ -88,7 +94,7 @@ def _row(e: dict[str, Any]) -> dict[str, Any]:
         "result": str(e["DJOPS_EVENT"]).split(".", 1)[1],
         "exit": exit_code,
         "last_line": "",
-        "message": journal.clean(e)["MESSAGE"],
+        "message": mask(journal.clean(e)["MESSAGE"]),
     }
 
 

@@ -114,5 +114,6 @@ def _unclaimed(event: str, p: str, job: str, why: str) -> OperationError:
     The reason may quote the database's or the project's exception text."""
     why = printable(why, newlines=False)
     text = f"{job} of {p} failed: could not claim this occurrence: {why}"
-    journal.emit(event, p, text, JOB=job, EXIT=1, DURATION=0, REASON=why)
+    if event:  # "": the caller has it logged (clearsessions: by root's post step)
+        journal.emit(event, p, text, JOB=job, EXIT=1, DURATION=0, REASON=why)
     return OperationError(text)

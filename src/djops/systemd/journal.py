@@ -120,7 +120,8 @@ def last_event(
 # fields of a group are ANDed, the groups of a query ORed
 Group = dict[str, tuple[str, ...]]
 ROOT: Group = {"_UID": ("0",)}
-_RESULTS = (*CLEARSESSIONS_RESULT, JOB_SKIPPED)  # logged by djops inside the run's unit
+_RESULTS = (*JOB_RESULT, *CLEARSESSIONS_RESULT)  # root's post step's, in the run's unit
+_UNITS_OWN = (JOB_SKIPPED,)  # logged by djops' relay inside the run's unit
 
 
 def sources(project: str, event: str, job: object = None) -> list[Group]:
@@ -129,18 +130,18 @@ def sources(project: str, event: str, job: object = None) -> list[Group]:
     one rule of trusted() and of the journal queries (so journald drops a
     look-alike before any read budget is spent on it).
 
-    A job's result is root's post step's, in the job's own unit (its
-    ExecStopPost=+ reads systemd's Result and exit status): the job's code
-    shares the unit and user with djops' relay, so it could log any result
-    there. clearsessions' result and a skip count from the unit they are
-    about. A reload is rejected by root or by the validation step (the
-    project user inside djops-reload@P). Anything else: root's (root's
-    steps never run project code).
+    A job's or clearsessions' result is root's post step's, in the run's own
+    unit (its ExecStopPost=+ reads systemd's Result and exit status): the
+    job's code (the project's python, for clearsessions) shares the unit and
+    user with djops' relay, so it could log any result there. A skip counts
+    from the unit it is about. A reload is rejected by root or by the
+    validation step (the project user inside djops-reload@P). Anything
+    else: root's (root's steps never run project code).
     """
-    if event in JOB_RESULT:
+    if event in _RESULTS:
         mine = result_units(project, event, job)
         return [{**ROOT, "_SYSTEMD_UNIT": mine}] if mine else []
-    if event in _RESULTS:
+    if event in _UNITS_OWN:
         mine = result_units(project, event, job)
         return [{"_SYSTEMD_UNIT": mine}] if mine else []
     if event == "reload.rejected":
@@ -189,14 +190,15 @@ def match_trusted(
 
 def match_project(reader: Any, project: str, jobs: tuple[str, ...] = ()) -> None:
     """Ask `reader` for any of `project`'s entries from a source trusted for
-    it: root's, and each unit's own events (clearsessions, the reload's
-    validation, `jobs`' skips). The groups are ORed with whatever the query
-    held, so several projects' calls make one query for all of them; the
-    caller ANDs the rest (a priority, ...) after add_conjunction()."""
+    it: root's, and each unit's own events (the reload's validation, the
+    skips of clearsessions and `jobs`). The groups are ORed with whatever
+    the query held, so several projects' calls make one query for all of
+    them; the caller ANDs the rest (a priority, ...) after
+    add_conjunction()."""
     mine = {"DJOPS_PROJECT": project}
     match(reader, mine, ROOT)
     asked: list[tuple[str, Group]] = []
-    for event in (*_RESULTS, "reload.rejected"):
+    for event in (*_UNITS_OWN, "reload.rejected"):
         for job in (None, units.CLEARSESSIONS, *jobs):
             for group in sources(project, event, job):
                 if group != ROOT and (event, group) not in asked:
@@ -250,8 +252,8 @@ def recent(
     project: str, max_priority: int, seconds: float, jobs: tuple[str, ...] = ()
 ) -> list[dict[str, Any]]:
     """The project's entries at `max_priority` or worse of the last `seconds`
-    (of root, and of the units whose own events count: clearsessions, the
-    reload's validation, and `jobs`' skips)."""
+    (of root, and of the units whose own events count: the reload's
+    validation, and the skips of clearsessions and `jobs`)."""
     import time
 
     from systemd import journal

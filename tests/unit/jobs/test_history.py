@@ -145,3 +145,26 @@ def test_a_long_job_name_moves_the_columns_it_does_not_break_them(project, confd
     header, row = history.show(cfg, name, 5, False).splitlines()
     assert header.index(" host ") == row.index(" web1 "), (header, row)
     assert header.index(" result ") == row.index(" done "), (header, row)
+
+
+def test_the_last_line_is_masked_again_with_what_root_holds(cfg, monkeypatch):
+    """A relay that had no credential yet (the values root learned since)
+    masked only what the settings text showed: `djops history` masks each
+    run's last line and message again with root's redactor, as `djops run`
+    does (djops.jobs.job._output), in every escaped form."""
+    from djops.bridge import secrets
+
+    pw = "pa\\ss'w\"ördé%41x"
+    monkeypatch.setattr(secrets, "stored", lambda p: [pw])
+    p, t = cfg.name, time.time() - 100
+    entries = run_entries(
+        p, "index", "a", "job.failed", t, ["first", f"DATABASES: {{'PASSWORD': {pw!r}}}"]
+    )
+    entries[-1]["MESSAGE"] = f"job index of p failed: {json.dumps({'pw': pw})}"
+    fake_journal(monkeypatch, entries)
+    for as_json in (False, True):
+        text = history.show(cfg, "index", 5, as_json)
+        assert "41x" not in text and "pa\\" not in text and "pa%" not in text, text
+        assert "********" in text
+    [row] = history.runs(cfg, "index", 5)
+    assert row["last_line"] == "DATABASES: {'PASSWORD': '********'}"

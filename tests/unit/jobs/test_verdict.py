@@ -68,3 +68,46 @@ def test_root_logs_it_from_the_environment_systemd_gives_its_post_step(monkeypat
     assert message == "job index of p failed: exit status 4 after 2 s"
     assert fields["DJOPS_EVENT"] == "job.failed" and fields["PRIORITY"] == "3"
     assert journal.trusted({**fields, "_UID": 0, "_SYSTEMD_UNIT": "djops-job@p:index.service"}, "p")
+
+
+def test_the_clearsessions_relays_facts_round_trip_whatever_they_hold():
+    """The facts come from the project's python: a reason that mimics the
+    status line's own parts, garbage types and a long text neither confuse
+    root nor overflow STATUS= (systemd drops a notify message over 4 KiB)."""
+    facts = {"rows": 3, "batches": 1, "longest": 0.25, "database": "pg", "engine": "db",
+             "error": 'x}; ran: exited 0 after 1.000s; cleared: {"rows": 9}'}  # fmt: skip
+    status = verdict.said_cleared(facts, 1, 2.0, False, "running clearsessions here")
+    assert verdict.heard(status) == verdict.Said(False, 1, 2.0)
+    heard = verdict.heard_cleared(status)
+    assert heard["rows"] == 3 and heard["error"] == facts["error"]
+    odd = {"rows": "9e9", "batches": -1, "longest": float("inf"), "waited": True,
+           "error": "\x1b]0;pwned\x07" + "é" * 5000, "database": ["pg"]}  # fmt: skip
+    status = verdict.said_cleared(odd, 1, 2.0, False, "claimed this occurrence; running x on app1")
+    assert len(status.encode()) < 3500
+    heard = verdict.heard_cleared(status)
+    assert (heard["rows"], heard["batches"], heard["longest"], heard["waited"]) == (0, 0, 0.0, 0.0)
+    assert "\x1b" not in heard["error"] and heard["database"] == "['pg']"
+    assert verdict.heard_cleared("running clearsessions here") == {}
+    assert verdict.heard_cleared("cleared: {not json}; ran: exited 0 after 1.000s") == {}
+
+
+def cleared(result, how, status, relay="", facts=None):
+    return verdict.judge_cleared(
+        "p", result, how, status, verdict.heard(relay), verdict.cleared_facts(facts or {}), 9.0
+    )
+
+
+def test_clearsessions_is_done_only_when_systemd_says_so():
+    facts = {"rows": 5, "batches": 1, "database": "pg", "longest": 0.1}
+    event, text, fields = cleared("success", "exited", "0", "ran: exited 0 after 1.000s", facts)
+    assert event == "clearsessions.done" and fields["ROWS"] == 5 and fields["DURATION"] == 1.0
+    assert text == "removed 5 expired sessions of p in 1 s (1 batch on pg, longest 0.1 s)"
+    for result, how, status in (("exit-code", "exited", "1"), ("signal", "killed", "KILL")):
+        got, _, fields = cleared(result, how, status, "ran: exited 0 after 1.000s", facts)
+        assert got == "clearsessions.failed", result
+    got, text, _ = cleared("signal", "killed", "KILL")
+    assert text == "clearsessions of p failed: signal (killed KILL)", "systemd's words"
+    stopped = cleared("exit-code", "exited", "1", "ran: interrupted 1 after 3.000s", facts)
+    assert stopped[0] == "clearsessions.interrupted" and stopped[2]["ROWS"] == 5
+    assert cleared("exec-condition", "exited", "1") is None, "paused"
+    assert cleared("success", "exited", "0") is None, "skipped: the relay never ran it"

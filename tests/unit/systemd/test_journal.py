@@ -12,7 +12,7 @@ from djops.text import one_line, printable
 
 def test_only_root_or_the_projects_own_units_are_trusted():
     assert journal.trusted({"_UID": 0, "_SYSTEMD_UNIT": "session-3.scope"}, "shop")
-    cleared = {"DJOPS_EVENT": "clearsessions.done", "_UID": 998}
+    cleared = {"DJOPS_EVENT": "clearsessions.done", "_UID": 0}
     assert journal.trusted({**cleared, "_SYSTEMD_UNIT": "djops-clearsessions@shop.service"}, "shop")
     done = {"DJOPS_EVENT": "job.done", "DJOPS_JOB": "backup", "_UID": 0}
     assert journal.trusted({**done, "_SYSTEMD_UNIT": "djops-job@shop:backup.service"}, "shop")
@@ -21,6 +21,8 @@ def test_only_root_or_the_projects_own_units_are_trusted():
         {"_UID": 998, "_SYSTEMD_UNIT": "shop.service"},  # the project's gunicorn
         {**cleared, "_SYSTEMD_UNIT": "djops-clearsessions@shopx.service"},  # another project
         {"_UID": 998},
+        # the project's python runs in clearsessions' unit, as the project user
+        {**cleared, "_UID": 998, "_SYSTEMD_UNIT": "djops-clearsessions@shop.service"},
     ):
         assert not journal.trusted(forged, "shop"), forged
 
@@ -112,7 +114,7 @@ def flood(n: int = FLOOD, **fields) -> list[dict]:
 def real(at: float, event: str, **fields) -> dict:
     job = fields.get("DJOPS_JOB")
     unit = f"djops-job@shop:{job}.service" if job else "djops-clearsessions@shop.service"
-    uid = "0" if event.startswith("job.") and event != "job.skipped" else "998"
+    uid = "998" if event == "job.skipped" else "0"
     return entry(T0 + at, DJOPS_PROJECT="shop", DJOPS_EVENT=event, _UID=uid, _SYSTEMD_UNIT=unit,
                  MESSAGE=f"real {event}", PRIORITY="3", **fields)  # fmt: skip
 

@@ -146,9 +146,11 @@ def test_problem_counts_of_every_project_in_one_pass(monkeypatch):
         entry(t0 + 11, DJOPS_PROJECT="p1", **{**root, "PRIORITY": "6"}),  # info
         entry(t0 - 90000, DJOPS_PROJECT="p2", **root),  # older than a day
         entry(t0 + 12, DJOPS_PROJECT="p2", DJOPS_EVENT="clearsessions.failed", PRIORITY="3",
-              _UID="998", _SYSTEMD_UNIT="djops-clearsessions@p2.service"),  # its own unit
-        entry(t0 + 13, DJOPS_PROJECT="p0", DJOPS_EVENT="clearsessions.failed", PRIORITY="3",
-              _UID="998", _SYSTEMD_UNIT="djops-clearsessions@p2.service"),  # p2's unit: not p0's
+              _UID="0", _SYSTEMD_UNIT="djops-clearsessions@p2.service"),  # root's post step
+        entry(t0 + 12.5, DJOPS_PROJECT="p2", DJOPS_EVENT="clearsessions.failed", PRIORITY="3",
+              _UID="998", _SYSTEMD_UNIT="djops-clearsessions@p2.service"),  # the project's python
+        entry(t0 + 13, DJOPS_PROJECT="p0", DJOPS_EVENT="job.skipped", DJOPS_JOB="clearsessions",
+              PRIORITY="3", _UID="998", _SYSTEMD_UNIT="djops-clearsessions@p2.service"),  # p2's unit
     ]  # fmt: skip
     journal = _problems_journal(monkeypatch, entries)
     assert lastruns.problems(["p0", "p1", "p2", "p9"], 4, 86400) == {

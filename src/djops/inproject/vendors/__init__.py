@@ -2,7 +2,9 @@
 
 - `purge(model, conn, args, stopped)`: clearsessions' batches;
 - `NOW`: the database's clock in epoch seconds, and `lock(cur, digest)`:
-  the claim's lock held while a run runs (djops.inproject.claim);
+  the claim's lock held while a run runs (djops.inproject.claim); `KEY`,
+  the claim key's column type, and `BINARY`, a format that makes an
+  expression compare exactly (case and all);
 - `address(conn, host, port)`: where the server listens, for health's
   credential-free connect ({} when there is no server);
 - `ENGINES` and `connect(settings_dict)`: the claim's connection with the

@@ -16,6 +16,11 @@ from ..sizing import Sizer
 
 # the database's own clock, in epoch seconds (claims)
 NOW = "UNIX_TIMESTAMP(NOW(6))"
+# the claim's key, and an expression made to compare exactly: a VARCHAR's
+# default collation ignores case (`Shop` = `shop`); a table made before
+# utf8mb4_bin keeps its own, so the purge compares bytes
+KEY = "VARCHAR(190) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+BINARY = "CAST({} AS BINARY)"
 SOCKET = "/run/mysqld/mysqld.sock"  # Debian's default when HOST is empty
 # the claim's driver-only connection (connect): settings engines that are this vendor
 ENGINES = ("django.db.backends.mysql", "django.contrib.gis.db.backends.mysql")

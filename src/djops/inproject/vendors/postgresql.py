@@ -25,6 +25,9 @@ from ..sizing import Sizer
 
 # the database's own clock, in epoch seconds (claims)
 NOW = "extract(epoch from clock_timestamp())"
+# the claim's key, and an expression made to compare exactly: `=` does
+KEY = "VARCHAR(190)"
+BINARY = "{}"
 SOCKET_DIR = "/var/run/postgresql"  # Debian's default when HOST is empty
 # the claim's driver-only connection (connect): settings engines that are this vendor,
 # and OPTIONS keys Django's backend keeps for itself rather than pass to libpq

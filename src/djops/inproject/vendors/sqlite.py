@@ -17,6 +17,9 @@ from ..sizing import Sizer
 
 # the database's own clock, in epoch seconds (claims)
 NOW = "((julianday('now') - 2440587.5) * 86400.0)"
+# the claim's key, and an expression made to compare exactly: `=` does (BINARY collation)
+KEY = "VARCHAR(190)"
+BINARY = "{}"
 # the claim's driver-only connection (connect): settings engines that are this vendor
 ENGINES = ("django.db.backends.sqlite3", "django.contrib.gis.db.backends.spatialite")
 

@@ -1,5 +1,5 @@
 """The root step after each run of a job or of clearsessions
-(ExecStopPost=+, `djops job --after P:NAME`): a job's result event from
+(ExecStopPost=+, `djops job --after P:NAME`): the run's result event from
 systemd's record (djops.jobs.verdict), job.too_fast for a run shorter
 than min_runtime_seconds, and the recovery mail after an alerted streak of
 failures (djops.jobs.policy.alerting counts it). A run another host took
@@ -24,8 +24,8 @@ def after(cfg: Config, name: str) -> str:
     shown = verdict.record(unit)  # one `systemctl show` per run's post step
     if shown.get("StatusText", "").startswith(sd_notify.SKIPPED):  # another host ran it
         return ""
-    # a job's result: root's, from systemd's record of this run
-    entry = None if name == units.CLEARSESSIONS else verdict.log(cfg.name, name, shown)
+    # the run's result (a job's, clearsessions'): root's, from systemd's record of this run
+    entry = verdict.log(cfg.name, name, shown)
     if os.environ.get("SERVICE_RESULT", "success") != "success":
         alerting.mark_failed(cfg.name, name)
         return ""

@@ -17,6 +17,7 @@ def test_each_vendor_has_the_interface(name):
     module = vendors.VENDORS[name]
     assert callable(module.purge) and callable(module.lock) and callable(module.address)
     assert isinstance(module.NOW, str) and module.NOW
+    assert module.KEY.startswith("VARCHAR(190)") and "{}" in module.BINARY  # the claim's key
     assert callable(module.connect) and module.ENGINES  # the claim's driver-only connection
 
 

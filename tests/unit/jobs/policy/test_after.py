@@ -150,3 +150,19 @@ def test_no_alert_no_recovery_on_any_channel(notify_cfg, monkeypatch, sent):
     streak(monkeypatch, 1)  # below alert_after = 2: nothing was alerted
     assert after.recovery(notify_cfg, "index", "ok") == ""
     assert mail.pending() == [] and apprise.pending() == []
+
+
+def test_root_logs_clearsessions_result_from_systemds_record(cfg, monkeypatch, sent):
+    """Like a job's: the project's python runs in clearsessions' unit as the
+    project user, so its result is root's post step's, with the rows its
+    relay said."""
+    from djops.jobs import verdict
+
+    status = verdict.said_cleared({"rows": 4, "batches": 1}, 0, 0.5, False, "running it here")
+    monkeypatch.setattr(after.verdict, "record", lambda unit: {"StatusText": status})
+    monkeypatch.setenv("SERVICE_RESULT", "success")
+    monkeypatch.setenv("EXIT_CODE", "exited")
+    monkeypatch.setenv("EXIT_STATUS", "0")
+    after.after(cfg, "clearsessions")
+    [fields] = [f for _, f in sent if f["DJOPS_EVENT"] == "clearsessions.done"]
+    assert fields["DJOPS_ROWS"] == "4" and fields["DJOPS_JOB"] == "clearsessions"
