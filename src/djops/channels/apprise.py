@@ -25,6 +25,7 @@ from djops.channels.notice import Notice
 from djops.config import Config
 from djops.events import ERR, INFO, PRIORITY_NAMES
 from djops.systemd import journal, wake
+from djops.text import one_line
 
 MAX_BODY = 32_000  # characters; each Apprise service shortens further as it must
 
@@ -154,10 +155,18 @@ def _deliver(url: str, title: str, body: str, kind_type: str = chat.INFO) -> Non
     import apprise as lib  # Debian's apprise package
 
     _quiet(lib)
-    a = lib.Apprise()
-    if not a.add(url):
+    try:
+        a = lib.Apprise()
+        accepted = a.add(url)
+        took = accepted and a.notify(body=body, title=title, notify_type=kind_type)
+    except Exception as e:  # each of Apprise's plugins raises its own
+        # (http.client.HTTPException, ValueError on a malformed answer, ...):
+        # the entry stays queued and is retried, as for a refusal
+        why = fingerprint.scrub(f"{type(e).__name__}: {e}", url)
+        raise DeliveryError(one_line(why, 300)) from None
+    if not accepted:
         raise DeliveryError(f"Apprise does not accept the URL {fingerprint.label(url)}")
-    if not a.notify(body=body, title=title, notify_type=kind_type):
+    if not took:
         raise DeliveryError(f"{fingerprint.label(url)} did not take it")
 
 

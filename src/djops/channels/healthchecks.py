@@ -19,6 +19,7 @@ body (a job's output) goes only where the config says.
 """
 
 import contextlib
+import http.client
 import time
 import urllib.error
 import urllib.parse
@@ -78,8 +79,12 @@ def _send_one(path: Path, ping: dict) -> None:
     host, limits = _host(url), _limits()
     try:
         said = _send(url, _tail(body.encode("utf-8"), limits.get(host, BODY_LIMIT)))
-    except (OSError, ValueError) as e:
-        raise drain.Undelivered(str(getattr(e, "reason", None) or e)) from None
+    except (OSError, ValueError, http.client.HTTPException) as e:
+        # what a request can raise: refused, timed out, a redirect not
+        # followed (ValueError), an answer that is not HTTP (BadStatusLine,
+        # IncompleteRead, LineTooLong): the ping stays queued
+        why = str(getattr(e, "reason", None) or e) or type(e).__name__
+        raise drain.Undelivered(why) from None
     if said is not None and limits.get(host) != said:
         limits[host] = said
         _keep(limits)

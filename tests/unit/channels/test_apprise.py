@@ -3,6 +3,7 @@ message, in order per URL, a URL that is down holds back only its own; chat
 notices are short and typed by severity, a URL is never shown whole, and
 the queue gives up loudly."""
 
+import http.client
 import os
 import time
 
@@ -361,3 +362,39 @@ def test_a_pass_reads_only_what_is_new_or_due(cfg, received, sent, monkeypatch):
     announce.announce(cfg, "alert", "n5", "x")
     apprise.flush()
     assert reads and not {p.name for p in reads} & before, "only the new entries are read"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        http.client.RemoteDisconnected,
+        ValueError,  # a malformed answer (json.JSONDecodeError is one)
+        KeyError,
+        RuntimeError,
+    ],
+)
+def test_whatever_apprise_raises_keeps_the_notice_and_says_so(cfg, monkeypatch, sent, error):
+    """Each Apprise plugin raises its own: none crashes the drain, nothing is
+    lost, notify.failed says it without the URL the error quotes."""
+    import sys
+    import types
+
+    class Failing:
+        def add(self, url):
+            self.url = url
+            return True
+
+        def notify(self, **kwargs):
+            raise error(f"bad answer from {self.url}")
+
+    fake = types.SimpleNamespace(Apprise=Failing)
+    monkeypatch.setitem(sys.modules, "apprise", fake)
+    monkeypatch.setattr(apprise, "available", lambda: True)
+    announce.announce(cfg, "alert", "ALERT x failing", "body")
+    assert apprise.flush()[:2] == (0, 2)
+    assert len(apprise.pending("p")) == 2, "nothing lost"
+    failed = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "notify.failed"]
+    assert len(failed) == 2
+    for message, fields in failed:
+        assert error.__name__ in fields["DJOPS_REASON"]
+        assert "a.example" not in message + repr(fields) and "b.example" not in message

@@ -1,6 +1,7 @@
 """Healthchecks pings against a real local HTTP server: the URL shapes,
 delivery in order, the server's body limit, retries, ping.failed once."""
 
+import http.client
 import http.server
 import os
 import threading
@@ -231,3 +232,60 @@ def test_a_ping_kept_is_said_once_also_behind_another_and_across_runs(tmp_path, 
     failed = [f["DJOPS_REASON"] for _, f in sent if f["DJOPS_EVENT"] == "ping.failed"]
     assert len(failed) == 2, failed
     assert failed[0].endswith("; retrying") and "waits behind" in failed[1]
+
+
+@pytest.fixture
+def garbage(tmp_path, monkeypatch):
+    """A server that answers what is not HTTP: urllib raises
+    http.client.BadStatusLine, which is no OSError."""
+    import socket
+
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(pings, "BACKOFF", (0,))
+    srv = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"garbage\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.getsockname()[1]}/ping/s3cretUUID-abcdef"
+    srv.close()
+
+
+def test_an_answer_that_is_not_http_keeps_the_ping_and_says_so(garbage, tmp_path, sent):
+    pings.queue("p", pings.url_for(garbage, "r1", "success"), base=garbage)
+    assert pings.deliver(limit=0) == "0 pings delivered, 1 still queued"
+    assert len(queue.pending(tmp_path / "pings")) == 1, "nothing lost"
+    [(message, fields)] = [(m, f) for m, f in sent if f["DJOPS_EVENT"] == "ping.failed"]
+    assert "BadStatusLine" in message or "garbage" in message
+    assert "s3cretUUID" not in message + repr(fields)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        http.client.IncompleteRead(b"par"),
+        http.client.LineTooLong("header line"),
+        ValueError("invalid literal for int() with base 10: 'x'"),
+        ConnectionResetError(104, "Connection reset by peer"),
+    ],
+)
+def test_whatever_a_request_raises_keeps_the_ping(tmp_path, monkeypatch, sent, error):
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(pings, "BACKOFF", (0,))
+
+    def fail(url, body):
+        raise error
+
+    monkeypatch.setattr(pings, "_send", fail)
+    pings.queue("p", "https://hc.example/ping/s3cretUUID")
+    assert pings.deliver(limit=0) == "0 pings delivered, 1 still queued"
+    [fields] = [f for _, f in sent if f["DJOPS_EVENT"] == "ping.failed"]
+    assert fields["DJOPS_REASON"], "the why, in one line"
