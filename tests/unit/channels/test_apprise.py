@@ -288,6 +288,8 @@ def test_a_token_url_is_never_shown(project, confdir, tmp_path, monkeypatch, rec
     shown = [apprise.summary(project, cfg.notify.urls)]
     shown += [m + repr(f) for m, f in sent]
     assert fingerprint.label(url) in shown[0] and all(token not in s for s in shown), shown
+    [fields] = [f for _, f in sent if f.get("DJOPS_EVENT") == "notify.failed"]
+    assert fields["DJOPS_URL"] == fingerprint.label(url), "the journal half looked at one"
 
 
 def test_an_apprise_url_apprise_refuses_is_named_by_its_label(monkeypatch):

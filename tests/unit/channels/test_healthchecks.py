@@ -289,3 +289,24 @@ def test_whatever_a_request_raises_keeps_the_ping(tmp_path, monkeypatch, sent, e
     assert pings.deliver(limit=0) == "0 pings delivered, 1 still queued"
     [fields] = [f for _, f in sent if f["DJOPS_EVENT"] == "ping.failed"]
     assert fields["DJOPS_REASON"], "the why, in one line"
+
+
+def test_a_server_error_quoting_the_url_is_scrubbed(tmp_path, monkeypatch, sent):
+    """urllib's errors may quote the URL (a redirect's Location, an HTTPError's
+    url, a proxy's answer): a ping URL is a token, so ping.failed shows only
+    its label, in MESSAGE, DJOPS_REASON and DJOPS_URL alike."""
+    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(pings, "BACKOFF", (0,))
+    base = "https://hc-ping.example/s3cretUUID-0123-4567"
+    url = pings.url_for(base, "r1", "success")
+
+    def fail(url, body):
+        raise ValueError(f"HTTP 404 for {url} (host hc-ping.example, check s3cretUUID-0123-4567)")
+
+    monkeypatch.setattr(pings, "_send", fail)
+    pings.queue("p", url, base=base)
+    pings.deliver(limit=0)
+    [(message, fields)] = [(m, f) for m, f in sent if f["DJOPS_EVENT"] == "ping.failed"]
+    assert "s3cretUUID" not in message + repr(fields)
+    assert fingerprint.label(base) in fields["DJOPS_REASON"], "the URL named by its label"
+    assert fields["DJOPS_URL"] == fingerprint.label(base)
