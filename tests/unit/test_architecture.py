@@ -91,10 +91,10 @@ def _imports(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and _ours(node.module):
-            found |= {
-                f"{node.module}.{a.name}" for a in node.names if _exists(f"{node.module}.{a.name}")
-            }
-            found.add(node.module)
+            subs = {f"{node.module}.{a.name}" for a in node.names}
+            found |= {s for s in subs if _exists(s)}
+            if not all(_exists(s) for s in subs):  # a name the package's __init__ defines
+                found.add(node.module)
         elif isinstance(node, ast.Import):
             found |= {a.name for a in node.names if _ours(a.name)}
     return found
@@ -195,20 +195,51 @@ def _cycle(graph: dict[str, set[str]]) -> list[str]:
     return []
 
 
+def _graph(imports: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Module -> the modules of its own package it imports. A package's
+    `__init__` is a module too, named as it is imported (djops.channels, not
+    djops.channels.__init__), so a circle through it is seen."""
+    graph: dict[str, set[str]] = {}
+    for name, targets in imports.items():
+        me = name.removesuffix(".__init__")
+        graph[me] = {t for t in targets if _package(t) == _package(name) and t not in (name, me)}
+    return graph
+
+
 def test_no_import_circle_inside_a_package():
     """Ranks keep packages apart; inside one, modules also import one way
     (a function-level import counts: it is the same circle, only later)."""
-    graph: dict[str, set[str]] = {}
-    for name, path in _modules():
-        if _part(name) == "inproject":
-            continue
-        graph[name] = {t for t in _imports(path) if _package(t) == _package(name) and t != name}
-    assert _cycle(graph) == []
+    imports = {name: _imports(path) for name, path in _modules() if _part(name) != "inproject"}
+    assert _cycle(_graph(imports)) == []
 
 
 def test_a_circle_is_found():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) == []
+
+
+def test_a_circle_through_a_packages_init_is_found():
+    """The __init__ imports a module that takes a name from the package."""
+    imports = {
+        "djops.channels.__init__": {"djops.channels.registry"},
+        "djops.channels.registry": {"djops.channels", "djops.channels.mail"},
+        "djops.channels.mail": set(),
+    }
+    assert _cycle(_graph(imports)) == [
+        "djops.channels",
+        "djops.channels.registry",
+        "djops.channels",
+    ]
+    imports["djops.channels.registry"] = {"djops.channels.mail"}  # its module, not the package
+    assert _cycle(_graph(imports)) == []
+
+
+def test_from_a_package_import_a_module_is_an_edge_to_that_module_alone(tmp_path):
+    """`from djops.channels import queue` needs djops.channels.queue, not a
+    name of the package's __init__ (which Python has begun by then)."""
+    code = tmp_path / "m.py"
+    code.write_text("from djops.channels import queue\nfrom djops.config import Config\n")
+    assert _imports(code) == {"djops.channels.queue", "djops.config"}
 
 
 # each concern a newcomer looks for, and the one folder that holds it
