@@ -13,6 +13,7 @@ newcomer looks for has one folder (HOMES), and no module or function grows
 past what a reader holds at once."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,8 +58,12 @@ MOVED = {
     "reload.warm": "reload.worker_ready",
     "reload.warmup": "reload.warm_requests",
     "systemd.notify": "systemd.sd_notify",
-    "channels.notifyqueue": "channels.apprise",
-    "channels.apprisequeue": "channels.apprise",  # one module per channel; the drain is shared
+    "channels.notifyqueue": "channels.notify",
+    "channels.apprisequeue": "channels.notify",  # one module per channel; the drain is shared
+    # a channel's module has the channel's name (djops flush-NAME, the registry's):
+    # apprise is the library notify delivers through, healthchecks the protocol of pings
+    "channels.healthchecks": "channels.pings",
+    "checklist.notify": "checklist.channels",  # it judges ping_url too: every channel's URLs
     "channels.mailqueue": "channels.mail",
     "systemd.history": "systemd.lastruns",  # beside jobs.history, a name a newcomer could not tell apart
     "adapters.project_python": "project_python",
@@ -305,12 +310,70 @@ def test_a_module_named_for_a_concern_lives_in_its_home():
     assert wrong == []
 
 
+# every name holding "notify" in djops (modules, functions, classes,
+# variables, arguments, imports; inotify aside) and the one thing it means:
+# the notify channel ([notify] urls, djops-notify.*, notify.failed, djops
+# flush-notify) or systemd's protocol, sd_notify and its Notifier
+NOTIFY_NAMES = {
+    "notify": "channel",  # djops.channels.notify; cfg.notify, the [notify] table
+    "Notify": "channel",  # the [notify] table's schema
+    "NOTIFY": "channel",
+    "flush_notify": "channel",
+    "sd_notify": "systemd",
+    "Notifier": "systemd",
+    "SystemdNotifier": "systemd",  # python3-sdnotify's
+    "notifier": "systemd",  # an sd_notify.Notifier
+}
+
+
+def _bound(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return [node.name]
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+        return [node.id]
+    if isinstance(node, ast.arg):
+        return [node.arg]
+    if isinstance(node, ast.alias):
+        return [node.asname or node.name.rsplit(".", 1)[-1]]
+    return []
+
+
+def _notify_names() -> dict[str, set[str]]:
+    """Each name holding "notify" (or "notifier") -> the modules binding it."""
+    found: dict[str, set[str]] = {}
+    for name, path in _modules():
+        if _part(name) == "inproject":
+            continue
+        found.setdefault(name.rsplit(".", 1)[-1], set()).add(name)  # the module itself
+        for node in ast.walk(ast.parse(path.read_text())):
+            for bound in _bound(node):
+                found.setdefault(bound, set()).add(name)
+    return {k: v for k, v in found.items() if re.search(r"(?<![iI])notif", k, re.IGNORECASE)}
+
+
 def test_notify_names_one_thing():
-    """`notify` is the user's word for the Apprise channel ([notify] urls,
-    djops-notify.service, notify.failed); systemd's protocol is sd_notify.
-    A new module with either word in its name picks its side here."""
+    """`notify` is the user's word for the channel Apprise delivers ([notify]
+    urls, djops-notify.service, notify.failed); systemd's protocol is
+    sd_notify. Not only module names: a function, a variable or an import
+    with either word in its name picks its side in NOTIFY_NAMES."""
     named = {name for name, _ in _modules() if "notify" in name.rsplit(".", 1)[-1]}
-    assert named == {"djops.checklist.notify", "djops.systemd.sd_notify"}
+    assert named == {"djops.channels.notify", "djops.systemd.sd_notify"}
+    found = _notify_names()
+    assert set(found) == set(NOTIFY_NAMES), "a new name: pick its side in NOTIFY_NAMES"
+    systemd_side = {m for k, ms in found.items() if NOTIFY_NAMES[k] == "systemd" for m in ms}
+    assert "djops.channels.notify" not in systemd_side
+    for name, path in _modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and _ours(node.module):
+                for a in node.names:
+                    if (a.asname or a.name) == "notify":
+                        assert node.module == "djops.channels", f"{name}: notify is the channel"
+                    if (a.asname or a.name) == "sd_notify":
+                        assert node.module == "djops.systemd", name
+
+
+def test_a_notify_name_is_found():
+    assert {"sd_notify", "notify"} <= set(_notify_names())
 
 
 # the longest a function may grow (lines, def to last line): past it, a

@@ -13,7 +13,7 @@ delivering unit (djops-mailqueue, djops-ping, djops-notify)."""
 from collections.abc import Callable
 from typing import NamedTuple
 
-from djops.channels import apprise, fingerprint, healthchecks, mail
+from djops.channels import fingerprint, mail, notify, pings
 from djops.channels.notice import Notice
 from djops.config import Config
 from djops.systemd import wake
@@ -30,8 +30,8 @@ CHANNELS: dict[str, Channel] = {
     c.name: c
     for c in (
         Channel(wake.MAIL, mail.run, mail.fingerprint, mail.announce),
-        Channel(wake.PINGS, healthchecks.deliver, fingerprint.label, None),  # a run's, not a notice
-        Channel(wake.NOTIFY, apprise.run, fingerprint.label, apprise.announce),
+        Channel(wake.PINGS, pings.deliver, fingerprint.label, None),  # a run's, not a notice
+        Channel(wake.NOTIFY, notify.run, fingerprint.label, notify.announce),
     )
 }
 

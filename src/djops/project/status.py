@@ -5,7 +5,7 @@ and the last 24 hours of trouble from the journal."""
 import time
 from datetime import datetime
 
-from djops.channels import apprise, mail
+from djops.channels import mail, notify
 from djops.config import Config, restart_modes
 from djops.events import (
     CLEARSESSIONS_RESULT,
@@ -99,7 +99,7 @@ def project(cfg: Config) -> str:
             f"{beat.get('NextElapseUSecRealtime') or '-'}",
         ),
         ("mail outbox", mail.summary()),
-        ("notify", apprise.summary(p, cfg.notify.urls)),
+        ("notify", notify.summary(p, cfg.notify.urls)),
     ]
     return "\n".join(aligned(rows) + _trouble(cfg))
 

@@ -6,7 +6,7 @@ the table that carries notices, masked, whatever the channel."""
 import pytest
 
 from djops import cli, config
-from djops.channels import announce, apprise, fingerprint, healthchecks, mail, registry
+from djops.channels import announce, fingerprint, mail, notify, pings, registry
 from djops.systemd import wake
 
 
@@ -14,8 +14,8 @@ from djops.systemd import wake
 def cfg(project, confdir, tmp_path, monkeypatch):
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setattr(mail, "kick", lambda: None)
-    monkeypatch.setattr(apprise.wake, "request", lambda kind: None)
-    monkeypatch.setattr(apprise.os.path, "isdir", lambda d: True)  # "under systemd": queue only
+    monkeypatch.setattr(notify.wake, "request", lambda kind: None)
+    monkeypatch.setattr(notify.os.path, "isdir", lambda d: True)  # "under systemd": queue only
     (tmp_path / "etc-opt-p" / "settings.py").write_text(
         'SECRET_KEY = "planted-secret-value-1234"\n'
     )
@@ -40,8 +40,8 @@ def test_flush_verbs_deliver_through_the_table(monkeypatch):
     assert cli.VERBS["flush-pings"].run(None) == "1 ping sent"
 
 
-def test_the_pings_entry_is_the_healthchecks_channel():
-    assert registry.get("pings").deliver is healthchecks.deliver
+def test_the_pings_entry_is_the_pings_channel():
+    assert registry.get("pings").deliver is pings.deliver
 
 
 def test_a_destination_is_named_by_its_fingerprint_never_whole():
@@ -59,7 +59,7 @@ def test_a_notice_reaches_every_channel_of_the_table_masked(cfg, monkeypatch):
     mails = []
     monkeypatch.setattr(mail, "send", lambda p, msg, prog: mails.append(msg))
     announce.announce(cfg, "alert", "ALERT x", "SECRET_KEY=planted-secret-value-1234", lines=["a"])
-    assert len(mails) == 1 and len(apprise.pending("p")) == 1
+    assert len(mails) == 1 and len(notify.pending("p")) == 1
     (notice,) = got
     assert notice.kind == "alert" and notice.lines == ["a"]
     assert "planted-secret" not in notice.body

@@ -5,7 +5,7 @@ file that holds channel URLs (tokens) is not readable by every local user."""
 import os
 import stat
 
-from djops.channels import apprise, dmaspool
+from djops.channels import apprise, dmaspool, notify
 from djops.checklist.item import FAIL, WARN, Item, item
 from djops.config import Config
 from djops.text import plural
@@ -27,7 +27,7 @@ def items(cfg: Config) -> list[Item]:
             FAIL,
         )
     )
-    kept = apprise.pending(cfg.name)
+    kept = notify.pending(cfg.name)
     stuck = [f for f in kept if dmaspool.age(f) > STUCK_SECONDS]
     out.append(
         item(

@@ -1,4 +1,4 @@
-"""The healthchecks channel: healthchecks-compatible pings (healthchecks.io, its self-hosted server,
+"""The pings channel: healthchecks-compatible pings (healthchecks.io, its self-hosted server,
 Better Stack): `/start?rid=R` when a run starts, then `?rid=R` (success) or
 `/<exit code>?rid=R` with the tail of the output as the body.
 
@@ -28,8 +28,7 @@ import uuid
 from pathlib import Path
 
 from djops import paths, safefs
-from djops.channels import drain, dropmail, dropped, fingerprint
-from djops.channels import queue as durable
+from djops.channels import drain, dropmail, dropped, fingerprint, queue
 from djops.systemd import journal
 from djops.text import plural, printable
 
@@ -53,7 +52,7 @@ def url_for(base: str, run: str, kind: str) -> str:
     return f"{base}{path}?rid={run}"
 
 
-def queue(project: str, url: str, body: str = "", base: str = "") -> Path:
+def keep(project: str, url: str, body: str = "", base: str = "") -> Path:
     """Keep one ping; `base`: the configured ping_url it was made from (the
     channel, named by its fingerprint whatever the run and the kind)."""
     data = {
@@ -63,7 +62,7 @@ def queue(project: str, url: str, body: str = "", base: str = "") -> Path:
         "body": body[-BODY_LIMIT:],
         "queued": time.time(),
     }
-    return durable.put(paths.pings_dir(), data)
+    return queue.put(paths.pings_dir(), data)
 
 
 def deliver(limit: float = 3600.0) -> str:
