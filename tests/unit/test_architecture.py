@@ -317,8 +317,6 @@ def test_a_module_named_for_a_concern_lives_in_its_home():
 NOTIFY_NAMES = {
     "notify": "channel",  # djops.channels.notify; cfg.notify, the [notify] table
     "Notify": "channel",  # the [notify] table's schema
-    "NOTIFY": "channel",
-    "flush_notify": "channel",
     "sd_notify": "systemd",
     "Notifier": "systemd",
     "SystemdNotifier": "systemd",  # python3-sdnotify's

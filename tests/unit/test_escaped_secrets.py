@@ -107,7 +107,7 @@ def test_the_failure_mail_the_output_mail_apprise_and_the_ping(cfg, monkeypatch,
     monkeypatch.setenv("EXIT_STATUS", "3")
     monkeypatch.setattr(runpings.sd_notify, "skipped", lambda u: False)
     monkeypatch.setattr(runpings.pings, "keep", lambda p, url, body="", **k: pings.append(body))
-    monkeypatch.setattr(runpings.wake, "request", lambda kind: None)
+    monkeypatch.setattr(runpings.pings.wake, "request", lambda kind, service: None)
     runpings.ping("stop", "djops-job@p:show.service")
     assert len(mails) == 2 and len(notes) == 1 and len(pings) == 1
     for msg in mails:

@@ -1,6 +1,7 @@
-"""Every way out of djops. The channels are listed in one table, `registry`
-(name, deliver, fingerprint, and whether it carries notices), one module
-each: `mail` (the outbox handed to sendmail by djops-mailqueue.service;
+"""Every way out of djops. The channels are listed in one table, `registry`,
+one line per module, each naming its module's `channel.Channel` record (name,
+deliver, fingerprint, notices, config URLs, summary, queue, failure event,
+units) that every consumer reads; one module each: `mail` (the outbox handed to sendmail by djops-mailqueue.service;
 `sendmail` composes and hands over, `dmaspool` reads dma's queue),
 `pings` (healthchecks-compatible pings, djops-ping.service; `runpings`
 queues a run's) and `notify` ([notify] urls, djops-notify.service, through

@@ -19,11 +19,15 @@ from pathlib import Path
 
 from djops import paths, safefs
 from djops.channels import apprise, chat, drain, dropmail, dropped, fingerprint, queue
+from djops.channels.channel import Channel
 from djops.channels.notice import Notice
 from djops.config import Config
 from djops.events import ERR, INFO, PRIORITY_NAMES
 from djops.systemd import journal, wake
 
+NAME, SERVICE, FAILED = "notify", "djops-notify.service", "notify.failed"
+# djops-notify.service retries for ten minutes; its timer starts it again
+WAKERS = ("djops-notify.path", "djops-notify.timer")
 MAX_BODY = 32_000  # characters; each Apprise service shortens further as it must
 
 # the journal priority of what each kind announces; a recovery has its
@@ -72,7 +76,7 @@ def send(
         )
         for u in urls
     ]
-    wake.request(wake.NOTIFY)
+    wake.request(NAME, SERVICE)
     if not os.path.isdir(paths.systemd_booted()):
         flush()  # no systemd (tests, a chroot): deliver here
     return kept
@@ -82,16 +86,15 @@ def pending(project: str | None = None) -> list[Path]:
     return [p for p in queue.pending(directory()) if project is None or _of(p) == project]
 
 
-def summary(project: str, urls: list[str]) -> str:
-    """One line for `djops status` and the heartbeat: configured, last
-    delivered, waiting."""
-    if not urls:
+def summary(cfg: Config) -> str:
+    """What djops status and the heartbeat say after the URLs (each by its
+    fingerprint, djops.channels.registry.shown): last delivered, waiting."""
+    if not cfg.notify.urls:
         return "none ([notify] urls is empty)"
-    when = last_delivered().get(project)
+    when = last_delivered().get(cfg.name)
     last = time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if when else "never"
     missing = "" if apprise.available() else "; Apprise is not installed: apt install apprise"
-    where = ", ".join(fingerprint.label(u) for u in urls)
-    return f"{where}; last delivered {last}; {len(pending(project))} waiting{missing}"
+    return f"last delivered {last}; {len(pending(cfg.name))} waiting{missing}"
 
 
 def _of(path: Path) -> str | None:
@@ -127,7 +130,7 @@ def _kept(path: Path, entry: dict, why: str, delay: float | None) -> None:
     why = why if delay is None else f"retry in {delay:.0f}s: {why}"
     label = fingerprint.label(entry["url"])
     journal.emit(
-        "notify.failed",
+        FAILED,
         entry["project"],
         f"notification {entry['title']!r} to {label} kept, {why}",
         REASON=why,
@@ -158,8 +161,23 @@ QUEUE = drain.Drain(
     send=_send_one,
     line=lambda path, entry: entry["url"],  # a URL that is down holds back only its own
     kept=_kept,
-    unreadable=("notify.failed", "notification", "QUEUE"),
+    unreadable=(FAILED, "notification", "QUEUE"),
     give_up=dropped.giver(
         "notification", lambda e: (e["project"], e["url"], e["title"]), tell=dropmail.tell
     ),
+)
+
+
+CHANNEL = Channel(
+    name=NAME,
+    label="notify",
+    deliver=run,
+    fingerprint=fingerprint.label,
+    urls=lambda cfg: cfg.notify.urls,
+    summary=summary,
+    queue=QUEUE,
+    failed=FAILED,
+    service=SERVICE,
+    wakers=WAKERS,
+    announce=announce,
 )

@@ -29,9 +29,13 @@ from pathlib import Path
 
 from djops import paths, safefs
 from djops.channels import drain, dropmail, dropped, fingerprint, queue
-from djops.systemd import journal
+from djops.channels.channel import Channel
+from djops.config import Config
+from djops.systemd import journal, wake
 from djops.text import plural, printable
 
+NAME, SERVICE, FAILED = "pings", "djops-ping.service", "ping.failed"
+WAKERS = ("djops-ping.path",)
 TIMEOUT = 10.0
 BODY_LIMIT = 10_000  # bytes, until the server says its Ping-Body-Limit
 BACKOFF = (1, 2, 5, 10, 30, 60, 120, 300)
@@ -63,6 +67,37 @@ def keep(project: str, url: str, body: str = "", base: str = "") -> Path:
         "queued": time.time(),
     }
     return queue.put(paths.pings_dir(), data)
+
+
+def kick() -> None:
+    """Ask djops-ping.service to deliver what is kept, without waiting."""
+    wake.request(NAME, SERVICE)
+
+
+def urls(cfg: Config) -> list[str]:
+    """Every ping_url P's config sets: [clearsessions], [health] (the
+    heartbeat's) and each [jobs.NAME]. Each is a token."""
+    found = [cfg.clearsessions.ping_url, cfg.health.ping_url]
+    found += [job.ping_url for job in cfg.jobs.values()]
+    return [u for u in found if u]
+
+
+def summary(cfg: Config) -> str:
+    """Its line in djops status and the heartbeat: P's pings waiting."""
+    if not urls(cfg):
+        return "none (no ping_url)"
+    return f"{len(pending(cfg.name))} waiting"
+
+
+def pending(project: str | None = None) -> list[Path]:
+    return [p for p in queue.pending(paths.pings_dir()) if project is None or _of(p) == project]
+
+
+def _of(path: Path) -> str | None:
+    try:
+        return str(safefs.read_json(path)["project"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def deliver(limit: float = 3600.0) -> str:
@@ -108,7 +143,7 @@ PINGS = drain.Drain(
     send=_send_one,
     line=lambda path, ping: "",  # one line: pings go strictly in the order they were queued
     kept=_kept,
-    unreadable=("ping.failed", "ping", "QUEUE"),
+    unreadable=(FAILED, "ping", "QUEUE"),
     give_up=dropped.giver(
         "ping", lambda ping: (ping["project"], _base(ping), ""), tell=dropmail.tell
     ),
@@ -173,4 +208,19 @@ def _failed(project: str, base: str, why: str) -> None:
     # an exception's text may quote the server, or the URL
     why = printable(fingerprint.scrub(why, base), newlines=False)
     text = f"ping to {shown} for {project} failed: {why}"
-    journal.emit("ping.failed", project, text, REASON=why, URL=shown)
+    journal.emit(FAILED, project, text, REASON=why, URL=shown)
+
+
+CHANNEL = Channel(
+    name=NAME,
+    label="pings",
+    deliver=deliver,
+    fingerprint=fingerprint.label,
+    urls=urls,
+    summary=summary,
+    queue=PINGS,
+    failed=FAILED,
+    service=SERVICE,
+    wakers=WAKERS,
+    announce=None,  # a run's pings, not a notice
+)

@@ -7,7 +7,7 @@ import os
 
 from djops import config, secrets
 from djops.channels import pings
-from djops.systemd import run_output, sd_notify, units, wake
+from djops.systemd import run_output, sd_notify, units
 
 TAIL_LINES = 60
 
@@ -34,7 +34,7 @@ def ping(phase: str, unit: str) -> str:
         lines = run_output.invocation_lines(invocation, TAIL_LINES) if invocation else []
         body = secrets.redactor(cfg).redact("\n".join(lines))
         pings.keep(p, pings.url_for(url, run, kind), body, base=url)
-    wake.request(wake.PINGS)
+    pings.kick()
     return ""
 
 
@@ -43,4 +43,4 @@ def heartbeat(cfg: config.Config) -> None:
     if cfg.health.ping_url:
         base = cfg.health.ping_url
         pings.keep(cfg.name, pings.url_for(base, pings.rid(""), "success"), base=base)
-        wake.request(wake.PINGS)
+        pings.kick()

@@ -3,6 +3,7 @@ message, in order per URL, a URL that is down holds back only its own; chat
 notices are short and typed by severity, a URL is never shown whole, and
 the queue gives up loudly."""
 
+import dataclasses
 import http.client
 import os
 import time
@@ -10,14 +11,24 @@ import time
 import pytest
 
 from djops import config
-from djops.channels import announce, apprise, chat, drain, fingerprint, mail, notify, queue
+from djops.channels import (
+    announce,
+    apprise,
+    chat,
+    drain,
+    fingerprint,
+    mail,
+    notify,
+    queue,
+    registry,
+)
 
 
 @pytest.fixture
 def cfg(project, confdir, tmp_path, monkeypatch):
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setattr(mail, "kick", lambda: None)
-    monkeypatch.setattr(notify.wake, "request", lambda kind: None)
+    monkeypatch.setattr(notify.wake, "request", lambda kind, service: None)
     monkeypatch.setattr(notify.os.path, "isdir", lambda d: True)  # "under systemd": queue only
     (tmp_path / "etc-opt-p" / "settings.py").write_text(
         'SECRET_KEY = "planted-secret-value-1234"\n'
@@ -152,15 +163,18 @@ def test_a_bad_channel_url_is_named_by_file_and_key_never_quoted(
 
 
 def test_status_line_says_configured_last_delivered_waiting(cfg, received):
-    assert notify.summary("p", []) == "none ([notify] urls is empty)"
-    line = notify.summary("p", cfg.notify.urls)
+    def line():
+        return registry.shown(notify.CHANNEL, cfg)
+
+    empty = cfg._replace(notify=dataclasses.replace(cfg.notify, urls=[]))
+    assert registry.shown(notify.CHANNEL, empty) == "none ([notify] urls is empty)"
     a, b = (fingerprint.label(u) for u in cfg.notify.urls)
-    assert line.startswith(f"{a}, {b}; last delivered never; 0 waiting")
-    assert "a.example" not in line and "b.example" not in line
+    assert line().startswith(f"{a}, {b}; last delivered never; 0 waiting")
+    assert "a.example" not in line() and "b.example" not in line()
     announce.announce(cfg, "alert", "a", "b")
-    assert "; 2 waiting" in notify.summary("p", cfg.notify.urls)
+    assert "; 2 waiting" in line()
     notify.flush()
-    assert "last delivered never" not in notify.summary("p", cfg.notify.urls)
+    assert "last delivered never" not in line()
 
 
 def test_check_fails_when_urls_are_set_without_apprise(cfg, monkeypatch):
@@ -275,7 +289,7 @@ def test_a_token_url_is_never_shown(project, confdir, tmp_path, monkeypatch, rec
     url = f"pbul://{token}/#channel"
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setattr(mail, "kick", lambda: None)
-    monkeypatch.setattr(notify.wake, "request", lambda kind: None)
+    monkeypatch.setattr(notify.wake, "request", lambda kind, service: None)
     monkeypatch.setattr(notify.os.path, "isdir", lambda d: True)
     with open(confdir / "p.toml", "a") as f:
         f.write(f'[notify]\nurls = ["{url}"]\n')
@@ -285,7 +299,7 @@ def test_a_token_url_is_never_shown(project, confdir, tmp_path, monkeypatch, rec
     notify.flush()
     monkeypatch.setattr(apprise, "available", lambda: True)
     monkeypatch.setattr(apprise, "deliver", apprise.__dict__["deliver"])
-    shown = [notify.summary(project, cfg.notify.urls)]
+    shown = [registry.shown(notify.CHANNEL, cfg)]
     shown += [m + repr(f) for m, f in sent]
     assert fingerprint.label(url) in shown[0] and all(token not in s for s in shown), shown
     [fields] = [f for _, f in sent if f.get("DJOPS_EVENT") == "notify.failed"]

@@ -118,7 +118,7 @@ def test_a_bad_policy_key_names_file_key_and_expectation(project, confdir, key, 
 def notify_cfg(project, confdir, tmp_path, monkeypatch):
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setattr(mail, "kick", lambda: None)
-    monkeypatch.setattr(notify.wake, "request", lambda kind: None)
+    monkeypatch.setattr(notify.wake, "request", lambda kind, service: None)
     monkeypatch.setattr(notify.os.path, "isdir", lambda d: True)  # "under systemd": queue only
     with open(confdir / f"{project}.toml", "a") as f:
         f.write(
