@@ -6,7 +6,9 @@ A run never waits on the ping server: the unit's root steps only queue the
 ping in /var/lib/djops/pings/ (a rename, no network) and start
 djops-ping.service without waiting; that service delivers them through the
 one drain (djops.channels.drain), strictly in the order they were queued,
-retrying with backoff (1 s up to 5 min, kept in each entry), and logs
+retrying with backoff (1 s up to 5 min, kept in each entry) for up to an
+hour a run, then again whenever djops-ping.timer starts it (every five
+minutes, as djops-notify.timer and djops-mailqueue.timer), and logs
 ping.failed once per ping it cannot deliver yet (tried, or waiting behind
 one); an unreadable entry is moved aside. A ping undelivered for a day, or beyond the queue's bound, is dropped with
 notify.dropped (djops.channels.dropped). A ping URL is a token: it is named
@@ -35,7 +37,8 @@ from djops.systemd import journal, wake
 from djops.text import plural, printable
 
 NAME, SERVICE, FAILED = "pings", "djops-ping.service", "ping.failed"
-WAKERS = ("djops-ping.path",)
+# djops-ping.service retries for up to an hour; its timer starts it again
+WAKERS = ("djops-ping.path", "djops-ping.timer")
 TIMEOUT = 10.0
 BODY_LIMIT = 10_000  # bytes, until the server says its Ping-Body-Limit
 BACKOFF = (1, 2, 5, 10, 30, 60, 120, 300)
@@ -102,7 +105,8 @@ def _of(path: Path) -> str | None:
 
 def deliver(limit: float = 3600.0) -> str:
     """Send the queued pings in order; wait and retry while one fails, up to
-    `limit` seconds; what is still queued then waits for the next start."""
+    `limit` seconds; what is still queued then waits for the next start
+    (djops-ping.timer's, at most five minutes on, or a run's ping)."""
     sent, waiting = drain.run(PINGS, limit)
     return f"{plural(sent, 'ping')} delivered" + (f", {waiting} still queued" if waiting else "")
 

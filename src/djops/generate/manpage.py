@@ -63,7 +63,9 @@ MORE = {
         "(notify.dropped) and kept in /var/lib/djops/outbox/given-up."
     ),
     "djops-ping": (
-        "Deliver the queued healthchecks pings (/var/lib/djops/due/pings), retrying with backoff."
+        "Deliver the queued healthchecks pings (/var/lib/djops/due/pings), in order, retrying "
+        "with backoff (the timer retries every five minutes); a ping undelivered for a day, or "
+        "beyond 1000 waiting, is dropped (notify.dropped)."
     ),
     "djops-notify": (
         "Deliver /var/lib/djops/notify to the [notify] urls through Apprise, in order per URL, "

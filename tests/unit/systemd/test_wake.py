@@ -53,3 +53,20 @@ def test_the_path_unit_watches_what_the_service_empties_first(name, monkeypatch)
     pre = _unit(channel.service)["Service"]["ExecStartPre"]
     assert pre == f"-/usr/bin/find {due} -mindepth 1 -delete"
     assert _unit(channel.service)["Service"]["ExecStart"] == f"/usr/bin/djops flush-{name}"
+
+
+@pytest.mark.parametrize("name", ["mail", "pings", "notify"])
+def test_every_channel_has_a_timer_that_retries_and_gives_up(name):
+    """A queue is retried, and gives up what waited a day (notify.dropped),
+    only while its service runs: a timer starts it every five minutes even
+    when nothing new is queued (djops-ping had none: day-old pings were
+    dropped only when the next run pinged)."""
+    from djops.channels import registry
+    from djops.systemd import units
+
+    channel = registry.get(name)
+    [timer] = [w for w in channel.wakers if w.endswith(".timer")]
+    t = _unit(timer)
+    assert t["Timer"]["OnUnitActiveSec"] == "5min" and t["Timer"]["OnBootSec"] == "2min"
+    assert t["Install"]["WantedBy"] == "timers.target"
+    assert timer in (units.MAILQUEUE, *units.WAKERS), "djops enable turns it on"
