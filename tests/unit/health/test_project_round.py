@@ -406,3 +406,19 @@ def test_a_round_asks_each_unit_its_own_kinds_properties_and_starts_no_process(
     assert [a for a in ran if a and a[0] == "show"] == []
     assert "LastTriggerUSec" not in asked["djops-job@p:index.service"]
     assert "ExecMainStartTimestampMonotonic" not in asked["djops-job@p:index.timer"]
+
+
+def test_a_degraded_check_is_journal_only_so_a_flapping_probe_pages_nobody(world, sent):
+    """By design (README, "Notifications"): below alert_after, a failing
+    check is health.degraded (warning) in the journal and nothing else: no
+    mail, no chat notice, and its recovery is not announced either. So no
+    notice is ever typed warning for "degraded"; warning is an alert of
+    only slow or missed runs (djops.mail.notices.incident_severity)."""
+    cfg, script, mails, _ = world
+    script["service"] = [(False, "p.service activating (start)")] * 2 + [(True, "up")]
+    h = project_round.Health(cfg)
+    for _ in range(3):
+        h.round()
+    assert mails == [], "neither the degraded step nor its recovery is announced"
+    degraded, recovered = ((f["DJOPS_EVENT"], f["PRIORITY"]) for _, f in sent)
+    assert degraded == ("health.degraded", "4") and recovered[0] == "health.recovered"
