@@ -25,6 +25,7 @@ def test_install_starts_nothing(machine):
         "djops-mailqueue.timer",
         "djops-mailqueue.path",
         "djops-ping.path",
+        "djops-ping.timer",
         "djops-notify.path",
         "djops-notify.timer",
         "djops-notify.service",

@@ -80,6 +80,7 @@ def test_an_upgrade_restarts_the_running_daemons_with_the_new_code(machine, deb)
     assert "0" not in before.values()
     paths = "djops-mailqueue.path djops-ping.path"
     m.sh(f"systemctl disable --now {paths}")  # as installed before the .path units
+    m.sh("systemctl disable --now djops-ping.timer")  # and before the ping timer
     m.sh(f"cd /root && apt-get install -y -q --reinstall ./{deb.name}", timeout=300)
     after = _pids(m)
     for unit in before:
@@ -87,6 +88,8 @@ def test_an_upgrade_restarts_the_running_daemons_with_the_new_code(machine, deb)
         assert m.sh(f"systemctl is-active {unit}").stdout.strip() == "active"
     assert m.sh(f"systemctl is-enabled {paths}").stdout.split() == ["enabled", "enabled"]
     assert m.sh(f"systemctl is-active {paths}").stdout.split() == ["active", "active"]
+    assert m.sh("systemctl is-enabled djops-ping.timer").stdout.strip() == "enabled"
+    assert m.sh("systemctl is-active djops-ping.timer").stdout.strip() == "active"
 
 
 def test_disable_removes_everything_enable_added(machine):
@@ -101,6 +104,7 @@ def test_disable_removes_everything_enable_added(machine):
         "djops-mailqueue.timer",
         "djops-mailqueue.path",
         "djops-ping.path",
+        "djops-ping.timer",
         "djops-notify.path",
         "djops-notify.timer",
     ):

@@ -58,8 +58,12 @@ MOVED = {
     "reload.warm": "reload.worker_ready",
     "reload.warmup": "reload.warm_requests",
     "systemd.notify": "systemd.sd_notify",
-    "channels.notifyqueue": "channels.apprise",
-    "channels.apprisequeue": "channels.apprise",  # one module per channel; the drain is shared
+    "channels.notifyqueue": "channels.notify",
+    "channels.apprisequeue": "channels.notify",  # one module per channel; the drain is shared
+    # a channel's module has the channel's name (djops flush-NAME, the registry's):
+    # apprise is the library notify delivers through, healthchecks the protocol of pings
+    "channels.healthchecks": "channels.pings",
+    "checklist.notify": "checklist.channels",  # it judges ping_url too: every channel's URLs
     "channels.mailqueue": "channels.mail",
     "systemd.history": "systemd.lastruns",  # beside jobs.history, a name a newcomer could not tell apart
     "adapters.project_python": "bridge.project_python",
@@ -101,10 +105,10 @@ def _imports(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and _ours(node.module):
-            found |= {
-                f"{node.module}.{a.name}" for a in node.names if _exists(f"{node.module}.{a.name}")
-            }
-            found.add(node.module)
+            subs = {f"{node.module}.{a.name}" for a in node.names}
+            found |= {s for s in subs if _exists(s)}
+            if not all(_exists(s) for s in subs):  # a name the package's __init__ defines
+                found.add(node.module)
         elif isinstance(node, ast.Import):
             found |= {a.name for a in node.names if _ours(a.name)}
     return found
@@ -216,20 +220,51 @@ def _cycle(graph: dict[str, set[str]]) -> list[str]:
     return []
 
 
+def _graph(imports: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Module -> the modules of its own package it imports. A package's
+    `__init__` is a module too, named as it is imported (djops.channels, not
+    djops.channels.__init__), so a circle through it is seen."""
+    graph: dict[str, set[str]] = {}
+    for name, targets in imports.items():
+        me = name.removesuffix(".__init__")
+        graph[me] = {t for t in targets if _package(t) == _package(name) and t not in (name, me)}
+    return graph
+
+
 def test_no_import_circle_inside_a_package():
     """Ranks keep packages apart; inside one, modules also import one way
     (a function-level import counts: it is the same circle, only later)."""
-    graph: dict[str, set[str]] = {}
-    for name, path in _modules():
-        if _part(name) == "inproject":
-            continue
-        graph[name] = {t for t in _imports(path) if _package(t) == _package(name) and t != name}
-    assert _cycle(graph) == []
+    imports = {name: _imports(path) for name, path in _modules() if _part(name) != "inproject"}
+    assert _cycle(_graph(imports)) == []
 
 
 def test_a_circle_is_found():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) == []
+
+
+def test_a_circle_through_a_packages_init_is_found():
+    """The __init__ imports a module that takes a name from the package."""
+    imports = {
+        "djops.channels.__init__": {"djops.channels.registry"},
+        "djops.channels.registry": {"djops.channels", "djops.channels.mail"},
+        "djops.channels.mail": set(),
+    }
+    assert _cycle(_graph(imports)) == [
+        "djops.channels",
+        "djops.channels.registry",
+        "djops.channels",
+    ]
+    imports["djops.channels.registry"] = {"djops.channels.mail"}  # its module, not the package
+    assert _cycle(_graph(imports)) == []
+
+
+def test_from_a_package_import_a_module_is_an_edge_to_that_module_alone(tmp_path):
+    """`from djops.channels import queue` needs djops.channels.queue, not a
+    name of the package's __init__ (which Python has begun by then)."""
+    code = tmp_path / "m.py"
+    code.write_text("from djops.channels import queue\nfrom djops.config import Config\n")
+    assert _imports(code) == {"djops.channels.queue", "djops.config"}
 
 
 # each concern a newcomer looks for, and the one folder that holds it
@@ -301,12 +336,68 @@ def test_a_module_named_for_a_concern_lives_in_its_home():
     assert wrong == []
 
 
+# every name holding "notify" in djops (modules, functions, classes,
+# variables, arguments, imports; inotify aside) and the one thing it means:
+# the notify channel ([notify] urls, djops-notify.*, notify.failed, djops
+# flush-notify) or systemd's protocol, sd_notify and its Notifier
+NOTIFY_NAMES = {
+    "notify": "channel",  # djops.channels.notify; cfg.notify, the [notify] table
+    "Notify": "channel",  # the [notify] table's schema
+    "sd_notify": "systemd",
+    "Notifier": "systemd",
+    "SystemdNotifier": "systemd",  # python3-sdnotify's
+    "notifier": "systemd",  # an sd_notify.Notifier
+}
+
+
+def _bound(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return [node.name]
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+        return [node.id]
+    if isinstance(node, ast.arg):
+        return [node.arg]
+    if isinstance(node, ast.alias):
+        return [node.asname or node.name.rsplit(".", 1)[-1]]
+    return []
+
+
+def _notify_names() -> dict[str, set[str]]:
+    """Each name holding "notify" (or "notifier") -> the modules binding it."""
+    found: dict[str, set[str]] = {}
+    for name, path in _modules():
+        if _part(name) == "inproject":
+            continue
+        found.setdefault(name.rsplit(".", 1)[-1], set()).add(name)  # the module itself
+        for node in ast.walk(ast.parse(path.read_text())):
+            for bound in _bound(node):
+                found.setdefault(bound, set()).add(name)
+    return {k: v for k, v in found.items() if re.search(r"(?<![iI])notif", k, re.IGNORECASE)}
+
+
 def test_notify_names_one_thing():
-    """`notify` is the user's word for the Apprise channel ([notify] urls,
-    djops-notify.service, notify.failed); systemd's protocol is sd_notify.
-    A new module with either word in its name picks its side here."""
+    """`notify` is the user's word for the channel Apprise delivers ([notify]
+    urls, djops-notify.service, notify.failed); systemd's protocol is
+    sd_notify. Not only module names: a function, a variable or an import
+    with either word in its name picks its side in NOTIFY_NAMES."""
     named = {name for name, _ in _modules() if "notify" in name.rsplit(".", 1)[-1]}
-    assert named == {"djops.checklist.notify", "djops.systemd.sd_notify"}
+    assert named == {"djops.channels.notify", "djops.systemd.sd_notify"}
+    found = _notify_names()
+    assert set(found) == set(NOTIFY_NAMES), "a new name: pick its side in NOTIFY_NAMES"
+    systemd_side = {m for k, ms in found.items() if NOTIFY_NAMES[k] == "systemd" for m in ms}
+    assert "djops.channels.notify" not in systemd_side
+    for name, path in _modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and _ours(node.module):
+                for a in node.names:
+                    if (a.asname or a.name) == "notify":
+                        assert node.module == "djops.channels", f"{name}: notify is the channel"
+                    if (a.asname or a.name) == "sd_notify":
+                        assert node.module == "djops.systemd", name
+
+
+def test_a_notify_name_is_found():
+    assert {"sd_notify", "notify"} <= set(_notify_names())
 
 
 # the longest a function may grow (lines, def to last line): past it, a

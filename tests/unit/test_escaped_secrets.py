@@ -14,7 +14,7 @@ import pytest
 
 from djops import config, terminal
 from djops.bridge import project_python, secrets
-from djops.channels import apprise, mail, runpings
+from djops.channels import mail, notify, runpings
 from djops.inproject.redact import MASK
 from djops.jobs import job
 from djops.mail import failure
@@ -94,7 +94,7 @@ def test_the_failure_mail_the_output_mail_apprise_and_the_ping(cfg, monkeypatch,
     lines = _shown(tmp_path)
     mails, notes, pings = [], [], []
     monkeypatch.setattr(mail, "send", lambda p, msg, prog: mails.append(msg))
-    monkeypatch.setattr(apprise, "send", lambda p, u, t, b, *a, **k: notes.append((t, b)))
+    monkeypatch.setattr(notify, "send", lambda p, u, t, b, *a, **k: notes.append((t, b)))
     monkeypatch.setattr(failure.systemctl, "run", lambda *a, **k: type("R", (), {"stdout": ""}))
     monkeypatch.setattr(failure.systemctl, "show", lambda u, *props: {"InvocationID": "abc"})
     monkeypatch.setattr(failure.alerting, "held", lambda *a: "")
@@ -107,8 +107,8 @@ def test_the_failure_mail_the_output_mail_apprise_and_the_ping(cfg, monkeypatch,
     monkeypatch.setenv("SERVICE_RESULT", "exit-code")
     monkeypatch.setenv("EXIT_STATUS", "3")
     monkeypatch.setattr(runpings.sd_notify, "skipped", lambda u: False)
-    monkeypatch.setattr(runpings.pings, "queue", lambda p, url, body="", **k: pings.append(body))
-    monkeypatch.setattr(runpings.wake, "request", lambda kind: None)
+    monkeypatch.setattr(runpings.pings, "keep", lambda p, url, body="", **k: pings.append(body))
+    monkeypatch.setattr(runpings.pings.wake, "request", lambda kind, service: None)
     runpings.ping("stop", "djops-job@p:show.service")
     assert len(mails) == 2 and len(notes) == 1 and len(pings) == 1
     for msg in mails:

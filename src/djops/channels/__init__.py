@@ -1,9 +1,12 @@
-"""Every way out of djops. The channels are listed in one table, `registry`
-(name, deliver, fingerprint, and whether it carries notices), one module
-each: `mail` (the outbox handed to sendmail by djops-mailqueue.service;
+"""Every way out of djops. The channels are listed in one table, `registry`,
+one line per module, each naming its module's `channel.Channel` record (name,
+deliver, fingerprint, notices, config URLs, summary, queue, failure event,
+units) that every consumer reads; one module each: `mail` (the outbox handed to sendmail by djops-mailqueue.service;
 `sendmail` composes and hands over, `dmaspool` reads dma's queue),
-`healthchecks` (pings, djops-ping.service; `runpings` queues a run's) and
-`apprise` ([notify] urls, djops-notify.service). Each keeps a durable
+`pings` (healthchecks-compatible pings, djops-ping.service; `runpings`
+queues a run's) and `notify` ([notify] urls, djops-notify.service, through
+`apprise`, Debian's library): each module has its channel's name, the one
+the user sees (`djops flush-NAME`). Each keeps a durable
 queue of the one shape `queue` describes, and `drain` is the one loop that
 delivers every queue: a channel tells it how to send one entry and which
 entries keep their order, and `dropped` is how a queue gives up (loudly:

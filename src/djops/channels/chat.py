@@ -13,7 +13,9 @@ FAILURE, WARNING, SUCCESS, INFO = "failure", "warning", "success", "info"
 TYPES = (INFO, SUCCESS, WARNING, FAILURE)
 
 # the type of each kind of message; an alert whose cause is only slow or
-# missed runs says WARNING itself (djops.mail.notices)
+# missed runs says WARNING itself (djops.mail.notices). A degraded check is
+# no kind here: it is never announced (the journal only, so a flapping
+# probe pages nobody)
 TYPE_OF = {
     "alert": FAILURE,
     "reminder": FAILURE,

@@ -26,11 +26,14 @@ from pathlib import Path
 
 from djops import paths, safefs
 from djops.channels import dmaspool, drain, dropped, queue, sendmail
+from djops.channels.channel import Channel
 from djops.channels.notice import Notice
 from djops.config import Config
 from djops.systemd import journal, wake
 from djops.text import one_line, plural, span
 
+NAME, SERVICE, FAILED = "mail", "djops-mailqueue.service", "mail.failed"
+WAKERS = ("djops-mailqueue.timer", "djops-mailqueue.path")
 LAST_RETRY = queue.LAST_RETRY
 STUCK_SECONDS = 3600
 
@@ -71,7 +74,7 @@ def send(project: str, msg: EmailMessage, program: str) -> Path:
 
 def kick() -> None:
     """Ask djops-mailqueue.service for a run; outside systemd, deliver here."""
-    wake.request(wake.MAIL)
+    wake.request(NAME, SERVICE)
     if not os.path.isdir(paths.systemd_booted()):
         flush()  # no systemd (tests, a chroot): deliver here
 
@@ -106,9 +109,9 @@ def pending() -> list[Path]:
     return queue.pending(directory())
 
 
-def summary() -> str:
-    """The outbox as status and the heartbeat show it: what waits, and the
-    given-up mail while any is kept (where it is)."""
+def summary(cfg: Config | None = None) -> str:
+    """The outbox as status and the heartbeat show it (the server's, whatever
+    the project): what waits, and the given-up mail while any is kept (where)."""
     kept = given_up()
     return f"{len(pending())} waiting" + (
         f"; {len(kept)} given up in {paths.outbox_given_up()}" if kept else ""
@@ -154,7 +157,7 @@ def _send(path: Path, entry: dict) -> None:
 
 def _kept(path: Path, entry: dict, why: str, delay: float | None) -> None:
     journal.emit(
-        "mail.failed",
+        FAILED,
         entry["project"],
         f"mail {entry['subject']!r} kept in {path}, retry in {span(delay or 0)}: {why}",
         REASON=why,
@@ -169,7 +172,7 @@ OUTBOX = drain.Drain(
     send=_send,
     line=lambda path, entry: path.name,  # each message on its own: none holds back another
     kept=_kept,
-    unreadable=("mail.failed", "outbox entry", "OUTBOX"),
+    unreadable=(FAILED, "outbox entry", "OUTBOX"),
     say_every_try=True,
     give_up=dropped.giver(
         "mail",
@@ -193,3 +196,18 @@ def _headers(text: str) -> Message:
     from email.parser import HeaderParser
 
     return HeaderParser().parsestr(text, headersonly=True)
+
+
+CHANNEL = Channel(
+    name=NAME,
+    label="mail outbox",  # its line in djops status and the heartbeat
+    deliver=run,
+    fingerprint=fingerprint,
+    urls=lambda cfg: [],  # addresses, no token
+    summary=summary,
+    queue=OUTBOX,
+    failed=FAILED,
+    service=SERVICE,
+    wakers=WAKERS,
+    announce=announce,
+)

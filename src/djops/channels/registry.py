@@ -1,37 +1,28 @@
 """Every channel djops has, in one table (as borgmatic's hooks/dispatch.py):
-its name, how its queue is delivered, how it names a destination, and
-whether it carries notices. A new channel is one module, its tests and one
-line here (its queue delivered by the one drain, djops.channels.drain, told
-only how to send one entry and its ordering rule); whatever tells "every
-channel" (djops.channels.announce, the flush-* verbs) goes through this
-table, never through a channel by hand.
+one line per channel module, naming its CHANNEL (djops.channels.channel:
+its name, how its queue is delivered, how it names a destination, whether
+it carries notices, the config URLs that hold its tokens, its summary, its
+queue, its failure event, its unit and the units that wake it). A new
+channel is one module, its tests and one line here; whatever tells "every
+channel" (announce, djops status, the heartbeat, djops check, the flush
+verbs) goes through this table, never through a channel by hand.
 
-The name is the one the user already sees: `djops flush-NAME`, the queue's
-wake requests under /var/lib/djops/due/NAME (djops.systemd.wake), and its
-delivering unit (djops-mailqueue, djops-ping, djops-notify)."""
+Two lower layers cannot import this one and keep their own list, which a
+test holds equal to the table (tests/unit/channels/test_registry.py):
+djops.systemd.units.WAKERS (what djops enable turns on) and the flush
+verbs of djops.cli.verbs (the CLI must start without importing the channels).
+djops.systemd.wake lists none: each channel hands down its unit."""
 
-from collections.abc import Callable
-from typing import NamedTuple
-
-from djops.channels import apprise, fingerprint, healthchecks, mail
-from djops.channels.notice import Notice
+from djops.channels import mail, notify, pings
+from djops.channels.channel import Channel
 from djops.config import Config
-from djops.systemd import wake
-
-
-class Channel(NamedTuple):
-    name: str
-    deliver: Callable[[], str]  # deliver what the queue holds; one line on what happened
-    fingerprint: Callable[[str], str]  # a destination as djops shows it (never a token whole)
-    announce: Callable[[Config, Notice], None] | None  # None: carries no notices
-
 
 CHANNELS: dict[str, Channel] = {
     c.name: c
     for c in (
-        Channel(wake.MAIL, mail.run, mail.fingerprint, mail.announce),
-        Channel(wake.PINGS, healthchecks.deliver, fingerprint.label, None),  # a run's, not a notice
-        Channel(wake.NOTIFY, apprise.run, fingerprint.label, apprise.announce),
+        mail.CHANNEL,
+        pings.CHANNEL,
+        notify.CHANNEL,
     )
 }
 
@@ -48,3 +39,20 @@ def announcing() -> list[Channel]:
 def deliver(name: str) -> str:
     """Deliver channel `name`'s queue (its unit's run, `djops flush-NAME`)."""
     return CHANNELS[name].deliver()
+
+
+def urls(cfg: Config) -> list[str]:
+    """Every channel URL P's config holds (each may be a token)."""
+    return [u for c in CHANNELS.values() for u in c.urls(cfg)]
+
+
+def shown(c: Channel, cfg: Config) -> str:
+    """A channel's line in djops status and the heartbeat: its destinations
+    by fingerprint (never whole), then what waits."""
+    where = ", ".join(c.fingerprint(u) for u in c.urls(cfg))
+    return f"{where}; {c.summary(cfg)}" if where else c.summary(cfg)
+
+
+def lines(cfg: Config) -> list[tuple[str, str]]:
+    """(label, line) of each channel, for djops status and the heartbeat."""
+    return [(c.label, shown(c, cfg)) for c in CHANNELS.values()]

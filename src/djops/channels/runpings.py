@@ -7,8 +7,8 @@ import os
 
 from djops import config
 from djops.bridge import secrets
-from djops.channels import healthchecks as pings
-from djops.systemd import run_output, sd_notify, units, wake
+from djops.channels import pings
+from djops.systemd import run_output, sd_notify, units
 
 TAIL_LINES = 60
 
@@ -27,15 +27,15 @@ def ping(phase: str, unit: str) -> str:
     invocation = os.environ.get("INVOCATION_ID", "")
     run = pings.rid(invocation)
     if phase == "start":
-        pings.queue(p, pings.url_for(url, run, "start"), base=url)
+        pings.keep(p, pings.url_for(url, run, "start"), base=url)
     else:
         ok = os.environ.get("SERVICE_RESULT", "success") == "success"
         status = os.environ.get("EXIT_STATUS", "")
         kind = "success" if ok else (status if status.isdigit() else "fail")
         lines = run_output.invocation_lines(invocation, TAIL_LINES) if invocation else []
         body = secrets.redactor(cfg).redact("\n".join(lines))
-        pings.queue(p, pings.url_for(url, run, kind), body, base=url)
-    wake.request(wake.PINGS)
+        pings.keep(p, pings.url_for(url, run, kind), body, base=url)
+    pings.kick()
     return ""
 
 
@@ -43,5 +43,5 @@ def heartbeat(cfg: config.Config) -> None:
     """The heartbeat's success ping: a dead man's switch outside the server."""
     if cfg.health.ping_url:
         base = cfg.health.ping_url
-        pings.queue(cfg.name, pings.url_for(base, pings.rid(""), "success"), base=base)
-        wake.request(wake.PINGS)
+        pings.keep(cfg.name, pings.url_for(base, pings.rid(""), "success"), base=base)
+        pings.kick()

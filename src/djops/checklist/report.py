@@ -9,7 +9,7 @@ import json
 from dataclasses import asdict
 
 from djops.bridge import project_python
-from djops.checklist import mail, notify, schedules, server, sessions, socket
+from djops.checklist import channels, mail, schedules, server, sessions, socket
 from djops.checklist.item import FAIL, OK, WARN, Item, item
 from djops.config import Config
 from djops.errors import ReportFailed
@@ -151,7 +151,7 @@ def run(cfg: Config) -> list[Item]:
         + server.items(cfg)
         + socket.items(cfg)
         + mail.items(cfg, domains)
-        + notify.items(cfg)
+        + channels.items(cfg)
         + schedules.items(cfg)
     )
 

@@ -122,18 +122,6 @@ def ping(args: argparse.Namespace) -> str:
     return runpings.ping(args.phase, args.unit)
 
 
-def flush_pings(args: argparse.Namespace) -> str:
-    from djops.channels import registry
-
-    return registry.deliver("pings")
-
-
-def flush_notify(args: argparse.Namespace) -> str:
-    from djops.channels import registry
-
-    return registry.deliver("notify")
-
-
 def status(args: argparse.Namespace) -> str:
     from djops.project import status
 
@@ -187,7 +175,8 @@ def failure(args: argparse.Namespace) -> str:
     return failure.run(args.project)
 
 
-def flush_mail(args: argparse.Namespace) -> str:
+def flush(channel: str, args: argparse.Namespace) -> str:
+    """`djops flush-NAME`: deliver channel NAME's queue (its unit's run)."""
     from djops.channels import registry
 
-    return registry.deliver("mail")
+    return registry.deliver(channel)

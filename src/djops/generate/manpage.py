@@ -63,8 +63,10 @@ MORE = {
         "(notify.dropped) and kept in /var/lib/djops/outbox/given-up."
     ),
     "djops-ping": (
-        "Deliver the healthchecks pings queued in /var/lib/djops/pings, retrying with backoff; "
-        "the path starts it as soon as a run queues one (a request in /var/lib/djops/due/pings)."
+        "Deliver the healthchecks pings queued in /var/lib/djops/pings, in order, retrying "
+        "with backoff; the path starts it as soon as a run queues one (a request in "
+        "/var/lib/djops/due/pings), the timer retries every five minutes; a ping undelivered "
+        "for a day, or beyond 1000 waiting, is dropped (notify.dropped)."
     ),
     "djops-notify": (
         "Deliver /var/lib/djops/notify to the [notify] urls through Apprise, in order per URL, "

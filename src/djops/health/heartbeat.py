@@ -4,7 +4,7 @@ arriving, mail or the server is broken."""
 
 import time
 
-from djops.channels import apprise, mail, runpings
+from djops.channels import registry, runpings
 from djops.config import Config
 from djops.events import CLEARSESSIONS_RESULT, HEARTBEAT_RESULT, JOB_RESULT, RELOAD_RESULT
 from djops.health import probes
@@ -38,8 +38,7 @@ def report(cfg: Config) -> str:
             + (f"; {held}" if held else "")
         )
     lines.append(f"Last reload:        {lastruns.last_event(p, RELOAD_RESULT)}")
-    lines.append(f"Mail outbox:        {mail.summary()}")
-    lines.append(f"Notifications:      {apprise.summary(p, cfg.notify.urls)}")
+    lines += [f"{label.capitalize() + ':':<20}{line}" for label, line in registry.lines(cfg)]
     return "\n".join(lines) + "\n" + notices.footer(p)
 
 

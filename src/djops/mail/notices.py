@@ -1,6 +1,12 @@
 """The words of djops' mails and health lines, in one place, and of their
 chat notices: the mail's subject as the title and at most five lines (what,
-since when, the cause, the one command that shows more)."""
+since when, the cause, the one command that shows more).
+
+Only an incident's alert, reminders and recovery are announced (the ladder
+steps with a `mail`, djops.health.ladder); a degraded step is in the journal
+only, by design, so a probe that flaps for a round or two pages nobody, and
+no notice is typed warning for it: warning is an alert of only slow or
+missed runs (incident_severity)."""
 
 import socket
 import time

@@ -5,7 +5,7 @@ and the last 24 hours of trouble from the journal."""
 import time
 from datetime import datetime
 
-from djops.channels import apprise, mail
+from djops.channels import registry
 from djops.config import Config, restart_modes
 from djops.events import (
     CLEARSESSIONS_RESULT,
@@ -98,8 +98,7 @@ def project(cfg: Config) -> str:
             f"last {lastruns.last_event(p, HEARTBEAT_RESULT)}; next "
             f"{beat.get('NextElapseUSecRealtime') or '-'}",
         ),
-        ("mail outbox", mail.summary()),
-        ("notify", apprise.summary(p, cfg.notify.urls)),
+        *registry.lines(cfg),  # every channel: mail outbox, pings, notify
     ]
     return "\n".join(aligned(rows) + _trouble(cfg))
 

@@ -27,7 +27,13 @@ RUNS = (CLEARSESSIONS, RELOAD, HEARTBEAT)
 MAILQUEUE = "djops-mailqueue.timer"  # one for the whole server
 # started on request (djops.systemd.wake), one each for the whole server;
 # djops-notify.timer retries what a channel that was down kept
-WAKERS = ("djops-mailqueue.path", "djops-ping.path", "djops-notify.path", "djops-notify.timer")
+WAKERS = (
+    "djops-mailqueue.path",
+    "djops-ping.path",
+    "djops-ping.timer",
+    "djops-notify.path",
+    "djops-notify.timer",
+)
 
 
 def service(kind: str, p: str) -> str:

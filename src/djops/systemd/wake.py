@@ -1,4 +1,4 @@
-"""Start a delivery service (mail queue, pings, notifications) without losing a request.
+"""Start a channel's delivery service (mail queue, pings, notify) without losing a request.
 
 `systemctl start` on a oneshot that is still running merges into that run:
 a mail queued just after its last look would wait for the next timer tick.
@@ -18,17 +18,12 @@ from djops import paths
 from djops.errors import OperationError
 from djops.systemd import systemctl
 
-MAIL, PINGS, NOTIFY = "mail", "pings", "notify"
-SERVICES = {
-    MAIL: "djops-mailqueue.service",
-    PINGS: "djops-ping.service",
-    NOTIFY: "djops-notify.service",
-}
 
-
-def request(kind: str) -> None:
-    """Never raises: the queued item is safe on disk, and the timer (mail) or
-    the next request picks it up."""
+def request(kind: str, service: str) -> None:
+    """Ask `service` to deliver channel `kind`'s queue (a channel hands both
+    down: djops.channels.registry knows them, this layer lists none). Never
+    raises: the queued item is safe on disk, and the channel's timer or the
+    next request picks it up."""
     d = paths.due_dir(kind)
     try:
         d.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -36,4 +31,4 @@ def request(kind: str) -> None:
     except OSError:
         pass
     with contextlib.suppress(OperationError):
-        systemctl.run("start", "--no-block", SERVICES[kind], check=False, timeout=30)
+        systemctl.run("start", "--no-block", service, check=False, timeout=30)

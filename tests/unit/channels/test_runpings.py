@@ -5,8 +5,7 @@ with its own run id, which is what closes the alert on the healthchecks side
 import pytest
 
 from djops import config
-from djops.channels import healthchecks as pings
-from djops.channels import runpings
+from djops.channels import pings, runpings
 
 HC = "https://hc.example/ping/abc"
 
@@ -22,9 +21,9 @@ def test_the_recovering_run_pings_success_with_its_own_run_id(cfg, monkeypatch):
     queued = []
     monkeypatch.setattr(runpings.config, "load", lambda p, live: cfg)
     monkeypatch.setattr(runpings.sd_notify, "skipped", lambda unit: False)
-    monkeypatch.setattr(runpings.wake, "request", lambda kind: None)
+    monkeypatch.setattr(runpings.pings.wake, "request", lambda kind, service: None)
     monkeypatch.setattr(runpings.run_output, "invocation_lines", lambda i, n: ["done"])
-    monkeypatch.setattr(pings, "queue", lambda p, url, body="", base="": queued.append((url, body)))
+    monkeypatch.setattr(pings, "keep", lambda p, url, body="", base="": queued.append((url, body)))
     invocation = "0123456789abcdef0123456789abcdef"
     monkeypatch.setenv("INVOCATION_ID", invocation)
     monkeypatch.setenv("SERVICE_RESULT", "success")

@@ -96,3 +96,20 @@ def test_a_paused_clearsessions_says_so_like_a_paused_job(cfg):
     assert "Last clearsessions: " in text and "; paused (until djops resume)\n" in text, text
     pause_store.remove(cfg.name, "clearsessions")
     assert "paused" not in heartbeat.report(cfg)
+
+
+def test_the_channels_are_shown_by_fingerprint_never_whole(cfg, confdir):
+    """For many Apprise schemes the host is the token (pbul://, ntfys://), and
+    a ping URL is one: the heartbeat mail names each by its label only."""
+    from djops.channels import fingerprint
+
+    pbul, ntfy = "pbul://o.Zk3TOKENtoken1234567890", "ntfys://s3cretTOPIC-abcdef"
+    ping = "https://hc-ping.example/s3cretUUID-0123-4567"
+    path = confdir / f"{cfg.name}.toml"
+    path.write_text(
+        path.read_text() + f'[notify]\nurls = ["{pbul}", "{ntfy}"]\n[health]\nping_url = "{ping}"\n'
+    )
+    text = heartbeat.report(config.load(cfg.name, live=False))
+    assert f"{fingerprint.label(pbul)}, {fingerprint.label(ntfy)}" in text
+    for token in ("TOKENtoken", "s3cretTOPIC", "s3cretUUID", "hc-ping.example"):
+        assert token not in text, token

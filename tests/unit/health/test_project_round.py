@@ -485,3 +485,19 @@ def test_a_round_pid1_did_not_answer_counts_no_unit_check(world, monkeypatch, se
         h.round()
     assert sent == [] and h.incident.ladder.failures == 0
     assert h.results["service"]["detail"].endswith("(systemd did not answer: not counted)")
+
+
+def test_a_degraded_check_is_journal_only_so_a_flapping_probe_pages_nobody(world, sent):
+    """By design (README, "Notifications"): below alert_after, a failing
+    check is health.degraded (warning) in the journal and nothing else: no
+    mail, no chat notice, and its recovery is not announced either. So no
+    notice is ever typed warning for "degraded"; warning is an alert of
+    only slow or missed runs (djops.mail.notices.incident_severity)."""
+    cfg, script, mails, _ = world
+    script["service"] = [(False, "p.service activating (start)")] * 2 + [(True, "up")]
+    h = project_round.Health(cfg)
+    for _ in range(3):
+        h.round()
+    assert mails == [], "neither the degraded step nor its recovery is announced"
+    degraded, recovered = ((f["DJOPS_EVENT"], f["PRIORITY"]) for _, f in sent)
+    assert degraded == ("health.degraded", "4") and recovered[0] == "health.recovered"

@@ -7,7 +7,7 @@ units (djops.jobs.policy.timing) and how a bad one is refused."""
 import pytest
 
 from djops import config
-from djops.channels import announce, apprise, mail
+from djops.channels import announce, mail, notify
 from djops.errors import ConfigError
 from djops.jobs.policy import after, alerting, pause_store
 from djops.systemd import dropins, results
@@ -118,8 +118,8 @@ def test_a_bad_policy_key_names_file_key_and_expectation(project, confdir, key, 
 def notify_cfg(project, confdir, tmp_path, monkeypatch):
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setattr(mail, "kick", lambda: None)
-    monkeypatch.setattr(apprise.wake, "request", lambda kind: None)
-    monkeypatch.setattr(apprise.os.path, "isdir", lambda d: True)  # "under systemd": queue only
+    monkeypatch.setattr(notify.wake, "request", lambda kind, service: None)
+    monkeypatch.setattr(notify.os.path, "isdir", lambda d: True)  # "under systemd": queue only
     with open(confdir / f"{project}.toml", "a") as f:
         f.write(
             '[notify]\nurls = ["json://a.example/x"]\n'
@@ -137,19 +137,19 @@ def streak(monkeypatch, failures: int) -> None:
 
 def test_the_recovery_goes_to_the_notify_urls_like_the_failure(notify_cfg, monkeypatch, sent):
     announce.announce(notify_cfg, "failure", "djops-job@p:index.service failed", "x")
-    failure = (len(mail.pending()), len(apprise.pending()))
+    failure = (len(mail.pending()), len(notify.pending()))
     assert failure == (1, 1)
     streak(monkeypatch, 2)
     alerting.mark_failed(notify_cfg.name, "index")
     assert "recovered" in after.recovery(notify_cfg, "index", "ok")
-    assert (len(mail.pending()), len(apprise.pending())) == (2, 2), "each channel once more"
+    assert (len(mail.pending()), len(notify.pending())) == (2, 2), "each channel once more"
     assert sent[-1][1]["DJOPS_EVENT"] == "job.recovered"
 
 
 def test_no_alert_no_recovery_on_any_channel(notify_cfg, monkeypatch, sent):
     streak(monkeypatch, 1)  # below alert_after = 2: nothing was alerted
     assert after.recovery(notify_cfg, "index", "ok") == ""
-    assert mail.pending() == [] and apprise.pending() == []
+    assert mail.pending() == [] and notify.pending() == []
 
 
 def test_root_logs_clearsessions_result_from_systemds_record(cfg, monkeypatch, sent):

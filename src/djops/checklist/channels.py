@@ -5,7 +5,7 @@ file that holds channel URLs (tokens) is not readable by every local user."""
 import os
 import stat
 
-from djops.channels import apprise, dmaspool
+from djops.channels import apprise, dmaspool, notify, registry
 from djops.checklist.item import FAIL, WARN, Item, item
 from djops.config import Config
 from djops.text import plural
@@ -27,7 +27,7 @@ def items(cfg: Config) -> list[Item]:
             FAIL,
         )
     )
-    kept = apprise.pending(cfg.name)
+    kept = notify.pending(cfg.name)
     stuck = [f for f in kept if dmaspool.age(f) > STUCK_SECONDS]
     out.append(
         item(
@@ -42,16 +42,9 @@ def items(cfg: Config) -> list[Item]:
     return out
 
 
-def channel_urls(cfg: Config) -> list[str]:
-    """Every channel URL the config holds: [notify] urls and each ping_url."""
-    pings = [cfg.clearsessions.ping_url, cfg.health.ping_url]
-    pings += [job.ping_url for job in cfg.jobs.values()]
-    return [*cfg.notify.urls, *(u for u in pings if u)]
-
-
 def _readable(cfg: Config) -> list[Item]:
     """A file holding channel URLs (their tokens) is readable by root and its group only."""
-    if not channel_urls(cfg):
+    if not registry.urls(cfg):  # every channel's: [notify] urls, each ping_url
         return []
     try:
         mode = stat.S_IMODE(os.stat(cfg.path).st_mode)

@@ -1,4 +1,4 @@
-"""The healthchecks channel: healthchecks-compatible pings (healthchecks.io, its self-hosted server,
+"""The pings channel: healthchecks-compatible pings (healthchecks.io, its self-hosted server,
 Better Stack): `/start?rid=R` when a run starts, then `?rid=R` (success) or
 `/<exit code>?rid=R` with the tail of the output as the body.
 
@@ -6,7 +6,9 @@ A run never waits on the ping server: the unit's root steps only queue the
 ping in /var/lib/djops/pings/ (a rename, no network) and start
 djops-ping.service without waiting; that service delivers them through the
 one drain (djops.channels.drain), strictly in the order they were queued,
-retrying with backoff (1 s up to 5 min, kept in each entry), and logs
+retrying with backoff (1 s up to 5 min, kept in each entry) for up to an
+hour a run, then again whenever djops-ping.timer starts it (every five
+minutes, as djops-notify.timer and djops-mailqueue.timer), and logs
 ping.failed once per ping it cannot deliver yet (tried, or waiting behind
 one); an unreadable entry is moved aside. A ping undelivered for a day, or beyond the queue's bound, is dropped with
 notify.dropped (djops.channels.dropped). A ping URL is a token: it is named
@@ -19,6 +21,7 @@ body (a job's output) goes only where the config says.
 """
 
 import contextlib
+import http.client
 import time
 import urllib.error
 import urllib.parse
@@ -27,11 +30,15 @@ import uuid
 from pathlib import Path
 
 from djops import paths, safefs
-from djops.channels import drain, dropmail, dropped, fingerprint
-from djops.channels import queue as durable
-from djops.systemd import journal
+from djops.channels import drain, dropmail, dropped, fingerprint, queue
+from djops.channels.channel import Channel
+from djops.config import Config
+from djops.systemd import journal, wake
 from djops.text import plural, printable
 
+NAME, SERVICE, FAILED = "pings", "djops-ping.service", "ping.failed"
+# djops-ping.service retries for up to an hour; its timer starts it again
+WAKERS = ("djops-ping.path", "djops-ping.timer")
 TIMEOUT = 10.0
 BODY_LIMIT = 10_000  # bytes, until the server says its Ping-Body-Limit
 BACKOFF = (1, 2, 5, 10, 30, 60, 120, 300)
@@ -52,7 +59,7 @@ def url_for(base: str, run: str, kind: str) -> str:
     return f"{base}{path}?rid={run}"
 
 
-def queue(project: str, url: str, body: str = "", base: str = "") -> Path:
+def keep(project: str, url: str, body: str = "", base: str = "") -> Path:
     """Keep one ping; `base`: the configured ping_url it was made from (the
     channel, named by its fingerprint whatever the run and the kind)."""
     data = {
@@ -62,12 +69,44 @@ def queue(project: str, url: str, body: str = "", base: str = "") -> Path:
         "body": body[-BODY_LIMIT:],
         "queued": time.time(),
     }
-    return durable.put(paths.pings_dir(), data)
+    return queue.put(paths.pings_dir(), data)
+
+
+def kick() -> None:
+    """Ask djops-ping.service to deliver what is kept, without waiting."""
+    wake.request(NAME, SERVICE)
+
+
+def urls(cfg: Config) -> list[str]:
+    """Every ping_url P's config sets: [clearsessions], [health] (the
+    heartbeat's) and each [jobs.NAME]. Each is a token."""
+    found = [cfg.clearsessions.ping_url, cfg.health.ping_url]
+    found += [job.ping_url for job in cfg.jobs.values()]
+    return [u for u in found if u]
+
+
+def summary(cfg: Config) -> str:
+    """Its line in djops status and the heartbeat: P's pings waiting."""
+    if not urls(cfg):
+        return "none (no ping_url)"
+    return f"{len(pending(cfg.name))} waiting"
+
+
+def pending(project: str | None = None) -> list[Path]:
+    return [p for p in queue.pending(paths.pings_dir()) if project is None or _of(p) == project]
+
+
+def _of(path: Path) -> str | None:
+    try:
+        return str(safefs.read_json(path)["project"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def deliver(limit: float = 3600.0) -> str:
     """Send the queued pings in order; wait and retry while one fails, up to
-    `limit` seconds; what is still queued then waits for the next start."""
+    `limit` seconds; what is still queued then waits for the next start
+    (djops-ping.timer's, at most five minutes on, or a run's ping)."""
     sent, waiting = drain.run(PINGS, limit)
     return f"{plural(sent, 'ping')} delivered" + (f", {waiting} still queued" if waiting else "")
 
@@ -78,8 +117,12 @@ def _send_one(path: Path, ping: dict) -> None:
     host, limits = _host(url), _limits()
     try:
         said = _send(url, _tail(body.encode("utf-8"), limits.get(host, BODY_LIMIT)))
-    except (OSError, ValueError) as e:
-        raise drain.Undelivered(str(getattr(e, "reason", None) or e)) from None
+    except (OSError, ValueError, http.client.HTTPException) as e:
+        # what a request can raise: refused, timed out, a redirect not
+        # followed (ValueError), an answer that is not HTTP (BadStatusLine,
+        # IncompleteRead, LineTooLong): the ping stays queued
+        why = str(getattr(e, "reason", None) or e) or type(e).__name__
+        raise drain.Undelivered(why) from None
     if said is not None and limits.get(host) != said:
         limits[host] = said
         _keep(limits)
@@ -104,7 +147,7 @@ PINGS = drain.Drain(
     send=_send_one,
     line=lambda path, ping: "",  # one line: pings go strictly in the order they were queued
     kept=_kept,
-    unreadable=("ping.failed", "ping", "QUEUE"),
+    unreadable=(FAILED, "ping", "QUEUE"),
     give_up=dropped.giver(
         "ping", lambda ping: (ping["project"], _base(ping), ""), tell=dropmail.tell
     ),
@@ -169,4 +212,19 @@ def _failed(project: str, base: str, why: str) -> None:
     # an exception's text may quote the server, or the URL
     why = printable(fingerprint.scrub(why, base), newlines=False)
     text = f"ping to {shown} for {project} failed: {why}"
-    journal.emit("ping.failed", project, text, REASON=why, URL=shown)
+    journal.emit(FAILED, project, text, REASON=why, URL=shown)
+
+
+CHANNEL = Channel(
+    name=NAME,
+    label="pings",
+    deliver=deliver,
+    fingerprint=fingerprint.label,
+    urls=urls,
+    summary=summary,
+    queue=PINGS,
+    failed=FAILED,
+    service=SERVICE,
+    wakers=WAKERS,
+    announce=None,  # a run's pings, not a notice
+)

@@ -3,21 +3,33 @@ message, in order per URL, a URL that is down holds back only its own; chat
 notices are short and typed by severity, a URL is never shown whole, and
 the queue gives up loudly."""
 
+import dataclasses
+import http.client
 import os
 import time
 
 import pytest
 
 from djops import config
-from djops.channels import announce, apprise, chat, drain, fingerprint, mail, queue
+from djops.channels import (
+    announce,
+    apprise,
+    chat,
+    drain,
+    fingerprint,
+    mail,
+    notify,
+    queue,
+    registry,
+)
 
 
 @pytest.fixture
 def cfg(project, confdir, tmp_path, monkeypatch):
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setattr(mail, "kick", lambda: None)
-    monkeypatch.setattr(apprise.wake, "request", lambda kind: None)
-    monkeypatch.setattr(apprise.os.path, "isdir", lambda d: True)  # "under systemd": queue only
+    monkeypatch.setattr(notify.wake, "request", lambda kind, service: None)
+    monkeypatch.setattr(notify.os.path, "isdir", lambda d: True)  # "under systemd": queue only
     (tmp_path / "etc-opt-p" / "settings.py").write_text(
         'SECRET_KEY = "planted-secret-value-1234"\n'
     )
@@ -44,15 +56,15 @@ def received(monkeypatch):
         got.append((url, title, body))
         got.types.append(kind_type)
 
-    monkeypatch.setattr(apprise, "_deliver", deliver)
+    monkeypatch.setattr(apprise, "deliver", deliver)
     return got
 
 
 def test_an_alert_goes_to_every_url_once_with_no_secret(cfg, received):
     announce.announce(cfg, "alert", "ALERT http failing", "SECRET_KEY=planted-secret-value-1234")
-    assert len(apprise.pending()) == 2 and len(mail.pending()) == 1
-    assert apprise.flush()[:2] == (2, 0)
-    assert apprise.flush()[:2] == (0, 0), "never twice"
+    assert len(notify.pending()) == 2 and len(mail.pending()) == 1
+    assert notify.flush()[:2] == (2, 0)
+    assert notify.flush()[:2] == (0, 0), "never twice"
     assert [u for u, _, _ in received] == ["json://a.example/x", "ntfy://b.example/t"]
     assert all("planted-secret" not in t + b for _, t, b in received)
     assert received[0][1].startswith("[djops] p@") and "ALERT http failing" in received[0][1]
@@ -61,7 +73,7 @@ def test_an_alert_goes_to_every_url_once_with_no_secret(cfg, received):
 def test_the_heartbeat_and_job_output_stay_mail(cfg, received):
     announce.announce(cfg, "heartbeat", "heartbeat", "all well")
     announce.announce(cfg, "job output", "job x output", "ok")
-    assert apprise.pending() == [] and len(mail.pending()) == 2
+    assert notify.pending() == [] and len(mail.pending()) == 2
 
 
 def test_the_heartbeat_goes_to_chat_at_min_priority_info_typed_info(cfg, confdir, received):
@@ -70,7 +82,7 @@ def test_the_heartbeat_goes_to_chat_at_min_priority_info_typed_info(cfg, confdir
     cfg = config.load("p", live=False)
     announce.announce(cfg, "heartbeat", "heartbeat", "Heartbeat of p.\n\nall well")
     announce.announce(cfg, "job output", "job x output", "ok")
-    apprise.flush()
+    notify.flush()
     assert received.types == ["info", "info"] and len(received) == 2
     assert received[0][2] == "Heartbeat of p.", "the body's first line"
 
@@ -81,16 +93,16 @@ def test_min_priority_above_an_alert_sends_neither_it_nor_its_recovery(cfg, conf
     cfg = config.load("p", live=False)
     announce.announce(cfg, "alert", "ALERT", "x")
     announce.announce(cfg, "recovery", "recovered", "x")
-    assert apprise.pending() == []
+    assert notify.pending() == []
 
 
 def test_a_url_that_is_down_holds_back_only_its_own_and_keeps_the_order(cfg, received, sent):
     received.down.add("json://a.example/x")
     announce.announce(cfg, "alert", "first", "1")
     announce.announce(cfg, "recovery", "second", "2")
-    assert apprise.flush()[:2] == (2, 2), "ntfy got both, json keeps both"
-    assert apprise.flush()[:2] == (0, 2), "backoff: not due yet"
-    assert apprise.flush()[:2] == (0, 2), "said once per message, not per pass"
+    assert notify.flush()[:2] == (2, 2), "ntfy got both, json keeps both"
+    assert notify.flush()[:2] == (0, 2), "backoff: not due yet"
+    assert notify.flush()[:2] == (0, 2), "said once per message, not per pass"
     failed = [f for _, f in sent if f["DJOPS_EVENT"] == "notify.failed"]
     assert len(failed) == 2 and failed[0]["PRIORITY"] == "4", "once per undelivered message"
     assert "waits behind" in failed[1]["DJOPS_REASON"]
@@ -98,24 +110,24 @@ def test_a_url_that_is_down_holds_back_only_its_own_and_keeps_the_order(cfg, rec
     assert failed[0]["DJOPS_URL"].startswith("json://…#"), "no host, no path, no token"
     received.down.clear()
     drain._seen.clear()  # what follows is another process's doing
-    for path in apprise.pending():  # the backoff has passed
-        entry = queue.load(path, apprise.QUEUE.fields)
+    for path in notify.pending():  # the backoff has passed
+        entry = queue.load(path, notify.QUEUE.fields)
         entry["next_try"] = 0
-        apprise.safefs.write_json(path, entry)
-    assert apprise.flush()[:2] == (2, 0)
+        notify.safefs.write_json(path, entry)
+    assert notify.flush()[:2] == (2, 0)
     json_titles = [t for u, t, _ in received if u.startswith("json")]
     assert [t.rsplit(": ", 1)[1] for t in json_titles] == ["first", "second"]
     assert len(received) == 4
-    assert "p" in apprise.last_delivered()
+    assert "p" in notify.last_delivered()
 
 
 def test_without_apprise_nothing_is_lost(cfg, monkeypatch, sent):
     monkeypatch.setattr(apprise, "available", lambda: False)
     announce.announce(cfg, "failure", "x failed", "body")
-    assert apprise.flush()[:2] == (0, 2)
+    assert notify.flush()[:2] == (0, 2)
     [why] = {f["DJOPS_REASON"] for _, f in sent if f["DJOPS_EVENT"] == "notify.failed"}
     assert "Apprise is not installed (apt install apprise)" in why
-    assert len(apprise.pending()) == 2
+    assert len(notify.pending()) == 2
 
 
 def test_bad_urls_are_one_config_line(project, confdir):
@@ -151,26 +163,29 @@ def test_a_bad_channel_url_is_named_by_file_and_key_never_quoted(
 
 
 def test_status_line_says_configured_last_delivered_waiting(cfg, received):
-    assert apprise.summary("p", []) == "none ([notify] urls is empty)"
-    line = apprise.summary("p", cfg.notify.urls)
+    def line():
+        return registry.shown(notify.CHANNEL, cfg)
+
+    empty = cfg._replace(notify=dataclasses.replace(cfg.notify, urls=[]))
+    assert registry.shown(notify.CHANNEL, empty) == "none ([notify] urls is empty)"
     a, b = (fingerprint.label(u) for u in cfg.notify.urls)
-    assert line.startswith(f"{a}, {b}; last delivered never; 0 waiting")
-    assert "a.example" not in line and "b.example" not in line
+    assert line().startswith(f"{a}, {b}; last delivered never; 0 waiting")
+    assert "a.example" not in line() and "b.example" not in line()
     announce.announce(cfg, "alert", "a", "b")
-    assert "; 2 waiting" in apprise.summary("p", cfg.notify.urls)
-    apprise.flush()
-    assert "last delivered never" not in apprise.summary("p", cfg.notify.urls)
+    assert "; 2 waiting" in line()
+    notify.flush()
+    assert "last delivered never" not in line()
 
 
 def test_check_fails_when_urls_are_set_without_apprise(cfg, monkeypatch):
-    from djops.checklist import notify
+    from djops.checklist import channels
 
     monkeypatch.setattr(apprise, "available", lambda: False)
-    [missing, queued] = notify.items(cfg)[-2:]
+    [missing, queued] = channels.items(cfg)[-2:]
     assert missing.level == "fail" and "apt install apprise" in missing.text
     assert queued.level == "ok"
     monkeypatch.setattr(apprise, "available", lambda: True)
-    assert notify.items(cfg)[-2].level == "ok"
+    assert channels.items(cfg)[-2].level == "ok"
 
 
 def test_enable_says_apt_install_apprise_in_one_line(cfg, monkeypatch):
@@ -186,29 +201,29 @@ def test_enable_says_apt_install_apprise_in_one_line(cfg, monkeypatch):
 
 
 def test_check_warns_when_a_config_with_channel_urls_is_readable_by_others(cfg):
-    from djops.checklist import notify
+    from djops.checklist import channels
 
     cfg.path.chmod(0o644)
-    [readable] = [i for i in notify.items(cfg) if str(cfg.path) in i.text]
+    [readable] = [i for i in channels.items(cfg) if str(cfg.path) in i.text]
     assert readable.level == "warn" and f"chmod 0640 {cfg.path}" in readable.text
     cfg.path.chmod(0o604)
-    [readable] = [i for i in notify.items(cfg) if str(cfg.path) in i.text]
+    [readable] = [i for i in channels.items(cfg) if str(cfg.path) in i.text]
     assert f"chmod 0600 {cfg.path}" in readable.text
     cfg.path.chmod(0o640)
-    [readable] = [i for i in notify.items(cfg) if str(cfg.path) in i.text]
+    [readable] = [i for i in channels.items(cfg) if str(cfg.path) in i.text]
     assert readable.level == "ok"
 
 
 def test_a_config_without_channel_urls_is_not_judged(project, confdir):
-    from djops.checklist import notify
+    from djops.checklist import channels
 
     cfg = config.load(project, live=False)
     cfg.path.chmod(0o644)
-    assert notify.items(cfg) == []
+    assert channels.items(cfg) == []
     with open(confdir / "p.toml", "a") as f:
         f.write('[jobs.x]\ncommand = ["x"]\nping_url = "https://hc-ping.com/abc"\n')
     cfg = config.load(project, live=False)
-    [readable] = notify.items(cfg)
+    [readable] = channels.items(cfg)
     assert readable.level == "warn" and "chmod 0640" in readable.text
 
 
@@ -216,7 +231,7 @@ def test_a_chat_notice_is_the_title_and_at_most_five_short_lines(cfg, received):
     long_body = "\n".join(f"status line {i}" for i in range(40))
     lines = ["what", "since", "cause " + "x" * 1000, "more", "a sixth", "a seventh"]
     announce.announce(cfg, "failure", "u failed", long_body, lines=lines)
-    apprise.flush()
+    notify.flush()
     [(_, title, body)] = [r for r in received if r[0].startswith("json")]
     assert title.startswith("[djops] p@") and title.endswith(": u failed")
     assert body.split("\n")[:2] == ["what", "since"] and len(body.split("\n")) == 5
@@ -249,7 +264,7 @@ def test_notify_types_follow_severity(cfg, received):
     mail("reminder", ("jobs",), missed)
     both = "jobs: x: 3 failed runs in a row; y: running for 90s, longer than max_runtime_seconds = 60"  # fmt: skip
     mail("alert", ("jobs",), both)
-    apprise.flush()
+    notify.flush()
     json_types = [t for (u, _, _), t in zip(received, received.types, strict=True) if "json" in u]
     assert json_types == ["failure", "success", "failure", "warning", "warning", "failure"]
 
@@ -259,7 +274,7 @@ def test_a_health_alert_in_chat_says_what_since_cause_and_more(cfg, received):
 
     s = incident("alert", ("http",), "http: HTTP 502 from http://127.0.0.1:8000/")
     notices.incident_mail(cfg, s, notices.incident_line("p", s), "http FAILING x3")
-    apprise.flush()
+    notify.flush()
     body = received[0][2].split("\n")
     assert body[0] == "Check http of p is failing (3 checks in a row)."
     assert (
@@ -274,25 +289,27 @@ def test_a_token_url_is_never_shown(project, confdir, tmp_path, monkeypatch, rec
     url = f"pbul://{token}/#channel"
     monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setattr(mail, "kick", lambda: None)
-    monkeypatch.setattr(apprise.wake, "request", lambda kind: None)
-    monkeypatch.setattr(apprise.os.path, "isdir", lambda d: True)
+    monkeypatch.setattr(notify.wake, "request", lambda kind, service: None)
+    monkeypatch.setattr(notify.os.path, "isdir", lambda d: True)
     with open(confdir / "p.toml", "a") as f:
         f.write(f'[notify]\nurls = ["{url}"]\n')
     cfg = config.load(project, live=False)
     received.down.add(url)
     announce.announce(cfg, "alert", "ALERT x failing", "body")
-    apprise.flush()
+    notify.flush()
     monkeypatch.setattr(apprise, "available", lambda: True)
-    monkeypatch.setattr(apprise, "_deliver", apprise.__dict__["_deliver"])
-    shown = [apprise.summary(project, cfg.notify.urls)]
+    monkeypatch.setattr(apprise, "deliver", apprise.__dict__["deliver"])
+    shown = [registry.shown(notify.CHANNEL, cfg)]
     shown += [m + repr(f) for m, f in sent]
     assert fingerprint.label(url) in shown[0] and all(token not in s for s in shown), shown
+    [fields] = [f for _, f in sent if f.get("DJOPS_EVENT") == "notify.failed"]
+    assert fields["DJOPS_URL"] == fingerprint.label(url), "the journal half looked at one"
 
 
 def test_an_apprise_url_apprise_refuses_is_named_by_its_label(monkeypatch):
     pytest.importorskip("apprise")
     with pytest.raises(apprise.DeliveryError) as e:
-        apprise._deliver("nosuchscheme://t0kenVALUE123/x", "t", "b")
+        apprise.deliver("nosuchscheme://t0kenVALUE123/x", "t", "b")
     assert "t0kenVALUE123" not in str(e.value) and "nosuchscheme://…#" in str(e.value)
 
 
@@ -308,12 +325,12 @@ def test_a_notice_undelivered_for_a_day_is_dropped_loudly(cfg, received, sent):
     received.down.add("json://a.example/x")
     announce.announce(cfg, "alert", "first", "1")
     announce.announce(cfg, "recovery", "second", "2")
-    apprise.flush()
-    for path in apprise.pending():
+    notify.flush()
+    for path in notify.pending():
         _age(path, queue.GIVE_UP + 60)
     mailed = len(mail.pending())
-    assert apprise.flush()[:2] == (0, 0), "json gave up both; ntfy had them already"
-    assert apprise.pending() == []
+    assert notify.flush()[:2] == (0, 0), "json gave up both; ntfy had them already"
+    assert notify.pending() == []
     [(message, fields)] = [(m, f) for m, f in sent if f["DJOPS_EVENT"] == "notify.dropped"]
     assert fields["PRIORITY"] == "2" and fields["DJOPS_COUNT"] == "2"
     assert fields["DJOPS_URL"] == fingerprint.label("json://a.example/x")
@@ -336,9 +353,9 @@ def test_a_queue_past_its_bound_drops_the_oldest_loudly(cfg, received, sent, mon
     received.down.update(cfg.notify.urls)
     for i in range(3):
         announce.announce(cfg, "alert", f"n{i}", "x")
-    assert len(apprise.pending()) == 6
-    apprise.flush()
-    assert len(apprise.pending()) == 3
+    assert len(notify.pending()) == 6
+    notify.flush()
+    assert len(notify.pending()) == 3
     drops = [f for _, f in sent if f["DJOPS_EVENT"] == "notify.dropped"]
     assert sorted(f["DJOPS_COUNT"] for f in drops) == ["1", "2"]
     assert all("more than 3 notifications" in f["DJOPS_REASON"] for f in drops)
@@ -348,16 +365,52 @@ def test_a_pass_reads_only_what_is_new_or_due(cfg, received, sent, monkeypatch):
     received.down.add("json://a.example/x")
     for i in range(5):
         announce.announce(cfg, "alert", f"n{i}", "x")
-    apprise.flush()
+    notify.flush()
     reads = []
     real = queue.load
     monkeypatch.setattr(
         queue, "load", lambda path, fields: reads.append(path) or real(path, fields)
     )
-    delivered, waiting, wait = apprise.flush()
+    delivered, waiting, wait = notify.flush()
     assert (delivered, waiting) == (0, 5) and wait > 20, "no spinning behind a URL that is down"
     assert reads == [], "nothing due, nothing new: nothing read"
-    before = {p.name for p in apprise.pending()}
+    before = {p.name for p in notify.pending()}
     announce.announce(cfg, "alert", "n5", "x")
-    apprise.flush()
+    notify.flush()
     assert reads and not {p.name for p in reads} & before, "only the new entries are read"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        http.client.RemoteDisconnected,
+        ValueError,  # a malformed answer (json.JSONDecodeError is one)
+        KeyError,
+        RuntimeError,
+    ],
+)
+def test_whatever_apprise_raises_keeps_the_notice_and_says_so(cfg, monkeypatch, sent, error):
+    """Each Apprise plugin raises its own: none crashes the drain, nothing is
+    lost, notify.failed says it without the URL the error quotes."""
+    import sys
+    import types
+
+    class Failing:
+        def add(self, url):
+            self.url = url
+            return True
+
+        def notify(self, **kwargs):
+            raise error(f"bad answer from {self.url}")
+
+    fake = types.SimpleNamespace(Apprise=Failing)
+    monkeypatch.setitem(sys.modules, "apprise", fake)
+    monkeypatch.setattr(apprise, "available", lambda: True)
+    announce.announce(cfg, "alert", "ALERT x failing", "body")
+    assert notify.flush()[:2] == (0, 2)
+    assert len(notify.pending("p")) == 2, "nothing lost"
+    failed = [(m, f) for m, f in sent if f.get("DJOPS_EVENT") == "notify.failed"]
+    assert len(failed) == 2
+    for message, fields in failed:
+        assert error.__name__ in fields["DJOPS_REASON"]
+        assert "a.example" not in message + repr(fields) and "b.example" not in message
