@@ -84,7 +84,7 @@ def send(
 
 
 def pending(project: str | None = None) -> list[Path]:
-    return [p for p in queue.pending(directory()) if project is None or _of(p) == project]
+    return queue.pending_of(directory(), project)
 
 
 def summary(cfg: Config) -> str:
@@ -96,13 +96,6 @@ def summary(cfg: Config) -> str:
     last = time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if when else "never"
     missing = "" if apprise.available() else "; Apprise is not installed: apt install apprise"
     return f"last delivered {last}; {len(pending(cfg.name))} waiting{missing}"
-
-
-def _of(path: Path) -> str | None:
-    try:
-        return str(safefs.read_json(path)["project"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def run(limit: float = 600.0) -> str:

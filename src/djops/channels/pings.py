@@ -93,14 +93,7 @@ def summary(cfg: Config) -> str:
 
 
 def pending(project: str | None = None) -> list[Path]:
-    return [p for p in queue.pending(paths.pings_dir()) if project is None or _of(p) == project]
-
-
-def _of(path: Path) -> str | None:
-    try:
-        return str(safefs.read_json(path)["project"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    return queue.pending_of(paths.pings_dir(), project)
 
 
 def deliver(limit: float = 3600.0) -> str:

@@ -69,6 +69,18 @@ def pending(d: Path) -> list[Path]:
     return sorted(d.glob("*.json")) if d.is_dir() else []
 
 
+def pending_of(d: Path, project: str | None) -> list[Path]:
+    """pending(d), of one project (every entry names its "project") or all."""
+    return [p for p in pending(d) if project is None or _project(p) == project]
+
+
+def _project(path: Path) -> str | None:
+    try:
+        return str(safefs.read_json(path)["project"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def load(path: Path, fields: dict[str, type]) -> dict:
     """An entry with `fields` of those types; ValueError/OSError if not one."""
     entry = safefs.read_json(path, limit=MAX_ENTRY)

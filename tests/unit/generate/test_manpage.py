@@ -3,7 +3,7 @@ import re
 import shutil
 
 from djops import events, paths
-from djops.channels import apprise
+from djops.channels import notify
 from djops.cli import verbs
 from djops.generate import manpage
 
@@ -79,7 +79,7 @@ def test_the_hand_written_texts_name_only_directories_djops_uses():
             paths.pings_dir(),
             paths.outbox_dir(),
             paths.outbox_given_up(),
-            apprise.directory(),
+            notify.directory(),
         )
     }
     for unit in manpage.UNITS_DIR.iterdir():
@@ -95,7 +95,7 @@ def test_each_delivery_unit_names_its_own_queue():
     state = paths.state_dir()
     queues = {
         "djops-ping": paths.pings_dir(),
-        "djops-notify": apprise.directory(),
+        "djops-notify": notify.directory(),
         "djops-mailqueue": paths.outbox_dir(),
     }
     for unit, queue in queues.items():

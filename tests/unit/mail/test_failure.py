@@ -65,10 +65,10 @@ def test_a_job_units_failure_opens_no_incident(project, monkeypatch, tmp_path, s
 def test_an_update_in_an_open_incident_is_mail_only(project):
     """Its chat notice was the incident's alert: chat gets no second one."""
     from djops import config
-    from djops.channels import apprise
+    from djops.channels import notify
 
     cfg = config.load(project, live=False)
-    assert apprise.goes_out(cfg, "failure") and not apprise.goes_out(cfg, "update")
+    assert notify.goes_out(cfg, "failure") and not notify.goes_out(cfg, "update")
 
 
 def test_the_chat_notice_of_a_failed_unit_is_what_when_cause_and_more(monkeypatch):
