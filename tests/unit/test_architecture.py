@@ -44,7 +44,7 @@ RANK = {
 # transient runs): a module that does not belongs elsewhere
 SYSTEMD = {
     "__init__", "bulk", "daemon", "dbus_state", "dropins", "follow", "gunicorn_unit", "journal",
-    "lastruns", "oneshot", "results", "run_output", "sd_notify", "service", "show_text", "sockets",
+    "lastruns", "oneshot", "read_memory", "results", "run_output", "sd_notify", "service", "show_text", "sockets",
     "standin", "systemctl", "transient", "units", "wake",
 }  # fmt: skip
 # moved to their homes (issue 31): the old names stay gone

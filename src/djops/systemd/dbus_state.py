@@ -14,13 +14,12 @@ caller cannot tell the two apart."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from djops import paths
 from djops.systemd import show_text
+from djops.systemd.read_memory import STATE_BOUND, Memory, recall
 
 SYSTEMD = "org.freedesktop.systemd1"
 PROPERTIES = "org.freedesktop.DBus.Properties"
@@ -96,33 +95,6 @@ def connect() -> Any | None:
     return conn
 
 
-# what moves only when the unit's state does (a run, a trigger) or PID 1
-# reloads: a long-lived reader asks a held unit for them again only then
-STATE_BOUND = {
-    "ExecMainStartTimestampMonotonic",
-    "ExecMainExitTimestampMonotonic",
-    "InvocationID",
-    "ActiveEnterTimestampMonotonic",
-    "LastTriggerUSec",
-    "NextElapseUSecRealtime",
-}
-KEPT_SECONDS = 900.0  # at most this old, whatever the stamps say (a clock set, a zone)
-
-
-@dataclass
-class Memory:
-    """The STATE_BOUND answers a daemon's rounds read last, per unit, with
-    the unit's StateChangeTimestampMonotonic then (it moves with every run
-    and every trigger of a timer, though ListUnits shows "waiting" both
-    times) and PID 1's UnitsLoadTimestampMonotonic (it moves with every
-    daemon-reload, which may move a timer's next elapse: timers are then
-    asked again). One Get of the stamp replaces three per unit and round
-    (bench-scale)."""
-
-    loaded: str = ""
-    units: dict[str, tuple[str, str, float, dict[str, str]]] = field(default_factory=dict)
-
-
 def show(
     conn: Any, asks: dict[str, Sequence[str]], utc: bool = True, memory: Memory | None = None
 ) -> dict[str, dict[str, str]]:
@@ -155,36 +127,19 @@ def show(
         rest = [p for p in props if p not in states]
         if memory is not None and memory.loaded:
             got.update(
-                _remembered(conn, memory, unit, path, [p for p in rest if p in STATE_BOUND], utc)
+                recall(
+                    memory,
+                    unit,
+                    known,
+                    [p for p in rest if p in STATE_BOUND],
+                    lambda props, u=unit, at=path: _asked(conn, u, at, props, utc),
+                    lambda prop, u=unit: _has(u, prop),
+                    utc,
+                )
             )
             rest = [p for p in rest if p not in STATE_BOUND]
         out[unit] = {"Id": unit, **got, **_asked(conn, unit, path, rest, utc)}
     return out
-
-
-def _remembered(
-    conn: Any, memory: Memory, unit: str, path: str, props: list[str], utc: bool
-) -> dict[str, str]:
-    """`props` (all STATE_BOUND) from memory while the unit's state stamp
-    holds, else asked and kept. The stamp is read first: a change after it
-    only makes the next round ask again."""
-    if not props:
-        return {}
-    stamp = _asked(conn, unit, path, ["StateChangeTimestampMonotonic"], utc).get(
-        "StateChangeTimestampMonotonic", ""
-    )
-    now = time.monotonic()
-    kept = memory.units.get(unit)
-    if (
-        kept
-        and kept[:2] == (path, stamp)
-        and now - kept[2] < KEPT_SECONDS
-        and all(p in kept[3] or not _has(unit, p) for p in props)
-    ):
-        return {p: kept[3][p] for p in props if p in kept[3]}
-    got = _asked(conn, unit, path, props, utc)
-    memory.units[unit] = (path, stamp, now, got) if stamp else (path, "", 0.0, {})
-    return got
 
 
 def _units_loaded(conn: Any) -> str:

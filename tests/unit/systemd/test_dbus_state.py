@@ -9,7 +9,7 @@ import time
 
 import dbus
 
-from djops.systemd import bulk, dbus_state, show_text, systemctl
+from djops.systemd import bulk, dbus_state, read_memory, show_text, systemctl
 
 
 def object_path(unit: str) -> str:
@@ -68,7 +68,7 @@ class Pid1:
                     "",
                     "loaded",
                     v.get("ActiveState", "inactive"),
-                    "x",
+                    v.get("SubState", "x"),
                     "",
                     p,
                     0,
@@ -215,7 +215,8 @@ def test_a_daemons_memory_asks_an_unchanged_unit_only_its_state_stamp(monkeypatc
             (tmr, "ActiveState"): dbus.String("active"),
             (tmr, "StateChangeTimestampMonotonic"): dbus.UInt64(100),
             (tmr, "LastTriggerUSec"): dbus.UInt64(0),
-            (tmr, "NextElapseUSecRealtime"): dbus.UInt64(1_800_000_000_000_000),
+            # elapsed: a timer before its next elapse is not even asked its stamp (below)
+            (tmr, "NextElapseUSecRealtime"): dbus.UInt64(1_000_000_000_000_000),
             (tmr, "ActiveEnterTimestampMonotonic"): dbus.UInt64(5),
         },
         ["p.timer"],
@@ -231,7 +232,7 @@ def test_a_daemons_memory_asks_an_unchanged_unit_only_its_state_stamp(monkeypatc
         return got, [p for unit, _, p in pid1.asked if unit == "p_2etimer"]
 
     first, asked = read()
-    assert first["NextElapseUSecRealtime"] == "Fri 2027-01-15 08:00:00 UTC"
+    assert first["NextElapseUSecRealtime"] == "Sun 2001-09-09 01:46:40 UTC"
     assert sorted(asked) == sorted(["StateChangeTimestampMonotonic", *props[1:]])
     again, asked = read()
     assert again == first and asked == ["StateChangeTimestampMonotonic"]
@@ -245,17 +246,58 @@ def test_a_daemons_memory_asks_an_unchanged_unit_only_its_state_stamp(monkeypatc
     pid1.values[(tmr, "NextElapseUSecRealtime")] = dbus.UInt64(1_900_000_000_000_000)
     reloaded, asked = read()
     assert reloaded["NextElapseUSecRealtime"] == "Sun 2030-03-17 17:46:40 UTC" and len(asked) == 4
-    memory.units["p.service"] = ("/kept", "1", time.monotonic(), {})
+    memory.units["p.service"] = ("/kept", "1", time.monotonic(), {}, "active/running")
     pid1.values[(manager, "UnitsLoadTimestampMonotonic")] = dbus.UInt64(3)
     read()
     assert "p.service" in memory.units, "a reload keeps a service's runs: only timers go"
 
-    monkeypatch.setattr(dbus_state, "KEPT_SECONDS", 0.0)  # too old, whatever the stamps
+    monkeypatch.setattr(read_memory, "KEPT_SECONDS", 0.0)  # too old, whatever the stamps
     _, asked = read()
     assert len(asked) == 4
 
     del pid1.values[(manager, "UnitsLoadTimestampMonotonic")]  # a PID 1 that cannot say
-    monkeypatch.setattr(dbus_state, "KEPT_SECONDS", 300.0)
+    monkeypatch.setattr(read_memory, "KEPT_SECONDS", 300.0)
     read()
     _, asked = read()
     assert "StateChangeTimestampMonotonic" not in asked and len(asked) == 3, "nothing kept"
+
+
+def test_a_timer_before_its_next_elapse_is_not_asked_even_its_stamp():
+    """1,000 timers of a day's schedule: between their elapses nothing but
+    their listed state (a start, a stop, a run under way) or a reload moves
+    them; asking each its stamp every minute was a quarter of the idle CPU."""
+    tmr, ahead = object_path("p.timer"), int((time.time() + 3600) * 1_000_000)
+    pid1 = Pid1(
+        {
+            (tmr, "ActiveState"): dbus.String("active"),
+            (tmr, "SubState"): dbus.String("waiting"),
+            (tmr, "StateChangeTimestampMonotonic"): dbus.UInt64(100),
+            (tmr, "LastTriggerUSec"): dbus.UInt64(0),
+            (tmr, "NextElapseUSecRealtime"): dbus.UInt64(ahead),
+        },
+        ["p.timer"],
+    )
+    pid1.values[(dbus_state.MANAGER_PATH, "UnitsLoadTimestampMonotonic")] = dbus.UInt64(1)
+    props, memory = (
+        ("ActiveState", "LastTriggerUSec", "NextElapseUSecRealtime"),
+        dbus_state.Memory(),
+    )
+
+    def asked() -> list[str]:
+        pid1.asked.clear()
+        dbus_state.show(pid1, {"p.timer": props}, memory=memory)
+        return [p for unit, _, p in pid1.asked if unit == "p_2etimer"]
+
+    assert len(asked()) == 3, "the first read asks"
+    assert asked() == [], "listed as before, its next elapse ahead: nothing asked"
+    pid1.values[(tmr, "SubState")] = dbus.String("running")  # its service runs now
+    assert asked() == ["StateChangeTimestampMonotonic"], "listed otherwise: the stamp decides"
+    assert asked() == []
+    pid1.values[(tmr, "SubState")] = dbus.String("waiting")
+    pid1.values[(tmr, "StateChangeTimestampMonotonic")] = dbus.UInt64(200)
+    assert len(asked()) == 3, "it ran: the stamp, then its two properties"
+    pid1.values[(tmr, "NextElapseUSecRealtime")] = dbus.UInt64(int((time.time() - 5) * 1e6))
+    memory.units["p.timer"] = (*memory.units["p.timer"][:3], {**memory.units["p.timer"][3],
+        "NextElapseUSecRealtime": show_text.shown("NextElapseUSecRealtime", dbus.UInt64(int((time.time() - 5) * 1e6)))},
+        memory.units["p.timer"][4])  # fmt: skip
+    assert asked() == ["StateChangeTimestampMonotonic"], "due: the stamp says whether it ran"
