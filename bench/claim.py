@@ -93,4 +93,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    import results
+
+    sys.exit(results.entry(main, __doc__))

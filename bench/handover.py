@@ -127,4 +127,6 @@ loop still ran.
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    import results
+
+    sys.exit(results.entry(main, __doc__))

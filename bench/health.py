@@ -68,4 +68,6 @@ intervals after the site goes down, by design (`alert_after`); a shorter
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    import results
+
+    sys.exit(results.entry(main, __doc__))

@@ -189,4 +189,6 @@ Watcher idle: RSS {rss / 1024:.1f} MB (target < 30 MB), CPU {cpu_hour:.2f} s per
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    import results
+
+    sys.exit(results.entry(main, __doc__))

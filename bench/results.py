@@ -11,3 +11,13 @@ def write_section(name: str, body: str) -> None:
     head, sep, rest = old.partition(f"\n## {name}\n")
     tail = rest[rest.find("\n## ") :] if sep and "\n## " in rest else ""
     RESULTS.write_text(f"{head.rstrip()}\n\n## {name}\n\n{body}\n{tail}")
+
+
+def entry(main, doc: str | None) -> int:
+    """A benchmark's start: `--help` says what it measures and boots nothing."""
+    import sys
+
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print((doc or "").strip())
+        return 0
+    return main()

@@ -531,4 +531,6 @@ def roles(w: dict) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    import results
+
+    sys.exit(results.entry(main, __doc__))
