@@ -82,8 +82,26 @@ def said_cleared(
     its `facts` (the worker's report: rows, batches, error...) before it."""
     import json
 
-    shown = CLEARED + json.dumps(cleared_facts(facts), separators=(",", ":"))
+    kept = {k: _seal(v) if k in _TEXTS else v for k, v in cleared_facts(facts).items()}
+    shown = CLEARED + json.dumps(kept, separators=(",", ":"), ensure_ascii=False)
     return said(code, seconds, stopped, f"{before}; {shown}" if before else shown)
+
+
+# systemd drops a backslash of STATUS= as it stores it (`\"` reads back `"`):
+# JSON's escapes would not survive, so the texts carry none
+_SEALED = (("%", "%25"), ("\\", "%5C"), ('"', "%22"))
+
+
+def _seal(text: str) -> str:
+    for plain, sealed in _SEALED:
+        text = text.replace(plain, sealed)
+    return text
+
+
+def _unseal(text: str) -> str:
+    for plain, sealed in reversed(_SEALED):
+        text = text.replace(sealed, plain)
+    return text
 
 
 def heard_cleared(status_text: str) -> dict[str, Any]:
@@ -91,10 +109,15 @@ def heard_cleared(status_text: str) -> dict[str, Any]:
     import json
 
     m = _CLEARED.search(status_text.strip())
+    if not m:
+        return {}
     try:
-        return cleared_facts(json.loads(m[1])) if m else {}
+        raw = json.loads(m[1])
     except ValueError:
         return {}
+    if isinstance(raw, dict):
+        raw = {k: _unseal(v) if k in _TEXTS and isinstance(v, str) else v for k, v in raw.items()}
+    return cleared_facts(raw)
 
 
 def cleared_facts(raw: Any) -> dict[str, Any]:

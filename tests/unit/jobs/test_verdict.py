@@ -1,6 +1,8 @@
 """A job run's result comes from systemd's record of the run (root's post
 step reads it), never from what the job's code logs or says."""
 
+import re
+
 import pytest
 
 from djops.jobs import verdict
@@ -111,3 +113,16 @@ def test_clearsessions_is_done_only_when_systemd_says_so():
     assert stopped[0] == "clearsessions.interrupted" and stopped[2]["ROWS"] == 5
     assert cleared("exec-condition", "exited", "1") is None, "paused"
     assert cleared("success", "exited", "0") is None, "skipped: the relay never ran it"
+
+
+def test_a_clearsessions_reason_survives_systemds_status_text():
+    """systemd drops a backslash of STATUS= as it stores it: a reason with
+    quotes came back as "exit-code (exited 1)" (e2e test_20, both Debians)."""
+    reason = 'the sqlite database "/var/opt/x.db" cannot be opened: 50% \\ é \x07'
+    status = verdict.said_cleared({"error": reason}, 1, 0.5, False, "running clearsessions here")
+    # what `systemctl show -p StatusText` read back in a booted Debian 13
+    stored = re.sub(r"\\(.)", r"\1", status)
+    assert (
+        verdict.heard_cleared(stored)["error"] == verdict.cleared_facts({"error": reason})["error"]
+    )
+    assert verdict.heard_cleared(stored)["error"].startswith('the sqlite database "/var/opt/x.db"')
