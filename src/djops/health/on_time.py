@@ -37,7 +37,7 @@ def _on_time(
         # one clearsessions per project: its events, old ones without DJOPS_JOB too
         own = journal.last_event(cfg.name, (event,), job=job if event == "job.done" else None)
         other = journal.last_event(cfg.name, (JOB_SKIPPED,), job=job)
-        own_at = own["__REALTIME_TIMESTAMP"].timestamp() if own else None
+        own_at = own["__REALTIME_TIMESTAMP"].timestamp() if own else _systemd_says(service)
         stamps = [x for x in (own_at, _succeeded_at(other)) if x is not None]
         return (max(stamps) if stamps else None), _holding_too_long(other, own_at, timeout)
 
@@ -56,6 +56,17 @@ def _on_time(
     )
     up = time.monotonic() - int(since) / 1e6 if since.isdigit() and since != "0" else 0
     return up <= limit, f"no successful run yet ({timer} active {span(up)}; {every})"
+
+
+def _systemd_says(service: str) -> float | None:
+    """When PID 1's record of the service says its last run exited 0: the
+    success of a run no trusted entry tells of (an upgrade from a djops
+    whose result entries were the unit's, not root's, must not alert)."""
+    s = systemctl.show(service, "Result", "ExecMainStatus", "ExecMainExitTimestampMonotonic")
+    exited = s.get("ExecMainExitTimestampMonotonic", "0")
+    if s.get("Result") != "success" or s.get("ExecMainStatus") != "0" or not exited.isdigit():
+        return None
+    return time.time() - (time.monotonic() - int(exited) / 1e6) if int(exited) else None
 
 
 def _number(entry: dict, field: str) -> float | None:

@@ -86,7 +86,7 @@ class Health:
         last = {n: (False, d) for n, d in self.incident.details.items()}
         cause, how = causes.first_cause(probed, last)
         inc = self.incident
-        if inc.id and threads.opened_by_failure(p, inc.id, inc.since):
+        if inc.id and threads.opened_by_failure(p, inc.id, inc.since, before=start):
             inc.ladder.alerted = True  # P.service's failure mail said it: its recovery is owed
         steps = inc.observe(probed, now, planned=bool(window), unknown=blind)
         if not inc.id and not steps:  # a recovery answers the thread first
@@ -228,6 +228,8 @@ SERVICE_PROPERTIES = (
     "SubState",
     "ExecMainStartTimestampMonotonic",
     "ExecMainExitTimestampMonotonic",
+    "ExecMainStatus",
+    "Result",
     "InvocationID",
 )
 TIMER_PROPERTIES = (

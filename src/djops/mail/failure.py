@@ -57,15 +57,20 @@ def run(unit: str) -> str:
     if p != UNKNOWN and unit == cfg.project.service:  # the site itself: an incident
         kind, thread, said = _incident(p, invocation)
         body += said
-    notices.send(
-        cfg,
-        kind,
-        f"{unit} failed",
-        redactor.redact(body) + notices.footer(p),
-        to,
-        _chat(unit, invocation, lines),
-        thread=thread,
-    )
+    try:
+        notices.send(
+            cfg,
+            kind,
+            f"{unit} failed",
+            redactor.redact(body) + notices.footer(p),
+            to,
+            _chat(unit, invocation, lines),
+            thread=thread,
+        )
+    except OSError:
+        if thread and "Message-Id" in thread:  # unsent: health must alert itself
+            threads.close(p)
+        raise
     text = f"{unit} failed; status and journal mailed to {', '.join(to)}"
     journal.emit("unit.failed", p, text, UNIT=unit, INVOCATION=invocation)
     return text
@@ -80,8 +85,8 @@ def _incident(p: str, invocation: str) -> tuple[str, dict[str, str], str]:
     root = f"<djops.{p}.failed-{stamp}@{sendmail.hostname()}>"
     if opened := threads.open_by_failure(p, root):
         said = (
-            "\ndjops-health sees this incident too: it restarts the site if its checks "
-            "keep failing, and mails the recovery as an answer to this mail.\n"
+            "\ndjops-health watches this site: if its checks find it failing, it restarts "
+            "it when they keep failing, and mails the recovery as an answer to this mail.\n"
         )
         return "failure", opened, said
     note = threads.read(p)

@@ -56,16 +56,25 @@ def open_by_failure(p: str, root: str, now: float | None = None) -> dict[str, st
     return None
 
 
-def opened_by_failure(p: str, incident: str, since: float) -> bool:
-    """A failure mail announced this incident (begun at `since`) already."""
+def opened_by_failure(p: str, incident: str, since: float, before: float) -> bool:
+    """A failure mail announced this incident (begun at `since`) already; one
+    written before this round began (`before`) is taken over by it now."""
     note = _this(read(p), incident, since)
-    return bool(note) and note["by"] == FAILURE
+    if not note or note["by"] != FAILURE:
+        return False
+    if not note["incident"]:
+        if note["at"] >= before:
+            return False  # after this round's probes: a failure they did not see
+        _update(p, {**note, "incident": incident})
+    return True
 
 
 def for_step(p: str, incident: str, kind: str, since: float, own_root: str) -> dict | None:
     """The headers of an incident's mail; None when the failure mail was its
     alert already. `own_root`: the Message-ID health's alert would have."""
     note = _this(read(p), incident, since)
+    if note and not note["incident"] and kind == "recovery":
+        note = None  # a failure mail no round took over: a new failure, not this one's
     if note and not note["incident"]:
         _update(p, note := {**note, "incident": incident})  # the failure mail's incident
     if kind == "alert":
@@ -79,7 +88,7 @@ def for_step(p: str, incident: str, kind: str, since: float, own_root: str) -> d
             _update(p, mine)
         return {"Message-Id": own_root}
     root = note["root"] if note else own_root
-    if kind == "recovery":
+    if kind == "recovery" and note:  # this incident's thread ends; a newer failure's stays
         close(p)
     return reply(root)
 

@@ -34,6 +34,7 @@ BY_TYPE = {
         {
             "ExecMainStartTimestampMonotonic",
             "ExecMainExitTimestampMonotonic",
+            "ExecMainStatus",
             "StatusText",
             "MainPID",
             "Result",

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 STATE_BOUND = {
     "ExecMainStartTimestampMonotonic",
     "ExecMainExitTimestampMonotonic",
+    "ExecMainStatus",
+    "Result",
     "InvocationID",
     "ActiveEnterTimestampMonotonic",
     "LastTriggerUSec",

@@ -28,6 +28,6 @@ def shown(prop: str, value: Any, utc: bool = True) -> str:
 
 def unloaded(prop: str) -> str:
     """A property of a unit PID 1 does not hold, as `systemctl show` prints it."""
-    return {"ActiveState": "inactive", "SubState": "dead"}.get(
-        prop, "0" if prop.endswith("Monotonic") else ""
+    return {"ActiveState": "inactive", "SubState": "dead", "Result": "success"}.get(
+        prop, "0" if prop.endswith(("Monotonic", "ExecMainStatus")) else ""
     )

@@ -72,3 +72,23 @@ def test_a_holder_holding_longer_than_the_timeout_fails(monkeypatch, cfg):
         "job.skipped", 60, DJOPS_HOLDER="app2", DJOPS_SUCCEEDED_AGO="600", DJOPS_HELD_FOR="30"
     )
     assert judge(monkeypatch, cfg, old_done, fine)[0]
+
+
+def test_without_a_trusted_entry_pid1s_record_of_a_success_counts(monkeypatch, cfg):
+    """An upgrade from a djops whose result entries were the unit's, not
+    root's: those are not trusted now, and the check must not alert until
+    the next run. systemd's own record of the last run (root's) still says."""
+    exited = str(int((time.monotonic() - 3600) * 1e6))
+    record = {"Result": "success", "ExecMainStatus": "0", "ExecMainExitTimestampMonotonic": exited}
+    on_time._last_done.clear()
+    monkeypatch.setattr(on_time.lapses, "period", lambda schedule, floor=60.0: DAY)
+    monkeypatch.setattr(on_time.journal, "last_event", lambda *a, **k: None)
+    monkeypatch.setattr(
+        on_time.systemctl, "show", lambda unit, *props: {p: record.get(p, "0") for p in props}
+    )
+    ok, detail = on_time.clearsessions(cfg)
+    assert ok and detail.startswith("last run 60 min ago"), detail
+    record["Result"], record["ExecMainStatus"] = "exit-code", "1"
+    on_time._last_done.clear()
+    ok, detail = on_time.clearsessions(cfg)
+    assert "no successful run yet" in detail, detail

@@ -446,7 +446,7 @@ def test_a_failure_mail_is_answered_even_when_the_site_is_back_before_the_alert(
 
     cfg, script, _, _ = world
     failed = f"<djops.{cfg.name}.failed-0123456789ab@h>"
-    threads.open_by_failure(cfg.name, failed)
+    threads.open_by_failure(cfg.name, failed, now=time.time() - 60)
     out = _sends(monkeypatch)
     script["service"] = [(False, "p.service failed (failed)")] * 2 + [(True, "active")]
     h = project_round.Health(cfg)

@@ -99,3 +99,20 @@ def test_the_chat_notice_of_a_unit_without_output_or_status(monkeypatch):
     assert lines[0] == "shop.service failed (invocation unknown)."
     assert lines[2] == "Cause: failed"
     assert lines[3] == "More: journalctl -u shop.service -n 100" and len(lines) == 4
+
+
+def test_a_failure_mail_that_cannot_be_queued_opens_no_thread(project, monkeypatch, tmp_path):
+    """Else health would take that unsent mail for the incident's alert."""
+    import pytest
+
+    from djops.mail import threads
+
+    _failing(monkeypatch, tmp_path)
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(failure.notices, "send", full)
+    with pytest.raises(OSError):
+        failure.run("p.service")
+    assert threads.read("p") is None

@@ -21,7 +21,7 @@ def state(tmp_path, monkeypatch):
 
 def test_a_failure_mail_opens_the_thread_and_the_alert_is_not_sent_again():
     assert threads.open_by_failure("p", FAILED, now=T0) == {"Message-Id": FAILED}
-    assert threads.opened_by_failure("p", "INC1", since=T0 + 60)
+    assert threads.opened_by_failure("p", "INC1", since=T0 + 60, before=T0 + 60)
     assert threads.for_step("p", "INC1", "alert", T0 + 60, OWN) is None
     assert threads.read("p")["incident"] == "INC1", "health took it over"
     reply = {"In-Reply-To": FAILED, "References": FAILED}
@@ -34,14 +34,14 @@ def test_without_a_failure_mail_health_alert_opens_it_and_a_later_failure_answer
     assert threads.for_step("p", "INC1", "alert", T0, OWN) == {"Message-Id": OWN}
     assert threads.open_by_failure("p", FAILED) is None, "a thread is open: answer it"
     assert threads.read("p")["root"] == OWN
-    assert not threads.opened_by_failure("p", "INC1", since=T0)
+    assert not threads.opened_by_failure("p", "INC1", since=T0, before=T0)
     assert threads.for_step("p", "INC1", "recovery", T0, OWN)["In-Reply-To"] == OWN
 
 
 def test_a_failure_mail_older_than_the_adoption_bound_opens_nothing():
     threads.open_by_failure("p", FAILED, now=T0)
     later = T0 + threads.ADOPT_SECONDS + 1
-    assert not threads.opened_by_failure("p", "INC1", since=later)
+    assert not threads.opened_by_failure("p", "INC1", since=later, before=later)
     assert threads.for_step("p", "INC1", "alert", later, OWN) == {"Message-Id": OWN}
     assert threads.read("p")["root"] == OWN, "the stale note was replaced"
 
@@ -80,3 +80,16 @@ def test_a_note_that_is_not_whole_is_no_thread(note):
     os.chmod(path, 0o600)
     assert threads.read("p") is None
     assert threads.for_step("p", "INC1", "alert", T0, OWN) == {"Message-Id": OWN}
+
+
+def test_a_failure_after_the_rounds_probes_is_not_the_recovering_incidents():
+    """P.service fails just as an earlier incident recovers: the recovery
+    must not answer (and close) the new failure's thread."""
+    threads.for_step("p", "OLD", "alert", T0, "<djops.p.OLD@h>")
+    threads.close("p")  # say the old one had no note left
+    threads.open_by_failure("p", FAILED, now=T0 + 100)
+    assert not threads.opened_by_failure("p", "OLD", since=T0, before=T0 + 90), "after the probes"
+    assert threads.for_step("p", "OLD", "recovery", T0, "<djops.p.OLD@h>")["References"] == (
+        "<djops.p.OLD@h>"
+    )
+    assert threads.read("p")["root"] == FAILED, "kept for the incident it opens"
