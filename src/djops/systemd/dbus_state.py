@@ -43,6 +43,7 @@ BY_TYPE = {
     ),
     "timer": ("Timer", {"LastTriggerUSec", "NextElapseUSecRealtime", "Result"}),
     "socket": ("Socket", {"Result"}),
+    "path": ("Path", {"Result"}),
 }
 TYPED = {p for _, props in BY_TYPE.values() for p in props}
 # seconds for one answer; always given: python3-dbus's default (-1) made

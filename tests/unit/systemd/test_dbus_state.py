@@ -301,3 +301,10 @@ def test_a_timer_before_its_next_elapse_is_not_asked_even_its_stamp():
         "NextElapseUSecRealtime": show_text.shown("NextElapseUSecRealtime", dbus.UInt64(int((time.time() - 5) * 1e6)))},
         memory.units["p.timer"][4])  # fmt: skip
     assert asked() == ["StateChangeTimestampMonotonic"], "due: the stamp says whether it ran"
+
+
+def test_a_path_units_result_is_asked_of_its_own_interface():
+    """The health round asks Result of every non-timer unit it reads; a .path
+    unit answered none over D-Bus where systemctl says success (e2e test_40)."""
+    assert dbus_state.interface("djops-ping.path", "Result") == "org.freedesktop.systemd1.Path"
+    assert dbus_state.interface("demo.service", "ExecMainStatus").endswith(".Service")
