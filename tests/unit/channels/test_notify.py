@@ -25,17 +25,8 @@ from djops.channels import (
 
 
 @pytest.fixture
-def cfg(project, confdir, tmp_path, monkeypatch):
-    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setattr(mail, "kick", lambda: None)
-    monkeypatch.setattr(notify.wake, "request", lambda kind, service: None)
-    monkeypatch.setattr(notify.os.path, "isdir", lambda d: True)  # "under systemd": queue only
-    (tmp_path / "etc-opt-p" / "settings.py").write_text(
-        'SECRET_KEY = "planted-secret-value-1234"\n'
-    )
-    with open(confdir / "p.toml", "a") as f:
-        f.write('[notify]\nurls = ["json://a.example/x", "ntfy://b.example/t"]\n')
-    return config.load(project, live=False)
+def cfg(notify_cfg):
+    return notify_cfg(["json://a.example/x", "ntfy://b.example/t"])
 
 
 class Received(list):

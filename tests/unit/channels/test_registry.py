@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from djops import config
 from djops.channels import announce, fingerprint, mail, notify, pings, registry
 from djops.cli import verbs
 from djops.events import EVENTS
@@ -16,17 +15,8 @@ from djops.systemd import units
 
 
 @pytest.fixture
-def cfg(project, confdir, tmp_path, monkeypatch):
-    monkeypatch.setenv("DJOPS_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setattr(mail, "kick", lambda: None)
-    monkeypatch.setattr(notify.wake, "request", lambda kind, service: None)
-    monkeypatch.setattr(notify.os.path, "isdir", lambda d: True)  # "under systemd": queue only
-    (tmp_path / "etc-opt-p" / "settings.py").write_text(
-        'SECRET_KEY = "planted-secret-value-1234"\n'
-    )
-    with open(confdir / "p.toml", "a") as f:
-        f.write('[notify]\nurls = ["json://a.example/x"]\n')
-    return config.load(project, live=False)
+def cfg(notify_cfg):
+    return notify_cfg(["json://a.example/x"])
 
 
 UNITS = Path(__file__).resolve().parents[3] / "units"
