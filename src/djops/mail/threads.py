@@ -9,8 +9,9 @@ The note (paths.incident_thread(P), root's 0600 file in root's /var/lib/djops)
 holds the thread's root Message-ID, who opened it and when, and the incident
 id once health took it over. Only root writes it: the failure handler and
 djops-health.service. Either creates it only if absent (a link, never a
-rename over the other's), so the first announcement wins a race; health alone
-updates and removes it.
+rename over the other's), so the first announcement wins a race; health
+updates and removes it (the handler removes only the note of a mail it could
+not queue).
 """
 
 import contextlib
