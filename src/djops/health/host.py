@@ -1,9 +1,10 @@
 """djops-health.service: one daemon per host for every enabled project.
 
-Each project's round runs in a thread of its own, every interval_seconds,
-on one grid for the host (on_grid: rounds due together share one read of
-systemd's units): a hung HTTP probe or database of one project never
-delays another, and the main loop, which only dispatches, sends READY=1 at
+Each project's round runs every interval_seconds, on one grid for the host
+(on_grid: rounds due together share one read of systemd's units), in the
+daemon's lanes (djops.health.lanes): one thread works through the rounds
+due, and a hung HTTP probe or database of one project delays another by at
+most lanes.GRACE. The main loop, which only dispatches, sends READY=1 at
 once and WATCHDOG=1 whatever the rounds do. A round past its interval logs health.overrun.
 The enabled set (djops@P.target enabled) and each P.toml are read again
 every few seconds: `djops enable`/`disable` need not restart the daemon. A
@@ -22,6 +23,7 @@ from djops import config, paths
 from djops.config import Config
 from djops.errors import ConfigError
 from djops.events import CRIT, INFO
+from djops.health.lanes import Lanes
 from djops.health.project_round import STATE_AGE, Health, unit_state, watched_units
 from djops.jobs.policy import lapses
 from djops.mail import notices
@@ -43,11 +45,8 @@ class Slot:
     health: Health | None = None
     broken: str = ""  # why P.toml does not load now ("" when it does)
     next_round: float = 0.0
-    thread: threading.Thread | None = None
-    running: bool = (
-        False  # a round in flight: cleared by the round itself, before it wakes the loop
-    )
-    started: float = 0.0  # monotonic start of the round in flight
+    running: bool = False  # a round queued or in flight: cleared by the round itself
+    started: float = 0.0  # monotonic start of the round in flight (0.0: queued, not begun)
     overrun: bool = False  # health.overrun logged for the round in flight
     error: str = field(default="")  # a round that crashed, until one passes
 
@@ -74,6 +73,7 @@ class HostHealth(ServiceDaemon):
         self.slots: dict[str, Slot] = {}
         self.next_scan = 0.0
         self.lock = threading.Lock()
+        self.lanes: Lanes[Slot] = Lanes(self._round, self.wake)
         # (monotonic, the units asked, what systemctl said of them)
         self.shared: tuple[float, set[str], dict[str, dict]] = (0.0, set(), {})
 
@@ -96,6 +96,7 @@ class HostHealth(ServiceDaemon):
         self._scan()
 
     def stopped(self) -> str:
+        self.lanes.queue.clear()  # rounds queued behind one in flight do not begin
         with contextlib.suppress(OSError):
             paths.health_running().unlink(missing_ok=True)
         return "stopped"
@@ -105,13 +106,16 @@ class HostHealth(ServiceDaemon):
         if now >= self.next_scan:
             self._scan()
             self.next_scan = now + RESCAN_SECONDS
+        due: list[Slot] = []
         for slot in list(self.slots.values()):
             if slot.busy():
                 self._check_overrun(slot, now)
             elif now >= slot.next_round:
-                self._start_round(slot, now)
-        due = [s.next_round for s in self.slots.values() if not s.busy()]
-        self.wait(min([budget, self.next_scan - now, *(d - now for d in due)]))
+                due.append(slot)
+        self._start_rounds(due, now)
+        soon = [s.next_round - now for s in self.slots.values() if not s.busy()]
+        held = self.lanes.open_if_stuck()  # a round held past lanes.GRACE: one more lane
+        self.wait(min([budget, self.next_scan - now, *soon, *([held] if held else [])]))
 
     def _scan(self) -> None:
         """Follow the enabled set; load a P.toml that changed."""
@@ -150,17 +154,17 @@ class HostHealth(ServiceDaemon):
         else:
             slot.health.cfg = cfg
 
-    def _start_round(self, slot: Slot, now: float) -> None:
-        slot.started, slot.overrun, slot.running = now, False, True
-        slot.next_round = on_grid(now, slot.interval())
-        slot.thread = threading.Thread(
-            target=self._round, args=(slot,), name=f"round-{slot.name}", daemon=True
-        )
-        slot.thread.start()
+    def _start_rounds(self, slots: list[Slot], now: float) -> None:
+        for slot in slots:
+            slot.started, slot.overrun, slot.running = 0.0, False, True
+            slot.next_round = on_grid(now, slot.interval())
+        self.lanes.put(*slots)
 
     def _round(self, slot: Slot) -> None:
         """P.toml (re)loaded if it changed (a load can be slow: never in the
-        main loop), then the checks."""
+        main loop), then the checks. The loop is woken when the lanes run
+        dry (lanes.Lanes) or what the status line says changes."""
+        slot.started, was = time.monotonic(), slot.failing()
         try:
             if config.stamp(slot.name) != slot.stamp:
                 self._load(slot)
@@ -182,8 +186,9 @@ class HostHealth(ServiceDaemon):
         else:
             slot.error = ""
         finally:
-            slot.running = False  # before the wake: the loop plans the next round at once
-            self.wake()  # and STATUS= says what the round found now, not a beat later
+            slot.running = False  # before any wake: the loop plans the next round at once
+            if slot.failing() != was:  # STATUS= says what the round found now, not a beat later
+                self.wake()
 
     def _unit_state(self, cfg: Config) -> dict[str, dict]:
         """The units of the projects whose rounds run or start within
@@ -209,7 +214,7 @@ class HostHealth(ServiceDaemon):
 
     def _check_overrun(self, slot: Slot, now: float) -> None:
         took = now - slot.started
-        if slot.overrun or took <= slot.interval():
+        if slot.overrun or not slot.started or took <= slot.interval():
             return
         slot.overrun = True
         journal.emit(

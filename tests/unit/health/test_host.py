@@ -1,5 +1,5 @@
-"""djops-health.service: one daemon, every enabled project, each round in a
-thread of its own, so one hung project never delays another or the watchdog."""
+"""djops-health.service: one daemon, every enabled project, rounds in lanes
+(djops.health.lanes), so one hung project never holds up another or the watchdog."""
 
 import threading
 import time
@@ -42,14 +42,15 @@ def two(project, confdir, tmp_path, monkeypatch, sent):
     monkeypatch.setattr(host.notices, "send", lambda *a, **k: None)
     yield rounds, hang
     hang.set()
+    for lane in threading.enumerate():  # what they had queued ends here, not in the next test
+        if lane.name.startswith("lane-"):
+            lane.join(2)
 
 
 def settle(d: host.HostHealth) -> None:
     """One pass of the main loop, and the rounds it started to their end."""
     d.step(0.01)
-    for slot in d.slots.values():
-        if slot.thread:
-            slot.thread.join(2)
+    assert d.lanes.idle(2)
 
 
 def test_a_hung_round_delays_no_other_project_and_logs_an_overrun(two, monkeypatch, sent):
@@ -57,6 +58,7 @@ def test_a_hung_round_delays_no_other_project_and_logs_an_overrun(two, monkeypat
     d = host.HostHealth(["p", "q"])
     d.first()
     monkeypatch.setattr(host.Slot, "interval", lambda self: 0.05)
+    d.lanes.grace = 0.02  # lanes.GRACE, at the scale of this interval
     t0 = time.monotonic()
     while time.monotonic() - t0 < 0.5:
         d.step(0.02)
@@ -159,11 +161,11 @@ def test_rounds_keep_their_interval_while_the_loop_waits_a_whole_watchdog_beat(t
     monkeypatch.setattr(host.Slot, "interval", lambda self: 0.2)
     wake = d.wake
 
-    def late_exit():  # the round's thread lives on a moment after its wake
+    def late_exit():  # the lane lives on a moment after its wake
         wake()
         time.sleep(0.05)
 
-    d.wake = late_exit
+    d.lanes.drained = late_exit
     t0 = time.monotonic()
     while time.monotonic() - t0 < 1.5:
         d.step(3.0)
@@ -182,9 +184,9 @@ def test_rounds_of_one_interval_fall_on_one_grid():
 def test_two_projects_started_apart_come_due_together(project, confdir, monkeypatch, sent):
     d, _ = _loaded_pair(confdir, monkeypatch)
     monkeypatch.setattr(host.Slot, "interval", lambda self: 60.0)
-    d._round = lambda slot: None  # the dispatch alone
-    d._start_round(d.slots["p"], 1000.3)
+    d.lanes.run = lambda slot: None  # the dispatch alone
+    d._start_rounds([d.slots["p"]], 1000.3)
     assert d.slots["p"].next_round == 1020.0
-    d._start_round(d.slots["p"], 1020.0)
-    d._start_round(d.slots["q"], 1031.0)  # enabled later
+    d._start_rounds([d.slots["p"]], 1020.0)
+    d._start_rounds([d.slots["q"]], 1031.0)  # enabled later
     assert d.slots["p"].next_round == d.slots["q"].next_round == 1080.0
