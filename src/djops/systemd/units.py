@@ -77,6 +77,11 @@ def job_timer(p: str, name: str) -> str:
     return timer(JOB, job_instance(p, name))
 
 
+def job_units(p: str) -> str:
+    """The pattern of every job unit of P (for systemctl list-units)."""
+    return f"djops-{JOB}@{job_instance(p, '*')}"
+
+
 def job_name_of(unit: str) -> str | None:
     """djops-job@P:NAME.service -> NAME; None for any other unit."""
     m = _OWN.fullmatch(unit)
