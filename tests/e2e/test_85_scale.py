@@ -140,3 +140,26 @@ def test_kill_9_of_the_daemon_mid_round_brings_every_project_back(machine, host)
     )
     wait_for(lambda: watching(m) == host + N, timeout=30, what="STATUS= after the restart")
     m.sh("systemctl reset-failed djops-health", check=False)  # the kill counts to the start limit
+
+
+def test_disabling_the_project_of_500_jobs_stops_and_removes_all_of_it(machine, host):
+    """Its job units are stopped through the target (PartOf=), never named
+    one by one: 2,000 of them named to `systemctl stop` did not answer
+    within 290 s on a host of 100 projects. The others are watched on."""
+    m = machine
+    run = m.sh(f"djops disable {BIG}", timeout=400, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    held = m.sh(
+        f"systemctl list-units --all --plain --no-legend --state=active,failed 'djops-*@{BIG}*'"
+    ).stdout
+    assert not held.strip(), held[:2000]
+    on_disk = m.sh(f"ls /etc/systemd/system | grep -c -- '@{BIG}[:.]'", check=False).stdout
+    assert on_disk.strip() == "0", on_disk
+    wait_for(lambda: watching(m) == host + N - 1, timeout=30, what=f"{BIG} dropped")
+    start = float(now(m))
+    others = [p for p in NAMES if p != BIG]
+    wait_for(
+        lambda: all(updated(m, p) > start for p in others),
+        timeout=60,
+        what="every other project's rounds",
+    )

@@ -47,7 +47,7 @@ MORE = {
     ),
     "djops-health": (
         "One per host, for every enabled project: checks each every [health] interval_seconds, "
-        "each project's round in a thread of its own; escalation: degraded, alert mail, one "
+        "a hung round holding up no other past half a second; escalation: degraded, alert mail, one "
         "restart, hourly reminders, recovery mail. STATUS= sums up (watching 12 projects: 1 "
         "failing); a round past its interval logs health.overrun."
     ),
