@@ -5,7 +5,7 @@ on a booted Debian with real gunicorn (results: bench/RESULTS.md, "reload").
    (and the watcher's own share: write to its decision; where the rest goes:
    the compile step, the validate step, the apply step up to the restart),
    beside the floor measured in the same rounds: one `manage.py check` of the
-   demo as the project user (target: latency at most the floor + 100 ms).
+   demo as the project user (issue 29: latency at most the floor + 150 ms).
 2. Failed requests while a loop of requests runs for 30 s and the settings
    change once in the middle: djops in restart mode, in reload (HUP) mode,
    and the reference's restart-P script.
@@ -23,6 +23,7 @@ from container import clock, idle_footprint, journal_time, machine
 from results import write_section
 
 DEBOUNCE = 1.0
+TARGET = 0.15  # seconds beyond the floor (issue 29)
 SETTINGS = "/etc/opt/demo/settings.py"
 LOAD = """
 import json, sys, time, urllib.request
@@ -123,7 +124,7 @@ def latency(m, rounds: int = 5) -> dict:
 
 def failed_requests(m, how: str) -> dict:
     if how == "restart-P":
-        m.sh("systemctl stop djops-watch@demo")
+        m.sh("systemctl stop djops-watch.service")
         m.put("/usr/local/sbin/restart-demo", RESTART_P, mode=0o755)
     else:
         configure(m, how)
@@ -136,7 +137,7 @@ def failed_requests(m, how: str) -> dict:
     time.sleep(17)
     result = json.loads(m.sh("cat /root/load.out").stdout)
     if how == "restart-P":
-        m.sh("systemctl start djops-watch@demo")
+        m.sh("systemctl start djops-watch.service")
     return result
 
 
@@ -147,11 +148,11 @@ def main() -> int:
         runs = {how: failed_requests(m, how) for how in ("restart-P", "restart", "reload")}
         configure(m, "restart")
         time.sleep(5)
-        cpu_hour, rss = idle_footprint(m, "djops-watch@demo.service", 120)
+        cpu_hour, rss = idle_footprint(m, "djops-watch.service", 120)
         cores = m.sh("nproc").stdout.strip()
     finally:
         m.destroy()
-    met = lat["to_restart"] <= lat["floor"] + 0.1
+    met = lat["to_restart"] <= lat["floor"] + TARGET
     verdict = "met" if met else f"not met, {ms(lat['to_restart'] - lat['floor'])} ms over the floor"
     rows = "\n".join(
         f"| {how} | {r['ok'] + r['failed']} | {r['failed']} |" for how, r in runs.items()
@@ -163,8 +164,8 @@ Latency from the write to `systemctl restart` minus the debounce, 5 rounds
 (min / median / max): {ms(lat["min_to_restart"])} / **{ms(lat["to_restart"])}** /
 {ms(lat["max_to_restart"])} ms. The floor, one `manage.py check` of the demo as
 the project user measured before each round: {ms(lat["min_floor"])} /
-**{ms(lat["floor"])}** / {ms(lat["max_floor"])} ms. Target: the latency at most
-the floor + 100 ms ({ms(lat["floor"] + 0.1)} ms): {verdict}.
+**{ms(lat["floor"])}** / {ms(lat["max_floor"])} ms. Target (issue 29): the latency at
+most the floor + {ms(TARGET)} ms ({ms(lat["floor"] + TARGET)} ms): {verdict}.
 
 Where it goes (medians): the watcher's decision {ms(lat["watcher"])} ms; from it
 to the reload unit's start {ms(lat["unit"])} ms; the compile step (root, only
@@ -181,7 +182,7 @@ Requests during one settings change under a steady loop (30 s, sequential):
 | --- | --- | --- |
 {rows}
 
-Watcher idle: RSS {rss / 1024:.1f} MB (target < 30 MB), CPU {cpu_hour:.2f} s per hour
+The host's watcher (djops-watch.service, every enabled project), idle: RSS {rss / 1024:.1f} MB (target < 30 MB), CPU {cpu_hour:.2f} s per hour
 (target < 1 s), measured over 120 s."""
     write_section("reload", body)
     print(body)
