@@ -56,7 +56,7 @@ class Lanes(Generic[Item]):
             return max(min(held, default=self.grace), 0.01)
 
     def idle(self, timeout: float) -> bool:
-        """Whether every lane closed within `timeout` seconds (tests, a stop)."""
+        """Whether every lane closed within `timeout` seconds (the tests wait on it)."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             with self.lock:
