@@ -4,6 +4,7 @@ the unit runs again (health's and metrics' reads of the journal)."""
 
 import functools
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -89,8 +90,6 @@ def problems(projects: list[str], max_priority: int, seconds: float) -> dict[str
     `djops status`. Each project's trusted sources are in the query itself,
     so a flood of look-alikes from another user never reaches the budget
     and hides the real entries after it."""
-    import time
-
     from systemd import journal as sd
 
     counts = dict.fromkeys(projects, 0)
@@ -122,7 +121,12 @@ def _when(e: dict[str, Any]) -> str:
 class SinceExit:
     """What was read of a unit's runs, read again only once the unit ran
     again (its ExecMainExitTimestampMonotonic moved); between runs the
-    journal is not scanned."""
+    journal is not scanned. A read within SETTLE seconds of the exit is not
+    kept: journald may not yet hold the run's last entries (its datagrams
+    are still queued when PID 1 records the exit), and a read that missed
+    them would stand until the next run."""
+
+    SETTLE = 30.0
 
     def __init__(self) -> None:
         self._seen: dict[str, tuple[str, Any]] = {}
@@ -132,9 +136,21 @@ class SinceExit:
             "ExecMainExitTimestampMonotonic", ""
         )
         cached = self._seen.get(unit)
-        if cached is None or cached[0] != stamp:
-            cached = self._seen[unit] = (stamp, read())
-        return cached[1]
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        value = read()
+        if _settled(stamp, self.SETTLE):
+            self._seen[unit] = (stamp, value)
+        return value
 
     def clear(self) -> None:
         self._seen.clear()
+
+
+def _settled(stamp: str, settle: float) -> bool:
+    """PID 1's monotonic stamps are the kernel's CLOCK_MONOTONIC, as
+    time.monotonic() is (a container shares its host's)."""
+    try:
+        return time.monotonic() - int(stamp) / 1e6 > settle
+    except ValueError:
+        return True

@@ -127,6 +127,25 @@ def test_a_read_is_kept_until_the_unit_exits_again(monkeypatch):
     assert seen.get("u", lambda: reads.append(1) or len(reads)) == 2
 
 
+def test_a_read_right_after_the_exit_is_read_again_until_the_journal_settles(monkeypatch):
+    """PID 1 records the exit before journald has stored the run's last
+    entries: a read then is not kept (test_77 saw a stale last success)."""
+    monkeypatch.setattr(
+        lastruns.systemctl,
+        "show",
+        lambda unit, *props: {"ExecMainExitTimestampMonotonic": "1000000000"},  # at 1,000 s
+    )
+    clock = {"now": 1001.0}
+    monkeypatch.setattr(lastruns.time, "monotonic", lambda: clock["now"])
+    reads = []
+    seen = lastruns.SinceExit()
+    assert seen.get("u", lambda: reads.append(1) or len(reads)) == 1
+    assert seen.get("u", lambda: reads.append(1) or len(reads)) == 2
+    clock["now"] = 1000.0 + lastruns.SinceExit.SETTLE + 1
+    assert seen.get("u", lambda: reads.append(1) or len(reads)) == 3
+    assert seen.get("u", lambda: reads.append(1) or len(reads)) == 3
+
+
 def test_nothing_in_the_journal_says_never(monkeypatch):
     monkeypatch.setattr(lastruns.journal, "last_event", lambda *a, **k: None)
     assert lastruns.last_run("p", ("job.done",), "a") == lastruns.NEVER
