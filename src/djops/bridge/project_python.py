@@ -10,7 +10,8 @@ Root never runs the project's python: as root, `run` switches to the project
 user first. The one step root does itself, compiling root-owned trees, runs
 `root_interpreter` (the system interpreter behind the venv's `bin/python`,
 trusted only if nobody but root can change it) isolated (`-I -S -B`), with
-no project path on sys.path.
+no project path on sys.path; or, when that interpreter is djops' own, in
+djops' process itself, which compiles without importing anything either.
 """
 
 import contextlib
@@ -84,11 +85,29 @@ def compile_as_root(
 ) -> Result:
     """Compile `dirs` (`only` these files of them, if given) with the trusted
     interpreter, isolated from the project."""
-    argv = [interpreter, "-I", "-S", "-B", str(paths.inproject_entry()), "compile"]
     picked = [a for f in only for a in ("--only", f)] if only is not None else []
     args = ["--exclude", cfg.project.venv, *picked, *dirs]
+    if interpreter == os.path.realpath(sys.executable):
+        return _compile_here(cfg, args)
+    argv = [interpreter, "-I", "-S", "-B", str(paths.inproject_entry()), "compile"]
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
     return _spawn(cfg, argv, args, env, "/", {}, timeout)
+
+
+def _compile_here(cfg: Config, args: list[str]) -> Result:
+    """The usual case, a venv made with the system python3: the bytecode
+    this interpreter writes is the one gunicorn loads, and this process
+    imports nothing of the project either, so the compile needs no python
+    of its own (a start saved from every reload: issue 29's latency)."""
+    from djops.inproject import compile as compiling
+    from djops.inproject import redact
+
+    redactor = redact.Redactor.from_settings_dir(cfg.project.settings_dir, lazy=True)
+    try:
+        data, status = compiling.run(args, redactor)
+    except Exception as exc:  # as the worker reports it: redacted, never raised
+        return Result(1, {"error": redactor.describe(exc)})
+    return Result(status, data)
 
 
 def _spawn(

@@ -163,8 +163,8 @@ def _group_name(gid: int) -> str:
 
 
 def apply_step(cfg: Config) -> str:
-    from djops.health import dbaddress, planned
-    from djops.reload import handover, standin_units
+    from djops.health import planned
+    from djops.reload import handover
     from djops.systemd import service
 
     svc, mode = cfg.project.service, restart_modes.of(cfg.watch.restart)
@@ -173,7 +173,9 @@ def apply_step(cfg: Config) -> str:
     extra: dict[str, str] = {}
     try:  # health counts no failure of service or http while djops restarts it
         with planned.window(cfg.name, planned.RELOAD_SECONDS, f"reload ({mode.name})"):
-            if mode.standin:
+            if mode.standin:  # its imports (the units' schema) only where it is used
+                from djops.reload import standin_units
+
                 pid, figures, peak = standin_units.apply(cfg)
                 extra = {
                     "STANDIN_WARM": f"{figures.standin_warm:.1f}",
@@ -194,6 +196,8 @@ def apply_step(cfg: Config) -> str:
     validated.forget(cfg.name)
     how = _handed_over(mode.applied, extra) if mode.standin else mode.applied
     text = f"new settings of {cfg.name} applied: {svc} {how} (MainPID {pid}); {shown}"
+    from djops.health import dbaddress  # after the restart: not on its path
+
     with contextlib.suppress(OSError):  # the settings may have moved the database
         dbaddress.learn_isolated(cfg)  # in its own transient unit: nothing outlives it
     journal.emit(  # last: the end of the run for whoever waits on it

@@ -103,3 +103,38 @@ def test_a_copied_interpreter_with_a_writable_pyvenv_cfg_is_refused(project, tmp
     os.chown(f"{venv}/pyvenv.cfg", 65534, 65534)
     with pytest.raises(safefs.Unsafe, match=r"pyvenv\.cfg is writable by nobody"):
         project_python.root_interpreter(cfg)
+
+
+def test_root_compiles_in_its_own_process_when_the_venv_runs_its_interpreter(project, monkeypatch):
+    """No python started for the compile of a venv made with djops' own
+    python3 (issue 29's reload latency); another interpreter's bytecode tag
+    may differ, so it compiles in a process of its own, as ever."""
+    cfg = config.load(project, live=False)
+    src = os.path.join(cfg.project.settings_dir, "extra_settings.py")
+    with open(src, "w") as f:
+        f.write("X = 1\n")
+    spawned = []
+    monkeypatch.setattr(project_python, "_spawn", lambda *a: spawned.append(a[1]) or None)
+    res = project_python.compile_as_root(
+        cfg, os.path.realpath(sys.executable), [cfg.project.settings_dir], 10, [src]
+    )
+    assert spawned == [] and res.ok, res
+    if os.geteuid() == 0:  # only root-owned directories are written
+        assert res.data["changed"] == [src]
+    project_python.compile_as_root(cfg, "/usr/bin/python3.99", [cfg.project.settings_dir], 10)
+    assert spawned and spawned[0][0] == "/usr/bin/python3.99"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the compile writes only where root alone can")
+def test_root_compiling_in_its_own_process_reports_a_syntax_error_without_its_line(
+    project, monkeypatch
+):
+    cfg = config.load(project, live=False)
+    src = os.path.join(cfg.project.settings_dir, "broken_settings.py")
+    with open(src, "w") as f:
+        f.write("PASSWORD = 'hunter2-compiled\n")
+    res = project_python.compile_as_root(
+        cfg, os.path.realpath(sys.executable), [cfg.project.settings_dir], 10, [src]
+    )
+    assert not res.ok and "SyntaxError" in res.data["error"]
+    assert "hunter2" not in repr(res)
