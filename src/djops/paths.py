@@ -125,6 +125,11 @@ def systemd_booted() -> Path:
     return run_dir() / "systemd" / "system"
 
 
+def journal_socket() -> Path:
+    """journald's native socket, where djops sends its events (djops.systemd.journal_socket)."""
+    return run_dir() / "systemd" / "journal" / "socket"
+
+
 def systemd_private_socket() -> Path:
     """PID 1's own D-Bus socket, which root's systemctl uses (no dbus-daemon)."""
     return run_dir() / "systemd" / "private"

@@ -185,6 +185,46 @@ def test_journald_restarting_loses_nothing(machine):
     assert events(m, "demo", "heartbeat.sent", after)
 
 
+def test_a_result_logged_while_journald_lags_keeps_the_unit_it_came_from(machine):
+    """journald reads a sender's unit from /proc when it takes the entry, so
+    a step gone by then logs without one (systemd#2913), and a reader trusts
+    a run's result only from that unit: the run was lost to health, metrics
+    and `djops clearsessions`. Every djops step now waits, at its exit, until
+    journald has read what it sent. Here journald is stopped while a run
+    ends and goes on afterwards."""
+    m = machine
+    unit = "djops-clearsessions@demo.service"
+    journald = m.sh("systemctl show -P MainPID systemd-journald").stdout.strip()
+
+    def exited() -> str:
+        return m.sh(f"systemctl show -P ExecMainExitTimestampMonotonic {unit}").stdout.strip()
+
+    before, since = exited(), now(m)
+    m.sh(f"kill -STOP {journald}")
+    try:
+        m.sh(f"systemctl start --no-block {unit}")
+        wait_for(
+            lambda: exited() not in ("", "0", before),
+            timeout=60,
+            what="the run's main process to exit while journald is stopped",
+        )
+        time.sleep(1.5)  # root's step after the run logs the result, and waits
+    finally:
+        m.sh(f"kill -CONT {journald}")
+    wait_for(
+        lambda: (
+            m.sh(f"systemctl is-active {unit}", check=False).stdout.strip()
+            in ("inactive", "failed")
+        ),
+        timeout=60,
+        what="the clearsessions run to end",
+    )
+    [done] = wait_for(
+        lambda: events(m, "demo", "clearsessions.done", since), what="its result in the journal"
+    )
+    assert done.get("_SYSTEMD_UNIT") == unit and done.get("_UID") == "0", done
+
+
 def test_reload_mode_is_refused_for_a_gunicorn_that_preloads(machine):
     m = machine
     m.put("/etc/djops/demo.toml", CONFIG.replace("[watch]\n", '[watch]\nrestart = "reload"\n'))

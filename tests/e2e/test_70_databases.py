@@ -431,6 +431,13 @@ def test_once_per_fleet_cannot_be_silenced_while_health_says_ok(machine, server)
                 if "jobs" in e.get("DJOPS_CHECK", "").split(",")
             ],
             what="the jobs check failing",
+            explain=lambda: (
+                m.sh(
+                    f"journalctl --since=@{since} -o short-precise DJOPS_PROJECT=demo "
+                    "+ _SYSTEMD_UNIT=djops-health.service | tail -n 40",
+                    check=False,
+                ).stdout
+            ),
         )
         message = degraded[0]["MESSAGE"]
         assert "ghost held the claim for" in message and "timeout of 60 s" in message, message

@@ -43,7 +43,7 @@ RANK = {
 # what talks to systemd (units, drop-ins, systemctl, journald, sd_notify,
 # transient runs): a module that does not belongs elsewhere
 SYSTEMD = {
-    "__init__", "bulk", "daemon", "dbus_state", "dropins", "follow", "gunicorn_unit", "journal",
+    "__init__", "bulk", "daemon", "dbus_state", "dropins", "follow", "gunicorn_unit", "journal", "journal_socket",
     "lastruns", "oneshot", "read_memory", "results", "run_output", "sd_notify", "service", "show_text", "sockets",
     "standin", "systemctl", "transient", "units", "wake",
 }  # fmt: skip

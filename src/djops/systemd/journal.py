@@ -24,18 +24,11 @@ Sender = Callable[..., Any]
 
 
 def _default_sender() -> Sender:
-    """python3-systemd's C sender alone: its `systemd.journal` module imports
-    logging, uuid and traceback, ~10 ms of every djops start (a job's run
-    starts djops twice), to add CODE_FILE= and friends nobody reads."""
-    try:
-        from systemd._journal import sendv
-    except ImportError:  # pragma: no cover - python3-systemd is a Depends
-        return lambda message, **fields: print(message, file=sys.stderr)
+    """djops' own sender (djops.systemd.journal_socket): it can wait at exit
+    until journald has read every event, so each keeps the unit it came from."""
+    from djops.systemd.journal_socket import Sender as SocketSender
 
-    def send(message: str, **fields: Any) -> None:
-        sendv(f"MESSAGE={message}", *(f"{k}={v}" for k, v in fields.items()))
-
-    return send
+    return SocketSender()
 
 
 _sender: Sender | None = None

@@ -171,27 +171,3 @@ def test_a_flood_from_nobody_is_never_read_by_the_alert_policys_results(shop):
 
     [failed] = results.newest("shop", "backup", 5)
     assert failed["MESSAGE"] == "real job.failed" and shop.reads == 1
-
-
-def test_events_go_through_systemds_c_sender_with_every_field(monkeypatch):
-    """Only python3-systemd's C half is imported (its Python module costs a
-    djops start ~10 ms); what reaches journald is the same entry."""
-    import sys
-    import types
-
-    sent: list[tuple[str, ...]] = []
-    c_half = types.ModuleType("systemd._journal")
-    c_half.sendv = lambda *lines: sent.append(lines)
-    monkeypatch.setitem(sys.modules, "systemd._journal", c_half)
-    monkeypatch.setattr(sys.modules["systemd"], "_journal", c_half)
-    journal.emit("job.paused", "shop", "line one\nline two = x", JOB="backup")
-    [lines] = sent
-    assert lines[0] == "MESSAGE=line one\nline two = x"
-    assert set(lines[1:]) == {
-        f"MESSAGE_ID={journal.EVENTS['job.paused'].message_id}",
-        "PRIORITY=5",
-        "SYSLOG_IDENTIFIER=djops",
-        "DJOPS_PROJECT=shop",
-        "DJOPS_EVENT=job.paused",
-        "DJOPS_JOB=backup",
-    }
