@@ -91,7 +91,15 @@ def handover_mode(machine):
     save_settings(m, SAVED["settings"])
     m.put(TOML, SAVED["toml"])
     m.sh("djops enable demo")
-    wait_for(lambda: marker(m) == "demo marker=production", what="demo restored")
+    wait_for(
+        lambda: marker(m) == "demo marker=production",
+        what="demo restored",
+        explain=lambda: m.sh(
+            "journalctl -o short-precise -n 60 -u demo.service -u 'djops-reload@demo.service' "
+            "-u djops-watch.service -u 'djops-standin@demo.service'",
+            check=False,
+        ).stdout,
+    )
 
 
 def test_enable_hands_the_port_to_systemd_and_gunicorn_takes_it(machine):
