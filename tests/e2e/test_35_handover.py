@@ -94,11 +94,13 @@ def handover_mode(machine):
     wait_for(
         lambda: marker(m) == "demo marker=production",
         what="demo restored",
-        explain=lambda: m.sh(
-            "journalctl -o short-precise -n 60 -u demo.service -u 'djops-reload@demo.service' "
-            "-u djops-watch.service -u 'djops-standin@demo.service'",
-            check=False,
-        ).stdout,
+        explain=lambda: (
+            m.sh(
+                "journalctl -o short-precise -n 60 -u demo.service -u 'djops-reload@demo.service' "
+                "-u djops-watch.service -u 'djops-standin@demo.service'",
+                check=False,
+            ).stdout
+        ),
     )
 
 

@@ -7,9 +7,10 @@ process already gone by then, the entry has neither (systemd#2913). The
 readers trust a result, a skip or a validation's rejection only by the unit
 it came from, so journald lagging behind a job's last step (a busy host,
 journald restarting) dropped the run's result: health counted the job as
-late, `djops clearsessions P` said "result unknown". libsystemd's sender
-keeps its socket to itself; on our own, the kernel says how much journald
-has still to read (TIOCOUTQ), and drain() waits for that at exit."""
+late, and a wait for a run's result by its invocation found none.
+libsystemd's sender keeps its socket to itself; on our own, the kernel says
+how much journald has still to read (TIOCOUTQ), and drain() waits for that
+at exit."""
 
 import atexit
 import errno
@@ -17,6 +18,7 @@ import fcntl
 import socket
 import struct
 import termios
+import threading
 import time
 from typing import Any
 
@@ -47,6 +49,7 @@ class Sender:
     def __init__(self, path: str | None = None) -> None:
         self._path = path or str(paths.journal_socket())
         self._sock: socket.socket | None = None
+        self._lock = threading.Lock()  # the health daemon's lanes send at once
 
     def __call__(self, message: str, **fields: Any) -> None:
         data = encode({"MESSAGE": message, **fields})
@@ -58,16 +61,17 @@ class Sender:
             _big(message, fields)  # past a datagram's size: libsystemd's memfd
 
     def _socket(self) -> socket.socket:
-        if self._sock is None:
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
-            try:
-                sock.connect(self._path)
-            except OSError:
-                sock.close()
-                raise
-            self._sock = sock
-            atexit.register(self.drain)
-        return self._sock
+        with self._lock:
+            if self._sock is None:
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+                try:
+                    sock.connect(self._path)
+                except OSError:
+                    sock.close()
+                    raise
+                self._sock = sock
+                atexit.register(self.drain)
+            return self._sock
 
     def queued(self) -> int:
         """Bytes sent that journald has not read yet."""

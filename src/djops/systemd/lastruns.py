@@ -122,9 +122,9 @@ class SinceExit:
     """What was read of a unit's runs, read again only once the unit ran
     again (its ExecMainExitTimestampMonotonic moved); between runs the
     journal is not scanned. A read within SETTLE seconds of the exit is not
-    kept: journald may not yet hold the run's last entries (its datagrams
-    are still queued when PID 1 records the exit), and a read that missed
-    them would stand until the next run."""
+    kept: a run's result comes from root's step after its main process, so
+    after the exit PID 1 records, and journald may store it later still; a
+    read that missed it would stand until the next run."""
 
     SETTLE = 30.0
 
