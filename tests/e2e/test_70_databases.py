@@ -433,8 +433,9 @@ def test_once_per_fleet_cannot_be_silenced_while_health_says_ok(machine, server)
             what="the jobs check failing",
             explain=lambda: (
                 m.sh(
-                    f"journalctl --since=@{since} -o short-precise DJOPS_PROJECT=demo "
-                    "+ _SYSTEMD_UNIT=djops-health.service | tail -n 40",
+                    f"echo since {since}; journalctl --since=@{float(since) - 60} -o short-precise "
+                    "DJOPS_PROJECT=demo + _SYSTEMD_UNIT=djops-health.service "
+                    "+ '_SYSTEMD_UNIT=djops-job@demo:nightly.service' | tail -n 60",
                     check=False,
                 ).stdout
             ),

@@ -129,18 +129,21 @@ class SinceExit:
     SETTLE = 30.0
 
     def __init__(self) -> None:
-        self._seen: dict[str, tuple[str, Any]] = {}
+        # unit -> (its exit stamp, what was read, whether that read is kept)
+        self._seen: dict[str, tuple[str, Any, bool]] = {}
 
     def get(self, unit: str, read: Callable[[], Any]) -> Any:
         stamp = systemctl.show(unit, "ExecMainExitTimestampMonotonic").get(
             "ExecMainExitTimestampMonotonic", ""
         )
         cached = self._seen.get(unit)
-        if cached is not None and cached[0] == stamp:
+        if cached is not None and cached[0] == stamp and cached[2]:
             return cached[1]
         value = read()
-        if _settled(stamp, self.SETTLE):
-            self._seen[unit] = (stamp, value)
+        # every read replaces the last: an older one never comes back, not
+        # even under a stamp that says nothing ("0" after a reload, "" when
+        # systemd did not answer)
+        self._seen[unit] = (stamp, value, _settled(stamp, self.SETTLE))
         return value
 
     def clear(self) -> None:

@@ -146,6 +146,28 @@ def test_a_read_right_after_the_exit_is_read_again_until_the_journal_settles(mon
     assert seen.get("u", lambda: reads.append(1) or len(reads)) == 3
 
 
+def test_a_read_under_a_stamp_that_says_nothing_never_comes_back_after_a_run(monkeypatch):
+    """A unit loaded afresh says 0 (a project enabled again: its job's last
+    skip was another test's); after runs, a 0 or an unanswered "" again must
+    read again, not return what was true before the runs (CI: a jobs check
+    failed on a skip two runs old)."""
+    exits = {"stamp": "0"}
+    monkeypatch.setattr(
+        lastruns.systemctl,
+        "show",
+        lambda unit, *props: {"ExecMainExitTimestampMonotonic": exits["stamp"]},
+    )
+    monkeypatch.setattr(lastruns.time, "monotonic", lambda: 1001.0)
+    reads = []
+    seen = lastruns.SinceExit()
+    assert seen.get("u", lambda: reads.append(1) or len(reads)) == 1
+    exits["stamp"] = "1000000000"  # a run that ended a second ago
+    assert seen.get("u", lambda: reads.append(1) or len(reads)) == 2
+    for stamp in ("0", ""):
+        exits["stamp"] = stamp
+        assert seen.get("u", lambda: reads.append(1) or len(reads)) == len(reads) > 2
+
+
 def test_nothing_in_the_journal_says_never(monkeypatch):
     monkeypatch.setattr(lastruns.journal, "last_event", lambda *a, **k: None)
     assert lastruns.last_run("p", ("job.done",), "a") == lastruns.NEVER
