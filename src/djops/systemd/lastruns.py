@@ -122,14 +122,14 @@ class SinceExit:
     """What was read of a unit's runs, read again only once the unit ran
     again (its ExecMainExitTimestampMonotonic moved); between runs the
     journal is not scanned. A read within SETTLE seconds of the exit is not
-    kept: a run's result comes from root's step after its main process, so
+    returned again: a run's result comes from root's step after its main process, so
     after the exit PID 1 records, and journald may store it later still; a
     read that missed it would stand until the next run."""
 
     SETTLE = 30.0
 
     def __init__(self) -> None:
-        # unit -> (its exit stamp, what was read, whether that read is kept)
+        # unit -> (its exit stamp, what was read, whether it settled: returned again)
         self._seen: dict[str, tuple[str, Any, bool]] = {}
 
     def get(self, unit: str, read: Callable[[], Any]) -> Any:
@@ -141,8 +141,8 @@ class SinceExit:
             return cached[1]
         value = read()
         # every read replaces the last: an older one never comes back, not
-        # even under a stamp that says nothing ("0" after a reload, "" when
-        # systemd did not answer)
+        # even under a stamp that says nothing ("0" for a unit loaded afresh,
+        # "" when systemd did not answer)
         self._seen[unit] = (stamp, value, _settled(stamp, self.SETTLE))
         return value
 
