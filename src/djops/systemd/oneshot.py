@@ -79,14 +79,13 @@ def start_and_wait(
     # a run already under way (the timer's, the watcher's) would swallow this
     # start and its result: wait for it to end, then start one of our own
     wait = time.monotonic() + limit
-    since = int(time.time() * 1e6)
-    # one systemctl for both: each is a process on the watcher's way to a reload
-    while (now := systemctl.show(unit, "ActiveState", "InvocationID")).get(
-        "ActiveState", ""
-    ) in BUSY and time.monotonic() < wait:
+    while True:  # one systemctl for both: each is a process on the watcher's way to a reload
+        now = systemctl.show(unit, "ActiveState", "InvocationID")
+        if now.get("ActiveState", "") not in BUSY or time.monotonic() >= wait:
+            break
         time.sleep(0.2)
-        since = int(time.time() * 1e6)
     deadline = time.monotonic() + limit
+    since = int(time.time() * 1e6)
     before = now.get("InvocationID", "")
     outcome: list[bool] = []
     # systemctl start waits for a oneshot's whole run: its id is taken
