@@ -159,14 +159,8 @@ def health_running() -> Path:
 
 def private_run_dir() -> Path:
     """Root's own runtime directory (0700, made by tmpfiles.d at boot and
-    install): state handed between the root steps of a unit, which the
-    project user's step in between cannot touch."""
+    install): the planned windows, which no project user may touch."""
     return run_dir() / "djops"
-
-
-def reload_compiled(project: str) -> Path:
-    """The files the reload unit's compile step compiled, for its apply step."""
-    return private_run_dir() / f"reload-{project}.json"
 
 
 def failing_mark(project: str, job: str) -> Path:
@@ -174,15 +168,10 @@ def failing_mark(project: str, job: str) -> Path:
     return state_dir() / "failing" / f"{project}:{job}"
 
 
-def reload_validated(project: str) -> Path:
-    """The digest of the watched files as the reload's validation read them."""
-    return private_run_dir() / f"validated-{project}.json"
-
-
 def planned_window(project: str) -> Path:
     """What djops itself does to P.service now (a reload, a hand-over, the
     self-healing restart), so health counts no failure meanwhile
-    (djops.health.planned): written by the reload unit's root apply step,
+    (djops.health.planned): written by the reload unit's apply step,
     `djops enable` and djops-health.service, each with /run/djops writable."""
     return private_run_dir() / f"planned-{project}.json"
 

@@ -34,7 +34,7 @@ GARBAGE = (
     "printf 'not json' > /var/lib/djops/secrets-t.json && "
     "printf 'garbage' > /var/lib/djops/outbox/garbage.eml && "
     "printf '{' > /var/lib/djops/paused/p.json && "
-    "printf '{' > /run/djops/reload-t.json && "
+    "printf '{' > /run/djops/planned-t.json && "
     "test -d /var/lib/prometheus/node-exporter"
 )
 TESTS = (

@@ -3,7 +3,7 @@ cli -> project/checklist/migrate -> health/jobs/reload -> mail (the
 words) -> channels (every way out) and metrics -> systemd -> bridge (into
 the project's python, and the loaded secrets every relay masks) -> config
 -> base modules (errors, paths, text, terminal, events, oncalendar,
-safefs). Nothing imports upward; inproject imports none of djops (it runs
+safefs, digest). Nothing imports upward; inproject imports none of djops (it runs
 in the project's interpreter).
 
 The job policy has one home, djops.jobs.policy, whose modules rank one by
@@ -25,7 +25,7 @@ PKG = SRC / "djops"
 # rank or lower, and two packages of one rank never import each other both ways
 RANK = {
     "__init__": 0, "errors": 0, "paths": 0, "text": 0, "events": 0, "oncalendar": 0,
-    "safefs": 0, "terminal": 0,
+    "safefs": 0, "terminal": 0, "digest": 0,
     "config": 1,
     "bridge": 2,
     "systemd": 3,
@@ -292,7 +292,7 @@ HOMES = {
 # what djops/ itself holds: what every layer uses, and `python3 -m djops`.
 # oncalendar stays here, not in systemd/: config (rank 1) checks schedules
 # with it, and systemd/ ranks above config
-BASE = {"errors", "paths", "text", "terminal", "safefs", "events", "oncalendar"}
+BASE = {"errors", "paths", "text", "terminal", "safefs", "events", "oncalendar", "digest"}
 TOP = BASE | {"__init__", "__main__"}
 # a module named for a concern lives in that concern's folder
 NAMED = {

@@ -65,8 +65,12 @@ def clearsessions(args: argparse.Namespace) -> str:
 def reload(args: argparse.Namespace) -> str:
     from djops.reload import steps
 
-    if args.step:
-        return steps.run_step(args.project, args.step)
+    if args.handover:  # the hand-over's transient unit, started by the reload's process
+        from djops.reload import standin_units
+
+        return standin_units.run_here(config.load(args.project))
+    if args.here:  # djops-reload@P.service's process
+        return steps.run_here(args.project)
     return steps.run_via_unit(config.load(args.project))
 
 

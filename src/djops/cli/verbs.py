@@ -9,7 +9,6 @@ from typing import Any, NamedTuple
 
 from djops import __version__
 from djops.cli import actions
-from djops.reload import STEPS
 
 EPILOG = """\
 examples:
@@ -46,7 +45,7 @@ OPTIONS: tuple[Arg, ...] = (
 class Verb(NamedTuple):
     """One verb: what runs, what --help says, and what it takes. `help` None:
     run by units, not listed. `args` are shown; `hidden` flags are what the
-    units pass (`--here`, `--step`), never listed. A NamedTuple, not a dataclass: every unit
+    units pass (`--here`, `--after`), never listed. A NamedTuple, not a dataclass: every unit
     step starts the CLI, and dataclasses' imports (inspect, ast) cost ~10 ms."""
 
     run: Callable[[Any], str]  # given the parsed Namespace, or unit_step()'s
@@ -103,7 +102,7 @@ VERBS: dict[str, Verb] = {
         '[watch] restart = "reload", gracefully reload) P.service. If validation '
         "fails, P.service is not touched and keeps serving the old settings. "
         "The watcher does this by itself when a file under [watch] paths changes.",
-        hidden=(("--step", {"choices": STEPS}),),
+        hidden=(HERE, ("--handover", {"action": "store_true"})),
     ),
     "heartbeat": Verb(
         actions.heartbeat,
@@ -242,17 +241,19 @@ VERBS: dict[str, Verb] = {
 }
 
 
-# the verb the job units start twice a run (the run, the step after it)
-UNIT_STEP = "job"
+# the verbs units start by themselves: the job units twice a run (the run,
+# the step after it), djops-reload@P.service once a reload
+UNIT_STEPS = ("job", "reload")
 
 
 def unit_step(argv: list[str]) -> SimpleNamespace | None:
-    """`djops job [--after|--paused|--mail-output] P:NAME` read without argparse:
-    its import and build are ~6 ms of each of a run's two starts, and the
-    units' own words need no parser. None for anything else (argparse answers)."""
-    verb = VERBS[UNIT_STEP]
-    if len(argv) not in (2, 3) or argv[0] != UNIT_STEP or argv[-1].startswith("-"):
+    """`djops job [--after|--paused|--mail-output] P:NAME` and `djops reload
+    [--here|--handover] P` read without argparse: its import and build are
+    ~6 ms of each start, and the units' own words need no parser. None for
+    anything else (argparse answers)."""
+    if len(argv) not in (2, 3) or argv[0] not in UNIT_STEPS or argv[-1].startswith("-"):
         return None
+    verb = VERBS[argv[0]]
     flags = {arg[2:].replace("-", "_"): False for arg, _ in verb.hidden}
     for word in argv[1:-1]:
         name = word[2:].replace("-", "_")
@@ -260,4 +261,4 @@ def unit_step(argv: list[str]) -> SimpleNamespace | None:
             return None
         flags[name] = True
     [(positional, _)] = verb.args
-    return SimpleNamespace(verb=UNIT_STEP, debug=False, **{positional: argv[-1]}, **flags)
+    return SimpleNamespace(verb=argv[0], debug=False, **{positional: argv[-1]}, **flags)

@@ -19,7 +19,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from djops import __version__, paths, safefs
+from djops import __version__, digest, paths, safefs
 
 # {"sections": {section: {key: [value, given]}}, "jobs": {NAME: {key: value given}},
 #  "run": what a job run's load needs of the schema (djops.config.schema.run_shape)}
@@ -32,20 +32,7 @@ def path(name: str) -> Path:
 
 
 def _key(raw: bytes) -> str:
-    return f"{__version__}:{_sha256(raw).hexdigest()}"
-
-
-def _sha256(raw: bytes) -> Any:
-    """hashlib's SHA-256 is OpenSSL's: loading libcrypto is ~2.5 ms of each
-    unit's start. CPython's own builtin gives the same digest."""
-    try:
-        from _sha256 import sha256  # type: ignore[import-not-found]  # CPython 3.11
-    except ImportError:
-        try:
-            from _sha2 import sha256  # type: ignore[import-not-found,no-redef]  # 3.12 on
-        except ImportError:
-            from hashlib import sha256  # type: ignore[assignment]
-    return sha256(raw)
+    return f"{__version__}:{digest.sha256(raw).hexdigest()}"
 
 
 def read(name: str, raw: bytes) -> Typed | None:

@@ -1,8 +1,8 @@
-"""A job run's load of P.toml (`djops job P:NAME` and the root step after
-it, `djops job --after P:NAME`): the checked form `djops enable` kept
-(djops.config.cache) with only the live checks done again, and without
-the schema, whose dataclasses' imports and classes are ~15 ms of each of a
-run's two starts.
+"""A unit's load of P.toml (a job run's, `djops job P:NAME` and the root
+step after it, and a reload's, between a settings write and the restart):
+the checked form `djops enable` kept (djops.config.cache) with only the
+live checks done again, and without the schema, whose dataclasses'
+imports and classes are ~15 ms of each start.
 
 It serves the plain case only: no checked form (or one from before it
 kept what a run needs), a live check that fails, anything unexpected, and

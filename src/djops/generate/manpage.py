@@ -229,7 +229,7 @@ def _files() -> list[str]:
             "\\fBmv /var/lib/djops/outbox/given\\-up/*.json /var/lib/djops/outbox/\\fR "
             "puts it back in the queue",
         ),
-        ("/run/djops/", "root's runtime notes between the steps of a unit (0700)"),
+        ("/run/djops/", "root's runtime notes: the planned restart windows (0700)"),
         ("/usr/share/doc/djops/examples/P.toml", "every key with its default"),
     ]
     out = [".SH FILES"]

@@ -3,15 +3,13 @@ compiled and which settings files changed, never the whole list (after a
 deploy `djops reload P` compiles every file of the code, and that list
 filled the terminal, the journal entry and `djops status`).
 
-Two notes say it, both root's own, read without following links and
-bounded in size: the compile step's (its count and the settings files it
-compiled) and the watcher's (the settings files among those it saw change,
-for a reload it started). The compile step writes its note, the watcher
-its own (djops.reload.request, which says what it saw with seen()); the
-apply step reads both.
+Two sources say it: the compile step (what it compiled, handed to the apply
+step in the reload's process) and the watcher's note (the settings files
+among those it saw change, for a reload it started: djops.reload.request,
+which says what it saw with seen()), root's own, read without following
+links and bounded in size.
 """
 
-import contextlib
 import os
 from collections.abc import Iterable
 
@@ -22,18 +20,10 @@ NAMED = 5  # settings files named; past that, how many more
 NOTHING = "no source file changed since the last compile"
 
 
-def remember(project: str, settings_dir: str, compiled: list[str]) -> None:
-    """The compile step's note. Best effort: it only makes the applied
-    message more precise."""
-    note = {"compiled": len(set(compiled)), "settings": settings_files(compiled, settings_dir)}
-    with contextlib.suppress(OSError):
-        safefs.write_json(paths.reload_compiled(project), note)
-
-
-def summary(project: str, settings_dir: str) -> str:
+def summary(project: str, settings_dir: str, compiled: list[str]) -> str:
     """`compiled 112 files; settings changed: /etc/opt/P/settings.py`, or
     NOTHING: the applied message's tail and its CHANGED field."""
-    count, settings = _compiled(project)
+    count, settings = len(set(compiled)), settings_files(compiled, settings_dir)
     seen = _read(paths.watch_changed(project))
     seen = [str(f) for f in seen] if isinstance(seen, list) else []
     named = settings_files([*settings, *seen], settings_dir)
@@ -60,11 +50,6 @@ def _names(files: list[str]) -> str:
     return ", ".join(files[:NAMED]) + more
 
 
-def forget(project: str) -> None:
-    with contextlib.suppress(OSError):
-        paths.reload_compiled(project).unlink()
-
-
 def settings_files(files: Iterable[str], settings_dir: str) -> list[str]:
     """Those of `files` under `settings_dir`, each once, sorted, named
     through `settings_dir` (the watcher names files by their real path)."""
@@ -76,19 +61,6 @@ def settings_files(files: Iterable[str], settings_dir: str) -> list[str]:
                 found.add(top + f[len(t) :])
                 break
     return sorted(found)
-
-
-def _compiled(project: str) -> tuple[int, list[str]]:
-    note = _read(paths.reload_compiled(project))
-    if isinstance(note, list):  # an older compile step's (an upgrade between the steps)
-        return len(set(note)), [str(f) for f in note]
-    if not isinstance(note, dict):
-        return 0, []
-    count, settings = note.get("compiled"), note.get("settings")
-    return (
-        count if isinstance(count, int) and count >= 0 else 0,
-        [str(f) for f in settings] if isinstance(settings, list) else [],
-    )
 
 
 def _read(path: os.PathLike[str]) -> object:

@@ -6,10 +6,11 @@ changes nothing here and so reloads nothing. Files are hashed only when their
 stat changed, so a rescan of an unchanged tree costs one stat per file.
 """
 
-import hashlib
 import os
 import stat
 from typing import NamedTuple
+
+from djops import digest as sha
 
 # editor temp and swap files, vim's write probe, bytecode
 _SUFFIXES = (".pyc", ".pyo", "~", ".tmp", ".swp", ".swo", ".swx", ".bak", ".orig", ".rej")
@@ -88,7 +89,7 @@ def _entry(path: str, old: Entry | None) -> Entry | None:
         with os.fdopen(fd, "rb") as f:
             if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since the stat
                 return None
-            digest = hashlib.sha256(f.read(MAX_HASHED)).hexdigest()
+            digest = sha.sha256(f.read(MAX_HASHED)).hexdigest()
     except OSError:  # vanished or unreadable mid-walk: the next event rescans
         return None
     return Entry(key, digest, st.st_mode & 0o7777, st.st_uid, st.st_gid)

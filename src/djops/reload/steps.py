@@ -1,19 +1,24 @@
-"""`djops reload P` and the three steps of djops-reload@P.service, which
-replaces the reference's `/usr/local/sbin/restart-P`.
+"""`djops reload P` and djops-reload@P.service, which replaces the
+reference's `/usr/local/sbin/restart-P`.
 
-The unit runs the steps the way postgresql-common's units do: the privileged
-step as root (`ExecStartPre=!`: compile, as root who owns __pycache__ under
-/etc/opt/P and /opt/P, but inside the unit's sandbox, with the system
-interpreter isolated from the project, and only where nobody but root can
-write), the work as the project user (validate), and the privileged apply
-with `ExecStartPost=+` (restart P.service). systemd runs the apply step only
-if validation succeeded: a broken settings file never reaches gunicorn.
-What the compile step hands to the apply step lives in root's own runtime
-directory, never in one the project user's step can write.
+The unit is one process of djops, root inside the unit's sandbox
+(`ExecStart=!`), which takes the three steps in order:
+- compile, as root, who owns __pycache__ under /etc/opt/P and /opt/P, with
+  the system interpreter isolated from the project (in this process when it
+  is djops' own), and only where nobody but root can write;
+- validate: the project's python imports the settings and runs `manage.py
+  check` in a child that is the project user before it runs anything
+  (djops.bridge.project_python), so the project's code never runs as root;
+- apply: restart (or reload) P.service, only if validation passed: a broken
+  settings file never reaches gunicorn. The hand-over, which needs more of
+  root than this sandbox gives, runs in a transient unit of its own.
+One start of djops per reload, not three: issue 29's latency. What one step
+hands to the next stays in this process.
 """
 
 import contextlib
 import os
+from typing import NamedTuple
 
 from djops import config, paths, safefs
 from djops.bridge import project_python
@@ -24,19 +29,26 @@ from djops.reload import changes, validated
 from djops.systemd import journal
 from djops.text import plural
 
-# Each step is its own process of djops-reload@P.service, between the write
-# and the restart: what only the apply step (or `djops reload P`) uses is
-# imported there, so the compile and validate steps start sooner.
+# This module is on the path from a write to the restart: what only the
+# apply step (or `djops reload P`) uses is imported there.
 
 COMPILE_TIMEOUT = 240.0
 VALIDATE_TIMEOUT = 240.0
 
 
-def run_step(project: str, step: str) -> str:
-    """One step of the unit. A config that no longer loads (a settings
+class Compiled(NamedTuple):
+    """What the compile step hands to the apply step."""
+
+    changed: list[str]  # the files it compiled
+    digest: str  # the watched files, taken before validation read them
+
+
+def run_here(project: str) -> str:
+    """The unit's process: each step's line as it ends (the journal times
+    them), the apply step's last. A config that no longer loads (a settings
     directory gone, say) rejects the reload like bad settings do."""
     try:
-        cfg = config.load(project)
+        cfg = config.load_for_run(project)
     except ConfigError as e:
         journal.emit(
             "reload.rejected",
@@ -45,7 +57,10 @@ def run_step(project: str, step: str) -> str:
             REASON=str(e),
         )
         raise
-    return {"compile": compile_step, "validate": validate_step, "apply": apply_step}[step](cfg)
+    compiled = compile_step(cfg)
+    print(f"compiled {plural(len(compiled.changed), 'changed file')} of {cfg.name}", flush=True)
+    print(validate_step(cfg), flush=True)
+    return apply_step(cfg, compiled)
 
 
 def run_via_unit(cfg: Config) -> str:
@@ -56,13 +71,11 @@ def run_via_unit(cfg: Config) -> str:
     return oneshot.run(cfg, units.service(units.RELOAD, cfg.name), RELOAD_RESULT)
 
 
-def compile_step(cfg: Config) -> str:
+def compile_step(cfg: Config) -> Compiled:
     """Compile what only root can write; skip (and warn about) the rest.
     First, before validation imports anything: note what it will read."""
     p = cfg.project
-    validated.forget(cfg.name)  # a stale note would skip a good restart
-    with contextlib.suppress(OSError):
-        validated.note(cfg.name, list(cfg.watch.paths))
+    noted = validated.digest(list(cfg.watch.paths))
     skipped: list[str] = []
     dirs: list[str] = []
     try:
@@ -94,8 +107,7 @@ def compile_step(cfg: Config) -> str:
             f"not compiled as root for {cfg.name}: {reason}",
             REASON=reason,
         )
-    changes.remember(cfg.name, p.settings_dir, changed)
-    return f"compiled {plural(len(changed), 'changed file')} of {cfg.name}"
+    return Compiled(changed, noted)
 
 
 def seen_by_the_watcher(project: str, dirs: list[str]) -> list[str] | None:
@@ -162,13 +174,13 @@ def _group_name(gid: int) -> str:
         return str(gid)
 
 
-def apply_step(cfg: Config) -> str:
+def apply_step(cfg: Config, compiled: Compiled) -> str:
     from djops.health import planned
     from djops.reload import handover
     from djops.systemd import service
 
     svc, mode = cfg.project.service, restart_modes.of(cfg.watch.restart)
-    if validated.changed_since(cfg.name, list(cfg.watch.paths)):
+    if validated.digest(list(cfg.watch.paths)) != compiled.digest:
         return superseded(cfg)
     extra: dict[str, str] = {}
     try:  # health counts no failure of service or http while djops restarts it
@@ -176,12 +188,7 @@ def apply_step(cfg: Config) -> str:
             if mode.standin:  # its imports (the units' schema) only where it is used
                 from djops.reload import standin_units
 
-                pid, figures, peak = standin_units.apply(cfg)
-                extra = {
-                    "STANDIN_WARM": f"{figures.standin_warm:.1f}",
-                    "SERVICE_WARM": f"{figures.service_warm:.1f}",
-                    "STANDIN_MEMORY": str(peak),
-                }
+                pid, extra = standin_units.apply_isolated(cfg)
             else:
                 pid = service.apply(svc, mode.name)
     except handover.Rejected as e:  # the old gunicorn serves on, untouched
@@ -191,9 +198,7 @@ def apply_step(cfg: Config) -> str:
             "reload.failed", cfg.name, f"{svc} {mode.name} failed: {e}", REASON=str(e), SERVICE=svc
         )
         raise
-    shown = changes.summary(cfg.name, cfg.project.settings_dir)
-    changes.forget(cfg.name)
-    validated.forget(cfg.name)
+    shown = changes.summary(cfg.name, cfg.project.settings_dir, compiled.changed)
     how = _handed_over(mode.applied, extra) if mode.standin else mode.applied
     text = f"new settings of {cfg.name} applied: {svc} {how} (MainPID {pid}); {shown}"
     from djops.health import dbaddress  # after the restart: not on its path
@@ -216,7 +221,6 @@ def apply_step(cfg: Config) -> str:
 def superseded(cfg: Config) -> str:
     """A save landed during validation: restarting now would load it unvalidated."""
     svc = cfg.project.service
-    validated.forget(cfg.name)
     text = (
         f"settings of {cfg.name} changed again while they were validated: {svc} not "
         f"restarted, it keeps serving its settings; djops-watch.service validates "

@@ -127,9 +127,9 @@ def sources(project: str, event: str, job: object = None) -> list[Group]:
     unit (its ExecStopPost=+ reads systemd's Result and exit status): the
     job's code (the project's python, for clearsessions) shares the unit and
     user with djops' relay, so it could log any result there. A skip counts
-    from the unit it is about. A reload is rejected by root or by the
-    validation step (the project user inside djops-reload@P). Anything
-    else: root's (root's steps never run project code).
+    from the unit it is about. Anything else, a reload's result included
+    (djops-reload@P's process is root's; the settings it validates run in a
+    child as the project user): root's (root never runs project code).
     """
     if event in _RESULTS:
         mine = result_units(project, event, job)
@@ -137,8 +137,6 @@ def sources(project: str, event: str, job: object = None) -> list[Group]:
     if event in _UNITS_OWN:
         mine = result_units(project, event, job)
         return [{"_SYSTEMD_UNIT": mine}] if mine else []
-    if event == "reload.rejected":
-        return [ROOT, {"_SYSTEMD_UNIT": (units.service(units.RELOAD, project),)}]
     return [ROOT]
 
 

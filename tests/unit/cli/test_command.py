@@ -98,9 +98,12 @@ def test_a_typo_still_lists_every_verb(capsys):
         ["job", "--after", "p:index"],
         ["job", "--paused", "p:index"],
         ["job", "--mail-output", "p:index"],
+        ["reload", "--here", "p"],
+        ["reload", "--handover", "p"],
+        ["reload", "p"],
     ],
 )
-def test_a_job_units_words_read_without_argparse_as_argparse_reads_them(argv):
+def test_a_units_words_read_without_argparse_as_argparse_reads_them(argv):
     assert vars(verbs.unit_step(argv)) == vars(command.parser().parse_args(argv))
 
 
@@ -115,6 +118,9 @@ def test_a_job_units_words_read_without_argparse_as_argparse_reads_them(argv):
         ["--debug", "job", "p:index"],
         ["run", "p", "index"],
         ["job", "p:index", "--after"],
+        ["reload", "--step", "p"],
+        ["reload", "--here", "--handover", "p"],
+        ["reload", "--help"],
     ],
 )
 def test_anything_else_goes_to_argparse(argv):

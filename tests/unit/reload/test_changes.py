@@ -6,7 +6,7 @@ import json
 import pytest
 
 from djops import config, paths
-from djops.reload import changes, steps
+from djops.reload import changes, steps, validated
 
 SETTINGS_DIR = "/etc/opt/p"
 
@@ -24,21 +24,13 @@ def deploy(n: int) -> list[str]:
 
 
 def test_a_deploy_is_a_count_and_the_settings_file_by_name(run_dir):
-    changes.remember("p", SETTINGS_DIR, deploy(300))
-    said = changes.summary("p", SETTINGS_DIR)
+    said = changes.summary("p", SETTINGS_DIR, deploy(300))
     assert said == f"compiled 301 files; settings changed: {SETTINGS_DIR}/settings.py"
     assert "/opt/p/app" not in said
 
 
-def test_the_note_holds_the_count_not_the_list(run_dir):
-    changes.remember("p", SETTINGS_DIR, deploy(300))
-    note = json.loads(paths.reload_compiled("p").read_text())
-    assert note == {"compiled": 301, "settings": [f"{SETTINGS_DIR}/settings.py"]}
-
-
 def test_one_file_is_singular_and_code_alone_names_no_settings(run_dir):
-    changes.remember("p", SETTINGS_DIR, ["/opt/p/app/views.py"])
-    assert changes.summary("p", SETTINGS_DIR) == "compiled 1 file"
+    assert changes.summary("p", SETTINGS_DIR, ["/opt/p/app/views.py"]) == "compiled 1 file"
 
 
 def test_the_watchers_files_are_settings_named_through_the_settings_dir(tmp_path, run_dir):
@@ -50,29 +42,26 @@ def test_the_watchers_files_are_settings_named_through_the_settings_dir(tmp_path
     note.parent.mkdir(parents=True)
     # the watcher names files by their real path; a .env is not compiled
     note.write_text(json.dumps([f"{real}/settings.py", f"{real}/.env", "/opt/p/app/views.py"]))
-    changes.remember("p", settings_dir, [f"{settings_dir}/settings.py"])
-    assert changes.summary("p", settings_dir) == (
+    assert changes.summary("p", settings_dir, [f"{settings_dir}/settings.py"]) == (
         f"compiled 1 file; settings changed: {settings_dir}/.env, {settings_dir}/settings.py"
     )
 
 
 def test_many_settings_files_name_five_and_count_the_rest(run_dir):
     many = [f"{SETTINGS_DIR}/conf/s{i}.py" for i in range(8)]
-    changes.remember("p", SETTINGS_DIR, many)
-    said = changes.summary("p", SETTINGS_DIR)
+    said = changes.summary("p", SETTINGS_DIR, many)
     assert said.startswith("compiled 8 files; settings changed: /etc/opt/p/conf/s0.py, ")
     assert said.endswith("/etc/opt/p/conf/s4.py and 3 more") and "s5.py" not in said
 
 
 def test_nothing_compiled_and_nothing_seen_says_so(run_dir):
-    assert changes.summary("p", SETTINGS_DIR) == changes.NOTHING
-    changes.remember("p", SETTINGS_DIR, [])
-    assert changes.summary("p", SETTINGS_DIR) == changes.NOTHING
+    assert changes.summary("p", SETTINGS_DIR, []) == changes.NOTHING
 
 
-def test_a_garbled_note_is_nothing_compiled(run_dir):
-    paths.reload_compiled("p").write_text('{"compiled": "lots", "settings": 3}')
-    assert changes.summary("p", SETTINGS_DIR) == changes.NOTHING
+def test_a_garbled_watcher_note_is_nothing_seen(run_dir):
+    paths.watch_changed("p").parent.mkdir(parents=True)
+    paths.watch_changed("p").write_text('{"compiled": "lots"}')
+    assert changes.summary("p", SETTINGS_DIR, []) == changes.NOTHING
 
 
 def test_the_applied_event_says_it_short_in_its_message_and_field(
@@ -83,13 +72,12 @@ def test_the_applied_event_says_it_short_in_its_message_and_field(
     monkeypatch.setattr("djops.health.dbaddress.learn_isolated", lambda cfg: "")
     settings = f"{cfg.project.settings_dir}/settings.py"
     compiled = [f"{cfg.project.code_dir}/app/module_{i}.py" for i in range(40)] + [settings]
-    changes.remember("p", cfg.project.settings_dir, compiled)
-    text = steps.apply_step(cfg)
+    digest = validated.digest(list(cfg.watch.paths))
+    text = steps.apply_step(cfg, steps.Compiled(compiled, digest))
     [(message, fields)] = [(m, f) for m, f in sent if f["DJOPS_EVENT"] == "reload.applied"]
     tail = f"compiled 41 files; settings changed: {settings}"
     assert message == text == f"new settings of p applied: p.service restarted (MainPID 42); {tail}"
     assert fields["DJOPS_CHANGED"] == tail
-    assert not paths.reload_compiled("p").exists(), "the note is the run's own"
 
 
 @pytest.mark.parametrize(

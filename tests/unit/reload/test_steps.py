@@ -47,7 +47,7 @@ def test_bad_settings_are_rejected_with_a_reason_but_never_the_secret(
 
 def test_good_settings_compile_and_validate(django_project, sent):
     cfg = django_project()
-    assert "compiled" in steps.compile_step(cfg)
+    assert isinstance(steps.compile_step(cfg).changed, list)
     assert "check` passed" in steps.validate_step(cfg)
     assert not [f for _, f in sent if f["DJOPS_EVENT"] == "reload.rejected"]
 
@@ -108,7 +108,7 @@ def test_a_config_that_no_longer_loads_rejects_the_reload(project, confdir, sent
     path = confdir / f"{project}.toml"
     path.write_text(path.read_text().replace('settings_dir = "', 'settings_dir = "/nonexistent'))
     with pytest.raises(ConfigError, match="settings_dir: expected an existing directory"):
-        steps.run_step(project, "compile")
+        steps.run_here(project)
     [(message, fields)] = sent
     assert fields["DJOPS_EVENT"] == "reload.rejected" and fields["PRIORITY"] == "3"
     assert "settings_dir" in message
@@ -153,6 +153,7 @@ def test_the_apply_step_is_a_planned_window_for_health(project, tmp_path, monkey
     `djops reload P`, which runs it) restarts P.service; closed after."""
     from djops import config
     from djops.health import dbaddress, planned
+    from djops.reload import validated
 
     monkeypatch.setenv("DJOPS_RUN_DIR", str(tmp_path / "run"))
     (tmp_path / "run" / "djops").mkdir(parents=True)
@@ -167,24 +168,24 @@ def test_the_apply_step_is_a_planned_window_for_health(project, tmp_path, monkey
 
     monkeypatch.setattr(service, "apply", apply)
     cfg = config.load(project, live=False)
-    assert "(MainPID 42)" in steps.apply_step(cfg)
+    compiled = steps.Compiled([], validated.digest(list(cfg.watch.paths)))
+    assert "(MainPID 42)" in steps.apply_step(cfg, compiled)
     assert seen == ["reload (restart)"] and planned.active(project) == ""
     broken.append(True)
     with pytest.raises(OperationError):
-        steps.apply_step(cfg)
+        steps.apply_step(cfg, compiled)
     assert seen[-1] == "reload (restart)" and planned.active(project) == ""
 
 
 def test_a_save_during_validation_is_not_restarted_into_gunicorn(
     project, tmp_path, monkeypatch, sent
 ):
-    """The compile step notes the watched files before validation reads them;
-    a save that lands before the apply step means gunicorn would load what
-    nobody validated: no restart, reload.superseded, the watcher's next reload
-    validates it. Unchanged files restart as usual."""
+    """The compile step takes a digest of the watched files before validation
+    reads them; a save that lands before the apply step means gunicorn would
+    load what nobody validated: no restart, reload.superseded, the watcher's
+    next reload validates it. Unchanged files restart as usual."""
     from djops import config
     from djops.health import dbaddress
-    from djops.reload import validated
 
     monkeypatch.setenv("DJOPS_RUN_DIR", str(tmp_path / "run"))
     (tmp_path / "run" / "djops").mkdir(parents=True)
@@ -196,13 +197,41 @@ def test_a_save_during_validation_is_not_restarted_into_gunicorn(
     settings = os.path.join(cfg.watch.paths[0], "settings.py")
     with open(settings, "w") as f:
         f.write("A = 1\n")
-    validated.note(project, list(cfg.watch.paths))  # what the compile step does first
+    compiled = steps.compile_step(cfg)  # takes the digest first
     with open(settings, "a") as f:
         f.write("X = int('broken')\n")
-    text = steps.apply_step(cfg)
+    text = steps.apply_step(cfg, compiled)
     assert restarted == [] and "changed again while they were validated" in text
     [(_, fields)] = [(m, f) for m, f in sent if f["DJOPS_EVENT"] == "reload.superseded"]
     assert fields["PRIORITY"] == "5"
-    validated.note(project, list(cfg.watch.paths))
-    assert "(MainPID 42)" in steps.apply_step(cfg) and restarted == [cfg.project.service]
-    assert not validated.changed_since(project, list(cfg.watch.paths))  # no note left
+    compiled = steps.compile_step(cfg)
+    assert "(MainPID 42)" in steps.apply_step(cfg, compiled)
+    assert restarted == [cfg.project.service]
+
+
+def test_the_units_process_takes_the_steps_in_order_and_applies_only_what_passed(
+    project, monkeypatch, capsys, sent
+):
+    """djops-reload@P.service is one process: compile, validate, apply, each
+    step's line printed as it ends (the journal times them); a rejected
+    validation ends it before the apply step touches P.service."""
+    done: list[str] = []
+    compiled = steps.Compiled(["/etc/opt/p/settings.py"], "digest")
+    monkeypatch.setattr(steps, "compile_step", lambda cfg: done.append("compile") or compiled)
+    monkeypatch.setattr(steps, "validate_step", lambda cfg: done.append("validate") or "valid")
+    monkeypatch.setattr(
+        steps, "apply_step", lambda cfg, c: done.append("apply") or f"applied {c is compiled}"
+    )
+    assert steps.run_here(project) == "applied True"
+    assert done == ["compile", "validate", "apply"]
+    assert capsys.readouterr().out == f"compiled 1 changed file of {project}\nvalid\n"
+
+    def rejected(cfg):
+        done.append("validate")
+        steps.reject(cfg, "manage.py check failed")
+
+    done.clear()
+    monkeypatch.setattr(steps, "validate_step", rejected)
+    with pytest.raises(OperationError, match=r"left untouched: manage\.py check failed"):
+        steps.run_here(project)
+    assert done == ["compile", "validate"]

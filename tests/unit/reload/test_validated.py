@@ -1,4 +1,4 @@
-"""The digest the compile step notes and the apply step compares."""
+"""The digest the compile step takes and the apply step compares."""
 
 import os
 
@@ -21,18 +21,3 @@ def test_content_mode_and_new_files_change_the_digest_bytecode_does_not(tmp_path
     assert validated.digest(roots) != second
     (root / "local.py").write_text("")
     assert validated.digest(roots) not in (first, second)
-
-
-def test_no_note_or_other_roots_never_skip_a_restart(tmp_path, monkeypatch):
-    monkeypatch.setenv("DJOPS_RUN_DIR", str(tmp_path / "run"))
-    (tmp_path / "run" / "djops").mkdir(parents=True)
-    root = tmp_path / "etc"
-    root.mkdir()
-    (root / "settings.py").write_text("A = 1\n")
-    assert not validated.changed_since("p", [str(root)])
-    validated.note("p", [str(root)])
-    (root / "settings.py").write_text("A = 2\n")
-    assert validated.changed_since("p", [str(root)])
-    assert not validated.changed_since("p", [str(root), str(tmp_path)])  # [watch] paths changed
-    validated.forget("p")
-    assert not validated.changed_since("p", [str(root)])
