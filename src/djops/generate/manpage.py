@@ -201,12 +201,14 @@ def _journal() -> list[str]:
 def _security() -> list[str]:
     return [
         ".SH SECURITY",
-        "Root never runs the project's python with the project's paths: the compile step of "
-        "djops\\-reload@P runs the interpreter behind the venv's python isolated (\\-I \\-S), "
-        "inside the unit's sandbox, and only if nobody but root can change it; it compiles "
-        "only trees nobody but root can write and never writes through a symlink. Everything "
-        "else that runs project code (validation, clearsessions, djops check) runs as the "
-        "project user, in a session of its own. Journal entries are believed only when root "
+        "Root never runs the project's python with the project's paths: djops\\-reload@P, "
+        "one process of djops that is root inside the unit's sandbox, compiles with the "
+        "interpreter behind the venv's python (in its own process when that is djops' own, "
+        "else that interpreter isolated, \\-I \\-S), only if nobody but root can change it; "
+        "it compiles only trees nobody but root can write and never writes through a "
+        "symlink. Everything that runs project code (the reload's validation, clearsessions, "
+        "djops check) runs as the project user, in a child that drops to it before it runs "
+        "anything, in a session of its own. Journal entries are believed only when root "
         "or the project's own djops units wrote them; control characters in what djops "
         "prints or mails are escaped; settings values are masked.",
         ".SH EXIT STATUS",

@@ -1,7 +1,8 @@
 """One loop for djops' long-running services, in the shape of journalpump's
 ServiceDaemon: a subclass says what one step does and what its status line
 reads; this base sends READY=1 once the first step is done, WATCHDOG=1 after
-every step (a step waits at most a third of WatchdogSec=), STATUS= whenever
+a step (a step waits at most a third of WatchdogSec=; a loop of short steps,
+the watcher's during a debounce, pings once a second), STATUS= whenever
 the line changes (after a step and before any wait, so `systemctl status`
 never lags what the daemon logged), and STOPPING=1 on SIGTERM, then returns
 cleanly. Every TRIM_SECONDS it gives the heap glibc keeps back to the
@@ -74,9 +75,12 @@ class ServiceDaemon:
         self.first()
         self.shown = self.status()
         self.notifier.ready(self.shown)
+        every, pinged = min(PING_SECONDS, beat / 2), float("-inf")
         while not self.stopping:
             self.step(beat)
-            self.notifier.alive()
+            if (now := time.monotonic()) - pinged >= every:
+                pinged = now
+                self.notifier.alive()
             self.publish()
             if time.monotonic() - self.trimmed >= TRIM_SECONDS:
                 self.trimmed = time.monotonic()
@@ -84,6 +88,9 @@ class ServiceDaemon:
         self.notifier.send("STOPPING=1")
         return self.stopped()
 
+
+# the most often WATCHDOG=1 goes to PID 1, however short the steps
+PING_SECONDS = 1.0
 
 # glibc keeps the heap a burst of work freed (a storm of `djops enable`
 # beside 100 projects: djops-health grew from 35 to 160 MiB PSS and stayed;

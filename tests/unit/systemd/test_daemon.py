@@ -60,6 +60,24 @@ def test_ready_watchdog_status_and_a_prompt_clean_stop(monkeypatch):
     assert sent[-1] == "STOPPING=1"
 
 
+class Busy(Counter):
+    def step(self, budget):
+        self.wait(0.01)  # the watcher's loop while a debounce is pending waits 0.1 s
+        self.n += 1
+
+
+def test_a_loop_of_short_steps_pings_the_watchdog_once_a_second_not_every_step(monkeypatch):
+    monkeypatch.setenv("WATCHDOG_USEC", "30000000")  # WatchdogSec=30
+    d = Busy()
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
+    try:
+        d.run()
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    assert d.n > 10, "the control: many steps ran"
+    assert d.notifier.sent.count("WATCHDOG=1") == 1
+
+
 def test_sigterm_during_a_long_wait_ends_it_at_once(monkeypatch):
     monkeypatch.setenv("WATCHDOG_USEC", "90000000")  # budget 30 s
     d = Counter()
