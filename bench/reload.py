@@ -76,7 +76,7 @@ def configure(m, mode: str) -> None:
 
 def latency(m, rounds: int = ROUNDS) -> dict:
     configure(m, "restart")
-    total, watcher, floor, start_up = [], [], [], []
+    total, watcher, floor, start_up, over = [], [], [], [], []
     parts: dict[str, list[float]] = {"unit": [], "compile": [], "validate": [], "apply": []}
     for i in range(rounds):
         start, end = map(float, m.sh(FLOOR).stdout.splitlines()[-1].split())
@@ -104,6 +104,7 @@ def latency(m, rounds: int = ROUNDS) -> dict:
             for key, text in MARKS
         }
         total.append(journal_time(stop) - t0 - DEBOUNCE)
+        over.append(total[-1] - floor[-1])  # paired with this round's floor: less noise
         watcher.append(journal_time(asked) - t0 - DEBOUNCE)
         parts["unit"].append(at["start"] - journal_time(asked))
         parts["compile"].append(at["compiled"] - at["start"])
@@ -112,6 +113,9 @@ def latency(m, rounds: int = ROUNDS) -> dict:
         time.sleep(1)
     return {
         "to_restart": statistics.median(total),
+        "over": statistics.median(over),
+        "min_over": min(over),
+        "max_over": max(over),
         "min_to_restart": min(total),
         "watcher": statistics.median(watcher),
         "max_to_restart": max(total),
@@ -153,8 +157,8 @@ def main() -> int:
         cores = m.sh("nproc").stdout.strip()
     finally:
         m.destroy()
-    met = lat["to_restart"] <= lat["floor"] + TARGET
-    verdict = "met" if met else f"not met, {ms(lat['to_restart'] - lat['floor'])} ms over the floor"
+    met = lat["over"] <= TARGET
+    verdict = "met" if met else "not met"
     rows = "\n".join(
         f"| {how} | {r['ok'] + r['failed']} | {r['failed']} |" for how, r in runs.items()
     )
@@ -165,8 +169,9 @@ Latency from the write to `systemctl restart` minus the debounce, {ROUNDS} round
 (min / median / max): {ms(lat["min_to_restart"])} / **{ms(lat["to_restart"])}** /
 {ms(lat["max_to_restart"])} ms. The floor, one `manage.py check` of the demo as
 the project user measured before each round: {ms(lat["min_floor"])} /
-**{ms(lat["floor"])}** / {ms(lat["max_floor"])} ms. Target (issue 29): the latency at
-most the floor + {ms(TARGET)} ms ({ms(lat["floor"] + TARGET)} ms): {verdict}.
+**{ms(lat["floor"])}** / {ms(lat["max_floor"])} ms. Each round's latency less
+that round's floor: {ms(lat["min_over"])} / **{ms(lat["over"])}** / {ms(lat["max_over"])} ms.
+Target (issue 29): at most {ms(TARGET)} ms over the floor: {verdict}.
 
 Where it goes (medians): the watcher's decision {ms(lat["watcher"])} ms; from it
 to the reload unit's start {ms(lat["unit"])} ms; the compile (the unit's one

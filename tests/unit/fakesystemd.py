@@ -40,9 +40,9 @@ class Systemd:
 
 
 def install(monkeypatch, s: Systemd) -> Systemd:
-    """`s` answers systemctl start and show, and the journal's last_event."""
+    """`s` answers systemctl start, the unit reads and the journal's last_event."""
     monkeypatch.setattr(oneshot.systemctl, "start", s.start)
-    monkeypatch.setattr(oneshot.systemctl, "show", s.show)
+    monkeypatch.setattr(oneshot, "_show", s.show)
     monkeypatch.setattr(oneshot.journal, "last_event", s.last_event)
     monkeypatch.setattr(oneshot.dropins, "write_for", lambda cfg: None)
     monkeypatch.setattr(oneshot, "RESULT_WAIT", 0.2, raising=False)

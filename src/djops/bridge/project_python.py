@@ -85,16 +85,16 @@ def compile_as_root(
 ) -> Result:
     """Compile `dirs` (`only` these files of them, if given) with the trusted
     interpreter, isolated from the project."""
+    if interpreter == os.path.realpath(sys.executable):
+        return _compile_here(cfg, dirs, only)
     picked = [a for f in only for a in ("--only", f)] if only is not None else []
     args = ["--exclude", cfg.project.venv, *picked, *dirs]
-    if interpreter == os.path.realpath(sys.executable):
-        return _compile_here(cfg, args)
     argv = [interpreter, "-I", "-S", "-B", str(paths.inproject_entry()), "compile"]
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
     return _spawn(cfg, argv, args, env, "/", {}, timeout)
 
 
-def _compile_here(cfg: Config, args: list[str]) -> Result:
+def _compile_here(cfg: Config, dirs: list[str], only: list[str] | None) -> Result:
     """The usual case, a venv made with the system python3: the bytecode
     this interpreter writes is the one gunicorn loads, and this process
     imports nothing of the project either, so the compile needs no python
@@ -104,7 +104,7 @@ def _compile_here(cfg: Config, args: list[str]) -> Result:
 
     redactor = redact.Redactor.from_settings_dir(cfg.project.settings_dir, lazy=True)
     try:
-        data, status = compiling.run(args, redactor)
+        data, status = compiling.trees(dirs, [cfg.project.venv], only, redactor)
     except Exception as exc:  # as the worker reports it: redacted, never raised
         return Result(1, {"error": redactor.describe(exc)})
     return Result(status, data)

@@ -11,7 +11,6 @@ group and no more permission than its source; each __pycache__ its
 parent's. Syntax errors are reported through the redactor: no source line.
 """
 
-import argparse
 import contextlib
 import importlib.util
 import marshal
@@ -27,17 +26,28 @@ _NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def run(argv: list[str], redactor: redact.Redactor) -> tuple[dict[str, Any], int]:
+    """The worker's command line (another interpreter's bytecode tag)."""
+    import argparse
+
     parser = argparse.ArgumentParser(prog="compile")
     parser.add_argument("--exclude", action="append", default=[])
     # these files alone (the watcher saw them change), walked to as ever
     parser.add_argument("--only", action="append", default=None)
     parser.add_argument("dirs", nargs="+")
     args = parser.parse_args(argv)
-    excluded = {os.path.abspath(e) for e in args.exclude}
-    only = None if args.only is None else {os.path.abspath(f) for f in args.only}
+    return trees(args.dirs, args.exclude, args.only, redactor)
+
+
+def trees(
+    dirs: list[str], exclude: list[str], only: list[str] | None, redactor: redact.Redactor
+) -> tuple[dict[str, Any], int]:
+    """Compile `dirs` but `exclude`, or `only` these files of them: called
+    as is in djops' own process, which parses no command line (issue 29)."""
+    excluded = {os.path.abspath(e) for e in exclude}
+    picked = None if only is None else {os.path.abspath(f) for f in only}
     changed: list[str] = []
     skipped: list[str] = []
-    for top in args.dirs:
+    for top in dirs:
         for dirpath, dirnames, filenames, dirfd in os.fwalk(top, follow_symlinks=False):
             if not trusted(os.fstat(dirfd)):
                 skipped.append(f"{dirpath}: writable by others than root")
@@ -49,9 +59,9 @@ def run(argv: list[str], redactor: redact.Redactor) -> tuple[dict[str, Any], int
                 if d != CACHE and not d.startswith(".") and os.path.join(dirpath, d) not in excluded
             )
             sources = sorted(f for f in filenames if f.endswith(".py") and not f.startswith("."))
-            if only is not None:
-                dirnames[:] = [d for d in dirnames if _leads_to(os.path.join(dirpath, d), only)]
-                sources = [f for f in sources if os.path.join(dirpath, f) in only]
+            if picked is not None:
+                dirnames[:] = [d for d in dirnames if _leads_to(os.path.join(dirpath, d), picked)]
+                sources = [f for f in sources if os.path.join(dirpath, f) in picked]
             if not sources:
                 continue
             try:

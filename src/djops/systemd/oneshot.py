@@ -17,7 +17,7 @@ from typing import Any
 
 from djops.config import Config
 from djops.errors import OperationError
-from djops.systemd import dropins, follow, journal, systemctl, units
+from djops.systemd import bulk, dropins, follow, journal, systemctl, units
 
 # states of a run under way (a Type=notify run is "active" until it ends;
 # none of these units stays active after its run: no RemainAfterExit=)
@@ -80,7 +80,7 @@ def start_and_wait(
     # start and its result: wait for it to end, then start one of our own
     wait = time.monotonic() + limit
     while True:  # one systemctl for both: each is a process on the watcher's way to a reload
-        now = systemctl.show(unit, "ActiveState", "InvocationID")
+        now = _show(unit, "ActiveState", "InvocationID")
         if now.get("ActiveState", "") not in BUSY or time.monotonic() >= wait:
             break
         time.sleep(0.2)
@@ -108,7 +108,7 @@ def start_and_wait(
                     lines.poll(0.2)
                 else:
                     time.sleep(0.2)
-            ok = systemctl.show(unit, "Result").get("Result", "success") == "success"
+            ok = _show(unit, "Result").get("Result", "success") == "success"
     finally:
         if lines:
             lines.finish()
@@ -116,12 +116,18 @@ def start_and_wait(
     return Run(unit, ok, invocation, entry)
 
 
+def _show(unit: str, *props: str) -> dict[str, str]:
+    """Root asks PID 1 over D-Bus, with no systemctl forked: the watcher's
+    reads on its way to a reload, beside the run starting (issue 29)."""
+    return bulk.show([unit], props)[unit]
+
+
 def _state(unit: str) -> str:
-    return systemctl.show(unit, "ActiveState").get("ActiveState", "")
+    return _show(unit, "ActiveState").get("ActiveState", "")
 
 
 def _invocation(unit: str) -> str:
-    return systemctl.show(unit, "InvocationID").get("InvocationID", "")
+    return _show(unit, "InvocationID").get("InvocationID", "")
 
 
 def _new_invocation(unit: str, before: str, starter: threading.Thread) -> str:

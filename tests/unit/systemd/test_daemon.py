@@ -26,6 +26,15 @@ class Recorder:
         self.send("WATCHDOG=1")
 
 
+def run_until_sigterm(d: daemon.ServiceDaemon, after: float) -> str:
+    """d.run(), with SIGTERM sent to this process `after` seconds in."""
+    threading.Timer(after, os.kill, (os.getpid(), signal.SIGTERM)).start()
+    try:
+        return d.run()
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 class Counter(daemon.ServiceDaemon):
     def __init__(self):
         super().__init__()
@@ -46,12 +55,8 @@ class Counter(daemon.ServiceDaemon):
 def test_ready_watchdog_status_and_a_prompt_clean_stop(monkeypatch):
     monkeypatch.setenv("WATCHDOG_USEC", "300000")  # a step every 0.1 s
     d = Counter()
-    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
     started = time.monotonic()
-    try:
-        assert d.run() == "stopped"
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    assert run_until_sigterm(d, 0.5) == "stopped"
     assert time.monotonic() - started < 5
     sent = d.notifier.sent
     assert sent[0] == "READY=1\nSTATUS=1 steps"
@@ -69,11 +74,7 @@ class Busy(Counter):
 def test_a_loop_of_short_steps_pings_the_watchdog_once_a_second_not_every_step(monkeypatch):
     monkeypatch.setenv("WATCHDOG_USEC", "30000000")  # WatchdogSec=30
     d = Busy()
-    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
-    try:
-        d.run()
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    run_until_sigterm(d, 0.5)
     assert d.n > 10, "the control: many steps ran"
     assert d.notifier.sent.count("WATCHDOG=1") == 1
 
@@ -81,12 +82,8 @@ def test_a_loop_of_short_steps_pings_the_watchdog_once_a_second_not_every_step(m
 def test_sigterm_during_a_long_wait_ends_it_at_once(monkeypatch):
     monkeypatch.setenv("WATCHDOG_USEC", "90000000")  # budget 30 s
     d = Counter()
-    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM)).start()
     started = time.monotonic()
-    try:
-        d.run()
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    run_until_sigterm(d, 0.3)
     assert time.monotonic() - started < 5
 
 
@@ -133,11 +130,7 @@ def test_the_loop_trims_the_heap_every_trim_seconds(monkeypatch):
     trims = []
     monkeypatch.setattr(daemon, "trim_heap", lambda: trims.append(time.monotonic()))
     d = Counter()
-    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM)).start()
-    try:
-        d.run()
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    run_until_sigterm(d, 1.0)
     assert 2 <= len(trims) <= 6, trims  # steps every 0.1 s, trims every 0.2 s
 
 
