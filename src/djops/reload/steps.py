@@ -73,7 +73,7 @@ def run_via_unit(cfg: Config) -> str:
 
 def compile_step(cfg: Config) -> Compiled:
     """Compile what only root can write; skip (and warn about) the rest.
-    First, before validation imports anything: note what it will read."""
+    First, before validation imports anything: the digest of what it reads."""
     p = cfg.project
     noted = validated.digest(list(cfg.watch.paths))
     skipped: list[str] = []
