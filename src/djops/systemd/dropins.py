@@ -74,10 +74,11 @@ def contents(cfg: Config) -> dict[str, str]:
         + timing.on_calendar(cfg.clearsessions.schedule, cfg.clearsessions.timezone)
         + "\n"
         + timing.persistent(cfg.clearsessions),
-        # the compile step writes __pycache__ in these (root's) trees only
+        # the compile step writes __pycache__ in these (root's) trees only; the
+        # reload's process is root's and reads the loaded secrets themselves
         units.service(units.RELOAD, p): (
             f"[Service]\nUser={user}\nReadWritePaths=-{cfg.project.code_dir} "
-            f"-{cfg.project.settings_dir}\n{_masked(p)}"
+            f"-{cfg.project.settings_dir}\n"
         ),
         # cron mailed a failed job's output; djops mails a failed gunicorn's
         cfg.project.service: "[Unit]\nOnFailure=djops-failure@%n.service\n",
