@@ -79,7 +79,7 @@ def start_and_wait(
     # a run already under way (the timer's, the watcher's) would swallow this
     # start and its result: wait for it to end, then start one of our own
     wait = time.monotonic() + limit
-    while True:  # one systemctl for both: each is a process on the watcher's way to a reload
+    while True:  # one read for both: each is on the watcher's way to a reload
         now = _show(unit, "ActiveState", "InvocationID")
         if now.get("ActiveState", "") not in BUSY or time.monotonic() >= wait:
             break
