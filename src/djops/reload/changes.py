@@ -23,10 +23,10 @@ NOTHING = "no source file changed since the last compile"
 def summary(project: str, settings_dir: str, compiled: list[str]) -> str:
     """`compiled 112 files; settings changed: /etc/opt/P/settings.py`, or
     NOTHING: the applied message's tail and its CHANGED field."""
-    count, settings = len(set(compiled)), settings_files(compiled, settings_dir)
+    count = len(set(compiled))
     seen = _read(paths.watch_changed(project))
     seen = [str(f) for f in seen] if isinstance(seen, list) else []
-    named = settings_files([*settings, *seen], settings_dir)
+    named = settings_files([*compiled, *seen], settings_dir)
     if not count and not named:
         return NOTHING
     said = f"compiled {plural(count, 'file')}" if count else "nothing compiled"
